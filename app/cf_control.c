@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "cf_control.h"
+#include "cf_log.h"
+
+#define DRAIN_BURST 32
+
+/* Moves whatever is queued on every ring to the output. Returns blocks moved. */
+static unsigned int
+drain(struct cf_control *c)
+{
+	void *blks[DRAIN_BURST];
+	unsigned int i, k, n, total = 0;
+
+	for (i = 0; i < c->n_rx; i++) {
+		n = rte_ring_sc_dequeue_burst(c->rx[i]->ring, blks, DRAIN_BURST, NULL);
+		for (k = 0; k < n; k++) {
+			struct cfr_block *b = blks[k];
+
+			cfo_write(c->out, b->rec, b->count);
+			c->records_out += b->count;
+		}
+		if (n != 0)
+			rte_mempool_put_bulk(c->block_pool, blks, n);
+		c->blocks_out += n;
+		total += n;
+	}
+	return total;
+}
+
+static void
+sum_rx(const struct cf_control *c, struct cfs_lcore *out)
+{
+	const struct cfs_lcore *in[RTE_MAX_LCORE];
+	unsigned int i;
+
+	for (i = 0; i < c->n_rx; i++)
+		in[i] = &c->rx[i]->stats;
+	cfs_sum(out, in, c->n_rx);
+}
+
+void
+cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
+{
+	struct cfs_lcore t;
+	unsigned int i, d;
+
+	fprintf(f, "==== %s ====\n", title);
+	for (i = 0; i < c->n_ports; i++) {
+		struct rte_eth_stats es;
+
+		if (rte_eth_stats_get(c->ports[i], &es) != 0)
+			continue;
+		fprintf(f, "port %u: rx_packets=%" PRIu64 " rx_bytes=%" PRIu64 " imissed=%" PRIu64
+			   " ierrors=%" PRIu64 " rx_nombuf=%" PRIu64 "\n",
+			c->ports[i], es.ipackets, es.ibytes, es.imissed, es.ierrors, es.rx_nombuf);
+	}
+	for (i = 0; i < c->n_rx; i++) {
+		const struct cfs_lcore *s = &c->rx[i]->stats;
+
+		fprintf(f, "lcore %u: rx_packets=%" PRIu64 " flow_datagrams=%" PRIu64
+			   " records=%" PRIu64 " busy=%.1f%%\n",
+			c->rx[i]->lcore_id, s->rx_pkts, s->flow_dgrams, s->records,
+			s->total_cycles ? 100.0 * (double)s->busy_cycles / (double)s->total_cycles : 0.0);
+	}
+	sum_rx(c, &t);
+	fprintf(f, "total: rx_packets=%" PRIu64 " flow_datagrams=%" PRIu64, t.rx_pkts, t.flow_dgrams);
+	for (d = 0; d < CFS_PROTO_MAX; d++)
+		fprintf(f, " %s=%" PRIu64, cfs_proto_name(d), t.dgrams[d]);
+	fprintf(f, "\ntotal: records=%" PRIu64 " handed=%" PRIu64 " output=%" PRIu64
+		   " output_failed=%" PRIu64 " seq_lost=%" PRIu64 " seq_late=%" PRIu64
+		   " seq_reset=%" PRIu64 " v5_trailing=%" PRIu64 "\n",
+		t.records, t.records_handed, c->out ? c->out->stats.records : 0,
+		c->out ? c->out->stats.failed : 0, t.seq_lost, t.seq_late, t.seq_reset, t.v5_trailing);
+	fprintf(f, "drops:");
+	for (d = 0; d < CFS_DROP_MAX; d++)
+		fprintf(f, " %s=%" PRIu64, cfs_drop_name(d), t.drops[d]);
+	fprintf(f, "\n");
+	fflush(f);
+}
+
+static int
+all_done(const struct cf_control *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n_rx; i++)
+		if (!c->rx[i]->done)
+			return 0;
+	return 1;
+}
+
+int
+cf_control_run(struct cf_control *c)
+{
+	const uint64_t hz = rte_get_tsc_hz();
+	const uint64_t start = rte_rdtsc();
+	uint64_t next_stats = c->cfg->stats_period ? start + c->cfg->stats_period * hz : UINT64_MAX;
+	uint64_t next_flush = start + hz / 10;
+
+	while (!cf_quit) {
+		uint64_t now;
+		unsigned int i;
+
+		if (drain(c) == 0)
+			rte_delay_us_sleep(50);
+		now = rte_rdtsc();
+		if (now >= next_flush) {
+			/* Bound how long a record waits in the output's buffer. */
+			cfo_flush(c->out);
+			next_flush = now + hz / 10;
+		}
+		if (now >= next_stats) {
+			cf_control_print_stats(c, stderr, "stats");
+			next_stats = now + c->cfg->stats_period * hz;
+		}
+		if (c->cfg->run_time && now - start >= c->cfg->run_time * hz) {
+			CF_LOG(INFO, "--run-time %u s reached, stopping\n", c->cfg->run_time);
+			cf_quit = 1;
+		}
+		if (c->cfg->idle_exit) {
+			uint64_t last = 0;
+
+			for (i = 0; i < c->n_rx; i++)
+				if (c->rx[i]->last_rx_tsc > last)
+					last = c->rx[i]->last_rx_tsc;
+			if (last != 0 && now > last && now - last >= c->cfg->idle_exit * hz) {
+				CF_LOG(INFO, "no packet for %u s (--idle-exit), stopping\n",
+				       c->cfg->idle_exit);
+				cf_quit = 1;
+			}
+		}
+	}
+	/* Stop: RX lcores hand over their last blocks; keep draining until all are home. */
+	while (!all_done(c))
+		drain(c);
+	while (drain(c) != 0)
+		;
+	return cfo_flush(c->out) == 0 && c->out->stats.failed == 0 ? 0 : -1;
+}

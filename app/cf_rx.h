@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CF_RX_H
+#define CF_RX_H
+
+/*
+ * RX lcore: polls its (port, queue) pairs, classifies frames in place, decodes
+ * flow datagrams into record blocks and hands full (or ~flush_us old) blocks to
+ * the control lcore through its own single-producer/single-consumer ring.
+ *
+ * Contract:
+ *  - One struct cf_rx per RX lcore, written by that lcore only; the control
+ *    lcore reads .stats and .done, and dequeues from .ring.
+ *  - Never waits: no free block or a full ring drops records and counts them
+ *    (no_block, ring_full). No allocation, lock, syscall or log per packet.
+ *  - Stops when *quit becomes non-zero: hands over its partial block, sets
+ *    .done, and returns.
+ */
+
+#include <stdint.h>
+
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "cf_decode.h"
+#include "cf_pkt.h"
+#include "cf_record.h"
+#include "cf_stats.h"
+
+#define CF_RX_MAX_QUEUES 64
+/* Largest frame a multi-segment mbuf is copied into before decoding. */
+#define CF_RX_LINEAR_MAX 9216
+
+struct cf_rx_queue {
+	uint16_t port;
+	uint16_t queue;
+};
+
+struct cf_rx {
+	struct cfs_lcore stats;              /* first: its own cache lines */
+	unsigned int lcore_id;
+	uint16_t n_queues;
+	uint16_t burst;
+	struct cf_rx_queue queues[CF_RX_MAX_QUEUES];
+	struct rte_ring *ring;               /* blocks to the control lcore */
+	struct rte_mempool *block_pool;
+	struct cfr_block *blk;               /* block being filled */
+	uint64_t flush_cycles;
+	uint64_t last_rx_tsc;                /* read by control for --idle-exit */
+	uint64_t start_ms;                   /* wall clock at start_tsc */
+	uint64_t start_tsc;
+	const struct cfp_policy *policy;
+	struct cfr_sink sink;
+	struct cfd_ctx dctx;
+	volatile int done;
+	uint8_t linear[CF_RX_LINEAR_MAX] __attribute__((aligned(64)));
+} __attribute__((aligned(64)));
+
+/* Allocates the ring and decode state of one RX lcore. 0 or -1 with err. */
+int cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,
+	       struct rte_mempool *block_pool, const struct cf_config *cfg,
+	       char *err, size_t errlen);
+void cf_rx_fini(struct cf_rx *rx);
+
+/* lcore entry point; arg is struct cf_rx *. */
+int cf_rx_main(void *arg);
+
+extern volatile int cf_quit;
+
+#endif

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * clarion-flowd: where a packet goes.
+ *
+ *   NIC queue --RSS on L3 src+dst--> RX lcore (cf_rx.h)
+ *     rte_eth_rx_burst -> cfp_parse/cfp_accept (cf_pkt.h: Ethernet, VLANs, IP, UDP,
+ *     flow port, --collector-ip) -> cfx_datagram (cf_dispatch.h: by version)
+ *     -> nf5_decode (cf_nf5.h) ... -> records into a cfr_block (cf_record.h)
+ *     -> full or ~1 ms old block -> per-lcore SP/SC rte_ring
+ *   control lcore = main lcore (cf_control.h)
+ *     ring -> cfo_write (cf_output.h: ndjson | null) -> block back to its mempool
+ *   every drop is a CFS_DROP_* counter (cf_stats.h), printed by --stats-period
+ *   and at exit.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "cf_config.h"
+#include "cf_control.h"
+#include "cf_log.h"
+#include "cf_port.h"
+#include "cf_rx.h"
+
+#define EXIT_USAGE 2
+
+int cf_logtype;
+volatile int cf_quit;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	cf_quit = 1;
+}
+
+static void
+die(int status, const char *fmt, const char *detail)
+{
+	fprintf(stderr, "clarion-flowd: ");
+	fprintf(stderr, fmt, detail);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+/* Index of the "--" that separates EAL from application arguments, or argc. */
+static int
+find_separator(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0)
+			return i;
+	return argc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct cf_config cfg;
+	static struct cf_control ctl;
+	struct cf_rx *rx[RTE_MAX_LCORE];
+	struct rte_mempool *pkt_pool, *block_pool;
+	char err[512];
+	int sep, rc, n_rx = 0, total_q = 0;
+	unsigned int lcore, i;
+	uint16_t port;
+	uint32_t n_mbufs;
+
+	/* DPDK logs to stdout by default; stdout belongs to ndjson:- output. */
+	rte_openlog_stream(stderr);
+
+	sep = find_separator(argc, argv);
+	if (sep == argc && argc > 1 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		cf_config_usage(stdout, "clarion-flowd");
+		return 0;
+	}
+	{
+		/* getopt wants argv[0] in front of the application's arguments. */
+		char **app_argv = argv + sep;
+		char *saved = sep < argc ? app_argv[0] : NULL;
+		int app_argc = argc - sep;
+
+		if (sep < argc)
+			app_argv[0] = argv[0];
+		else
+			app_argv = argv, app_argc = 1;
+		rc = cf_config_parse(&cfg, app_argc, app_argv, err, sizeof(err));
+		if (sep < argc)
+			app_argv[0] = saved;
+		if (rc == 1)
+			return 0;
+		if (rc < 0)
+			die(EXIT_USAGE, "%s", err);
+	}
+	if (cfg.backend_url[0] != '\0')
+		die(EXIT_USAGE, "backend URL '%s' set, but HTTP delivery is not built into this "
+			"version; unset CLARION_COLLECTOR_BACKEND_URL or drop --backend-url",
+		    cfg.backend_url);
+
+	{
+		/* EAL prints its usage to stdout; keep stdout clean for records. */
+		int saved = dup(STDOUT_FILENO);
+
+		fflush(stdout);
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		rc = rte_eal_init(sep, argv);
+		fflush(stdout);
+		if (saved >= 0) {
+			dup2(saved, STDOUT_FILENO);
+			close(saved);
+		}
+	}
+	if (rc < 0)
+		die(1, "EAL initialisation failed (%s). Without hugepages add --no-huge -m 512 "
+		       "(or hugepages: echo 512 > /proc/sys/vm/nr_hugepages); without a bound NIC add --no-pci "
+		       "--vdev=net_pcap0,rx_pcap=FILE. See README.md.",
+		    rte_strerror(rte_errno));
+	cf_logtype = rte_log_register_type_and_pick_level("clarion", RTE_LOG_INFO);
+	rte_log_set_level(cf_logtype, (uint32_t)cfg.log_level);
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		rx[n_rx] = rte_zmalloc_socket("cf_rx", sizeof(struct cf_rx), 64,
+					      rte_lcore_to_socket_id(lcore));
+		if (rx[n_rx] == NULL)
+			die(1, "%s", "out of memory for RX lcore state");
+		n_rx++;
+	}
+	if (n_rx == 0)
+		die(EXIT_USAGE, "%s", "need at least two lcores (e.g. -l 0,1): the main lcore "
+			"is the control lcore, every other lcore receives");
+
+	for (port = 0; port < RTE_MAX_ETHPORTS; port++) {
+		if (!rte_eth_dev_is_valid_port(port))
+			continue;
+		if (cfg.portmask != 0 && (port >= 64 || !(cfg.portmask & (1ULL << port))))
+			continue;
+		if (ctl.n_ports == CF_MAX_PORTS)
+			break;
+		ctl.ports[ctl.n_ports++] = port;
+	}
+	if (ctl.n_ports == 0) {
+		if (rte_eth_dev_count_avail() == 0)
+			die(1, "%s", "no DPDK port: bind a NIC to vfio-pci (dpdk-devbind.py, see "
+				"dpdk-devbind.conf) or add --no-pci --vdev=net_pcap0,rx_pcap=FILE");
+		snprintf(err, sizeof(err), "0x%" PRIx64 " names no available port (%u available)",
+			 cfg.portmask, rte_eth_dev_count_avail());
+		die(EXIT_USAGE, "--portmask: %s", err);
+	}
+
+	n_mbufs = cfg.total_num_mbufs;
+	if (n_mbufs == 0)
+		n_mbufs = RTE_MAX(8192u, ctl.n_ports * (uint32_t)(cfg.rxq ? cfg.rxq : n_rx) *
+					 (cfg.rxd + cfg.burst) + rte_lcore_count() * 512u + 2048u);
+	pkt_pool = rte_pktmbuf_pool_create("cf_pkts", n_mbufs, 256, 0,
+					   (uint16_t)(cfg.mbuf_size + RTE_PKTMBUF_HEADROOM),
+					   (int)rte_socket_id());
+	if (pkt_pool == NULL)
+		die(1, "cannot create the packet pool: %s (try --total-num-mbufs or more memory, -m)",
+		    rte_strerror(rte_errno));
+	block_pool = rte_mempool_create("cf_blocks", (unsigned int)n_rx * (cfg.ring_size + 32) + 64,
+					sizeof(struct cfr_block), 8, 0, NULL, NULL, NULL, NULL,
+					(int)rte_socket_id(), 0);
+	if (block_pool == NULL)
+		die(1, "cannot create the record block pool: %s (lower --ring-size or add memory, -m)",
+		    rte_strerror(rte_errno));
+
+	i = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (cf_rx_init(rx[i], lcore, cfg.ring_size, block_pool, &cfg, err, sizeof(err)) != 0)
+			die(1, "%s", err);
+		i++;
+	}
+
+	for (i = 0; i < ctl.n_ports; i++) {
+		int q, nq = cf_port_setup(ctl.ports[i], cfg.rxq ? cfg.rxq : (uint16_t)n_rx, &cfg,
+					  pkt_pool, err, sizeof(err));
+
+		if (nq < 0)
+			die(1, "%s", err);
+		for (q = 0; q < nq; q++) {
+			struct cf_rx *r = rx[q % n_rx];
+
+			if (r->n_queues == CF_RX_MAX_QUEUES)
+				die(EXIT_USAGE, "%s", "too many queues per RX lcore");
+			r->queues[r->n_queues].port = ctl.ports[i];
+			r->queues[r->n_queues].queue = (uint16_t)q;
+			r->n_queues++;
+			total_q++;
+		}
+		cf_port_log_link(ctl.ports[i]);
+	}
+
+	ctl.cfg = &cfg;
+	ctl.rx = rx;
+	ctl.n_rx = (unsigned int)n_rx;
+	ctl.block_pool = block_pool;
+	ctl.out = cfo_open(cfg.output[0] ? cfg.output : "ndjson:-", err, sizeof(err));
+	if (ctl.out == NULL)
+		die(EXIT_USAGE, "--output: %s", err);
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	CF_LOG(INFO, "%u port(s), %d RX queue(s) on %d RX lcore(s); ports netflow=%u ipfix=%u sflow=%u\n",
+	       ctl.n_ports, total_q, n_rx, cfg.policy.ports[0], cfg.policy.ports[1],
+	       cfg.policy.ports[2]);
+	for (i = 0; i < (unsigned int)n_rx; i++) {
+		if (rx[i]->n_queues == 0) {
+			CF_LOG(INFO, "lcore %u has no queue to poll; idle\n", rx[i]->lcore_id);
+			rx[i]->done = 1;
+			continue;
+		}
+		rte_eal_remote_launch(cf_rx_main, rx[i], rx[i]->lcore_id);
+	}
+
+	rc = cf_control_run(&ctl);
+	rte_eal_mp_wait_lcore();
+	cf_control_print_stats(&ctl, stderr, "final");
+
+	cfo_close(ctl.out);
+	for (i = 0; i < ctl.n_ports; i++)
+		cf_port_stop(ctl.ports[i]);
+	for (i = 0; i < (unsigned int)n_rx; i++) {
+		cf_rx_fini(rx[i]);
+		rte_free(rx[i]);
+	}
+	rte_mempool_free(block_pool);
+	rte_mempool_free(pkt_pool);
+	rte_eal_cleanup();
+	return rc == 0 ? 0 : 1;
+}

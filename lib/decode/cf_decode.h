@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CF_DECODE_H
+#define CF_DECODE_H
+
+/*
+ * Per-lcore decode context shared by every decoder: counters, record sink,
+ * exporter table with sequence accounting, sampling policy.
+ *
+ * Contract:
+ *  - One struct cfd_ctx per RX lcore; not thread safe, never shared. Everything
+ *    a decoder needs (counters, record sink, exporter table, template caches)
+ *    is reached through it, nothing through globals.
+ *  - Decoders (nf5_decode(), ...) never fail: every datagram is either decoded
+ *    (records written to ctx->sink) or counted under a CFS_DROP_* reason. They
+ *    read only dg->data[0 .. dg->len) and never write it.
+ *  - The exporter table is bounded (cfd_config.max_exporters); when full, a new
+ *    exporter's datagrams are still decoded but its sequence is not tracked
+ *    (counted as exporter_table_full).
+ *  - Needs the DPDK EAL to be initialised (the exporter table is an rte_hash).
+ */
+
+#include <stdint.h>
+
+#include "cf_record.h"
+#include "cf_stats.h"
+
+struct rte_hash;
+
+struct cfd_dgram {
+	const uint8_t *data;       /* UDP payload */
+	uint32_t len;
+	uint8_t src[16];           /* exporter address, network order */
+	uint8_t src_v6;            /* 1 when src is IPv6 */
+	uint16_t src_port;
+	uint16_t dst_port;
+	uint64_t now_ms;           /* receive time, Unix ms */
+};
+
+struct cfd_config {
+	uint32_t max_exporters;    /* per lcore; 0 = default 4096 */
+	uint32_t sampling_rate;    /* --sampling-rate: fills in when the exporter sends none */
+	uint8_t sampling_override; /* 1: --sampling-rate beats what the exporter says */
+	uint8_t scale_by_sampling; /* multiply bytes/packets by the rate */
+};
+
+/* Sequence state of one (exporter, version, domain). */
+struct cfd_exporter {
+	uint8_t addr[16];
+	uint32_t domain;
+	uint8_t version;
+	uint8_t v6;
+	uint8_t seq_valid;
+	uint8_t pad;
+	uint32_t next_seq;         /* expected next sequence number */
+	uint32_t last_uptime_ms;   /* exporter sysUptime, to see restarts */
+	uint64_t dgrams;
+	uint64_t records;
+	uint64_t seq_gap;          /* records (v5/IPFIX) or datagrams (v9) missing at gap time */
+	uint64_t seq_late;         /* of those, how many arrived late after all */
+	uint64_t seq_resets;
+	uint64_t first_seen_ms;
+	uint64_t last_seen_ms;
+};
+
+struct cfd_ctx {
+	struct cfs_lcore *stats;
+	struct cfr_sink *sink;
+	const struct cfd_config *cfg;
+	struct rte_hash *exp_hash;
+	struct cfd_exporter *exporters; /* array indexed by hash position */
+	struct cfd_exporter *last_hit;  /* most exporters send bursts of datagrams */
+	uint32_t n_exporters;
+	uint32_t max_exporters;
+};
+
+/* Set up ctx for one lcore. name must be unique per process. 0 or -errno. */
+int cfd_ctx_init(struct cfd_ctx *ctx, const char *name, int socket_id,
+		 const struct cfd_config *cfg, struct cfs_lcore *stats,
+		 struct cfr_sink *sink);
+void cfd_ctx_fini(struct cfd_ctx *ctx);
+
+/*
+ * Find or add the exporter (dg->src, version, domain). NULL when the table is
+ * full (counted). Used by decoders for sequence and sampling state.
+ */
+struct cfd_exporter *cfd_exporter_get(struct cfd_ctx *ctx, const struct cfd_dgram *dg,
+				      uint8_t version, uint32_t domain);
+
+/*
+ * Account a datagram's sequence number. seq is the number the datagram
+ * carries, count what it adds to the sequence (records for v5/IPFIX, 1 for
+ * v9). uptime_ms is the exporter's uptime (0 when unknown). Gaps inside a
+ * window count as lost; a sequence far away (or an uptime going back) is an
+ * exporter restart; a datagram behind the expected number is a late arrival
+ * and is credited back.
+ */
+void cfd_seq_account(struct cfd_ctx *ctx, struct cfd_exporter *e, uint32_t seq,
+		     uint32_t count, uint32_t uptime_ms);
+
+/* Fill a record's exporter, version and domain fields from the datagram. */
+static inline void
+cfd_record_origin(struct cfr_record *r, const struct cfd_dgram *dg, uint8_t version,
+		  uint32_t domain)
+{
+	memcpy(r->exporter, dg->src, 16);
+	if (dg->src_v6)
+		r->present |= CFR_F_EXPORTER_V6;
+	r->version = version;
+	r->observation_domain = domain;
+}
+
+/* Apply --sampling-rate and --scale-by-sampling; rate is what the exporter said (0 = none). */
+static inline void
+cfd_apply_sampling(const struct cfd_config *cfg, struct cfr_record *r, uint32_t rate)
+{
+	if (cfg->sampling_rate != 0 && (rate == 0 || cfg->sampling_override))
+		rate = cfg->sampling_rate;
+	if (rate == 0)
+		return;
+	r->sampling_rate = rate;
+	r->present |= CFR_F_SAMPLING;
+	if (cfg->scale_by_sampling) {
+		r->bytes *= rate;
+		r->packets *= rate;
+	}
+}
+
+#endif

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "cf_json.h"
+
+static inline char *
+put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+#define PUT_LIT(p, lit) put((p), (lit), sizeof(lit) - 1)
+
+static const char digits2[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+static inline char *
+put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	char *t = tmp + sizeof(tmp);
+	size_t n;
+
+	while (v >= 100) {
+		unsigned int i = (unsigned int)(v % 100) * 2;
+
+		v /= 100;
+		t -= 2;
+		t[0] = digits2[i];
+		t[1] = digits2[i + 1];
+	}
+	if (v >= 10) {
+		t -= 2;
+		t[0] = digits2[v * 2];
+		t[1] = digits2[v * 2 + 1];
+	} else {
+		*--t = (char)('0' + v);
+	}
+	n = (size_t)(tmp + sizeof(tmp) - t);
+	memcpy(p, t, n);
+	return p + n;
+}
+
+static inline char *
+put_ipv4(char *p, const uint8_t *a)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		p = put_u64(p, a[i]);
+		*p++ = '.';
+	}
+	return p - 1;
+}
+
+size_t
+cfj_addr(char *buf, const uint8_t *addr, int v6)
+{
+	if (!v6) {
+		char *e = put_ipv4(buf, addr);
+
+		*e = '\0';
+		return (size_t)(e - buf);
+	}
+	/* IPv6 is the rare case; inet_ntop gives the RFC 5952 form. */
+	if (inet_ntop(AF_INET6, addr, buf, INET6_ADDRSTRLEN) == NULL)
+		buf[0] = '\0';
+	return strlen(buf);
+}
+
+static inline char *
+put_addr(char *p, const uint8_t *a, int v6)
+{
+	*p++ = '"';
+	if (v6)
+		p += cfj_addr(p, a, 1);
+	else
+		p = put_ipv4(p, a);
+	*p++ = '"';
+	return p;
+}
+
+static inline char *
+put_mac(char *p, const uint8_t *m)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	*p++ = '"';
+	for (i = 0; i < 6; i++) {
+		*p++ = hex[m[i] >> 4];
+		*p++ = hex[m[i] & 15];
+		*p++ = ':';
+	}
+	p[-1] = '"';
+	return p;
+}
+
+static const char *const proto_names[] = {
+	[CFR_V_NF5] = "netflow_v5", [CFR_V_NF9] = "netflow_v9", [CFR_V_IPFIX] = "ipfix",
+};
+
+size_t
+cfj_record(char *buf, const struct cfr_record *r)
+{
+	const uint32_t f = r->present;
+	const int v6 = (f & CFR_F_SRC_V6) != 0;
+	char *p = buf;
+
+	p = PUT_LIT(p, "{\"src_ip\":");
+	p = put_addr(p, r->src_addr, v6);
+	p = PUT_LIT(p, ",\"dst_ip\":");
+	p = put_addr(p, r->dst_addr, v6);
+	p = PUT_LIT(p, ",\"src_port\":");
+	p = put_u64(p, r->src_port);
+	p = PUT_LIT(p, ",\"dst_port\":");
+	p = put_u64(p, r->dst_port);
+	p = PUT_LIT(p, ",\"protocol\":");
+	p = put_u64(p, r->protocol);
+	p = PUT_LIT(p, ",\"bytes\":");
+	p = put_u64(p, r->bytes);
+	p = PUT_LIT(p, ",\"packets\":");
+	p = put_u64(p, r->packets);
+	p = PUT_LIT(p, ",\"flow_start\":");
+	p = put_u64(p, r->flow_start_ms / 1000);
+	p = PUT_LIT(p, ",\"flow_end\":");
+	p = put_u64(p, r->flow_end_ms / 1000);
+	p = PUT_LIT(p, ",\"switch_id\":");
+	p = put_addr(p, r->exporter, (f & CFR_F_EXPORTER_V6) != 0);
+
+	p = PUT_LIT(p, ",\"src_sgt\":");
+	p = (f & CFR_F_SRC_SGT) ? put_u64(p, r->src_sgt) : PUT_LIT(p, "null");
+	p = PUT_LIT(p, ",\"dst_sgt\":");
+	p = (f & CFR_F_DST_SGT) ? put_u64(p, r->dst_sgt) : PUT_LIT(p, "null");
+	p = PUT_LIT(p, ",\"src_mac\":");
+	p = (f & CFR_F_SRC_MAC) ? put_mac(p, r->src_mac) : PUT_LIT(p, "null");
+	p = PUT_LIT(p, ",\"dst_mac\":");
+	p = (f & CFR_F_DST_MAC) ? put_mac(p, r->dst_mac) : PUT_LIT(p, "null");
+	p = PUT_LIT(p, ",\"vlan_id\":");
+	p = (f & CFR_F_VLAN) ? put_u64(p, r->vlan_id) : PUT_LIT(p, "null");
+
+	/* Richer fields: the backend ignores keys it does not know. */
+	p = PUT_LIT(p, ",\"flow_start_ms\":");
+	p = (f & CFR_F_FLOW_START) ? put_u64(p, r->flow_start_ms) : PUT_LIT(p, "null");
+	p = PUT_LIT(p, ",\"flow_end_ms\":");
+	p = (f & CFR_F_FLOW_END) ? put_u64(p, r->flow_end_ms) : PUT_LIT(p, "null");
+	p = PUT_LIT(p, ",\"tcp_flags\":");
+	p = (f & CFR_F_TCP_FLAGS) ? put_u64(p, r->tcp_flags) : PUT_LIT(p, "null");
+	p = PUT_LIT(p, ",\"tos\":");
+	p = (f & CFR_F_TOS) ? put_u64(p, r->tos) : PUT_LIT(p, "null");
+	p = PUT_LIT(p, ",\"input_if\":");
+	p = (f & CFR_F_INPUT_IF) ? put_u64(p, r->input_if) : PUT_LIT(p, "null");
+	p = PUT_LIT(p, ",\"output_if\":");
+	p = (f & CFR_F_OUTPUT_IF) ? put_u64(p, r->output_if) : PUT_LIT(p, "null");
+	p = PUT_LIT(p, ",\"src_as\":");
+	p = (f & CFR_F_SRC_AS) ? put_u64(p, r->src_as) : PUT_LIT(p, "null");
+	p = PUT_LIT(p, ",\"dst_as\":");
+	p = (f & CFR_F_DST_AS) ? put_u64(p, r->dst_as) : PUT_LIT(p, "null");
+	p = PUT_LIT(p, ",\"src_mask\":");
+	p = (f & CFR_F_SRC_MASK) ? put_u64(p, r->src_mask) : PUT_LIT(p, "null");
+	p = PUT_LIT(p, ",\"dst_mask\":");
+	p = (f & CFR_F_DST_MASK) ? put_u64(p, r->dst_mask) : PUT_LIT(p, "null");
+	p = PUT_LIT(p, ",\"next_hop\":");
+	p = (f & CFR_F_NEXT_HOP) ? put_addr(p, r->next_hop, (f & CFR_F_NEXT_HOP_V6) != 0)
+				 : PUT_LIT(p, "null");
+	p = PUT_LIT(p, ",\"sampling_rate\":");
+	p = (f & CFR_F_SAMPLING) ? put_u64(p, r->sampling_rate) : PUT_LIT(p, "null");
+	if (f & CFR_F_DIRECTION) {
+		p = PUT_LIT(p, ",\"direction\":");
+		p = put_u64(p, r->direction);
+	}
+	if (f & CFR_F_ICMP) {
+		p = PUT_LIT(p, ",\"icmp_type\":");
+		p = put_u64(p, r->icmp_type);
+		p = PUT_LIT(p, ",\"icmp_code\":");
+		p = put_u64(p, r->icmp_code);
+	}
+	if (f & CFR_F_POST_VLAN) {
+		p = PUT_LIT(p, ",\"post_vlan_id\":");
+		p = put_u64(p, r->post_vlan_id);
+	}
+	p = PUT_LIT(p, ",\"exporter_version\":");
+	p = put_u64(p, r->version == CFR_V_SFLOW ? 5 : r->version);
+	p = PUT_LIT(p, ",\"export_protocol\":\"");
+	if (r->version == CFR_V_SFLOW) {
+		p = PUT_LIT(p, "sflow_v5");
+	} else if (r->version < sizeof(proto_names) / sizeof(proto_names[0]) &&
+		   proto_names[r->version] != NULL) {
+		p = put(p, proto_names[r->version], strlen(proto_names[r->version]));
+	} else {
+		p = PUT_LIT(p, "unknown");
+	}
+	p = PUT_LIT(p, "\",\"observation_domain\":");
+	p = put_u64(p, r->observation_domain);
+	*p++ = '}';
+	return (size_t)(p - buf);
+}
+
+/* Length of a valid UTF-8 sequence at s (1..4), or 0 when the bytes are not one. */
+static size_t
+utf8_seq(const uint8_t *s, size_t len)
+{
+	uint8_t c = s[0];
+	size_t n, i;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+size_t
+cfj_string(char *out, const uint8_t *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p = out;
+	size_t i = 0;
+
+	*p++ = '"';
+	while (i < len) {
+		uint8_t c = s[i];
+		size_t n;
+
+		switch (c) {
+		case '"': p = PUT_LIT(p, "\\\""); i++; continue;
+		case '\\': p = PUT_LIT(p, "\\\\"); i++; continue;
+		case '\n': p = PUT_LIT(p, "\\n"); i++; continue;
+		case '\r': p = PUT_LIT(p, "\\r"); i++; continue;
+		case '\t': p = PUT_LIT(p, "\\t"); i++; continue;
+		case '\b': p = PUT_LIT(p, "\\b"); i++; continue;
+		case '\f': p = PUT_LIT(p, "\\f"); i++; continue;
+		default: break;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			p = PUT_LIT(p, "\\u00");
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+			i++;
+			continue;
+		}
+		n = utf8_seq(s + i, len - i);
+		if (n == 0) {
+			/* Not UTF-8: keep the byte's value as a Latin-1 code point. */
+			p = PUT_LIT(p, "\\u00");
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+			i++;
+			continue;
+		}
+		memcpy(p, s + i, n);
+		p += n;
+		i += n;
+	}
+	*p++ = '"';
+	*p = '\0';
+	return (size_t)(p - out);
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cf_json.h"
+#include "cf_output.h"
+
+/* Encode into one large buffer and write(2) it whole: one syscall per ~1 MiB. */
+#define NDJSON_BUF (1u << 20)
+
+struct ndjson {
+	int fd;
+	int own_fd;
+	size_t used;
+	char buf[NDJSON_BUF];
+};
+
+static int
+ndjson_open(struct cfo_output *o, const char *arg, char *err, size_t errlen)
+{
+	struct ndjson *nj;
+
+	if (arg[0] == '\0') {
+		snprintf(err, errlen, "ndjson needs a path: ndjson:PATH or ndjson:-");
+		return -1;
+	}
+	nj = malloc(sizeof(*nj));
+	if (nj == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	nj->used = 0;
+	if (strcmp(arg, "-") == 0) {
+		nj->fd = STDOUT_FILENO;
+		nj->own_fd = 0;
+	} else {
+		nj->fd = open(arg, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (nj->fd < 0) {
+			snprintf(err, errlen, "cannot open output '%s': %s", arg, strerror(errno));
+			free(nj);
+			return -1;
+		}
+		nj->own_fd = 1;
+	}
+	o->priv = nj;
+	return 0;
+}
+
+static int
+ndjson_drain(struct ndjson *nj)
+{
+	size_t off = 0;
+
+	while (off < nj->used) {
+		ssize_t w = write(nj->fd, nj->buf + off, nj->used - off);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		off += (size_t)w;
+	}
+	nj->used = 0;
+	return 0;
+}
+
+static int
+ndjson_flush(struct cfo_output *o)
+{
+	struct ndjson *nj = o->priv;
+	int rc = ndjson_drain(nj);
+
+	/* What could not be written is gone: count it (about one record per line). */
+	if (rc != 0) {
+		size_t lines = 0, i;
+
+		for (i = 0; i < nj->used; i++)
+			lines += nj->buf[i] == '\n';
+		o->stats.failed += lines;
+		o->stats.records -= lines;
+		nj->used = 0;
+	}
+	return rc;
+}
+
+static int
+ndjson_write(struct cfo_output *o, const struct cfr_record *r, unsigned int n)
+{
+	struct ndjson *nj = o->priv;
+	unsigned int i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		size_t len;
+
+		if (nj->used + CFJ_RECORD_MAX + 1 > NDJSON_BUF) {
+			int frc = ndjson_flush(o);
+
+			if (frc != 0)
+				rc = frc;
+		}
+		len = cfj_record(nj->buf + nj->used, &r[i]);
+		nj->buf[nj->used + len] = '\n';
+		nj->used += len + 1;
+		o->stats.bytes += len + 1;
+		o->stats.records++;
+	}
+	return rc;
+}
+
+static void
+ndjson_close(struct cfo_output *o)
+{
+	struct ndjson *nj = o->priv;
+
+	if (nj->own_fd)
+		close(nj->fd);
+	free(nj);
+}
+
+const struct cfo_ops cfo_ndjson_ops = {
+	.scheme = "ndjson",
+	.open = ndjson_open,
+	.write = ndjson_write,
+	.flush = ndjson_flush,
+	.close = ndjson_close,
+};

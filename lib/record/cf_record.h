@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CF_RECORD_H
+#define CF_RECORD_H
+
+/*
+ * The one flow record every decoder writes and every output reads, the block
+ * that carries records from an RX lcore to the control lcore, and the sink a
+ * decoder asks for record slots.
+ *
+ * Contract:
+ *  - struct cfr_record is fixed-size (192 bytes, three cache lines) and has no
+ *    pointers: it can be copied, spooled to disk and read by another process.
+ *  - A field is meaningful only when its CFR_F_* bit is set in .present;
+ *    decoders never need to clear unset fields (cfr_sink_next() zeroes the slot).
+ *  - Addresses are 16 bytes in network order; an IPv4 address sits in the first
+ *    4 bytes with the *_v6 presence bit clear.
+ *  - Times are milliseconds since the Unix epoch.
+ *  - A sink is owned by one thread. cfr_sink_next() never blocks: it returns
+ *    NULL when no slot can be had, and the caller counts the record as dropped.
+ */
+
+#include <stdint.h>
+#include <string.h>
+
+enum cfr_field {
+	CFR_F_SRC_ADDR      = 1u << 0,
+	CFR_F_DST_ADDR      = 1u << 1,
+	CFR_F_SRC_V6        = 1u << 2,  /* src/dst addresses are IPv6 */
+	CFR_F_PORTS         = 1u << 3,
+	CFR_F_PROTOCOL      = 1u << 4,
+	CFR_F_TOS           = 1u << 5,
+	CFR_F_TCP_FLAGS     = 1u << 6,
+	CFR_F_BYTES         = 1u << 7,
+	CFR_F_PACKETS       = 1u << 8,
+	CFR_F_FLOW_START    = 1u << 9,
+	CFR_F_FLOW_END      = 1u << 10,
+	CFR_F_INPUT_IF      = 1u << 11,
+	CFR_F_OUTPUT_IF     = 1u << 12,
+	CFR_F_SRC_AS        = 1u << 13,
+	CFR_F_DST_AS        = 1u << 14,
+	CFR_F_SRC_MASK      = 1u << 15,
+	CFR_F_DST_MASK      = 1u << 16,
+	CFR_F_NEXT_HOP      = 1u << 17,
+	CFR_F_NEXT_HOP_V6   = 1u << 18,
+	CFR_F_VLAN          = 1u << 19,
+	CFR_F_SRC_MAC       = 1u << 20,
+	CFR_F_DST_MAC       = 1u << 21,
+	CFR_F_SRC_SGT       = 1u << 22,
+	CFR_F_DST_SGT       = 1u << 23,
+	CFR_F_SAMPLING      = 1u << 24,
+	CFR_F_DIRECTION     = 1u << 25,
+	CFR_F_ICMP          = 1u << 26,
+	CFR_F_EXPORTER_V6   = 1u << 27,
+	CFR_F_POST_VLAN     = 1u << 28,
+};
+
+/* Export protocol the record came from (cfr_record.version). */
+enum cfr_version {
+	CFR_V_NF5 = 5,
+	CFR_V_NF9 = 9,
+	CFR_V_IPFIX = 10,
+	CFR_V_SFLOW = 0x5f, /* sFlow v5; distinct from the NetFlow numbers */
+};
+
+struct cfr_record {
+	/* cache line 0: what the Clarion backend requires */
+	uint64_t bytes;
+	uint64_t packets;
+	uint64_t flow_start_ms;
+	uint64_t flow_end_ms;
+	uint8_t src_addr[16];
+	uint8_t dst_addr[16];
+
+	/* cache line 1 */
+	uint32_t present;          /* CFR_F_* bits */
+	uint16_t src_port;
+	uint16_t dst_port;
+	uint8_t protocol;
+	uint8_t tos;
+	uint8_t tcp_flags;
+	uint8_t version;           /* enum cfr_version */
+	uint8_t src_mask;
+	uint8_t dst_mask;
+	uint8_t direction;         /* 0 ingress, 1 egress (IPFIX flowDirection) */
+	uint8_t icmp_type;
+	uint8_t icmp_code;
+	uint8_t pad0;
+	uint16_t vlan_id;
+	uint32_t input_if;
+	uint32_t output_if;
+	uint32_t src_as;
+	uint32_t dst_as;
+	uint32_t src_sgt;
+	uint32_t dst_sgt;
+	uint32_t sampling_rate;
+	uint32_t observation_domain; /* v9 source id, IPFIX domain, sFlow sub-agent, v5 engine type<<8|id */
+	uint8_t next_hop[16];
+
+	/* cache line 2 */
+	uint8_t exporter[16];      /* switch_id: exporter (or sFlow agent) address */
+	uint8_t src_mac[6];
+	uint8_t dst_mac[6];
+	uint16_t post_vlan_id;
+	uint16_t pad1;
+	uint8_t reserved[28];
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct cfr_record) == 192, "record must stay three cache lines");
+
+/* Records per block: 256 * 192 B = 48 KiB, a handful of datagrams' worth. */
+#define CFR_BLOCK_RECORDS 256
+
+struct cfr_block {
+	uint32_t count;            /* records used */
+	uint16_t lcore;            /* producing lcore, for accounting */
+	uint16_t pad;
+	uint64_t first_tsc;        /* TSC when the first record was written */
+	uint8_t pad2[48];
+	struct cfr_record rec[CFR_BLOCK_RECORDS];
+} __attribute__((aligned(64)));
+
+/*
+ * Sink: where a decoder gets record slots. refill() is called when the current
+ * range is exhausted; it must set cur/end to a fresh range and return 0, or
+ * return -1 when no room can be had (the decoder then drops the record).
+ */
+struct cfr_sink {
+	struct cfr_record *cur;
+	struct cfr_record *end;
+	int (*refill)(struct cfr_sink *s);
+	void *opaque;
+};
+
+static inline struct cfr_record *
+cfr_sink_next(struct cfr_sink *s)
+{
+	struct cfr_record *r;
+
+	if (__builtin_expect(s->cur == s->end, 0)) {
+		if (s->refill == NULL || s->refill(s) != 0)
+			return NULL;
+	}
+	r = s->cur++;
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+#endif

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CF_STATS_H
+#define CF_STATS_H
+
+/*
+ * Counters of one RX lcore, and the single table of every reason a packet,
+ * datagram or record can be dropped.
+ *
+ * Contract:
+ *  - Each RX lcore owns one struct cfs_lcore and is its only writer; plain
+ *    64-bit stores, no atomics. Readers (control lcore, HTTP thread) may read
+ *    at any time and sum across lcores; a read can be one burst stale, never torn
+ *    on x86-64/aarch64 (aligned 64-bit loads).
+ *  - CFS_DROP_TABLE is the only place a drop reason is declared: enum value,
+ *    metric label and help text side by side. cfs_drop_name()/cfs_drop_help()
+ *    read it; nothing else spells a reason's name.
+ *  - Units: "pkt" reasons count frames, "dgram" reasons count flow datagrams,
+ *    "rec" reasons count flow records, "tpl" reasons count templates.
+ */
+
+#include <stdint.h>
+
+/* X(enum suffix, metric label, unit, help) */
+#define CFS_DROP_TABLE(X) \
+	X(L2_TRUNCATED, "l2_truncated", "pkt", "frame shorter than its Ethernet/VLAN headers") \
+	X(L2_NOT_IP, "l2_not_ip", "pkt", "EtherType is neither IPv4 nor IPv6 (ARP, LLDP, ...)") \
+	X(VLAN_TOO_DEEP, "vlan_too_deep", "pkt", "more than two VLAN tags") \
+	X(IP_TRUNCATED, "ip_truncated", "pkt", "IP header or total length beyond the frame") \
+	X(IP_BAD_HEADER, "ip_bad_header", "pkt", "IPv4 IHL < 5 or version field wrong") \
+	X(IP_FRAGMENT, "ip_fragment", "pkt", "IP fragment (reassembly not enabled)") \
+	X(IP6_EXT_BAD, "ip6_ext_bad", "pkt", "IPv6 extension header chain truncated or too long") \
+	X(NOT_UDP, "not_udp", "pkt", "IP payload is not UDP") \
+	X(UDP_TRUNCATED, "udp_truncated", "pkt", "UDP header or UDP length beyond the IP payload") \
+	X(UDP_PORT, "udp_port", "pkt", "UDP destination port is not a flow port") \
+	X(DST_ADDR, "dst_addr", "pkt", "destination address is not a --collector-ip") \
+	X(MBUF_CHAIN, "mbuf_chain", "pkt", "multi-segment frame larger than the linearisation buffer") \
+	X(UNKNOWN_VERSION, "unknown_version", "dgram", "datagram version is not NetFlow v5/v9, IPFIX or sFlow v5") \
+	X(UNSUPPORTED_VERSION, "unsupported_version", "dgram", "version recognised but its decoder is not built in") \
+	X(V5_SHORT, "v5_short", "dgram", "NetFlow v5 datagram shorter than its 24-byte header") \
+	X(V5_BAD_COUNT, "v5_bad_count", "dgram", "NetFlow v5 count is 0 or above 30") \
+	X(V5_TRUNCATED, "v5_truncated", "dgram", "NetFlow v5 datagram shorter than 24 + 48 * count") \
+	X(EXPORTER_TABLE_FULL, "exporter_table_full", "dgram", "per-lcore exporter table full; sequence tracking skipped") \
+	X(NO_BLOCK, "no_block", "rec", "no free record block in the mempool") \
+	X(RING_FULL, "ring_full", "rec", "handoff ring to the control lcore full; block dropped")
+
+enum cfs_drop {
+#define CFS_X_ENUM(e, n, u, h) CFS_DROP_##e,
+	CFS_DROP_TABLE(CFS_X_ENUM)
+#undef CFS_X_ENUM
+	CFS_DROP_MAX
+};
+
+/* Export protocol of a datagram; index into cfs_lcore.dgrams[]. */
+enum cfs_proto {
+	CFS_PROTO_NF5 = 0,
+	CFS_PROTO_NF9,
+	CFS_PROTO_IPFIX,
+	CFS_PROTO_SFLOW,
+	CFS_PROTO_MAX
+};
+
+struct cfs_lcore {
+	uint64_t rx_pkts;         /* frames taken from the NIC */
+	uint64_t rx_bytes;
+	uint64_t flow_dgrams;     /* datagrams handed to a decoder */
+	uint64_t dgrams[CFS_PROTO_MAX];
+	uint64_t records;         /* records written into blocks */
+	uint64_t records_handed;  /* records enqueued to the control lcore */
+	uint64_t blocks_handed;
+	uint64_t seq_lost;        /* records (v9: datagrams) missing at a sequence gap */
+	uint64_t seq_late;        /* of those, arrived late after all: lost = seq_lost - seq_late */
+	uint64_t seq_reset;       /* exporter restarts / large reorders seen */
+	uint64_t v5_trailing;     /* v5 datagrams with bytes after the last record */
+	uint64_t busy_cycles;     /* TSC cycles in bursts that returned packets */
+	uint64_t total_cycles;
+	uint64_t drops[CFS_DROP_MAX];
+} __attribute__((aligned(64)));
+
+const char *cfs_drop_name(enum cfs_drop d);
+const char *cfs_drop_unit(enum cfs_drop d);
+const char *cfs_drop_help(enum cfs_drop d);
+const char *cfs_proto_name(enum cfs_proto p);
+
+/* Sum n per-lcore blocks into out (out is zeroed first). */
+void cfs_sum(struct cfs_lcore *out, const struct cfs_lcore *const *in, unsigned int n);
+
+#endif
