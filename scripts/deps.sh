@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Installs the Debian packages clarion-flowd needs to build, run and test.
+# Does nothing when they are all present; needs root (or sudo) otherwise.
+set -euo pipefail
+
+PKGS=(
+	build-essential pkg-config meson ninja-build python3
+	libdpdk-dev dpdk dpdk-dev libpcap-dev
+	libcurl4-openssl-dev libcjson-dev libcunit1-dev libmicrohttpd-dev zlib1g-dev
+)
+# Test-only tools (independent decoders and exporters).
+if [ "${1:-}" = "--test" ]; then
+	PKGS+=(tshark)
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# tshark asks whether non-root users may capture; the default (no) is fine.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

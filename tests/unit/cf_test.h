@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CF_TEST_H
+#define CF_TEST_H
+
+/*
+ * Shared pieces of the CUnit test programs: EAL start-up without hugepages or
+ * PCI (for rte_hash/rte_malloc users), a record sink over a plain array, and a
+ * byte builder for packets written field by field from the RFCs.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <CUnit/Basic.h>
+
+#include "cf_decode.h"
+#include "cf_record.h"
+#include "cf_stats.h"
+
+/* Starts the EAL (no hugepages, no PCI, unique file prefix). Aborts on failure. */
+void cft_eal_init(const char *prog);
+
+/* Runs every registered suite; returns the process exit status. */
+int cft_run(void);
+
+/* A sink over an array of cap records: what decoders wrote, in order. */
+struct cft_sink {
+	struct cfr_sink sink;
+	struct cfr_record *recs;
+	unsigned int cap;
+};
+
+void cft_sink_init(struct cft_sink *s, unsigned int cap);
+unsigned int cft_sink_count(const struct cft_sink *s);
+void cft_sink_reset(struct cft_sink *s);
+void cft_sink_free(struct cft_sink *s);
+
+/* Decoder context bundle: stats + sink + ctx, ready to decode. */
+struct cft_dec {
+	struct cfs_lcore stats;
+	struct cft_sink out;
+	struct cfd_config cfg;
+	struct cfd_ctx ctx;
+};
+
+void cft_dec_init(struct cft_dec *d, unsigned int cap);
+void cft_dec_fini(struct cft_dec *d);
+
+/* Byte builder: append big-endian fields to a buffer of up to 64 KiB. */
+struct cft_buf {
+	uint8_t b[65536];
+	size_t len;
+};
+
+void cft_u8(struct cft_buf *b, uint8_t v);
+void cft_u16(struct cft_buf *b, uint16_t v);
+void cft_u32(struct cft_buf *b, uint32_t v);
+void cft_u64(struct cft_buf *b, uint64_t v);
+void cft_bytes(struct cft_buf *b, const void *p, size_t n);
+void cft_ip4(struct cft_buf *b, const char *dotted);
+void cft_put16(struct cft_buf *b, size_t off, uint16_t v); /* patch a length later */
+
+/* A datagram from exporter `src` (dotted IPv4 or IPv6 text) over buf. */
+void cft_dgram(struct cfd_dgram *dg, const struct cft_buf *b, const char *src);
+
+#endif
