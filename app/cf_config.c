@@ -58,8 +58,22 @@ static const struct opt opts[] = {
 	 "stop cleanly after SECONDS (default 0 = until SIGINT/SIGTERM)"},
 	{"idle-exit", K_U64, F(idle_exit), 0, UINT32_MAX, NULL, "SECONDS",
 	 "stop cleanly after SECONDS without a received packet (for replaying captures)"},
-	{"collector-ip", K_ADDR, 0, 0, 0, 0, NULL, "ADDR",
-	 "accept only datagrams to ADDR (IPv4 or IPv6; repeatable; default: any)"},
+	{"collector-ip", K_ADDR, 0, 0, 0, 0, NULL, "ADDR[/LEN][@portN][@vlanV]",
+	 "our address: accept datagrams only to it and answer ARP/ND/ping for it, on DPDK "
+	 "port N and VLAN V (0 = untagged) when given (IPv4 or IPv6; repeatable; default: "
+	 "accept any destination, answer nothing)"},
+	/* network presence and reassembly (docs/network-presence.md) */
+	{"arp-rate", K_U64, F(arp_rate), 1, 1000000, NULL, "N",
+	 "ARP/Neighbor Solicitation replies per second per sender (default 100)"},
+	{"icmp-rate", K_U64, F(icmp_rate), 1, 1000000, NULL, "N",
+	 "ICMP/ICMPv6 echo replies per second per source (default 100)"},
+	{"garp-interval", K_U64, F(garp_interval), 0, 86400, NULL, "SECONDS",
+	 "gratuitous ARP / unsolicited NA every SECONDS, and when a link comes up (default 60; "
+	 "0 = on link up only)"},
+	{"frag-max-flows", K_U64, F(frag_max_flows), 0, 1048576, NULL, "N",
+	 "fragmented datagrams pending reassembly per RX lcore (default 4096; 0 = no reassembly)"},
+	{"frag-timeout-ms", K_U64, F(frag_timeout_ms), 1, 600000, NULL, "MS",
+	 "drop a datagram's fragments when it is not complete after MS (default 2000)"},
 	{"netflow-port", K_U64, F(policy.ports[0]), 0, 65535, ENV("NETFLOW_PORT"), "PORT",
 	 "UDP port for NetFlow (default 2055; 0 = off)"},
 	{"ipfix-port", K_U64, F(policy.ports[1]), 0, 65535, ENV("IPFIX_PORT"), "PORT",
@@ -103,6 +117,11 @@ cf_config_defaults(struct cf_config *c)
 	c->ring_size = 256;
 	c->flush_us = 1000;
 	c->max_frame = 9018; /* 9000-byte MTU plus Ethernet, two VLAN tags */
+	c->arp_rate = 100;
+	c->icmp_rate = 100;
+	c->garp_interval = 60;
+	c->frag_max_flows = 4096;
+	c->frag_timeout_ms = 2000;
 	c->policy.ports[0] = 2055;
 	c->policy.ports[1] = 4739;
 	c->policy.ports[2] = 6343;
@@ -142,20 +161,14 @@ cf_config_usage(FILE *f, const char *prog)
 static int
 parse_addr(struct cf_config *c, const char *v, char *err, size_t errlen)
 {
-	struct cfp_addr *a;
+	char why[256];
 
 	if (c->policy.n_addrs >= CFP_MAX_ADDRS) {
 		snprintf(err, errlen, "--collector-ip: at most %d addresses", CFP_MAX_ADDRS);
 		return -1;
 	}
-	a = &c->policy.addrs[c->policy.n_addrs];
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, v, a->addr) == 1) {
-		a->v6 = 0;
-	} else if (inet_pton(AF_INET6, v, a->addr) == 1) {
-		a->v6 = 1;
-	} else {
-		snprintf(err, errlen, "--collector-ip: '%s' is not an IPv4 or IPv6 address", v);
+	if (cfp_addr_parse(v, &c->policy.addrs[c->policy.n_addrs], why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "--collector-ip: %s", why);
 		return -1;
 	}
 	c->policy.n_addrs++;

@@ -36,6 +36,11 @@ struct cf_config {
 	uint32_t idle_exit;        /* stop after N seconds without a packet; 0 = never */
 	uint32_t max_frame;        /* largest frame accepted (jumbo) */
 	struct cfp_policy policy;  /* flow ports and --collector-ip */
+	uint32_t arp_rate;         /* ARP/NS replies per second per sender */
+	uint32_t icmp_rate;        /* echo replies per second per source */
+	uint32_t garp_interval;    /* seconds between announcements; 0 = link up only */
+	uint32_t frag_max_flows;   /* per RX lcore; 0 = reassembly off */
+	uint32_t frag_timeout_ms;
 	struct cfd_config decode;
 	char output[512];          /* output spec; "" = default */
 	char backend_url[512];

@@ -77,11 +77,41 @@ cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 		   " seq_reset=%" PRIu64 " v5_trailing=%" PRIu64 "\n",
 		t.records, t.records_handed, c->out ? c->out->stats.records : 0,
 		c->out ? c->out->stats.failed : 0, t.seq_lost, t.seq_late, t.seq_reset, t.v5_trailing);
+	fprintf(f, "total: np_arp_replies=%" PRIu64 " np_echo_replies=%" PRIu64
+		   " np_nd_adverts=%" PRIu64 " np_announces=%" PRIu64 " frag_in=%" PRIu64
+		   " frag_done=%" PRIu64, t.np_arp_replies, t.np_echo_replies, t.np_nd_adverts,
+		t.np_announces, t.frag_in, t.frag_done);
+	if (c->pkt_pool != NULL)
+		fprintf(f, " mbufs_in_use_start=%u mbufs_in_use=%u", c->mbufs_start,
+			rte_mempool_in_use_count(c->pkt_pool));
+	fprintf(f, "\n");
 	fprintf(f, "drops:");
 	for (d = 0; d < CFS_DROP_MAX; d++)
 		fprintf(f, " %s=%" PRIu64, cfs_drop_name(d), t.drops[d]);
 	fprintf(f, "\n");
 	fflush(f);
+}
+
+/* A link seen coming up (or up at start) makes its port announce our addresses. */
+static void
+watch_links(struct cf_control *c)
+{
+	unsigned int i;
+
+	if (c->np_ports == NULL || c->cfg->policy.n_addrs == 0)
+		return;
+	for (i = 0; i < c->n_ports; i++) {
+		struct rte_eth_link link;
+		uint16_t port = c->ports[i];
+
+		if (rte_eth_link_get_nowait(port, &link) != 0)
+			continue;
+		if (link.link_status && !c->link_up[i] && c->np_ports[port].valid) {
+			c->np_ports[port].announce_gen++;
+			CF_LOG(INFO, "port %u: link up, announcing our addresses\n", port);
+		}
+		c->link_up[i] = link.link_status ? 1 : 0;
+	}
 }
 
 static int
@@ -103,6 +133,8 @@ cf_control_run(struct cf_control *c)
 	uint64_t next_stats = c->cfg->stats_period ? start + c->cfg->stats_period * hz : UINT64_MAX;
 	uint64_t next_flush = start + hz / 10;
 
+	watch_links(c);
+
 	while (!cf_quit) {
 		uint64_t now;
 		unsigned int i;
@@ -113,6 +145,7 @@ cf_control_run(struct cf_control *c)
 		if (now >= next_flush) {
 			/* Bound how long a record waits in the output's buffer. */
 			cfo_flush(c->out);
+			watch_links(c);
 			next_flush = now + hz / 10;
 		}
 		if (now >= next_stats) {

@@ -70,6 +70,7 @@ main(int argc, char **argv)
 	static struct cf_config cfg;
 	static struct cf_control ctl;
 	struct cf_rx *rx[RTE_MAX_LCORE];
+	static struct cnp_port np_ports[RTE_MAX_ETHPORTS];
 	struct rte_mempool *pkt_pool, *block_pool;
 	char err[512];
 	int sep, rc, n_rx = 0, total_q = 0;
@@ -189,9 +190,18 @@ main(int argc, char **argv)
 
 		if (nq < 0)
 			die(1, "%s", err);
+		struct rte_eth_dev_info info;
+		uint16_t ntxq = 0;
+
+		if (rte_eth_dev_info_get(ctl.ports[i], &info) == 0)
+			ntxq = info.nb_tx_queues;
+		if (cfg.policy.n_addrs != 0)
+			cf_port_presence(ctl.ports[i], &cfg.policy, &np_ports[ctl.ports[i]]);
 		for (q = 0; q < nq; q++) {
 			struct cf_rx *r = rx[q % n_rx];
 
+			/* RX queue q's lcore alone owns TX queue q: replies need no lock. */
+			r->queues[r->n_queues].txq = q < ntxq ? (uint16_t)q : CF_RX_NO_TXQ;
 			if (r->n_queues == CF_RX_MAX_QUEUES)
 				die(EXIT_USAGE, "%s", "too many queues per RX lcore");
 			r->queues[r->n_queues].port = ctl.ports[i];
@@ -202,7 +212,13 @@ main(int argc, char **argv)
 		cf_port_log_link(ctl.ports[i]);
 	}
 
+	for (i = 0; i < (unsigned int)n_rx; i++)
+		cf_rx_set_presence(rx[i], np_ports, RTE_MAX_ETHPORTS, pkt_pool, &cfg);
+
 	ctl.cfg = &cfg;
+	ctl.np_ports = np_ports;
+	ctl.pkt_pool = pkt_pool;
+	ctl.mbufs_start = rte_mempool_in_use_count(pkt_pool);
 	ctl.rx = rx;
 	ctl.n_rx = (unsigned int)n_rx;
 	ctl.block_pool = block_pool;
