@@ -274,8 +274,7 @@ rx_slow(struct cf_rx *rx, struct rte_mbuf *m, const struct cfp_meta *meta, enum 
 	switch (why) {
 	case CFS_DROP_L2_NOT_IP:
 	case CFS_DROP_NOT_UDP:
-		if (!rx->np_on)
-			break;
+		/* Even a passive listener (no --collector-ip) counts ARP/ICMP by kind. */
 		if (m->nb_segs > 1) {
 			why = CFS_DROP_PRESENCE_CHAINED;
 			break;

@@ -168,7 +168,13 @@ def cmd_presence(a):
     # A UDP datagram still goes to the decoder between the presence frames.
     rng = random.Random(3)
     payload, _ = v5_datagram(rng, PEER4, 1, 2, (0, 0), 0)
-    add("v5 datagram", udp4(PEER4, US4, 50000, 2055, payload))
+    add("v5 datagram", udp4(PEER4, US4, 50000, 2055, payload), decoded=True)
+    add("v5 datagram to vlan address on its vlan",
+        udp4("198.51.100.10", US4_VLAN, 50000, 2055, payload, (VLAN,)), decoded=True)
+    add("v5 datagram to vlan address on wrong vlan",
+        udp4("198.51.100.10", US4_VLAN, 50000, 2055, payload, (101,)), decoded=False)
+    add("v5 datagram to untagged-only address on vlan",
+        udp4(PEER4, US4, 50000, 2055, payload, (VLAN,)), decoded=False)
     pcap.close()
     with open(a.cases, "w") as f:
         json.dump(cases, f, indent=1)
@@ -238,9 +244,13 @@ def cmd_frag(a):
     ident = 0x100
     for v6 in (False, True):
         exporter = "2001:db8:1::1" if v6 else "10.0.0.1"
-        dst = US6 if v6 else US4
-        for kind in ("in_order", "out_of_order", "overlap", "missing", "in_order_again"):
+        for kind in ("in_order", "out_of_order", "overlap", "missing", "not_ours",
+                     "in_order_again"):
             payload, recs = v5_datagram(rng, exporter, ident * 30, 30, (1, 0), 0)
+            if kind == "not_ours":
+                dst = "2001:db8::99" if v6 else "192.0.2.99"
+            else:
+                dst = US6 if v6 else US4
             if v6:
                 whole = udp6(exporter, dst, 50000, 2055, payload)
                 frags = fragments6(whole, a.mtu, ident)
@@ -261,7 +271,7 @@ def cmd_frag(a):
                 seq = seq[:1] + seq[2:]
             for f in seq:
                 pcap.write(f)
-            whole_ok = kind not in ("overlap", "missing")
+            whole_ok = kind not in ("overlap", "missing", "not_ours")
             if whole_ok:
                 expected.extend(recs)
             cases.append({"v6": v6, "kind": kind, "fragments": len(seq), "whole": whole_ok,
