@@ -221,7 +221,9 @@ do_arp(struct cnp_ctx *c, const struct cnp_port *p, uint16_t port, uint16_t vlan
 		c->stats->drops[CFS_DROP_ARP_BAD]++;
 		return 0;
 	}
-	if (cfw_be16(a + 6) != 1 || !is_ours(c, a + 24, 0, port, vlan)) {
+	/* Sender = target is an announcement (RFC 5227), ours echoed back included. */
+	if (cfw_be16(a + 6) != 1 || !is_ours(c, a + 24, 0, port, vlan) ||
+	    memcmp(a + 14, a + 24, 4) == 0) {
 		c->stats->drops[CFS_DROP_ARP_IGNORED]++;
 		return 0;
 	}
