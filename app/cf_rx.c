@@ -199,7 +199,7 @@ rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cfp_meta *meta,
 {
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off);
 	uint64_t tsc = rte_rdtsc();
-	uint32_t l3_end;
+	uint32_t l3_end, l3_len;
 	struct rte_mbuf *whole;
 	struct cfp_meta wm;
 	const uint8_t *wf;
@@ -220,29 +220,30 @@ rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cfp_meta *meta,
 			return 0;
 		}
 	}
-	/* rte_ip_frag reads only the first segment's headers. */
-	if (rte_pktmbuf_data_len(m) < meta->l3_off + (v6 ? 48u : 20u) ||
+	/* rte_ip_frag reads only the first segment's headers, expects the IPv6
+	 * Fragment header first, and must never see a fragment without data. */
+	l3_len = v6 ? 40u + (uint32_t)sizeof(struct rte_ipv6_fragment_ext) : (ip[0] & 0x0fu) * 4;
+	l3_end = meta->l3_off + (v6 ? 40u + rte_be_to_cpu_16(*(const uint16_t *)(ip + 4)) :
+				 rte_be_to_cpu_16(*(const uint16_t *)(ip + 2)));
+	if (rte_pktmbuf_data_len(m) < meta->l3_off + l3_len || l3_end <= meta->l3_off + l3_len ||
 	    (v6 && ip[6] != IPPROTO_FRAGMENT)) {
 		rx->stats.drops[CFS_DROP_FRAG_BAD]++;
 		return 0;
 	}
 	rx->stats.frag_in++;
 	/* Ethernet padding would end up inside the reassembled datagram. */
-	l3_end = meta->l3_off + (v6 ? 40u + rte_be_to_cpu_16(*(const uint16_t *)(ip + 4)) :
-				 rte_be_to_cpu_16(*(const uint16_t *)(ip + 2)));
 	if (rte_pktmbuf_pkt_len(m) > l3_end)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - l3_end));
 	m->l2_len = meta->l3_off;
+	m->l3_len = l3_len;
 	/* Expire first, so what the table frees below is about this fragment. */
 	rte_ip_frag_table_del_expired_entries(rx->frag, &rx->dr, tsc);
 	rx_death_row(rx, CFS_DROP_FRAG_TIMEOUT);
 	if (v6) {
-		m->l3_len = 40 + sizeof(struct rte_ipv6_fragment_ext);
 		whole = rte_ipv6_frag_reassemble_packet(rx->frag, &rx->dr, m, tsc,
 							(struct rte_ipv6_hdr *)ip,
 							(struct rte_ipv6_fragment_ext *)(ip + 40));
 	} else {
-		m->l3_len = (ip[0] & 0x0f) * 4u;
 		whole = rte_ipv4_frag_reassemble_packet(rx->frag, &rx->dr, m, tsc,
 							(struct rte_ipv4_hdr *)ip);
 	}

@@ -276,6 +276,28 @@ def cmd_frag(a):
                 expected.extend(recs)
             cases.append({"v6": v6, "kind": kind, "fragments": len(seq), "whole": whole_ok,
                           "records": len(recs)})
+    # Malformed fragments: never handed to rte_ip_frag, counted frag_bad.
+    bad = []
+    ip = bytearray(udp4("10.0.0.1", US4, 50000, 2055, b"\x00" * 40)[14:34])
+    ip[2:4] = struct.pack("!H", 20)                     # header only, no data
+    ip[6:8] = struct.pack("!H", 0x2000 | 10)
+    ip[10:12] = b"\x00\x00"
+    ip[10:12] = struct.pack("!H", ip_checksum(bytes(ip)))
+    bad.append(eth(bytes(ip) + bytes(26), 0x0800))
+    v6hdr = udp6("2001:db8:1::1", US6, 50000, 2055, b"")[14:54]
+    short = bytearray(v6hdr)
+    short[4:6] = struct.pack("!H", 4)                   # Fragment header cut short
+    short[6] = 44
+    bad.append(eth(bytes(short) + struct.pack("!BBH", 17, 0, 1), 0x86DD))
+    hbh = bytearray(v6hdr)                              # hop-by-hop, then Fragment
+    hbh[4:6] = struct.pack("!H", 8 + 8 + 16)
+    hbh[6] = 0
+    bad.append(eth(bytes(hbh) + struct.pack("!BB6x", 44, 0) +
+                   struct.pack("!BBHI", 17, 0, 1, 99) + bytes(16), 0x86DD))
+    for f in bad:
+        pcap.write(f)
+    cases.append({"v6": None, "kind": "malformed", "fragments": len(bad), "whole": False,
+                  "records": 0})
     pcap.close()
     with open(a.expect, "w") as f:
         for r in expected:
