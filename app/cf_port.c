@@ -144,6 +144,12 @@ cf_port_presence(uint16_t port, const struct cfp_policy *pol, struct cnp_port *n
 		return -1;
 	}
 	cnp_port_init(np, mac.addr_bytes);
+	{
+		char m[RTE_ETHER_ADDR_FMT_SIZE];
+
+		rte_ether_format_addr(m, sizeof(m), &mac);
+		CF_LOG(INFO, "port %u: answering ARP/ND/ping as %s\n", port, m);
+	}
 	for (i = 0; i < pol->n_addrs; i++) {
 		const struct cfp_addr *a = &pol->addrs[i];
 

@@ -160,6 +160,19 @@ main(int argc, char **argv)
 		die(EXIT_USAGE, "--portmask: %s", err);
 	}
 
+	for (i = 0; i < cfg.policy.n_addrs; i++) {
+		unsigned int k;
+		uint16_t want = cfg.policy.addrs[i].port;
+
+		for (k = 0; k < ctl.n_ports && want != CFP_ANY_PORT; k++)
+			if (ctl.ports[k] == want)
+				break;
+		if (want != CFP_ANY_PORT && k == ctl.n_ports) {
+			snprintf(err, sizeof(err), "@port%u names no port we receive on", want);
+			die(EXIT_USAGE, "--collector-ip: %s", err);
+		}
+	}
+
 	n_mbufs = cfg.total_num_mbufs;
 	if (n_mbufs == 0)
 		n_mbufs = RTE_MAX(8192u, ctl.n_ports * (uint32_t)(cfg.rxq ? cfg.rxq : n_rx) *
