@@ -153,7 +153,7 @@ cf_port_presence(uint16_t port, const struct cfp_policy *pol, struct cnp_port *n
 	for (i = 0; i < pol->n_addrs; i++) {
 		const struct cfp_addr *a = &pol->addrs[i];
 
-		if (!a->v6 || (a->port != CFP_ANY_PORT && a->port != port))
+		if (!a->v6 || (a->bound_port && a->port != port))
 			continue;
 		np->has_v6 = 1;
 		cnp_solicited_mac(a->addr, mc[n_mc++].addr_bytes);

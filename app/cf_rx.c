@@ -136,11 +136,14 @@ cf_rx_fini(struct cf_rx *rx)
 
 /* A classified UDP datagram: policy, then its decoder. */
 static inline void
-rx_datagram(struct cf_rx *rx, const uint8_t *f, const struct cfp_meta *meta, uint16_t port,
+rx_datagram(struct cf_rx *rx, const uint8_t *f, struct cfp_meta *meta, uint16_t port,
 	    uint64_t now_ms)
 {
 	struct cfd_dgram dg;
-	enum cfs_drop why = cfp_accept(rx->policy, meta, port);
+	enum cfs_drop why;
+
+	meta->rx_port = port;
+	why = cfp_accept(rx->policy, meta);
 
 	if (unlikely(why != CFS_DROP_MAX)) {
 		rx->stats.drops[why]++;
@@ -335,11 +338,11 @@ rx_announce(struct cf_rx *rx, const struct cf_rx_queue *q)
 		if (i < pol->n_addrs) {
 			const struct cfp_addr *a = &pol->addrs[i];
 
-			if (a->port != CFP_ANY_PORT && a->port != q->port)
+			if (a->bound_port && a->port != q->port)
 				continue;
 			addr = a->addr;
 			v6 = a->v6;
-			vlan = a->vlan;
+			vlan = a->bound_vlan ? a->vlan : 0;
 		} else {
 			/* Last, the link-local address, when IPv6 is spoken here. */
 			if (!p->has_v6)

@@ -164,10 +164,12 @@ main(int argc, char **argv)
 		unsigned int k;
 		uint16_t want = cfg.policy.addrs[i].port;
 
-		for (k = 0; k < ctl.n_ports && want != CFP_ANY_PORT; k++)
+		if (!cfg.policy.addrs[i].bound_port)
+			continue;
+		for (k = 0; k < ctl.n_ports; k++)
 			if (ctl.ports[k] == want)
 				break;
-		if (want != CFP_ANY_PORT && k == ctl.n_ports) {
+		if (k == ctl.n_ports) {
 			snprintf(err, sizeof(err), "@port%u names no port we receive on", want);
 			die(EXIT_USAGE, "--collector-ip: %s", err);
 		}

@@ -195,8 +195,8 @@ is_ours6(const struct cnp_ctx *c, const uint8_t *addr, uint16_t port, uint16_t v
 	for (i = 0; i < c->policy->n_addrs; i++) {
 		const struct cfp_addr *a = &c->policy->addrs[i];
 
-		if (a->v6 && (a->port == CFP_ANY_PORT || a->port == port) &&
-		    (a->vlan == CFP_ANY_VLAN || a->vlan == vlan))
+		if (a->v6 && (!a->bound_port || a->port == port) &&
+		    (!a->bound_vlan || a->vlan == vlan))
 			return 1;
 	}
 	return 0;

@@ -82,7 +82,8 @@ uint32_t cnp_input(struct cnp_ctx *c, uint16_t port, uint8_t *f, uint32_t len, u
 /* Announcement of address a on port p into buf (cap >= CNP_ANNOUNCE_MAX):
  * an ARP request for itself to the broadcast MAC (RFC 5227 announcement) for
  * IPv4, an unsolicited NA (override set) to ff02::1 for IPv6. Tagged with
- * a->vlan when that is 1..4094, untagged otherwise. Returns the length. */
+ * vlan when that is 1..4094, untagged otherwise. Returns the length, or 0
+ * when cap is too small. */
 uint32_t cnp_announce(const struct cnp_port *p, const uint8_t *addr, uint8_t v6, uint16_t vlan,
 		      uint8_t *buf, uint32_t cap);
 

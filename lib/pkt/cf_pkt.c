@@ -155,7 +155,7 @@ cfp_parse(const uint8_t *f, uint32_t len, struct cfp_meta *m)
 }
 
 enum cfs_drop
-cfp_accept(const struct cfp_policy *pol, const struct cfp_meta *m, uint16_t port)
+cfp_accept(const struct cfp_policy *pol, const struct cfp_meta *m)
 {
 	unsigned int i;
 	uint16_t vlan;
@@ -167,7 +167,7 @@ cfp_accept(const struct cfp_policy *pol, const struct cfp_meta *m, uint16_t port
 		return CFS_DROP_MAX;
 	vlan = cfp_meta_vlan(m);
 	for (i = 0; i < pol->n_addrs; i++)
-		if (cfp_addr_match(&pol->addrs[i], m->dst, m->v6, port, vlan))
+		if (cfp_addr_match(&pol->addrs[i], m->dst, m->v6, m->rx_port, vlan))
 			return CFS_DROP_MAX;
 	return CFS_DROP_DST_ADDR;
 }
@@ -200,8 +200,6 @@ cfp_addr_parse(const char *s, struct cfp_addr *a, char *err, size_t errlen)
 	unsigned long v;
 
 	memset(a, 0, sizeof(*a));
-	a->port = CFP_ANY_PORT;
-	a->vlan = CFP_ANY_VLAN;
 	if (slash != NULL && slash > ip_end)
 		slash = NULL;
 	if ((size_t)((slash ? slash : ip_end) - s) >= sizeof(ip)) {
@@ -231,18 +229,19 @@ cfp_addr_parse(const char *s, struct cfp_addr *a, char *err, size_t errlen)
 		const char *end = next ? next : at + strlen(at);
 
 		if (strncmp(at + 1, "port", 4) == 0) {
-			if (a->port != CFP_ANY_PORT ||
-			    parse_num(at + 5, end, CFP_ANY_PORT - 1, &v) != 0) {
-				snprintf(err, errlen, "'%s': @portN takes one DPDK port id 0..65534", s);
+			if (a->bound_port || parse_num(at + 5, end, UINT16_MAX, &v) != 0) {
+				snprintf(err, errlen, "'%s': @portN takes one DPDK port id 0..65535", s);
 				return -1;
 			}
 			a->port = (uint16_t)v;
+			a->bound_port = 1;
 		} else if (strncmp(at + 1, "vlan", 4) == 0) {
-			if (a->vlan != CFP_ANY_VLAN || parse_num(at + 5, end, 4094, &v) != 0) {
+			if (a->bound_vlan || parse_num(at + 5, end, 4094, &v) != 0) {
 				snprintf(err, errlen, "'%s': @vlanV takes one VLAN id 0..4094 (0 = untagged)", s);
 				return -1;
 			}
 			a->vlan = (uint16_t)v;
+			a->bound_vlan = 1;
 		} else {
 			snprintf(err, errlen, "'%s': expected ADDR[/PREFIX][@portN][@vlanV]", s);
 			return -1;

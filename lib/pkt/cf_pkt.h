@@ -45,17 +45,17 @@ struct cfp_meta {
 	uint16_t dst_port;
 	uint16_t payload_off;     /* UDP payload offset in the frame */
 	uint16_t payload_len;
+	uint16_t rx_port;         /* DPDK port: set by the caller, read by cfp_accept() */
 };
-
-#define CFP_ANY_PORT 0xffff
-#define CFP_ANY_VLAN 0xffff
 
 struct cfp_addr {
 	uint8_t addr[16];
 	uint8_t v6;
 	uint8_t prefix;           /* /PREFIX (documentation and announcements) */
-	uint16_t port;            /* DPDK port id, or CFP_ANY_PORT */
-	uint16_t vlan;            /* 0 = untagged only, 1..4094, or CFP_ANY_VLAN */
+	uint8_t bound_port;       /* 0: ours on every port (a zeroed entry is unbound) */
+	uint8_t bound_vlan;       /* 0: ours untagged and on every VLAN */
+	uint16_t port;            /* DPDK port id, when bound_port */
+	uint16_t vlan;            /* 0 = untagged only, or 1..4094, when bound_vlan */
 };
 
 /* Listener policy. A port of 0 is not listened on. */
@@ -68,8 +68,8 @@ struct cfp_policy {
 enum cfs_drop cfp_parse(const uint8_t *frame, uint32_t len, struct cfp_meta *m);
 
 /* CFS_DROP_MAX when the policy takes the datagram received on DPDK port
- * `port`, else udp_port or dst_addr. */
-enum cfs_drop cfp_accept(const struct cfp_policy *pol, const struct cfp_meta *m, uint16_t port);
+ * m->rx_port (cfp_parse() does not set it), else udp_port or dst_addr. */
+enum cfs_drop cfp_accept(const struct cfp_policy *pol, const struct cfp_meta *m);
 
 /* The VLAN a frame is on for address binding: innermost tag, 0 when untagged. */
 static inline uint16_t
@@ -85,9 +85,9 @@ cfp_addr_match(const struct cfp_addr *a, const uint8_t *addr, uint8_t v6, uint16
 {
 	if (a->v6 != v6)
 		return 0;
-	if (a->port != CFP_ANY_PORT && a->port != port)
+	if (a->bound_port && a->port != port)
 		return 0;
-	if (a->vlan != CFP_ANY_VLAN && a->vlan != vlan)
+	if (a->bound_vlan && a->vlan != vlan)
 		return 0;
 	if (v6)
 		return memcmp(a->addr, addr, 16) == 0;

@@ -128,27 +128,31 @@ test_addr_parse(void)
 	static const char *const bad[] = {
 		"", "192.0.2.300", "192.0.2.1/0", "192.0.2.1/33", "2001:db8::1/129", "192.0.2.1@",
 		"192.0.2.1@port", "192.0.2.1@vlan4095", "192.0.2.1@vlan1@vlan2", "192.0.2.1@eth0",
-		"192.0.2.1@port0@port1", "192.0.2.1@port65535", "192.0.2.1/24x",
+		"192.0.2.1@port0@port1", "192.0.2.1@port65536", "192.0.2.1/24x",
 	};
 	unsigned int i;
 
 	CU_ASSERT(cfp_addr_parse("198.51.100.2/24@port0", &a, err, sizeof(err)) == 0);
 	CU_ASSERT_EQUAL(a.v6, 0);
 	CU_ASSERT_EQUAL(a.prefix, 24);
+	CU_ASSERT_EQUAL(a.bound_port, 1);
 	CU_ASSERT_EQUAL(a.port, 0);
-	CU_ASSERT_EQUAL(a.vlan, CFP_ANY_VLAN);
+	CU_ASSERT_EQUAL(a.bound_vlan, 0);
 	CU_ASSERT(memcmp(a.addr, "\xc6\x33\x64\x02", 4) == 0);
 	CU_ASSERT(cfp_addr_parse("2001:db8::5@vlan42@port3", &a, err, sizeof(err)) == 0);
 	CU_ASSERT_EQUAL(a.v6, 1);
 	CU_ASSERT_EQUAL(a.prefix, 128);
 	CU_ASSERT_EQUAL(a.port, 3);
+	CU_ASSERT_EQUAL(a.bound_vlan, 1);
 	CU_ASSERT_EQUAL(a.vlan, 42);
 	CU_ASSERT_EQUAL(a.addr[15], 5);
 	CU_ASSERT(cfp_addr_parse("192.0.2.1", &a, err, sizeof(err)) == 0);
-	CU_ASSERT_EQUAL(a.port, CFP_ANY_PORT);
+	CU_ASSERT_EQUAL(a.bound_port, 0);
+	CU_ASSERT_EQUAL(a.bound_vlan, 0);
 	CU_ASSERT_EQUAL(a.prefix, 32);
 	CU_ASSERT(cfp_addr_parse("192.0.2.1@vlan0", &a, err, sizeof(err)) == 0);
 	CU_ASSERT_EQUAL(a.vlan, 0);
+	CU_ASSERT_EQUAL(a.bound_vlan, 1);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
 		CU_ASSERT(cfp_addr_parse(bad[i], &a, err, sizeof(err)) == -1);
@@ -166,25 +170,25 @@ test_accept_binding(void)
 	memset(&m, 0, sizeof(m));
 	m.dst_port = 2055;
 	inet_pton(AF_INET, "198.51.100.7", m.dst);
-	CU_ASSERT_EQUAL(cfp_accept(&pol, &m, 0), CFS_DROP_DST_ADDR);  /* untagged */
+	CU_ASSERT_EQUAL((m.rx_port = 0, cfp_accept(&pol, &m)), CFS_DROP_DST_ADDR);  /* untagged */
 	m.vlans = 1;
 	m.vlan_outer = VLAN;
-	CU_ASSERT_EQUAL(cfp_accept(&pol, &m, 0), CFS_DROP_MAX);
-	CU_ASSERT_EQUAL(cfp_accept(&pol, &m, 1), CFS_DROP_DST_ADDR);  /* other port */
+	CU_ASSERT_EQUAL((m.rx_port = 0, cfp_accept(&pol, &m)), CFS_DROP_MAX);
+	CU_ASSERT_EQUAL((m.rx_port = 1, cfp_accept(&pol, &m)), CFS_DROP_DST_ADDR);  /* other port */
 	m.vlans = 2;                                                  /* QinQ: inner tag counts */
 	m.vlan_outer = 7;
 	m.vlan_inner = VLAN;
-	CU_ASSERT_EQUAL(cfp_accept(&pol, &m, 0), CFS_DROP_MAX);
+	CU_ASSERT_EQUAL((m.rx_port = 0, cfp_accept(&pol, &m)), CFS_DROP_MAX);
 	memset(m.dst, 0, 16);
 	inet_pton(AF_INET, "192.0.2.2", m.dst);
-	CU_ASSERT_EQUAL(cfp_accept(&pol, &m, 0), CFS_DROP_DST_ADDR);  /* @vlan0: untagged only */
+	CU_ASSERT_EQUAL((m.rx_port = 0, cfp_accept(&pol, &m)), CFS_DROP_DST_ADDR);  /* @vlan0: untagged only */
 	m.vlans = 0;
-	CU_ASSERT_EQUAL(cfp_accept(&pol, &m, 1), CFS_DROP_MAX);
+	CU_ASSERT_EQUAL((m.rx_port = 1, cfp_accept(&pol, &m)), CFS_DROP_MAX);
 	m.v6 = 1;
 	inet_pton(AF_INET6, "2001:db8::2", m.dst);
 	m.vlans = 1;
 	m.vlan_outer = 3999;
-	CU_ASSERT_EQUAL(cfp_accept(&pol, &m, 1), CFS_DROP_MAX);       /* any port, any VLAN */
+	CU_ASSERT_EQUAL((m.rx_port = 1, cfp_accept(&pol, &m)), CFS_DROP_MAX);       /* any port, any VLAN */
 }
 
 static void
@@ -604,7 +608,7 @@ test_announce(void)
 	CU_ASSERT_EQUAL(buf[18 + 7], 1);                            /* request */
 	CU_ASSERT(memcmp(buf + 18 + 14, a4, 4) == 0);               /* spa = tpa = us */
 	CU_ASSERT(memcmp(buf + 18 + 24, a4, 4) == 0);
-	n = cnp_announce(&ports[0], a4, 0, CFP_ANY_VLAN, buf, sizeof(buf));
+	n = cnp_announce(&ports[0], a4, 0, 0, buf, sizeof(buf));
 	CU_ASSERT_EQUAL(n, 60);
 	CU_ASSERT_EQUAL(buf[12] << 8 | buf[13], 0x0806);
 	inet_pton(AF_INET6, "2001:db8::2", a6);
