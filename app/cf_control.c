@@ -84,6 +84,25 @@ cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 	fflush(f);
 }
 
+/* Link changes are logged once per transition; polled, so no LSC interrupt is needed. */
+static void
+watch_links(struct cf_control *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n_ports; i++) {
+		struct rte_eth_link link;
+
+		if (rte_eth_link_get_nowait(c->ports[i], &link) != 0)
+			continue;
+		if (link.link_status == c->link_up[i])
+			continue;
+		c->link_up[i] = link.link_status;
+		CF_LOG(INFO, "port %u: link %s, %u Mbps\n", c->ports[i],
+		       link.link_status ? "up" : "down", link.link_speed);
+	}
+}
+
 static int
 all_done(const struct cf_control *c)
 {
@@ -102,10 +121,14 @@ cf_control_run(struct cf_control *c)
 	const uint64_t start = rte_rdtsc();
 	uint64_t next_stats = c->cfg->stats_period ? start + c->cfg->stats_period * hz : UINT64_MAX;
 	uint64_t next_flush = start + hz / 10;
+	uint64_t next_link = start;
+	unsigned int i;
+
+	for (i = 0; i < c->n_ports; i++)
+		c->link_up[i] = 0xff; /* unknown: the first poll logs the state */
 
 	while (!cf_quit) {
 		uint64_t now;
-		unsigned int i;
 
 		if (drain(c) == 0)
 			rte_delay_us_sleep(50);
@@ -114,6 +137,10 @@ cf_control_run(struct cf_control *c)
 			/* Bound how long a record waits in the output's buffer. */
 			cfo_flush(c->out);
 			next_flush = now + hz / 10;
+		}
+		if (now >= next_link) {
+			watch_links(c);
+			next_link = now + hz;
 		}
 		if (now >= next_stats) {
 			cf_control_print_stats(c, stderr, "stats");

@@ -25,6 +25,7 @@ struct cf_control {
 	struct cfo_output *out;
 	uint16_t ports[CF_MAX_PORTS];
 	unsigned int n_ports;
+	uint8_t link_up[CF_MAX_PORTS];   /* last logged state; 0xff = not yet known */
 	uint64_t records_out;
 	uint64_t blocks_out;
 };

@@ -20,7 +20,6 @@
 
 int cf_port_setup(uint16_t port, uint16_t nb_rxq, const struct cf_config *cfg,
 		  struct rte_mempool *pool, char *err, size_t errlen);
-void cf_port_log_link(uint16_t port);
 void cf_port_stop(uint16_t port);
 
 #endif

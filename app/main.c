@@ -199,7 +199,6 @@ main(int argc, char **argv)
 			r->n_queues++;
 			total_q++;
 		}
-		cf_port_log_link(ctl.ports[i]);
 	}
 
 	ctl.cfg = &cfg;

@@ -156,6 +156,7 @@ def cmd_v5(a):
         clk[1] += 1
         payload, recs = v5_datagram(rng, exp, seqs[exp], a.records, engine, sampling, clk[0], clk[1])
         seqs[exp] = (seqs[exp] + a.records) & 0xFFFFFFFF
+        payload += bytes(a.pad)  # trailing bytes: tolerated and counted by the collector
         if a.ipv6:
             frame = udp6(exp, COLLECTOR6, 50000, NETFLOW_PORT, payload, vlans)
         else:
@@ -238,6 +239,7 @@ def main():
     v5.add_argument("--qinq", type=int)
     v5.add_argument("--ipv6", action="store_true")
     v5.add_argument("--sampled", action="store_true")
+    v5.add_argument("--pad", type=int, default=0, help="zero bytes after the records (jumbo frames)")
     g = sub.add_parser("garbage")
     g.add_argument("--out", required=True)
     g.add_argument("--expect-drops", required=True)

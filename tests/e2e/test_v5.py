@@ -52,6 +52,8 @@ check_exact("qinq", ["--datagrams", "20", "--records", "5", "--vlan", "42", "--q
             datagrams=20)
 check_exact("ipv6_exporters", ["--datagrams", "20", "--records", "4", "--ipv6", "--exporters", "3"],
             datagrams=20)
+run = check_exact("jumbo_frames", ["--datagrams", "5", "--records", "30", "--pad", "7000"], datagrams=5)
+c.eq(run.stats.get("v5_trailing"), 5, "jumbo_frames: trailing bytes counted")
 check_exact("sampled", ["--datagrams", "10", "--records", "3", "--sampled"], datagrams=10)
 check_exact("collector_ip_match", ["--datagrams", "10", "--records", "3"],
             ["--collector-ip", "192.0.2.2", "--collector-ip", "2001:db8::2"], datagrams=10)
