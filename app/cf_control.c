@@ -92,25 +92,30 @@ cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 	fflush(f);
 }
 
-/* A link seen coming up (or up at start) makes its port announce our addresses. */
+/* Link changes are logged once per transition; polled, so no LSC interrupt is
+ * needed. A link seen coming up (or up at start) makes its port announce our
+ * addresses (gratuitous ARP / unsolicited NA, sent by its RX lcore). */
 static void
 watch_links(struct cf_control *c)
 {
 	unsigned int i;
 
-	if (c->np_ports == NULL || c->cfg->policy.n_addrs == 0)
-		return;
 	for (i = 0; i < c->n_ports; i++) {
 		struct rte_eth_link link;
 		uint16_t port = c->ports[i];
 
 		if (rte_eth_link_get_nowait(port, &link) != 0)
 			continue;
-		if (link.link_status && !c->link_up[i] && c->np_ports[port].valid) {
+		if (link.link_status == c->link_up[i])
+			continue;
+		c->link_up[i] = link.link_status;
+		CF_LOG(INFO, "port %u: link %s, %u Mbps\n", port,
+		       link.link_status ? "up" : "down", link.link_speed);
+		if (link.link_status && c->np_ports != NULL && c->np_ports[port].valid &&
+		    c->cfg->policy.n_addrs != 0) {
 			c->np_ports[port].announce_gen++;
-			CF_LOG(INFO, "port %u: link up, announcing our addresses\n", port);
+			CF_LOG(INFO, "port %u: announcing our addresses\n", port);
 		}
-		c->link_up[i] = link.link_status ? 1 : 0;
 	}
 }
 
@@ -132,12 +137,14 @@ cf_control_run(struct cf_control *c)
 	const uint64_t start = rte_rdtsc();
 	uint64_t next_stats = c->cfg->stats_period ? start + c->cfg->stats_period * hz : UINT64_MAX;
 	uint64_t next_flush = start + hz / 10;
+	uint64_t next_link = start;
+	unsigned int i;
 
-	watch_links(c);
+	for (i = 0; i < c->n_ports; i++)
+		c->link_up[i] = 0xff; /* unknown: the first poll logs the state */
 
 	while (!cf_quit) {
 		uint64_t now;
-		unsigned int i;
 
 		if (drain(c) == 0)
 			rte_delay_us_sleep(50);
@@ -145,8 +152,11 @@ cf_control_run(struct cf_control *c)
 		if (now >= next_flush) {
 			/* Bound how long a record waits in the output's buffer. */
 			cfo_flush(c->out);
-			watch_links(c);
 			next_flush = now + hz / 10;
+		}
+		if (now >= next_link) {
+			watch_links(c);
+			next_link = now + hz;
 		}
 		if (now >= next_stats) {
 			cf_control_print_stats(c, stderr, "stats");

@@ -29,7 +29,7 @@ struct cf_control {
 	struct cnp_port *np_ports;    /* announce_gen bumped when a link comes up */
 	struct rte_mempool *pkt_pool;
 	unsigned int mbufs_start;     /* packet pool in use once ports started */
-	uint8_t link_up[CF_MAX_PORTS];
+	uint8_t link_up[CF_MAX_PORTS];   /* last logged state; 0xff = not yet known */
 	uint64_t records_out;
 	uint64_t blocks_out;
 };

@@ -49,8 +49,8 @@ cf_port_setup(uint16_t port, uint16_t nb_rxq, const struct cf_config *cfg,
 		if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
 			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 		else
-			CF_LOG(WARNING, "port %u: no RX scatter; frames above %u bytes will be lost\n",
-			       port, data_room);
+			CF_LOG(INFO, "port %u: PMD reports no RX scatter; frames above %u bytes "
+			       "may be lost (raise --mbuf-size)\n", port, data_room);
 	}
 	if (info.max_rx_pktlen >= cfg->max_frame)
 		conf.rxmode.mtu = cfg->max_frame - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN - 8;
@@ -105,18 +105,6 @@ cf_port_setup(uint16_t port, uint16_t nb_rxq, const struct cf_config *cfg,
 	       info.driver_name, nb_rxq, rxd, conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? "on" : "off",
 	       conf.rxmode.mtu);
 	return nb_rxq;
-}
-
-void
-cf_port_log_link(uint16_t port)
-{
-	struct rte_eth_link link;
-
-	if (rte_eth_link_get_nowait(port, &link) != 0)
-		return;
-	CF_LOG(INFO, "port %u: link %s, %u Mbps, %s duplex\n", port,
-	       link.link_status ? "up" : "down", link.link_speed,
-	       link.link_duplex ? "full" : "half");
 }
 
 void

@@ -21,7 +21,6 @@
 
 int cf_port_setup(uint16_t port, uint16_t nb_rxq, const struct cf_config *cfg,
 		  struct rte_mempool *pool, char *err, size_t errlen);
-void cf_port_log_link(uint16_t port);
 
 /* Fills np for a started port (MAC, link-local address) and lets the
  * solicited-node multicast groups of our IPv6 addresses in (filter list, or

@@ -224,7 +224,6 @@ main(int argc, char **argv)
 			r->n_queues++;
 			total_q++;
 		}
-		cf_port_log_link(ctl.ports[i]);
 	}
 
 	for (i = 0; i < (unsigned int)n_rx; i++)
@@ -243,6 +242,8 @@ main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* A closed stdout or socket is an error to count, not a reason to die. */
+	signal(SIGPIPE, SIG_IGN);
 
 	CF_LOG(INFO, "%u port(s), %d RX queue(s) on %d RX lcore(s); ports netflow=%u ipfix=%u sflow=%u\n",
 	       ctl.n_ports, total_q, n_rx, cfg.policy.ports[0], cfg.policy.ports[1],

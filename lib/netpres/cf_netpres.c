@@ -419,7 +419,7 @@ cnp_input(struct cnp_ctx *c, uint16_t port, uint8_t *f, uint32_t len, uint32_t c
 {
 	const struct cnp_port *p;
 	uint32_t off = ETH_HLEN;
-	uint16_t etype, vlan = 0;
+	uint16_t etype, vlan = 0, kind;
 	unsigned int tags = 0;
 
 	if (len < ETH_HLEN)
@@ -435,31 +435,32 @@ cnp_input(struct cnp_ctx *c, uint16_t port, uint8_t *f, uint32_t len, uint32_t c
 		off += 4;
 		tags++;
 	}
+	/* IP frames reach us only after cfp_parse() validated their headers and
+	 * lengths and found a protocol other than UDP. */
+	if (etype == ETYPE_ARP) {
+		kind = ETYPE_ARP;
+	} else if (etype == ETYPE_IPV4 && off + 20 <= len && f[off + 9] == PROTO_ICMP) {
+		kind = PROTO_ICMP;
+	} else if (etype == ETYPE_IPV6 && off + IP6_HLEN <= len &&
+		   off + IP6_HLEN + cfw_be16(f + off + 4) <= len && f[off + 6] == PROTO_ICMP6) {
+		kind = PROTO_ICMP6;
+	} else {
+		/* TCP, GRE, ... and non-IP EtherTypes keep cfp_parse()'s reasons. */
+		c->stats->drops[etype == ETYPE_IPV4 || etype == ETYPE_IPV6 ? CFS_DROP_NOT_UDP :
+									       CFS_DROP_L2_NOT_IP]++;
+		return 0;
+	}
 	if (port >= c->n_ports || !c->ports[port].valid || c->policy->n_addrs == 0) {
 		/* No address of ours here: a passive listener answers nothing. */
-		if (etype == ETYPE_ARP)
-			c->stats->drops[CFS_DROP_ARP_IGNORED]++;
-		else if (etype == ETYPE_IPV4 || etype == ETYPE_IPV6)
-			c->stats->drops[CFS_DROP_ICMP_IGNORED]++;
-		else
-			c->stats->drops[CFS_DROP_L2_NOT_IP]++;
+		c->stats->drops[kind == ETYPE_ARP ? CFS_DROP_ARP_IGNORED : CFS_DROP_ICMP_IGNORED]++;
 		return 0;
 	}
 	p = &c->ports[port];
-	if (etype == ETYPE_ARP)
+	if (kind == ETYPE_ARP)
 		return do_arp(c, p, port, vlan, f, off, len, now_ms);
-	/* IP frames reach us only after cfp_parse() validated their headers and
-	 * lengths and found a protocol other than UDP. */
-	if (etype == ETYPE_IPV4 && off + 20 <= len && f[off + 9] == PROTO_ICMP)
+	if (kind == PROTO_ICMP)
 		return do_icmp4(c, p, port, vlan, f, off, len, now_ms);
-	if (etype == ETYPE_IPV6 && off + IP6_HLEN <= len &&
-	    off + IP6_HLEN + cfw_be16(f + off + 4) <= len)
-		return do_icmp6(c, p, port, vlan, f, off, cap, now_ms);
-	if (etype == ETYPE_IPV4 || etype == ETYPE_IPV6)
-		c->stats->drops[CFS_DROP_NOT_UDP]++;
-	else
-		c->stats->drops[CFS_DROP_L2_NOT_IP]++;
-	return 0;
+	return do_icmp6(c, p, port, vlan, f, off, cap, now_ms);
 }
 
 uint32_t
