@@ -200,6 +200,36 @@ def test_fragments(c, d):
     c.eq(len(r.records), 0, "--frag-max-flows 0 decodes nothing")
 
 
+def test_frag_table_full(c, d):
+    """--frag-max-flows 1: a second datagram's fragments find no slot while the first waits."""
+    import random
+    pcap = os.path.join(d, "full.pcap")
+    rng = random.Random(9)
+    frags, want = [], None
+    for ident in (0x700, 0x701):
+        payload, recs = gen_flows.v5_datagram(rng, "10.0.0.7", ident, 30, (1, 0), 0)
+        whole = bytearray(gen_flows.udp4("10.0.0.7", gn.US4, 50000, 2055, payload))
+        whole[18:20] = ident.to_bytes(2, "big")
+        whole[20:22] = b"\x00\x00"
+        whole[24:26] = b"\x00\x00"
+        whole[24:26] = gen_flows.ip_checksum(bytes(whole[14:34])).to_bytes(2, "big")
+        frags.append([f for _, f in gn.fragments4(bytes(whole), 576)])
+        want = want or recs
+    p = gen_flows.Pcap(pcap)
+    # A0 B0 A1 B1 A2 B2: B0 and B1 find the only slot taken; A completes at A2;
+    # B2 then takes the free slot and is still waiting when the run stops.
+    for a, b in zip(frags[0], frags[1]):
+        p.write(a)
+        p.write(b)
+    p.close()
+    r = cflib.run_pcap(pcap, ["--collector-ip", gn.US4, "--frag-max-flows", "1"])
+    c.eq(r.rc, 0, "table full: exit status")
+    c.check(canon(r.records) == canon(want), "table full: the datagram that had the slot decoded")
+    c.eq(r.drop("frag_table_full"), 2, "table full: fragments with no slot")
+    c.eq(r.drop("frag_timeout"), 1, "table full: the late datagram's last fragment at stop")
+    c.eq(r.stats.get("mbufs_in_use"), r.stats.get("mbufs_in_use_start"), "table full: mbufs back")
+
+
 def main():
     c = cflib.Checker(NAME)
     if shutil.which("tshark") is None:
@@ -210,6 +240,7 @@ def main():
         test_presence(c, d)
         test_rate_limit(c, d)
         test_fragments(c, d)
+        test_frag_table_full(c, d)
     c.done()
 
 
