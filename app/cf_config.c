@@ -88,6 +88,17 @@ static const struct opt opts[] = {
 	 "backoff multiplier between retries (default 1.5)"},
 	{"log-level", K_LEVEL, F(log_level), 0, 0, ENV("LOG_LEVEL"), "LEVEL",
 	 "error, warning, info or debug (default info)"},
+	/* control plane (docs/control-plane.md) */
+	{"http-port", K_U64, F(http_port), 0, 65535, ENV("HTTP_PORT"), "PORT",
+	 "port of /health and /metrics (default 8081; 0 = off)"},
+	{"http-bind", K_STR, F(http_bind), 0, 0, ENV("HTTP_BIND"), "ADDR",
+	 "address /health and /metrics listen on (default 127.0.0.1)"},
+	{"max-exporter-series", K_U64, F(max_exporter_series), 1, 100000, NULL, "N",
+	 "exporters with their own metric series; later ones fold into exporter=\"other\" (default 200)"},
+	{"health-rx-stall", K_U64, F(health_rx_stall), 1, 86400, NULL, "SECONDS",
+	 "a port that had traffic and then none for SECONDS makes /health degraded (default 60)"},
+	{"health-window", K_U64, F(health_window), 1, 86400, NULL, "SECONDS",
+	 "how long a ring drop or output failure keeps /health degraded/unhealthy (default 10)"},
 	{"help", K_HELP, 0, 0, 0, 0, NULL, NULL, "this text"},
 };
 
@@ -111,6 +122,11 @@ cf_config_defaults(struct cf_config *c)
 	c->retry_attempts = 3;
 	c->retry_backoff = 1.5;
 	c->log_level = RTE_LOG_INFO;
+	c->http_port = 8081;
+	strcpy(c->http_bind, "127.0.0.1");
+	c->max_exporter_series = 200;
+	c->health_rx_stall = 60;
+	c->health_window = 10;
 }
 
 void

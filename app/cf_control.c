@@ -102,6 +102,7 @@ cf_control_run(struct cf_control *c)
 	const uint64_t start = rte_rdtsc();
 	uint64_t next_stats = c->cfg->stats_period ? start + c->cfg->stats_period * hz : UINT64_MAX;
 	uint64_t next_flush = start + hz / 10;
+	uint64_t next_tick = start + hz;
 
 	while (!cf_quit) {
 		uint64_t now;
@@ -114,6 +115,11 @@ cf_control_run(struct cf_control *c)
 			/* Bound how long a record waits in the output's buffer. */
 			cfo_flush(c->out);
 			next_flush = now + hz / 10;
+		}
+		if (now >= next_tick) {
+			if (c->on_tick != NULL)
+				c->on_tick(c->tick_arg);
+			next_tick = now + hz;
 		}
 		if (now >= next_stats) {
 			cf_control_print_stats(c, stderr, "stats");

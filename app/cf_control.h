@@ -27,6 +27,9 @@ struct cf_control {
 	unsigned int n_ports;
 	uint64_t records_out;
 	uint64_t blocks_out;
+	/* Called on the control lcore about once a second (control plane: health, event logs). */
+	void (*on_tick)(void *arg);
+	void *tick_arg;
 };
 
 int cf_control_run(struct cf_control *c);
