@@ -52,6 +52,7 @@ static struct {
 	struct cf_control *ctl;
 	const struct cf_config *cfg;
 	struct cfh_server *http;
+	struct cfh_server *agent;
 	struct port_state port[CF_MAX_PORTS];
 	uint32_t *slot_series[RTE_MAX_LCORE]; /* per RX lcore: exporter slot -> series */
 	uint32_t n_slots[RTE_MAX_LCORE];
@@ -720,12 +721,14 @@ cf_ctlplane_tick(void *arg)
 }
 
 int
-cf_ctlplane_start(struct cf_control *ctl, char *err, size_t errlen)
+cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char *err,
+		  size_t errlen)
 {
 	const struct cf_config *cfg = ctl->cfg;
+	int v6 = strchr(cfg->http_bind, ':') != NULL;
 	struct timespec now;
 	unsigned int i;
-	int rc;
+	int rc, bad;
 
 	cp.ctl = ctl;
 	cp.cfg = cfg;
@@ -775,6 +778,7 @@ cf_ctlplane_start(struct cf_control *ctl, char *err, size_t errlen)
 	ctl->tick_arg = NULL;
 	if (cfg->http_port != 0) {
 		struct cfh_config hc = {
+			.role = CFH_CONTROL,
 			.bind = cfg->http_bind,
 			.port = cfg->http_port,
 			.service = "clarion-flowd",
@@ -785,14 +789,37 @@ cf_ctlplane_start(struct cf_control *ctl, char *err, size_t errlen)
 		};
 
 		/* Created from the main lcore: the server threads inherit its CPU, never an RX core's. */
-		cp.http = cfh_start(&hc, err, errlen);
-		if (cp.http == NULL)
+		cp.http = cfh_start(&hc, &bad, err, errlen);
+		if (cp.http == NULL && bad)
 			return -1;
-		CF_LOG(INFO, "control plane: http://%s%s%s:%u/health and /metrics\n",
-		       strchr(cfg->http_bind, ':') ? "[" : "", cfg->http_bind,
-		       strchr(cfg->http_bind, ':') ? "]" : "", cfg->http_port);
+		if (cp.http == NULL)
+			CF_LOG(ERR, "control plane: /health and /metrics OFF: %s (--http-port)\n", err);
+		else
+			CF_LOG(INFO, "control plane: http://%s%s%s:%u/health and /metrics\n",
+			       v6 ? "[" : "", cfg->http_bind, v6 ? "]" : "", cfg->http_port);
 	} else {
 		CF_LOG(INFO, "control plane: HTTP off (--http-port 0); telemetry /clarion/* only\n");
+	}
+	if (cfg->agent_port != 0) {
+		struct cfh_config ac = {
+			.role = CFH_AGENT,
+			.bind = cfg->agent_bind,
+			.port = cfg->agent_port,
+			.max_body = cfg->agent_max_body,
+			.token = cfg->agent_token,
+			.fwd = fwd,
+		};
+
+		cp.agent = cfh_start(&ac, &bad, err, errlen);
+		if (cp.agent == NULL && bad)
+			return -1;
+		if (cp.agent == NULL)
+			CF_LOG(ERR, "control plane: agent ingest OFF: %s (--agent-port)\n", err);
+		else
+			CF_LOG(INFO, "control plane: agent ingest on %s port %u (%s, forwarding %s)\n",
+			       cfg->agent_bind, cfg->agent_port,
+			       cfg->agent_token[0] ? "token required" : "no token",
+			       fwd ? "on" : "not connected");
 	}
 	return 0;
 }
@@ -802,7 +829,9 @@ cf_ctlplane_stop(void)
 {
 	unsigned int i;
 
+	cfh_stop(cp.agent);
 	cfh_stop(cp.http);
+	cp.agent = NULL;
 	cp.http = NULL;
 	cfm_unregister("engine");
 	pthread_mutex_lock(&cp.lock);

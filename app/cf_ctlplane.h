@@ -11,7 +11,7 @@
  * Contract:
  *  - cf_ctlplane_start() once on the main lcore after the ports are started
  *    and before the RX lcores are launched; returns 0 or -1 with err filled
- *    (bad --http-bind, port taken, telemetry registration refused).
+ *    (bad --http-bind/--agent-bind, telemetry registration refused).
  *  - Nothing here runs on an RX lcore. RX counters and exporter tables are
  *    read without locks (one writer each); a view may be a burst stale.
  *    New exporters are noticed here (tick or scrape), never logged by RX.
@@ -24,8 +24,15 @@
  */
 
 #include "cf_control.h"
+#include "cf_httpd.h"
 
-int cf_ctlplane_start(struct cf_control *ctl, char *err, size_t errlen);
+/*
+ * fwd: where edge-agent sketches go (the delivery stage); NULL = accepted
+ * and answered "forwarded": false. A listener whose port cannot be bound is
+ * logged as an error and left off: flow collection goes on without it.
+ */
+int cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char *err,
+		      size_t errlen);
 void cf_ctlplane_tick(void *arg);
 void cf_ctlplane_stop(void);
 void cf_ctlplane_delivery_health(int circuit_open, double spool_fill_ratio);

@@ -214,7 +214,8 @@ main(int argc, char **argv)
 		die(EXIT_USAGE, "--output: %s", err);
 
 	/* Before the RX lcores start, so the first scrape already sees every lcore. */
-	if (cf_ctlplane_start(&ctl, err, sizeof(err)) != 0)
+	/* Agent sketches: NULL until the delivery stage is connected (docs/control-plane.md). */
+	if (cf_ctlplane_start(&ctl, NULL, err, sizeof(err)) != 0)
 		die(1, "%s", err);
 
 	signal(SIGINT, on_signal);
