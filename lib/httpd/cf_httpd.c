@@ -471,3 +471,11 @@ cfh_stop(struct cfh_server *s)
 	MHD_stop_daemon(s->d);
 	free(s);
 }
+
+uint16_t
+cfh_port(const struct cfh_server *s)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+
+	return i != NULL ? i->port : 0;
+}

@@ -86,5 +86,7 @@ struct cfh_config {
 struct cfh_server *cfh_start(const struct cfh_config *cfg, int *bad_config, char *err,
 			     size_t errlen);
 void cfh_stop(struct cfh_server *s);
+/* The port actually bound (cfg.port 0 asks the kernel for a free one, as tests do). */
+uint16_t cfh_port(const struct cfh_server *s);
 
 #endif
