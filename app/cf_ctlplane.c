@@ -65,7 +65,7 @@ static struct {
 	uint64_t start_ms;
 	/* Set by the delivery stage from its own thread. */
 	int circuit_open;
-	double spool_fill;
+	uint32_t spool_permille;
 } cp = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static uint64_t
@@ -242,17 +242,24 @@ engine_health(struct cfm_health *h, void *arg)
 	if (__atomic_load_n(&cp.circuit_open, __ATOMIC_RELAXED))
 		cfm_health_reason(h, CFM_DEGRADED, "circuit_open",
 				  "backend circuit breaker open: batches go to the spool");
-	if (cp.spool_fill > 0.8)
-		cfm_health_reason(h, CFM_DEGRADED, "spool_high", "spool %.0f %% full",
-				  cp.spool_fill * 100);
+	{
+		uint32_t fill = __atomic_load_n(&cp.spool_permille, __ATOMIC_RELAXED);
+
+		if (fill > 800)
+			cfm_health_reason(h, CFM_DEGRADED, "spool_high", "spool %u %% full",
+					  fill / 10);
+	}
 	pthread_mutex_unlock(&cp.lock);
 }
 
 void
 cf_ctlplane_delivery_health(int circuit_open, double spool_fill_ratio)
 {
+	uint32_t permille = spool_fill_ratio <= 0 ? 0 :
+			    spool_fill_ratio >= 1 ? 1000 : (uint32_t)(spool_fill_ratio * 1000);
+
 	__atomic_store_n(&cp.circuit_open, circuit_open, __ATOMIC_RELAXED);
-	cp.spool_fill = spool_fill_ratio;
+	__atomic_store_n(&cp.spool_permille, permille, __ATOMIC_RELAXED);
 }
 
 /* ---------------------------------------------------------------- metrics */
