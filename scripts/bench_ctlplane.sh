@@ -23,8 +23,28 @@ run() { # mode: off | idle | scrape
 		--output null --run-time "$secs" --http-port "$port" --agent-port 0 \
 		2>"$tmp/err" >/dev/null &
 	local pid=$!
+	# CPU time of the RX lcore's thread: the machine is shared, so records per RX CPU-second
+	# is the fair rate (a preempted lcore loses wall time, not CPU time).
+	taskset -c 0 python3 - "$pid" >"$tmp/cpu" <<'PY' &
+import glob, os, sys, time
+pid, last = int(sys.argv[1]), 0.0
+tick = os.sysconf("SC_CLK_TCK")
+while os.path.exists("/proc/%d" % pid):
+    for t in glob.glob("/proc/%d/task/*" % pid):
+        try:
+            if open(t + "/comm").read().strip() == "rte-worker-1":
+                f = open(t + "/stat").read().rsplit(")", 1)[1].split()
+                last = (int(f[11]) + int(f[12])) / tick
+        except OSError:
+            pass
+    time.sleep(0.2)
+print(last)
+PY
+	local mon=$!
 	if [ "$mode" = scrape ]; then
-		python3 - "$port" "$pid" >"$tmp/scrapes" <<'PY' &
+		# The scraper shares CPU 0 with the control lcore and the HTTP threads: on CPU 1 it
+		# would steal time from the RX lcore and measure itself, not the control plane.
+		taskset -c 0 python3 - "$port" "$pid" >"$tmp/scrapes" <<'PY' &
 import os, sys, time, urllib.request
 port, pid = int(sys.argv[1]), int(sys.argv[2])
 n = 0
@@ -43,9 +63,12 @@ PY
 	fi
 	wait "$pid"
 	[ -n "$scraper" ] && wait "$scraper"
-	local recs
+	wait "$mon"
+	local recs cpu
 	recs=$(grep -A6 '==== final' "$tmp/err" | sed -n 's/^total: records=\([0-9]*\).*/\1/p')
-	printf "%-7s records=%s records/s=%.0f%s\n" "$mode" "$recs" "$(echo "$recs / $secs" | bc -l)" \
+	cpu=$(cat "$tmp/cpu")
+	printf "%-7s records=%s wall_rec/s=%.0f rx_cpu_s=%.2f rec_per_rx_cpu_s=%.0f%s\n" "$mode" "$recs" \
+		"$(echo "$recs / $secs" | bc -l)" "$cpu" "$(echo "$recs / $cpu" | bc -l)" \
 		"$([ "$mode" = scrape ] && echo " scrapes=$(cat "$tmp/scrapes")" || true)"
 }
 
