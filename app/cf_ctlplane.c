@@ -502,8 +502,15 @@ output_provider(struct cfm_builder *b, const struct cfs_lcore *t)
 		   "records handed over by RX lcores and not yet taken by the output", CFM_GAUGE);
 	cfm_u64(b, CFM_NOLABELS, t->records_handed > drained ? t->records_handed - drained : 0);
 
+	/*
+	 * "errors" in the Clarion UI: flow data we could not use (bad datagrams,
+	 * lost records) and output failures. Frame-level drops ("pkt": ARP, other
+	 * UDP ports, ...) are mostly traffic that is not ours; they stay in
+	 * clarion_flowd_drops_total only.
+	 */
 	for (d = 0; d < CFS_DROP_MAX; d++)
-		errors += t->drops[d];
+		if (strcmp(cfs_drop_unit(d), "pkt") != 0)
+			errors += t->drops[d];
 	/* The keys the Clarion UI reads; an HTTP delivery provider may override total_sent. */
 	cfm_summary_set(b, "total_received", (double)t->records);
 	cfm_summary_set(b, "total_sent", (double)out_recs);

@@ -534,6 +534,42 @@ def scenario_agent(d):
             in p.stderr, "agent: start logged")
 
 
+def scenario_garbage(d):
+    """One frame per malformation: every drop shows up under its reason label, equal to
+    the engine's own final counters, and JSON errors = the non-frame drops."""
+    pcap, exp = os.path.join(d, "g.pcap"), os.path.join(d, "g.json")
+    cflib.gen("garbage", "--out", pcap, "--expect-drops", exp)
+    with open(exp) as f:
+        cases = json.load(f)
+    units = {}
+    with open(os.path.join(cflib.ROOT, "lib", "stats", "cf_stats.h")) as f:
+        for name, unit in re.findall(r'^\s*X\(\w+, "(\w+)", "(\w+)"', f.read(), re.M):
+            units[name] = unit
+    p = Proc(pcap)
+    try:
+        C.check(wait_for(lambda: value(parse_prometheus(p.get("/metrics?format=prometheus")[2])[0],
+                                       "clarion_flowd_rx_packets_total") == len(cases), 20),
+                "garbage: every frame received")
+        time.sleep(0.3)
+        _, _, text = p.get("/metrics?format=prometheus")
+        s, _, errs = parse_prometheus(text)
+        C.eq(errs, [], "garbage: strict parse")
+        promtool_check(text, "garbage capture")
+        _, j = p.json("/metrics")
+    finally:
+        p.stop()
+    final = cflib.parse_final(p.stderr)["drops"]
+    got = {dict(l)["reason"]: v for l, v in series_of(s, "clarion_flowd_drops_total").items()}
+    C.eq(got, {k: float(v) for k, v in final.items()}, "garbage: metrics equal the final counters")
+    for name in set(cases) - {"random", "good"}:
+        C.check(got.get(name, 0) >= cases.count(name), "garbage: %s counted (%r >= %d)" %
+                (name, got.get(name), cases.count(name)))
+    C.eq(j["errors"], sum(v for k, v in got.items() if units[k] != "pkt"),
+         "garbage: JSON errors = drops of flow data")
+    C.check(j["errors"] >= sum(1 for c in cases if units.get(c, "pkt") != "pkt"),
+            "garbage: errors include every malformed datagram")
+
+
 def scenario_ring_drops(d):
     """RX far faster than JSON encoding into a tiny ring: ring_full drops make /health
     degraded (HTTP 200) and are counted under reason="ring_full"."""
@@ -590,7 +626,7 @@ def main():
     if not os.path.exists(cflib.BIN):
         cflib.skip("ctlplane", "binary %s not built" % cflib.BIN)
     with tempfile.TemporaryDirectory() as d:
-        for sc in (scenario_counts, scenario_fold, scenario_unhealthy, scenario_agent,
+        for sc in (scenario_counts, scenario_fold, scenario_garbage, scenario_unhealthy, scenario_agent,
                    scenario_ring_drops, scenario_ipv6_bind, scenario_parallel):
             try:
                 sc(d)
