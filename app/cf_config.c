@@ -358,6 +358,11 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 			}
 		}
 	}
+	if (c->http_port != 0 && c->http_port == c->agent_port) {
+		snprintf(err, errlen, "--http-port and --agent-port are both %u; give them different "
+			 "ports (or 0 to turn one off)", c->http_port);
+		return -1;
+	}
 	if (c->policy.ports[0] == 0 && c->policy.ports[1] == 0 && c->policy.ports[2] == 0) {
 		snprintf(err, errlen, "every flow port is 0: nothing to listen on");
 		return -1;

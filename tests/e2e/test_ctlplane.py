@@ -591,6 +591,18 @@ def scenario_ring_drops(d):
         p.stop()
 
 
+def scenario_usage(d):
+    """Flag errors are caught before the EAL starts: exit 2 with the flag named."""
+    for args, want in ((["--http-bind", "localhost"], "--http-bind"),
+                       (["--agent-bind", "10.0.0.300"], "--agent-bind"),
+                       (["--http-port", "9100", "--agent-port", "9100"], "--agent-port"),
+                       (["--http-port", "70000"], "--http-port"),
+                       (["--max-exporter-series", "0"], "--max-exporter-series")):
+        p = subprocess.run([cflib.BIN, "--"] + args, capture_output=True, text=True, timeout=30)
+        C.check(p.returncode == 2 and want in p.stderr,
+                "usage error %r: rc=%d %s" % (args, p.returncode, p.stderr.strip()))
+
+
 def scenario_ipv6_bind(d):
     """--http-bind ::1 serves over IPv6 loopback."""
     try:
@@ -627,7 +639,7 @@ def main():
         cflib.skip("ctlplane", "binary %s not built" % cflib.BIN)
     with tempfile.TemporaryDirectory() as d:
         for sc in (scenario_counts, scenario_fold, scenario_garbage, scenario_unhealthy, scenario_agent,
-                   scenario_ring_drops, scenario_ipv6_bind, scenario_parallel):
+                   scenario_ring_drops, scenario_usage, scenario_ipv6_bind, scenario_parallel):
             try:
                 sc(d)
             except Exception as e:  # noqa: BLE001 - one scenario failing must not hide the rest
