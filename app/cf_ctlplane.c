@@ -56,6 +56,9 @@ static struct {
 	struct port_state port[CF_MAX_PORTS];
 	uint32_t *slot_series[RTE_MAX_LCORE]; /* per RX lcore: exporter slot -> series */
 	uint32_t n_slots[RTE_MAX_LCORE];
+	/* Busy share of each RX lcore over the last tick (~1 s); < 0 until the first one. */
+	uint64_t prev_busy[RTE_MAX_LCORE], prev_total[RTE_MAX_LCORE];
+	double busy_ratio[RTE_MAX_LCORE];
 	struct series *series;
 	uint32_t n_series, max_series;
 	uint64_t n_exporters, n_folded;
@@ -375,15 +378,18 @@ lcores_provider(struct cfm_builder *b)
 		cfm_u64(b, CFM_L({"lcore", lc}), lost > late ? lost - late : 0);
 	}
 	cfm_family(b, "clarion_flowd_lcore_busy_ratio",
-		   "share of the RX loop's cycles spent on bursts that returned packets, since start",
+		   "share of the RX loop's cycles spent on bursts that returned packets, last second",
 		   CFM_GAUGE);
 	for (i = 0; i < cp.ctl->n_rx; i++) {
 		const struct cfs_lcore *s = &cp.ctl->rx[i]->stats;
 		uint64_t total = s->total_cycles, busy = s->busy_cycles;
+		double r = cp.busy_ratio[i];
 
+		/* Before the first tick: since start. */
+		if (r < 0)
+			r = total ? (double)(busy < total ? busy : total) / (double)total : 0.0;
 		snprintf(lc, sizeof(lc), "%u", cp.ctl->rx[i]->lcore_id);
-		cfm_f64(b, CFM_L({"lcore", lc}),
-			total ? (double)(busy < total ? busy : total) / (double)total : 0.0);
+		cfm_f64(b, CFM_L({"lcore", lc}), r);
 	}
 }
 
@@ -706,10 +712,22 @@ cf_ctlplane_tick(void *arg)
 {
 	struct cfm_health *h;
 	enum cfm_status st;
+	unsigned int i;
 
 	(void)arg;
 	pthread_mutex_lock(&cp.lock);
 	update_state();
+	for (i = 0; i < cp.ctl->n_rx; i++) {
+		const struct cfs_lcore *s = &cp.ctl->rx[i]->stats;
+		uint64_t busy = __atomic_load_n(&s->busy_cycles, __ATOMIC_RELAXED);
+		uint64_t total = __atomic_load_n(&s->total_cycles, __ATOMIC_RELAXED);
+		uint64_t db = busy - cp.prev_busy[i], dt = total - cp.prev_total[i];
+
+		/* The two loads are not one snapshot: clamp to [0, 1]. */
+		cp.busy_ratio[i] = dt == 0 ? 0.0 : db >= dt ? 1.0 : (double)db / (double)dt;
+		cp.prev_busy[i] = busy;
+		cp.prev_total[i] = total;
+	}
 	pthread_mutex_unlock(&cp.lock);
 	h = cfm_health_new();
 	if (h == NULL)
@@ -764,6 +782,7 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char 
 		for (k = 0; k < n; k++)
 			cp.slot_series[i][k] = SLOT_UNSEEN;
 		cp.n_slots[i] = n;
+		cp.busy_ratio[i] = -1;
 	}
 	cp.max_series = cfg->max_exporter_series;
 	cp.series = calloc(cp.max_series, sizeof(*cp.series));

@@ -311,6 +311,9 @@ def scenario_counts(d):
         # The control lcore's once-a-second tick logs the change.
         C.check(wait_for(lambda: re.search(r"health: degraded \(was healthy\).*rx_stalled",
                                            p.log()) is not None, 10), "health change logged")
+        _, _, text = p.get("/metrics?format=prometheus")
+        C.eq(value(parse_prometheus(text)[0], "clarion_flowd_lcore_busy_ratio"), 0,
+             "busy ratio of the last second is 0 once the capture is over")
         C.eq(p.get("/nope")[0], 404, "unknown path")
         C.eq(p.get("/metrics", method="POST")[0], 405, "POST /metrics")
         C.eq(p.get("/health", method="DELETE")[0], 405, "DELETE /health")
@@ -456,6 +459,9 @@ def scenario_parallel(d):
             prev = cur
             time.sleep(0.05)
         C.eq(regressions, [], "counters monotonic over 15 sequential scrapes")
+        _, _, text = p.get("/metrics?format=prometheus")
+        busy = value(parse_prometheus(text)[0], "clarion_flowd_lcore_busy_ratio")
+        C.check(busy > 0.9, "busy ratio near 1 while replaying forever: %r" % busy)
         C.check(value(prev, "clarion_flowd_rx_packets_total") >
                 value(before, "clarion_flowd_rx_packets_total"), "RX kept running during scrapes")
     finally:
