@@ -98,6 +98,9 @@ cpl_scan_exporters(void)
 	for (i = 0; i < cpl.ctl->n_rx; i++) {
 		const struct cfd_ctx *d = &cpl.ctl->rx[i]->dctx;
 
+		/* Exporters are never removed: the table is walked only when it grew. */
+		if (__atomic_load_n(&d->n_exporters, __ATOMIC_RELAXED) <= cpl.n_seen[i])
+			continue;
 		for (pos = 0; pos < cpl.n_slots[i]; pos++) {
 			const struct cfd_exporter *e = &d->exporters[pos];
 
@@ -107,6 +110,7 @@ cpl_scan_exporters(void)
 			/* Pairs with the RX lcore's write barrier: the key is complete. */
 			rte_smp_rmb();
 			cpl.slot_series[i][pos] = notice_exporter(e, cpl.ctl->rx[i]->lcore_id);
+			cpl.seen_pos[i][cpl.n_seen[i]++] = pos;
 		}
 	}
 }
@@ -287,7 +291,8 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char 
 		uint32_t n = (uint32_t)rte_hash_max_key_id(d->exp_hash) + 1, k;
 
 		cpl.slot_series[i] = malloc(n * sizeof(uint32_t));
-		if (cpl.slot_series[i] == NULL) {
+		cpl.seen_pos[i] = malloc(n * sizeof(uint32_t));
+		if (cpl.slot_series[i] == NULL || cpl.seen_pos[i] == NULL) {
 			snprintf(err, errlen, "control plane: out of memory");
 			return -1;
 		}
@@ -382,7 +387,10 @@ cf_ctlplane_stop(void)
 	cpl.n_series = 0;
 	for (i = 0; i < RTE_MAX_LCORE; i++) {
 		free(cpl.slot_series[i]);
+		free(cpl.seen_pos[i]);
 		cpl.slot_series[i] = NULL;
+		cpl.seen_pos[i] = NULL;
+		cpl.n_seen[i] = 0;
 		cpl.n_slots[i] = 0;
 	}
 	pthread_mutex_unlock(&cpl.lock);

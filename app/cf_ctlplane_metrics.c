@@ -142,21 +142,19 @@ cpl_exporters_sum(void)
 {
 	struct exp_acc *acc = calloc(cpl.n_series + 1, sizeof(*acc));
 	unsigned int i;
-	uint32_t pos;
+	uint32_t k;
 
 	if (acc == NULL)
 		return NULL;
 	for (i = 0; i < cpl.ctl->n_rx; i++) {
 		const struct cfd_ctx *d = &cpl.ctl->rx[i]->dctx;
 
-		for (pos = 0; pos < cpl.n_slots[i]; pos++) {
+		for (k = 0; k < cpl.n_seen[i]; k++) {
+			uint32_t pos = cpl.seen_pos[i][k], sid = cpl.slot_series[i][pos];
 			const struct cfd_exporter *e = &d->exporters[pos];
-			uint32_t sid = cpl.slot_series[i][pos];
 			struct exp_acc *a;
 			uint64_t gap, late;
 
-			if (sid == SLOT_UNSEEN)
-				continue;
 			a = &acc[sid == SLOT_OTHER ? cpl.n_series : sid];
 			a->dgrams += e->dgrams;
 			a->records += e->records;

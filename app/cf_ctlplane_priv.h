@@ -54,6 +54,9 @@ struct cpl_state {
 	struct port_state port[CF_MAX_PORTS];
 	uint32_t *slot_series[RTE_MAX_LCORE]; /* per RX lcore: exporter slot -> series */
 	uint32_t n_slots[RTE_MAX_LCORE];
+	/* Slots noticed so far, in order: scrapes walk these, not the whole table. */
+	uint32_t *seen_pos[RTE_MAX_LCORE];
+	uint32_t n_seen[RTE_MAX_LCORE];
 	/* Busy share of each RX lcore over the last tick (~1 s); < 0 until the first one. */
 	uint64_t prev_busy[RTE_MAX_LCORE], prev_total[RTE_MAX_LCORE];
 	double busy_ratio[RTE_MAX_LCORE];
