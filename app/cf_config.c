@@ -102,6 +102,25 @@ static const struct opt opts[] = {
 	 "backoff multiplier between retries (default 1.5)"},
 	{"log-level", K_LEVEL, F(log_level), 0, 0, ENV("LOG_LEVEL"), "LEVEL",
 	 "error, warning, info or debug (default info)"},
+	/* control plane (docs/control-plane.md) */
+	{"http-port", K_U64, F(http_port), 0, 65535, ENV("HTTP_PORT"), "PORT",
+	 "port of /health and /metrics (default 8081; 0 = off)"},
+	{"http-bind", K_STR, F(http_bind), 0, 0, ENV("HTTP_BIND"), "ADDR",
+	 "address /health and /metrics listen on (default 127.0.0.1)"},
+	{"max-exporter-series", K_U64, F(max_exporter_series), 1, 100000, NULL, "N",
+	 "exporters with their own metric series; later ones fold into exporter=\"other\" (default 200)"},
+	{"health-rx-stall", K_U64, F(health_rx_stall), 1, 86400, NULL, "SECONDS",
+	 "a port that had traffic and then none for SECONDS makes /health degraded (default 60)"},
+	{"health-window", K_U64, F(health_window), 1, 86400, NULL, "SECONDS",
+	 "how long a ring drop or output failure keeps /health degraded/unhealthy (default 10)"},
+	{"agent-port", K_U64, F(agent_port), 0, 65535, ENV("AGENT_PORT"), "PORT",
+	 "edge-agent sketch ingest port, POST /api/edge/sketches[/binary] (default 8080; 0 = off)"},
+	{"agent-bind", K_STR, F(agent_bind), 0, 0, ENV("AGENT_BIND"), "ADDR",
+	 "address the agent ingest listens on (default 127.0.0.1; agents elsewhere need 0.0.0.0)"},
+	{"agent-max-body", K_U64, F(agent_max_body), 1024, 1073741824, NULL, "BYTES",
+	 "largest sketch body accepted; larger is 413 (default 10485760)"},
+	{"agent-token", K_STR, F(agent_token), 0, 0, ENV("AGENT_TOKEN"), "TOKEN",
+	 "require 'Authorization: Bearer TOKEN' from agents (default: none)"},
 	{"help", K_HELP, 0, 0, 0, 0, NULL, NULL, "this text"},
 };
 
@@ -130,6 +149,14 @@ cf_config_defaults(struct cf_config *c)
 	c->retry_attempts = 3;
 	c->retry_backoff = 1.5;
 	c->log_level = RTE_LOG_INFO;
+	c->http_port = 8081;
+	strcpy(c->http_bind, "127.0.0.1");
+	c->max_exporter_series = 200;
+	c->health_rx_stall = 60;
+	c->health_window = 10;
+	c->agent_port = 8080;
+	strcpy(c->agent_bind, "127.0.0.1");
+	c->agent_max_body = 10u << 20;
 }
 
 void
@@ -325,6 +352,28 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 	}
 	if ((c->ring_size & (c->ring_size - 1)) != 0) {
 		snprintf(err, errlen, "--ring-size: %u is not a power of 2", c->ring_size);
+		return -1;
+	}
+	{
+		static const struct { const char *flag; size_t off; } binds[] = {
+			{"--http-bind", offsetof(struct cf_config, http_bind)},
+			{"--agent-bind", offsetof(struct cf_config, agent_bind)},
+		};
+		uint8_t a[16];
+
+		for (i = 0; i < 2; i++) {
+			const char *v = (const char *)c + binds[i].off;
+
+			if (inet_pton(AF_INET, v, a) != 1 && inet_pton(AF_INET6, v, a) != 1) {
+				snprintf(err, errlen, "%s: '%s' is not an IPv4 or IPv6 address",
+					 binds[i].flag, v);
+				return -1;
+			}
+		}
+	}
+	if (c->http_port != 0 && c->http_port == c->agent_port) {
+		snprintf(err, errlen, "--http-port and --agent-port are both %u; give them different "
+			 "ports (or 0 to turn one off)", c->http_port);
 		return -1;
 	}
 	if (c->policy.ports[0] == 0 && c->policy.ports[1] == 0 && c->policy.ports[2] == 0) {

@@ -49,6 +49,16 @@ struct cf_config {
 	uint32_t retry_attempts;
 	double retry_backoff;
 	int log_level;             /* RTE_LOG_* */
+	/* control plane (docs/control-plane.md) */
+	uint16_t http_port;        /* /health, /metrics; 0 = off */
+	char http_bind[64];
+	uint32_t max_exporter_series; /* exporters with their own series; the rest are "other" */
+	uint32_t health_rx_stall;  /* s without RX on a port that had traffic: degraded */
+	uint32_t health_window;    /* s a ring drop / output failure keeps /health degraded */
+	uint16_t agent_port;       /* edge-agent sketch ingest; 0 = off */
+	char agent_bind[64];
+	uint32_t agent_max_body;   /* bytes */
+	char agent_token[256];     /* "" = no authentication */
 };
 
 void cf_config_defaults(struct cf_config *c);

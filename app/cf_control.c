@@ -137,7 +137,7 @@ cf_control_run(struct cf_control *c)
 	const uint64_t start = rte_rdtsc();
 	uint64_t next_stats = c->cfg->stats_period ? start + c->cfg->stats_period * hz : UINT64_MAX;
 	uint64_t next_flush = start + hz / 10;
-	uint64_t next_link = start;
+	uint64_t next_tick = start;
 	unsigned int i;
 
 	for (i = 0; i < c->n_ports; i++)
@@ -154,9 +154,11 @@ cf_control_run(struct cf_control *c)
 			cfo_flush(c->out);
 			next_flush = now + hz / 10;
 		}
-		if (now >= next_link) {
+		if (now >= next_tick) {
 			watch_links(c);
-			next_link = now + hz;
+			if (c->on_tick != NULL)
+				c->on_tick(c->tick_arg);
+			next_tick = now + hz;
 		}
 		if (now >= next_stats) {
 			cf_control_print_stats(c, stderr, "stats");

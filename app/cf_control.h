@@ -32,6 +32,9 @@ struct cf_control {
 	uint8_t link_up[CF_MAX_PORTS];   /* last logged state; 0xff = not yet known */
 	uint64_t records_out;
 	uint64_t blocks_out;
+	/* Called on the control lcore about once a second (control plane: health, event logs). */
+	void (*on_tick)(void *arg);
+	void *tick_arg;
 };
 
 int cf_control_run(struct cf_control *c);

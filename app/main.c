@@ -11,6 +11,8 @@
  *     ring -> cfo_write (cf_output.h: ndjson | null) -> block back to its mempool
  *   every drop is a CFS_DROP_* counter (cf_stats.h), printed by --stats-period
  *   and at exit.
+ *   control plane (cf_ctlplane.h, not an lcore): HTTP /health and /metrics,
+ *   DPDK telemetry /clarion/..., event logs; reads the counters above lock-free.
  */
 #include <errno.h>
 #include <signal.h>
@@ -27,6 +29,7 @@
 
 #include "cf_config.h"
 #include "cf_control.h"
+#include "cf_ctlplane.h"
 #include "cf_log.h"
 #include "cf_port.h"
 #include "cf_rx.h"
@@ -240,6 +243,11 @@ main(int argc, char **argv)
 	if (ctl.out == NULL)
 		die(EXIT_USAGE, "--output: %s", err);
 
+	/* Before the RX lcores start, so the first scrape already sees every lcore. */
+	/* Agent sketches: NULL until the delivery stage is connected (docs/control-plane.md). */
+	if (cf_ctlplane_start(&ctl, NULL, err, sizeof(err)) != 0)
+		die(1, "%s", err);
+
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	/* A closed stdout or socket is an error to count, not a reason to die. */
@@ -259,6 +267,7 @@ main(int argc, char **argv)
 
 	rc = cf_control_run(&ctl);
 	rte_eal_mp_wait_lcore();
+	cf_ctlplane_stop();
 	cf_control_print_stats(&ctl, stderr, "final");
 
 	cfo_close(ctl.out);

@@ -11,7 +11,8 @@ PKGS=(
 )
 # Test-only tools (independent decoders and exporters).
 if [ "${1:-}" = "--test" ]; then
-	PKGS+=(tshark iputils-ping iproute2)
+	# prometheus: promtool check metrics (test_ctlplane); ping, ip: test_netpres_live
+	PKGS+=(tshark prometheus iputils-ping iproute2)
 fi
 
 missing=()
