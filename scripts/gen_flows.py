@@ -192,12 +192,18 @@ def cmd_garbage(a):
     bad_ihl = bytearray(udp4(src, dst, 1, NETFLOW_PORT, good_v5))
     bad_ihl[14] = 0x43
     add("ip_bad_header", bytes(bad_ihl))
-    frag = bytearray(udp4(src, dst, 1, NETFLOW_PORT, good_v5))
+    # Fragments carrying no data: refused before the reassembly table, at once.
+    # (Whole fragmented datagrams are tested in tests/e2e/test_netpres.py.)
+    frag = bytearray(udp4(src, dst, 1, NETFLOW_PORT, b"")[:34])
+    frag[16:18] = struct.pack("!H", 20)
     frag[20:22] = struct.pack("!H", 0x2000)  # MF
-    # First fragments whose rest never comes: freed when the run stops.
-    add("frag_timeout", bytes(frag))
-    add("frag_timeout", udp6("2001:db8::1", COLLECTOR6, 1, NETFLOW_PORT, good_v5,
-                            ext=struct.pack("!BBHI", 17, 0, 1, 7), first_nh=44))
+    frag[24:26] = b"\x00\x00"
+    frag[24:26] = struct.pack("!H", ip_checksum(bytes(frag[14:34])))
+    add("frag_bad", bytes(frag) + bytes(26))
+    frag6 = bytearray(udp6("2001:db8::1", COLLECTOR6, 1, NETFLOW_PORT, b"",
+                           ext=struct.pack("!BBHI", 17, 0, 1, 7), first_nh=44)[:62])
+    frag6[18:20] = struct.pack("!H", 8)  # the Fragment header alone
+    add("frag_bad", bytes(frag6))
     add("ip6_ext_bad", udp6("2001:db8::1", COLLECTOR6, 1, NETFLOW_PORT, b"",
                             ext=struct.pack("!BB", 17, 200) + bytes(6), first_nh=0))
     tcp = bytearray(udp4(src, dst, 1, NETFLOW_PORT, good_v5))
