@@ -257,7 +257,8 @@ gzip_body(struct req *r, const char *body, uint32_t len, size_t *out_len)
 }
 
 static int
-start_req(struct cdl *d, struct req *r, uint64_t boot, uint64_t seq, const char *body, uint32_t len)
+start_req(struct cdl *d, struct req *r, uint64_t boot, uint64_t seq, const char *body, uint32_t len,
+	  int replay)
 {
 	char hdr[96], id[48];
 	const void *post = body;
@@ -279,6 +280,8 @@ start_req(struct cdl *d, struct req *r, uint64_t boot, uint64_t seq, const char 
 	r->hdrs = curl_slist_append(r->hdrs, hdr);
 	if (gz)
 		r->hdrs = curl_slist_append(r->hdrs, "Content-Encoding: gzip");
+	if (replay)
+		r->hdrs = curl_slist_append(r->hdrs, "X-Clarion-Replay: 1");
 	if (d->auth[0])
 		r->hdrs = curl_slist_append(r->hdrs, d->auth);
 	if (r->hdrs == NULL)
@@ -342,7 +345,7 @@ schedule(struct cdl *d, uint64_t now)
 		if (b == NULL || !cdl_breaker_allow(&d->br, now))
 			break;
 		breaker_log(d);
-		if (start_req(d, r, b->boot, b->seq, b->body, b->len) != 0) {
+		if (start_req(d, r, b->boot, b->seq, b->body, b->len, 0) != 0) {
 			live_remove(d, b);
 			to_spool(d, b);
 			continue;
@@ -375,7 +378,7 @@ schedule(struct cdl *d, uint64_t now)
 			return;
 		}
 		breaker_log(d);
-		if (start_req(d, r, r->rh.boot, r->rh.seq, r->rbody, r->rh.len) != 0) {
+		if (start_req(d, r, r->rh.boot, r->rh.seq, r->rbody, r->rh.len, 1) != 0) {
 			free(r->rbody);
 			r->rbody = NULL;
 			d->replay_ready_ms = now + 1000;
