@@ -245,7 +245,7 @@ main(int argc, char **argv)
 										CDL_FULL_DROP_OLDEST;
 		hc.dl.dead_letter_dir = cfg.dead_letter_dir;
 		hc.dl.shutdown_timeout_ms = (uint64_t)cfg.shutdown_timeout * 1000;
-		hc.dl.ring_size = 1024;
+		hc.dl.ring_size = 128;  /* x batch size of records in memory at most */
 		ctl.out = cfo_open_http(&hc, err, sizeof(err));
 		if (ctl.out == NULL)
 			die(1, "delivery: %s", err);

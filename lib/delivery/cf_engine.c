@@ -32,7 +32,6 @@
 #include "cf_delivery.h"
 
 #define RESP_MAX 4096
-#define TAKE_BURST 64
 
 enum { B_QUEUED, B_INFLIGHT, B_WAIT };
 
@@ -298,6 +297,13 @@ start_req(struct cdl *d, struct req *r, uint64_t boot, uint64_t seq, const char 
 	return 0;
 }
 
+/* Open and cooling down: nothing may be sent. */
+static int
+blocked(const struct cdl *d, uint64_t now)
+{
+	return d->br.state == CDL_BREAKER_OPEN && now - d->br.opened_ms < d->br.cooldown_ms;
+}
+
 static struct cdl_batch *
 next_live(struct cdl *d, uint64_t now)
 {
@@ -321,7 +327,7 @@ schedule(struct cdl *d, uint64_t now)
 {
 	unsigned int i;
 
-	if (d->br.state == CDL_BREAKER_OPEN && now - d->br.opened_ms < d->br.cooldown_ms) {
+	if (blocked(d, now)) {
 		/* Open: nothing waits in memory for the network; disk it all. */
 		for (i = 0; i < d->nlive;) {
 			struct cdl_batch *b = d->live[i];
@@ -482,28 +488,36 @@ finish(struct cdl *d, struct req *r, CURLcode res, uint64_t now)
 	}
 }
 
+/*
+ * Moves batches from the ring into memory, up to cap_live of them. The ring
+ * is the in-memory backlog; the spool takes over when the breaker is open,
+ * or when the backlog passes half the ring (the backend is slower than the
+ * input). Without a spool a backlog stays in the ring (the producer waits),
+ * and only an open breaker drops, counted as no_spool.
+ */
 static void
-take(struct cdl *d)
+take(struct cdl *d, uint64_t now)
 {
-	void *bs[TAKE_BURST];
-	unsigned int n, i;
+	int open = blocked(d, now) && !d->stopping;
 
-	while ((n = rte_ring_sc_dequeue_burst(d->ring, bs, TAKE_BURST, NULL)) != 0) {
-		for (i = 0; i < n; i++) {
-			struct cdl_batch *b = bs[i];
+	for (;;) {
+		struct cdl_batch *b;
+		int to_live = !open && d->nlive < d->cap_live;
 
-			d->st.taken += b->nrec;
-			d->st.taken_batches++;
-			b->state = B_QUEUED;
-			b->attempts = 0;
-			if (d->nlive == d->cap_live) {
-				/* Input is faster than the backend: the overflow goes to disk. */
-				to_spool(d, b);
-				continue;
-			}
-			d->live[d->nlive++] = b;
-			d->st.pending += b->nrec;
+		if (!to_live && !open && !(d->spool != NULL && rte_ring_count(d->ring) > d->cfg.ring_size / 2))
+			break;
+		if (rte_ring_sc_dequeue(d->ring, (void **)&b) != 0)
+			break;
+		d->st.taken += b->nrec;
+		d->st.taken_batches++;
+		b->state = B_QUEUED;
+		b->attempts = 0;
+		if (!to_live) {
+			to_spool(d, b);
+			continue;
 		}
+		d->live[d->nlive++] = b;
+		d->st.pending += b->nrec;
 	}
 }
 
@@ -537,7 +551,7 @@ engine_main(void *arg)
 		CURLMsg *m;
 		int running, left;
 
-		take(d);
+		take(d, now);
 		if (d->stop && !d->stopping) {
 			d->stopping = 1;
 			d->deadline_ms = now + d->cfg.shutdown_timeout_ms;
@@ -580,12 +594,20 @@ engine_main(void *arg)
 			d->replay_busy = 0;
 		}
 	}
-	take(d);
 	while (d->nlive > 0) {
 		struct cdl_batch *b = d->live[0];
 
 		live_remove(d, b);
 		to_spool(d, b);
+	}
+	{
+		struct cdl_batch *b;
+
+		while (rte_ring_sc_dequeue(d->ring, (void **)&b) == 0) {
+			d->st.taken += b->nrec;
+			d->st.taken_batches++;
+			to_spool(d, b);
+		}
 	}
 	return NULL;
 }

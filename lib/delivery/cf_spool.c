@@ -472,8 +472,7 @@ cdl_spool_peek(struct cdl_spool *s, struct cdl_seg_hdr *h, char **body)
 			return 0;
 		g = &s->segs[0];
 		if (s->roff >= g->bytes) {
-			if (s->n == 1 && s->wfd >= 0)
-				return 0;  /* caught up with the writer */
+			/* Caught up (even with the writer): the next append starts a new segment. */
 			drop_first(s);
 			continue;
 		}
@@ -541,7 +540,7 @@ cdl_spool_consume(struct cdl_spool *s)
 	s->info.batches--;
 	s->roff = s->peek_next;
 	s->segs[0].consumed += s->peek_nrec;
-	if (s->roff >= s->segs[0].bytes && !(s->n == 1 && s->wfd >= 0))
+	if (s->roff >= s->segs[0].bytes)
 		drop_first(s);
 }
 

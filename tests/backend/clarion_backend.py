@@ -135,6 +135,11 @@ class Data(BaseHTTPRequestHandler):
                 st.stats["accepted_batches"] += 1
             self.reply(200, {"status": "received"})
             return
+        want = self.server.token
+        if want and self.headers.get("Authorization", "") != "Bearer " + want:
+            st.count(401, batch_id)
+            self.reply(401, {"detail": "bad or missing token"})
+            return
         if self.path != PATH:
             st.count(404, batch_id)
             self.reply(404, {"detail": "no such path"})
@@ -217,7 +222,8 @@ class Control(BaseHTTPRequestHandler):
 
 
 class Backend:
-    def __init__(self, log_path, mode):
+    def __init__(self, log_path, mode, token=None):
+        self.token = token
         self.state = State(log_path)
         self.port = 0
         self.data = None
@@ -238,6 +244,7 @@ class Backend:
             srv = ThreadingHTTPServer(("127.0.0.1", self.port), Data)
             srv.daemon_threads = True
             srv.state = self.state
+            srv.token = self.token
             self.port = srv.server_address[1]
             self.data = srv
             self.data_thread = threading.Thread(target=srv.serve_forever, daemon=True)
@@ -271,8 +278,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--accept-log", help="NDJSON file of accepted batches")
     ap.add_argument("--mode", nargs="*", default=["ok"], help="e.g. status code=503 every=2")
+    ap.add_argument("--token", help="require Authorization: Bearer TOKEN (else 401)")
     a = ap.parse_args()
-    b = Backend(a.accept_log, parse_mode(a.mode))
+    b = Backend(a.accept_log, parse_mode(a.mode), a.token)
     print("PORTS %d %d" % (b.port, b.ctl.server_address[1]), flush=True)
     try:
         b.ctl.serve_forever()
