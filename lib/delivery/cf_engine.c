@@ -550,6 +550,7 @@ engine_main(void *arg)
 		uint64_t now = now_ms();
 		CURLMsg *m;
 		int running, left;
+		unsigned int done;
 
 		take(d, now);
 		if (d->stop && !d->stopping) {
@@ -560,6 +561,7 @@ engine_main(void *arg)
 			break;
 		schedule(d, now);
 		curl_multi_perform(d->multi, &running);
+		done = 0;
 		while ((m = curl_multi_info_read(d->multi, &left)) != NULL) {
 			if (m->msg != CURLMSG_DONE)
 				continue;
@@ -568,10 +570,14 @@ engine_main(void *arg)
 					break;
 			if (i < d->nreq)
 				finish(d, &d->reqs[i], m->data.result, now_ms());
+			done++;
 		}
 		if (d->spool != NULL)
 			cdl_spool_tick(d->spool, now);
-		curl_multi_poll(d->multi, NULL, 0, (int)next_wait(d, now), NULL);
+		/* A finished request frees a slot: refill it now rather than sleep
+		 * (the producer may be waiting on a full ring and not wake us). */
+		if (done == 0)
+			curl_multi_poll(d->multi, NULL, 0, (int)next_wait(d, now), NULL);
 	}
 	/* Out of time or done: whatever is still in memory goes to disk. */
 	for (i = 0; i < d->nreq; i++) {
