@@ -352,6 +352,8 @@ schedule(struct cdl *d, uint64_t now)
 			break;
 		breaker_log(d);
 		if (start_req(d, r, b->boot, b->seq, b->body, b->len, 0) != 0) {
+			/* Not sent: a half-open breaker must not wait for this probe. */
+			d->br.probe_out = 0;
 			live_remove(d, b);
 			to_spool(d, b);
 			continue;
@@ -385,6 +387,7 @@ schedule(struct cdl *d, uint64_t now)
 		}
 		breaker_log(d);
 		if (start_req(d, r, r->rh.boot, r->rh.seq, r->rbody, r->rh.len, 1) != 0) {
+			d->br.probe_out = 0;
 			free(r->rbody);
 			r->rbody = NULL;
 			d->replay_ready_ms = now + 1000;
