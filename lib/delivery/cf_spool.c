@@ -321,7 +321,8 @@ cdl_spool_open(const char *dir, uint64_t max_bytes, enum cdl_fsync fsync_policy,
 		ids[nids++] = id;
 	}
 	closedir(d);
-	qsort(ids, nids, sizeof(*ids), cmp_u64);
+	if (nids > 1)
+		qsort(ids, nids, sizeof(*ids), cmp_u64);
 	for (i = 0; i < nids; i++) {
 		int rc = recover_seg(s, ids[i]);
 
