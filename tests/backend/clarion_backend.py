@@ -29,6 +29,7 @@ import gzip
 import json
 import re
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -225,8 +226,9 @@ class Control(BaseHTTPRequestHandler):
 
 
 class Backend:
-    def __init__(self, log_path, mode, token=None):
+    def __init__(self, log_path, mode, token=None, tls=None):
         self.token = token
+        self.tls = tls
         self.state = State(log_path)
         self.port = 0
         self.data = None
@@ -245,6 +247,10 @@ class Backend:
                 return
             ThreadingHTTPServer.allow_reuse_address = True
             srv = ThreadingHTTPServer(("127.0.0.1", self.port), Data)
+            if self.tls:
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                ctx.load_cert_chain(self.tls[0], self.tls[1])
+                srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
             srv.daemon_threads = True
             srv.state = self.state
             srv.token = self.token
@@ -282,8 +288,9 @@ def main():
     ap.add_argument("--accept-log", help="NDJSON file of accepted batches")
     ap.add_argument("--mode", nargs="*", default=["ok"], help="e.g. status code=503 every=2")
     ap.add_argument("--token", help="require Authorization: Bearer TOKEN (else 401)")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS with this PEM pair")
     a = ap.parse_args()
-    b = Backend(a.accept_log, parse_mode(a.mode), a.token)
+    b = Backend(a.accept_log, parse_mode(a.mode), a.token, a.tls)
     print("PORTS %d %d" % (b.port, b.ctl.server_address[1]), flush=True)
     try:
         b.ctl.serve_forever()

@@ -24,17 +24,19 @@ FAST = ["--batch-size", "100", "--retry-initial-ms", "20", "--retry-max-ms", "20
 
 
 class Backend:
-    def __init__(self, tmp, mode=("ok",), token=None):
+    def __init__(self, tmp, mode=("ok",), token=None, tls=None):
         self.log = os.path.join(tmp, "accepted-%d.ndjson" % time.monotonic_ns())
         cmd = [sys.executable, BACKEND, "--accept-log", self.log, "--mode"] + list(mode)
         if token:
             cmd += ["--token", token]
+        if tls:
+            cmd += ["--tls", tls[0], tls[1]]
         self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         words = self.p.stdout.readline().split()
         if len(words) != 3 or words[0] != "PORTS":
             raise RuntimeError("test backend did not start: %r" % words)
         self.port, self.ctl = int(words[1]), int(words[2])
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = "%s://127.0.0.1:%d" % ("https" if tls else "http", self.port)
 
     def _req(self, path, obj=None):
         data = json.dumps(obj).encode() if obj is not None else None
