@@ -157,6 +157,10 @@ int cdl_spool_peek(struct cdl_spool *s, struct cdl_seg_hdr *h, char **body);
 /* Marks the entry last peeked done (delivered or dead-lettered) and deletes
  * segments that are fully consumed. */
 void cdl_spool_consume(struct cdl_spool *s);
+/* Gives the entry last peeked back (not delivered): it will be peeked again,
+ * unless drop-oldest evicted its segment meanwhile, in which case its records
+ * are counted in dropped_oldest_records now. */
+void cdl_spool_release(struct cdl_spool *s);
 /* Periodic work: fsync for the "interval" policy. */
 void cdl_spool_tick(struct cdl_spool *s, uint64_t now_ms);
 void cdl_spool_get_info(const struct cdl_spool *s, struct cdl_spool_info *i);

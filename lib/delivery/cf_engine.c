@@ -381,6 +381,7 @@ schedule(struct cdl *d, uint64_t now)
 		if (rc == 0)
 			return;
 		if (!cdl_breaker_allow(&d->br, now)) {
+			cdl_spool_release(d->spool);
 			free(r->rbody);
 			r->rbody = NULL;
 			return;
@@ -388,6 +389,7 @@ schedule(struct cdl *d, uint64_t now)
 		breaker_log(d);
 		if (start_req(d, r, r->rh.boot, r->rh.seq, r->rbody, r->rh.len, 1) != 0) {
 			d->br.probe_out = 0;
+			cdl_spool_release(d->spool);
 			free(r->rbody);
 			r->rbody = NULL;
 			d->replay_ready_ms = now + 1000;
@@ -436,6 +438,9 @@ finish(struct cdl *d, struct req *r, CURLcode res, uint64_t now)
 		r->replay = 0;
 		d->replay_busy = 0;
 		if (oc == TRANSIENT) {
+			cdl_spool_release(d->spool);
+			spool_stats(d);
+			sum_dropped(d);
 			d->replay_fail++;
 			delay = cdl_backoff_delay(&d->cfg.backoff, d->replay_fail, rte_rand());
 			if (retry_after > 0)
@@ -597,6 +602,9 @@ engine_main(void *arg)
 		}
 		if (r->replay) {
 			/* Not consumed: it stays in the spool for the next start. */
+			cdl_spool_release(d->spool);
+			spool_stats(d);
+			sum_dropped(d);
 			free(r->rbody);
 			r->rbody = NULL;
 			r->replay = 0;

@@ -546,6 +546,19 @@ cdl_spool_consume(struct cdl_spool *s)
 }
 
 void
+cdl_spool_release(struct cdl_spool *s)
+{
+	if (!s->peeked)
+		return;
+	s->peeked = 0;
+	if (s->peek_orphan) {
+		/* Its segment was evicted while it was out: it is gone from disk. */
+		s->info.records -= s->peek_nrec;
+		s->info.dropped_oldest_records += s->peek_nrec;
+	}
+}
+
+void
 cdl_spool_tick(struct cdl_spool *s, uint64_t now_ms)
 {
 	if (s->dirty && now_ms - s->last_sync_ms >= 1000) {

@@ -94,8 +94,8 @@ http_write(struct cfo_output *o, const struct cfr_record *r, unsigned int n)
 		struct cdl_batch *b = h->cur;
 
 		if (b == NULL) {
-			/* ~350 bytes per v5 record: most batches never grow. */
-			uint32_t cap = (h->batch_size < 4096 ? h->batch_size : 4096) * 384 + 64;
+			/* ~590 bytes per v5 record (every key present): most batches never grow. */
+			uint32_t cap = (h->batch_size < 4096 ? h->batch_size : 4096) * 640 + 64;
 
 			b = cdl_batch_new(cap);
 			if (b == NULL) {
