@@ -91,7 +91,7 @@ static const struct opt opts[] = {
 	{"output", K_STR, F(output), 0, 0, NULL, "SPEC",
 	 "ndjson:PATH, ndjson:- (stdout) or null (default ndjson:-)"},
 	{"backend-url", K_STR, F(backend_url), 0, 0, ENV("BACKEND_URL"), "URL",
-	 "Clarion backend base URL (HTTP delivery: not built in yet)"},
+	 "Clarion backend base URL, http:// or https://; set = deliver over HTTP instead of --output"},
 	{"batch-size", K_U64, F(batch_size), 1, 1000000, ENV("BATCH_SIZE"), "N",
 	 "records per backend batch (default 1000)"},
 	{"batch-interval", K_U64, F(batch_interval), 1, 3600, ENV("BATCH_INTERVAL"), "SECONDS",
@@ -100,6 +100,45 @@ static const struct opt opts[] = {
 	 "delivery retries per batch (default 3)"},
 	{"retry-backoff", K_DOUBLE, F(retry_backoff), 0, 0, ENV("RETRY_BACKOFF"), "FACTOR",
 	 "backoff multiplier between retries (default 1.5)"},
+	/* delivery to the backend (docs/delivery.md) */
+	{"backend-path", K_STR, F(backend_path), 0, 0, ENV("BACKEND_PATH"), "PATH",
+	 "path POSTed to under --backend-url (default /api/netflow/netflow)"},
+	{"backend-token", K_STR, F(backend_token), 0, 0, ENV("BACKEND_TOKEN"), "TOKEN",
+	 "Authorization: Bearer TOKEN (a value with a space is sent as is, e.g. 'Basic ...')"},
+	{"upload-concurrency", K_U64, F(upload_concurrency), 1, 256, ENV("UPLOAD_CONCURRENCY"), "N",
+	 "batches in flight at once, plus one spool replay (default 4)"},
+	{"connect-timeout-ms", K_U64, F(connect_timeout_ms), 1, 600000, NULL, "MS",
+	 "TCP/TLS connect timeout (default 2000)"},
+	{"request-timeout-ms", K_U64, F(request_timeout_ms), 1, 3600000, NULL, "MS",
+	 "whole-request timeout (default 30000)"},
+	{"ca-file", K_STR, F(ca_file), 0, 0, ENV("CA_FILE"), "PATH",
+	 "CA bundle for https:// (default: system store)"},
+	{"insecure", K_FLAG, F(insecure), 0, 1, NULL, NULL,
+	 "do not verify the backend's TLS certificate"},
+	{"compress", K_FLAG, F(compress), 0, 1, NULL, NULL,
+	 "gzip request bodies (Content-Encoding: gzip)"},
+	{"batch-interval-ms", K_U64, F(batch_interval_ms), 0, 3600000, NULL, "MS",
+	 "like --batch-interval, in milliseconds (default 0 = use --batch-interval)"},
+	{"retry-initial-ms", K_U64, F(retry_initial_ms), 1, 3600000, NULL, "MS",
+	 "backoff cap before the first retry (default 500; full jitter below it)"},
+	{"retry-max-ms", K_U64, F(retry_max_ms), 1, 86400000, NULL, "MS",
+	 "largest backoff cap (default 30000)"},
+	{"breaker-threshold", K_U64, F(breaker_threshold), 1, 1000000, NULL, "N",
+	 "consecutive failures that open the circuit breaker (default 5)"},
+	{"breaker-cooldown-ms", K_U64, F(breaker_cooldown_ms), 1, 3600000, NULL, "MS",
+	 "open breaker waits this long, then sends one probe (default 5000)"},
+	{"spool-dir", K_STR, F(spool_dir), 0, 0, ENV("SPOOL_DIR"), "DIR",
+	 "durable spool for undeliverable batches (default: none = such batches are dropped, counted)"},
+	{"spool-max-bytes", K_U64, F(spool_max_bytes), 65536, UINT64_C(1) << 50, ENV("SPOOL_MAX_BYTES"),
+	 "BYTES", "disk budget of the spool (default 1073741824)"},
+	{"spool-fsync", K_STR, F(spool_fsync), 0, 0, NULL, "POLICY",
+	 "batch (fsync each append, default), interval (every second) or none"},
+	{"spool-full", K_STR, F(spool_full), 0, 0, NULL, "POLICY",
+	 "drop-oldest (default) or drop-newest when the budget is used up"},
+	{"dead-letter-dir", K_STR, F(dead_letter_dir), 0, 0, NULL, "DIR",
+	 "where batches refused with 4xx go (default SPOOL_DIR/dead-letter; none without a spool)"},
+	{"shutdown-timeout", K_U64, F(shutdown_timeout), 0, 3600, NULL, "SECONDS",
+	 "on stop, wait this long for in-flight batches before spooling them (default 10)"},
 	{"log-level", K_LEVEL, F(log_level), 0, 0, ENV("LOG_LEVEL"), "LEVEL",
 	 "error, warning, info or debug (default info)"},
 	/* control plane (docs/control-plane.md) */
@@ -148,6 +187,18 @@ cf_config_defaults(struct cf_config *c)
 	c->batch_interval = 5;
 	c->retry_attempts = 3;
 	c->retry_backoff = 1.5;
+	strcpy(c->backend_path, "/api/netflow/netflow");
+	c->upload_concurrency = 4;
+	c->connect_timeout_ms = 2000;
+	c->request_timeout_ms = 30000;
+	c->retry_initial_ms = 500;
+	c->retry_max_ms = 30000;
+	c->breaker_threshold = 5;
+	c->breaker_cooldown_ms = 5000;
+	c->spool_max_bytes = UINT64_C(1) << 30;
+	strcpy(c->spool_fsync, "batch");
+	strcpy(c->spool_full, "drop-oldest");
+	c->shutdown_timeout = 10;
 	c->log_level = RTE_LOG_INFO;
 	c->http_port = 8081;
 	strcpy(c->http_bind, "127.0.0.1");
@@ -374,6 +425,28 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 	if (c->http_port != 0 && c->http_port == c->agent_port) {
 		snprintf(err, errlen, "--http-port and --agent-port are both %u; give them different "
 			 "ports (or 0 to turn one off)", c->http_port);
+		return -1;
+	}
+	if (c->backend_url[0] != '\0' && strncmp(c->backend_url, "http://", 7) != 0 &&
+	    strncmp(c->backend_url, "https://", 8) != 0) {
+		snprintf(err, errlen, "--backend-url: '%s' does not start with http:// or https://",
+			 c->backend_url);
+		return -1;
+	}
+	if (strcmp(c->spool_fsync, "batch") != 0 && strcmp(c->spool_fsync, "interval") != 0 &&
+	    strcmp(c->spool_fsync, "none") != 0) {
+		snprintf(err, errlen, "--spool-fsync: '%s' is not one of batch, interval, none",
+			 c->spool_fsync);
+		return -1;
+	}
+	if (strcmp(c->spool_full, "drop-oldest") != 0 && strcmp(c->spool_full, "drop-newest") != 0) {
+		snprintf(err, errlen, "--spool-full: '%s' is not drop-oldest or drop-newest",
+			 c->spool_full);
+		return -1;
+	}
+	if (c->retry_initial_ms > c->retry_max_ms) {
+		snprintf(err, errlen, "--retry-initial-ms %u is above --retry-max-ms %u",
+			 c->retry_initial_ms, c->retry_max_ms);
 		return -1;
 	}
 	if (c->policy.ports[0] == 0 && c->policy.ports[1] == 0 && c->policy.ports[2] == 0) {

@@ -48,6 +48,26 @@ struct cf_config {
 	uint32_t batch_interval;
 	uint32_t retry_attempts;
 	double retry_backoff;
+	/* delivery (docs/delivery.md) */
+	char backend_path[256];
+	char backend_token[512];
+	uint32_t upload_concurrency;
+	uint32_t connect_timeout_ms;
+	uint32_t request_timeout_ms;
+	char ca_file[512];
+	uint8_t insecure;
+	uint8_t compress;
+	uint32_t batch_interval_ms;  /* 0 = use batch_interval */
+	uint32_t retry_initial_ms;
+	uint32_t retry_max_ms;
+	uint32_t breaker_threshold;
+	uint32_t breaker_cooldown_ms;
+	char spool_dir[512];
+	uint64_t spool_max_bytes;
+	char spool_fsync[16];        /* batch | interval | none */
+	char spool_full[16];         /* drop-oldest | drop-newest */
+	char dead_letter_dir[512];
+	uint32_t shutdown_timeout;   /* seconds */
 	int log_level;             /* RTE_LOG_* */
 	/* control plane (docs/control-plane.md) */
 	uint16_t http_port;        /* /health, /metrics; 0 = off */

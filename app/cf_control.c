@@ -44,6 +44,41 @@ sum_rx(const struct cf_control *c, struct cfs_lcore *out)
 	cfs_sum(out, in, c->n_rx);
 }
 
+/* The delivery ledger: every record accepted is in exactly one of the
+ * right-hand terms, which the "balanced" field checks. */
+static void
+print_delivery(const struct cf_control *c, FILE *f)
+{
+	struct cfo_delivery_stats s;
+	const struct cdl_stats *k = &s.dl;
+	uint64_t pending, rhs;
+	unsigned int d;
+
+	if (c->out == NULL || cfo_delivery_stats(c->out, &s) != 0)
+		return;
+	pending = s.open + k->ring_records + k->pending;
+	rhs = k->delivered + pending + k->spooled + k->dead_lettered + k->dropped_total;
+	fprintf(f, "delivery: received=%" PRIu64 " recovered=%" PRIu64 " delivered=%" PRIu64
+		   " pending=%" PRIu64 " in_batch=%" PRIu64 " in_flight=%" PRIu64 " spooled=%" PRIu64
+		   " dead_lettered=%" PRIu64 " dropped=%" PRIu64 " balanced=%d\n",
+		s.received, k->recovered, k->delivered, pending, s.open, k->in_flight, k->spooled,
+		k->dead_lettered, k->dropped_total, s.received + k->recovered == rhs);
+	fprintf(f, "delivery: batches_delivered=%" PRIu64 " batches_dead_lettered=%" PRIu64
+		   " replayed=%" PRIu64 " spool_written=%" PRIu64 " spool_bytes=%" PRIu64
+		   " requests=%" PRIu64 " http_2xx=%" PRIu64 " http_transient=%" PRIu64
+		   " http_permanent=%" PRIu64 " transport_errors=%" PRIu64 " retries=%" PRIu64
+		   " body_bytes=%" PRIu64 " breaker_opens=%" PRIu64 " breaker=%s submit_stalls=%" PRIu64 "\n",
+		k->delivered_batches, k->dead_lettered_batches, k->replayed, k->spool_written,
+		k->spool_bytes, k->requests, k->responses_2xx, k->responses_transient,
+		k->responses_permanent, k->transport_errors, k->retries, k->body_bytes,
+		k->breaker_opens, cdl_breaker_name((enum cdl_breaker_state)k->breaker_state),
+		s.submit_stalls);
+	fprintf(f, "delivery_drops:");
+	for (d = 0; d < CDL_DROP_MAX; d++)
+		fprintf(f, " %s=%" PRIu64, cdl_drop_name(d), k->dropped[d]);
+	fprintf(f, "\n");
+}
+
 void
 cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 {
@@ -89,6 +124,7 @@ cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 	for (d = 0; d < CFS_DROP_MAX; d++)
 		fprintf(f, " %s=%" PRIu64, cfs_drop_name(d), t.drops[d]);
 	fprintf(f, "\n");
+	print_delivery(c, f);
 	fflush(f);
 }
 
@@ -148,6 +184,7 @@ cf_control_run(struct cf_control *c)
 
 		if (drain(c) == 0)
 			rte_delay_us_sleep(50);
+		cfo_poll(c->out);
 		now = rte_rdtsc();
 		if (now >= next_flush) {
 			/* Bound how long a record waits in the output's buffer. */
@@ -186,5 +223,7 @@ cf_control_run(struct cf_control *c)
 		drain(c);
 	while (drain(c) != 0)
 		;
+	/* http: last partial batch, then the delivery shutdown sequence. */
+	cfo_finish(c->out);
 	return cfo_flush(c->out) == 0 && c->out->stats.failed == 0 ? 0 : -1;
 }

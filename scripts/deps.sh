@@ -11,8 +11,8 @@ PKGS=(
 )
 # Test-only tools (independent decoders and exporters).
 if [ "${1:-}" = "--test" ]; then
-	# prometheus: promtool check metrics (test_ctlplane); ping, ip: test_netpres_live
-	PKGS+=(tshark prometheus iputils-ping iproute2)
+	# prometheus: promtool check metrics (test_ctlplane); ping, ip: test_netpres_live; openssl: HTTPS delivery test certificates
+	PKGS+=(tshark prometheus iputils-ping iproute2 openssl)
 fi
 
 missing=()
