@@ -12,6 +12,7 @@
 #include "cf_config.h"
 #include "cf_dispatch.h"
 #include "cf_rx.h"
+#include "cf_sflow.h"
 
 #define PREFETCH_AHEAD 4
 
@@ -97,12 +98,21 @@ cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,
 		snprintf(err, errlen, "lcore %u: exporter table: %s", lcore_id, rte_strerror(-rc));
 		return -1;
 	}
+	snprintf(name, sizeof(name), "cf_sfl_%u", lcore_id);
+	rx->dctx.sflow = sfl_lcore_create(name, (int)rte_lcore_to_socket_id(lcore_id), 0);
+	if (rx->dctx.sflow == NULL) {
+		snprintf(err, errlen, "lcore %u: sFlow counter table: %s", lcore_id,
+			 rte_strerror(rte_errno));
+		return -1;
+	}
 	return 0;
 }
 
 void
 cf_rx_fini(struct cf_rx *rx)
 {
+	sfl_lcore_free(rx->dctx.sflow);
+	rx->dctx.sflow = NULL;
 	cfd_ctx_fini(&rx->dctx);
 	rte_ring_free(rx->ring);
 }
