@@ -102,6 +102,7 @@ cf_control_run(struct cf_control *c)
 	const uint64_t start = rte_rdtsc();
 	uint64_t next_stats = c->cfg->stats_period ? start + c->cfg->stats_period * hz : UINT64_MAX;
 	uint64_t next_flush = start + hz / 10;
+	uint64_t next_counters = start + hz;
 
 	while (!cf_quit) {
 		uint64_t now;
@@ -114,6 +115,10 @@ cf_control_run(struct cf_control *c)
 			/* Bound how long a record waits in the output's buffer. */
 			cfo_flush(c->out);
 			next_flush = now + hz / 10;
+		}
+		if (now >= next_counters) {
+			cf_sflow_out_poll(&c->sflow_out, c->rx);
+			next_counters = now + hz;
 		}
 		if (now >= next_stats) {
 			cf_control_print_stats(c, stderr, "stats");
@@ -141,5 +146,7 @@ cf_control_run(struct cf_control *c)
 		drain(c);
 	while (drain(c) != 0)
 		;
+	/* RX lcores have stopped: this last poll reads exact counters. */
+	cf_sflow_out_poll(&c->sflow_out, c->rx);
 	return cfo_flush(c->out) == 0 && c->out->stats.failed == 0 ? 0 : -1;
 }

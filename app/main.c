@@ -209,6 +209,9 @@ main(int argc, char **argv)
 	ctl.out = cfo_open(cfg.output[0] ? cfg.output : "ndjson:-", err, sizeof(err));
 	if (ctl.out == NULL)
 		die(EXIT_USAGE, "--output: %s", err);
+	if (cf_sflow_out_open(&ctl.sflow_out, cfg.sflow_counters, rx, (unsigned int)n_rx, err,
+			      sizeof(err)) != 0)
+		die(EXIT_USAGE, "%s", err);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -230,6 +233,7 @@ main(int argc, char **argv)
 	cf_control_print_stats(&ctl, stderr, "final");
 
 	cfo_close(ctl.out);
+	cf_sflow_out_close(&ctl.sflow_out);
 	for (i = 0; i < ctl.n_ports; i++)
 		cf_port_stop(ctl.ports[i]);
 	for (i = 0; i < (unsigned int)n_rx; i++) {

@@ -30,6 +30,7 @@
  *    samples and unknown types are then only counted in the drop table.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cf_decode.h"
@@ -141,6 +142,13 @@ const struct sfl_ifc *sfl_ifc_lookup(const struct sfl_lcore *s, const uint8_t ag
 /* Interfaces in the table, and counter samples that found no room. */
 uint32_t sfl_ifc_count(const struct sfl_lcore *s);
 uint64_t sfl_ifc_full(const struct sfl_lcore *s);
+
+/*
+ * One entry as a JSON object on one line (no newline):
+ * {"type":"sflow_counters","agent":"...","ifindex":N,...}. Returns its length,
+ * or 0 when buf is too small (1024 bytes always suffice).
+ */
+size_t sfl_ifc_json(const struct sfl_ifc *c, char *buf, size_t len);
 
 /* Unknown-type table: SFL_UNKNOWN_SLOTS entries, and hits that found no slot. */
 const struct sfl_unknown *sfl_unknown_at(const struct sfl_lcore *s, uint32_t i);
