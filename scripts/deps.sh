@@ -11,7 +11,7 @@ PKGS=(
 )
 # Test-only tools (independent decoders and exporters).
 if [ "${1:-}" = "--test" ]; then
-	PKGS+=(tshark)
+	PKGS+=(tshark pmacct)
 fi
 
 missing=()
