@@ -11,7 +11,7 @@
 
 /* What one flow sample says about its packet, before it becomes a record. */
 struct sfl_flow {
-	struct cfr_record r;
+	struct cfr_record *rec;    /* the sink slot being filled */
 	uint32_t rate;
 	uint32_t src_type, src_index;
 	uint32_t in_fmt, in_val, out_fmt, out_val;
@@ -35,7 +35,7 @@ flow_len(struct sfl_flow *f, uint32_t len, uint32_t prio)
 {
 	if (prio > f->len_prio) {
 		f->len_prio = prio;
-		f->r.bytes = len;
+		f->rec->bytes = len;
 	}
 }
 
@@ -43,7 +43,7 @@ flow_len(struct sfl_flow *f, uint32_t len, uint32_t prio)
 static enum cfs_drop
 flow_record(struct cfd_ctx *ctx, struct sfl_flow *f, uint32_t fmt, const uint8_t *p, uint32_t n)
 {
-	struct cfr_record *r = &f->r;
+	struct cfr_record *r = f->rec;
 	uint32_t alen;
 
 	if ((fmt >> 12) != 0) {
@@ -168,7 +168,7 @@ flow_record(struct cfd_ctx *ctx, struct sfl_flow *f, uint32_t fmt, const uint8_t
 static void
 flow_ifaces(struct sfl_flow *f)
 {
-	struct cfr_record *r = &f->r;
+	struct cfr_record *r = f->rec;
 
 	/* 0 is "unknown" and 0x3fffffff "internal": neither is an ifIndex. */
 	if (f->in_fmt == 0 && f->in_val != 0 && f->in_val != 0x3fffffff) {
@@ -195,29 +195,44 @@ flow_ifaces(struct sfl_flow *f)
 	}
 }
 
+/*
+ * Hands back the slot cfr_sink_next() gave last, for a sample found bad after
+ * its record was started: the sink's cursor simply steps back over it.
+ */
+static inline void
+sink_unget(struct cfr_sink *s)
+{
+	s->cur--;
+}
+
 static void
 flow_sample(struct cfd_ctx *ctx, const struct cfd_dgram *adg, uint32_t sub_agent,
 	    int expanded, const uint8_t *p, uint32_t n)
 {
 	struct cfs_lcore *st = ctx->stats;
-	struct cfr_record *out;
+	struct cfr_record *r;
 	struct sfl_flow f;
 	uint32_t off, nrec, i;
 
-	memset(&f, 0, sizeof(f));
+	if (n < (expanded ? 44u : 32u)) {
+		st->drops[CFS_DROP_SFLOW_SAMPLE_SHORT]++;
+		return;
+	}
+	/* Decoded straight into the slot; a sample found bad gives it back. */
+	r = cfr_sink_next(ctx->sink);
+	if (r == NULL) {
+		st->drops[CFS_DROP_NO_BLOCK]++;
+		return;
+	}
+	f.rec = r;
+	f.len_prio = 0;
+	f.have_hdr_l3 = 0;
 	if (!expanded) {
-		uint32_t src, in, outif;
+		uint32_t src = cfw_be32(p + 4), in = cfw_be32(p + 20), outif = cfw_be32(p + 24);
 
-		if (n < 32) {
-			st->drops[CFS_DROP_SFLOW_SAMPLE_SHORT]++;
-			return;
-		}
-		src = cfw_be32(p + 4);
 		f.src_type = src >> 24;
 		f.src_index = src & 0x00ffffff;
 		f.rate = cfw_be32(p + 8);
-		in = cfw_be32(p + 20);
-		outif = cfw_be32(p + 24);
 		f.in_fmt = in >> 30;
 		f.in_val = in & 0x3fffffff;
 		f.out_fmt = outif >> 30;
@@ -225,10 +240,6 @@ flow_sample(struct cfd_ctx *ctx, const struct cfd_dgram *adg, uint32_t sub_agent
 		nrec = cfw_be32(p + 28);
 		off = 32;
 	} else {
-		if (n < 44) {
-			st->drops[CFS_DROP_SFLOW_SAMPLE_SHORT]++;
-			return;
-		}
 		f.src_type = cfw_be32(p + 4);
 		f.src_index = cfw_be32(p + 8);
 		f.rate = cfw_be32(p + 12);
@@ -246,6 +257,7 @@ flow_sample(struct cfd_ctx *ctx, const struct cfd_dgram *adg, uint32_t sub_agent
 
 		if (n - off < 8 || (rlen = cfw_be32(p + off + 4)) > n - off - 8) {
 			st->drops[CFS_DROP_SFLOW_RECORD_TRUNCATED]++;
+			sink_unget(ctx->sink);
 			return;
 		}
 		fmt = cfw_be32(p + off);
@@ -255,25 +267,20 @@ flow_sample(struct cfd_ctx *ctx, const struct cfd_dgram *adg, uint32_t sub_agent
 		off += 8 + rlen;
 	}
 
-	if (f.len_prio == 0 && !(f.r.present & CFR_F_SRC_ADDR)) {
+	if (f.len_prio == 0 && !(r->present & CFR_F_SRC_ADDR)) {
 		st->drops[CFS_DROP_SFLOW_SAMPLE_EMPTY]++;
-		return;
-	}
-	out = cfr_sink_next(ctx->sink);
-	if (out == NULL) {
-		st->drops[CFS_DROP_NO_BLOCK]++;
+		sink_unget(ctx->sink);
 		return;
 	}
 	flow_ifaces(&f);
-	f.r.packets = 1;
-	f.r.flow_start_ms = adg->now_ms;
-	f.r.flow_end_ms = adg->now_ms;
-	f.r.present |= CFR_F_PACKETS | CFR_F_FLOW_START | CFR_F_FLOW_END;
+	r->packets = 1;
+	r->flow_start_ms = adg->now_ms;
+	r->flow_end_ms = adg->now_ms;
+	r->present |= CFR_F_PACKETS | CFR_F_FLOW_START | CFR_F_FLOW_END;
 	if (f.len_prio != 0)
-		f.r.present |= CFR_F_BYTES;
-	cfd_record_origin(&f.r, adg, CFR_V_SFLOW, sub_agent);
-	cfd_apply_sampling(ctx->cfg, &f.r, f.rate);
-	memcpy(out, &f.r, sizeof(*out));
+		r->present |= CFR_F_BYTES;
+	cfd_record_origin(r, adg, CFR_V_SFLOW, sub_agent);
+	cfd_apply_sampling(ctx->cfg, r, f.rate);
 	st->records++;
 }
 
