@@ -883,6 +883,109 @@ test_rejects(void)
 	cft_dec_fini(&d);
 }
 
+/*
+ * Mutations of a datagram holding every sample and record type: random bytes
+ * overwritten (lengths included) and random cuts, each decoded from a heap
+ * block of exactly its size so any read past the end is an ASan error. The
+ * decoder must never produce more records than the datagram has flow samples,
+ * and every datagram must be accounted for.
+ */
+static void
+test_mutations(void)
+{
+	static struct cft_buf b;
+	uint8_t fr[256];
+	uint32_t n = frame_eth_ip6_udp(fr);
+	struct cft_dec d;
+	uint32_t seed = 12345, iter;
+	size_t s, e;
+
+	cft_dec_init(&d, 64);
+	dgram_hdr(&b, "2001:db8::7", 1, 1, 4);
+	good_sample(&b);
+	s = open_len(&b, 0, SFL_SAMPLE_FLOW_EXP);
+	cft_u32(&b, 1);
+	cft_u32(&b, 0);
+	cft_u32(&b, 5);
+	cft_u32(&b, 10);
+	cft_u32(&b, 0);
+	cft_u32(&b, 0);
+	cft_u32(&b, 0);
+	cft_u32(&b, 5);
+	cft_u32(&b, 2);
+	cft_u32(&b, 4);
+	cft_u32(&b, 3);
+	rec_header(&b, SFL_HDR_ETHERNET, 170, fr, n);
+	e = open_len(&b, 0, SFL_FLOW_EXT_GATEWAY);
+	cft_u32(&b, 1);
+	cft_ip4(&b, "10.0.0.1");
+	cft_u32(&b, 1);
+	cft_u32(&b, 2);
+	cft_u32(&b, 3);
+	cft_u32(&b, 1);
+	cft_u32(&b, 2);
+	cft_u32(&b, 2);
+	cft_u32(&b, 10);
+	cft_u32(&b, 20);
+	close_len(&b, e);
+	e = open_len(&b, 0, SFL_FLOW_EXT_ROUTER);
+	cft_u32(&b, 2);
+	ip6(&b, "2001:db8::fe");
+	cft_u32(&b, 64);
+	cft_u32(&b, 48);
+	close_len(&b, e);
+	close_len(&b, s);
+	s = open_len(&b, 0, SFL_SAMPLE_COUNTERS);
+	cft_u32(&b, 1);
+	cft_u32(&b, 4);
+	cft_u32(&b, 1);
+	ctr_generic(&b, 4, 7);
+	close_len(&b, s);
+	good_sample(&b);
+
+	for (iter = 0; iter < 20000; iter++) {
+		size_t len = b.len, k, flips;
+		uint8_t *m;
+		struct cfd_dgram dg;
+		uint64_t before = d.stats.records;
+
+		seed = seed * 1103515245u + 12345u;
+		if ((seed >> 16) % 4 == 0)
+			len = (seed >> 8) % b.len;
+		m = malloc(len ? len : 1);
+		memcpy(m, b.b, len);
+		flips = 1 + (seed >> 20) % 4;
+		for (k = 0; k < flips && len > 0; k++) {
+			size_t at;
+
+			seed = seed * 1103515245u + 12345u;
+			at = (seed >> 8) % len;
+			/* Half the time hit a length-sized word with a big or small value. */
+			if ((seed & 1) && at + 4 <= len) {
+				uint32_t v = (seed >> 3) & 2 ? 0xfffffff0u : (seed >> 4) % 64;
+
+				at &= ~(size_t)3;
+				m[at] = (uint8_t)(v >> 24);
+				m[at + 1] = (uint8_t)(v >> 16);
+				m[at + 2] = (uint8_t)(v >> 8);
+				m[at + 3] = (uint8_t)v;
+			} else {
+				m[at] = (uint8_t)(seed >> 24);
+			}
+		}
+		cft_dgram(&dg, &b, "192.0.2.1");
+		dg.data = m;
+		dg.len = (uint32_t)len;
+		cft_sink_reset(&d.out);
+		cfx_datagram(&d.ctx, &dg);
+		CU_ASSERT(d.stats.records - before <= 3);
+		CU_ASSERT(cft_sink_count(&d.out) == d.stats.records - before);
+		free(m);
+	}
+	CU_ASSERT_EQUAL(d.stats.flow_dgrams, 20000);
+	cft_dec_fini(&d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -905,5 +1008,6 @@ main(int argc, char **argv)
 	CU_add_test(s, "unknown_types", test_unknown_types);
 	CU_add_test(s, "sequence", test_sequence);
 	CU_add_test(s, "rejects", test_rejects);
+	CU_add_test(s, "mutations", test_mutations);
 	return cft_run();
 }
