@@ -58,8 +58,22 @@ static const struct opt opts[] = {
 	 "stop cleanly after SECONDS (default 0 = until SIGINT/SIGTERM)"},
 	{"idle-exit", K_U64, F(idle_exit), 0, UINT32_MAX, NULL, "SECONDS",
 	 "stop cleanly after SECONDS without a received packet (for replaying captures)"},
-	{"collector-ip", K_ADDR, 0, 0, 0, 0, NULL, "ADDR",
-	 "accept only datagrams to ADDR (IPv4 or IPv6; repeatable; default: any)"},
+	{"collector-ip", K_ADDR, 0, 0, 0, 0, NULL, "ADDR[/LEN][@portN][@vlanV]",
+	 "our address: accept datagrams only to it and answer ARP/ND/ping for it, on DPDK "
+	 "port N and VLAN V (0 = untagged) when given (IPv4 or IPv6; repeatable; default: "
+	 "accept any destination, answer nothing)"},
+	/* network presence and reassembly (docs/network-presence.md) */
+	{"arp-rate", K_U64, F(arp_rate), 1, 1000000, NULL, "N",
+	 "ARP/Neighbor Solicitation replies per second per sender (default 100)"},
+	{"icmp-rate", K_U64, F(icmp_rate), 1, 1000000, NULL, "N",
+	 "ICMP/ICMPv6 echo replies per second per source (default 100)"},
+	{"garp-interval", K_U64, F(garp_interval), 0, 86400, NULL, "SECONDS",
+	 "gratuitous ARP / unsolicited NA every SECONDS, and when a link comes up (default 60; "
+	 "0 = on link up only)"},
+	{"frag-max-flows", K_U64, F(frag_max_flows), 0, 1048576, NULL, "N",
+	 "fragmented datagrams pending reassembly per RX lcore (default 4096; 0 = no reassembly)"},
+	{"frag-timeout-ms", K_U64, F(frag_timeout_ms), 1, 600000, NULL, "MS",
+	 "drop a datagram's fragments when it is not complete after MS (default 2000)"},
 	{"netflow-port", K_U64, F(policy.ports[0]), 0, 65535, ENV("NETFLOW_PORT"), "PORT",
 	 "UDP port for NetFlow (default 2055; 0 = off)"},
 	{"ipfix-port", K_U64, F(policy.ports[1]), 0, 65535, ENV("IPFIX_PORT"), "PORT",
@@ -90,6 +104,25 @@ static const struct opt opts[] = {
 	 "backoff multiplier between retries (default 1.5)"},
 	{"log-level", K_LEVEL, F(log_level), 0, 0, ENV("LOG_LEVEL"), "LEVEL",
 	 "error, warning, info or debug (default info)"},
+	/* control plane (docs/control-plane.md) */
+	{"http-port", K_U64, F(http_port), 0, 65535, ENV("HTTP_PORT"), "PORT",
+	 "port of /health and /metrics (default 8081; 0 = off)"},
+	{"http-bind", K_STR, F(http_bind), 0, 0, ENV("HTTP_BIND"), "ADDR",
+	 "address /health and /metrics listen on (default 127.0.0.1)"},
+	{"max-exporter-series", K_U64, F(max_exporter_series), 1, 100000, NULL, "N",
+	 "exporters with their own metric series; later ones fold into exporter=\"other\" (default 200)"},
+	{"health-rx-stall", K_U64, F(health_rx_stall), 1, 86400, NULL, "SECONDS",
+	 "a port that had traffic and then none for SECONDS makes /health degraded (default 60)"},
+	{"health-window", K_U64, F(health_window), 1, 86400, NULL, "SECONDS",
+	 "how long a ring drop or output failure keeps /health degraded/unhealthy (default 10)"},
+	{"agent-port", K_U64, F(agent_port), 0, 65535, ENV("AGENT_PORT"), "PORT",
+	 "edge-agent sketch ingest port, POST /api/edge/sketches[/binary] (default 8080; 0 = off)"},
+	{"agent-bind", K_STR, F(agent_bind), 0, 0, ENV("AGENT_BIND"), "ADDR",
+	 "address the agent ingest listens on (default 127.0.0.1; agents elsewhere need 0.0.0.0)"},
+	{"agent-max-body", K_U64, F(agent_max_body), 1024, 1073741824, NULL, "BYTES",
+	 "largest sketch body accepted; larger is 413 (default 10485760)"},
+	{"agent-token", K_STR, F(agent_token), 0, 0, ENV("AGENT_TOKEN"), "TOKEN",
+	 "require 'Authorization: Bearer TOKEN' from agents (default: none)"},
 	{"help", K_HELP, 0, 0, 0, 0, NULL, NULL, "this text"},
 };
 
@@ -105,6 +138,11 @@ cf_config_defaults(struct cf_config *c)
 	c->ring_size = 256;
 	c->flush_us = 1000;
 	c->max_frame = 9018; /* 9000-byte MTU plus Ethernet, two VLAN tags */
+	c->arp_rate = 100;
+	c->icmp_rate = 100;
+	c->garp_interval = 60;
+	c->frag_max_flows = 4096;
+	c->frag_timeout_ms = 2000;
 	c->policy.ports[0] = 2055;
 	c->policy.ports[1] = 4739;
 	c->policy.ports[2] = 6343;
@@ -113,6 +151,14 @@ cf_config_defaults(struct cf_config *c)
 	c->retry_attempts = 3;
 	c->retry_backoff = 1.5;
 	c->log_level = RTE_LOG_INFO;
+	c->http_port = 8081;
+	strcpy(c->http_bind, "127.0.0.1");
+	c->max_exporter_series = 200;
+	c->health_rx_stall = 60;
+	c->health_window = 10;
+	c->agent_port = 8080;
+	strcpy(c->agent_bind, "127.0.0.1");
+	c->agent_max_body = 10u << 20;
 }
 
 void
@@ -144,20 +190,14 @@ cf_config_usage(FILE *f, const char *prog)
 static int
 parse_addr(struct cf_config *c, const char *v, char *err, size_t errlen)
 {
-	struct cfp_addr *a;
+	char why[256];
 
 	if (c->policy.n_addrs >= CFP_MAX_ADDRS) {
 		snprintf(err, errlen, "--collector-ip: at most %d addresses", CFP_MAX_ADDRS);
 		return -1;
 	}
-	a = &c->policy.addrs[c->policy.n_addrs];
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, v, a->addr) == 1) {
-		a->v6 = 0;
-	} else if (inet_pton(AF_INET6, v, a->addr) == 1) {
-		a->v6 = 1;
-	} else {
-		snprintf(err, errlen, "--collector-ip: '%s' is not an IPv4 or IPv6 address", v);
+	if (cfp_addr_parse(v, &c->policy.addrs[c->policy.n_addrs], why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "--collector-ip: %s", why);
 		return -1;
 	}
 	c->policy.n_addrs++;
@@ -314,6 +354,28 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 	}
 	if ((c->ring_size & (c->ring_size - 1)) != 0) {
 		snprintf(err, errlen, "--ring-size: %u is not a power of 2", c->ring_size);
+		return -1;
+	}
+	{
+		static const struct { const char *flag; size_t off; } binds[] = {
+			{"--http-bind", offsetof(struct cf_config, http_bind)},
+			{"--agent-bind", offsetof(struct cf_config, agent_bind)},
+		};
+		uint8_t a[16];
+
+		for (i = 0; i < 2; i++) {
+			const char *v = (const char *)c + binds[i].off;
+
+			if (inet_pton(AF_INET, v, a) != 1 && inet_pton(AF_INET6, v, a) != 1) {
+				snprintf(err, errlen, "%s: '%s' is not an IPv4 or IPv6 address",
+					 binds[i].flag, v);
+				return -1;
+			}
+		}
+	}
+	if (c->http_port != 0 && c->http_port == c->agent_port) {
+		snprintf(err, errlen, "--http-port and --agent-port are both %u; give them different "
+			 "ports (or 0 to turn one off)", c->http_port);
 		return -1;
 	}
 	if (c->policy.ports[0] == 0 && c->policy.ports[1] == 0 && c->policy.ports[2] == 0) {

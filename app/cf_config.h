@@ -36,6 +36,11 @@ struct cf_config {
 	uint32_t idle_exit;        /* stop after N seconds without a packet; 0 = never */
 	uint32_t max_frame;        /* largest frame accepted (jumbo) */
 	struct cfp_policy policy;  /* flow ports and --collector-ip */
+	uint32_t arp_rate;         /* ARP/NS replies per second per sender */
+	uint32_t icmp_rate;        /* echo replies per second per source */
+	uint32_t garp_interval;    /* seconds between announcements; 0 = link up only */
+	uint32_t frag_max_flows;   /* per RX lcore; 0 = reassembly off */
+	uint32_t frag_timeout_ms;
 	struct cfd_config decode;
 	char output[512];          /* output spec; "" = default */
 	char backend_url[512];
@@ -45,6 +50,16 @@ struct cf_config {
 	uint32_t retry_attempts;
 	double retry_backoff;
 	int log_level;             /* RTE_LOG_* */
+	/* control plane (docs/control-plane.md) */
+	uint16_t http_port;        /* /health, /metrics; 0 = off */
+	char http_bind[64];
+	uint32_t max_exporter_series; /* exporters with their own series; the rest are "other" */
+	uint32_t health_rx_stall;  /* s without RX on a port that had traffic: degraded */
+	uint32_t health_window;    /* s a ring drop / output failure keeps /health degraded */
+	uint16_t agent_port;       /* edge-agent sketch ingest; 0 = off */
+	char agent_bind[64];
+	uint32_t agent_max_body;   /* bytes */
+	char agent_token[256];     /* "" = no authentication */
 };
 
 void cf_config_defaults(struct cf_config *c);

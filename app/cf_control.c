@@ -77,11 +77,46 @@ cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 		   " seq_reset=%" PRIu64 " v5_trailing=%" PRIu64 "\n",
 		t.records, t.records_handed, c->out ? c->out->stats.records : 0,
 		c->out ? c->out->stats.failed : 0, t.seq_lost, t.seq_late, t.seq_reset, t.v5_trailing);
+	fprintf(f, "total: np_arp_replies=%" PRIu64 " np_echo_replies=%" PRIu64
+		   " np_nd_adverts=%" PRIu64 " np_announces=%" PRIu64 " frag_in=%" PRIu64
+		   " frag_done=%" PRIu64, t.np_arp_replies, t.np_echo_replies, t.np_nd_adverts,
+		t.np_announces, t.frag_in, t.frag_done);
+	if (c->pkt_pool != NULL)
+		fprintf(f, " mbufs_in_use_start=%u mbufs_in_use=%u", c->mbufs_start,
+			rte_mempool_in_use_count(c->pkt_pool));
+	fprintf(f, "\n");
 	fprintf(f, "drops:");
 	for (d = 0; d < CFS_DROP_MAX; d++)
 		fprintf(f, " %s=%" PRIu64, cfs_drop_name(d), t.drops[d]);
 	fprintf(f, "\n");
 	fflush(f);
+}
+
+/* Link changes are logged once per transition; polled, so no LSC interrupt is
+ * needed. A link seen coming up (or up at start) makes its port announce our
+ * addresses (gratuitous ARP / unsolicited NA, sent by its RX lcore). */
+static void
+watch_links(struct cf_control *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n_ports; i++) {
+		struct rte_eth_link link;
+		uint16_t port = c->ports[i];
+
+		if (rte_eth_link_get_nowait(port, &link) != 0)
+			continue;
+		if (link.link_status == c->link_up[i])
+			continue;
+		c->link_up[i] = link.link_status;
+		CF_LOG(INFO, "port %u: link %s, %u Mbps\n", port,
+		       link.link_status ? "up" : "down", link.link_speed);
+		if (link.link_status && c->np_ports != NULL && c->np_ports[port].valid &&
+		    c->cfg->policy.n_addrs != 0) {
+			c->np_ports[port].announce_gen++;
+			CF_LOG(INFO, "port %u: announcing our addresses\n", port);
+		}
+	}
 }
 
 static int
@@ -102,11 +137,14 @@ cf_control_run(struct cf_control *c)
 	const uint64_t start = rte_rdtsc();
 	uint64_t next_stats = c->cfg->stats_period ? start + c->cfg->stats_period * hz : UINT64_MAX;
 	uint64_t next_flush = start + hz / 10;
-	uint64_t next_counters = start + hz;
+	uint64_t next_tick = start;
+	unsigned int i;
+
+	for (i = 0; i < c->n_ports; i++)
+		c->link_up[i] = 0xff; /* unknown: the first poll logs the state */
 
 	while (!cf_quit) {
 		uint64_t now;
-		unsigned int i;
 
 		if (drain(c) == 0)
 			rte_delay_us_sleep(50);
@@ -116,9 +154,12 @@ cf_control_run(struct cf_control *c)
 			cfo_flush(c->out);
 			next_flush = now + hz / 10;
 		}
-		if (now >= next_counters) {
+		if (now >= next_tick) {
+			watch_links(c);
+			if (c->on_tick != NULL)
+				c->on_tick(c->tick_arg);
 			cf_sflow_out_poll(&c->sflow_out, c->rx);
-			next_counters = now + hz;
+			next_tick = now + hz;
 		}
 		if (now >= next_stats) {
 			cf_control_print_stats(c, stderr, "stats");

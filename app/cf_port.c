@@ -49,8 +49,8 @@ cf_port_setup(uint16_t port, uint16_t nb_rxq, const struct cf_config *cfg,
 		if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
 			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 		else
-			CF_LOG(WARNING, "port %u: no RX scatter; frames above %u bytes will be lost\n",
-			       port, data_room);
+			CF_LOG(INFO, "port %u: PMD reports no RX scatter; frames above %u bytes "
+			       "may be lost (raise --mbuf-size)\n", port, data_room);
 	}
 	if (info.max_rx_pktlen >= cfg->max_frame)
 		conf.rxmode.mtu = cfg->max_frame - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN - 8;
@@ -108,18 +108,6 @@ cf_port_setup(uint16_t port, uint16_t nb_rxq, const struct cf_config *cfg,
 }
 
 void
-cf_port_log_link(uint16_t port)
-{
-	struct rte_eth_link link;
-
-	if (rte_eth_link_get_nowait(port, &link) != 0)
-		return;
-	CF_LOG(INFO, "port %u: link %s, %u Mbps, %s duplex\n", port,
-	       link.link_status ? "up" : "down", link.link_speed,
-	       link.link_duplex ? "full" : "half");
-}
-
-void
 cf_port_stop(uint16_t port)
 {
 	int rc = rte_eth_dev_stop(port);
@@ -127,4 +115,46 @@ cf_port_stop(uint16_t port)
 	if (rc != 0)
 		CF_LOG(WARNING, "port %u: stop failed: %s\n", port, rte_strerror(-rc));
 	rte_eth_dev_close(port);
+}
+
+int
+cf_port_presence(uint16_t port, const struct cfp_policy *pol, struct cnp_port *np)
+{
+	struct rte_ether_addr mac, mc[CFP_MAX_ADDRS + 2];
+	uint32_t n_mc = 0;
+	unsigned int i;
+	int rc;
+
+	rc = rte_eth_macaddr_get(port, &mac);
+	if (rc != 0) {
+		CF_LOG(WARNING, "port %u: no MAC address (%s): not answering ARP/ND here\n", port,
+		       rte_strerror(-rc));
+		return -1;
+	}
+	cnp_port_init(np, mac.addr_bytes);
+	{
+		char m[RTE_ETHER_ADDR_FMT_SIZE];
+
+		rte_ether_format_addr(m, sizeof(m), &mac);
+		CF_LOG(INFO, "port %u: answering ARP/ND/ping as %s\n", port, m);
+	}
+	for (i = 0; i < pol->n_addrs; i++) {
+		const struct cfp_addr *a = &pol->addrs[i];
+
+		if (!a->v6 || (a->bound_port && a->port != port))
+			continue;
+		np->has_v6 = 1;
+		cnp_solicited_mac(a->addr, mc[n_mc++].addr_bytes);
+	}
+	if (!np->has_v6)
+		return 0;
+	/* Neighbour Solicitations go to solicited-node groups, ours included. */
+	cnp_solicited_mac(np->ll6, mc[n_mc++].addr_bytes);
+	rc = rte_eth_dev_set_mc_addr_list(port, mc, n_mc);
+	if (rc != 0) {
+		rc = rte_eth_allmulticast_enable(port);
+		CF_LOG(INFO, "port %u: no multicast filter list; all-multicast %s\n", port,
+		       rc == 0 ? "on" : "refused (promiscuous mode must carry NS)");
+	}
+	return 0;
 }

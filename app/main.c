@@ -11,6 +11,8 @@
  *     ring -> cfo_write (cf_output.h: ndjson | null) -> block back to its mempool
  *   every drop is a CFS_DROP_* counter (cf_stats.h), printed by --stats-period
  *   and at exit.
+ *   control plane (cf_ctlplane.h, not an lcore): HTTP /health and /metrics,
+ *   DPDK telemetry /clarion/..., event logs; reads the counters above lock-free.
  */
 #include <errno.h>
 #include <signal.h>
@@ -27,6 +29,7 @@
 
 #include "cf_config.h"
 #include "cf_control.h"
+#include "cf_ctlplane.h"
 #include "cf_log.h"
 #include "cf_port.h"
 #include "cf_rx.h"
@@ -70,6 +73,7 @@ main(int argc, char **argv)
 	static struct cf_config cfg;
 	static struct cf_control ctl;
 	struct cf_rx *rx[RTE_MAX_LCORE];
+	static struct cnp_port np_ports[RTE_MAX_ETHPORTS];
 	struct rte_mempool *pkt_pool, *block_pool;
 	char err[512];
 	int sep, rc, n_rx = 0, total_q = 0;
@@ -159,6 +163,21 @@ main(int argc, char **argv)
 		die(EXIT_USAGE, "--portmask: %s", err);
 	}
 
+	for (i = 0; i < cfg.policy.n_addrs; i++) {
+		unsigned int k;
+		uint16_t want = cfg.policy.addrs[i].port;
+
+		if (!cfg.policy.addrs[i].bound_port)
+			continue;
+		for (k = 0; k < ctl.n_ports; k++)
+			if (ctl.ports[k] == want)
+				break;
+		if (k == ctl.n_ports) {
+			snprintf(err, sizeof(err), "@port%u names no port we receive on", want);
+			die(EXIT_USAGE, "--collector-ip: %s", err);
+		}
+	}
+
 	n_mbufs = cfg.total_num_mbufs;
 	if (n_mbufs == 0)
 		n_mbufs = RTE_MAX(8192u, ctl.n_ports * (uint32_t)(cfg.rxq ? cfg.rxq : n_rx) *
@@ -189,9 +208,18 @@ main(int argc, char **argv)
 
 		if (nq < 0)
 			die(1, "%s", err);
+		struct rte_eth_dev_info info;
+		uint16_t ntxq = 0;
+
+		if (rte_eth_dev_info_get(ctl.ports[i], &info) == 0)
+			ntxq = info.nb_tx_queues;
+		if (cfg.policy.n_addrs != 0)
+			cf_port_presence(ctl.ports[i], &cfg.policy, &np_ports[ctl.ports[i]]);
 		for (q = 0; q < nq; q++) {
 			struct cf_rx *r = rx[q % n_rx];
 
+			/* RX queue q's lcore alone owns TX queue q: replies need no lock. */
+			r->queues[r->n_queues].txq = q < ntxq ? (uint16_t)q : CF_RX_NO_TXQ;
 			if (r->n_queues == CF_RX_MAX_QUEUES)
 				die(EXIT_USAGE, "%s", "too many queues per RX lcore");
 			r->queues[r->n_queues].port = ctl.ports[i];
@@ -199,10 +227,15 @@ main(int argc, char **argv)
 			r->n_queues++;
 			total_q++;
 		}
-		cf_port_log_link(ctl.ports[i]);
 	}
 
+	for (i = 0; i < (unsigned int)n_rx; i++)
+		cf_rx_set_presence(rx[i], np_ports, RTE_MAX_ETHPORTS, pkt_pool, &cfg);
+
 	ctl.cfg = &cfg;
+	ctl.np_ports = np_ports;
+	ctl.pkt_pool = pkt_pool;
+	ctl.mbufs_start = rte_mempool_in_use_count(pkt_pool);
 	ctl.rx = rx;
 	ctl.n_rx = (unsigned int)n_rx;
 	ctl.block_pool = block_pool;
@@ -213,8 +246,15 @@ main(int argc, char **argv)
 			      sizeof(err)) != 0)
 		die(EXIT_USAGE, "%s", err);
 
+	/* Before the RX lcores start, so the first scrape already sees every lcore. */
+	/* Agent sketches: NULL until the delivery stage is connected (docs/control-plane.md). */
+	if (cf_ctlplane_start(&ctl, NULL, err, sizeof(err)) != 0)
+		die(1, "%s", err);
+
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* A closed stdout or socket is an error to count, not a reason to die. */
+	signal(SIGPIPE, SIG_IGN);
 
 	CF_LOG(INFO, "%u port(s), %d RX queue(s) on %d RX lcore(s); ports netflow=%u ipfix=%u sflow=%u\n",
 	       ctl.n_ports, total_q, n_rx, cfg.policy.ports[0], cfg.policy.ports[1],
@@ -230,6 +270,7 @@ main(int argc, char **argv)
 
 	rc = cf_control_run(&ctl);
 	rte_eal_mp_wait_lcore();
+	cf_ctlplane_stop();
 	cf_control_print_stats(&ctl, stderr, "final");
 
 	cfo_close(ctl.out);

@@ -11,7 +11,8 @@ PKGS=(
 )
 # Test-only tools (independent decoders and exporters).
 if [ "${1:-}" = "--test" ]; then
-	PKGS+=(tshark pmacct)
+	# prometheus: promtool check metrics (test_ctlplane); ping, ip: test_netpres_live; pmacct: sfprobe (test_sflow_pmacct)
+	PKGS+=(tshark prometheus iputils-ping iproute2 pmacct)
 fi
 
 missing=()

@@ -35,7 +35,9 @@ class Run:
 def eal_args(vdev, lcores="0,1"):
     _seq[0] += 1
     return ["--no-huge", "-m", "512", "--no-pci", "--file-prefix",
-            "cfe%d_%d" % (os.getpid(), _seq[0]), "-l", lcores, "--log-level=lib.*:error",
+            "cfe%d_%d" % (os.getpid(), _seq[0])] + \
+        ([lcores] if lcores.startswith("--lcores") else ["-l", lcores]) + \
+        ["--log-level=lib.*:error",
             "--vdev=" + vdev]
 
 
@@ -53,12 +55,49 @@ def parse_final(stderr):
     return stats
 
 
+LINKTYPE_ETHERNET = 1
+LINKTYPE_RAW = (101, 12, 228)  # raw IPv4/IPv6 without a link header
+
+
+def ethernet_pcap(src, dst):
+    """Copies a classic pcap to dst with every frame in Ethernet, as a NIC delivers it.
+
+    The corpus captures are raw IP (link type 101); the pcap PMD hands frames over
+    as they are stored, so they get an Ethernet header here. Returns dst, or src
+    when it already is Ethernet."""
+    import struct
+    with open(src, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    linktype = struct.unpack(endian + "I", data[20:24])[0]
+    if linktype == LINKTYPE_ETHERNET:
+        return src
+    if linktype not in LINKTYPE_RAW:
+        raise ValueError("%s: link type %d not supported" % (src, linktype))
+    out = bytearray(data[:20] + struct.pack(endian + "I", LINKTYPE_ETHERNET))
+    off = 24
+    while off + 16 <= len(data):
+        ts_s, ts_f, incl, orig = struct.unpack(endian + "IIII", data[off:off + 16])
+        pkt = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        etype = 0x86DD if pkt and pkt[0] >> 4 == 6 else 0x0800
+        frame = bytes.fromhex("020000000002020000000001") + struct.pack("!H", etype) + pkt
+        out += struct.pack(endian + "IIII", ts_s, ts_f, len(frame), orig + 14) + frame
+    with open(dst, "wb") as f:
+        f.write(out)
+    return dst
+
+
 def run_pcap(pcap, app_args=(), timeout=60, vdev_extra="", lcores="0,1"):
     """Replays pcap once through the binary; returns a Run with parsed records."""
     with tempfile.TemporaryDirectory() as d:
+        pcap = ethernet_pcap(pcap, os.path.join(d, "eth.pcap"))
         out = os.path.join(d, "out.ndjson")
         cmd = [BIN] + eal_args("net_pcap0,rx_pcap=%s%s" % (pcap, vdev_extra), lcores) + \
-            ["--", "--idle-exit", "1", "--output", "ndjson:" + out] + list(app_args)
+            ["--", "--idle-exit", "1", "--output", "ndjson:" + out,
+             # Parallel runs must not fight over the default ports 8081/8080.
+             "--http-port", "0", "--agent-port", "0"] + list(app_args)
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                            timeout=timeout)
         records = []

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Command line: --help tells the truth, every bad value is one clear line on
+stderr with exit status 2, and EAL/port problems say what to do."""
+import os
+import re
+import subprocess
+
+import cflib
+
+c = cflib.Checker("cli")
+SAMPLE = os.path.join(cflib.ROOT, "samples", "netflow-v5.pcap")
+
+
+def run(args, env=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run([cflib.BIN] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, timeout=60, env=e)
+
+
+p = run(["--help"])
+c.eq(p.returncode, 0, "--help exit status")
+flags = re.findall(r"^  (--[a-z-]+)", p.stdout, re.M)
+c.check(len(flags) >= 20, "--help lists the flags")
+for f in ("--portmask", "--rxq", "--rxd", "--burst", "--total-num-mbufs", "--mbuf-size",
+          "--stats-period", "--collector-ip", "--netflow-port", "--ipfix-port", "--sflow-port",
+          "--output"):
+    c.check(f in flags, "--help lists %s" % f)
+c.eq(run(["--", "--help"]).returncode, 0, "-- --help exit status")
+
+# Every flag --help lists is accepted by the parser (no phantom flags).
+for f in flags:
+    if f == "--help":
+        continue
+    arg = {"--portmask": "0x1", "--collector-ip": "192.0.2.2", "--output": "null",
+           "--retry-backoff": "2", "--log-level": "debug", "--backend-url": None,
+           "--ring-size": "64", "--mbuf-size": "2048", "--rxd": "512",
+           "--total-num-mbufs": "4096", "--max-exporters": "64", "--flush-us": "100", "--agent-max-body": "65536"}.get(f, "1")
+    if f == "--backend-url":
+        continue
+    args = [f] if f in ("--sampling-override", "--scale-by-sampling") else [f, arg]
+    p = run(["--", *args, "--bogus-to-stop-before-eal"])
+    c.check("unknown option '--bogus-to-stop-before-eal'" in p.stderr,
+            "%s is parsed (stderr: %s)" % (f, p.stderr.strip()[-200:]))
+
+BAD = [
+    (["--rxd", "5"], "--rxd"),
+    (["--burst", "abc"], "--burst"),
+    (["--netflow-port", "70000"], "--netflow-port"),
+    (["--portmask", "zz"], "--portmask"),
+    (["--collector-ip", "300.1.1.1"], "--collector-ip"),
+    (["--ring-size", "100"], "power of 2"),
+    (["--output", "kafka:x"], None),
+    (["--bogus"], "unknown option"),
+    (["--rxd"], "needs a value"),
+    (["--log-level", "loud"], "--log-level"),
+    (["--retry-backoff", "nan"], "--retry-backoff"),
+    (["--netflow-port", "0", "--ipfix-port", "0", "--sflow-port", "0"], "nothing to listen on"),
+]
+for args, needle in BAD:
+    p = run(["--"] + args)
+    lines = [l for l in p.stderr.splitlines() if l.startswith("clarion-flowd:")]
+    if needle is None:  # found after EAL start (output spec), still exit 2 with one line
+        p = run(cflib.eal_args("net_pcap0,rx_pcap=" + SAMPLE) + ["--"] + args)
+        lines = [l for l in p.stderr.splitlines() if l.startswith("clarion-flowd:")]
+        needle = "--output"
+    c.eq(p.returncode, 2, "%s: exit status" % " ".join(args))
+    c.check(len(lines) == 1 and needle in lines[0], "%s: one clear line (%s)" % (" ".join(args), lines))
+
+p = run(["--"], env={"CLARION_COLLECTOR_NETFLOW_PORT": "x"})
+c.eq(p.returncode, 2, "bad env value: exit status")
+c.check("CLARION_COLLECTOR_NETFLOW_PORT" in p.stderr, "bad env value names the variable")
+
+p = run(cflib.eal_args("net_pcap0,rx_pcap=" + SAMPLE) + ["--", "--portmask", "0x4"])
+c.eq(p.returncode, 2, "portmask naming no port: exit status")
+c.check("names no available port" in p.stderr, "portmask naming no port: message")
+
+p = run(cflib.eal_args("net_pcap0,rx_pcap=" + SAMPLE, lcores="0") + ["--"])
+c.eq(p.returncode, 2, "one lcore: exit status")
+c.check("at least two lcores" in p.stderr, "one lcore: message")
+
+p = run(["--no-huge", "-m", "256", "--no-pci", "--file-prefix", "cfcli%d" % os.getpid(), "-l", "0,1", "--"])
+c.eq(p.returncode, 1, "no port: exit status")
+c.check("--vdev=net_pcap0" in p.stderr, "no port: says how to get one")
+
+with open("/proc/meminfo") as f:
+    free_huge = int(re.search(r"HugePages_Free:\s+(\d+)", f.read()).group(1))
+if free_huge == 0:
+    p = run(["--no-pci", "--file-prefix", "cfcli%d" % os.getpid(), "-l", "0,1", "--"])
+    c.check(p.returncode != 0 and "--no-huge" in p.stderr, "no hugepages: says to use --no-huge")
+    c.check(p.stdout == "", "no hugepages: nothing on stdout")
+
+c.done()
