@@ -89,6 +89,7 @@ cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 	for (d = 0; d < CFS_DROP_MAX; d++)
 		fprintf(f, " %s=%" PRIu64, cfs_drop_name(d), t.drops[d]);
 	fprintf(f, "\n");
+	cf_sflow_print_unknown(f, c->rx, c->n_rx);
 	fflush(f);
 }
 

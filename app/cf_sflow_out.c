@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,4 +88,31 @@ cf_sflow_out_close(struct cf_sflow_out *o)
 	if (o->own && o->f != NULL)
 		fclose(o->f);
 	memset(o, 0, sizeof(*o));
+}
+
+void
+cf_sflow_print_unknown(FILE *f, struct cf_rx *const *rx, unsigned int n_rx)
+{
+	static const char *const kinds[] = {"sample", "flow_record", "counter_record"};
+	unsigned int i, k, printed = 0;
+
+	for (i = 0; i < n_rx; i++) {
+		const struct sfl_lcore *s = rx[i]->dctx.sflow;
+
+		if (s == NULL)
+			continue;
+		for (k = 0; k < SFL_UNKNOWN_SLOTS; k++) {
+			const struct sfl_unknown *u = sfl_unknown_at(s, k);
+
+			if (!u->used || u->kind >= 3)
+				continue;
+			fprintf(f, "%s %s:%u:%u=%" PRIu64, printed++ ? "" : "sflow_unknown:",
+				kinds[u->kind], u->enterprise, u->format, u->count);
+		}
+		if (sfl_unknown_overflow(s) != 0)
+			fprintf(f, "%s other=%" PRIu64, printed++ ? "" : "sflow_unknown:",
+				sfl_unknown_overflow(s));
+	}
+	if (printed)
+		fputc('\n', f);
 }

@@ -36,4 +36,10 @@ int cf_sflow_out_open(struct cf_sflow_out *o, const char *spec, struct cf_rx **r
 void cf_sflow_out_poll(struct cf_sflow_out *o, struct cf_rx *const *rx);
 void cf_sflow_out_close(struct cf_sflow_out *o);
 
+/*
+ * One line "sflow_unknown: sample:ENT:FMT=N flow_record:... counter_record:..."
+ * with the unknown sFlow types every RX lcore skipped (nothing when none).
+ */
+void cf_sflow_print_unknown(FILE *f, struct cf_rx *const *rx, unsigned int n_rx);
+
 #endif

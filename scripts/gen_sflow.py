@@ -5,12 +5,14 @@ sample is known, and (optionally) the NDJSON records clarion-flowd must print.
 
   gen_sflow.py --out F.pcap [--expect F.ndjson] [--datagrams N]
                [--samples-per-datagram K] [--agents N] [--seed N] [--ipv6-agents]
-               [--expanded] [--counters] [--skip-every N]
+               [--expanded] [--counters] [--skip-every N] [--unknown]
 
 Each flow sample carries a raw packet header (Ethernet, optional 802.1Q tag,
 IPv4 or IPv6, TCP or UDP, cut at 128 bytes like a real agent) and, on every
 other sample, an extended switch and an extended router record. --counters adds
-one generic interface counter sample per datagram. --skip-every N leaves every
+one generic interface counter sample per datagram. --unknown adds, per datagram,
+a vendor sample (enterprise 4413, format 5) and, in its first flow sample, an
+unknown flow record (0:2100): both must be skipped and counted. --skip-every N leaves every
 Nth datagram out of the capture (its sequence number is still used), so the
 collector must count exactly the missing datagrams as seq_lost.
 
@@ -87,7 +89,7 @@ def sampled_packet(rng):
     return frame, rec
 
 
-def flow_sample(rng, seq, expanded):
+def flow_sample(rng, seq, expanded, unknown=False):
     frame, rec = sampled_packet(rng)
     rate = rng.choice([1, 64, 512, 2048, 10000])
     src_if = rng.randrange(1, 1 << 20)
@@ -105,6 +107,8 @@ def flow_sample(rng, seq, expanded):
         rec.update(next_hop=nh, src_mask=24, dst_mask=16)
     else:
         rec.update(next_hop=None, src_mask=None, dst_mask=None, post_vlan_id=None)
+    if unknown:
+        records.append(tlv(2100, b"\x00\x00\x00\x07"))
     if expanded:
         body = struct.pack("!IIIIIIIIIII", seq, 0, src_if, rate, rate * seq, 0, 0, src_if, 0,
                            out_if, len(records))
@@ -134,6 +138,7 @@ def main():
     ap.add_argument("--ipv6-agents", action="store_true")
     ap.add_argument("--expanded", action="store_true", help="expanded flow samples (format 3)")
     ap.add_argument("--counters", action="store_true", help="add a counter sample per datagram")
+    ap.add_argument("--unknown", action="store_true", help="add unknown sample/record types")
     ap.add_argument("--skip-every", type=int, default=0, help="leave every Nth datagram out")
     a = ap.parse_args()
 
@@ -152,14 +157,16 @@ def main():
         ag = agents[n % len(agents)]
         sub = n % 2 if a.agents == 1 else 0
         samples, recs = [], []
-        for _ in range(a.samples_per_datagram):
+        for k in range(a.samples_per_datagram):
             sample_seq += 1
-            s, r = flow_sample(rng, sample_seq, a.expanded)
+            s, r = flow_sample(rng, sample_seq, a.expanded, a.unknown and k == 0)
             r.update(switch_id=ag, observation_domain=sub, export_protocol="sflow_v5")
             samples.append(s)
             recs.append(r)
         if a.counters:
             samples.append(counter_sample(rng, n, 1 + n % 16))
+        if a.unknown:
+            samples.append(tlv(5, b"\x00" * 12, enterprise=4413))
         if a.ipv6_agents:
             head = struct.pack("!II16s", 5, 2, ipaddress.IPv6Address(ag).packed)
         else:

@@ -40,7 +40,17 @@ def case(c, d, label, extra):
     run = cflib.run_pcap(pcap, ["--sflow-counters", "ndjson:" + ctr])
     c.eq(run.rc, 0, label + " exit status")
     c.eq(len(run.records), len(want), label + " records")
-    c.eq({k: v for k, v in run.stats["drops"].items() if v}, {}, label + " no drops")
+    drops = {k: v for k, v in run.stats["drops"].items() if v}
+    if "--unknown" in extra:
+        sent = DGRAMS - DGRAMS // SKIP
+        c.eq(drops, {"sflow_unknown_sample": sent, "sflow_unknown_record": sent},
+             label + " unknown types skipped and counted")
+        line = [x for x in run.stderr.splitlines() if x.startswith("sflow_unknown:")][-1:]
+        c.eq(sorted(line[0].split()[1:]) if line else None,
+             ["flow_record:0:2100=%d" % sent, "sample:4413:5=%d" % sent],
+             label + " unknown types listed by (enterprise, format)")
+    else:
+        c.eq(drops, {}, label + " no drops")
     c.eq(run.stats.get("seq_lost"), expected_lost(), label + " seq_lost = skipped datagrams")
     bad = 0
     for i, (got, w) in enumerate(zip(run.records, want)):
@@ -68,6 +78,7 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         case(c, d, "compact_v4_agents", [])
         case(c, d, "expanded_v6_agents", ["--expanded", "--ipv6-agents", "--seed", "7"])
+        case(c, d, "unknown_types", ["--unknown", "--seed", "3"])
     c.done()
 
 
