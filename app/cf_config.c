@@ -90,6 +90,8 @@ static const struct opt opts[] = {
 	 "multiply bytes and packets by the sampling rate"},
 	{"output", K_STR, F(output), 0, 0, NULL, "SPEC",
 	 "ndjson:PATH, ndjson:- (stdout) or null (default ndjson:-)"},
+	{"sflow-counters", K_STR, F(sflow_counters), 0, 0, NULL, "SPEC",
+	 "sFlow interface counters: off (default), ndjson:PATH or ndjson:- as {\"type\":\"sflow_counters\"} lines"},
 	{"backend-url", K_STR, F(backend_url), 0, 0, ENV("BACKEND_URL"), "URL",
 	 "Clarion backend base URL, http:// or https://; set = deliver over HTTP instead of --output"},
 	{"batch-size", K_U64, F(batch_size), 1, 1000000, ENV("BATCH_SIZE"), "N",

@@ -44,6 +44,7 @@ struct cf_config {
 	struct cfd_config decode;
 	char output[512];          /* output spec; "" = default */
 	char backend_url[512];
+	char sflow_counters[512];  /* --sflow-counters spec; "" = off */
 	uint32_t batch_size;
 	uint32_t batch_interval;
 	uint32_t retry_attempts;

@@ -17,6 +17,7 @@
 #include "cf_config.h"
 #include "cf_output.h"
 #include "cf_rx.h"
+#include "cf_sflow_out.h"
 
 struct cf_control {
 	const struct cf_config *cfg;
@@ -24,6 +25,7 @@ struct cf_control {
 	unsigned int n_rx;
 	struct rte_mempool *block_pool;
 	struct cfo_output *out;
+	struct cf_sflow_out sflow_out;  /* --sflow-counters */
 	uint16_t ports[CF_MAX_PORTS];
 	unsigned int n_ports;
 	struct cnp_port *np_ports;    /* announce_gen bumped when a link comes up */

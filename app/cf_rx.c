@@ -13,6 +13,7 @@
 #include "cf_config.h"
 #include "cf_dispatch.h"
 #include "cf_rx.h"
+#include "cf_sflow.h"
 
 #define PREFETCH_AHEAD 4
 
@@ -111,6 +112,13 @@ cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,
 		snprintf(err, errlen, "lcore %u: exporter table: %s", lcore_id, rte_strerror(-rc));
 		return -1;
 	}
+	snprintf(name, sizeof(name), "cf_sfl_%u", lcore_id);
+	rx->dctx.sflow = sfl_lcore_create(name, (int)rte_lcore_to_socket_id(lcore_id), 0);
+	if (rx->dctx.sflow == NULL) {
+		snprintf(err, errlen, "lcore %u: sFlow counter table: %s", lcore_id,
+			 rte_strerror(rte_errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -128,6 +136,8 @@ cf_rx_set_presence(struct cf_rx *rx, const struct cnp_port *ports, uint16_t n_po
 void
 cf_rx_fini(struct cf_rx *rx)
 {
+	sfl_lcore_free(rx->dctx.sflow);
+	rx->dctx.sflow = NULL;
 	if (rx->frag != NULL)
 		rte_ip_frag_table_destroy(rx->frag);
 	cfd_ctx_fini(&rx->dctx);

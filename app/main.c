@@ -290,6 +290,9 @@ main(int argc, char **argv)
 		if (ctl.out == NULL)
 			die(EXIT_USAGE, "--output: %s", err);
 	}
+	if (cf_sflow_out_open(&ctl.sflow_out, cfg.sflow_counters, rx, (unsigned int)n_rx, err,
+			      sizeof(err)) != 0)
+		die(EXIT_USAGE, "%s", err);
 
 	/* Before the RX lcores start, so the first scrape already sees every lcore. */
 	/* Agent sketches: NULL until the delivery stage is connected (docs/control-plane.md). */
@@ -319,6 +322,7 @@ main(int argc, char **argv)
 	cf_control_print_stats(&ctl, stderr, "final");
 
 	cfo_close(ctl.out);
+	cf_sflow_out_close(&ctl.sflow_out);
 	for (i = 0; i < ctl.n_ports; i++)
 		cf_port_stop(ctl.ports[i]);
 	for (i = 0; i < (unsigned int)n_rx; i++) {

@@ -11,8 +11,9 @@ PKGS=(
 )
 # Test-only tools (independent decoders and exporters).
 if [ "${1:-}" = "--test" ]; then
-	# prometheus: promtool check metrics (test_ctlplane); ping, ip: test_netpres_live; openssl: HTTPS delivery test certificates
-	PKGS+=(tshark prometheus iputils-ping iproute2 openssl)
+	# prometheus: promtool check metrics (test_ctlplane); ping, ip: test_netpres_live;
+	# openssl: HTTPS delivery test certificates; pmacct: sfprobe (test_sflow_pmacct)
+	PKGS+=(tshark prometheus iputils-ping iproute2 openssl pmacct)
 fi
 
 missing=()

@@ -25,6 +25,7 @@
 #include "cf_stats.h"
 
 struct rte_hash;
+struct sfl_lcore;
 
 struct cfd_dgram {
 	const uint8_t *data;       /* UDP payload */
@@ -71,6 +72,7 @@ struct cfd_ctx {
 	struct cfd_exporter *last_hit;  /* most exporters send bursts of datagrams */
 	uint32_t n_exporters;
 	uint32_t max_exporters;
+	struct sfl_lcore *sflow;        /* sFlow counter/unknown tables (lib/sflow), may be NULL */
 };
 
 /* Set up ctx for one lcore. name must be unique per process. 0 or -errno. */

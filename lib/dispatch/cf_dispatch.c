@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "cf_dispatch.h"
 #include "cf_nf5.h"
+#include "cf_sflow.h"
 #include "cf_wire.h"
 
 void
@@ -32,7 +33,7 @@ cfx_datagram(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
 		/* sFlow's version is a 32-bit word. */
 		if (cfw_be32(dg->data) == 5) {
 			st->dgrams[CFS_PROTO_SFLOW]++;
-			st->drops[CFS_DROP_UNSUPPORTED_VERSION]++;
+			sfl_decode(ctx, dg);
 			return;
 		}
 		break;

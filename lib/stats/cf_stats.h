@@ -15,7 +15,8 @@
  *    metric label and help text side by side. cfs_drop_name()/cfs_drop_help()
  *    read it; nothing else spells a reason's name.
  *  - Units: "pkt" reasons count frames, "dgram" reasons count flow datagrams,
- *    "rec" reasons count flow records, "tpl" reasons count templates.
+ *    "rec" reasons count flow records, "tpl" reasons count templates,
+ *    "sample" reasons count sFlow samples.
  */
 
 #include <stdint.h>
@@ -54,7 +55,19 @@
 	X(PRESENCE_CHAINED, "presence_chained", "pkt", "ARP/ICMP frame in a multi-segment mbuf; not answered") \
 	X(FRAG_TIMEOUT, "frag_timeout", "pkt", "fragment freed: its datagram was not complete within --frag-timeout-ms (or at stop)") \
 	X(FRAG_BAD, "frag_bad", "pkt", "fragment freed: overlap, duplicate, too many fragments, or IPv6 Fragment header not first") \
-	X(FRAG_TABLE_FULL, "frag_table_full", "pkt", "fragment freed: --frag-max-flows datagrams already pending")
+	X(FRAG_TABLE_FULL, "frag_table_full", "pkt", "fragment freed: --frag-max-flows datagrams already pending") \
+	/* sFlow v5 (lib/sflow) */ \
+	X(SFLOW_SHORT, "sflow_short", "dgram", "sFlow datagram shorter than its header") \
+	X(SFLOW_BAD_AGENT, "sflow_bad_agent", "dgram", "sFlow agent address type is neither IPv4 (1) nor IPv6 (2)") \
+	X(SFLOW_SAMPLES_MISSING, "sflow_samples_missing", "dgram", "sFlow datagram ends before num_samples samples") \
+	X(SFLOW_SAMPLE_TRUNCATED, "sflow_sample_truncated", "sample", "sFlow sample length runs past the datagram; rest of the datagram skipped") \
+	X(SFLOW_SAMPLE_SHORT, "sflow_sample_short", "sample", "sFlow sample shorter than its fixed fields") \
+	X(SFLOW_RECORD_TRUNCATED, "sflow_record_truncated", "sample", "sFlow record length or count runs past its sample; that sample dropped") \
+	X(SFLOW_RECORD_SHORT, "sflow_record_short", "rec", "known sFlow record shorter than its format; record skipped") \
+	X(SFLOW_SAMPLE_EMPTY, "sflow_sample_empty", "sample", "sFlow flow sample without header, sampled IP or Ethernet record") \
+	X(SFLOW_UNKNOWN_SAMPLE, "sflow_unknown_sample", "sample", "sFlow sample type not decoded; skipped by length") \
+	X(SFLOW_UNKNOWN_RECORD, "sflow_unknown_record", "rec", "sFlow flow/counter record type not decoded; skipped by length") \
+	X(SFLOW_COUNTERS_FULL, "sflow_counters_full", "sample", "per-lcore sFlow interface counter table full; sample not kept")
 
 enum cfs_drop {
 #define CFS_X_ENUM(e, n, u, h) CFS_DROP_##e,

@@ -7,6 +7,7 @@
 
 #include <rte_eal.h>
 
+#include "cf_sflow.h"
 #include "cf_test.h"
 
 void
@@ -84,11 +85,18 @@ cft_dec_init(struct cft_dec *d, unsigned int cap)
 		fprintf(stderr, "cfd_ctx_init failed\n");
 		exit(1);
 	}
+	snprintf(name, sizeof(name), "cft_sfl_%u", seq - 1);
+	d->ctx.sflow = sfl_lcore_create(name, 0, 0);
+	if (d->ctx.sflow == NULL) {
+		fprintf(stderr, "sfl_lcore_create failed\n");
+		exit(1);
+	}
 }
 
 void
 cft_dec_fini(struct cft_dec *d)
 {
+	sfl_lcore_free(d->ctx.sflow);
 	cfd_ctx_fini(&d->ctx);
 	cft_sink_free(&d->out);
 }

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CF_SFLOW_H
+#define CF_SFLOW_H
+
+/*
+ * sFlow version 5 decoder (sflow.org "sFlow Version 5", XDR encoding).
+ *
+ * Contract:
+ *  - sfl_decode() never fails: each flow sample (compact or expanded) becomes
+ *    one struct cfr_record in ctx->sink (bytes = sampled frame length,
+ *    packets = 1, flow_start = flow_end = receive time, exporter = the AGENT
+ *    address, observation_domain = sub-agent id, version CFR_V_SFLOW), each
+ *    counter sample updates the per-lcore interface counter table, and
+ *    everything else is counted: a sample whose length runs past the datagram
+ *    ends the datagram; a record whose length runs past its sample ends that
+ *    sample only (sflow_record_truncated) and the next sample is still read.
+ *  - Sequence numbers are tracked per (agent, sub-agent) with count 1: a gap
+ *    counts lost datagrams (seq_lost).
+ *  - Unknown sample and record types are skipped by their length and counted
+ *    per (kind, enterprise, format) in a bounded per-lcore table.
+ *  - sfl_parse_header() is pure: it decodes what a sampled header holds
+ *    (Ethernet, up to two VLAN tags, IPv4, IPv6, TCP, UDP, ICMP). The header is
+ *    truncated by design, so it fills only the fields whose bytes are present
+ *    and never reads past hlen.
+ *  - struct sfl_lcore is owned by one RX lcore (one writer, no locks). Other
+ *    threads may read the counter table through sfl_ifc_at(): every 64-bit
+ *    field is read whole, but one entry may mix two consecutive samples while
+ *    the RX lcore is running; after the RX lcore stops, reads are exact.
+ *  - A ctx without ctx->sflow (NULL) still decodes flow samples; counter
+ *    samples and unknown types are then only counted in the drop table.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cf_decode.h"
+
+/* Sample and record formats (enterprise 0) this decoder understands. */
+#define SFL_SAMPLE_FLOW 1
+#define SFL_SAMPLE_COUNTERS 2
+#define SFL_SAMPLE_FLOW_EXP 3
+#define SFL_SAMPLE_COUNTERS_EXP 4
+
+#define SFL_FLOW_HEADER 1
+#define SFL_FLOW_ETHERNET 2
+#define SFL_FLOW_IPV4 3
+#define SFL_FLOW_IPV6 4
+#define SFL_FLOW_EXT_SWITCH 1001
+#define SFL_FLOW_EXT_ROUTER 1002
+#define SFL_FLOW_EXT_GATEWAY 1003
+
+#define SFL_CTR_GENERIC 1
+#define SFL_CTR_ETHERNET 2
+#define SFL_CTR_LAG 7
+
+/* Header protocols of the raw packet header record. */
+#define SFL_HDR_ETHERNET 1
+#define SFL_HDR_IPV4 11
+#define SFL_HDR_IPV6 12
+
+/* Kinds in the unknown-type table. */
+enum sfl_kind {
+	SFL_KIND_SAMPLE = 0,
+	SFL_KIND_FLOW_RECORD = 1,
+	SFL_KIND_COUNTER_RECORD = 2,
+};
+
+#define SFL_UNKNOWN_SLOTS 32
+
+struct sfl_unknown {
+	uint32_t enterprise;
+	uint16_t format;
+	uint8_t kind;              /* enum sfl_kind */
+	uint8_t used;
+	uint64_t count;
+};
+
+/* Which counter blocks an entry holds (sfl_ifc.present). */
+#define SFL_IFC_GENERIC (1u << 0)
+#define SFL_IFC_ETHERNET (1u << 1)
+#define SFL_IFC_LAG (1u << 2)
+
+/* Latest counters of one (agent, ifindex). Field names follow the sFlow spec. */
+struct sfl_ifc {
+	uint8_t agent[16];
+	uint8_t agent_v6;
+	uint8_t used;
+	uint16_t pad;
+	uint32_t present;          /* SFL_IFC_* */
+	uint32_t sub_agent;
+	uint32_t ifindex;
+	uint32_t sample_seq;       /* counter sample sequence number */
+	uint64_t updated_ms;       /* receive time of the latest sample */
+	uint64_t samples;          /* counter samples seen for this interface */
+	/* generic interface counters (format 1) */
+	uint32_t if_type;
+	uint32_t if_direction;
+	uint32_t if_status;
+	uint32_t if_promisc;
+	uint64_t if_speed;
+	uint64_t in_octets;
+	uint64_t out_octets;
+	uint32_t in_ucast, in_mcast, in_bcast, in_discards, in_errors, in_unknown_protos;
+	uint32_t out_ucast, out_mcast, out_bcast, out_discards, out_errors;
+	/* Ethernet counters (format 2): dot3Stats* in spec order */
+	uint32_t eth[13];
+	/* LAG port counters (format 7) */
+	uint8_t lag_actor_id[6];
+	uint8_t lag_partner_id[6];
+	uint32_t lag_agg_id;
+	uint8_t lag_state[4];
+	uint32_t lag_pdus[8];      /* LACPDUs rx, marker rx, marker resp rx, unknown rx,
+				    * illegal rx, LACPDUs tx, marker tx, marker resp tx */
+};
+
+/* Per-lcore sFlow state: unknown-type table and interface counter table. */
+struct sfl_lcore;
+
+/*
+ * Allocates the state of one lcore with room for max_ifc interfaces
+ * (0 = default 4096). name must be unique in the process. NULL on failure.
+ */
+struct sfl_lcore *sfl_lcore_create(const char *name, int socket_id, uint32_t max_ifc);
+void sfl_lcore_free(struct sfl_lcore *s);
+
+void sfl_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg);
+
+/*
+ * Decodes a sampled header of protocol proto (SFL_HDR_*) into r: MACs, VLAN,
+ * addresses, protocol, ToS, ports, TCP flags, ICMP type/code, as far as hlen
+ * reaches. Returns 1 when the protocol is known (even if hlen held nothing
+ * useful), 0 when it is not.
+ */
+int sfl_parse_header(uint32_t proto, const uint8_t *h, uint32_t hlen, struct cfr_record *r);
+
+/* Counter table: slots [0, sfl_ifc_slots()), unused slots have .used == 0. */
+uint32_t sfl_ifc_slots(const struct sfl_lcore *s);
+const struct sfl_ifc *sfl_ifc_at(const struct sfl_lcore *s, uint32_t i);
+/* Entry of (agent, ifindex), or NULL. Owner lcore only (uses the hash). */
+const struct sfl_ifc *sfl_ifc_lookup(const struct sfl_lcore *s, const uint8_t agent[16],
+				     uint32_t ifindex);
+/* Interfaces in the table, and counter samples that found no room. */
+uint32_t sfl_ifc_count(const struct sfl_lcore *s);
+uint64_t sfl_ifc_full(const struct sfl_lcore *s);
+
+/*
+ * One entry as a JSON object on one line (no newline):
+ * {"type":"sflow_counters","agent":"...","ifindex":N,...}. Returns its length,
+ * or 0 when buf is too small (1024 bytes always suffice).
+ */
+size_t sfl_ifc_json(const struct sfl_ifc *c, char *buf, size_t len);
+
+/* Unknown-type table: SFL_UNKNOWN_SLOTS entries, and hits that found no slot. */
+const struct sfl_unknown *sfl_unknown_at(const struct sfl_lcore *s, uint32_t i);
+uint64_t sfl_unknown_overflow(const struct sfl_lcore *s);
+
+#endif

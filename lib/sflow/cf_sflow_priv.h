@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CF_SFLOW_PRIV_H
+#define CF_SFLOW_PRIV_H
+
+/* Internal to lib/sflow: the per-lcore state and the calls between its files. */
+
+#include "cf_sflow.h"
+
+struct rte_hash;
+
+struct sfl_lcore {
+	struct sfl_unknown unknown[SFL_UNKNOWN_SLOTS];
+	uint64_t unknown_overflow;
+	struct rte_hash *ifc_hash;
+	struct sfl_ifc *ifc;       /* indexed by hash position */
+	uint32_t ifc_slots;
+	uint32_t ifc_count;
+	uint32_t ifc_max;
+	uint64_t ifc_full;
+};
+
+/* Counts one unknown (kind, enterprise, format); s may be NULL. */
+void sfl_unknown_hit(struct sfl_lcore *s, enum sfl_kind kind, uint32_t enterprise,
+		     uint32_t format);
+
+/* Entry for (agent, ifindex), created if needed; NULL when the table is full. */
+struct sfl_ifc *sfl_ifc_get(struct sfl_lcore *s, const uint8_t agent[16], uint8_t v6,
+			    uint32_t ifindex);
+
+#endif

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Per-lcore sFlow state: the unknown-type table and the interface counter table. */
+#include <string.h>
+
+#include <rte_hash.h>
+#include <rte_jhash.h>
+#include <rte_malloc.h>
+
+#include "cf_sflow_priv.h"
+
+struct ifc_key {
+	uint8_t agent[16];
+	uint32_t ifindex;
+	uint32_t pad;
+};
+
+struct sfl_lcore *
+sfl_lcore_create(const char *name, int socket_id, uint32_t max_ifc)
+{
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.key_len = sizeof(struct ifc_key),
+		.hash_func = rte_jhash,
+		.socket_id = socket_id,
+	};
+	struct sfl_lcore *s;
+
+	s = rte_zmalloc_socket(name, sizeof(*s), 64, socket_id);
+	if (s == NULL)
+		return NULL;
+	s->ifc_max = max_ifc ? max_ifc : 4096;
+	hp.entries = s->ifc_max < 8 ? 8 : s->ifc_max;
+	s->ifc_hash = rte_hash_create(&hp);
+	if (s->ifc_hash == NULL)
+		goto fail;
+	s->ifc_slots = (uint32_t)rte_hash_max_key_id(s->ifc_hash) + 1;
+	s->ifc = rte_zmalloc_socket(name, sizeof(struct sfl_ifc) * s->ifc_slots, 64, socket_id);
+	if (s->ifc == NULL)
+		goto fail;
+	return s;
+fail:
+	sfl_lcore_free(s);
+	return NULL;
+}
+
+void
+sfl_lcore_free(struct sfl_lcore *s)
+{
+	if (s == NULL)
+		return;
+	rte_hash_free(s->ifc_hash);
+	rte_free(s->ifc);
+	rte_free(s);
+}
+
+void
+sfl_unknown_hit(struct sfl_lcore *s, enum sfl_kind kind, uint32_t enterprise, uint32_t format)
+{
+	unsigned int i;
+
+	if (s == NULL)
+		return;
+	/* A handful of distinct unknown types per lcore at most: a linear scan is enough. */
+	for (i = 0; i < SFL_UNKNOWN_SLOTS; i++) {
+		struct sfl_unknown *u = &s->unknown[i];
+
+		if (!u->used) {
+			u->used = 1;
+			u->kind = (uint8_t)kind;
+			u->enterprise = enterprise;
+			u->format = (uint16_t)format;
+			u->count = 1;
+			return;
+		}
+		if (u->kind == kind && u->enterprise == enterprise && u->format == format) {
+			u->count++;
+			return;
+		}
+	}
+	s->unknown_overflow++;
+}
+
+static void
+ifc_key(struct ifc_key *k, const uint8_t agent[16], uint32_t ifindex)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->agent, agent, 16);
+	k->ifindex = ifindex;
+}
+
+struct sfl_ifc *
+sfl_ifc_get(struct sfl_lcore *s, const uint8_t agent[16], uint8_t v6, uint32_t ifindex)
+{
+	struct ifc_key k;
+	struct sfl_ifc *e;
+	int pos;
+
+	ifc_key(&k, agent, ifindex);
+	pos = rte_hash_lookup(s->ifc_hash, &k);
+	if (pos >= 0)
+		return &s->ifc[pos];
+	if (s->ifc_count >= s->ifc_max || (pos = rte_hash_add_key(s->ifc_hash, &k)) < 0) {
+		s->ifc_full++;
+		return NULL;
+	}
+	e = &s->ifc[pos];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->agent, agent, 16);
+	e->agent_v6 = v6;
+	e->ifindex = ifindex;
+	/* Set last: a reader scanning the array skips the slot until it is whole. */
+	__atomic_store_n(&e->used, 1, __ATOMIC_RELEASE);
+	s->ifc_count++;
+	return e;
+}
+
+uint32_t
+sfl_ifc_slots(const struct sfl_lcore *s)
+{
+	return s->ifc_slots;
+}
+
+const struct sfl_ifc *
+sfl_ifc_at(const struct sfl_lcore *s, uint32_t i)
+{
+	return i < s->ifc_slots ? &s->ifc[i] : NULL;
+}
+
+const struct sfl_ifc *
+sfl_ifc_lookup(const struct sfl_lcore *s, const uint8_t agent[16], uint32_t ifindex)
+{
+	struct ifc_key k;
+	int pos;
+
+	ifc_key(&k, agent, ifindex);
+	pos = rte_hash_lookup(s->ifc_hash, &k);
+	return pos >= 0 ? &s->ifc[pos] : NULL;
+}
+
+uint32_t
+sfl_ifc_count(const struct sfl_lcore *s)
+{
+	return s->ifc_count;
+}
+
+uint64_t
+sfl_ifc_full(const struct sfl_lcore *s)
+{
+	return s->ifc_full;
+}
+
+const struct sfl_unknown *
+sfl_unknown_at(const struct sfl_lcore *s, uint32_t i)
+{
+	return i < SFL_UNKNOWN_SLOTS ? &s->unknown[i] : NULL;
+}
+
+uint64_t
+sfl_unknown_overflow(const struct sfl_lcore *s)
+{
+	return s->unknown_overflow;
+}

@@ -1,0 +1,1013 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sFlow v5 decoder on datagrams built field by field from the sflow.org
+ * "sFlow Version 5" spec (XDR: every field a big-endian 32-bit word unless
+ * stated, opaque data padded to 4 bytes).
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf_dispatch.h"
+#include "cf_sflow.h"
+#include "cf_test.h"
+
+#define NOW 1700000000000ull
+
+static const uint8_t MAC_DST[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+static const uint8_t MAC_SRC[6] = {0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee};
+
+static void
+put32(struct cft_buf *b, size_t off, uint32_t v)
+{
+	b->b[off] = (uint8_t)(v >> 24);
+	b->b[off + 1] = (uint8_t)(v >> 16);
+	b->b[off + 2] = (uint8_t)(v >> 8);
+	b->b[off + 3] = (uint8_t)v;
+}
+
+static void
+ip6(struct cft_buf *b, const char *txt)
+{
+	uint8_t a[16];
+
+	if (inet_pton(AF_INET6, txt, a) != 1)
+		abort();
+	cft_bytes(b, a, 16);
+}
+
+static int
+addr_is(const uint8_t *got, const char *txt)
+{
+	uint8_t a[16] = {0};
+
+	if (inet_pton(AF_INET, txt, a) == 1)
+		return memcmp(got, a, 4) == 0;
+	if (inet_pton(AF_INET6, txt, a) == 1)
+		return memcmp(got, a, 16) == 0;
+	abort();
+}
+
+/* Datagram header; the agent is IPv4 text or IPv6 text. */
+static void
+dgram_hdr(struct cft_buf *b, const char *agent, uint32_t sub, uint32_t seq, uint32_t nsamples)
+{
+	uint8_t a[16];
+
+	b->len = 0;
+	cft_u32(b, 5);
+	if (inet_pton(AF_INET, agent, a) == 1) {
+		cft_u32(b, 1);
+		cft_bytes(b, a, 4);
+	} else {
+		cft_u32(b, 2);
+		ip6(b, agent);
+	}
+	cft_u32(b, sub);
+	cft_u32(b, seq);
+	cft_u32(b, 3600000);  /* uptime ms */
+	cft_u32(b, nsamples);
+}
+
+/* Opens a sample or record: format then a length patched by close_len(). */
+static size_t
+open_len(struct cft_buf *b, uint32_t enterprise, uint32_t format)
+{
+	cft_u32(b, enterprise << 12 | format);
+	cft_u32(b, 0);
+	return b->len;
+}
+
+static void
+close_len(struct cft_buf *b, size_t start)
+{
+	put32(b, start - 4, (uint32_t)(b->len - start));
+}
+
+static void
+flow_compact(struct cft_buf *b, uint32_t source_id, uint32_t rate, uint32_t in, uint32_t out,
+	     uint32_t nrec)
+{
+	cft_u32(b, 77);        /* sample sequence */
+	cft_u32(b, source_id); /* type << 24 | index */
+	cft_u32(b, rate);
+	cft_u32(b, rate * 10); /* sample pool */
+	cft_u32(b, 0);         /* drops */
+	cft_u32(b, in);
+	cft_u32(b, out);
+	cft_u32(b, nrec);
+}
+
+/* Raw packet header record: header_protocol, frame_length, stripped, header. */
+static void
+rec_header(struct cft_buf *b, uint32_t proto, uint32_t frame_len, const uint8_t *h, uint32_t hlen)
+{
+	size_t s = open_len(b, 0, SFL_FLOW_HEADER);
+	static const uint8_t zero[4];
+
+	cft_u32(b, proto);
+	cft_u32(b, frame_len);
+	cft_u32(b, 4);
+	cft_u32(b, hlen);
+	cft_bytes(b, h, hlen);
+	cft_bytes(b, zero, (4 - hlen % 4) % 4);
+	close_len(b, s);
+}
+
+/* Ethernet [+ VLAN tags] + IPv4 + TCP frame, in a packet builder of its own. */
+static uint32_t
+frame_eth_ip4_tcp(uint8_t *out, int tags)
+{
+	struct cft_buf *f = calloc(1, sizeof(*f));
+	uint32_t n;
+	int i;
+
+	cft_bytes(f, MAC_DST, 6);
+	cft_bytes(f, MAC_SRC, 6);
+	for (i = 0; i < tags; i++) {
+		cft_u16(f, i == 0 && tags == 2 ? 0x88a8 : 0x8100);
+		cft_u16(f, (uint16_t)(0x2000 | (i == 0 ? 100 : 200))); /* PCP 1, VID */
+	}
+	cft_u16(f, 0x0800);
+	cft_u8(f, 0x45);
+	cft_u8(f, 0xb8);       /* ToS */
+	cft_u16(f, 1400);
+	cft_u16(f, 1);
+	cft_u16(f, 0x4000);    /* DF */
+	cft_u8(f, 64);
+	cft_u8(f, 6);
+	cft_u16(f, 0);
+	cft_ip4(f, "10.1.2.3");
+	cft_ip4(f, "192.0.2.9");
+	cft_u16(f, 51000);
+	cft_u16(f, 443);
+	cft_u32(f, 1);
+	cft_u32(f, 2);
+	cft_u8(f, 0x50);
+	cft_u8(f, 0x18);       /* PSH|ACK */
+	cft_u16(f, 512);
+	cft_u32(f, 0);
+	n = (uint32_t)f->len;
+	memcpy(out, f->b, n);
+	free(f);
+	return n;
+}
+
+/* Ethernet + IPv6 + hop-by-hop option header + UDP. */
+static uint32_t
+frame_eth_ip6_udp(uint8_t *out)
+{
+	struct cft_buf *f = calloc(1, sizeof(*f));
+	uint32_t n;
+
+	cft_bytes(f, MAC_DST, 6);
+	cft_bytes(f, MAC_SRC, 6);
+	cft_u16(f, 0x86dd);
+	cft_u32(f, 0x6a000000); /* version 6, traffic class 0xa0 */
+	cft_u16(f, 8 + 8 + 100);
+	cft_u8(f, 0);           /* next: hop-by-hop */
+	cft_u8(f, 64);
+	ip6(f, "2001:db8::1");
+	ip6(f, "2001:db8:ffff::2");
+	cft_u8(f, 17);          /* hop-by-hop: next UDP, length 0 (8 bytes) */
+	cft_u8(f, 0);
+	cft_u16(f, 0x0104);     /* PadN */
+	cft_u32(f, 0);
+	cft_u16(f, 5353);
+	cft_u16(f, 53);
+	cft_u16(f, 108);
+	cft_u16(f, 0);
+	n = (uint32_t)f->len;
+	memcpy(out, f->b, n);
+	free(f);
+	return n;
+}
+
+static void
+decode(struct cft_dec *d, const struct cft_buf *b, const char *udp_src)
+{
+	struct cfd_dgram dg;
+
+	cft_dgram(&dg, b, udp_src);
+	dg.dst_port = 6343;
+	dg.now_ms = NOW;
+	cfx_datagram(&d->ctx, &dg);
+}
+
+static void
+test_flow_sample_every_record(void)
+{
+	static struct cft_buf b;
+	uint8_t fr[256];
+	uint32_t n = frame_eth_ip4_tcp(fr, 1);
+	struct cfr_record *r;
+	struct cft_dec d;
+	size_t s, e;
+
+	cft_dec_init(&d, 16);
+	dgram_hdr(&b, "198.51.100.1", 3, 1000, 1);
+	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	flow_compact(&b, 0x00000007, 512, 7, 9, 4);
+	rec_header(&b, SFL_HDR_ETHERNET, 1418, fr, n);
+	e = open_len(&b, 0, SFL_FLOW_EXT_SWITCH);
+	cft_u32(&b, 100);
+	cft_u32(&b, 1);
+	cft_u32(&b, 300);
+	cft_u32(&b, 0);
+	close_len(&b, e);
+	e = open_len(&b, 0, SFL_FLOW_EXT_ROUTER);
+	cft_u32(&b, 1);
+	cft_ip4(&b, "10.0.0.254");
+	cft_u32(&b, 24);
+	cft_u32(&b, 16);
+	close_len(&b, e);
+	e = open_len(&b, 0, SFL_FLOW_EXT_GATEWAY);
+	cft_u32(&b, 2);
+	ip6(&b, "2001:db8::fe");
+	cft_u32(&b, 64500);    /* router AS */
+	cft_u32(&b, 64501);    /* src AS */
+	cft_u32(&b, 64502);    /* src peer AS */
+	cft_u32(&b, 2);        /* dst AS path: two segments */
+	cft_u32(&b, 2);        /* AS_SEQUENCE */
+	cft_u32(&b, 2);
+	cft_u32(&b, 3356);
+	cft_u32(&b, 1299);
+	cft_u32(&b, 1);        /* AS_SET */
+	cft_u32(&b, 1);
+	cft_u32(&b, 15169);
+	cft_u32(&b, 0);        /* communities */
+	cft_u32(&b, 100);      /* localpref */
+	close_len(&b, e);
+	close_len(&b, s);
+	decode(&d, &b, "203.0.113.50");
+
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
+	CU_ASSERT_EQUAL(d.stats.records, 1);
+	CU_ASSERT_EQUAL(d.stats.dgrams[CFS_PROTO_SFLOW], 1);
+	r = &d.out.recs[0];
+	CU_ASSERT_EQUAL(r->version, CFR_V_SFLOW);
+	/* switch_id is the agent, not the UDP source */
+	CU_ASSERT(addr_is(r->exporter, "198.51.100.1"));
+	CU_ASSERT((r->present & CFR_F_EXPORTER_V6) == 0);
+	CU_ASSERT_EQUAL(r->observation_domain, 3);
+	CU_ASSERT(addr_is(r->src_addr, "10.1.2.3"));
+	CU_ASSERT(addr_is(r->dst_addr, "192.0.2.9"));
+	CU_ASSERT((r->present & CFR_F_SRC_V6) == 0);
+	CU_ASSERT_EQUAL(r->protocol, 6);
+	CU_ASSERT_EQUAL(r->tos, 0xb8);
+	CU_ASSERT_EQUAL(r->src_port, 51000);
+	CU_ASSERT_EQUAL(r->dst_port, 443);
+	CU_ASSERT_EQUAL(r->tcp_flags, 0x18);
+	CU_ASSERT(memcmp(r->src_mac, MAC_SRC, 6) == 0);
+	CU_ASSERT(memcmp(r->dst_mac, MAC_DST, 6) == 0);
+	CU_ASSERT_EQUAL(r->vlan_id, 100);
+	CU_ASSERT_EQUAL(r->post_vlan_id, 300);
+	CU_ASSERT(r->present & CFR_F_POST_VLAN);
+	CU_ASSERT_EQUAL(r->bytes, 1418);
+	CU_ASSERT_EQUAL(r->packets, 1);
+	CU_ASSERT_EQUAL(r->flow_start_ms, NOW);
+	CU_ASSERT_EQUAL(r->flow_end_ms, NOW);
+	CU_ASSERT_EQUAL(r->sampling_rate, 512);
+	CU_ASSERT_EQUAL(r->input_if, 7);
+	CU_ASSERT_EQUAL(r->output_if, 9);
+	CU_ASSERT(r->present & CFR_F_DIRECTION);
+	CU_ASSERT_EQUAL(r->direction, 0); /* source ifIndex 7 = input: ingress sampling */
+	CU_ASSERT(addr_is(r->next_hop, "10.0.0.254"));
+	CU_ASSERT((r->present & CFR_F_NEXT_HOP_V6) == 0);
+	CU_ASSERT_EQUAL(r->src_mask, 24);
+	CU_ASSERT_EQUAL(r->dst_mask, 16);
+	CU_ASSERT_EQUAL(r->src_as, 64501);
+	CU_ASSERT_EQUAL(r->dst_as, 15169);
+	CU_ASSERT((r->present & (CFR_F_SRC_AS | CFR_F_DST_AS | CFR_F_BYTES | CFR_F_PACKETS |
+				 CFR_F_SAMPLING | CFR_F_INPUT_IF | CFR_F_OUTPUT_IF | CFR_F_VLAN |
+				 CFR_F_PORTS | CFR_F_TCP_FLAGS)) ==
+		  (CFR_F_SRC_AS | CFR_F_DST_AS | CFR_F_BYTES | CFR_F_PACKETS | CFR_F_SAMPLING |
+		   CFR_F_INPUT_IF | CFR_F_OUTPUT_IF | CFR_F_VLAN | CFR_F_PORTS | CFR_F_TCP_FLAGS));
+	cft_dec_fini(&d);
+}
+
+/* IPv6 agent, expanded flow sample, IPv6 header with an extension header, discard output. */
+static void
+test_expanded_ipv6(void)
+{
+	static struct cft_buf b;
+	uint8_t fr[256];
+	uint32_t n = frame_eth_ip6_udp(fr);
+	struct cfr_record *r;
+	struct cft_dec d;
+	size_t s;
+
+	cft_dec_init(&d, 16);
+	d.cfg.scale_by_sampling = 1;
+	dgram_hdr(&b, "2001:db8:a::1", 0, 1, 1);
+	s = open_len(&b, 0, SFL_SAMPLE_FLOW_EXP);
+	cft_u32(&b, 1);          /* sequence */
+	cft_u32(&b, 0);          /* source id type */
+	cft_u32(&b, 0x01000000); /* source id index: beyond the compact 24 bits */
+	cft_u32(&b, 1000);       /* rate */
+	cft_u32(&b, 5000);
+	cft_u32(&b, 0);
+	cft_u32(&b, 0);          /* input: ifIndex */
+	cft_u32(&b, 0x01000000);
+	cft_u32(&b, 1);          /* output: discarded */
+	cft_u32(&b, 258);        /* reason code */
+	cft_u32(&b, 1);
+	rec_header(&b, SFL_HDR_ETHERNET, 170, fr, n);
+	close_len(&b, s);
+	decode(&d, &b, "192.0.2.1");
+
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
+	r = &d.out.recs[0];
+	CU_ASSERT(addr_is(r->exporter, "2001:db8:a::1"));
+	CU_ASSERT(r->present & CFR_F_EXPORTER_V6);
+	CU_ASSERT(r->present & CFR_F_SRC_V6);
+	CU_ASSERT(addr_is(r->src_addr, "2001:db8::1"));
+	CU_ASSERT(addr_is(r->dst_addr, "2001:db8:ffff::2"));
+	CU_ASSERT_EQUAL(r->protocol, 17);
+	CU_ASSERT_EQUAL(r->tos, 0xa0);
+	CU_ASSERT_EQUAL(r->src_port, 5353);
+	CU_ASSERT_EQUAL(r->dst_port, 53);
+	CU_ASSERT_EQUAL(r->input_if, 0x01000000);
+	CU_ASSERT(r->present & CFR_F_OUTPUT_IF);
+	CU_ASSERT_EQUAL(r->output_if, 0); /* discarded */
+	CU_ASSERT_EQUAL(r->direction, 0);
+	/* --scale-by-sampling: one frame stands for rate frames */
+	CU_ASSERT_EQUAL(r->bytes, 170 * 1000);
+	CU_ASSERT_EQUAL(r->packets, 1000);
+	CU_ASSERT((r->present & CFR_F_VLAN) == 0);
+	cft_dec_fini(&d);
+}
+
+/* Two tags (802.1ad outer), multiple-destination output, no extended switch. */
+static void
+test_qinq_multi_output(void)
+{
+	static struct cft_buf b;
+	uint8_t fr[256];
+	uint32_t n = frame_eth_ip4_tcp(fr, 2);
+	struct cfr_record *r;
+	struct cft_dec d;
+	size_t s;
+
+	cft_dec_init(&d, 16);
+	dgram_hdr(&b, "198.51.100.1", 0, 1, 1);
+	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	flow_compact(&b, 9, 64, 0x3fffffff, 0x80000003, 1);
+	rec_header(&b, SFL_HDR_ETHERNET, 1500, fr, n);
+	close_len(&b, s);
+	decode(&d, &b, "198.51.100.1");
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
+	r = &d.out.recs[0];
+	CU_ASSERT_EQUAL(r->vlan_id, 100);
+	CU_ASSERT(addr_is(r->dst_addr, "192.0.2.9"));
+	CU_ASSERT_EQUAL(r->dst_port, 443);
+	/* internal input and "3 interfaces" output: no ifIndex to report */
+	CU_ASSERT((r->present & (CFR_F_INPUT_IF | CFR_F_OUTPUT_IF | CFR_F_DIRECTION)) == 0);
+	cft_dec_fini(&d);
+}
+
+/* Header protocols IPv4 (11) with ICMP, and a sampled header of unknown protocol. */
+static void
+test_ip_headers(void)
+{
+	uint8_t h[28] = {0x45, 0, 0, 28, 0, 1, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+			 3, 13, 0, 0, 0, 0, 0, 0};
+	struct cfr_record r;
+
+	memset(&r, 0, sizeof(r));
+	CU_ASSERT_EQUAL(sfl_parse_header(SFL_HDR_IPV4, h, sizeof(h), &r), 1);
+	CU_ASSERT(r.present & CFR_F_ICMP);
+	CU_ASSERT_EQUAL(r.icmp_type, 3);
+	CU_ASSERT_EQUAL(r.icmp_code, 13);
+	CU_ASSERT_EQUAL(r.protocol, 1);
+	CU_ASSERT(addr_is(r.dst_addr, "10.0.0.2"));
+	CU_ASSERT((r.present & CFR_F_PORTS) == 0);
+	/* a non-first fragment has no transport header */
+	h[6] = 0x00;
+	h[7] = 0x10;
+	memset(&r, 0, sizeof(r));
+	sfl_parse_header(SFL_HDR_IPV4, h, sizeof(h), &r);
+	CU_ASSERT((r.present & CFR_F_ICMP) == 0);
+	CU_ASSERT(r.present & CFR_F_SRC_ADDR);
+	memset(&r, 0, sizeof(r));
+	CU_ASSERT_EQUAL(sfl_parse_header(4 /* FDDI */, h, sizeof(h), &r), 0);
+	CU_ASSERT_EQUAL(r.present, 0);
+}
+
+/*
+ * Every cut of a sampled header: each prefix goes into a heap block of exactly
+ * its size, so a read past the cut is an ASan error, and each layer appears
+ * exactly when its bytes are all there.
+ */
+static void
+test_truncated_headers(void)
+{
+	uint8_t fr[256], fr6[256];
+	uint32_t n4 = frame_eth_ip4_tcp(fr, 1), n6 = frame_eth_ip6_udp(fr6), cut;
+
+	for (cut = 0; cut <= n4; cut++) {
+		uint8_t *h = malloc(cut ? cut : 1);
+		struct cfr_record r;
+
+		memcpy(h, fr, cut);
+		memset(&r, 0, sizeof(r));
+		sfl_parse_header(SFL_HDR_ETHERNET, h, cut, &r);
+		CU_ASSERT(!!(r.present & CFR_F_DST_MAC) == (cut >= 6));
+		CU_ASSERT(!!(r.present & CFR_F_SRC_MAC) == (cut >= 12));
+		CU_ASSERT(!!(r.present & CFR_F_VLAN) == (cut >= 18));
+		CU_ASSERT(!!(r.present & CFR_F_SRC_ADDR) == (cut >= 18 + 20));
+		CU_ASSERT(!!(r.present & CFR_F_PORTS) == (cut >= 18 + 24));
+		CU_ASSERT(!!(r.present & CFR_F_TCP_FLAGS) == (cut >= 18 + 34));
+		free(h);
+	}
+	for (cut = 0; cut <= n6; cut++) {
+		uint8_t *h = malloc(cut ? cut : 1);
+		struct cfr_record r;
+
+		memcpy(h, fr6, cut);
+		memset(&r, 0, sizeof(r));
+		sfl_parse_header(SFL_HDR_ETHERNET, h, cut, &r);
+		CU_ASSERT(!!(r.present & CFR_F_SRC_ADDR) == (cut >= 14 + 40));
+		/* the protocol is known once the hop-by-hop header's next-header and length bytes are there */
+		CU_ASSERT(!!(r.present & CFR_F_PROTOCOL) == (cut >= 14 + 40 + 2));
+		CU_ASSERT(!!(r.present & CFR_F_PORTS) == (cut >= 14 + 40 + 8 + 4));
+		free(h);
+	}
+}
+
+/* Sampled IPv4 (3), sampled IPv6 (4) and Ethernet frame data (2) without a raw header. */
+static void
+test_sampled_ip_records(void)
+{
+	static struct cft_buf b;
+	struct cfr_record *r;
+	struct cft_dec d;
+	size_t s, e;
+
+	cft_dec_init(&d, 16);
+	dgram_hdr(&b, "198.51.100.1", 0, 1, 2);
+	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	flow_compact(&b, 1, 100, 1, 2, 2);
+	e = open_len(&b, 0, SFL_FLOW_ETHERNET);
+	cft_u32(&b, 1518);
+	cft_bytes(&b, MAC_SRC, 6);
+	cft_u16(&b, 0);
+	cft_bytes(&b, MAC_DST, 6);
+	cft_u16(&b, 0);
+	cft_u32(&b, 0x0800);
+	close_len(&b, e);
+	e = open_len(&b, 0, SFL_FLOW_IPV4);
+	cft_u32(&b, 1500);
+	cft_u32(&b, 17);
+	cft_ip4(&b, "172.16.0.1");
+	cft_ip4(&b, "172.16.0.2");
+	cft_u32(&b, 123);
+	cft_u32(&b, 124);
+	cft_u32(&b, 0);
+	cft_u32(&b, 0x20);
+	close_len(&b, e);
+	close_len(&b, s);
+	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	flow_compact(&b, 1, 100, 1, 2, 1);
+	e = open_len(&b, 0, SFL_FLOW_IPV6);
+	cft_u32(&b, 80);
+	cft_u32(&b, 6);
+	ip6(&b, "fe80::1");
+	ip6(&b, "fe80::2");
+	cft_u32(&b, 22);
+	cft_u32(&b, 40000);
+	cft_u32(&b, 0x12);
+	cft_u32(&b, 0);
+	close_len(&b, e);
+	close_len(&b, s);
+	decode(&d, &b, "198.51.100.1");
+
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 2);
+	r = &d.out.recs[0];
+	/* the sampled IPv4 record beats the Ethernet record for the length */
+	CU_ASSERT_EQUAL(r->bytes, 1500);
+	CU_ASSERT(memcmp(r->src_mac, MAC_SRC, 6) == 0);
+	CU_ASSERT(memcmp(r->dst_mac, MAC_DST, 6) == 0);
+	CU_ASSERT(addr_is(r->src_addr, "172.16.0.1"));
+	CU_ASSERT_EQUAL(r->src_port, 123);
+	CU_ASSERT_EQUAL(r->dst_port, 124);
+	CU_ASSERT_EQUAL(r->tos, 0x20);
+	CU_ASSERT_EQUAL(r->protocol, 17);
+	r = &d.out.recs[1];
+	CU_ASSERT(r->present & CFR_F_SRC_V6);
+	CU_ASSERT(addr_is(r->dst_addr, "fe80::2"));
+	CU_ASSERT_EQUAL(r->dst_port, 40000);
+	CU_ASSERT_EQUAL(r->tcp_flags, 0x12);
+	CU_ASSERT_EQUAL(r->bytes, 80);
+	cft_dec_fini(&d);
+}
+
+static void
+ctr_generic(struct cft_buf *b, uint32_t ifindex, uint64_t in_octets)
+{
+	size_t e = open_len(b, 0, SFL_CTR_GENERIC);
+
+	cft_u32(b, ifindex);
+	cft_u32(b, 6);                 /* ethernetCsmacd */
+	cft_u64(b, 10000000000ull);    /* 10 Gb/s */
+	cft_u32(b, 1);                 /* full duplex */
+	cft_u32(b, 3);                 /* admin up, oper up */
+	cft_u64(b, in_octets);
+	cft_u32(b, 1001);
+	cft_u32(b, 1002);
+	cft_u32(b, 1003);
+	cft_u32(b, 1004);
+	cft_u32(b, 1005);
+	cft_u32(b, 1006);
+	cft_u64(b, 0x123456789aull);
+	cft_u32(b, 2001);
+	cft_u32(b, 2002);
+	cft_u32(b, 2003);
+	cft_u32(b, 2004);
+	cft_u32(b, 2005);
+	cft_u32(b, 1);                 /* promiscuous */
+	close_len(b, e);
+}
+
+static void
+test_counter_samples(void)
+{
+	static struct cft_buf b;
+	const struct sfl_ifc *c;
+	uint8_t agent[16] = {0};
+	struct cft_dec d;
+	size_t s, e;
+	unsigned int i;
+
+	cft_dec_init(&d, 16);
+	dgram_hdr(&b, "198.51.100.1", 0, 1, 2);
+	s = open_len(&b, 0, SFL_SAMPLE_COUNTERS);
+	cft_u32(&b, 5);          /* sequence */
+	cft_u32(&b, 17);         /* source: ifIndex 17 */
+	cft_u32(&b, 3);
+	ctr_generic(&b, 17, 0x1122334455ull);
+	e = open_len(&b, 0, SFL_CTR_ETHERNET);
+	for (i = 0; i < 13; i++)
+		cft_u32(&b, 100 + i);
+	close_len(&b, e);
+	e = open_len(&b, 0, SFL_CTR_LAG);
+	cft_bytes(&b, MAC_SRC, 6);
+	cft_u16(&b, 0);
+	cft_bytes(&b, MAC_DST, 6);
+	cft_u16(&b, 0);
+	cft_u32(&b, 42);
+	cft_u32(&b, 0x3d3d0000);
+	for (i = 0; i < 8; i++)
+		cft_u32(&b, 300 + i);
+	close_len(&b, e);
+	close_len(&b, s);
+	s = open_len(&b, 0, SFL_SAMPLE_COUNTERS_EXP);
+	cft_u32(&b, 6);
+	cft_u32(&b, 0);
+	cft_u32(&b, 0x02000000); /* expanded index beyond 24 bits */
+	cft_u32(&b, 1);
+	ctr_generic(&b, 0x02000000, 99);
+	close_len(&b, s);
+	decode(&d, &b, "198.51.100.1");
+
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 0); /* counters are not flow records */
+	CU_ASSERT_EQUAL(sfl_ifc_count(d.ctx.sflow), 2);
+	inet_pton(AF_INET, "198.51.100.1", agent);
+	c = sfl_ifc_lookup(d.ctx.sflow, agent, 17);
+	CU_ASSERT_FATAL(c != NULL);
+	CU_ASSERT_EQUAL(c->present, SFL_IFC_GENERIC | SFL_IFC_ETHERNET | SFL_IFC_LAG);
+	CU_ASSERT_EQUAL(c->sample_seq, 5);
+	CU_ASSERT_EQUAL(c->if_type, 6);
+	CU_ASSERT_EQUAL(c->if_speed, 10000000000ull);
+	CU_ASSERT_EQUAL(c->if_status, 3);
+	CU_ASSERT_EQUAL(c->in_octets, 0x1122334455ull);
+	CU_ASSERT_EQUAL(c->in_ucast, 1001);
+	CU_ASSERT_EQUAL(c->in_unknown_protos, 1006);
+	CU_ASSERT_EQUAL(c->out_octets, 0x123456789aull);
+	CU_ASSERT_EQUAL(c->out_errors, 2005);
+	CU_ASSERT_EQUAL(c->if_promisc, 1);
+	CU_ASSERT_EQUAL(c->eth[0], 100);
+	CU_ASSERT_EQUAL(c->eth[12], 112);
+	CU_ASSERT(memcmp(c->lag_actor_id, MAC_SRC, 6) == 0);
+	CU_ASSERT(memcmp(c->lag_partner_id, MAC_DST, 6) == 0);
+	CU_ASSERT_EQUAL(c->lag_agg_id, 42);
+	CU_ASSERT_EQUAL(c->lag_pdus[7], 307);
+	CU_ASSERT_EQUAL(c->updated_ms, NOW);
+	c = sfl_ifc_lookup(d.ctx.sflow, agent, 0x02000000);
+	CU_ASSERT_FATAL(c != NULL);
+	CU_ASSERT_EQUAL(c->in_octets, 99);
+	CU_ASSERT_EQUAL(c->present, SFL_IFC_GENERIC);
+	cft_dec_fini(&d);
+}
+
+/* One good flow sample, for datagrams that mix good and bad samples. */
+static void
+good_sample(struct cft_buf *b)
+{
+	uint8_t fr[256];
+	uint32_t n = frame_eth_ip4_tcp(fr, 0);
+	size_t s = open_len(b, 0, SFL_SAMPLE_FLOW);
+
+	flow_compact(b, 1, 10, 1, 2, 1);
+	rec_header(b, SFL_HDR_ETHERNET, 1414, fr, n);
+	close_len(b, s);
+}
+
+/* A record length past its sample ends that sample only; the next sample is read. */
+static void
+test_record_length_lies(void)
+{
+	static struct cft_buf b;
+	struct cft_dec d;
+	size_t s, e;
+
+	cft_dec_init(&d, 16);
+	dgram_hdr(&b, "198.51.100.1", 0, 1, 3);
+	good_sample(&b);
+	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	flow_compact(&b, 1, 10, 1, 2, 1);
+	e = open_len(&b, 0, SFL_FLOW_EXT_SWITCH);
+	cft_u32(&b, 1);
+	cft_u32(&b, 0);
+	cft_u32(&b, 1);
+	cft_u32(&b, 0);
+	close_len(&b, e);
+	put32(&b, e - 4, 4000); /* the lie */
+	close_len(&b, s);
+	good_sample(&b);
+	decode(&d, &b, "198.51.100.1");
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 2);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_RECORD_TRUNCATED], 1);
+
+	/* a record count larger than the sample holds */
+	cft_dec_fini(&d);
+	cft_dec_init(&d, 16);
+	dgram_hdr(&b, "198.51.100.1", 0, 1, 2);
+	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	flow_compact(&b, 1, 10, 1, 2, 1000000);
+	close_len(&b, s);
+	good_sample(&b);
+	decode(&d, &b, "198.51.100.1");
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_RECORD_TRUNCATED], 1);
+
+	/* a sampled header longer than its record: that record skipped, sample kept */
+	cft_dec_fini(&d);
+	cft_dec_init(&d, 16);
+	dgram_hdr(&b, "198.51.100.1", 0, 1, 1);
+	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	flow_compact(&b, 1, 10, 1, 2, 2);
+	e = open_len(&b, 0, SFL_FLOW_HEADER);
+	cft_u32(&b, SFL_HDR_ETHERNET);
+	cft_u32(&b, 64);
+	cft_u32(&b, 4);
+	cft_u32(&b, 200);          /* header length: more than the 4 bytes that follow */
+	cft_u32(&b, 0);
+	close_len(&b, e);
+	e = open_len(&b, 0, SFL_FLOW_IPV4);
+	cft_u32(&b, 60);
+	cft_u32(&b, 6);
+	cft_ip4(&b, "10.9.9.9");
+	cft_ip4(&b, "10.9.9.8");
+	cft_u32(&b, 1);
+	cft_u32(&b, 2);
+	cft_u32(&b, 2);
+	cft_u32(&b, 0);
+	close_len(&b, e);
+	close_len(&b, s);
+	decode(&d, &b, "198.51.100.1");
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_RECORD_SHORT], 1);
+	CU_ASSERT(addr_is(d.out.recs[0].src_addr, "10.9.9.9"));
+	CU_ASSERT_EQUAL(d.out.recs[0].bytes, 60);
+	cft_dec_fini(&d);
+}
+
+/* Sample lengths that lie, short samples, a datagram short of num_samples. */
+static void
+test_sample_length_lies(void)
+{
+	static struct cft_buf b;
+	struct cft_dec d;
+	size_t s;
+
+	cft_dec_init(&d, 16);
+	dgram_hdr(&b, "198.51.100.1", 0, 1, 2);
+	good_sample(&b);
+	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	flow_compact(&b, 1, 10, 1, 2, 0);
+	put32(&b, s - 4, 0x7ffffff0);
+	decode(&d, &b, "198.51.100.1");
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_SAMPLE_TRUNCATED], 1);
+
+	cft_sink_reset(&d.out);
+	dgram_hdr(&b, "198.51.100.1", 0, 2, 3);
+	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	cft_u32(&b, 1);            /* 4 bytes: far short of a flow sample */
+	close_len(&b, s);
+	s = open_len(&b, 0, SFL_SAMPLE_COUNTERS);
+	close_len(&b, s);
+	good_sample(&b);
+	decode(&d, &b, "198.51.100.1");
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_SAMPLE_SHORT], 2);
+
+	cft_sink_reset(&d.out);
+	dgram_hdr(&b, "198.51.100.1", 0, 3, 5);
+	good_sample(&b);
+	decode(&d, &b, "198.51.100.1");
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_SAMPLES_MISSING], 1);
+
+	/* every cut of a good datagram: counted, never read past the end */
+	dgram_hdr(&b, "2001:db8::9", 0, 4, 1);
+	good_sample(&b);
+	{
+		size_t cut, full = b.len;
+		uint64_t before = d.stats.records;
+
+		for (cut = 0; cut < full; cut++) {
+			uint8_t *m = malloc(cut ? cut : 1);
+			struct cfd_dgram dg;
+
+			memcpy(m, b.b, cut);
+			cft_dgram(&dg, &b, "192.0.2.1");
+			dg.data = m;
+			dg.len = (uint32_t)cut;
+			cft_sink_reset(&d.out);
+			cfx_datagram(&d.ctx, &dg);
+			free(m);
+		}
+		CU_ASSERT_EQUAL(d.stats.records, before);
+	}
+	CU_ASSERT(d.stats.drops[CFS_DROP_SFLOW_SHORT] > 0);
+	cft_dec_fini(&d);
+}
+
+static void
+test_unknown_types(void)
+{
+	static struct cft_buf b;
+	const struct sfl_unknown *u;
+	struct cft_dec d;
+	size_t s, e;
+	unsigned int i, seen = 0;
+
+	cft_dec_init(&d, 16);
+	dgram_hdr(&b, "198.51.100.1", 0, 1, 4);
+	s = open_len(&b, 4413, 5);         /* vendor sample */
+	cft_u32(&b, 0xdeadbeef);
+	close_len(&b, s);
+	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	flow_compact(&b, 1, 10, 1, 2, 2);
+	e = open_len(&b, 0, 2100);         /* unknown flow record */
+	cft_u32(&b, 1);
+	close_len(&b, e);
+	e = open_len(&b, 0, SFL_FLOW_IPV4);
+	cft_u32(&b, 60);
+	cft_u32(&b, 6);
+	cft_ip4(&b, "10.9.9.9");
+	cft_ip4(&b, "10.9.9.8");
+	cft_u32(&b, 1);
+	cft_u32(&b, 2);
+	cft_u32(&b, 2);
+	cft_u32(&b, 0);
+	close_len(&b, e);
+	close_len(&b, s);
+	s = open_len(&b, 0, SFL_SAMPLE_COUNTERS);
+	cft_u32(&b, 1);
+	cft_u32(&b, 4);
+	cft_u32(&b, 2);
+	e = open_len(&b, 0, 1005);         /* unknown counter record */
+	close_len(&b, e);
+	ctr_generic(&b, 4, 7);
+	close_len(&b, s);
+	s = open_len(&b, 4413, 5);
+	close_len(&b, s);
+	decode(&d, &b, "198.51.100.1");
+
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
+	CU_ASSERT_EQUAL(sfl_ifc_count(d.ctx.sflow), 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_UNKNOWN_SAMPLE], 2);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_UNKNOWN_RECORD], 2);
+	for (i = 0; i < SFL_UNKNOWN_SLOTS; i++) {
+		u = sfl_unknown_at(d.ctx.sflow, i);
+		if (!u->used)
+			continue;
+		seen++;
+		if (u->kind == SFL_KIND_SAMPLE) {
+			CU_ASSERT_EQUAL(u->enterprise, 4413);
+			CU_ASSERT_EQUAL(u->format, 5);
+			CU_ASSERT_EQUAL(u->count, 2);
+		} else if (u->kind == SFL_KIND_FLOW_RECORD) {
+			CU_ASSERT_EQUAL(u->format, 2100);
+		} else {
+			CU_ASSERT_EQUAL(u->format, 1005);
+		}
+	}
+	CU_ASSERT_EQUAL(seen, 3);
+
+	/* more distinct unknown types than slots: the rest counted as overflow */
+	for (i = 0; i < SFL_UNKNOWN_SLOTS + 3; i++) {
+		dgram_hdr(&b, "198.51.100.1", 0, 2 + i, 1);
+		s = open_len(&b, 1000 + i, 1);
+		close_len(&b, s);
+		decode(&d, &b, "198.51.100.1");
+	}
+	CU_ASSERT_EQUAL(sfl_unknown_overflow(d.ctx.sflow), 6);
+	cft_dec_fini(&d);
+}
+
+/* Datagram sequence per (agent, sub-agent): gaps are lost datagrams. */
+static void
+test_sequence(void)
+{
+	static const uint32_t seqs[] = {10, 11, 14, 15};
+	static struct cft_buf b;
+	struct cft_dec d;
+	unsigned int i;
+
+	cft_dec_init(&d, 64);
+	for (i = 0; i < 4; i++) {
+		dgram_hdr(&b, "198.51.100.1", 0, seqs[i], 1);
+		good_sample(&b);
+		decode(&d, &b, "192.0.2.1");
+		/* another sub-agent of the same agent, its own sequence */
+		dgram_hdr(&b, "198.51.100.1", 1, 500 + i, 1);
+		good_sample(&b);
+		/* ... arriving from a different UDP source: still the same agent */
+		decode(&d, &b, i % 2 ? "192.0.2.1" : "192.0.2.2");
+	}
+	CU_ASSERT_EQUAL(d.stats.seq_lost, 2);
+	CU_ASSERT_EQUAL(d.stats.records, 8);
+	CU_ASSERT_EQUAL(d.ctx.n_exporters, 2);
+	cft_dec_fini(&d);
+}
+
+static void
+test_rejects(void)
+{
+	static struct cft_buf b;
+	struct cft_dec d;
+
+	cft_dec_init(&d, 16);
+	dgram_hdr(&b, "198.51.100.1", 0, 1, 0);
+	put32(&b, 4, 3);           /* agent address type 3 */
+	decode(&d, &b, "198.51.100.1");
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_BAD_AGENT], 1);
+	/* a flow sample with only an extended record has nothing to report */
+	{
+		size_t s, e;
+
+		dgram_hdr(&b, "198.51.100.1", 0, 2, 1);
+		s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+		flow_compact(&b, 1, 10, 1, 2, 1);
+		e = open_len(&b, 0, SFL_FLOW_EXT_SWITCH);
+		cft_u32(&b, 1);
+		cft_u32(&b, 0);
+		cft_u32(&b, 1);
+		cft_u32(&b, 0);
+		close_len(&b, e);
+		close_len(&b, s);
+		decode(&d, &b, "198.51.100.1");
+	}
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_SAMPLE_EMPTY], 1);
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 0);
+	/* no room in the sink: counted, not lost silently */
+	d.out.sink.end = d.out.sink.cur;
+	dgram_hdr(&b, "198.51.100.1", 0, 3, 1);
+	good_sample(&b);
+	decode(&d, &b, "198.51.100.1");
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NO_BLOCK], 1);
+	cft_dec_fini(&d);
+}
+
+/*
+ * Mutations of a datagram holding every sample and record type: random bytes
+ * overwritten (lengths included) and random cuts, each decoded from a heap
+ * block of exactly its size so any read past the end is an ASan error. The
+ * decoder must never produce more records than the datagram has flow samples,
+ * and every datagram must be accounted for.
+ */
+static void
+test_mutations(void)
+{
+	static struct cft_buf b;
+	uint8_t fr[256];
+	uint32_t n = frame_eth_ip6_udp(fr);
+	struct cft_dec d;
+	uint32_t seed = 12345, iter;
+	size_t s, e;
+
+	cft_dec_init(&d, 64);
+	dgram_hdr(&b, "2001:db8::7", 1, 1, 4);
+	good_sample(&b);
+	s = open_len(&b, 0, SFL_SAMPLE_FLOW_EXP);
+	cft_u32(&b, 1);
+	cft_u32(&b, 0);
+	cft_u32(&b, 5);
+	cft_u32(&b, 10);
+	cft_u32(&b, 0);
+	cft_u32(&b, 0);
+	cft_u32(&b, 0);
+	cft_u32(&b, 5);
+	cft_u32(&b, 2);
+	cft_u32(&b, 4);
+	cft_u32(&b, 3);
+	rec_header(&b, SFL_HDR_ETHERNET, 170, fr, n);
+	e = open_len(&b, 0, SFL_FLOW_EXT_GATEWAY);
+	cft_u32(&b, 1);
+	cft_ip4(&b, "10.0.0.1");
+	cft_u32(&b, 1);
+	cft_u32(&b, 2);
+	cft_u32(&b, 3);
+	cft_u32(&b, 1);
+	cft_u32(&b, 2);
+	cft_u32(&b, 2);
+	cft_u32(&b, 10);
+	cft_u32(&b, 20);
+	close_len(&b, e);
+	e = open_len(&b, 0, SFL_FLOW_EXT_ROUTER);
+	cft_u32(&b, 2);
+	ip6(&b, "2001:db8::fe");
+	cft_u32(&b, 64);
+	cft_u32(&b, 48);
+	close_len(&b, e);
+	close_len(&b, s);
+	s = open_len(&b, 0, SFL_SAMPLE_COUNTERS);
+	cft_u32(&b, 1);
+	cft_u32(&b, 4);
+	cft_u32(&b, 1);
+	ctr_generic(&b, 4, 7);
+	close_len(&b, s);
+	good_sample(&b);
+
+	for (iter = 0; iter < 20000; iter++) {
+		size_t len = b.len, k, flips;
+		uint8_t *m;
+		struct cfd_dgram dg;
+		uint64_t before = d.stats.records;
+
+		seed = seed * 1103515245u + 12345u;
+		if ((seed >> 16) % 4 == 0)
+			len = (seed >> 8) % b.len;
+		m = malloc(len ? len : 1);
+		memcpy(m, b.b, len);
+		flips = 1 + (seed >> 20) % 4;
+		for (k = 0; k < flips && len > 0; k++) {
+			size_t at;
+
+			seed = seed * 1103515245u + 12345u;
+			at = (seed >> 8) % len;
+			/* Half the time hit a length-sized word with a big or small value. */
+			if ((seed & 1) && at + 4 <= len) {
+				uint32_t v = (seed >> 3) & 2 ? 0xfffffff0u : (seed >> 4) % 64;
+
+				at &= ~(size_t)3;
+				m[at] = (uint8_t)(v >> 24);
+				m[at + 1] = (uint8_t)(v >> 16);
+				m[at + 2] = (uint8_t)(v >> 8);
+				m[at + 3] = (uint8_t)v;
+			} else {
+				m[at] = (uint8_t)(seed >> 24);
+			}
+		}
+		cft_dgram(&dg, &b, "192.0.2.1");
+		dg.data = m;
+		dg.len = (uint32_t)len;
+		cft_sink_reset(&d.out);
+		cfx_datagram(&d.ctx, &dg);
+		CU_ASSERT(d.stats.records - before <= 3);
+		CU_ASSERT(cft_sink_count(&d.out) == d.stats.records - before);
+		free(m);
+	}
+	CU_ASSERT_EQUAL(d.stats.flow_dgrams, 20000);
+	cft_dec_fini(&d);
+}
+
+int
+main(int argc, char **argv)
+{
+	CU_pSuite s;
+
+	(void)argc;
+	cft_eal_init(argv[0]);
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("sflow_v5", NULL, NULL);
+	CU_add_test(s, "flow_sample_every_record", test_flow_sample_every_record);
+	CU_add_test(s, "expanded_ipv6", test_expanded_ipv6);
+	CU_add_test(s, "qinq_multi_output", test_qinq_multi_output);
+	CU_add_test(s, "ip_headers", test_ip_headers);
+	CU_add_test(s, "truncated_headers", test_truncated_headers);
+	CU_add_test(s, "sampled_ip_records", test_sampled_ip_records);
+	CU_add_test(s, "counter_samples", test_counter_samples);
+	CU_add_test(s, "record_length_lies", test_record_length_lies);
+	CU_add_test(s, "sample_length_lies", test_sample_length_lies);
+	CU_add_test(s, "unknown_types", test_unknown_types);
+	CU_add_test(s, "sequence", test_sequence);
+	CU_add_test(s, "rejects", test_rejects);
+	CU_add_test(s, "mutations", test_mutations);
+	return cft_run();
+}
