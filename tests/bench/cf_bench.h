@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CF_BENCH_H
+#define CF_BENCH_H
+
+/*
+ * Shared pieces of the micro-benchmarks (no NIC, no PMD): a set of flow
+ * datagrams (generated NetFlow v5 in memory, or the UDP payloads of a classic
+ * pcap file), a recycling record sink, and a clock.
+ *
+ * The timed loops are separate non-inlined functions named cfb_loop_*, so that
+ *   valgrind --tool=callgrind --toggle-collect='cfb_loop_*' PROGRAM ...
+ * counts only them: Ir / records printed = instructions per record.
+ */
+
+#include <stdint.h>
+
+#include "cf_decode.h"
+
+struct cfb_set {
+	uint32_t n;
+	struct cfd_dgram *dg;     /* data points into buf */
+	uint8_t *buf;
+};
+
+/* n_dgrams NetFlow v5 datagrams of 30 records from n_exporters exporters. */
+void cfb_gen_v5(struct cfb_set *s, uint32_t n_dgrams, uint32_t n_exporters, uint32_t seed);
+
+/* UDP payloads of every frame of a classic pcap that cfp_parse() takes. 0 or -1. */
+int cfb_load_pcap(struct cfb_set *s, const char *path);
+
+void cfb_free(struct cfb_set *s);
+
+/* Sink over a block-sized array that starts again when full: records stay hot. */
+struct cfb_sink {
+	struct cfr_sink sink;
+	struct cfr_record *recs;
+	uint64_t refills;
+};
+
+void cfb_sink_init(struct cfb_sink *s);
+
+/* Monotonic and thread-CPU clocks, seconds. */
+double cfb_now(void);
+double cfb_cpu(void);
+
+#endif
