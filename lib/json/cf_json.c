@@ -18,41 +18,99 @@ static const char digits2[201] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
+static const uint64_t pow10_u64[20] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+	100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+	10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+	100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+};
+
+/* Decimal digits of v (1 for 0): log10 from the bit length, corrected by one compare. */
+static inline unsigned int
+n_digits(uint64_t v)
+{
+	unsigned int t;
+
+	v |= 1;
+	t = ((64u - (unsigned int)__builtin_clzll(v)) * 1233u) >> 12;
+	return t + (v >= pow10_u64[t]);
+}
+
+/*
+ * Digits are written straight into place from the end, two at a time: no
+ * temporary buffer and no variable-length memcpy (which is a libc call). Most
+ * values fit 32 bits, where division by 100 is a cheaper multiply.
+ */
 static inline char *
 put_u64(char *p, uint64_t v)
 {
-	char tmp[20];
-	char *t = tmp + sizeof(tmp);
-	size_t n;
+	const unsigned int n = n_digits(v);
+	char *t = p + n;
 
-	while (v >= 100) {
-		unsigned int i = (unsigned int)(v % 100) * 2;
+	while (v > UINT32_MAX) {
+		const unsigned int i = (unsigned int)(v % 100) * 2;
 
 		v /= 100;
 		t -= 2;
-		t[0] = digits2[i];
-		t[1] = digits2[i + 1];
+		memcpy(t, digits2 + i, 2);
 	}
-	if (v >= 10) {
-		t -= 2;
-		t[0] = digits2[v * 2];
-		t[1] = digits2[v * 2 + 1];
-	} else {
-		*--t = (char)('0' + v);
+	{
+		uint32_t w = (uint32_t)v;
+
+		while (w >= 100) {
+			const unsigned int i = (w % 100) * 2;
+
+			w /= 100;
+			t -= 2;
+			memcpy(t, digits2 + i, 2);
+		}
+		if (w >= 10)
+			memcpy(t - 2, digits2 + w * 2, 2);
+		else
+			t[-1] = (char)('0' + w);
 	}
-	n = (size_t)(tmp + sizeof(tmp) - t);
-	memcpy(p, t, n);
 	return p + n;
 }
 
+/*
+ * IPv4 octets: "ddd." for every value 0..255 with its digit count, built once
+ * at start-up, so an address is four fixed 4-byte copies and no branches.
+ */
+static uint32_t octet_text[256];
+static uint8_t octet_len[256];
+
+static void __attribute__((constructor))
+octet_table_init(void)
+{
+	unsigned int v;
+
+	for (v = 0; v < 256; v++) {
+		char s[4] = {0, 0, 0, 0};
+		char *e = put_u64(s, v);
+
+		*e = '.';
+		memcpy(&octet_text[v], s, 4);
+		octet_len[v] = (uint8_t)(e - s + 1);
+	}
+}
+
+/* A byte-sized value from the octet table (up to 3 bytes of slack are scribbled on). */
+static inline char *
+put_u8(char *p, uint8_t v)
+{
+	memcpy(p, &octet_text[v], 4);
+	return p + octet_len[v] - 1;
+}
+
+/* Writes a.b.c.d (4 bytes of slack past the end are scribbled on). */
 static inline char *
 put_ipv4(char *p, const uint8_t *a)
 {
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		p = put_u64(p, a[i]);
-		*p++ = '.';
+		memcpy(p, &octet_text[a[i]], 4);
+		p += octet_len[a[i]];
 	}
 	return p - 1;
 }
@@ -61,10 +119,12 @@ size_t
 cfj_addr(char *buf, const uint8_t *addr, int v6)
 {
 	if (!v6) {
-		char *e = put_ipv4(buf, addr);
+		char tmp[20];
+		size_t n = (size_t)(put_ipv4(tmp, addr) - tmp);
 
-		*e = '\0';
-		return (size_t)(e - buf);
+		memcpy(buf, tmp, n);
+		buf[n] = '\0';
+		return n;
 	}
 	/* IPv6 is the rare case; inet_ntop gives the RFC 5952 form. */
 	if (inet_ntop(AF_INET6, addr, buf, INET6_ADDRSTRLEN) == NULL)
@@ -100,10 +160,6 @@ put_mac(char *p, const uint8_t *m)
 	return p;
 }
 
-static const char *const proto_names[] = {
-	[CFR_V_NF5] = "netflow_v5", [CFR_V_NF9] = "netflow_v9", [CFR_V_IPFIX] = "ipfix",
-};
-
 size_t
 cfj_record(char *buf, const struct cfr_record *r)
 {
@@ -120,7 +176,7 @@ cfj_record(char *buf, const struct cfr_record *r)
 	p = PUT_LIT(p, ",\"dst_port\":");
 	p = put_u64(p, r->dst_port);
 	p = PUT_LIT(p, ",\"protocol\":");
-	p = put_u64(p, r->protocol);
+	p = put_u8(p, r->protocol);
 	p = PUT_LIT(p, ",\"bytes\":");
 	p = put_u64(p, r->bytes);
 	p = PUT_LIT(p, ",\"packets\":");
@@ -149,9 +205,9 @@ cfj_record(char *buf, const struct cfr_record *r)
 	p = PUT_LIT(p, ",\"flow_end_ms\":");
 	p = (f & CFR_F_FLOW_END) ? put_u64(p, r->flow_end_ms) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"tcp_flags\":");
-	p = (f & CFR_F_TCP_FLAGS) ? put_u64(p, r->tcp_flags) : PUT_LIT(p, "null");
+	p = (f & CFR_F_TCP_FLAGS) ? put_u8(p, r->tcp_flags) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"tos\":");
-	p = (f & CFR_F_TOS) ? put_u64(p, r->tos) : PUT_LIT(p, "null");
+	p = (f & CFR_F_TOS) ? put_u8(p, r->tos) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"input_if\":");
 	p = (f & CFR_F_INPUT_IF) ? put_u64(p, r->input_if) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"output_if\":");
@@ -161,9 +217,9 @@ cfj_record(char *buf, const struct cfr_record *r)
 	p = PUT_LIT(p, ",\"dst_as\":");
 	p = (f & CFR_F_DST_AS) ? put_u64(p, r->dst_as) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"src_mask\":");
-	p = (f & CFR_F_SRC_MASK) ? put_u64(p, r->src_mask) : PUT_LIT(p, "null");
+	p = (f & CFR_F_SRC_MASK) ? put_u8(p, r->src_mask) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"dst_mask\":");
-	p = (f & CFR_F_DST_MASK) ? put_u64(p, r->dst_mask) : PUT_LIT(p, "null");
+	p = (f & CFR_F_DST_MASK) ? put_u8(p, r->dst_mask) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"next_hop\":");
 	p = (f & CFR_F_NEXT_HOP) ? put_addr(p, r->next_hop, (f & CFR_F_NEXT_HOP_V6) != 0)
 				 : PUT_LIT(p, "null");
@@ -171,30 +227,39 @@ cfj_record(char *buf, const struct cfr_record *r)
 	p = (f & CFR_F_SAMPLING) ? put_u64(p, r->sampling_rate) : PUT_LIT(p, "null");
 	if (f & CFR_F_DIRECTION) {
 		p = PUT_LIT(p, ",\"direction\":");
-		p = put_u64(p, r->direction);
+		p = put_u8(p, r->direction);
 	}
 	if (f & CFR_F_ICMP) {
 		p = PUT_LIT(p, ",\"icmp_type\":");
-		p = put_u64(p, r->icmp_type);
+		p = put_u8(p, r->icmp_type);
 		p = PUT_LIT(p, ",\"icmp_code\":");
-		p = put_u64(p, r->icmp_code);
+		p = put_u8(p, r->icmp_code);
 	}
 	if (f & CFR_F_POST_VLAN) {
 		p = PUT_LIT(p, ",\"post_vlan_id\":");
 		p = put_u64(p, r->post_vlan_id);
 	}
-	p = PUT_LIT(p, ",\"exporter_version\":");
-	p = put_u64(p, r->version == CFR_V_SFLOW ? 5 : r->version);
-	p = PUT_LIT(p, ",\"export_protocol\":\"");
-	if (r->version == CFR_V_SFLOW) {
-		p = PUT_LIT(p, "sflow_v5");
-	} else if (r->version < sizeof(proto_names) / sizeof(proto_names[0]) &&
-		   proto_names[r->version] != NULL) {
-		p = put(p, proto_names[r->version], strlen(proto_names[r->version]));
-	} else {
-		p = PUT_LIT(p, "unknown");
+	/* Constant-length copies: the compiler inlines them (strlen + memcpy would be calls). */
+	switch (r->version) {
+	case CFR_V_NF5:
+		p = PUT_LIT(p, ",\"exporter_version\":5,\"export_protocol\":\"netflow_v5\"");
+		break;
+	case CFR_V_NF9:
+		p = PUT_LIT(p, ",\"exporter_version\":9,\"export_protocol\":\"netflow_v9\"");
+		break;
+	case CFR_V_IPFIX:
+		p = PUT_LIT(p, ",\"exporter_version\":10,\"export_protocol\":\"ipfix\"");
+		break;
+	case CFR_V_SFLOW:
+		p = PUT_LIT(p, ",\"exporter_version\":5,\"export_protocol\":\"sflow_v5\"");
+		break;
+	default:
+		p = PUT_LIT(p, ",\"exporter_version\":");
+		p = put_u64(p, r->version);
+		p = PUT_LIT(p, ",\"export_protocol\":\"unknown\"");
+		break;
 	}
-	p = PUT_LIT(p, "\",\"observation_domain\":");
+	p = PUT_LIT(p, ",\"observation_domain\":");
 	p = put_u64(p, r->observation_domain);
 	*p++ = '}';
 	return (size_t)(p - buf);
