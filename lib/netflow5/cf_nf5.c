@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stddef.h>
+
 #include "cf_nf5.h"
 #include "cf_wire.h"
 
@@ -27,32 +29,71 @@ nf5_export_ms(const uint8_t *h)
 	return (uint64_t)cfw_be32(h + 8) * 1000 + cfw_be32(h + 12) / 1000000;
 }
 
+/* What every record of one datagram shares, worked out once per datagram. */
+struct nf5_common {
+	uint64_t export_ms;
+	uint32_t uptime;
+	uint32_t present;          /* v5 fields, plus exporter-v6 and sampling bits */
+	uint32_t sampling_rate;    /* 0 when none */
+	uint32_t scale;            /* bytes/packets multiplier: rate with --scale-by-sampling, else 1 */
+	uint32_t domain;
+};
+
+#define NF5_PRESENT (CFR_F_SRC_ADDR | CFR_F_DST_ADDR | CFR_F_NEXT_HOP | CFR_F_INPUT_IF | \
+		     CFR_F_OUTPUT_IF | CFR_F_PACKETS | CFR_F_BYTES | CFR_F_FLOW_START | \
+		     CFR_F_FLOW_END | CFR_F_PORTS | CFR_F_TCP_FLAGS | CFR_F_PROTOCOL | \
+		     CFR_F_TOS | CFR_F_SRC_AS | CFR_F_DST_AS | CFR_F_SRC_MASK | CFR_F_DST_MASK)
+
+/*
+ * Writes all 192 bytes of the slot, in struct order, zeros included: the slot
+ * comes from cfr_sink_next_raw(), so nothing is written twice. The result is
+ * byte for byte what cfr_sink_next() + field stores + cfd_record_origin() +
+ * cfd_apply_sampling() would give (tests/unit/test_nf5_once.c checks it).
+ */
 static inline void
-nf5_record(struct cfr_record *r, const uint8_t *f, uint64_t export_ms, uint32_t uptime)
+nf5_record(struct cfr_record *r, const uint8_t *f, const struct nf5_common *c,
+	   const struct cfd_dgram *dg)
 {
+	/* cache line 0 */
+	r->bytes = (uint64_t)cfw_be32(f + 20) * c->scale;
+	r->packets = (uint64_t)cfw_be32(f + 16) * c->scale;
+	r->flow_start_ms = c->export_ms + (int64_t)(int32_t)(cfw_be32(f + 24) - c->uptime);
+	r->flow_end_ms = c->export_ms + (int64_t)(int32_t)(cfw_be32(f + 28) - c->uptime);
 	/* v5 records are IPv4 only: the address slots take 4 bytes each. */
 	memcpy(r->src_addr, f + 0, 4);
+	memset(r->src_addr + 4, 0, 12);
 	memcpy(r->dst_addr, f + 4, 4);
-	memcpy(r->next_hop, f + 8, 4);
-	r->input_if = cfw_be16(f + 12);
-	r->output_if = cfw_be16(f + 14);
-	r->packets = cfw_be32(f + 16);
-	r->bytes = cfw_be32(f + 20);
-	r->flow_start_ms = export_ms + (int64_t)(int32_t)(cfw_be32(f + 24) - uptime);
-	r->flow_end_ms = export_ms + (int64_t)(int32_t)(cfw_be32(f + 28) - uptime);
+	memset(r->dst_addr + 4, 0, 12);
+
+	/* cache line 1 */
+	r->present = c->present;
 	r->src_port = cfw_be16(f + 32);
 	r->dst_port = cfw_be16(f + 34);
-	r->tcp_flags = f[37];
 	r->protocol = f[38];
 	r->tos = f[39];
-	r->src_as = cfw_be16(f + 40);
-	r->dst_as = cfw_be16(f + 42);
+	r->tcp_flags = f[37];
+	r->version = CFR_V_NF5;
 	r->src_mask = f[44];
 	r->dst_mask = f[45];
-	r->present |= CFR_F_SRC_ADDR | CFR_F_DST_ADDR | CFR_F_NEXT_HOP | CFR_F_INPUT_IF |
-		      CFR_F_OUTPUT_IF | CFR_F_PACKETS | CFR_F_BYTES | CFR_F_FLOW_START |
-		      CFR_F_FLOW_END | CFR_F_PORTS | CFR_F_TCP_FLAGS | CFR_F_PROTOCOL |
-		      CFR_F_TOS | CFR_F_SRC_AS | CFR_F_DST_AS | CFR_F_SRC_MASK | CFR_F_DST_MASK;
+	r->direction = 0;
+	r->icmp_type = 0;
+	r->icmp_code = 0;
+	r->pad0 = 0;
+	r->vlan_id = 0;
+	r->input_if = cfw_be16(f + 12);
+	r->output_if = cfw_be16(f + 14);
+	r->src_as = cfw_be16(f + 40);
+	r->dst_as = cfw_be16(f + 42);
+	r->src_sgt = 0;
+	r->dst_sgt = 0;
+	r->sampling_rate = c->sampling_rate;
+	r->observation_domain = c->domain;
+	memcpy(r->next_hop, f + 8, 4);
+	memset(r->next_hop + 4, 0, 12);
+
+	/* cache line 2 */
+	memcpy(r->exporter, dg->src, 16);
+	memset(r->src_mac, 0, sizeof(*r) - offsetof(struct cfr_record, src_mac));
 }
 
 void
@@ -61,9 +102,10 @@ nf5_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
 	const uint8_t *p = dg->data;
 	struct cfs_lcore *st = ctx->stats;
 	struct cfd_exporter *e;
+	struct nf5_common c;
+	struct cfr_record probe;
 	enum cfs_drop why;
-	uint32_t trailing, count, uptime, domain, rate, i;
-	uint64_t export_ms;
+	uint32_t trailing, count, rate, i;
 
 	why = nf5_validate(p, dg->len, &trailing);
 	if (why != CFS_DROP_MAX) {
@@ -74,28 +116,40 @@ nf5_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
 		st->v5_trailing++;
 
 	count = cfw_be16(p + 2);
-	uptime = cfw_be32(p + 4);
-	export_ms = nf5_export_ms(p);
-	domain = (uint32_t)p[20] << 8 | p[21];
+	c.uptime = cfw_be32(p + 4);
+	c.export_ms = nf5_export_ms(p);
+	c.domain = (uint32_t)p[20] << 8 | p[21];
 	/* Top two bits are the sampling mode; the interval is the low 14. */
 	rate = cfw_be16(p + 22) & 0x3fff;
 
-	e = cfd_exporter_get(ctx, dg, CFR_V_NF5, domain);
+	/*
+	 * The sampling policy is cfd_apply_sampling()'s, run once on a probe record
+	 * with bytes = packets = 1: what it sets is what every record gets, and
+	 * the multiplier it applies is the probe's bytes.
+	 */
+	probe.present = 0;
+	probe.sampling_rate = 0;
+	probe.bytes = 1;
+	probe.packets = 1;
+	cfd_apply_sampling(ctx->cfg, &probe, rate);
+	c.sampling_rate = probe.sampling_rate;
+	c.scale = (uint32_t)probe.bytes;
+	c.present = NF5_PRESENT | probe.present | (dg->src_v6 ? CFR_F_EXPORTER_V6 : 0);
+
+	e = cfd_exporter_get(ctx, dg, CFR_V_NF5, c.domain);
 	if (e != NULL) {
-		cfd_seq_account(ctx, e, cfw_be32(p + 16), count, uptime);
+		cfd_seq_account(ctx, e, cfw_be32(p + 16), count, c.uptime);
 		e->records += count;
 	}
 
 	for (i = 0; i < count; i++) {
-		struct cfr_record *r = cfr_sink_next(ctx->sink);
+		struct cfr_record *r = cfr_sink_next_raw(ctx->sink);
 
 		if (r == NULL) {
 			st->drops[CFS_DROP_NO_BLOCK] += count - i;
-			return;
+			break;
 		}
-		nf5_record(r, p + NF5_HDR_LEN + i * NF5_REC_LEN, export_ms, uptime);
-		cfd_record_origin(r, dg, CFR_V_NF5, domain);
-		cfd_apply_sampling(ctx->cfg, r, rate);
-		st->records++;
+		nf5_record(r, p + NF5_HDR_LEN + i * NF5_REC_LEN, &c, dg);
 	}
+	st->records += i;
 }

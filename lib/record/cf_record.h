@@ -12,6 +12,10 @@
  *    pointers: it can be copied, spooled to disk and read by another process.
  *  - A field is meaningful only when its CFR_F_* bit is set in .present;
  *    decoders never need to clear unset fields (cfr_sink_next() zeroes the slot).
+ *    Unset fields and padding are zero in every record handed on, so records
+ *    compare and spool byte for byte. cfr_sink_next_raw() skips the zeroing
+ *    for a decoder that writes all 192 bytes itself (NetFlow v5: the slot is
+ *    then written once, not twice).
  *  - Addresses are 16 bytes in network order; an IPv4 address sits in the first
  *    4 bytes with the *_v6 presence bit clear.
  *  - Times are milliseconds since the Unix epoch.
@@ -131,17 +135,25 @@ struct cfr_sink {
 	void *opaque;
 };
 
+/* A slot with undefined contents, or NULL: the caller writes every byte. */
 static inline struct cfr_record *
-cfr_sink_next(struct cfr_sink *s)
+cfr_sink_next_raw(struct cfr_sink *s)
 {
-	struct cfr_record *r;
-
 	if (__builtin_expect(s->cur == s->end, 0)) {
 		if (s->refill == NULL || s->refill(s) != 0)
 			return NULL;
 	}
-	r = s->cur++;
-	memset(r, 0, sizeof(*r));
+	return s->cur++;
+}
+
+/* A zeroed slot, or NULL. */
+static inline struct cfr_record *
+cfr_sink_next(struct cfr_sink *s)
+{
+	struct cfr_record *r = cfr_sink_next_raw(s);
+
+	if (r != NULL)
+		memset(r, 0, sizeof(*r));
 	return r;
 }
 

@@ -175,18 +175,24 @@ recycle(struct cfr_sink *sk)
 	struct cfb_sink *s = sk->opaque;
 
 	s->refills++;
-	sk->cur = s->recs;
-	sk->end = s->recs + CFR_BLOCK_RECORDS;
+	sk->cur = s->recs + (size_t)s->next * CFR_BLOCK_RECORDS;
+	sk->end = sk->cur + CFR_BLOCK_RECORDS;
+	if (++s->next == s->n_blocks)
+		s->next = 0;
 	return 0;
 }
 
 void
-cfb_sink_init(struct cfb_sink *s)
+cfb_sink_init(struct cfb_sink *s, uint32_t n_blocks)
 {
-	s->recs = aligned_alloc(64, sizeof(struct cfr_record) * CFR_BLOCK_RECORDS);
+	size_t size = sizeof(struct cfr_record) * CFR_BLOCK_RECORDS * n_blocks;
+
+	s->recs = aligned_alloc(64, size);
 	if (s->recs == NULL)
 		abort();
-	memset(s->recs, 0, sizeof(struct cfr_record) * CFR_BLOCK_RECORDS);
+	memset(s->recs, 0, size);
+	s->n_blocks = n_blocks;
+	s->next = 0;
 	s->refills = 0;
 	s->sink.cur = s->sink.end = NULL;
 	s->sink.refill = recycle;

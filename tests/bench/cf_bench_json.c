@@ -73,7 +73,7 @@ main(int argc, char **argv)
 	} else {
 		cfb_gen_v5(&set, 16, 16, 2);
 	}
-	cfb_sink_init(&sink);
+	cfb_sink_init(&sink, 1);
 	if (cfd_ctx_init(&ctx, "cfb_json", 0, &cfg, &stats, &sink.sink) != 0)
 		return 1;
 	/* Fill one block (stop at its end so the records stay distinct). */
