@@ -9,7 +9,7 @@
  *
  * Contract:
  *  - One struct cf_rx per RX lcore, written by that lcore only; the control
- *    lcore reads .stats and .done, and dequeues from .ring.
+ *    lcore reads .stats, .last_rx_tsc and .done, and dequeues from .ring.
  *  - Never waits: no free block or a full ring drops records and counts them
  *    (no_block, ring_full). No allocation, lock, syscall or log per packet.
  *  - Network presence: ARP/ICMP/ND frames for our addresses are answered
@@ -50,23 +50,26 @@ struct cf_rx_queue {
 	uint16_t txq;                        /* TX queue for replies, or CF_RX_NO_TXQ */
 };
 
+/*
+ * Laid out by who writes what, so the control lcore's reads never pull a line
+ * the RX lcore is writing per packet (false sharing):
+ *  - stats and the decode state: written per packet/record by this lcore only;
+ *    readers look at stats once per stats period;
+ *  - set-up fields: written before launch, then read-only for both lcores;
+ *  - handoff fields: the few the control lcore polls (last_rx_tsc, done),
+ *    on their own line and written rarely.
+ */
 struct cf_rx {
 	struct cfs_lcore stats;              /* first: its own cache lines */
-	unsigned int lcore_id;
-	uint16_t n_queues;
-	uint16_t burst;
-	struct cf_rx_queue queues[CF_RX_MAX_QUEUES];
-	struct rte_ring *ring;               /* blocks to the control lcore */
-	struct rte_mempool *block_pool;
+
+	/* RX lcore's working state */
+	struct cfr_sink sink;
 	struct cfr_block *blk;               /* block being filled */
-	uint64_t flush_cycles;
-	uint64_t last_rx_tsc;                /* read by control for --idle-exit */
 	uint64_t start_ms;                   /* wall clock at start_tsc */
 	uint64_t start_tsc;
-	const struct cfp_policy *policy;
-	struct cfr_sink sink;
+	uint64_t last_rx_local;              /* TSC of the last burst with packets */
 	struct cfd_ctx dctx;
-	volatile int done;
+	/* network presence and reassembly (netpres): this lcore's own */
 	struct rte_mempool *pkt_pool;        /* announcements are built in fresh mbufs */
 	uint8_t np_on;                       /* some --collector-ip: answer for it */
 	uint32_t garp_interval;
@@ -77,6 +80,21 @@ struct cf_rx {
 	struct rte_ip_frag_tbl *frag;        /* NULL: reassembly off */
 	struct cnp_ctx np;
 	struct rte_ip_frag_death_row dr;
+
+	/* set up before launch, read-only afterwards */
+	struct rte_ring *ring __attribute__((aligned(64))); /* blocks to the control lcore */
+	struct rte_mempool *block_pool;
+	const struct cfp_policy *policy;
+	uint64_t flush_cycles;
+	unsigned int lcore_id;
+	uint16_t n_queues;
+	uint16_t burst;
+	struct cf_rx_queue queues[CF_RX_MAX_QUEUES];
+
+	/* polled by the control lcore */
+	volatile uint64_t last_rx_tsc __attribute__((aligned(64))); /* --idle-exit; ~1 ms stale at most */
+	volatile int done;
+
 	uint8_t linear[CF_RX_LINEAR_MAX] __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
 

@@ -429,10 +429,11 @@ def fmt_drops(drops):
     return " ".join("%s=%d" % kv for kv in sorted(nz.items(), key=lambda kv: -kv[1]))
 
 
-def measure(name, label, fn, w, seconds, reps):
+def measure(name, label, fn, w, seconds, reps, extra=()):
     """One table row for a scenario: median of reps runs."""
     try:
         pcap, args, kind = fn(w)
+        args = args + list(extra)
         runs = []
         for _ in range(reps):
             if kind == "http":
@@ -558,6 +559,7 @@ def main():
     ap.add_argument("--soak-time", type=int, default=600)
     ap.add_argument("--time", type=int, help="seconds per run (default 5, --quick 2)")
     ap.add_argument("--reps", type=int, help="runs per scenario (default 3, --quick 1)")
+    ap.add_argument("--extra", default="", help="more application flags for every run, e.g. '--burst 64'")
     ap.add_argument("--json", help="also write the rows as JSON to this file (for tests)")
     ap.add_argument("--only", help="comma-separated scenario names (%s)" % ",".join(s[0] for s in SCENARIOS))
     a = ap.parse_args()
@@ -575,7 +577,7 @@ def main():
         for name, label, fn in SCENARIOS:
             if only and name not in only:
                 continue
-            row = measure(name, label, fn, w, seconds, reps)
+            row = measure(name, label, fn, w, seconds, reps, a.extra.split())
             rows.append(row)
             if "skip" in row:
                 print("bench: %-10s skipped: %s" % (name, row["skip"]), file=sys.stderr, flush=True)
