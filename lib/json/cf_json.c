@@ -37,39 +37,80 @@ n_digits(uint64_t v)
 }
 
 /*
- * Digits are written straight into place from the end, two at a time: no
- * temporary buffer and no variable-length memcpy (which is a libc call). Most
- * values fit 32 bits, where division by 100 is a cheaper multiply.
+ * Digits are written straight into place from the end, four then two at a
+ * time: no temporary buffer and no variable-length memcpy (which is a libc
+ * call). Most values fit 32 bits, where division by a constant is a cheaper
+ * multiply.
  */
 static inline char *
 put_u64(char *p, uint64_t v)
 {
 	const unsigned int n = n_digits(v);
 	char *t = p + n;
+	uint32_t w;
 
 	while (v > UINT32_MAX) {
-		const unsigned int i = (unsigned int)(v % 100) * 2;
+		const uint64_t q = v / 10000;
+		const uint32_t r = (uint32_t)(v - q * 10000);
 
-		v /= 100;
+		t -= 4;
+		memcpy(t, digits2 + r / 100 * 2, 2);
+		memcpy(t + 2, digits2 + r % 100 * 2, 2);
+		v = q;
+	}
+	w = (uint32_t)v;
+	while (w >= 10000) {
+		const uint32_t q = w / 10000, r = w - q * 10000;
+
+		t -= 4;
+		memcpy(t, digits2 + r / 100 * 2, 2);
+		memcpy(t + 2, digits2 + r % 100 * 2, 2);
+		w = q;
+	}
+	if (w >= 100) {
 		t -= 2;
-		memcpy(t, digits2 + i, 2);
+		memcpy(t, digits2 + w % 100 * 2, 2);
+		w /= 100;
 	}
-	{
-		uint32_t w = (uint32_t)v;
-
-		while (w >= 100) {
-			const unsigned int i = (w % 100) * 2;
-
-			w /= 100;
-			t -= 2;
-			memcpy(t, digits2 + i, 2);
-		}
-		if (w >= 10)
-			memcpy(t - 2, digits2 + w * 2, 2);
-		else
-			t[-1] = (char)('0' + w);
-	}
+	if (w >= 10)
+		memcpy(t - 2, digits2 + w * 2, 2);
+	else
+		t[-1] = (char)('0' + w);
 	return p + n;
+}
+
+/*
+ * A time in ms, formatted once: its seconds are the same digits without the
+ * last three (or "0" below one second). Copies are a fixed 24 bytes (the
+ * slack is written over next), so they stay inline.
+ */
+struct ms_text {
+	char s[24];
+	unsigned int n;
+};
+
+static inline void
+ms_format(struct ms_text *m, uint64_t ms)
+{
+	m->n = (unsigned int)(put_u64(m->s, ms) - m->s);
+}
+
+static inline char *
+put_ms(char *p, const struct ms_text *m)
+{
+	memcpy(p, m->s, sizeof(m->s));
+	return p + m->n;
+}
+
+static inline char *
+put_secs(char *p, const struct ms_text *m)
+{
+	if (m->n <= 3) {
+		*p = '0';
+		return p + 1;
+	}
+	memcpy(p, m->s, sizeof(m->s));
+	return p + m->n - 3;
 }
 
 /*
@@ -165,7 +206,11 @@ cfj_record(char *buf, const struct cfr_record *r)
 {
 	const uint32_t f = r->present;
 	const int v6 = (f & CFR_F_SRC_V6) != 0;
+	struct ms_text start, end;
 	char *p = buf;
+
+	ms_format(&start, r->flow_start_ms);
+	ms_format(&end, r->flow_end_ms);
 
 	p = PUT_LIT(p, "{\"src_ip\":");
 	p = put_addr(p, r->src_addr, v6);
@@ -182,9 +227,9 @@ cfj_record(char *buf, const struct cfr_record *r)
 	p = PUT_LIT(p, ",\"packets\":");
 	p = put_u64(p, r->packets);
 	p = PUT_LIT(p, ",\"flow_start\":");
-	p = put_u64(p, r->flow_start_ms / 1000);
+	p = put_secs(p, &start);
 	p = PUT_LIT(p, ",\"flow_end\":");
-	p = put_u64(p, r->flow_end_ms / 1000);
+	p = put_secs(p, &end);
 	p = PUT_LIT(p, ",\"switch_id\":");
 	p = put_addr(p, r->exporter, (f & CFR_F_EXPORTER_V6) != 0);
 
@@ -201,9 +246,9 @@ cfj_record(char *buf, const struct cfr_record *r)
 
 	/* Richer fields: the backend ignores keys it does not know. */
 	p = PUT_LIT(p, ",\"flow_start_ms\":");
-	p = (f & CFR_F_FLOW_START) ? put_u64(p, r->flow_start_ms) : PUT_LIT(p, "null");
+	p = (f & CFR_F_FLOW_START) ? put_ms(p, &start) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"flow_end_ms\":");
-	p = (f & CFR_F_FLOW_END) ? put_u64(p, r->flow_end_ms) : PUT_LIT(p, "null");
+	p = (f & CFR_F_FLOW_END) ? put_ms(p, &end) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"tcp_flags\":");
 	p = (f & CFR_F_TCP_FLAGS) ? put_u8(p, r->tcp_flags) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"tos\":");

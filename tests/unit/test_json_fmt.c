@@ -79,6 +79,7 @@ check_u64(uint64_t v)
 	r.bytes = v;
 	r.packets = ~v;
 	r.flow_start_ms = v;
+	r.flow_end_ms = ~v;
 	n = cfj_record(buf, &r);
 	buf[n] = '\0';
 	snprintf(want, sizeof(want), "%" PRIu64, v);
@@ -86,8 +87,11 @@ check_u64(uint64_t v)
 	CU_ASSERT_STRING_EQUAL(value_of(buf, "flow_start_ms", got, sizeof(got)), want);
 	snprintf(want, sizeof(want), "%" PRIu64, ~v);
 	CU_ASSERT_STRING_EQUAL(value_of(buf, "packets", got, sizeof(got)), want);
+	CU_ASSERT_STRING_EQUAL(value_of(buf, "flow_end_ms", got, sizeof(got)), want);
 	snprintf(want, sizeof(want), "%" PRIu64, v / 1000);
 	CU_ASSERT_STRING_EQUAL(value_of(buf, "flow_start", got, sizeof(got)), want);
+	snprintf(want, sizeof(want), "%" PRIu64, ~v / 1000);
+	CU_ASSERT_STRING_EQUAL(value_of(buf, "flow_end", got, sizeof(got)), want);
 }
 
 static void
