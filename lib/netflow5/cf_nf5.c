@@ -142,14 +142,19 @@ nf5_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
 		e->records += count;
 	}
 
-	for (i = 0; i < count; i++) {
-		struct cfr_record *r = cfr_sink_next_raw(ctx->sink);
+	/* Runs of slots (a datagram can straddle two blocks): the loop below
+	 * then never touches the sink, which the record stores could alias. */
+	for (i = 0; i < count;) {
+		uint32_t got, k;
+		struct cfr_record *r = cfr_sink_take_raw(ctx->sink, count - i, &got);
 
 		if (r == NULL) {
 			st->drops[CFS_DROP_NO_BLOCK] += count - i;
 			break;
 		}
-		nf5_record(r, p + NF5_HDR_LEN + i * NF5_REC_LEN, &c, dg);
+		for (k = 0; k < got; k++)
+			nf5_record(r + k, p + NF5_HDR_LEN + (i + k) * NF5_REC_LEN, &c, dg);
+		i += got;
 	}
 	st->records += i;
 }

@@ -13,9 +13,9 @@
  *  - A field is meaningful only when its CFR_F_* bit is set in .present;
  *    decoders never need to clear unset fields (cfr_sink_next() zeroes the slot).
  *    Unset fields and padding are zero in every record handed on, so records
- *    compare and spool byte for byte. cfr_sink_next_raw() skips the zeroing
- *    for a decoder that writes all 192 bytes itself (NetFlow v5: the slot is
- *    then written once, not twice).
+ *    compare and spool byte for byte. cfr_sink_next_raw() and
+ *    cfr_sink_take_raw() skip the zeroing for a decoder that writes all 192
+ *    bytes itself (NetFlow v5: the slot is then written once, not twice).
  *  - Addresses are 16 bytes in network order; an IPv4 address sits in the first
  *    4 bytes with the *_v6 presence bit clear.
  *  - Times are milliseconds since the Unix epoch.
@@ -144,6 +144,30 @@ cfr_sink_next_raw(struct cfr_sink *s)
 			return NULL;
 	}
 	return s->cur++;
+}
+
+/*
+ * Up to want (>= 1) contiguous slots with undefined contents: *got is how many
+ * (0, and NULL returned, when no slot can be had). A decoder that knows its
+ * record count writes a run without touching the sink per record.
+ */
+static inline struct cfr_record *
+cfr_sink_take_raw(struct cfr_sink *s, uint32_t want, uint32_t *got)
+{
+	struct cfr_record *r;
+	uint32_t room;
+
+	if (__builtin_expect(s->cur == s->end, 0)) {
+		if (s->refill == NULL || s->refill(s) != 0) {
+			*got = 0;
+			return NULL;
+		}
+	}
+	r = s->cur;
+	room = (uint32_t)(s->end - r);
+	*got = want < room ? want : room;
+	s->cur = r + *got;
+	return r;
 }
 
 /* A zeroed slot, or NULL. */

@@ -165,6 +165,48 @@ test_partial_sink(void)
 	cft_dec_fini(&d);
 }
 
+/* Two blocks of 7 slots: the second handed out by refill, mid-datagram. */
+static struct cfr_record two_blocks[2][7];
+static int two_refills;
+
+static int
+next_block(struct cfr_sink *s)
+{
+	if (two_refills == 2)
+		return -1;
+	s->cur = two_blocks[two_refills];
+	s->end = s->cur + 7;
+	two_refills++;
+	return 0;
+}
+
+static void
+test_straddles_blocks(void)
+{
+	static struct cft_buf b;
+	struct cft_dec d;
+	struct cfd_dgram dg;
+	struct cfr_record want;
+	unsigned int i;
+
+	cft_dec_init(&d, 1);
+	memset(two_blocks, 0xa5, sizeof(two_blocks));
+	two_refills = 0;
+	d.out.sink.cur = d.out.sink.end = NULL;
+	d.out.sink.refill = next_block;
+	build(&b, 0);
+	cft_dgram(&dg, &b, "198.51.100.7");
+	cfx_datagram(&d.ctx, &dg);
+	CU_ASSERT_EQUAL(two_refills, 2);
+	CU_ASSERT_EQUAL(d.stats.records, 14);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NO_BLOCK], NREC - 14);
+	for (i = 0; i < 14; i++) {
+		reference(&want, b.b, i, &dg, &d.cfg);
+		CU_ASSERT(memcmp(&two_blocks[i / 7][i % 7], &want, sizeof(want)) == 0);
+	}
+	cft_dec_fini(&d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -183,5 +225,6 @@ main(int argc, char **argv)
 	CU_add_test(s, "override", test_override);
 	CU_add_test(s, "ipv6_exporter", test_ipv6_exporter);
 	CU_add_test(s, "partial_sink", test_partial_sink);
+	CU_add_test(s, "straddles_blocks", test_straddles_blocks);
 	return cft_run();
 }
