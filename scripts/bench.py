@@ -558,7 +558,7 @@ def main():
     ap.add_argument("--write", action="store_true", help="write the table into BENCHMARKS.md")
     ap.add_argument("--soak", action="store_true", help="10-minute run sampling RSS every 10 s")
     ap.add_argument("--soak-time", type=int, default=600)
-    ap.add_argument("--time", type=int, help="seconds per run (default 5, --quick 2)")
+    ap.add_argument("--time", type=int, help="seconds per run (default 4, --quick 2)")
     ap.add_argument("--reps", type=int, help="runs per scenario (default 3, --quick 1)")
     ap.add_argument("--extra", default="", help="more application flags for every run, e.g. '--burst 64'")
     ap.add_argument("--json", help="also write the rows as JSON to this file (for tests)")
@@ -567,7 +567,7 @@ def main():
     if not os.access(BIN, os.X_OK):
         print("bench: %s not built" % BIN, file=sys.stderr)
         return 1
-    seconds = a.time or (2 if a.quick else 5)
+    seconds = a.time or (2 if a.quick else 4)
     reps = a.reps or (1 if a.quick else 3)
     with tempfile.TemporaryDirectory(prefix="cf-bench-") as work:
         w = Workloads(work)
