@@ -335,7 +335,9 @@ def run_once(pcap, app_args, seconds, counter=None, rss_every=0, metric="records
             if block is None:
                 continue
             block.append(line)
-            if line.startswith("drops:"):
+            # A block ends with drops:, or with delivery_drops: when HTTP delivery is on.
+            last = "delivery_drops:" if metric.startswith("dl_") else "drops:"
+            if line.startswith(last):
                 if "stats" in title:
                     st = parse_block(block)
                     samples.append((time.monotonic(), st, thread_ticks(p.pid),
