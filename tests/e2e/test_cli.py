@@ -29,6 +29,13 @@ for f in ("--portmask", "--rxq", "--rxd", "--burst", "--total-num-mbufs", "--mbu
     c.check(f in flags, "--help lists %s" % f)
 c.eq(run(["--", "--help"]).returncode, 0, "-- --help exit status")
 
+# README's option list is --help's (scripts/update_readme_flags.py rewrites it).
+with open(os.path.join(cflib.ROOT, "README.md")) as f:
+    readme_block = f.read().split("<!-- flags:begin -->", 1)[1].split("<!-- flags:end -->", 1)[0]
+help_block = p.stdout.split("Options:\n", 1)[1].split("\n\n", 1)[0]
+c.eq([l.strip() for l in readme_block.strip().strip("`").strip().splitlines()],
+     [l.strip() for l in help_block.splitlines()], "README option list equals --help")
+
 # Every flag --help lists is accepted by the parser (no phantom flags).
 for f in flags:
     if f == "--help":
