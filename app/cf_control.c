@@ -77,6 +77,11 @@ cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 		   " seq_reset=%" PRIu64 " v5_trailing=%" PRIu64 "\n",
 		t.records, t.records_handed, c->out ? c->out->stats.records : 0,
 		c->out ? c->out->stats.failed : 0, t.seq_lost, t.seq_late, t.seq_reset, t.v5_trailing);
+	fprintf(f, "total: tpl_added=%" PRIu64 " tpl_replaced=%" PRIu64 " tpl_withdrawn=%" PRIu64
+		   " tpl_expired=%" PRIu64 " tpl_pending=%" PRIu64 " tpl_pending_done=%" PRIu64
+		   " unknown_elements=%" PRIu64 "\n",
+		t.tpl_added, t.tpl_replaced, t.tpl_withdrawn, t.tpl_expired, t.tpl_pending,
+		t.tpl_pending_done, t.unknown_elements);
 	fprintf(f, "drops:");
 	for (d = 0; d < CFS_DROP_MAX; d++)
 		fprintf(f, " %s=%" PRIu64, cfs_drop_name(d), t.drops[d]);

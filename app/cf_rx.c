@@ -12,6 +12,7 @@
 #include "cf_config.h"
 #include "cf_dispatch.h"
 #include "cf_rx.h"
+#include "cf_tpl.h"
 
 #define PREFETCH_AHEAD 4
 
@@ -97,12 +98,20 @@ cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,
 		snprintf(err, errlen, "lcore %u: exporter table: %s", lcore_id, rte_strerror(-rc));
 		return -1;
 	}
+	snprintf(name, sizeof(name), "cf_tpl_%u", lcore_id);
+	rx->dctx.tpl = tpl_cache_create(name, (int)rte_lcore_to_socket_id(lcore_id), &cfg->decode);
+	if (rx->dctx.tpl == NULL) {
+		snprintf(err, errlen, "lcore %u: template cache: %s", lcore_id, rte_strerror(rte_errno));
+		return -1;
+	}
 	return 0;
 }
 
 void
 cf_rx_fini(struct cf_rx *rx)
 {
+	tpl_cache_free(rx->dctx.tpl);
+	rx->dctx.tpl = NULL;
 	cfd_ctx_fini(&rx->dctx);
 	rte_ring_free(rx->ring);
 }

@@ -30,6 +30,7 @@
 #include "cf_log.h"
 #include "cf_port.h"
 #include "cf_rx.h"
+#include "cf_tpl.h"
 
 #define EXIT_USAGE 2
 
@@ -229,6 +230,13 @@ main(int argc, char **argv)
 	rc = cf_control_run(&ctl);
 	rte_eal_mp_wait_lcore();
 	cf_control_print_stats(&ctl, stderr, "final");
+	{
+		struct tpl_cache *tc[RTE_MAX_LCORE];
+
+		for (i = 0; i < (unsigned int)n_rx; i++)
+			tc[i] = rx[i]->dctx.tpl;
+		tpl_unknown_print(stderr, tc, (unsigned int)n_rx);
+	}
 
 	cfo_close(ctl.out);
 	for (i = 0; i < ctl.n_ports; i++)
