@@ -199,6 +199,9 @@ cf_rx_main(void *arg)
 				rx->stats.busy_cycles += t1 - t0;
 		}
 	}
+	/* Data still waiting for a template will not get one now: count it. */
+	if (rx->dctx.tpl != NULL)
+		tpl_pending_flush(&rx->dctx);
 	/* Clean stop: the control lcore is still draining, so wait for room. */
 	rx_sync_count(rx);
 	if (rx->blk != NULL && rx->blk->count != 0) {

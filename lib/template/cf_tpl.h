@@ -157,6 +157,9 @@ void tpl_pending_run(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid,
 /* Periodic work (ages out buffered data sets); cheap, call once per datagram. */
 void tpl_tick(struct cfd_ctx *ctx, uint64_t now_ms);
 
+/* Count every still-buffered data set as no_template (clean shutdown); returns how many. */
+unsigned int tpl_pending_flush(struct cfd_ctx *ctx);
+
 /* Print the unknown (PEN, id) counters of n caches, summed, one line. */
 void tpl_unknown_print(FILE *f, struct tpl_cache *const *c, unsigned int n);
 /* Count of unknown element (pen, id) seen in templates of this cache (tests). */

@@ -26,6 +26,16 @@ rd_un(const uint8_t *p, unsigned int len)
 	}
 }
 
+static inline int
+is_zero16(const uint8_t *q)
+{
+	uint64_t a, b;
+
+	memcpy(&a, q, 8);
+	memcpy(&b, q + 8, 8);
+	return (a | b) == 0;
+}
+
 static inline void
 put_mac(uint8_t *mac, uint64_t v)
 {
@@ -44,19 +54,41 @@ tpl_store(struct cfr_record *r, struct tpl_scr *s, uint16_t dst, const uint8_t *
 	switch (dst) {
 	case TPL_D_SKIP:
 		return;
+	/*
+	 * Templates carrying both families (Procera, some firewalls) fill the
+	 * unused one with zeros; the record has one family, so a zero IPv6
+	 * address is ignored and an IPv4 one never overrides an IPv6 record.
+	 */
 	case TPL_D_SRC4:
+		if (r->present & CFR_F_SRC_V6)
+			return;
 		memcpy(r->src_addr, q, 4);
 		r->present |= CFR_F_SRC_ADDR;
 		return;
 	case TPL_D_DST4:
+		if (r->present & CFR_F_SRC_V6)
+			return;
 		memcpy(r->dst_addr, q, 4);
 		r->present |= CFR_F_DST_ADDR;
 		return;
 	case TPL_D_SRC6:
+		if (is_zero16(q))
+			return;
+		/* An IPv4 peer written before it cannot share the record. */
+		if ((r->present & (CFR_F_DST_ADDR | CFR_F_SRC_V6)) == CFR_F_DST_ADDR) {
+			memset(r->dst_addr, 0, 4);
+			r->present &= ~CFR_F_DST_ADDR;
+		}
 		memcpy(r->src_addr, q, 16);
 		r->present |= CFR_F_SRC_ADDR | CFR_F_SRC_V6;
 		return;
 	case TPL_D_DST6:
+		if (is_zero16(q))
+			return;
+		if ((r->present & (CFR_F_SRC_ADDR | CFR_F_SRC_V6)) == CFR_F_SRC_ADDR) {
+			memset(r->src_addr, 0, 4);
+			r->present &= ~CFR_F_SRC_ADDR;
+		}
 		memcpy(r->dst_addr, q, 16);
 		r->present |= CFR_F_DST_ADDR | CFR_F_SRC_V6;
 		return;
@@ -454,7 +486,7 @@ pend_age(struct cfd_ctx *ctx, uint64_t now_ms)
 	for (i = 0; i < TPL_PEND_SLOTS && c->n_pend != 0; i++) {
 		struct tpl_pend *pd = &c->pend[i];
 
-		if (pd->used && now_ms - pd->born_ms > c->pend_age_ms) {
+		if (pd->used && now_ms > pd->born_ms + c->pend_age_ms) {
 			pd->used = 0;
 			c->n_pend--;
 			c->exps[pd->exp_idx].pend_len -= pd->len;
@@ -529,4 +561,15 @@ tpl_pending_run(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, const str
 		ex->pend_len -= pd->len;
 		ctx->stats->tpl_pending_done++;
 	}
+}
+
+unsigned int
+tpl_pending_flush(struct cfd_ctx *ctx)
+{
+	struct tpl_cache *c = ctx->tpl;
+	unsigned int n = c->n_pend;
+
+	/* Aging with an infinite clock: everything left is too old. */
+	pend_age(ctx, UINT64_MAX / 2);
+	return n - c->n_pend;
 }
