@@ -47,9 +47,14 @@ put_mac(uint8_t *mac, uint64_t v)
 	}
 }
 
-/* One element into the record (or the scratch). */
+/*
+ * One element into the record (or the scratch). Presence bits gather in *pres,
+ * a local of the caller, and reach the record once per record: a
+ * read-modify-write of r->present per element would chain every step.
+ */
 static inline void
-tpl_store(struct cfr_record *r, struct tpl_scr *s, uint16_t dst, const uint8_t *q, uint16_t len)
+tpl_store(struct cfr_record *r, uint32_t *pres, struct tpl_scr *s, uint16_t dst, const uint8_t *q,
+	  uint16_t len)
 {
 	switch (dst) {
 	case TPL_D_SKIP:
@@ -60,139 +65,139 @@ tpl_store(struct cfr_record *r, struct tpl_scr *s, uint16_t dst, const uint8_t *
 	 * address is ignored and an IPv4 one never overrides an IPv6 record.
 	 */
 	case TPL_D_SRC4:
-		if (r->present & CFR_F_SRC_V6)
+		if (*pres & CFR_F_SRC_V6)
 			return;
 		memcpy(r->src_addr, q, 4);
-		r->present |= CFR_F_SRC_ADDR;
+		*pres |= CFR_F_SRC_ADDR;
 		return;
 	case TPL_D_DST4:
-		if (r->present & CFR_F_SRC_V6)
+		if (*pres & CFR_F_SRC_V6)
 			return;
 		memcpy(r->dst_addr, q, 4);
-		r->present |= CFR_F_DST_ADDR;
+		*pres |= CFR_F_DST_ADDR;
 		return;
 	case TPL_D_SRC6:
 		if (is_zero16(q))
 			return;
 		/* An IPv4 peer written before it cannot share the record. */
-		if ((r->present & (CFR_F_DST_ADDR | CFR_F_SRC_V6)) == CFR_F_DST_ADDR) {
+		if ((*pres & (CFR_F_DST_ADDR | CFR_F_SRC_V6)) == CFR_F_DST_ADDR) {
 			memset(r->dst_addr, 0, 4);
-			r->present &= ~CFR_F_DST_ADDR;
+			*pres &= ~CFR_F_DST_ADDR;
 		}
 		memcpy(r->src_addr, q, 16);
-		r->present |= CFR_F_SRC_ADDR | CFR_F_SRC_V6;
+		*pres |= CFR_F_SRC_ADDR | CFR_F_SRC_V6;
 		return;
 	case TPL_D_DST6:
 		if (is_zero16(q))
 			return;
-		if ((r->present & (CFR_F_SRC_ADDR | CFR_F_SRC_V6)) == CFR_F_SRC_ADDR) {
+		if ((*pres & (CFR_F_SRC_ADDR | CFR_F_SRC_V6)) == CFR_F_SRC_ADDR) {
 			memset(r->src_addr, 0, 4);
-			r->present &= ~CFR_F_SRC_ADDR;
+			*pres &= ~CFR_F_SRC_ADDR;
 		}
 		memcpy(r->dst_addr, q, 16);
-		r->present |= CFR_F_DST_ADDR | CFR_F_SRC_V6;
+		*pres |= CFR_F_DST_ADDR | CFR_F_SRC_V6;
 		return;
 	case TPL_D_NH4:
 		memcpy(r->next_hop, q, 4);
-		r->present |= CFR_F_NEXT_HOP;
+		*pres |= CFR_F_NEXT_HOP;
 		return;
 	case TPL_D_NH6:
 		memcpy(r->next_hop, q, 16);
-		r->present |= CFR_F_NEXT_HOP | CFR_F_NEXT_HOP_V6;
+		*pres |= CFR_F_NEXT_HOP | CFR_F_NEXT_HOP_V6;
 		return;
 	case TPL_D_SPORT:
 		r->src_port = (uint16_t)rd_un(q, len);
-		r->present |= CFR_F_PORTS;
+		*pres |= CFR_F_PORTS;
 		return;
 	case TPL_D_DPORT:
 		r->dst_port = (uint16_t)rd_un(q, len);
-		r->present |= CFR_F_PORTS;
+		*pres |= CFR_F_PORTS;
 		return;
 	case TPL_D_PROTO:
 		r->protocol = (uint8_t)rd_un(q, len);
-		r->present |= CFR_F_PROTOCOL;
+		*pres |= CFR_F_PROTOCOL;
 		return;
 	case TPL_D_TOS:
 		r->tos = (uint8_t)rd_un(q, len);
-		r->present |= CFR_F_TOS;
+		*pres |= CFR_F_TOS;
 		return;
 	case TPL_D_TCP_FLAGS:
 		/* tcpControlBits is 16 bits since RFC 7125; the classic flags are the low 8. */
 		r->tcp_flags = (uint8_t)rd_un(q, len);
-		r->present |= CFR_F_TCP_FLAGS;
+		*pres |= CFR_F_TCP_FLAGS;
 		return;
 	case TPL_D_BYTES:
 		r->bytes = rd_un(q, len);
-		r->present |= CFR_F_BYTES;
+		*pres |= CFR_F_BYTES;
 		return;
 	case TPL_D_PKTS:
 		r->packets = rd_un(q, len);
-		r->present |= CFR_F_PACKETS;
+		*pres |= CFR_F_PACKETS;
 		return;
 	case TPL_D_IN_IF:
 		r->input_if = (uint32_t)rd_un(q, len);
-		r->present |= CFR_F_INPUT_IF;
+		*pres |= CFR_F_INPUT_IF;
 		return;
 	case TPL_D_OUT_IF:
 		r->output_if = (uint32_t)rd_un(q, len);
-		r->present |= CFR_F_OUTPUT_IF;
+		*pres |= CFR_F_OUTPUT_IF;
 		return;
 	case TPL_D_SRC_AS:
 		r->src_as = (uint32_t)rd_un(q, len);
-		r->present |= CFR_F_SRC_AS;
+		*pres |= CFR_F_SRC_AS;
 		return;
 	case TPL_D_DST_AS:
 		r->dst_as = (uint32_t)rd_un(q, len);
-		r->present |= CFR_F_DST_AS;
+		*pres |= CFR_F_DST_AS;
 		return;
 	case TPL_D_SRC_MASK:
 		r->src_mask = (uint8_t)rd_un(q, len);
-		r->present |= CFR_F_SRC_MASK;
+		*pres |= CFR_F_SRC_MASK;
 		return;
 	case TPL_D_DST_MASK:
 		r->dst_mask = (uint8_t)rd_un(q, len);
-		r->present |= CFR_F_DST_MASK;
+		*pres |= CFR_F_DST_MASK;
 		return;
 	case TPL_D_SRC_MAC:
 		memcpy(r->src_mac, q, 6);
-		r->present |= CFR_F_SRC_MAC;
+		*pres |= CFR_F_SRC_MAC;
 		return;
 	case TPL_D_DST_MAC:
 		memcpy(r->dst_mac, q, 6);
-		r->present |= CFR_F_DST_MAC;
+		*pres |= CFR_F_DST_MAC;
 		return;
 	case TPL_D_VLAN:
 		r->vlan_id = (uint16_t)(rd_un(q, len) & 0xfff);
-		r->present |= CFR_F_VLAN;
+		*pres |= CFR_F_VLAN;
 		return;
 	case TPL_D_POST_VLAN:
 		r->post_vlan_id = (uint16_t)(rd_un(q, len) & 0xfff);
-		r->present |= CFR_F_POST_VLAN;
+		*pres |= CFR_F_POST_VLAN;
 		return;
 	case TPL_D_DIRECTION:
 		r->direction = (uint8_t)rd_un(q, len);
-		r->present |= CFR_F_DIRECTION;
+		*pres |= CFR_F_DIRECTION;
 		return;
 	case TPL_D_ICMP_TC:
 		r->icmp_type = q[0];
 		r->icmp_code = q[1];
-		r->present |= CFR_F_ICMP;
+		*pres |= CFR_F_ICMP;
 		return;
 	case TPL_D_ICMP_TYPE:
 		r->icmp_type = (uint8_t)rd_un(q, len);
-		r->present |= CFR_F_ICMP;
+		*pres |= CFR_F_ICMP;
 		return;
 	case TPL_D_ICMP_CODE:
 		r->icmp_code = (uint8_t)rd_un(q, len);
-		r->present |= CFR_F_ICMP;
+		*pres |= CFR_F_ICMP;
 		return;
 	case TPL_D_SGT_SRC:
 		r->src_sgt = (uint32_t)rd_un(q, len);
-		r->present |= CFR_F_SRC_SGT;
+		*pres |= CFR_F_SRC_SGT;
 		return;
 	case TPL_D_SGT_DST:
 		r->dst_sgt = (uint32_t)rd_un(q, len);
-		r->present |= CFR_F_DST_SGT;
+		*pres |= CFR_F_DST_SGT;
 		return;
 	default:
 		if (dst >= TPL_D_SCR_FIRST && dst < TPL_D_MAX) {
@@ -360,7 +365,7 @@ static uint32_t
 tpl_walk(const struct tpl *t, const uint8_t *p, uint32_t avail, struct cfr_record *r,
 	 struct tpl_scr *s)
 {
-	uint32_t pos = 0, i;
+	uint32_t pos = 0, i, pres = r->present;
 
 	for (i = 0; i < t->n_steps; i++) {
 		const struct tpl_step *st = &t->steps[i];
@@ -386,9 +391,10 @@ tpl_walk(const struct tpl *t, const uint8_t *p, uint32_t avail, struct cfr_recor
 		}
 		if (pos + len > avail)
 			return 0;
-		tpl_store(r, s, st->dst, p + pos, (uint16_t)len);
+		tpl_store(r, &pres, s, st->dst, p + pos, (uint16_t)len);
 		pos += len;
 	}
+	r->present = pres;
 	return pos;
 }
 
@@ -403,6 +409,8 @@ tpl_data_set(struct cfd_ctx *ctx, struct tpl_exp *ex, const struct tpl *t,
 	if (t->kind == TPL_KIND_OPTIONS) {
 		struct cfr_record dummy;
 
+		dummy.present = 0; /* walked records start from it; the rest is write-only */
+
 		while (len - pos >= t->rec_len) {
 			uint32_t used;
 
@@ -414,11 +422,11 @@ tpl_data_set(struct cfd_ctx *ctx, struct tpl_exp *ex, const struct tpl *t,
 					break;
 				}
 			} else {
-				uint32_t i;
+				uint32_t i, pres = 0;
 
 				for (i = 0; i < t->n_steps; i++)
-					tpl_store(&dummy, &s, t->steps[i].dst, p + pos + t->steps[i].off,
-						  t->steps[i].len);
+					tpl_store(&dummy, &pres, &s, t->steps[i].dst,
+						  p + pos + t->steps[i].off, t->steps[i].len);
 				used = t->rec_len;
 			}
 			if (ex != NULL)
@@ -437,6 +445,7 @@ tpl_data_set(struct cfd_ctx *ctx, struct tpl_exp *ex, const struct tpl *t,
 			const uint8_t *q = p + n * rl;
 			struct cfr_record *r = cfr_sink_next(ctx->sink);
 			const struct tpl_step *sp;
+			uint32_t pres = 0;
 
 			if (r == NULL) {
 				st->drops[CFS_DROP_NO_BLOCK] += cnt - n;
@@ -444,7 +453,8 @@ tpl_data_set(struct cfd_ctx *ctx, struct tpl_exp *ex, const struct tpl *t,
 			}
 			s.have = 0;
 			for (sp = steps; sp < end; sp++)
-				tpl_store(r, &s, sp->dst, q + sp->off, sp->len);
+				tpl_store(r, &pres, &s, sp->dst, q + sp->off, sp->len);
+			r->present = pres;
 			tpl_finish(ctx, r, &s, m, ex, dg);
 			st->records++;
 		}
