@@ -329,6 +329,20 @@ tpl_compile(struct cfd_ctx *ctx, struct tpl *t, uint8_t version, enum tpl_kind k
 	}
 	if (badlen)
 		ctx->stats->drops[CFS_DROP_TPL_FIELD_LEN]++;
+	t->fast_present = 0;
+	if (!t->varlen) {
+		int v4 = 0, v6 = 0;
+
+		for (i = 0; i < t->n_steps; i++) {
+			v4 |= t->steps[i].dst == TPL_D_SRC4 || t->steps[i].dst == TPL_D_DST4;
+			v6 |= t->steps[i].dst == TPL_D_SRC6 || t->steps[i].dst == TPL_D_DST6;
+		}
+		for (i = 0; i < t->n_steps; i++)
+			t->fast_present |= tpl_specialise(&t->steps[i], v4 && v6);
+	} else {
+		for (i = 0; i < t->n_steps; i++)
+			t->steps[i].op = TPL_OP_GENERIC;
+	}
 	if (off == 0)
 		return CFS_DROP_TPL_ZERO_LEN;
 	if (off > 65535)

@@ -53,12 +53,17 @@ struct tpl_field {
 	uint16_t len;              /* TPL_VARLEN for variable length */
 };
 
-/* One decode step: read len bytes at off (fixed templates) into dst. */
+/*
+ * One decode step: read len bytes at off (fixed templates) into dst. op is a
+ * specialised form for the common (type, length) pairs: a plain copy or
+ * byte-swap into the record at roff; TPL_OP_GENERIC goes through dst.
+ */
 struct tpl_step {
 	uint16_t off;
 	uint16_t len;
 	uint16_t dst;              /* enum tpl_dst */
-	uint16_t pad;
+	uint8_t op;                /* TPL_OP_* (cf_tpl_dst.h) */
+	uint8_t roff;              /* offset in struct cfr_record for specialised ops */
 };
 
 /* A compiled template. */
@@ -72,6 +77,7 @@ struct tpl {
 	uint8_t in_use;
 	uint8_t pad;
 	uint32_t exp_idx;          /* owning exporter slot */
+	uint32_t fast_present;     /* CFR_F_* bits every record gets from specialised steps */
 	struct tpl_step steps[TPL_MAX_FIELDS];
 };
 

@@ -213,6 +213,56 @@ tpl_store(struct cfr_record *r, uint32_t *pres, struct tpl_scr *s, uint16_t dst,
 	}
 }
 
+/* A fixed-template step: specialised ops store without looking at the destination. */
+static inline void
+tpl_step(struct cfr_record *r, uint32_t *pres, struct tpl_scr *s, const struct tpl_step *sp,
+	 const uint8_t *q)
+{
+	uint8_t *d = (uint8_t *)r + sp->roff;
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
+
+	switch (sp->op) {
+	case TPL_OP_CPY4:
+		memcpy(d, q, 4);
+		return;
+	case TPL_OP_CPY6:
+		memcpy(d, q, 6);
+		return;
+	case TPL_OP_N11:
+		*d = q[0];
+		return;
+	case TPL_OP_N22:
+		v16 = cfw_be16(q);
+		memcpy(d, &v16, 2);
+		return;
+	case TPL_OP_N44:
+		v32 = cfw_be32(q);
+		memcpy(d, &v32, 4);
+		return;
+	case TPL_OP_N88:
+		v64 = cfw_be64(q);
+		memcpy(d, &v64, 8);
+		return;
+	case TPL_OP_N14:
+		v32 = q[0];
+		memcpy(d, &v32, 4);
+		return;
+	case TPL_OP_N24:
+		v32 = cfw_be16(q);
+		memcpy(d, &v32, 4);
+		return;
+	case TPL_OP_N48:
+		v64 = cfw_be32(q);
+		memcpy(d, &v64, 8);
+		return;
+	default:
+		tpl_store(r, pres, s, sp->dst, q, sp->len);
+		return;
+	}
+}
+
 static inline uint64_t
 ntp_ms(uint64_t v)
 {
@@ -453,8 +503,8 @@ tpl_data_set(struct cfd_ctx *ctx, struct tpl_exp *ex, const struct tpl *t,
 			}
 			s.have = 0;
 			for (sp = steps; sp < end; sp++)
-				tpl_store(r, &pres, &s, sp->dst, q + sp->off, sp->len);
-			r->present = pres;
+				tpl_step(r, &pres, &s, sp, q + sp->off);
+			r->present = pres | t->fast_present;
 			tpl_finish(ctx, r, &s, m, ex, dg);
 			st->records++;
 		}

@@ -39,6 +39,18 @@ enum tpl_dst {
 	TPL_D_MAX
 };
 
+/* Specialised step ops: (source length -> record field width) without a dst switch. */
+enum tpl_op {
+	TPL_OP_GENERIC = 0,
+	TPL_OP_CPY4,    /* IPv4 address */
+	TPL_OP_CPY6,    /* MAC */
+	TPL_OP_N11, TPL_OP_N22, TPL_OP_N44, TPL_OP_N88, /* same width, big-endian to host */
+	TPL_OP_N14, TPL_OP_N24, TPL_OP_N48, /* widen into a larger field */
+};
+
+/* Fill s->op, s->roff and the presence bit for a fixed-template step; 0 when generic. */
+uint32_t tpl_specialise(struct tpl_step *s, int dual_family);
+
 #define TPL_SCR_N (TPL_D_MAX - TPL_D_SCR_FIRST)
 _Static_assert(TPL_SCR_N <= 32, "scratch presence is a 32-bit mask");
 

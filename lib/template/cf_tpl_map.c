@@ -6,6 +6,8 @@
  * (Cisco exports its v9 ids > 32767 as PEN 9, id - 32768). IANA 411/412 are
  * dot1qServiceInstance elements, not SGT.
  */
+#include <stddef.h>
+
 #include "cf_tpl.h"
 #include "cf_tpl_dst.h"
 
@@ -118,4 +120,66 @@ tpl_map(uint8_t version, uint32_t pen, uint16_t id, uint16_t len)
 	if (len == TPL_VARLEN || !len_ok(r, len))
 		return TPL_D_BADLEN;
 	return d;
+}
+
+#define NUM(f, bit) {offsetof(struct cfr_record, f), sizeof(((struct cfr_record *)0)->f), 0, bit}
+#define ADDR(f, n, bit) {offsetof(struct cfr_record, f), 0, n, bit}
+
+/* Record field, width and presence bit of destinations a plain store can serve. */
+static const struct {
+	uint8_t roff, width;
+	uint8_t addr;       /* 4: IPv4 copy, 6: MAC copy, 0: number of `width` bytes */
+	uint32_t bit;
+} direct[TPL_D_MAX] = {
+	[TPL_D_SRC4] = ADDR(src_addr, 4, CFR_F_SRC_ADDR),
+	[TPL_D_DST4] = ADDR(dst_addr, 4, CFR_F_DST_ADDR),
+	[TPL_D_NH4] = ADDR(next_hop, 4, CFR_F_NEXT_HOP),
+	[TPL_D_SRC_MAC] = ADDR(src_mac, 6, CFR_F_SRC_MAC),
+	[TPL_D_DST_MAC] = ADDR(dst_mac, 6, CFR_F_DST_MAC),
+	[TPL_D_SPORT] = NUM(src_port, CFR_F_PORTS),
+	[TPL_D_DPORT] = NUM(dst_port, CFR_F_PORTS),
+	[TPL_D_PROTO] = NUM(protocol, CFR_F_PROTOCOL),
+	[TPL_D_TOS] = NUM(tos, CFR_F_TOS),
+	[TPL_D_BYTES] = NUM(bytes, CFR_F_BYTES),
+	[TPL_D_PKTS] = NUM(packets, CFR_F_PACKETS),
+	[TPL_D_IN_IF] = NUM(input_if, CFR_F_INPUT_IF),
+	[TPL_D_OUT_IF] = NUM(output_if, CFR_F_OUTPUT_IF),
+	[TPL_D_SRC_AS] = NUM(src_as, CFR_F_SRC_AS),
+	[TPL_D_DST_AS] = NUM(dst_as, CFR_F_DST_AS),
+	[TPL_D_SRC_MASK] = NUM(src_mask, CFR_F_SRC_MASK),
+	[TPL_D_DST_MASK] = NUM(dst_mask, CFR_F_DST_MASK),
+	[TPL_D_DIRECTION] = NUM(direction, CFR_F_DIRECTION),
+	[TPL_D_SGT_SRC] = NUM(src_sgt, CFR_F_SRC_SGT),
+	[TPL_D_SGT_DST] = NUM(dst_sgt, CFR_F_DST_SGT),
+};
+
+uint32_t
+tpl_specialise(struct tpl_step *s, int dual_family)
+{
+	static const uint8_t num_op[9][9] = {
+		/* [len][width] */
+		[1][1] = TPL_OP_N11, [2][2] = TPL_OP_N22, [4][4] = TPL_OP_N44, [8][8] = TPL_OP_N88,
+		[1][4] = TPL_OP_N14, [2][4] = TPL_OP_N24, [4][8] = TPL_OP_N48,
+	};
+	uint8_t op = TPL_OP_GENERIC;
+
+	s->op = TPL_OP_GENERIC;
+	s->roff = 0;
+	if (s->dst >= TPL_D_MAX || direct[s->dst].bit == 0)
+		return 0;
+	if (direct[s->dst].addr == 4) {
+		/* A template with IPv6 addresses too needs the family rules of the generic path. */
+		if (!dual_family && s->len == 4)
+			op = TPL_OP_CPY4;
+	} else if (direct[s->dst].addr == 6) {
+		if (s->len == 6)
+			op = TPL_OP_CPY6;
+	} else if (s->len <= 8) {
+		op = num_op[s->len][direct[s->dst].width];
+	}
+	if (op == TPL_OP_GENERIC)
+		return 0;
+	s->op = op;
+	s->roff = direct[s->dst].roff;
+	return direct[s->dst].bit;
 }
