@@ -87,6 +87,8 @@ static const struct opt opts[] = {
 	 "bytes of such data kept per exporter (default 65536)"},
 	{"no-template-wait", K_FLAG, F(decode.tpl_pending_off), 0, 1, NULL, NULL,
 	 "drop data sets whose template is unknown at once (no_template)"},
+	{"field-map", K_STR, F(field_map), 0, 0, NULL, "FILE",
+	 "JSON {\"<9|10>:<pen>:<id>\": \"<field>\"} overriding the v9/IPFIX element map"},
 	{"output", K_STR, F(output), 0, 0, NULL, "SPEC",
 	 "ndjson:PATH, ndjson:- (stdout) or null (default ndjson:-)"},
 	{"backend-url", K_STR, F(backend_url), 0, 0, ENV("BACKEND_URL"), "URL",

@@ -105,6 +105,14 @@ main(int argc, char **argv)
 		if (rc < 0)
 			die(EXIT_USAGE, "%s", err);
 	}
+	if (cfg.field_map[0] != '\0') {
+		/* Read once, before any lcore runs; shared read-only afterwards. */
+		static struct tpl_fieldmap field_map;
+
+		if (tpl_fieldmap_load(&field_map, cfg.field_map, err, sizeof(err)) != 0)
+			die(EXIT_USAGE, "%s", err);
+		cfg.decode.field_map = &field_map;
+	}
 	if (cfg.backend_url[0] != '\0')
 		die(EXIT_USAGE, "backend URL '%s' set, but HTTP delivery is not built into this "
 			"version; unset CLARION_COLLECTOR_BACKEND_URL or drop --backend-url",

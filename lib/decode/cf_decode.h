@@ -26,6 +26,7 @@
 
 struct rte_hash;
 struct tpl_cache;
+struct tpl_fieldmap;
 
 struct cfd_dgram {
 	const uint8_t *data;       /* UDP payload */
@@ -49,6 +50,7 @@ struct cfd_config {
 	uint32_t tpl_pending_s;        /* age limit of data waiting for its template, default 10 */
 	uint32_t tpl_pending_bytes;    /* per exporter, default 65536; 0 with tpl_pending_off */
 	uint8_t tpl_pending_off;       /* --no-template-wait */
+	const struct tpl_fieldmap *field_map; /* --field-map, NULL = built-in map only */
 };
 
 /* Sequence state of one (exporter, version, domain). */

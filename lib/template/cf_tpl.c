@@ -61,6 +61,7 @@ tpl_cache_create(const char *name, int socket_id, const struct cfd_config *cfg)
 	if (cap > (1u << 20))
 		cap = 1u << 20;
 	c->max_tpls = cap;
+	c->fm = cfg->field_map;
 
 	snprintf(hn, sizeof(hn), "%s_x", name);
 	hp.name = hn;
@@ -295,6 +296,7 @@ static enum cfs_drop
 tpl_compile(struct cfd_ctx *ctx, struct tpl *t, uint8_t version, enum tpl_kind kind,
 	    const struct tpl_field *f, uint16_t n, uint16_t scope)
 {
+	const struct tpl_cache *c = ctx->tpl;
 	uint32_t off = 0, i;
 	int badlen = 0;
 
@@ -308,8 +310,19 @@ tpl_compile(struct cfd_ctx *ctx, struct tpl *t, uint8_t version, enum tpl_kind k
 		uint16_t d = TPL_D_SKIP;
 
 		if (!(kind == TPL_KIND_OPTIONS && i < scope)) {
-			d = tpl_map(version, f[i].pen, f[i].id, f[i].len);
-			if (d == TPL_D_BADLEN) {
+			int mapped = tpl_fieldmap_lookup(c->fm, version, f[i].pen, f[i].id,
+							 f[i].len, &d);
+
+			if (mapped) {
+				/* The operator's map wins; a length its field cannot take is skipped. */
+				if (d != TPL_D_SKIP && !tpl_map_len_ok(d, f[i].len))
+					d = TPL_D_BADLEN;
+			} else {
+				d = tpl_map(version, f[i].pen, f[i].id, f[i].len);
+			}
+			if (d == TPL_D_SKIP && mapped) {
+				/* "skip" in the field map: known, deliberately ignored */
+			} else if (d == TPL_D_BADLEN) {
 				badlen = 1;
 				d = TPL_D_SKIP;
 			} else if (d == TPL_D_SKIP) {

@@ -107,6 +107,29 @@ struct tpl_msg {
 
 struct tpl_cache;
 
+/* Operator field map (--field-map), read-only after start-up. */
+#define TPL_FM_MAX 256
+struct tpl_fm_entry {
+	uint32_t pen;
+	uint16_t id;
+	uint8_t version;
+	uint8_t pad;
+	uint16_t dst4, dst16;
+};
+struct tpl_fieldmap {
+	unsigned int n;
+	struct tpl_fm_entry e[TPL_FM_MAX];
+};
+
+/*
+ * Load a JSON field map ({"<9|10>:<pen>:<id>": "<field>"}). 0, or -1 with a
+ * one-line reason naming the offending key in err. Not for the hot path.
+ */
+int tpl_fieldmap_load(struct tpl_fieldmap *fm, const char *path, char *err, size_t errlen);
+/* 1 and *dst set when fm maps the element (length picks the address family), else 0. */
+int tpl_fieldmap_lookup(const struct tpl_fieldmap *fm, uint8_t version, uint32_t pen,
+			uint16_t id, uint16_t len, uint16_t *dst);
+
 /* Create the cache for one lcore (name unique per process). NULL on failure (rte_errno set). */
 struct tpl_cache *tpl_cache_create(const char *name, int socket_id, const struct cfd_config *cfg);
 void tpl_cache_free(struct tpl_cache *c);

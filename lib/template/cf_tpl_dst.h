@@ -48,6 +48,9 @@ enum tpl_op {
 	TPL_OP_N14, TPL_OP_N24, TPL_OP_N48, /* widen into a larger field */
 };
 
+/* 1 when an element of len bytes can feed destination d (the built-in length rules). */
+int tpl_map_len_ok(uint16_t d, uint16_t len);
+
 /* Fill s->op, s->roff and the presence bit for a fixed-template step; 0 when generic. */
 uint32_t tpl_specialise(struct tpl_step *s, int dual_family);
 

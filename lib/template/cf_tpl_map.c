@@ -183,3 +183,18 @@ tpl_specialise(struct tpl_step *s, int dual_family)
 	s->roff = direct[s->dst].roff;
 	return direct[s->dst].bit;
 }
+
+int
+tpl_map_len_ok(uint16_t d, uint16_t len)
+{
+	switch (d) {
+	case TPL_D_SRC4: case TPL_D_DST4: case TPL_D_NH4:
+		return len == 4;
+	case TPL_D_SRC6: case TPL_D_DST6: case TPL_D_NH6:
+		return len == 16;
+	case TPL_D_SRC_MAC: case TPL_D_DST_MAC:
+		return len == 6;
+	default:
+		return len >= 1 && len <= 8;
+	}
+}

@@ -41,6 +41,7 @@ struct tpl_cache {
 	uint32_t n_pend;
 	uint64_t pend_next_check;
 	struct tpl_pend *pend;
+	const struct tpl_fieldmap *fm;  /* --field-map overrides, shared read-only */
 	struct tpl scratch;        /* compile target before it replaces the live one */
 	uint64_t unk_other;
 	struct tpl_unknown unk[TPL_UNKNOWN_SLOTS];
