@@ -83,7 +83,7 @@ static const struct opt opts[] = {
 	 "templates one exporter may hold (default 32)"},
 	{"template-wait", K_U64, F(decode.tpl_pending_s), 1, 3600, NULL, "SECONDS",
 	 "keep data sets that arrive before their template up to SECONDS (default 10)"},
-	{"template-wait-bytes", K_U64, F(decode.tpl_pending_bytes), 1024, 1048576, NULL, "BYTES",
+	{"template-wait-bytes", K_U64, F(decode.tpl_pending_bytes), 1, 1048576, NULL, "BYTES",
 	 "bytes of such data kept per exporter (default 65536)"},
 	{"no-template-wait", K_FLAG, F(decode.tpl_pending_off), 0, 1, NULL, NULL,
 	 "drop data sets whose template is unknown at once (no_template)"},
