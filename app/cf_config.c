@@ -87,6 +87,8 @@ static const struct opt opts[] = {
 	 "bytes of such data kept per exporter (default 65536)"},
 	{"no-template-wait", K_FLAG, F(decode.tpl_pending_off), 0, 1, NULL, NULL,
 	 "drop data sets whose template is unknown at once (no_template)"},
+	{"template-file", K_STR, F(template_file), 0, 0, NULL, "FILE",
+	 "save v9/IPFIX templates and sampling state here at exit, restore them at start"},
 	{"field-map", K_STR, F(field_map), 0, 0, NULL, "FILE",
 	 "JSON {\"<9|10>:<pen>:<id>\": \"<field>\"} overriding the v9/IPFIX element map"},
 	{"output", K_STR, F(output), 0, 0, NULL, "SPEC",

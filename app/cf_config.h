@@ -37,7 +37,8 @@ struct cf_config {
 	uint32_t max_frame;        /* largest frame accepted (jumbo) */
 	struct cfp_policy policy;  /* flow ports and --collector-ip */
 	struct cfd_config decode;
-	char field_map[512];       /* --field-map JSON file; "" = built-in map */
+	char field_map[512];
+	char template_file[512];   /* --template-file; "" = templates are not kept over restarts */       /* --field-map JSON file; "" = built-in map */
 	char output[512];          /* output spec; "" = default */
 	char backend_url[512];
 	uint32_t batch_size;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -191,6 +192,23 @@ main(int argc, char **argv)
 			die(1, "%s", err);
 		i++;
 	}
+	if (cfg.template_file[0] != '\0') {
+		/* Any lcore may get any exporter after a restart: each gets every template. */
+		struct cfd_ctx *dc[RTE_MAX_LCORE];
+		struct timeval tv;
+		int n;
+
+		for (i = 0; i < (unsigned int)n_rx; i++)
+			dc[i] = &rx[i]->dctx;
+		gettimeofday(&tv, NULL);
+		n = tpl_restore_file(dc, (unsigned int)n_rx, cfg.template_file,
+				     (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000,
+				     err, sizeof(err));
+		if (n < 0)
+			CF_LOG(WARNING, "%s\n", err);
+		else
+			CF_LOG(INFO, "%d template(s) restored from %s\n", n, cfg.template_file);
+	}
 
 	for (i = 0; i < ctl.n_ports; i++) {
 		int q, nq = cf_port_setup(ctl.ports[i], cfg.rxq ? cfg.rxq : (uint16_t)n_rx, &cfg,
@@ -244,6 +262,14 @@ main(int argc, char **argv)
 		for (i = 0; i < (unsigned int)n_rx; i++)
 			tc[i] = rx[i]->dctx.tpl;
 		tpl_unknown_print(stderr, tc, (unsigned int)n_rx);
+		if (cfg.template_file[0] != '\0') {
+			int n = tpl_save(cfg.template_file, tc, (unsigned int)n_rx, err, sizeof(err));
+
+			if (n < 0)
+				CF_LOG(ERR, "%s\n", err);
+			else
+				CF_LOG(INFO, "%d template(s) saved to %s\n", n, cfg.template_file);
+		}
 	}
 
 	cfo_close(ctl.out);

@@ -80,9 +80,11 @@ tpl_cache_create(const char *name, int socket_id, const struct cfd_config *cfg)
 				     (rte_hash_max_key_id(c->xh) + 1), 64, socket_id);
 	c->tpls = rte_zmalloc_socket(name, sizeof(struct tpl) *
 				     (rte_hash_max_key_id(c->th) + 1), 64, socket_id);
+	c->raw = rte_zmalloc_socket(name, sizeof(struct tpl_raw) *
+				    (rte_hash_max_key_id(c->th) + 1), 64, socket_id);
 	c->pend = rte_zmalloc_socket(name, sizeof(struct tpl_pend) * TPL_PEND_SLOTS, 64,
 				     socket_id);
-	if (c->exps == NULL || c->tpls == NULL || c->pend == NULL)
+	if (c->exps == NULL || c->tpls == NULL || c->raw == NULL || c->pend == NULL)
 		goto fail;
 	return c;
 fail:
@@ -100,6 +102,7 @@ tpl_cache_free(struct tpl_cache *c)
 	rte_hash_free(c->th);
 	rte_free(c->exps);
 	rte_free(c->tpls);
+	rte_free(c->raw);
 	rte_free(c->pend);
 	rte_free(c);
 }
@@ -409,6 +412,9 @@ tpl_define(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, enum tpl_kind 
 		c->n_tpls++;
 		ctx->stats->tpl_added++;
 	}
+	c->raw[pos].n = n;
+	c->raw[pos].scope = scope;
+	memcpy(c->raw[pos].f, f, sizeof(f[0]) * n);
 	/* Copy only the used steps: a template is rewritten in place. */
 	memcpy(&c->tpls[pos], t, offsetof(struct tpl, steps) + t->n_steps * sizeof(t->steps[0]));
 	if (c->last_tpl == &c->tpls[pos])

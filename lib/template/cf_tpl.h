@@ -186,6 +186,19 @@ void tpl_pending_run(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid,
 /* Periodic work (ages out buffered data sets); cheap, call once per datagram. */
 void tpl_tick(struct cfd_ctx *ctx, uint64_t now_ms);
 
+/*
+ * --template-file. tpl_save() writes the templates and exporter sampling state
+ * of n caches (call only when their lcores have stopped); returns templates
+ * written or -1 (reason in err). tpl_restore_file() loads a saved file into
+ * every ctx (an exporter may land on any lcore); returns templates per ctx,
+ * 0 when the file does not exist, -1 when it is unreadable, foreign or
+ * corrupt (nothing restored; reason in err).
+ */
+int tpl_save(const char *path, struct tpl_cache *const *c, unsigned int n, char *err,
+	     size_t errlen);
+int tpl_restore_file(struct cfd_ctx *const *ctx, unsigned int n, const char *path,
+		     uint64_t now_ms, char *err, size_t errlen);
+
 /* Count every still-buffered data set as no_template (clean shutdown); returns how many. */
 unsigned int tpl_pending_flush(struct cfd_ctx *ctx);
 

@@ -26,11 +26,19 @@ struct tpl_pend {
 	uint8_t data[TPL_PEND_MAX];
 };
 
+/* The template as received, for --template-file (same slot as the compiled one). */
+struct tpl_raw {
+	uint16_t n;
+	uint16_t scope;
+	struct tpl_field f[TPL_MAX_FIELDS];
+};
+
 struct tpl_cache {
 	struct rte_hash *xh;       /* exporter key -> exps[] slot */
 	struct rte_hash *th;       /* (exporter slot, template id) -> tpls[] slot */
 	struct tpl_exp *exps;
 	struct tpl *tpls;
+	struct tpl_raw *raw;
 	struct tpl_exp *last_exp;
 	struct tpl *last_tpl;
 	uint32_t max_exps, per_exp, max_tpls;
