@@ -58,8 +58,22 @@ static const struct opt opts[] = {
 	 "stop cleanly after SECONDS (default 0 = until SIGINT/SIGTERM)"},
 	{"idle-exit", K_U64, F(idle_exit), 0, UINT32_MAX, NULL, "SECONDS",
 	 "stop cleanly after SECONDS without a received packet (for replaying captures)"},
-	{"collector-ip", K_ADDR, 0, 0, 0, 0, NULL, "ADDR",
-	 "accept only datagrams to ADDR (IPv4 or IPv6; repeatable; default: any)"},
+	{"collector-ip", K_ADDR, 0, 0, 0, 0, NULL, "ADDR[/LEN][@portN][@vlanV]",
+	 "our address: accept datagrams only to it and answer ARP/ND/ping for it, on DPDK "
+	 "port N and VLAN V (0 = untagged) when given (IPv4 or IPv6; repeatable; default: "
+	 "accept any destination, answer nothing)"},
+	/* network presence and reassembly (docs/network-presence.md) */
+	{"arp-rate", K_U64, F(arp_rate), 1, 1000000, NULL, "N",
+	 "ARP/Neighbor Solicitation replies per second per sender (default 100)"},
+	{"icmp-rate", K_U64, F(icmp_rate), 1, 1000000, NULL, "N",
+	 "ICMP/ICMPv6 echo replies per second per source (default 100)"},
+	{"garp-interval", K_U64, F(garp_interval), 0, 86400, NULL, "SECONDS",
+	 "gratuitous ARP / unsolicited NA every SECONDS, and when a link comes up (default 60; "
+	 "0 = on link up only)"},
+	{"frag-max-flows", K_U64, F(frag_max_flows), 0, 1048576, NULL, "N",
+	 "fragmented datagrams pending reassembly per RX lcore (default 4096; 0 = no reassembly)"},
+	{"frag-timeout-ms", K_U64, F(frag_timeout_ms), 1, 600000, NULL, "MS",
+	 "drop a datagram's fragments when it is not complete after MS (default 2000)"},
 	{"netflow-port", K_U64, F(policy.ports[0]), 0, 65535, ENV("NETFLOW_PORT"), "PORT",
 	 "UDP port for NetFlow (default 2055; 0 = off)"},
 	{"ipfix-port", K_U64, F(policy.ports[1]), 0, 65535, ENV("IPFIX_PORT"), "PORT",
@@ -94,7 +108,7 @@ static const struct opt opts[] = {
 	{"output", K_STR, F(output), 0, 0, NULL, "SPEC",
 	 "ndjson:PATH, ndjson:- (stdout) or null (default ndjson:-)"},
 	{"backend-url", K_STR, F(backend_url), 0, 0, ENV("BACKEND_URL"), "URL",
-	 "Clarion backend base URL (HTTP delivery: not built in yet)"},
+	 "Clarion backend base URL, http:// or https://; set = deliver over HTTP instead of --output"},
 	{"batch-size", K_U64, F(batch_size), 1, 1000000, ENV("BATCH_SIZE"), "N",
 	 "records per backend batch (default 1000)"},
 	{"batch-interval", K_U64, F(batch_interval), 1, 3600, ENV("BATCH_INTERVAL"), "SECONDS",
@@ -103,8 +117,66 @@ static const struct opt opts[] = {
 	 "delivery retries per batch (default 3)"},
 	{"retry-backoff", K_DOUBLE, F(retry_backoff), 0, 0, ENV("RETRY_BACKOFF"), "FACTOR",
 	 "backoff multiplier between retries (default 1.5)"},
+	/* delivery to the backend (docs/delivery.md) */
+	{"backend-path", K_STR, F(backend_path), 0, 0, ENV("BACKEND_PATH"), "PATH",
+	 "path POSTed to under --backend-url (default /api/netflow/netflow)"},
+	{"backend-token", K_STR, F(backend_token), 0, 0, ENV("BACKEND_TOKEN"), "TOKEN",
+	 "Authorization: Bearer TOKEN (a value with a space is sent as is, e.g. 'Basic ...')"},
+	{"upload-concurrency", K_U64, F(upload_concurrency), 1, 256, ENV("UPLOAD_CONCURRENCY"), "N",
+	 "batches in flight at once, plus one spool replay (default 4)"},
+	{"connect-timeout-ms", K_U64, F(connect_timeout_ms), 1, 600000, NULL, "MS",
+	 "TCP/TLS connect timeout (default 2000)"},
+	{"request-timeout-ms", K_U64, F(request_timeout_ms), 1, 3600000, NULL, "MS",
+	 "whole-request timeout (default 30000)"},
+	{"ca-file", K_STR, F(ca_file), 0, 0, ENV("CA_FILE"), "PATH",
+	 "CA bundle for https:// (default: system store)"},
+	{"insecure", K_FLAG, F(insecure), 0, 1, NULL, NULL,
+	 "do not verify the backend's TLS certificate"},
+	{"compress", K_FLAG, F(compress), 0, 1, NULL, NULL,
+	 "gzip request bodies (Content-Encoding: gzip)"},
+	{"batch-interval-ms", K_U64, F(batch_interval_ms), 0, 3600000, NULL, "MS",
+	 "like --batch-interval, in milliseconds (default 0 = use --batch-interval)"},
+	{"retry-initial-ms", K_U64, F(retry_initial_ms), 1, 3600000, NULL, "MS",
+	 "backoff cap before the first retry (default 500; full jitter below it)"},
+	{"retry-max-ms", K_U64, F(retry_max_ms), 1, 86400000, NULL, "MS",
+	 "largest backoff cap (default 30000)"},
+	{"breaker-threshold", K_U64, F(breaker_threshold), 1, 1000000, NULL, "N",
+	 "consecutive failures that open the circuit breaker (default 5)"},
+	{"breaker-cooldown-ms", K_U64, F(breaker_cooldown_ms), 1, 3600000, NULL, "MS",
+	 "open breaker waits this long, then sends one probe (default 5000)"},
+	{"spool-dir", K_STR, F(spool_dir), 0, 0, ENV("SPOOL_DIR"), "DIR",
+	 "durable spool for undeliverable batches (default: none = such batches are dropped, counted)"},
+	{"spool-max-bytes", K_U64, F(spool_max_bytes), 65536, UINT64_C(1) << 50, ENV("SPOOL_MAX_BYTES"),
+	 "BYTES", "disk budget of the spool (default 1073741824)"},
+	{"spool-fsync", K_STR, F(spool_fsync), 0, 0, NULL, "POLICY",
+	 "batch (fsync each append, default), interval (every second) or none"},
+	{"spool-full", K_STR, F(spool_full), 0, 0, NULL, "POLICY",
+	 "drop-oldest (default) or drop-newest when the budget is used up"},
+	{"dead-letter-dir", K_STR, F(dead_letter_dir), 0, 0, NULL, "DIR",
+	 "where batches refused with 4xx go (default SPOOL_DIR/dead-letter; none without a spool)"},
+	{"shutdown-timeout", K_U64, F(shutdown_timeout), 0, 3600, NULL, "SECONDS",
+	 "on stop, wait this long for in-flight batches before spooling them (default 10)"},
 	{"log-level", K_LEVEL, F(log_level), 0, 0, ENV("LOG_LEVEL"), "LEVEL",
 	 "error, warning, info or debug (default info)"},
+	/* control plane (docs/control-plane.md) */
+	{"http-port", K_U64, F(http_port), 0, 65535, ENV("HTTP_PORT"), "PORT",
+	 "port of /health and /metrics (default 8081; 0 = off)"},
+	{"http-bind", K_STR, F(http_bind), 0, 0, ENV("HTTP_BIND"), "ADDR",
+	 "address /health and /metrics listen on (default 127.0.0.1)"},
+	{"max-exporter-series", K_U64, F(max_exporter_series), 1, 100000, NULL, "N",
+	 "exporters with their own metric series; later ones fold into exporter=\"other\" (default 200)"},
+	{"health-rx-stall", K_U64, F(health_rx_stall), 1, 86400, NULL, "SECONDS",
+	 "a port that had traffic and then none for SECONDS makes /health degraded (default 60)"},
+	{"health-window", K_U64, F(health_window), 1, 86400, NULL, "SECONDS",
+	 "how long a ring drop or output failure keeps /health degraded/unhealthy (default 10)"},
+	{"agent-port", K_U64, F(agent_port), 0, 65535, ENV("AGENT_PORT"), "PORT",
+	 "edge-agent sketch ingest port, POST /api/edge/sketches[/binary] (default 8080; 0 = off)"},
+	{"agent-bind", K_STR, F(agent_bind), 0, 0, ENV("AGENT_BIND"), "ADDR",
+	 "address the agent ingest listens on (default 127.0.0.1; agents elsewhere need 0.0.0.0)"},
+	{"agent-max-body", K_U64, F(agent_max_body), 1024, 1073741824, NULL, "BYTES",
+	 "largest sketch body accepted; larger is 413 (default 10485760)"},
+	{"agent-token", K_STR, F(agent_token), 0, 0, ENV("AGENT_TOKEN"), "TOKEN",
+	 "require 'Authorization: Bearer TOKEN' from agents (default: none)"},
 	{"help", K_HELP, 0, 0, 0, 0, NULL, NULL, "this text"},
 };
 
@@ -120,6 +192,11 @@ cf_config_defaults(struct cf_config *c)
 	c->ring_size = 256;
 	c->flush_us = 1000;
 	c->max_frame = 9018; /* 9000-byte MTU plus Ethernet, two VLAN tags */
+	c->arp_rate = 100;
+	c->icmp_rate = 100;
+	c->garp_interval = 60;
+	c->frag_max_flows = 4096;
+	c->frag_timeout_ms = 2000;
 	c->policy.ports[0] = 2055;
 	c->policy.ports[1] = 4739;
 	c->policy.ports[2] = 6343;
@@ -127,7 +204,27 @@ cf_config_defaults(struct cf_config *c)
 	c->batch_interval = 5;
 	c->retry_attempts = 3;
 	c->retry_backoff = 1.5;
+	strcpy(c->backend_path, "/api/netflow/netflow");
+	c->upload_concurrency = 4;
+	c->connect_timeout_ms = 2000;
+	c->request_timeout_ms = 30000;
+	c->retry_initial_ms = 500;
+	c->retry_max_ms = 30000;
+	c->breaker_threshold = 5;
+	c->breaker_cooldown_ms = 5000;
+	c->spool_max_bytes = UINT64_C(1) << 30;
+	strcpy(c->spool_fsync, "batch");
+	strcpy(c->spool_full, "drop-oldest");
+	c->shutdown_timeout = 10;
 	c->log_level = RTE_LOG_INFO;
+	c->http_port = 8081;
+	strcpy(c->http_bind, "127.0.0.1");
+	c->max_exporter_series = 200;
+	c->health_rx_stall = 60;
+	c->health_window = 10;
+	c->agent_port = 8080;
+	strcpy(c->agent_bind, "127.0.0.1");
+	c->agent_max_body = 10u << 20;
 }
 
 void
@@ -159,20 +256,14 @@ cf_config_usage(FILE *f, const char *prog)
 static int
 parse_addr(struct cf_config *c, const char *v, char *err, size_t errlen)
 {
-	struct cfp_addr *a;
+	char why[256];
 
 	if (c->policy.n_addrs >= CFP_MAX_ADDRS) {
 		snprintf(err, errlen, "--collector-ip: at most %d addresses", CFP_MAX_ADDRS);
 		return -1;
 	}
-	a = &c->policy.addrs[c->policy.n_addrs];
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, v, a->addr) == 1) {
-		a->v6 = 0;
-	} else if (inet_pton(AF_INET6, v, a->addr) == 1) {
-		a->v6 = 1;
-	} else {
-		snprintf(err, errlen, "--collector-ip: '%s' is not an IPv4 or IPv6 address", v);
+	if (cfp_addr_parse(v, &c->policy.addrs[c->policy.n_addrs], why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "--collector-ip: %s", why);
 		return -1;
 	}
 	c->policy.n_addrs++;
@@ -329,6 +420,50 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 	}
 	if ((c->ring_size & (c->ring_size - 1)) != 0) {
 		snprintf(err, errlen, "--ring-size: %u is not a power of 2", c->ring_size);
+		return -1;
+	}
+	{
+		static const struct { const char *flag; size_t off; } binds[] = {
+			{"--http-bind", offsetof(struct cf_config, http_bind)},
+			{"--agent-bind", offsetof(struct cf_config, agent_bind)},
+		};
+		uint8_t a[16];
+
+		for (i = 0; i < 2; i++) {
+			const char *v = (const char *)c + binds[i].off;
+
+			if (inet_pton(AF_INET, v, a) != 1 && inet_pton(AF_INET6, v, a) != 1) {
+				snprintf(err, errlen, "%s: '%s' is not an IPv4 or IPv6 address",
+					 binds[i].flag, v);
+				return -1;
+			}
+		}
+	}
+	if (c->http_port != 0 && c->http_port == c->agent_port) {
+		snprintf(err, errlen, "--http-port and --agent-port are both %u; give them different "
+			 "ports (or 0 to turn one off)", c->http_port);
+		return -1;
+	}
+	if (c->backend_url[0] != '\0' && strncmp(c->backend_url, "http://", 7) != 0 &&
+	    strncmp(c->backend_url, "https://", 8) != 0) {
+		snprintf(err, errlen, "--backend-url: '%s' does not start with http:// or https://",
+			 c->backend_url);
+		return -1;
+	}
+	if (strcmp(c->spool_fsync, "batch") != 0 && strcmp(c->spool_fsync, "interval") != 0 &&
+	    strcmp(c->spool_fsync, "none") != 0) {
+		snprintf(err, errlen, "--spool-fsync: '%s' is not one of batch, interval, none",
+			 c->spool_fsync);
+		return -1;
+	}
+	if (strcmp(c->spool_full, "drop-oldest") != 0 && strcmp(c->spool_full, "drop-newest") != 0) {
+		snprintf(err, errlen, "--spool-full: '%s' is not drop-oldest or drop-newest",
+			 c->spool_full);
+		return -1;
+	}
+	if (c->retry_initial_ms > c->retry_max_ms) {
+		snprintf(err, errlen, "--retry-initial-ms %u is above --retry-max-ms %u",
+			 c->retry_initial_ms, c->retry_max_ms);
 		return -1;
 	}
 	if (c->policy.ports[0] == 0 && c->policy.ports[1] == 0 && c->policy.ports[2] == 0) {

@@ -36,6 +36,11 @@ struct cf_config {
 	uint32_t idle_exit;        /* stop after N seconds without a packet; 0 = never */
 	uint32_t max_frame;        /* largest frame accepted (jumbo) */
 	struct cfp_policy policy;  /* flow ports and --collector-ip */
+	uint32_t arp_rate;         /* ARP/NS replies per second per sender */
+	uint32_t icmp_rate;        /* echo replies per second per source */
+	uint32_t garp_interval;    /* seconds between announcements; 0 = link up only */
+	uint32_t frag_max_flows;   /* per RX lcore; 0 = reassembly off */
+	uint32_t frag_timeout_ms;
 	struct cfd_config decode;
 	char field_map[512];
 	char template_file[512];   /* --template-file; "" = templates are not kept over restarts */       /* --field-map JSON file; "" = built-in map */
@@ -45,7 +50,37 @@ struct cf_config {
 	uint32_t batch_interval;
 	uint32_t retry_attempts;
 	double retry_backoff;
+	/* delivery (docs/delivery.md) */
+	char backend_path[256];
+	char backend_token[512];
+	uint32_t upload_concurrency;
+	uint32_t connect_timeout_ms;
+	uint32_t request_timeout_ms;
+	char ca_file[512];
+	uint8_t insecure;
+	uint8_t compress;
+	uint32_t batch_interval_ms;  /* 0 = use batch_interval */
+	uint32_t retry_initial_ms;
+	uint32_t retry_max_ms;
+	uint32_t breaker_threshold;
+	uint32_t breaker_cooldown_ms;
+	char spool_dir[512];
+	uint64_t spool_max_bytes;
+	char spool_fsync[16];        /* batch | interval | none */
+	char spool_full[16];         /* drop-oldest | drop-newest */
+	char dead_letter_dir[512];
+	uint32_t shutdown_timeout;   /* seconds */
 	int log_level;             /* RTE_LOG_* */
+	/* control plane (docs/control-plane.md) */
+	uint16_t http_port;        /* /health, /metrics; 0 = off */
+	char http_bind[64];
+	uint32_t max_exporter_series; /* exporters with their own series; the rest are "other" */
+	uint32_t health_rx_stall;  /* s without RX on a port that had traffic: degraded */
+	uint32_t health_window;    /* s a ring drop / output failure keeps /health degraded */
+	uint16_t agent_port;       /* edge-agent sketch ingest; 0 = off */
+	char agent_bind[64];
+	uint32_t agent_max_body;   /* bytes */
+	char agent_token[256];     /* "" = no authentication */
 };
 
 void cf_config_defaults(struct cf_config *c);

@@ -44,6 +44,41 @@ sum_rx(const struct cf_control *c, struct cfs_lcore *out)
 	cfs_sum(out, in, c->n_rx);
 }
 
+/* The delivery ledger: every record accepted is in exactly one of the
+ * right-hand terms, which the "balanced" field checks. */
+static void
+print_delivery(const struct cf_control *c, FILE *f)
+{
+	struct cfo_delivery_stats s;
+	const struct cdl_stats *k = &s.dl;
+	uint64_t pending, rhs;
+	unsigned int d;
+
+	if (c->out == NULL || cfo_delivery_stats(c->out, &s) != 0)
+		return;
+	pending = s.open + k->ring_records + k->pending;
+	rhs = k->delivered + pending + k->spooled + k->dead_lettered + k->dropped_total;
+	fprintf(f, "delivery: received=%" PRIu64 " recovered=%" PRIu64 " delivered=%" PRIu64
+		   " pending=%" PRIu64 " in_batch=%" PRIu64 " in_flight=%" PRIu64 " spooled=%" PRIu64
+		   " dead_lettered=%" PRIu64 " dropped=%" PRIu64 " balanced=%d\n",
+		s.received, k->recovered, k->delivered, pending, s.open, k->in_flight, k->spooled,
+		k->dead_lettered, k->dropped_total, s.received + k->recovered == rhs);
+	fprintf(f, "delivery: batches_delivered=%" PRIu64 " batches_dead_lettered=%" PRIu64
+		   " replayed=%" PRIu64 " spool_written=%" PRIu64 " spool_bytes=%" PRIu64
+		   " requests=%" PRIu64 " http_2xx=%" PRIu64 " http_transient=%" PRIu64
+		   " http_permanent=%" PRIu64 " transport_errors=%" PRIu64 " retries=%" PRIu64
+		   " body_bytes=%" PRIu64 " breaker_opens=%" PRIu64 " breaker=%s submit_stalls=%" PRIu64 "\n",
+		k->delivered_batches, k->dead_lettered_batches, k->replayed, k->spool_written,
+		k->spool_bytes, k->requests, k->responses_2xx, k->responses_transient,
+		k->responses_permanent, k->transport_errors, k->retries, k->body_bytes,
+		k->breaker_opens, cdl_breaker_name((enum cdl_breaker_state)k->breaker_state),
+		s.submit_stalls);
+	fprintf(f, "delivery_drops:");
+	for (d = 0; d < CDL_DROP_MAX; d++)
+		fprintf(f, " %s=%" PRIu64, cdl_drop_name(d), k->dropped[d]);
+	fprintf(f, "\n");
+}
+
 void
 cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 {
@@ -82,14 +117,25 @@ cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 		   " unknown_elements=%" PRIu64 "\n",
 		t.tpl_added, t.tpl_replaced, t.tpl_withdrawn, t.tpl_expired, t.tpl_pending,
 		t.tpl_pending_done, t.unknown_elements);
+	fprintf(f, "total: np_arp_replies=%" PRIu64 " np_echo_replies=%" PRIu64
+		   " np_nd_adverts=%" PRIu64 " np_announces=%" PRIu64 " frag_in=%" PRIu64
+		   " frag_done=%" PRIu64, t.np_arp_replies, t.np_echo_replies, t.np_nd_adverts,
+		t.np_announces, t.frag_in, t.frag_done);
+	if (c->pkt_pool != NULL)
+		fprintf(f, " mbufs_in_use_start=%u mbufs_in_use=%u", c->mbufs_start,
+			rte_mempool_in_use_count(c->pkt_pool));
+	fprintf(f, "\n");
 	fprintf(f, "drops:");
 	for (d = 0; d < CFS_DROP_MAX; d++)
 		fprintf(f, " %s=%" PRIu64, cfs_drop_name(d), t.drops[d]);
 	fprintf(f, "\n");
+	print_delivery(c, f);
 	fflush(f);
 }
 
-/* Link changes are logged once per transition; polled, so no LSC interrupt is needed. */
+/* Link changes are logged once per transition; polled, so no LSC interrupt is
+ * needed. A link seen coming up (or up at start) makes its port announce our
+ * addresses (gratuitous ARP / unsolicited NA, sent by its RX lcore). */
 static void
 watch_links(struct cf_control *c)
 {
@@ -97,14 +143,20 @@ watch_links(struct cf_control *c)
 
 	for (i = 0; i < c->n_ports; i++) {
 		struct rte_eth_link link;
+		uint16_t port = c->ports[i];
 
-		if (rte_eth_link_get_nowait(c->ports[i], &link) != 0)
+		if (rte_eth_link_get_nowait(port, &link) != 0)
 			continue;
 		if (link.link_status == c->link_up[i])
 			continue;
 		c->link_up[i] = link.link_status;
-		CF_LOG(INFO, "port %u: link %s, %u Mbps\n", c->ports[i],
+		CF_LOG(INFO, "port %u: link %s, %u Mbps\n", port,
 		       link.link_status ? "up" : "down", link.link_speed);
+		if (link.link_status && c->np_ports != NULL && c->np_ports[port].valid &&
+		    c->cfg->policy.n_addrs != 0) {
+			c->np_ports[port].announce_gen++;
+			CF_LOG(INFO, "port %u: announcing our addresses\n", port);
+		}
 	}
 }
 
@@ -126,7 +178,7 @@ cf_control_run(struct cf_control *c)
 	const uint64_t start = rte_rdtsc();
 	uint64_t next_stats = c->cfg->stats_period ? start + c->cfg->stats_period * hz : UINT64_MAX;
 	uint64_t next_flush = start + hz / 10;
-	uint64_t next_link = start;
+	uint64_t next_tick = start;
 	unsigned int i;
 
 	for (i = 0; i < c->n_ports; i++)
@@ -137,15 +189,18 @@ cf_control_run(struct cf_control *c)
 
 		if (drain(c) == 0)
 			rte_delay_us_sleep(50);
+		cfo_poll(c->out);
 		now = rte_rdtsc();
 		if (now >= next_flush) {
 			/* Bound how long a record waits in the output's buffer. */
 			cfo_flush(c->out);
 			next_flush = now + hz / 10;
 		}
-		if (now >= next_link) {
+		if (now >= next_tick) {
 			watch_links(c);
-			next_link = now + hz;
+			if (c->on_tick != NULL)
+				c->on_tick(c->tick_arg);
+			next_tick = now + hz;
 		}
 		if (now >= next_stats) {
 			cf_control_print_stats(c, stderr, "stats");
@@ -173,5 +228,7 @@ cf_control_run(struct cf_control *c)
 		drain(c);
 	while (drain(c) != 0)
 		;
+	/* http: last partial batch, then the delivery shutdown sequence. */
+	cfo_finish(c->out);
 	return cfo_flush(c->out) == 0 && c->out->stats.failed == 0 ? 0 : -1;
 }

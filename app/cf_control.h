@@ -5,7 +5,8 @@
 /*
  * Control lcore (the main lcore): drains every RX lcore's ring into the
  * output, returns blocks to their pool, prints periodic and final counters,
- * and runs the stop sequence.
+ * watches link state (a port coming up triggers its announcements), and
+ * runs the stop sequence.
  *
  * Contract: cf_control_run() returns after cf_quit was raised (signal,
  * --run-time, --idle-exit) and every RX lcore has set .done and every ring
@@ -25,9 +26,15 @@ struct cf_control {
 	struct cfo_output *out;
 	uint16_t ports[CF_MAX_PORTS];
 	unsigned int n_ports;
+	struct cnp_port *np_ports;    /* announce_gen bumped when a link comes up */
+	struct rte_mempool *pkt_pool;
+	unsigned int mbufs_start;     /* packet pool in use once ports started */
 	uint8_t link_up[CF_MAX_PORTS];   /* last logged state; 0xff = not yet known */
 	uint64_t records_out;
 	uint64_t blocks_out;
+	/* Called on the control lcore about once a second (control plane: health, event logs). */
+	void (*on_tick)(void *arg);
+	void *tick_arg;
 };
 
 int cf_control_run(struct cf_control *c);

@@ -116,3 +116,45 @@ cf_port_stop(uint16_t port)
 		CF_LOG(WARNING, "port %u: stop failed: %s\n", port, rte_strerror(-rc));
 	rte_eth_dev_close(port);
 }
+
+int
+cf_port_presence(uint16_t port, const struct cfp_policy *pol, struct cnp_port *np)
+{
+	struct rte_ether_addr mac, mc[CFP_MAX_ADDRS + 2];
+	uint32_t n_mc = 0;
+	unsigned int i;
+	int rc;
+
+	rc = rte_eth_macaddr_get(port, &mac);
+	if (rc != 0) {
+		CF_LOG(WARNING, "port %u: no MAC address (%s): not answering ARP/ND here\n", port,
+		       rte_strerror(-rc));
+		return -1;
+	}
+	cnp_port_init(np, mac.addr_bytes);
+	{
+		char m[RTE_ETHER_ADDR_FMT_SIZE];
+
+		rte_ether_format_addr(m, sizeof(m), &mac);
+		CF_LOG(INFO, "port %u: answering ARP/ND/ping as %s\n", port, m);
+	}
+	for (i = 0; i < pol->n_addrs; i++) {
+		const struct cfp_addr *a = &pol->addrs[i];
+
+		if (!a->v6 || (a->bound_port && a->port != port))
+			continue;
+		np->has_v6 = 1;
+		cnp_solicited_mac(a->addr, mc[n_mc++].addr_bytes);
+	}
+	if (!np->has_v6)
+		return 0;
+	/* Neighbour Solicitations go to solicited-node groups, ours included. */
+	cnp_solicited_mac(np->ll6, mc[n_mc++].addr_bytes);
+	rc = rte_eth_dev_set_mc_addr_list(port, mc, n_mc);
+	if (rc != 0) {
+		rc = rte_eth_allmulticast_enable(port);
+		CF_LOG(INFO, "port %u: no multicast filter list; all-multicast %s\n", port,
+		       rc == 0 ? "on" : "refused (promiscuous mode must carry NS)");
+	}
+	return 0;
+}

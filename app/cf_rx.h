@@ -12,16 +12,28 @@
  *    lcore reads .stats and .done, and dequeues from .ring.
  *  - Never waits: no free block or a full ring drops records and counts them
  *    (no_block, ring_full). No allocation, lock, syscall or log per packet.
+ *  - Network presence: ARP/ICMP/ND frames for our addresses are answered
+ *    on the TX queue paired with the RX queue they came from (txq, owned by
+ *    this lcore alone), built in the received mbuf. The lcore polling queue 0
+ *    of a port sends that port's announcements. A PMD without TX queues
+ *    counts presence_tx_failed.
+ *  - Fragments go to this lcore's rte_ip_frag table (RSS on L3 keeps every
+ *    fragment of a datagram on one lcore); every fragment freed unused is
+ *    counted (frag_timeout, frag_bad, frag_table_full). At stop, pending
+ *    fragments are freed and counted as frag_timeout.
  *  - Stops when *quit becomes non-zero: hands over its partial block, sets
  *    .done, and returns.
  */
 
 #include <stdint.h>
 
+#include <rte_ip_frag.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "cf_config.h"
 #include "cf_decode.h"
+#include "cf_netpres.h"
 #include "cf_pkt.h"
 #include "cf_record.h"
 #include "cf_stats.h"
@@ -30,9 +42,12 @@
 /* Largest frame a multi-segment mbuf is copied into before decoding. */
 #define CF_RX_LINEAR_MAX 9216
 
+#define CF_RX_NO_TXQ 0xffff
+
 struct cf_rx_queue {
 	uint16_t port;
 	uint16_t queue;
+	uint16_t txq;                        /* TX queue for replies, or CF_RX_NO_TXQ */
 };
 
 struct cf_rx {
@@ -52,6 +67,16 @@ struct cf_rx {
 	struct cfr_sink sink;
 	struct cfd_ctx dctx;
 	volatile int done;
+	struct rte_mempool *pkt_pool;        /* announcements are built in fresh mbufs */
+	uint8_t np_on;                       /* some --collector-ip: answer for it */
+	uint32_t garp_interval;
+	uint64_t next_announce_tsc[RTE_MAX_ETHPORTS];
+	uint32_t seen_gen[RTE_MAX_ETHPORTS];
+	uint64_t next_periodic_tsc;
+	uint64_t frag_cycles;
+	struct rte_ip_frag_tbl *frag;        /* NULL: reassembly off */
+	struct cnp_ctx np;
+	struct rte_ip_frag_death_row dr;
 	uint8_t linear[CF_RX_LINEAR_MAX] __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
 
@@ -60,6 +85,11 @@ int cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,
 	       struct rte_mempool *block_pool, const struct cf_config *cfg,
 	       char *err, size_t errlen);
 void cf_rx_fini(struct cf_rx *rx);
+
+/* Network presence for this lcore: the per-port table (indexed by DPDK port
+ * id, n_ports entries, shared read-only) and the pool announcements come from. */
+void cf_rx_set_presence(struct cf_rx *rx, const struct cnp_port *ports, uint16_t n_ports,
+			struct rte_mempool *pkt_pool, const struct cf_config *cfg);
 
 /* lcore entry point; arg is struct cf_rx *. */
 int cf_rx_main(void *arg);

@@ -8,9 +8,13 @@
  *     -> nf5_decode (cf_nf5.h) ... -> records into a cfr_block (cf_record.h)
  *     -> full or ~1 ms old block -> per-lcore SP/SC rte_ring
  *   control lcore = main lcore (cf_control.h)
- *     ring -> cfo_write (cf_output.h: ndjson | null) -> block back to its mempool
+ *     ring -> cfo_write (cf_output.h: ndjson | null | http) -> block back to its mempool
+ *     http: batches -> SP/SC ring -> delivery thread (cf_delivery.h: libcurl,
+ *     retry, circuit breaker, disk spool) -> Clarion backend
  *   every drop is a CFS_DROP_* counter (cf_stats.h), printed by --stats-period
  *   and at exit.
+ *   control plane (cf_ctlplane.h, not an lcore): HTTP /health and /metrics,
+ *   DPDK telemetry /clarion/..., event logs; reads the counters above lock-free.
  */
 #include <errno.h>
 #include <signal.h>
@@ -28,6 +32,7 @@
 
 #include "cf_config.h"
 #include "cf_control.h"
+#include "cf_ctlplane.h"
 #include "cf_log.h"
 #include "cf_port.h"
 #include "cf_rx.h"
@@ -72,6 +77,7 @@ main(int argc, char **argv)
 	static struct cf_config cfg;
 	static struct cf_control ctl;
 	struct cf_rx *rx[RTE_MAX_LCORE];
+	static struct cnp_port np_ports[RTE_MAX_ETHPORTS];
 	struct rte_mempool *pkt_pool, *block_pool;
 	char err[512];
 	int sep, rc, n_rx = 0, total_q = 0;
@@ -114,10 +120,6 @@ main(int argc, char **argv)
 			die(EXIT_USAGE, "%s", err);
 		cfg.decode.field_map = &field_map;
 	}
-	if (cfg.backend_url[0] != '\0')
-		die(EXIT_USAGE, "backend URL '%s' set, but HTTP delivery is not built into this "
-			"version; unset CLARION_COLLECTOR_BACKEND_URL or drop --backend-url",
-		    cfg.backend_url);
 
 	{
 		/* EAL prints its usage to stdout; keep stdout clean for records. */
@@ -169,6 +171,21 @@ main(int argc, char **argv)
 		die(EXIT_USAGE, "--portmask: %s", err);
 	}
 
+	for (i = 0; i < cfg.policy.n_addrs; i++) {
+		unsigned int k;
+		uint16_t want = cfg.policy.addrs[i].port;
+
+		if (!cfg.policy.addrs[i].bound_port)
+			continue;
+		for (k = 0; k < ctl.n_ports; k++)
+			if (ctl.ports[k] == want)
+				break;
+		if (k == ctl.n_ports) {
+			snprintf(err, sizeof(err), "@port%u names no port we receive on", want);
+			die(EXIT_USAGE, "--collector-ip: %s", err);
+		}
+	}
+
 	n_mbufs = cfg.total_num_mbufs;
 	if (n_mbufs == 0)
 		n_mbufs = RTE_MAX(8192u, ctl.n_ports * (uint32_t)(cfg.rxq ? cfg.rxq : n_rx) *
@@ -216,9 +233,18 @@ main(int argc, char **argv)
 
 		if (nq < 0)
 			die(1, "%s", err);
+		struct rte_eth_dev_info info;
+		uint16_t ntxq = 0;
+
+		if (rte_eth_dev_info_get(ctl.ports[i], &info) == 0)
+			ntxq = info.nb_tx_queues;
+		if (cfg.policy.n_addrs != 0)
+			cf_port_presence(ctl.ports[i], &cfg.policy, &np_ports[ctl.ports[i]]);
 		for (q = 0; q < nq; q++) {
 			struct cf_rx *r = rx[q % n_rx];
 
+			/* RX queue q's lcore alone owns TX queue q: replies need no lock. */
+			r->queues[r->n_queues].txq = q < ntxq ? (uint16_t)q : CF_RX_NO_TXQ;
 			if (r->n_queues == CF_RX_MAX_QUEUES)
 				die(EXIT_USAGE, "%s", "too many queues per RX lcore");
 			r->queues[r->n_queues].port = ctl.ports[i];
@@ -228,13 +254,74 @@ main(int argc, char **argv)
 		}
 	}
 
+	for (i = 0; i < (unsigned int)n_rx; i++)
+		cf_rx_set_presence(rx[i], np_ports, RTE_MAX_ETHPORTS, pkt_pool, &cfg);
+
 	ctl.cfg = &cfg;
+	ctl.np_ports = np_ports;
+	ctl.pkt_pool = pkt_pool;
+	ctl.mbufs_start = rte_mempool_in_use_count(pkt_pool);
 	ctl.rx = rx;
 	ctl.n_rx = (unsigned int)n_rx;
 	ctl.block_pool = block_pool;
-	ctl.out = cfo_open(cfg.output[0] ? cfg.output : "ndjson:-", err, sizeof(err));
-	if (ctl.out == NULL)
-		die(EXIT_USAGE, "--output: %s", err);
+	if (cfg.backend_url[0] != '\0') {
+		static char url[1024];
+		struct cfo_http_config hc;
+
+		if (cfg.output[0] != '\0')
+			die(EXIT_USAGE, "%s", "--output and --backend-url exclude each other");
+		if (snprintf(url, sizeof(url), "%s%s", cfg.backend_url, cfg.backend_path) >=
+		    (int)sizeof(url))
+			die(EXIT_USAGE, "%s", "--backend-url plus --backend-path too long");
+		/* "http://host/" + "/api/..." would POST to "//api/..." */
+		if (cfg.backend_url[strlen(cfg.backend_url) - 1] == '/' && cfg.backend_path[0] == '/') {
+			url[strlen(cfg.backend_url) - 1] = '\0';
+			strcat(url, cfg.backend_path);
+		}
+		memset(&hc, 0, sizeof(hc));
+		hc.batch_size = cfg.batch_size;
+		hc.batch_interval_ms = cfg.batch_interval_ms ? cfg.batch_interval_ms :
+							       (uint64_t)cfg.batch_interval * 1000;
+		hc.dl.url = url;
+		hc.dl.token = cfg.backend_token;
+		hc.dl.ca_file = cfg.ca_file;
+		hc.dl.insecure = cfg.insecure;
+		hc.dl.compress = cfg.compress;
+		hc.dl.concurrency = cfg.upload_concurrency;
+		hc.dl.connect_timeout_ms = cfg.connect_timeout_ms;
+		hc.dl.timeout_ms = cfg.request_timeout_ms;
+		hc.dl.retry_attempts = cfg.retry_attempts;
+		hc.dl.backoff.initial_ms = cfg.retry_initial_ms;
+		hc.dl.backoff.max_ms = cfg.retry_max_ms;
+		hc.dl.backoff.factor = cfg.retry_backoff;
+		hc.dl.breaker_threshold = cfg.breaker_threshold;
+		hc.dl.breaker_cooldown_ms = cfg.breaker_cooldown_ms;
+		hc.dl.spool_dir = cfg.spool_dir;
+		hc.dl.spool_max_bytes = cfg.spool_max_bytes;
+		hc.dl.spool_fsync = strcmp(cfg.spool_fsync, "none") == 0 ? CDL_FSYNC_NONE :
+				    strcmp(cfg.spool_fsync, "interval") == 0 ? CDL_FSYNC_INTERVAL :
+									      CDL_FSYNC_BATCH;
+		hc.dl.spool_full = strcmp(cfg.spool_full, "drop-newest") == 0 ? CDL_FULL_DROP_NEWEST :
+										CDL_FULL_DROP_OLDEST;
+		hc.dl.dead_letter_dir = cfg.dead_letter_dir;
+		hc.dl.shutdown_timeout_ms = (uint64_t)cfg.shutdown_timeout * 1000;
+		hc.dl.ring_size = 128;  /* x batch size of records in memory at most */
+		ctl.out = cfo_open_http(&hc, err, sizeof(err));
+		if (ctl.out == NULL)
+			die(1, "delivery: %s", err);
+		CF_LOG(INFO, "delivering to %s (batch %u records / %" PRIu64 " ms, %u in flight, spool %s)\n",
+		       url, hc.batch_size, hc.batch_interval_ms, hc.dl.concurrency,
+		       cfg.spool_dir[0] ? cfg.spool_dir : "off");
+	} else {
+		ctl.out = cfo_open(cfg.output[0] ? cfg.output : "ndjson:-", err, sizeof(err));
+		if (ctl.out == NULL)
+			die(EXIT_USAGE, "--output: %s", err);
+	}
+
+	/* Before the RX lcores start, so the first scrape already sees every lcore. */
+	/* Agent sketches: NULL until the delivery stage is connected (docs/control-plane.md). */
+	if (cf_ctlplane_start(&ctl, NULL, err, sizeof(err)) != 0)
+		die(1, "%s", err);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -255,6 +342,7 @@ main(int argc, char **argv)
 
 	rc = cf_control_run(&ctl);
 	rte_eal_mp_wait_lcore();
+	cf_ctlplane_stop();
 	cf_control_print_stats(&ctl, stderr, "final");
 	{
 		struct tpl_cache *tc[RTE_MAX_LCORE];

@@ -11,7 +11,8 @@ PKGS=(
 )
 # Test-only tools (independent decoders and exporters).
 if [ "${1:-}" = "--test" ]; then
-	PKGS+=(tshark)
+	# prometheus: promtool check metrics (test_ctlplane); ping, ip: test_netpres_live; openssl: HTTPS delivery test certificates
+	PKGS+=(tshark prometheus iputils-ping iproute2 openssl)
 fi
 
 missing=()

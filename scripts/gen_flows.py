@@ -185,17 +185,25 @@ def cmd_garbage(a):
         cases.append(name)
 
     add("l2_truncated", bytes(10))
-    add("l2_not_ip", eth(bytes(28), 0x0806))
+    add("l2_not_ip", eth(bytes(28), 0x88CC))  # LLDP
+    add("arp_ignored", eth(bytes(28), 0x0806))  # ARP, and no --collector-ip to answer for
     add("vlan_too_deep", eth(struct.pack("!HH", 0x8100, 3) + bytes(40), 0x8100, (1, 2)))
     add("ip_truncated", udp4(src, dst, 1, NETFLOW_PORT, good_v5)[:40])
     bad_ihl = bytearray(udp4(src, dst, 1, NETFLOW_PORT, good_v5))
     bad_ihl[14] = 0x43
     add("ip_bad_header", bytes(bad_ihl))
-    frag = bytearray(udp4(src, dst, 1, NETFLOW_PORT, good_v5))
+    # Fragments carrying no data: refused before the reassembly table, at once.
+    # (Whole fragmented datagrams are tested in tests/e2e/test_netpres.py.)
+    frag = bytearray(udp4(src, dst, 1, NETFLOW_PORT, b"")[:34])
+    frag[16:18] = struct.pack("!H", 20)
     frag[20:22] = struct.pack("!H", 0x2000)  # MF
-    add("ip_fragment", bytes(frag))
-    add("ip_fragment", udp6("2001:db8::1", COLLECTOR6, 1, NETFLOW_PORT, good_v5,
-                            ext=struct.pack("!BBHI", 17, 0, 1, 7), first_nh=44))
+    frag[24:26] = b"\x00\x00"
+    frag[24:26] = struct.pack("!H", ip_checksum(bytes(frag[14:34])))
+    add("frag_bad", bytes(frag) + bytes(26))
+    frag6 = bytearray(udp6("2001:db8::1", COLLECTOR6, 1, NETFLOW_PORT, b"",
+                           ext=struct.pack("!BBHI", 17, 0, 1, 7), first_nh=44)[:62])
+    frag6[18:20] = struct.pack("!H", 8)  # the Fragment header alone
+    add("frag_bad", bytes(frag6))
     add("ip6_ext_bad", udp6("2001:db8::1", COLLECTOR6, 1, NETFLOW_PORT, b"",
                             ext=struct.pack("!BB", 17, 200) + bytes(6), first_nh=0))
     tcp = bytearray(udp4(src, dst, 1, NETFLOW_PORT, good_v5))

@@ -24,7 +24,7 @@ result() { # name, status
 
 for dir in build build-asan; do
 	for t in "$dir"/tests/test_*; do
-		[ -f "$t" ] && [ -x "$t" ] || continue
+		[ -f "$t" ] && [ -x "$t" ] || continue # skip meson's test_*.p object dirs
 		name="unit/$(basename "$t")@$dir"
 		echo "== $name"
 		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_atomic.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_jhash.h>
@@ -99,6 +100,8 @@ cfd_exporter_get(struct cfd_ctx *ctx, const struct cfd_dgram *dg, uint8_t versio
 		e->version = version;
 		e->first_seen_ms = dg->now_ms;
 		ctx->n_exporters++;
+		/* The control plane finds new entries by dgrams != 0: key first. */
+		rte_smp_wmb();
 	}
 	e = &ctx->exporters[pos];
 	ctx->last_hit = e;

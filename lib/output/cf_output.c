@@ -55,10 +55,25 @@ cfo_flush(struct cfo_output *o)
 }
 
 void
+cfo_poll(struct cfo_output *o)
+{
+	if (o->ops->poll)
+		o->ops->poll(o);
+}
+
+void
+cfo_finish(struct cfo_output *o)
+{
+	if (o->ops->finish)
+		o->ops->finish(o);
+}
+
+void
 cfo_close(struct cfo_output *o)
 {
 	if (o == NULL)
 		return;
+	cfo_finish(o);
 	cfo_flush(o);
 	if (o->ops->close)
 		o->ops->close(o);

@@ -7,6 +7,8 @@
  *
  * Specs: "ndjson:PATH" (one JSON object per line, cf_json.h schema),
  * "ndjson:-" (stdout), "null" (count and discard, for benchmarks).
+ * "http" is built from its own config with cfo_open_http(): records are
+ * batched ({"records":[...]}) and handed to the delivery engine (cf_delivery.h).
  *
  * Contract:
  *  - Not thread safe: one thread owns an output.
@@ -15,12 +17,19 @@
  *  - cfo_write() takes records by copy (the caller may reuse them at once) and
  *    returns 0, or -errno when records could not be written; those records are
  *    counted in cfo_stats.failed, never silently lost.
- *  - cfo_flush() pushes buffered bytes out; cfo_close() flushes and frees.
+ *  - cfo_flush() pushes buffered bytes out (http: no-op, batches go by size
+ *    and age); cfo_poll() does periodic work (http: send a batch that reached
+ *    --batch-interval) and is cheap enough to call every loop iteration.
+ *  - cfo_finish() ends delivery (http: last partial batch, shutdown sequence);
+ *    counters stay readable until cfo_close(), which finishes, flushes, frees.
+ *  - cfo_delivery_stats() copies the http sink's counters; -1 for other sinks.
+ *    Callable from any thread (each counter exact, not an atomic snapshot).
  */
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cf_delivery.h"
 #include "cf_record.h"
 
 struct cfo_output;
@@ -36,6 +45,8 @@ struct cfo_ops {
 	int (*open)(struct cfo_output *o, const char *arg, char *err, size_t errlen);
 	int (*write)(struct cfo_output *o, const struct cfr_record *r, unsigned int n);
 	int (*flush)(struct cfo_output *o);
+	void (*poll)(struct cfo_output *o);     /* optional */
+	void (*finish)(struct cfo_output *o);   /* optional */
 	void (*close)(struct cfo_output *o);
 };
 
@@ -48,6 +59,24 @@ struct cfo_output {
 struct cfo_output *cfo_open(const char *spec, char *err, size_t errlen);
 int cfo_write(struct cfo_output *o, const struct cfr_record *r, unsigned int n);
 int cfo_flush(struct cfo_output *o);
+void cfo_poll(struct cfo_output *o);
+void cfo_finish(struct cfo_output *o);
 void cfo_close(struct cfo_output *o);
+
+struct cfo_http_config {
+	struct cdl_config dl;
+	uint32_t batch_size;       /* records per batch */
+	uint64_t batch_interval_ms;   /* oldest record waits at most this long */
+};
+
+struct cfo_delivery_stats {
+	uint64_t received;         /* records accepted into batches */
+	uint64_t open;             /* in the batch being filled */
+	uint64_t submit_stalls;    /* times the engine's ring was full */
+	struct cdl_stats dl;       /* the engine's counters */
+};
+
+struct cfo_output *cfo_open_http(const struct cfo_http_config *cfg, char *err, size_t errlen);
+int cfo_delivery_stats(const struct cfo_output *o, struct cfo_delivery_stats *s);
 
 #endif

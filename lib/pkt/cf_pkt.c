@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cf_pkt.h"
@@ -156,17 +158,95 @@ enum cfs_drop
 cfp_accept(const struct cfp_policy *pol, const struct cfp_meta *m)
 {
 	unsigned int i;
+	uint16_t vlan;
 
 	if (m->dst_port == 0 || (m->dst_port != pol->ports[0] && m->dst_port != pol->ports[1] &&
 				 m->dst_port != pol->ports[2]))
 		return CFS_DROP_UDP_PORT;
 	if (pol->n_addrs == 0)
 		return CFS_DROP_MAX;
-	for (i = 0; i < pol->n_addrs; i++) {
-		const struct cfp_addr *a = &pol->addrs[i];
-
-		if (a->v6 == m->v6 && memcmp(a->addr, m->dst, a->v6 ? 16 : 4) == 0)
+	vlan = cfp_meta_vlan(m);
+	for (i = 0; i < pol->n_addrs; i++)
+		if (cfp_addr_match(&pol->addrs[i], m->dst, m->v6, m->rx_port, vlan))
 			return CFS_DROP_MAX;
-	}
 	return CFS_DROP_DST_ADDR;
+}
+
+/* Reads a decimal number in [0, max] from s up to (not including) end. */
+static int
+parse_num(const char *s, const char *end, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (s == end)
+		return -1;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v > max)
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+cfp_addr_parse(const char *s, struct cfp_addr *a, char *err, size_t errlen)
+{
+	char ip[INET6_ADDRSTRLEN + 1];
+	const char *at = strchr(s, '@'), *slash = strchr(s, '/');
+	const char *ip_end = at ? at : s + strlen(s);
+	unsigned long v;
+
+	memset(a, 0, sizeof(*a));
+	if (slash != NULL && slash > ip_end)
+		slash = NULL;
+	if ((size_t)((slash ? slash : ip_end) - s) >= sizeof(ip)) {
+		snprintf(err, errlen, "'%s': address too long", s);
+		return -1;
+	}
+	memcpy(ip, s, (size_t)((slash ? slash : ip_end) - s));
+	ip[(slash ? slash : ip_end) - s] = '\0';
+	if (inet_pton(AF_INET, ip, a->addr) == 1) {
+		a->v6 = 0;
+	} else if (inet_pton(AF_INET6, ip, a->addr) == 1) {
+		a->v6 = 1;
+	} else {
+		snprintf(err, errlen, "'%s': '%s' is not an IPv4 or IPv6 address", s, ip);
+		return -1;
+	}
+	a->prefix = a->v6 ? 128 : 32;
+	if (slash != NULL) {
+		if (parse_num(slash + 1, ip_end, a->v6 ? 128 : 32, &v) != 0 || v == 0) {
+			snprintf(err, errlen, "'%s': prefix must be 1..%u", s, a->v6 ? 128 : 32);
+			return -1;
+		}
+		a->prefix = (uint8_t)v;
+	}
+	while (at != NULL) {
+		const char *next = strchr(at + 1, '@');
+		const char *end = next ? next : at + strlen(at);
+
+		if (strncmp(at + 1, "port", 4) == 0) {
+			if (a->bound_port || parse_num(at + 5, end, UINT16_MAX, &v) != 0) {
+				snprintf(err, errlen, "'%s': @portN takes one DPDK port id 0..65535", s);
+				return -1;
+			}
+			a->port = (uint16_t)v;
+			a->bound_port = 1;
+		} else if (strncmp(at + 1, "vlan", 4) == 0) {
+			if (a->bound_vlan || parse_num(at + 5, end, 4094, &v) != 0) {
+				snprintf(err, errlen, "'%s': @vlanV takes one VLAN id 0..4094 (0 = untagged)", s);
+				return -1;
+			}
+			a->vlan = (uint16_t)v;
+			a->bound_vlan = 1;
+		} else {
+			snprintf(err, errlen, "'%s': expected ADDR[/PREFIX][@portN][@vlanV]", s);
+			return -1;
+		}
+		at = next;
+	}
+	return 0;
 }

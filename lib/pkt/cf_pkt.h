@@ -14,11 +14,20 @@
  *    UDP length reaching past what the frame holds is a drop, never a read.
  *  - Fragments (IPv4 MF/offset, IPv6 Fragment header) are reported as
  *    CFS_DROP_IP_FRAGMENT; reassembly happens elsewhere.
- *  - cfp_accept() applies the listener policy (flow ports, --collector-ip).
+ *  - cfp_accept() applies the listener policy (flow ports, --collector-ip
+ *    bound to a DPDK port and/or a VLAN).
+ *  - cfp_addr_parse() reads one --collector-ip value:
+ *        ADDR[/PREFIX][@portN][@vlanV]
+ *    ADDR is IPv4 or IPv6; PREFIX defaults to /32 or /128; without @portN
+ *    the address is ours on every DPDK port, without @vlanV on untagged
+ *    frames and on every VLAN; @vlan0 means untagged frames only. The VLAN
+ *    compared is the innermost tag (cfp_meta_vlan()).
  *  - UDP checksums are not verified (NICs do it, and exporters often send 0).
  */
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cf_stats.h"
 
@@ -36,11 +45,17 @@ struct cfp_meta {
 	uint16_t dst_port;
 	uint16_t payload_off;     /* UDP payload offset in the frame */
 	uint16_t payload_len;
+	uint16_t rx_port;         /* DPDK port: set by the caller, read by cfp_accept() */
 };
 
 struct cfp_addr {
 	uint8_t addr[16];
 	uint8_t v6;
+	uint8_t prefix;           /* /PREFIX (documentation and announcements) */
+	uint8_t bound_port;       /* 0: ours on every port (a zeroed entry is unbound) */
+	uint8_t bound_vlan;       /* 0: ours untagged and on every VLAN */
+	uint16_t port;            /* DPDK port id, when bound_port */
+	uint16_t vlan;            /* 0 = untagged only, or 1..4094, when bound_vlan */
 };
 
 /* Listener policy. A port of 0 is not listened on. */
@@ -52,7 +67,35 @@ struct cfp_policy {
 
 enum cfs_drop cfp_parse(const uint8_t *frame, uint32_t len, struct cfp_meta *m);
 
-/* CFS_DROP_MAX when the policy takes the datagram, else udp_port or dst_addr. */
+/* CFS_DROP_MAX when the policy takes the datagram received on DPDK port
+ * m->rx_port (cfp_parse() does not set it), else udp_port or dst_addr. */
 enum cfs_drop cfp_accept(const struct cfp_policy *pol, const struct cfp_meta *m);
+
+/* The VLAN a frame is on for address binding: innermost tag, 0 when untagged. */
+static inline uint16_t
+cfp_meta_vlan(const struct cfp_meta *m)
+{
+	return m->vlans == 0 ? 0 : m->vlans == 1 ? m->vlan_outer : m->vlan_inner;
+}
+
+/* 1 when a is ours for (addr of family v6) on DPDK port `port`, VLAN `vlan`. */
+static inline int
+cfp_addr_match(const struct cfp_addr *a, const uint8_t *addr, uint8_t v6, uint16_t port,
+	       uint16_t vlan)
+{
+	if (a->v6 != v6)
+		return 0;
+	if (a->bound_port && a->port != port)
+		return 0;
+	if (a->bound_vlan && a->vlan != vlan)
+		return 0;
+	if (v6)
+		return memcmp(a->addr, addr, 16) == 0;
+	return memcmp(a->addr, addr, 4) == 0;
+}
+
+/* Parses one --collector-ip value (grammar above) into *a.
+ * 0, or -1 with a one-line reason in err. */
+int cfp_addr_parse(const char *s, struct cfp_addr *a, char *err, size_t errlen);
 
 #endif

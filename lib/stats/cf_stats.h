@@ -28,7 +28,7 @@
 	X(VLAN_TOO_DEEP, "vlan_too_deep", "pkt", "more than two VLAN tags") \
 	X(IP_TRUNCATED, "ip_truncated", "pkt", "IP header or total length beyond the frame") \
 	X(IP_BAD_HEADER, "ip_bad_header", "pkt", "IPv4 IHL < 5 or version field wrong") \
-	X(IP_FRAGMENT, "ip_fragment", "pkt", "IP fragment (reassembly not enabled)") \
+	X(IP_FRAGMENT, "ip_fragment", "pkt", "IP fragment while reassembly is off (--frag-max-flows 0)") \
 	X(IP6_EXT_BAD, "ip6_ext_bad", "pkt", "IPv6 extension header chain truncated or too long") \
 	X(NOT_UDP, "not_udp", "pkt", "IP payload is not UDP") \
 	X(UDP_TRUNCATED, "udp_truncated", "pkt", "UDP header or UDP length beyond the IP payload") \
@@ -43,6 +43,19 @@
 	X(EXPORTER_TABLE_FULL, "exporter_table_full", "dgram", "per-lcore exporter table full; sequence tracking skipped") \
 	X(NO_BLOCK, "no_block", "rec", "no free record block in the mempool") \
 	X(RING_FULL, "ring_full", "rec", "handoff ring to the control lcore full; block dropped") \
+	/* network presence and reassembly (lib/netpres, app/cf_rx.c) */ \
+	X(ARP_IGNORED, "arp_ignored", "pkt", "ARP that is not a request for one of our addresses on its port/VLAN") \
+	X(ARP_BAD, "arp_bad", "pkt", "ARP not Ethernet/IPv4, or shorter than 28 bytes") \
+	X(ARP_RATE, "arp_rate_limited", "pkt", "ARP request or Neighbor Solicitation over --arp-rate for its sender") \
+	X(ICMP_IGNORED, "icmp_ignored", "pkt", "ICMP/ICMPv6 not an echo request or Neighbor Solicitation for one of our addresses") \
+	X(ICMP_BAD, "icmp_bad", "pkt", "ICMP/ICMPv6 (or its IPv4 header) truncated or with a wrong checksum") \
+	X(ICMP_RATE, "icmp_rate_limited", "pkt", "echo request over --icmp-rate for its source") \
+	X(ND_BAD, "nd_bad", "pkt", "Neighbor Solicitation with hop limit != 255, code != 0, bad options or destination") \
+	X(PRESENCE_TX_FAILED, "presence_tx_failed", "pkt", "reply or announcement not sent: no TX queue, TX full or no mbuf") \
+	X(PRESENCE_CHAINED, "presence_chained", "pkt", "ARP/ICMP frame in a multi-segment mbuf; not answered") \
+	X(FRAG_TIMEOUT, "frag_timeout", "pkt", "fragment freed: its datagram was not complete within --frag-timeout-ms (or at stop)") \
+	X(FRAG_BAD, "frag_bad", "pkt", "fragment freed: overlap, duplicate, too many fragments, or IPv6 Fragment header not first") \
+	X(FRAG_TABLE_FULL, "frag_table_full", "pkt", "fragment freed: --frag-max-flows datagrams already pending") \
 	/* NetFlow v9 / IPFIX and their template engine (lib/netflow9, lib/ipfix, lib/template) */ \
 	X(NF9_SHORT, "nf9_short", "dgram", "NetFlow v9 datagram shorter than its 20-byte header") \
 	X(IPFIX_SHORT, "ipfix_short", "dgram", "IPFIX message shorter than its 16-byte header") \
@@ -96,6 +109,13 @@ struct cfs_lcore {
 	uint64_t tpl_pending;     /* data sets buffered until their template came */
 	uint64_t tpl_pending_done; /* of those, decoded when the template arrived */
 	uint64_t unknown_elements; /* unmapped elements seen in templates (per PEN/id: tpl_unknown_print) */
+	/* network presence and reassembly (lib/netpres, app/cf_rx.c) */
+	uint64_t np_arp_replies;
+	uint64_t np_echo_replies;  /* ICMP and ICMPv6 */
+	uint64_t np_nd_adverts;    /* solicited Neighbor Advertisements */
+	uint64_t np_announces;     /* gratuitous ARPs and unsolicited NAs sent */
+	uint64_t frag_in;          /* fragments given to the reassembly table */
+	uint64_t frag_done;        /* datagrams reassembled from them */
 	uint64_t busy_cycles;     /* TSC cycles in bursts that returned packets */
 	uint64_t total_cycles;
 	uint64_t drops[CFS_DROP_MAX];

@@ -95,7 +95,9 @@ def run_pcap(pcap, app_args=(), timeout=60, vdev_extra="", lcores="0,1"):
         pcap = ethernet_pcap(pcap, os.path.join(d, "eth.pcap"))
         out = os.path.join(d, "out.ndjson")
         cmd = [BIN] + eal_args("net_pcap0,rx_pcap=%s%s" % (pcap, vdev_extra), lcores) + \
-            ["--", "--idle-exit", "1", "--output", "ndjson:" + out] + list(app_args)
+            ["--", "--idle-exit", "1", "--output", "ndjson:" + out,
+             # Parallel runs must not fight over the default ports 8081/8080.
+             "--http-port", "0", "--agent-port", "0"] + list(app_args)
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                            timeout=timeout)
         records = []

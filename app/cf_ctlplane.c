@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Control plane life cycle, exporter discovery, health checks, event logs. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_atomic.h>
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+
+#include <cjson/cJSON.h>
+
+#include "cf_httpd.h"
+#include "cf_log.h"
+#include "cf_ctlplane_priv.h"
+
+/*
+ * One per process: DPDK 22.11 telemetry callbacks take no context pointer,
+ * so they reach the engine through this.
+ */
+struct cpl_state cpl = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+uint64_t
+cpl_mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+void
+cpl_sum_rx(struct cfs_lcore *t)
+{
+	const struct cfs_lcore *in[RTE_MAX_LCORE];
+	unsigned int i;
+
+	for (i = 0; i < cpl.ctl->n_rx; i++)
+		in[i] = &cpl.ctl->rx[i]->stats;
+	cfs_sum(t, in, cpl.ctl->n_rx);
+}
+
+const char *
+cpl_version_name(uint8_t v)
+{
+	switch (v) {
+	case CFR_V_NF5: return "5";
+	case CFR_V_NF9: return "9";
+	case CFR_V_IPFIX: return "10";
+	case CFR_V_SFLOW: return "sflow5";
+	}
+	return "unknown";
+}
+
+/* Gives a newly seen exporter a series (or "other") and logs it once. Lock held. */
+static uint32_t
+notice_exporter(const struct cfd_exporter *e, unsigned int lcore)
+{
+	struct series *s;
+	uint32_t i;
+
+	cpl.n_exporters++;
+	for (i = 0; i < cpl.n_series; i++) {
+		s = &cpl.series[i];
+		/* Same exporter on another lcore (RSS on src+dst, two collector IPs): one series. */
+		if (s->version == e->version && s->domain == e->domain &&
+		    memcmp(s->addr, e->addr, 16) == 0)
+			return i;
+	}
+	if (cpl.n_series == cpl.max_series) {
+		if (cpl.n_folded++ == 0)
+			CF_LOG(WARNING, "more than %u exporters: further ones are reported as "
+			       "exporter=\"other\" (--max-exporter-series)\n", cpl.max_series);
+		return SLOT_OTHER;
+	}
+	s = &cpl.series[cpl.n_series];
+	memcpy(s->addr, e->addr, 16);
+	s->v6 = e->v6;
+	s->version = e->version;
+	s->domain = e->domain;
+	if (inet_ntop(e->v6 ? AF_INET6 : AF_INET, e->addr, s->addr_str, sizeof(s->addr_str)) == NULL)
+		snprintf(s->addr_str, sizeof(s->addr_str), "invalid");
+	CF_LOG(INFO, "new exporter %s version %s domain %u (lcore %u)\n", s->addr_str,
+	       cpl_version_name(e->version), e->domain, lcore);
+	return cpl.n_series++;
+}
+
+/* Walks every RX lcore's exporter table for slots not seen before. Lock held. */
+void
+cpl_scan_exporters(void)
+{
+	unsigned int i;
+	uint32_t pos;
+
+	for (i = 0; i < cpl.ctl->n_rx; i++) {
+		const struct cfd_ctx *d = &cpl.ctl->rx[i]->dctx;
+
+		/* Exporters are never removed: the table is walked only when it grew. */
+		if (__atomic_load_n(&d->n_exporters, __ATOMIC_RELAXED) <= cpl.n_seen[i])
+			continue;
+		for (pos = 0; pos < cpl.n_slots[i]; pos++) {
+			const struct cfd_exporter *e = &d->exporters[pos];
+
+			if (cpl.slot_series[i][pos] != SLOT_UNSEEN ||
+			    __atomic_load_n(&e->dgrams, __ATOMIC_RELAXED) == 0)
+				continue;
+			/* Pairs with the RX lcore's write barrier: the key is complete. */
+			rte_smp_rmb();
+			cpl.slot_series[i][pos] = notice_exporter(e, cpl.ctl->rx[i]->lcore_id);
+			cpl.seen_pos[i][cpl.n_seen[i]++] = pos;
+		}
+	}
+}
+
+/* Refreshes what health and event logs need. Lock held. */
+static void
+update_state(void)
+{
+	uint64_t now = cpl_mono_ms(), ring, failed;
+	struct cfs_lcore t;
+	unsigned int i;
+
+	for (i = 0; i < cpl.ctl->n_ports; i++) {
+		struct port_state *ps = &cpl.port[i];
+		uint16_t port = cpl.ctl->ports[i];
+		struct rte_eth_stats es;
+		struct rte_eth_link link;
+
+		if (rte_eth_stats_get(port, &es) == 0 && es.ipackets != ps->last_pkts) {
+			ps->had_traffic = 1;
+			ps->last_pkts = es.ipackets;
+			ps->last_change_ms = now;
+		}
+		/* Transitions are logged by the control loop (cf_control.c); health needs the state. */
+		if (rte_eth_link_get_nowait(port, &link) == 0)
+			ps->link = link.link_status;
+	}
+	cpl_sum_rx(&t);
+	ring = t.drops[CFS_DROP_RING_FULL] + t.drops[CFS_DROP_NO_BLOCK];
+	if (ring > cpl.prev_ring_drops) {
+		if (now - cpl.last_ring_drop_ms > (uint64_t)cpl.cfg->health_window * 1000)
+			cpl.ring_drops_window = 0;
+		cpl.ring_drops_window += ring - cpl.prev_ring_drops;
+		cpl.last_ring_drop_ms = now;
+		cpl.prev_ring_drops = ring;
+	}
+	failed = cpl.ctl->out ? cpl.ctl->out->stats.failed : 0;
+	if (failed > cpl.prev_out_failed) {
+		if (now - cpl.last_out_fail_ms > (uint64_t)cpl.cfg->health_window * 1000)
+			cpl.out_failed_window = 0;
+		cpl.out_failed_window += failed - cpl.prev_out_failed;
+		cpl.last_out_fail_ms = now;
+		cpl.prev_out_failed = failed;
+	}
+	cpl_scan_exporters();
+}
+
+/* ---------------------------------------------------------------- health */
+
+static void
+engine_health(struct cfm_health *h, void *arg)
+{
+	uint64_t now, window;
+	unsigned int i, down = 0;
+
+	(void)arg;
+	pthread_mutex_lock(&cpl.lock);
+	update_state();
+	now = cpl_mono_ms();
+	window = (uint64_t)cpl.cfg->health_window * 1000;
+	for (i = 0; i < cpl.ctl->n_ports; i++)
+		down += cpl.port[i].link == 0;
+	for (i = 0; i < cpl.ctl->n_ports; i++) {
+		const struct port_state *ps = &cpl.port[i];
+
+		if (ps->link == 0)
+			cfm_health_reason(h, down == cpl.ctl->n_ports ? CFM_UNHEALTHY : CFM_DEGRADED,
+					  "link_down", "port %u: link down", cpl.ctl->ports[i]);
+		else if (ps->had_traffic && now - ps->last_change_ms >= cpl.cfg->health_rx_stall * 1000ull)
+			cfm_health_reason(h, CFM_DEGRADED, "rx_stalled",
+					  "port %u: no packet for %" PRIu64 " s", cpl.ctl->ports[i],
+					  (now - ps->last_change_ms) / 1000);
+	}
+	if (cpl.last_ring_drop_ms != 0 && now - cpl.last_ring_drop_ms < window)
+		cfm_health_reason(h, CFM_DEGRADED, "ring_drops",
+				  "%" PRIu64 " records dropped (handoff ring full or no free block) "
+				  "in the last %u s", cpl.ring_drops_window, cpl.cfg->health_window);
+	if (cpl.last_out_fail_ms != 0 && now - cpl.last_out_fail_ms < window)
+		cfm_health_reason(h, CFM_UNHEALTHY, "output_failing",
+				  "%" PRIu64 " records lost to output errors in the last %u s",
+				  cpl.out_failed_window, cpl.cfg->health_window);
+	if (__atomic_load_n(&cpl.circuit_open, __ATOMIC_RELAXED))
+		cfm_health_reason(h, CFM_DEGRADED, "circuit_open",
+				  "backend circuit breaker open: batches go to the spool");
+	{
+		uint32_t fill = __atomic_load_n(&cpl.spool_permille, __ATOMIC_RELAXED);
+
+		if (fill > 800)
+			cfm_health_reason(h, CFM_DEGRADED, "spool_high", "spool %u %% full",
+					  fill / 10);
+	}
+	pthread_mutex_unlock(&cpl.lock);
+}
+
+void
+cf_ctlplane_delivery_health(int circuit_open, double spool_fill_ratio)
+{
+	uint32_t permille = spool_fill_ratio <= 0 ? 0 :
+			    spool_fill_ratio >= 1 ? 1000 : (uint32_t)(spool_fill_ratio * 1000);
+
+	__atomic_store_n(&cpl.circuit_open, circuit_open, __ATOMIC_RELAXED);
+	__atomic_store_n(&cpl.spool_permille, permille, __ATOMIC_RELAXED);
+}
+
+/* ---------------------------------------------------------------- life cycle */
+
+void
+cf_ctlplane_tick(void *arg)
+{
+	struct cfm_health *h;
+	enum cfm_status st;
+	unsigned int i;
+
+	(void)arg;
+	pthread_mutex_lock(&cpl.lock);
+	update_state();
+	for (i = 0; i < cpl.ctl->n_rx; i++) {
+		const struct cfs_lcore *s = &cpl.ctl->rx[i]->stats;
+		uint64_t busy = __atomic_load_n(&s->busy_cycles, __ATOMIC_RELAXED);
+		uint64_t total = __atomic_load_n(&s->total_cycles, __ATOMIC_RELAXED);
+		uint64_t db = busy - cpl.prev_busy[i], dt = total - cpl.prev_total[i];
+
+		/* The two loads are not one snapshot: clamp to [0, 1]. */
+		cpl.busy_ratio[i] = dt == 0 ? 0.0 : db >= dt ? 1.0 : (double)db / (double)dt;
+		cpl.prev_busy[i] = busy;
+		cpl.prev_total[i] = total;
+	}
+	pthread_mutex_unlock(&cpl.lock);
+	h = cfm_health_new();
+	if (h == NULL)
+		return;
+	st = cfm_health_collect(h);
+	if (st != cpl.last_status) {
+		char *why = NULL;
+		cJSON *r = cfm_health_reasons_json(h);
+
+		if (r != NULL)
+			why = cJSON_PrintUnformatted(r);
+		if (st == CFM_HEALTHY)
+			CF_LOG(INFO, "health: %s (was %s)\n", cfm_status_name(st),
+			       cfm_status_name(cpl.last_status));
+		else
+			CF_LOG(WARNING, "health: %s (was %s): %s\n", cfm_status_name(st),
+			       cfm_status_name(cpl.last_status), why ? why : "");
+		free(why);
+		cJSON_Delete(r);
+		cpl.last_status = st;
+	}
+	cfm_health_free(h);
+}
+
+int
+cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char *err,
+		  size_t errlen)
+{
+	const struct cf_config *cfg = ctl->cfg;
+	int v6 = strchr(cfg->http_bind, ':') != NULL;
+	struct timespec now;
+	unsigned int i;
+	int rc, bad;
+
+	cpl.ctl = ctl;
+	cpl.cfg = cfg;
+	clock_gettime(CLOCK_REALTIME, &now);
+	cpl.start_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+	for (i = 0; i < ctl->n_ports; i++) {
+		cpl.port[i].link = -1;
+		cpl.port[i].last_change_ms = cpl_mono_ms();
+	}
+	for (i = 0; i < ctl->n_rx; i++) {
+		const struct cfd_ctx *d = &ctl->rx[i]->dctx;
+		uint32_t n = (uint32_t)rte_hash_max_key_id(d->exp_hash) + 1, k;
+
+		cpl.slot_series[i] = malloc(n * sizeof(uint32_t));
+		cpl.seen_pos[i] = malloc(n * sizeof(uint32_t));
+		if (cpl.slot_series[i] == NULL || cpl.seen_pos[i] == NULL) {
+			snprintf(err, errlen, "control plane: out of memory");
+			return -1;
+		}
+		for (k = 0; k < n; k++)
+			cpl.slot_series[i][k] = SLOT_UNSEEN;
+		cpl.n_slots[i] = n;
+		cpl.busy_ratio[i] = -1;
+	}
+	cpl.max_series = cfg->max_exporter_series;
+	cpl.series = calloc(cpl.max_series, sizeof(*cpl.series));
+	if (cpl.series == NULL) {
+		snprintf(err, errlen, "control plane: out of memory");
+		return -1;
+	}
+	rc = cfm_register("engine", cpl_engine_provider, NULL);
+	if (rc == 0)
+		rc = cfm_health_register("engine", engine_health, NULL);
+	if (rc != 0) {
+		snprintf(err, errlen, "control plane: registering the engine provider: %s",
+			 strerror(-rc));
+		return -1;
+	}
+	if (cpl_telemetry_register() != 0) {
+		snprintf(err, errlen, "control plane: telemetry command registration refused");
+		return -1;
+	}
+	ctl->on_tick = cf_ctlplane_tick;
+	ctl->tick_arg = NULL;
+	if (cfg->http_port != 0) {
+		struct cfh_config hc = {
+			.role = CFH_CONTROL,
+			.bind = cfg->http_bind,
+			.port = cfg->http_port,
+			.service = "clarion-flowd",
+			.version = CF_VERSION,
+			.backend_url = cfg->backend_url,
+			.batch_size = cfg->batch_size,
+			.batch_interval_s = cfg->batch_interval,
+		};
+
+		/* Created from the main lcore: the server threads inherit its CPU, never an RX core's. */
+		cpl.http = cfh_start(&hc, &bad, err, errlen);
+		if (cpl.http == NULL && bad)
+			return -1;
+		if (cpl.http == NULL)
+			CF_LOG(ERR, "control plane: /health and /metrics OFF: %s (--http-port)\n", err);
+		else
+			CF_LOG(INFO, "control plane: http://%s%s%s:%u/health and /metrics\n",
+			       v6 ? "[" : "", cfg->http_bind, v6 ? "]" : "", cfg->http_port);
+	} else {
+		CF_LOG(INFO, "control plane: HTTP off (--http-port 0); telemetry /clarion/* only\n");
+	}
+	if (cfg->agent_port != 0) {
+		struct cfh_config ac = {
+			.role = CFH_AGENT,
+			.bind = cfg->agent_bind,
+			.port = cfg->agent_port,
+			.max_body = cfg->agent_max_body,
+			.token = cfg->agent_token,
+			.fwd = fwd,
+		};
+
+		cpl.agent = cfh_start(&ac, &bad, err, errlen);
+		if (cpl.agent == NULL && bad)
+			return -1;
+		if (cpl.agent == NULL)
+			CF_LOG(ERR, "control plane: agent ingest OFF: %s (--agent-port)\n", err);
+		else
+			CF_LOG(INFO, "control plane: agent ingest on %s port %u (%s, forwarding %s)\n",
+			       cfg->agent_bind, cfg->agent_port,
+			       cfg->agent_token[0] ? "token required" : "no token",
+			       fwd ? "on" : "not connected");
+	}
+	return 0;
+}
+
+void
+cf_ctlplane_stop(void)
+{
+	unsigned int i;
+
+	cfh_stop(cpl.agent);
+	cfh_stop(cpl.http);
+	cpl.agent = NULL;
+	cpl.http = NULL;
+	cfm_unregister("engine");
+	pthread_mutex_lock(&cpl.lock);
+	/* Telemetry commands cannot be unregistered: they see ctl == NULL from now on. */
+	cpl.ctl = NULL;
+	free(cpl.series);
+	cpl.series = NULL;
+	cpl.n_series = 0;
+	for (i = 0; i < RTE_MAX_LCORE; i++) {
+		free(cpl.slot_series[i]);
+		free(cpl.seen_pos[i]);
+		cpl.slot_series[i] = NULL;
+		cpl.seen_pos[i] = NULL;
+		cpl.n_seen[i] = 0;
+		cpl.n_slots[i] = 0;
+	}
+	pthread_mutex_unlock(&cpl.lock);
+}

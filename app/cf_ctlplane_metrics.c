@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The "engine" metrics provider: ports, RX lcores, exporters, output. */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_ethdev.h>
+
+#include "cf_ctlplane_priv.h"
+
+static void
+ports_provider(struct cfm_builder *b)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} cols[] = {
+		{"clarion_flowd_port_rx_packets_total", "frames received by the NIC port",
+		 offsetof(struct rte_eth_stats, ipackets)},
+		{"clarion_flowd_port_rx_bytes_total", "bytes received by the NIC port",
+		 offsetof(struct rte_eth_stats, ibytes)},
+		{"clarion_flowd_port_rx_missed_total",
+		 "frames the NIC dropped because no RX descriptor was free (imissed)",
+		 offsetof(struct rte_eth_stats, imissed)},
+		{"clarion_flowd_port_rx_errors_total", "erroneous frames received (ierrors)",
+		 offsetof(struct rte_eth_stats, ierrors)},
+		{"clarion_flowd_port_rx_nombuf_total", "RX mbuf allocation failures (rx_nombuf)",
+		 offsetof(struct rte_eth_stats, rx_nombuf)},
+	};
+	struct rte_eth_stats es[CF_MAX_PORTS];
+	int ok[CF_MAX_PORTS];
+	unsigned int i, c;
+	char port[8];
+
+	for (i = 0; i < cpl.ctl->n_ports; i++)
+		ok[i] = rte_eth_stats_get(cpl.ctl->ports[i], &es[i]) == 0;
+	for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
+		cfm_family(b, cols[c].name, cols[c].help, CFM_COUNTER);
+		for (i = 0; i < cpl.ctl->n_ports; i++) {
+			if (!ok[i])
+				continue;
+			snprintf(port, sizeof(port), "%u", cpl.ctl->ports[i]);
+			cfm_u64(b, CFM_L({"port", port}),
+				*(const uint64_t *)((const char *)&es[i] + cols[c].off));
+		}
+	}
+	cfm_family(b, "clarion_flowd_port_link_up", "1 when the port's link is up", CFM_GAUGE);
+	for (i = 0; i < cpl.ctl->n_ports; i++) {
+		struct rte_eth_link link;
+
+		if (rte_eth_link_get_nowait(cpl.ctl->ports[i], &link) != 0)
+			continue;
+		snprintf(port, sizeof(port), "%u", cpl.ctl->ports[i]);
+		cfm_u64(b, CFM_L({"port", port}), link.link_status);
+	}
+}
+
+static void
+lcores_provider(struct cfm_builder *b)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} cols[] = {
+		{"clarion_flowd_rx_packets_total", "frames taken from the NIC by the RX lcore",
+		 offsetof(struct cfs_lcore, rx_pkts)},
+		{"clarion_flowd_rx_bytes_total", "bytes of the frames taken by the RX lcore",
+		 offsetof(struct cfs_lcore, rx_bytes)},
+		{"clarion_flowd_records_decoded_total", "flow records decoded into record blocks",
+		 offsetof(struct cfs_lcore, records)},
+		{"clarion_flowd_records_handed_total",
+		 "flow records handed to the control lcore through the ring",
+		 offsetof(struct cfs_lcore, records_handed)},
+		{"clarion_flowd_sequence_resets_total", "exporter restarts or large reorders seen",
+		 offsetof(struct cfs_lcore, seq_reset)},
+		/* network presence and reassembly (docs/network-presence.md) */
+		{"clarion_flowd_arp_replies_total", "ARP replies sent for our addresses",
+		 offsetof(struct cfs_lcore, np_arp_replies)},
+		{"clarion_flowd_echo_replies_total", "ICMP and ICMPv6 echo replies sent",
+		 offsetof(struct cfs_lcore, np_echo_replies)},
+		{"clarion_flowd_nd_adverts_total", "solicited IPv6 Neighbor Advertisements sent",
+		 offsetof(struct cfs_lcore, np_nd_adverts)},
+		{"clarion_flowd_announces_total", "gratuitous ARPs and unsolicited NAs sent",
+		 offsetof(struct cfs_lcore, np_announces)},
+		{"clarion_flowd_fragments_total", "IP fragments taken into the reassembly table",
+		 offsetof(struct cfs_lcore, frag_in)},
+		{"clarion_flowd_reassembled_total", "datagrams reassembled from fragments",
+		 offsetof(struct cfs_lcore, frag_done)},
+		{"clarion_flowd_lcore_busy_cycles_total", "TSC cycles spent in bursts that returned packets",
+		 offsetof(struct cfs_lcore, busy_cycles)},
+		{"clarion_flowd_lcore_cycles_total", "TSC cycles of the RX loop",
+		 offsetof(struct cfs_lcore, total_cycles)},
+	};
+	char lc[8];
+	unsigned int i, c, d;
+
+	for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
+		cfm_family(b, cols[c].name, cols[c].help, CFM_COUNTER);
+		for (i = 0; i < cpl.ctl->n_rx; i++) {
+			snprintf(lc, sizeof(lc), "%u", cpl.ctl->rx[i]->lcore_id);
+			cfm_u64(b, CFM_L({"lcore", lc}),
+				__atomic_load_n((const uint64_t *)((const char *)&cpl.ctl->rx[i]->stats +
+								   cols[c].off), __ATOMIC_RELAXED));
+		}
+	}
+	cfm_family(b, "clarion_flowd_datagrams_total",
+		   "flow datagrams handed to a decoder, by export protocol", CFM_COUNTER);
+	for (i = 0; i < cpl.ctl->n_rx; i++) {
+		snprintf(lc, sizeof(lc), "%u", cpl.ctl->rx[i]->lcore_id);
+		for (d = 0; d < CFS_PROTO_MAX; d++)
+			cfm_u64(b, CFM_L({"lcore", lc}, {"protocol", cfs_proto_name(d)}),
+				cpl.ctl->rx[i]->stats.dgrams[d]);
+	}
+	cfm_family(b, "clarion_flowd_drops_total",
+		   "packets, datagrams, records or templates rejected, by reason (unit says which)",
+		   CFM_COUNTER);
+	for (i = 0; i < cpl.ctl->n_rx; i++) {
+		snprintf(lc, sizeof(lc), "%u", cpl.ctl->rx[i]->lcore_id);
+		for (d = 0; d < CFS_DROP_MAX; d++)
+			cfm_u64(b, CFM_L({"lcore", lc}, {"reason", cfs_drop_name(d)},
+					 {"unit", cfs_drop_unit(d)}),
+				cpl.ctl->rx[i]->stats.drops[d]);
+	}
+	cfm_family(b, "clarion_flowd_sequence_lost_records_total",
+		   "records missing at exporter sequence gaps, late arrivals credited back",
+		   CFM_COUNTER);
+	for (i = 0; i < cpl.ctl->n_rx; i++) {
+		const struct cfs_lcore *s = &cpl.ctl->rx[i]->stats;
+		uint64_t late = s->seq_late, lost = s->seq_lost;
+
+		snprintf(lc, sizeof(lc), "%u", cpl.ctl->rx[i]->lcore_id);
+		cfm_u64(b, CFM_L({"lcore", lc}), lost > late ? lost - late : 0);
+	}
+	cfm_family(b, "clarion_flowd_lcore_busy_ratio",
+		   "share of the RX loop's cycles spent on bursts that returned packets, last second",
+		   CFM_GAUGE);
+	for (i = 0; i < cpl.ctl->n_rx; i++) {
+		const struct cfs_lcore *s = &cpl.ctl->rx[i]->stats;
+		uint64_t total = s->total_cycles, busy = s->busy_cycles;
+		double r = cpl.busy_ratio[i];
+
+		/* Before the first tick: since start. */
+		if (r < 0)
+			r = total ? (double)(busy < total ? busy : total) / (double)total : 0.0;
+		snprintf(lc, sizeof(lc), "%u", cpl.ctl->rx[i]->lcore_id);
+		cfm_f64(b, CFM_L({"lcore", lc}), r);
+	}
+}
+
+struct exp_acc *
+cpl_exporters_sum(void)
+{
+	struct exp_acc *acc = calloc(cpl.n_series + 1, sizeof(*acc));
+	unsigned int i;
+	uint32_t k;
+
+	if (acc == NULL)
+		return NULL;
+	for (i = 0; i < cpl.ctl->n_rx; i++) {
+		const struct cfd_ctx *d = &cpl.ctl->rx[i]->dctx;
+
+		for (k = 0; k < cpl.n_seen[i]; k++) {
+			uint32_t pos = cpl.seen_pos[i][k], sid = cpl.slot_series[i][pos];
+			const struct cfd_exporter *e = &d->exporters[pos];
+			struct exp_acc *a;
+			uint64_t gap, late;
+
+			a = &acc[sid == SLOT_OTHER ? cpl.n_series : sid];
+			a->dgrams += e->dgrams;
+			a->records += e->records;
+			gap = e->seq_gap;
+			late = e->seq_late;
+			a->lost += gap > late ? gap - late : 0;
+			if (e->last_seen_ms > a->last_seen_ms)
+				a->last_seen_ms = e->last_seen_ms;
+		}
+	}
+	return acc;
+}
+
+static void
+exporters_provider(struct cfm_builder *b)
+{
+	static const struct {
+		const char *name, *help;
+		enum cfm_type type;
+	} fams[] = {
+		{"clarion_flowd_exporter_datagrams_total", "datagrams received from the exporter",
+		 CFM_COUNTER},
+		{"clarion_flowd_exporter_records_total", "records the exporter's datagrams announced",
+		 CFM_COUNTER},
+		{"clarion_flowd_exporter_lost_records_total",
+		 "records missing at the exporter's sequence gaps, late arrivals credited back",
+		 CFM_COUNTER},
+		{"clarion_flowd_exporter_last_seen_timestamp_seconds",
+		 "Unix time of the exporter's last datagram", CFM_GAUGE},
+	};
+	struct exp_acc *acc = cpl_exporters_sum();
+	uint32_t k;
+	unsigned int f;
+	char dom[16];
+
+	cfm_family(b, "clarion_flowd_exporters", "exporters seen since start (all lcores)", CFM_GAUGE);
+	cfm_u64(b, CFM_NOLABELS, cpl.n_exporters);
+	cfm_family(b, "clarion_flowd_exporters_folded",
+		   "exporters beyond --max-exporter-series, reported as exporter=\"other\"", CFM_GAUGE);
+	cfm_u64(b, CFM_NOLABELS, cpl.n_folded);
+	if (acc == NULL)
+		return;
+	for (f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		cfm_family(b, fams[f].name, fams[f].help, fams[f].type);
+		for (k = 0; k <= cpl.n_series; k++) {
+			const struct exp_acc *a = &acc[k];
+			uint64_t v = f == 0 ? a->dgrams : f == 1 ? a->records : a->lost;
+
+			if (k == cpl.n_series && cpl.n_folded == 0)
+				break;
+			if (k < cpl.n_series) {
+				const struct series *s = &cpl.series[k];
+
+				snprintf(dom, sizeof(dom), "%u", s->domain);
+				if (f == 3)
+					cfm_f64(b, CFM_L({"exporter", s->addr_str}, {"domain", dom},
+							 {"version", cpl_version_name(s->version)}),
+						(double)a->last_seen_ms / 1000.0);
+				else
+					cfm_u64(b, CFM_L({"exporter", s->addr_str}, {"domain", dom},
+							 {"version", cpl_version_name(s->version)}), v);
+			} else if (f == 3) {
+				cfm_f64(b, CFM_L({"exporter", "other"}, {"domain", ""}, {"version", ""}),
+					(double)a->last_seen_ms / 1000.0);
+			} else {
+				cfm_u64(b, CFM_L({"exporter", "other"}, {"domain", ""}, {"version", ""}), v);
+			}
+		}
+	}
+	free(acc);
+}
+
+static void
+output_provider(struct cfm_builder *b, const struct cfs_lcore *t)
+{
+	const struct cfo_output *o = cpl.ctl->out;
+	const char *sink = o ? o->ops->scheme : "none";
+	uint64_t out_recs = o ? o->stats.records : 0, failed = o ? o->stats.failed : 0;
+	uint64_t drained = __atomic_load_n(&cpl.ctl->records_out, __ATOMIC_RELAXED), errors = failed;
+	unsigned int d;
+
+	cfm_family(b, "clarion_flowd_output_records_total", "records accepted by the output sink",
+		   CFM_COUNTER);
+	cfm_u64(b, CFM_L({"sink", sink}), out_recs);
+	cfm_family(b, "clarion_flowd_output_bytes_total", "bytes the output sink produced",
+		   CFM_COUNTER);
+	cfm_u64(b, CFM_L({"sink", sink}), o ? o->stats.bytes : 0);
+	cfm_family(b, "clarion_flowd_output_failed_records_total",
+		   "records lost to output write errors", CFM_COUNTER);
+	cfm_u64(b, CFM_L({"sink", sink}), failed);
+	cfm_family(b, "clarion_flowd_pending_records",
+		   "records handed over by RX lcores and not yet taken by the output", CFM_GAUGE);
+	cfm_u64(b, CFM_NOLABELS, t->records_handed > drained ? t->records_handed - drained : 0);
+
+	/*
+	 * "errors" in the Clarion UI: flow data we could not use (bad datagrams,
+	 * lost records) and output failures. Frame-level drops ("pkt": ARP, other
+	 * UDP ports, ...) are mostly traffic that is not ours; they stay in
+	 * clarion_flowd_drops_total only.
+	 */
+	for (d = 0; d < CFS_DROP_MAX; d++)
+		if (strcmp(cfs_drop_unit(d), "pkt") != 0)
+			errors += t->drops[d];
+	/* The keys the Clarion UI reads; an HTTP delivery provider may override total_sent. */
+	cfm_summary_set(b, "total_received", (double)t->records);
+	cfm_summary_set(b, "total_sent", (double)out_recs);
+	cfm_summary_set(b, "pending", (double)(t->records_handed > drained ?
+					       t->records_handed - drained : 0));
+	cfm_summary_set(b, "errors", (double)errors);
+	cfm_summary_set(b, "total_datagrams", (double)t->flow_dgrams);
+	cfm_summary_set(b, "exporters", (double)cpl.n_exporters);
+}
+
+void
+cpl_engine_provider(struct cfm_builder *b, void *arg)
+{
+	struct cfs_lcore t;
+	struct timespec now;
+
+	(void)arg;
+	pthread_mutex_lock(&cpl.lock);
+	cpl_scan_exporters();
+	cpl_sum_rx(&t);
+	clock_gettime(CLOCK_REALTIME, &now);
+	cfm_family(b, "clarion_flowd_build_info", "version of the running collector", CFM_GAUGE);
+	cfm_u64(b, CFM_L({"version", CF_VERSION}), 1);
+	cfm_family(b, "clarion_flowd_start_time_seconds", "Unix time the collector started",
+		   CFM_GAUGE);
+	cfm_f64(b, CFM_NOLABELS, (double)cpl.start_ms / 1000.0);
+	ports_provider(b);
+	lcores_provider(b);
+	exporters_provider(b);
+	output_provider(b, &t);
+	pthread_mutex_unlock(&cpl.lock);
+}
+

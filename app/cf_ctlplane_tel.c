@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* DPDK telemetry commands /clarion/stats, /clarion/exporters, /clarion/templates. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "cf_ctlplane_priv.h"
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct cfs_lcore t;
+	const struct cfo_output *o;
+	char key[64];
+	unsigned int i;
+
+	(void)cmd;
+	(void)params;
+	pthread_mutex_lock(&cpl.lock);
+	if (cpl.ctl == NULL) {
+		pthread_mutex_unlock(&cpl.lock);
+		return -ENODEV;
+	}
+	cpl_scan_exporters();
+	cpl_sum_rx(&t);
+	o = cpl.ctl->out;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "rx_packets", t.rx_pkts);
+	rte_tel_data_add_dict_u64(d, "rx_bytes", t.rx_bytes);
+	rte_tel_data_add_dict_u64(d, "flow_datagrams", t.flow_dgrams);
+	for (i = 0; i < CFS_PROTO_MAX; i++) {
+		snprintf(key, sizeof(key), "datagrams_%s", cfs_proto_name(i));
+		rte_tel_data_add_dict_u64(d, key, t.dgrams[i]);
+	}
+	rte_tel_data_add_dict_u64(d, "records", t.records);
+	rte_tel_data_add_dict_u64(d, "records_handed", t.records_handed);
+	rte_tel_data_add_dict_u64(d, "records_output", o ? o->stats.records : 0);
+	rte_tel_data_add_dict_u64(d, "output_failed", o ? o->stats.failed : 0);
+	rte_tel_data_add_dict_u64(d, "sequence_lost", t.seq_lost > t.seq_late ?
+				  t.seq_lost - t.seq_late : 0);
+	rte_tel_data_add_dict_u64(d, "sequence_resets", t.seq_reset);
+	rte_tel_data_add_dict_u64(d, "exporters", cpl.n_exporters);
+	rte_tel_data_add_dict_u64(d, "rx_lcores", cpl.ctl->n_rx);
+	for (i = 0; i < CFS_DROP_MAX; i++) {
+		snprintf(key, sizeof(key), "drop_%s", cfs_drop_name(i));
+		rte_tel_data_add_dict_u64(d, key, t.drops[i]);
+	}
+	pthread_mutex_unlock(&cpl.lock);
+	return 0;
+}
+
+/* Columns rather than one dict per exporter: 22.11 nests only arrays in a dict. */
+static int
+tel_exporters(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *col[7];
+	static const char *const names[7] = { "exporter", "version", "domain", "datagrams",
+					      "records", "lost_records", "last_seen_ms" };
+	struct exp_acc *acc;
+	uint32_t k, n;
+	unsigned int c;
+
+	(void)cmd;
+	(void)params;
+	for (c = 0; c < 7; c++) {
+		col[c] = rte_tel_data_alloc();
+		if (col[c] == NULL) {
+			while (c-- > 0)
+				rte_tel_data_free(col[c]);
+			return -ENOMEM;
+		}
+		rte_tel_data_start_array(col[c], c < 2 ? RTE_TEL_STRING_VAL : RTE_TEL_U64_VAL);
+	}
+	pthread_mutex_lock(&cpl.lock);
+	if (cpl.ctl == NULL) {
+		pthread_mutex_unlock(&cpl.lock);
+		for (c = 0; c < 7; c++)
+			rte_tel_data_free(col[c]);
+		return -ENODEV;
+	}
+	cpl_scan_exporters();
+	acc = cpl_exporters_sum();
+	n = cpl.n_series + (cpl.n_folded ? 1 : 0);
+	if (n > RTE_TEL_MAX_ARRAY_ENTRIES)
+		n = RTE_TEL_MAX_ARRAY_ENTRIES;
+	for (k = 0; acc != NULL && k < n; k++) {
+		const struct exp_acc *a = &acc[k < cpl.n_series ? k : cpl.n_series];
+
+		if (k < cpl.n_series) {
+			rte_tel_data_add_array_string(col[0], cpl.series[k].addr_str);
+			rte_tel_data_add_array_string(col[1], cpl_version_name(cpl.series[k].version));
+			rte_tel_data_add_array_u64(col[2], cpl.series[k].domain);
+		} else {
+			rte_tel_data_add_array_string(col[0], "other");
+			rte_tel_data_add_array_string(col[1], "");
+			rte_tel_data_add_array_u64(col[2], 0);
+		}
+		rte_tel_data_add_array_u64(col[3], a->dgrams);
+		rte_tel_data_add_array_u64(col[4], a->records);
+		rte_tel_data_add_array_u64(col[5], a->lost);
+		rte_tel_data_add_array_u64(col[6], a->last_seen_ms);
+	}
+	free(acc);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "count", cpl.n_exporters);
+	rte_tel_data_add_dict_u64(d, "folded_into_other", cpl.n_folded);
+	pthread_mutex_unlock(&cpl.lock);
+	for (c = 0; c < 7; c++)
+		rte_tel_data_add_dict_container(d, names[c], col[c], 0);
+	return 0;
+}
+
+/*
+ * Templates live in the v9/IPFIX decoders' per-lcore caches; they publish
+ * clarion_flowd_template* families through cfm_register, and this command
+ * shows whatever they publish (nothing until such a decoder is built in).
+ */
+static int
+tel_templates(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static const char prefix[] = "clarion_flowd_template";
+	struct cfm_builder *b = cfm_builder_new();
+	unsigned int f, s, k, entries = 0;
+
+	(void)cmd;
+	(void)params;
+	if (b == NULL)
+		return -ENOMEM;
+	cfm_collect(b);
+	rte_tel_data_start_dict(d);
+	for (f = 0; f < cfm_n_families(b); f++) {
+		const char *name = cfm_family_name(b, f);
+
+		if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
+			continue;
+		for (s = 0; s < cfm_n_samples(b, f) && entries < RTE_TEL_MAX_DICT_ENTRIES - 1; s++) {
+			char key[RTE_TEL_MAX_STRING_LEN], *p;
+			const struct cfm_label *l;
+			size_t len;
+
+			snprintf(key, sizeof(key), "%s", name + strlen("clarion_flowd_"));
+			for (k = 0; (l = cfm_sample_label(b, f, s, k)) != NULL; k++) {
+				len = strlen(key);
+				snprintf(key + len, sizeof(key) - len, "/%s", l->value);
+			}
+			/* Telemetry keys allow only [A-Za-z0-9_/]. */
+			for (p = key; *p; p++)
+				if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+				      (*p >= '0' && *p <= '9') || *p == '/'))
+					*p = '_';
+			rte_tel_data_add_dict_u64(d, key, (uint64_t)cfm_sample_value(b, f, s));
+			entries++;
+		}
+	}
+	if (entries == 0)
+		rte_tel_data_add_dict_string(d, "templates",
+					     "none: no template-based decoder (v9/IPFIX) reports yet");
+	cfm_builder_free(b);
+	return 0;
+}
+
+int
+cpl_telemetry_register(void)
+{
+	if (rte_telemetry_register_cmd("/clarion/stats", tel_stats,
+				       "Collector totals and drops by reason. No parameters") != 0 ||
+	    rte_telemetry_register_cmd("/clarion/exporters", tel_exporters,
+				       "Exporters (columns). No parameters") != 0 ||
+	    rte_telemetry_register_cmd("/clarion/templates", tel_templates,
+				       "Template caches of the v9/IPFIX decoders. No parameters") != 0)
+		return -1;
+	return 0;
+}

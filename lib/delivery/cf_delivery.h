@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CF_DELIVERY_H
+#define CF_DELIVERY_H
+
+/*
+ * Reliable delivery of record batches to the Clarion backend (docs/delivery.md).
+ *
+ * Pieces, each usable alone (the unit tests do):
+ *  - cdl_backoff_*: exponential backoff with full jitter. Pure functions.
+ *  - cdl_breaker_*: circuit breaker (closed -> open -> half-open -> closed).
+ *    Not thread safe: one thread owns a breaker.
+ *  - cdl_seg_* / cdl_spool_*: the durable on-disk segment log. Not thread
+ *    safe: the delivery thread owns the spool.
+ *  - cdl_start/cdl_submit/cdl_stop: the delivery engine, a DPDK control thread
+ *    (rte_ctrl_thread_create) that owns libcurl, the breaker and the spool,
+ *    fed by an SP/SC rte_ring of finished batches. cdl_submit() is called by
+ *    one producer thread (the control lcore); cdl_stats() by any thread.
+ *
+ * Return values are listed at each function.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ batch */
+
+/* One JSON body {"records":[...]} with its id; malloc'd by the producer,
+ * freed by the engine. Never shared between threads at the same time. */
+struct cdl_batch {
+	uint64_t boot;     /* random per process start: ids never repeat across restarts */
+	uint64_t seq;      /* per process, from 1 */
+	uint32_t nrec;
+	uint32_t len;      /* bytes used in body */
+	uint32_t cap;      /* bytes allocated for body */
+	uint32_t attempts; /* engine only */
+	uint64_t ready_ms; /* engine only: not before (retry wait) */
+	int state;         /* engine only */
+	char *body;
+};
+
+/* Allocates a batch with `cap` body bytes; NULL when out of memory. */
+struct cdl_batch *cdl_batch_new(uint32_t cap);
+void cdl_batch_free(struct cdl_batch *b);
+/* "%016x-%u" id text into buf (>= 40 bytes); returns length. */
+int cdl_batch_id(char *buf, size_t len, uint64_t boot, uint64_t seq);
+
+/* ---------------------------------------------------------------- backoff */
+
+struct cdl_backoff {
+	uint64_t initial_ms;
+	uint64_t max_ms;
+	double factor;
+};
+
+/* Upper bound of the wait before retry number `attempt` (1 = first retry):
+ * min(max_ms, initial_ms * factor^(attempt-1)). */
+uint64_t cdl_backoff_cap(const struct cdl_backoff *b, unsigned int attempt);
+/* Full jitter: uniform in [0, cap] picked with the 64 random bits `rnd`. */
+uint64_t cdl_backoff_delay(const struct cdl_backoff *b, unsigned int attempt, uint64_t rnd);
+
+/* ---------------------------------------------------------------- breaker */
+
+enum cdl_breaker_state {
+	CDL_BREAKER_CLOSED,
+	CDL_BREAKER_OPEN,
+	CDL_BREAKER_HALF_OPEN,
+};
+
+struct cdl_breaker {
+	enum cdl_breaker_state state;
+	unsigned int threshold;    /* consecutive failures that open it */
+	uint64_t cooldown_ms;      /* open -> half-open after this long */
+	unsigned int failures;     /* consecutive */
+	uint64_t opened_ms;
+	int probe_out;             /* half-open: the one probe is in flight */
+	uint64_t opens;            /* times it opened */
+};
+
+void cdl_breaker_init(struct cdl_breaker *b, unsigned int threshold, uint64_t cooldown_ms);
+/* May a request start now? 1 yes (in half-open: the one probe, which the
+ * caller must then send), 0 no. Moves open -> half-open after the cool-down. */
+int cdl_breaker_allow(struct cdl_breaker *b, uint64_t now_ms);
+/* Outcome of a request the breaker allowed: ok = 1 success (any answer that
+ * shows the backend alive, 422 included), 0 failure. */
+void cdl_breaker_result(struct cdl_breaker *b, int ok, uint64_t now_ms);
+const char *cdl_breaker_name(enum cdl_breaker_state s);
+
+/* ---------------------------------------------------------------- segment */
+
+/*
+ * A spool segment file "seg-<20-digit number>.log" is a sequence of entries:
+ *   header (40 bytes, little endian): magic "CFSP", body length, record count,
+ *   CRC32C of the body, batch boot id, batch seq, flags (0), CRC32C of the
+ *   previous 36 bytes; then the body.
+ * A bad header CRC, bad magic or a short entry ends the segment (torn tail:
+ * truncated at recovery). A bad body CRC skips just that entry (counted).
+ */
+#define CDL_SEG_MAGIC 0x50534643u /* "CFSP" read little endian */
+#define CDL_SEG_HDR 40u
+#define CDL_SEG_MAX_BODY (256u << 20)
+
+struct cdl_seg_hdr {
+	uint32_t len;
+	uint32_t nrec;
+	uint32_t body_crc;
+	uint64_t boot;
+	uint64_t seq;
+};
+
+/* CRC32C (Castagnoli), standard init/final xor: "123456789" -> 0xE3069283. */
+uint32_t cdl_crc32c(const void *p, size_t n);
+/* Writes the 40-byte header for body into out. */
+void cdl_seg_encode(uint8_t out[CDL_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
+		    const void *body, uint32_t len);
+/* Parses a header: 0 ok (h filled), -1 bad magic/header CRC/length. */
+int cdl_seg_decode(const uint8_t in[CDL_SEG_HDR], struct cdl_seg_hdr *h);
+/* 1 when body matches h->body_crc, else 0. */
+int cdl_seg_body_ok(const struct cdl_seg_hdr *h, const void *body);
+
+/* ------------------------------------------------------------------ spool */
+
+enum cdl_fsync { CDL_FSYNC_BATCH, CDL_FSYNC_INTERVAL, CDL_FSYNC_NONE };
+enum cdl_full { CDL_FULL_DROP_OLDEST, CDL_FULL_DROP_NEWEST };
+
+struct cdl_spool;
+
+struct cdl_spool_info {
+	uint64_t records;          /* records on disk not yet replayed */
+	uint64_t batches;
+	uint64_t bytes;            /* bytes of segment files */
+	uint64_t segments;
+	uint64_t recovered_records;   /* found valid at open */
+	uint64_t recovered_batches;
+	uint64_t torn_bytes;          /* truncated at open */
+	uint64_t corrupt_batches;     /* body CRC mismatch: skipped */
+	uint64_t corrupt_records;     /* their header record counts */
+	uint64_t dropped_oldest_records;  /* evicted by drop-oldest */
+	uint64_t written_records;
+	uint64_t written_batches;
+	uint64_t write_errors;
+};
+
+/* Opens (creating) dir, recovers every complete entry of the segments there
+ * (truncating torn tails) and starts a new segment for writing. Returns NULL
+ * with a reason in err on failure. */
+struct cdl_spool *cdl_spool_open(const char *dir, uint64_t max_bytes, enum cdl_fsync fsync_policy,
+				 enum cdl_full full, char *err, size_t errlen);
+/* Appends one batch. 0 stored; 1 not stored: full and policy drop-newest (or
+ * the batch alone exceeds the budget); -errno on I/O error (not stored). With
+ * drop-oldest, older segments may be deleted first (counted in the info). */
+int cdl_spool_append(struct cdl_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
+		     const void *body, uint32_t len);
+/* The oldest entry not yet consumed: 1 and a malloc'd body in *body (caller
+ * frees) and its header in *h; 0 when the spool is empty; -errno on I/O error.
+ * Calling it again without cdl_spool_consume() returns the same entry. */
+int cdl_spool_peek(struct cdl_spool *s, struct cdl_seg_hdr *h, char **body);
+/* Marks the entry last peeked done (delivered or dead-lettered) and deletes
+ * segments that are fully consumed. */
+void cdl_spool_consume(struct cdl_spool *s);
+/* Gives the entry last peeked back (not delivered): it will be peeked again,
+ * unless drop-oldest evicted its segment meanwhile, in which case its records
+ * are counted in dropped_oldest_records now. */
+void cdl_spool_release(struct cdl_spool *s);
+/* Periodic work: fsync for the "interval" policy. */
+void cdl_spool_tick(struct cdl_spool *s, uint64_t now_ms);
+void cdl_spool_get_info(const struct cdl_spool *s, struct cdl_spool_info *i);
+/* Syncs and frees; the files stay for the next start. */
+void cdl_spool_close(struct cdl_spool *s);
+
+/* ----------------------------------------------------------------- engine */
+
+/* Why the engine gave records up (records, not batches). */
+#define CDL_DROP_TABLE(X) \
+	X(SPOOL_FULL_OLDEST, "spool_full_oldest", "spooled records evicted to make room (--spool-full=drop-oldest)") \
+	X(SPOOL_FULL_NEWEST, "spool_full_newest", "records refused by a full spool (--spool-full=drop-newest)") \
+	X(NO_SPOOL, "no_spool", "undeliverable records with no --spool-dir to keep them") \
+	X(SPOOL_IO, "spool_io", "records lost to a spool write error") \
+	X(SPOOL_CORRUPT, "spool_corrupt", "spooled records whose body failed its CRC")
+
+enum cdl_drop {
+#define CDL_X(e, n, h) CDL_DROP_##e,
+	CDL_DROP_TABLE(CDL_X)
+#undef CDL_X
+	CDL_DROP_MAX
+};
+
+const char *cdl_drop_name(unsigned int d);
+const char *cdl_drop_help(unsigned int d);
+
+struct cdl_config {
+	const char *url;            /* full URL: backend + path */
+	const char *token;          /* "" = none; "Bearer X" unless it has a space */
+	const char *ca_file;        /* "" = system store */
+	int insecure;
+	int compress;               /* gzip bodies */
+	unsigned int concurrency;
+	uint64_t connect_timeout_ms;
+	uint64_t timeout_ms;
+	unsigned int retry_attempts;
+	struct cdl_backoff backoff;
+	unsigned int breaker_threshold;
+	uint64_t breaker_cooldown_ms;
+	const char *spool_dir;      /* "" = no spool */
+	uint64_t spool_max_bytes;
+	enum cdl_fsync spool_fsync;
+	enum cdl_full spool_full;
+	const char *dead_letter_dir;  /* "" = spool_dir/dead-letter, or none */
+	uint64_t shutdown_timeout_ms;
+	unsigned int ring_size;     /* batches between producer and engine */
+};
+
+/* Read-only counters (records unless named otherwise). Invariant, exact once
+ * the engine stopped:
+ *   taken + recovered = delivered + pending + spooled + dead_lettered + dropped */
+struct cdl_stats {
+	uint64_t taken;            /* records the engine took from the ring */
+	uint64_t taken_batches;
+	uint64_t ring_records;     /* submitted, not yet taken */
+	uint64_t pending;          /* in memory: queued, in flight or waiting to retry */
+	uint64_t in_flight;
+	uint64_t spooled;          /* on disk, not yet delivered */
+	uint64_t spool_bytes;
+	uint64_t spool_written;    /* records ever appended to the spool */
+	uint64_t recovered;        /* found in the spool at start */
+	uint64_t replayed;         /* delivered from the spool */
+	uint64_t delivered;
+	uint64_t delivered_batches;
+	uint64_t dead_lettered;
+	uint64_t dead_lettered_batches;
+	uint64_t dropped[CDL_DROP_MAX];
+	uint64_t dropped_total;
+	uint64_t requests;
+	uint64_t responses_2xx;
+	uint64_t responses_transient;  /* 5xx, 408, 429 */
+	uint64_t responses_permanent;  /* other 4xx ... */
+	uint64_t transport_errors;     /* refused, reset, timeout, TLS ... */
+	uint64_t retries;
+	uint64_t body_bytes;           /* bytes sent (after compression) */
+	uint64_t breaker_opens;
+	int breaker_state;
+};
+
+struct cdl;
+
+/* Starts the engine thread. NULL with a reason in err (bad URL/CA, spool
+ * directory unusable, ring/thread creation failed). */
+struct cdl *cdl_start(const struct cdl_config *cfg, char *err, size_t errlen);
+/* Hands a finished batch over (ownership moves on success). 0, or -ENOBUFS
+ * when the ring is full (the caller keeps the batch and tries again). */
+int cdl_submit(struct cdl *d, struct cdl_batch *b);
+/* Stop sequence: everything submitted is delivered within the shutdown
+ * timeout or spooled (or counted dropped); joins the thread and copies the
+ * final counters into *final (may be NULL). cdl_stats() stays valid. */
+void cdl_stop(struct cdl *d, struct cdl_stats *final);
+/* Frees a stopped engine. */
+void cdl_free(struct cdl *d);
+/* A copy of the counters (each exact, the set not an atomic snapshot). */
+void cdl_stats(const struct cdl *d, struct cdl_stats *out);
+/* Process-unique boot id for batch ids. */
+uint64_t cdl_boot_id(const struct cdl *d);
+
+#endif

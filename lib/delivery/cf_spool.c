@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The durable spool: a directory of append-only segment files, oldest first.
+ * One writer appends to the newest segment; one reader replays from the
+ * oldest. A segment is deleted once every entry in it was consumed, or
+ * evicted whole by --spool-full=drop-oldest.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_hash_crc.h>
+
+#include "cf_delivery.h"
+
+/* ---------------------------------------------------------------- segment */
+
+uint32_t
+cdl_crc32c(const void *p, size_t n)
+{
+	/* rte_hash_crc is CRC32C without the final inversion. */
+	return ~rte_hash_crc(p, (uint32_t)n, 0xFFFFFFFFu);
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint64_t
+get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+void
+cdl_seg_encode(uint8_t out[CDL_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
+	       const void *body, uint32_t len)
+{
+	put32(out, CDL_SEG_MAGIC);
+	put32(out + 4, len);
+	put32(out + 8, nrec);
+	put32(out + 12, cdl_crc32c(body, len));
+	put64(out + 16, boot);
+	put64(out + 24, seq);
+	put32(out + 32, 0);
+	put32(out + 36, cdl_crc32c(out, 36));
+}
+
+int
+cdl_seg_decode(const uint8_t in[CDL_SEG_HDR], struct cdl_seg_hdr *h)
+{
+	if (get32(in) != CDL_SEG_MAGIC || get32(in + 36) != cdl_crc32c(in, 36))
+		return -1;
+	h->len = get32(in + 4);
+	if (h->len > CDL_SEG_MAX_BODY)
+		return -1;
+	h->nrec = get32(in + 8);
+	h->body_crc = get32(in + 12);
+	h->boot = get64(in + 16);
+	h->seq = get64(in + 24);
+	return 0;
+}
+
+int
+cdl_seg_body_ok(const struct cdl_seg_hdr *h, const void *body)
+{
+	return cdl_crc32c(body, h->len) == h->body_crc;
+}
+
+/* ------------------------------------------------------------------ spool */
+
+struct seg {
+	uint64_t id;
+	uint64_t bytes;          /* valid bytes in the file */
+	uint64_t records;        /* valid records in it */
+	uint64_t batches;
+	uint64_t consumed;       /* records consumed (oldest segment only) */
+	uint64_t corrupt_known;  /* bad-body entries already counted at recovery */
+};
+
+struct cdl_spool {
+	char dir[PATH_MAX - 64];
+	uint64_t max_bytes;
+	uint64_t seg_max;
+	enum cdl_fsync fsync_policy;
+	enum cdl_full full;
+	struct seg *segs;        /* oldest first */
+	unsigned int n, cap;
+	int wfd;                 /* fd of segs[n-1] while it is the write segment */
+	uint64_t next_id;
+	uint64_t total_bytes;
+	/* reader: always in segs[0] */
+	int rfd;
+	uint64_t rfd_id;
+	uint64_t roff;
+	int peeked;
+	int peek_orphan;         /* its segment was evicted while it was out */
+	uint64_t peek_next;
+	uint32_t peek_nrec;
+	int dirty;
+	uint64_t last_sync_ms;
+	struct cdl_spool_info info;
+};
+
+static void
+seg_path(const struct cdl_spool *s, uint64_t id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/seg-%020" PRIu64 ".log", s->dir, id);
+}
+
+static void
+sync_dir(const struct cdl_spool *s)
+{
+	int fd;
+
+	if (s->fsync_policy == CDL_FSYNC_NONE)
+		return;
+	fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+static int
+push_seg(struct cdl_spool *s, const struct seg *g)
+{
+	if (s->n == s->cap) {
+		unsigned int nc = s->cap ? s->cap * 2 : 16;
+		struct seg *ns = realloc(s->segs, nc * sizeof(*ns));
+
+		if (ns == NULL)
+			return -ENOMEM;
+		s->segs = ns;
+		s->cap = nc;
+	}
+	s->segs[s->n++] = *g;
+	return 0;
+}
+
+/* Removes segs[0] from disk and memory. */
+static void
+drop_first(struct cdl_spool *s)
+{
+	char path[PATH_MAX];
+
+	if (s->rfd >= 0) {
+		close(s->rfd);
+		s->rfd = -1;
+	}
+	if (s->n == 1 && s->wfd >= 0) {
+		close(s->wfd);
+		s->wfd = -1;
+	}
+	seg_path(s, s->segs[0].id, path, sizeof(path));
+	unlink(path);
+	s->total_bytes -= s->segs[0].bytes;
+	memmove(s->segs, s->segs + 1, (s->n - 1) * sizeof(*s->segs));
+	s->n--;
+	s->roff = 0;
+	sync_dir(s);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Scans one segment: counts valid entries, truncates a torn tail. */
+static int
+recover_seg(struct cdl_spool *s, uint64_t id)
+{
+	char path[PATH_MAX];
+	struct seg g = { .id = id };
+	struct stat st;
+	uint64_t off = 0;
+	char *body = NULL;
+	int fd;
+
+	seg_path(s, id, path, sizeof(path));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	for (;;) {
+		uint8_t hb[CDL_SEG_HDR];
+		struct cdl_seg_hdr h;
+		char *nb;
+
+		if (off + CDL_SEG_HDR > (uint64_t)st.st_size ||
+		    pread(fd, hb, CDL_SEG_HDR, (off_t)off) != CDL_SEG_HDR ||
+		    cdl_seg_decode(hb, &h) != 0 ||
+		    off + CDL_SEG_HDR + h.len > (uint64_t)st.st_size)
+			break;
+		nb = realloc(body, h.len ? h.len : 1);
+		if (nb == NULL)
+			break;
+		body = nb;
+		if (pread(fd, body, h.len, (off_t)(off + CDL_SEG_HDR)) != (ssize_t)h.len)
+			break;
+		if (cdl_seg_body_ok(&h, body)) {
+			g.records += h.nrec;
+			g.batches++;
+		} else {
+			g.corrupt_known++;
+			s->info.corrupt_batches++;
+			s->info.corrupt_records += h.nrec;
+		}
+		off += CDL_SEG_HDR + h.len;
+	}
+	free(body);
+	if (off < (uint64_t)st.st_size) {
+		s->info.torn_bytes += (uint64_t)st.st_size - off;
+		if (ftruncate(fd, (off_t)off) == 0 && s->fsync_policy != CDL_FSYNC_NONE)
+			fsync(fd);
+	}
+	close(fd);
+	if (g.batches == 0) {
+		/* Nothing worth replaying (corrupt-only entries were counted). */
+		unlink(path);
+		return 0;
+	}
+	g.bytes = off;
+	s->info.recovered_records += g.records;
+	s->info.recovered_batches += g.batches;
+	s->info.records += g.records;
+	s->info.batches += g.batches;
+	s->total_bytes += off;
+	return push_seg(s, &g);
+}
+
+struct cdl_spool *
+cdl_spool_open(const char *dir, uint64_t max_bytes, enum cdl_fsync fsync_policy, enum cdl_full full,
+	       char *err, size_t errlen)
+{
+	struct cdl_spool *s;
+	struct dirent *de;
+	uint64_t *ids = NULL;
+	size_t nids = 0, capids = 0, i;
+	DIR *d;
+
+	if (strlen(dir) >= sizeof(s->dir)) {
+		snprintf(err, errlen, "spool directory path too long");
+		return NULL;
+	}
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create spool directory '%s': %s", dir, strerror(errno));
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	strcpy(s->dir, dir);
+	s->max_bytes = max_bytes;
+	/* Eight or more segments per budget keeps drop-oldest evictions small. */
+	s->seg_max = max_bytes / 8;
+	if (s->seg_max < 4096)
+		s->seg_max = 4096;
+	if (s->seg_max > (64u << 20))
+		s->seg_max = 64u << 20;
+	s->fsync_policy = fsync_policy;
+	s->full = full;
+	s->wfd = -1;
+	s->rfd = -1;
+	s->next_id = 1;
+
+	d = opendir(dir);
+	if (d == NULL) {
+		snprintf(err, errlen, "cannot read spool directory '%s': %s", dir, strerror(errno));
+		free(s);
+		return NULL;
+	}
+	while ((de = readdir(d)) != NULL) {
+		unsigned long long id;
+		char tail;
+
+		if (sscanf(de->d_name, "seg-%20llu.lo%c", &id, &tail) != 2 || tail != 'g')
+			continue;
+		if (nids == capids) {
+			uint64_t *n2 = realloc(ids, (capids ? capids * 2 : 64) * sizeof(*ids));
+
+			if (n2 == NULL)
+				break;
+			ids = n2;
+			capids = capids ? capids * 2 : 64;
+		}
+		ids[nids++] = id;
+	}
+	closedir(d);
+	if (nids > 1)
+		qsort(ids, nids, sizeof(*ids), cmp_u64);
+	for (i = 0; i < nids; i++) {
+		int rc = recover_seg(s, ids[i]);
+
+		if (rc != 0) {
+			snprintf(err, errlen, "cannot recover spool segment %" PRIu64 " in '%s': %s",
+				 ids[i], dir, strerror(-rc));
+			free(ids);
+			cdl_spool_close(s);
+			return NULL;
+		}
+		if (ids[i] >= s->next_id)
+			s->next_id = ids[i] + 1;
+	}
+	free(ids);
+	{
+		/* Fail now, not at the first outage, when the directory is read-only. */
+		char probe[PATH_MAX];
+		int fd;
+
+		snprintf(probe, sizeof(probe), "%s/.probe", dir);
+		fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+		if (fd < 0) {
+			snprintf(err, errlen, "spool directory '%s' is not writable: %s", dir,
+				 strerror(errno));
+			cdl_spool_close(s);
+			return NULL;
+		}
+		close(fd);
+		unlink(probe);
+	}
+	return s;
+}
+
+static int
+roll(struct cdl_spool *s)
+{
+	char path[PATH_MAX];
+	struct seg g = { .id = s->next_id };
+	int fd;
+
+	if (s->wfd >= 0) {
+		if (s->fsync_policy != CDL_FSYNC_NONE)
+			fsync(s->wfd);
+		close(s->wfd);
+		s->wfd = -1;
+	}
+	seg_path(s, g.id, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -errno;
+	if (push_seg(s, &g) != 0) {
+		close(fd);
+		unlink(path);
+		return -ENOMEM;
+	}
+	s->next_id++;
+	s->wfd = fd;
+	sync_dir(s);
+	return 0;
+}
+
+/* Records of segs[0] not consumed and not out as the current peek. */
+static uint64_t
+first_unclaimed(const struct cdl_spool *s)
+{
+	uint64_t left = s->segs[0].records - s->segs[0].consumed;
+
+	if (s->peeked && !s->peek_orphan)
+		left -= s->peek_nrec;
+	return left;
+}
+
+int
+cdl_spool_append(struct cdl_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
+		 const void *body, uint32_t len)
+{
+	uint64_t need = CDL_SEG_HDR + (uint64_t)len;
+	uint8_t hb[CDL_SEG_HDR];
+	struct iovec iov[2];
+	struct seg *w;
+	ssize_t wr;
+
+	if (need > s->max_bytes || len > CDL_SEG_MAX_BODY)
+		return 1;
+	while (s->total_bytes + need > s->max_bytes) {
+		uint64_t left;
+
+		if (s->full == CDL_FULL_DROP_NEWEST || s->n == 0)
+			return 1;
+		left = first_unclaimed(s);
+		if (s->peeked && !s->peek_orphan)
+			s->peek_orphan = 1;
+		s->info.dropped_oldest_records += left;
+		s->info.records -= left;
+		s->info.batches -= s->segs[0].batches;
+		drop_first(s);
+	}
+	if (s->wfd < 0 || (s->segs[s->n - 1].bytes > 0 && s->segs[s->n - 1].bytes + need > s->seg_max)) {
+		int rc = roll(s);
+
+		if (rc != 0) {
+			s->info.write_errors++;
+			return rc;
+		}
+	}
+	w = &s->segs[s->n - 1];
+	cdl_seg_encode(hb, boot, seq, nrec, body, len);
+	iov[0].iov_base = hb;
+	iov[0].iov_len = CDL_SEG_HDR;
+	iov[1].iov_base = (void *)(uintptr_t)body;
+	iov[1].iov_len = len;
+	wr = writev(s->wfd, iov, 2);
+	if (wr != (ssize_t)need) {
+		int e = wr < 0 ? errno : ENOSPC;
+
+		/* Leave no partial entry behind: a later append must start clean. */
+		if (ftruncate(s->wfd, (off_t)w->bytes) != 0) {
+			close(s->wfd);
+			s->wfd = -1;
+		}
+		s->info.write_errors++;
+		return -e;
+	}
+	if (s->fsync_policy == CDL_FSYNC_BATCH)
+		fdatasync(s->wfd);
+	else if (s->fsync_policy == CDL_FSYNC_INTERVAL)
+		s->dirty = 1;
+	w->bytes += need;
+	w->records += nrec;
+	w->batches++;
+	s->total_bytes += need;
+	s->info.records += nrec;
+	s->info.batches++;
+	s->info.written_records += nrec;
+	s->info.written_batches++;
+	return 0;
+}
+
+int
+cdl_spool_peek(struct cdl_spool *s, struct cdl_seg_hdr *h, char **body)
+{
+	for (;;) {
+		uint8_t hb[CDL_SEG_HDR];
+		struct seg *g;
+		char *b;
+
+		if (s->n == 0)
+			return 0;
+		g = &s->segs[0];
+		if (s->roff >= g->bytes) {
+			/* Caught up (even with the writer): the next append starts a new segment. */
+			drop_first(s);
+			continue;
+		}
+		if (s->rfd < 0 || s->rfd_id != g->id) {
+			char path[PATH_MAX];
+
+			if (s->rfd >= 0)
+				close(s->rfd);
+			seg_path(s, g->id, path, sizeof(path));
+			s->rfd = open(path, O_RDONLY | O_CLOEXEC);
+			if (s->rfd < 0)
+				return -errno;
+			s->rfd_id = g->id;
+		}
+		if (pread(s->rfd, hb, CDL_SEG_HDR, (off_t)s->roff) != CDL_SEG_HDR ||
+		    cdl_seg_decode(hb, h) != 0 || s->roff + CDL_SEG_HDR + h->len > g->bytes) {
+			/* Damaged after recovery: nothing after this point can be trusted. */
+			uint64_t left = g->records - g->consumed;
+
+			s->info.corrupt_records += left;
+			s->info.corrupt_batches++;
+			s->info.records -= left;
+			g->consumed = g->records;
+			s->roff = g->bytes;
+			continue;
+		}
+		b = malloc(h->len ? h->len : 1);
+		if (b == NULL)
+			return -ENOMEM;
+		if (pread(s->rfd, b, h->len, (off_t)(s->roff + CDL_SEG_HDR)) != (ssize_t)h->len) {
+			free(b);
+			return -EIO;
+		}
+		if (!cdl_seg_body_ok(h, b)) {
+			free(b);
+			if (g->corrupt_known > 0) {
+				g->corrupt_known--;
+			} else {
+				s->info.corrupt_batches++;
+				s->info.corrupt_records += h->nrec;
+				s->info.records -= h->nrec;
+				g->consumed += h->nrec;
+			}
+			s->roff += CDL_SEG_HDR + h->len;
+			continue;
+		}
+		s->peeked = 1;
+		s->peek_orphan = 0;
+		s->peek_next = s->roff + CDL_SEG_HDR + h->len;
+		s->peek_nrec = h->nrec;
+		*body = b;
+		return 1;
+	}
+}
+
+void
+cdl_spool_consume(struct cdl_spool *s)
+{
+	if (!s->peeked)
+		return;
+	s->peeked = 0;
+	s->info.records -= s->peek_nrec;
+	if (s->peek_orphan || s->n == 0)
+		return;
+	s->info.batches--;
+	s->roff = s->peek_next;
+	s->segs[0].consumed += s->peek_nrec;
+	if (s->roff >= s->segs[0].bytes)
+		drop_first(s);
+}
+
+void
+cdl_spool_release(struct cdl_spool *s)
+{
+	if (!s->peeked)
+		return;
+	s->peeked = 0;
+	if (s->peek_orphan) {
+		/* Its segment was evicted while it was out: it is gone from disk. */
+		s->info.records -= s->peek_nrec;
+		s->info.dropped_oldest_records += s->peek_nrec;
+	}
+}
+
+void
+cdl_spool_tick(struct cdl_spool *s, uint64_t now_ms)
+{
+	if (s->dirty && now_ms - s->last_sync_ms >= 1000) {
+		if (s->wfd >= 0)
+			fdatasync(s->wfd);
+		s->dirty = 0;
+		s->last_sync_ms = now_ms;
+	}
+}
+
+void
+cdl_spool_get_info(const struct cdl_spool *s, struct cdl_spool_info *i)
+{
+	*i = s->info;
+	i->bytes = s->total_bytes;
+	i->segments = s->n;
+}
+
+void
+cdl_spool_close(struct cdl_spool *s)
+{
+	if (s == NULL)
+		return;
+	if (s->wfd >= 0) {
+		if (s->fsync_policy != CDL_FSYNC_NONE)
+			fsync(s->wfd);
+		close(s->wfd);
+	}
+	if (s->rfd >= 0)
+		close(s->rfd);
+	free(s->segs);
+	free(s);
+}

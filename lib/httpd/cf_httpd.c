@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define _GNU_SOURCE /* strcasestr */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <cjson/cJSON.h>
+
+#include "cf_httpd_priv.h"
+#include "cf_metrics.h"
+
+static const char *const route_names[R_MAX] = {
+	[R_HEALTH] = "/health", [R_METRICS] = "/metrics", [R_SKETCHES] = "/api/edge/sketches",
+	[R_SKETCHES_BIN] = "/api/edge/sketches/binary", [R_OTHER] = "other",
+};
+
+static const unsigned int statuses[CFH_N_STATUS] = {
+	200, 202, 400, 401, 404, 405, 413, 500, 503, 0,
+};
+
+/* Request duration buckets, seconds. */
+static const double dur_le[CFH_N_DUR] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1,
+};
+
+static double
+elapsed_s(const struct timespec *from)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - from->tv_sec) + (double)(now.tv_nsec - from->tv_nsec) / 1e9;
+}
+
+static void
+count(struct cfh_server *s, enum cfh_route r, unsigned int status, double dur)
+{
+	unsigned int i;
+
+	for (i = 0; i < CFH_N_STATUS && statuses[i] != status; i++)
+		;
+	__atomic_fetch_add(&s->requests[r][i], 1, __ATOMIC_RELAXED);
+	for (i = 0; i < CFH_N_DUR; i++)
+		if (dur <= dur_le[i])
+			__atomic_fetch_add(&s->dur_bucket[r][i], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->dur_count[r], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->dur_sum_ns[r], (uint64_t)(dur * 1e9), __ATOMIC_RELAXED);
+}
+
+static uint64_t
+ld(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* Routes a listener serves, for its counters. */
+static int
+route_of_role(const struct cfh_server *s, enum cfh_route r)
+{
+	if (r == R_OTHER)
+		return 1;
+	return s->cfg.role == CFH_CONTROL ? (r == R_HEALTH || r == R_METRICS) :
+					    (r == R_SKETCHES || r == R_SKETCHES_BIN);
+}
+
+static void
+http_provider(struct cfm_builder *b, void *ctx)
+{
+	struct cfh_server *s = ctx;
+	unsigned int r, i;
+
+	cfm_family(b, "clarion_flowd_http_requests_total",
+		   "HTTP requests served by the control plane, by listener, path and status",
+		   CFM_COUNTER);
+	for (r = 0; r < R_MAX; r++) {
+		for (i = 0; i <= CFH_N_STATUS; i++) {
+			uint64_t n = ld(&s->requests[r][i]);
+			char code[16];
+
+			if (n == 0)
+				continue;
+			if (i < CFH_N_STATUS && statuses[i] != 0)
+				snprintf(code, sizeof(code), "%u", statuses[i]);
+			else
+				snprintf(code, sizeof(code), "other");
+			cfm_u64(b, CFM_L({"listener", s->role_name}, {"path", route_names[r]},
+					 {"code", code}), n);
+		}
+	}
+	cfm_family(b, "clarion_flowd_http_request_duration_seconds",
+		   "time to build and queue a control-plane HTTP response", CFM_HISTOGRAM);
+	for (r = 0; r < R_MAX; r++) {
+		uint64_t cum[CFH_N_DUR], n = ld(&s->dur_count[r]);
+
+		if (!route_of_role(s, r))
+			continue;
+		for (i = 0; i < CFH_N_DUR; i++) {
+			cum[i] = ld(&s->dur_bucket[r][i]);
+			/* Read one by one while requests land: keep the series consistent. */
+			if (i > 0 && cum[i] < cum[i - 1])
+				cum[i] = cum[i - 1];
+			if (cum[i] > n)
+				n = cum[i];
+		}
+		cfm_histogram(b, CFM_L({"listener", s->role_name}, {"path", route_names[r]}),
+			      dur_le, cum, CFH_N_DUR, (double)ld(&s->dur_sum_ns[r]) / 1e9, n);
+	}
+	if (s->cfg.role != CFH_AGENT)
+		return;
+	cfm_family(b, "clarion_flowd_agent_requests_accepted_total",
+		   "edge-agent sketch requests accepted (202), by encoding", CFM_COUNTER);
+	cfm_u64(b, CFM_L({"encoding", "json"}), ld(&s->sketches[0]));
+	cfm_u64(b, CFM_L({"encoding", "binary"}), ld(&s->sketches[1]));
+	cfm_family(b, "clarion_flowd_agent_sketches_total",
+		   "sketches in accepted edge-agent requests (sketch_count)", CFM_COUNTER);
+	cfm_u64(b, CFM_NOLABELS, ld(&s->sketch_items));
+	cfm_family(b, "clarion_flowd_agent_bytes_total", "bytes of accepted edge-agent bodies",
+		   CFM_COUNTER);
+	cfm_u64(b, CFM_NOLABELS, ld(&s->sketch_bytes));
+	cfm_family(b, "clarion_flowd_agent_not_forwarded_total",
+		   "accepted edge-agent requests not forwarded, by reason", CFM_COUNTER);
+	cfm_u64(b, CFM_L({"reason", "no_forwarder"}), ld(&s->not_forwarded));
+	cfm_u64(b, CFM_L({"reason", "forwarder_refused"}), ld(&s->fwd_refused));
+}
+
+enum MHD_Result
+cfh_respond(struct MHD_Connection *c, unsigned int status, const char *ctype, char *body,
+	    size_t len, const char *hdr, const char *hdr_value, unsigned int *sent)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (hdr != NULL)
+		MHD_add_response_header(resp, hdr, hdr_value);
+	ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	*sent = status;
+	return ret;
+}
+
+/* Serialises j (and deletes it) into a JSON response. */
+static enum MHD_Result
+respond_json(struct MHD_Connection *c, unsigned int status, cJSON *j, unsigned int *sent)
+{
+	char *txt = j ? cJSON_PrintUnformatted(j) : NULL;
+
+	cJSON_Delete(j);
+	if (txt == NULL)
+		return cfh_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
+	return cfh_respond(c, status, "application/json", txt, strlen(txt), NULL, NULL, sent);
+}
+
+enum MHD_Result
+cfh_error(struct MHD_Connection *c, unsigned int status, const char *msg, const char *hdr,
+	  const char *hdr_value, unsigned int *sent)
+{
+	cJSON *j = cJSON_CreateObject();
+	char *txt;
+
+	cJSON_AddStringToObject(j, "error", msg);
+	txt = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	if (txt == NULL)
+		return MHD_NO;
+	return cfh_respond(c, status, "application/json", txt, strlen(txt), hdr, hdr_value, sent);
+}
+
+static void
+add_identity(cJSON *j, const struct cfh_server *s)
+{
+	cJSON_AddStringToObject(j, "service", s->service);
+	cJSON_AddStringToObject(j, "version", s->version);
+	cJSON_AddNumberToObject(j, "uptime_s", (double)(uint64_t)elapsed_s(&s->start));
+	if (s->backend_url[0])
+		cJSON_AddStringToObject(j, "backend_url", s->backend_url);
+	else
+		cJSON_AddNullToObject(j, "backend_url");
+}
+
+static enum MHD_Result
+serve_health(struct cfh_server *s, struct MHD_Connection *c, unsigned int *sent)
+{
+	struct cfm_health *h = cfm_health_new();
+	enum cfm_status st;
+	cJSON *j;
+
+	if (h == NULL)
+		return cfh_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
+	st = cfm_health_collect(h);
+	j = cJSON_CreateObject();
+	if (j != NULL) {
+		cJSON_AddStringToObject(j, "status", cfm_status_name(st));
+		cJSON_AddItemToObject(j, "reasons", cfm_health_reasons_json(h));
+		add_identity(j, s);
+	}
+	cfm_health_free(h);
+	return respond_json(c, st == CFM_UNHEALTHY ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK, j,
+			    sent);
+}
+
+/* 1: Prometheus text, 0: JSON, -1: unknown ?format. */
+static int
+want_prometheus(struct MHD_Connection *c)
+{
+	const char *fmt = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
+	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+
+	if (fmt != NULL) {
+		if (strcasecmp(fmt, "prometheus") == 0 || strcasecmp(fmt, "text") == 0)
+			return 1;
+		if (strcasecmp(fmt, "json") == 0)
+			return 0;
+		return -1;
+	}
+	/* We always answer 0.0.4 text; Prometheus parses it whatever it asked first. */
+	return accept != NULL && (strcasestr(accept, "text/plain") != NULL ||
+				  strcasestr(accept, "application/openmetrics-text") != NULL);
+}
+
+static const char *const clarion_keys[] = { "total_received", "total_sent", "pending", "errors" };
+
+static enum MHD_Result
+serve_metrics(struct cfh_server *s, struct MHD_Connection *c, unsigned int *sent)
+{
+	struct cfm_builder *b;
+	int prom = want_prometheus(c);
+	unsigned int i;
+	cJSON *j;
+	double v;
+
+	if (prom < 0)
+		return cfh_error(c, MHD_HTTP_BAD_REQUEST, "format must be prometheus or json", NULL,
+				 NULL, sent);
+	b = cfm_builder_new();
+	if (b == NULL)
+		return cfh_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
+	cfm_collect(b);
+	if (prom) {
+		size_t len;
+		char *txt = cfm_render_prometheus(b, &len);
+
+		cfm_builder_free(b);
+		if (txt == NULL)
+			return cfh_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL,
+					 NULL, sent);
+		return cfh_respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", txt,
+				   len, NULL, NULL, sent);
+	}
+	/* The keys the Clarion UI reads are always there, even before any provider sets them. */
+	for (i = 0; i < sizeof(clarion_keys) / sizeof(clarion_keys[0]); i++)
+		if (!cfm_summary_get(b, clarion_keys[i], &v))
+			cfm_summary_set(b, clarion_keys[i], 0);
+	cfm_summary_set(b, "batch_size", s->cfg.batch_size);
+	cfm_summary_set(b, "batch_interval_seconds", s->cfg.batch_interval_s);
+	j = cfm_render_json(b);
+	cfm_builder_free(b);
+	if (j != NULL)
+		add_identity(j, s);
+	return respond_json(c, MHD_HTTP_OK, j, sent);
+}
+
+static enum cfh_route
+route_of(const struct cfh_server *s, const char *url)
+{
+	if (s->cfg.role == CFH_CONTROL) {
+		if (strcmp(url, "/health") == 0)
+			return R_HEALTH;
+		if (strcmp(url, "/metrics") == 0)
+			return R_METRICS;
+	} else {
+		if (strcmp(url, "/api/edge/sketches") == 0)
+			return R_SKETCHES;
+		if (strcmp(url, "/api/edge/sketches/binary") == 0)
+			return R_SKETCHES_BIN;
+	}
+	return R_OTHER;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+	     enum MHD_RequestTerminationCode toe)
+{
+	struct cfh_req *r = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (r == NULL)
+		return;
+	free(r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+	   const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct cfh_server *s = cls;
+	struct cfh_req *r = *con_cls;
+	struct timespec t0;
+	unsigned int sent = 0;
+	enum MHD_Result ret;
+	int get, post;
+
+	(void)version;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	if (r == NULL) {
+		r = calloc(1, sizeof(*r));
+		if (r == NULL)
+			return MHD_NO;
+		*con_cls = r;
+		r->route = route_of(s, url);
+		if (r->route == R_OTHER)
+			ret = cfh_error(c, MHD_HTTP_NOT_FOUND, "not found", NULL, NULL, &sent);
+		else if (s->cfg.role == CFH_CONTROL && !get)
+			ret = cfh_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed",
+					MHD_HTTP_HEADER_ALLOW, "GET, HEAD", &sent);
+		else if (s->cfg.role == CFH_AGENT && !post)
+			ret = cfh_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed",
+					MHD_HTTP_HEADER_ALLOW, "POST", &sent);
+		else if (r->route == R_HEALTH)
+			ret = serve_health(s, c, &sent);
+		else if (r->route == R_METRICS)
+			ret = serve_metrics(s, c, &sent);
+		else {
+			/* Authentication and size limits before a byte of body is read. */
+			ret = cfh_agent_begin(s, c, r, &sent);
+			if (sent == 0)
+				return ret; /* the body follows */
+		}
+		r->early = 1;
+		count(s, r->route, sent, elapsed_s(&t0));
+		return ret;
+	}
+	if (*upload_data_size != 0) {
+		/* Body of a request already answered (error) is read and dropped. */
+		if (!r->early && !r->too_large) {
+			size_t n = *upload_data_size, max = s->cfg.max_body;
+
+			if (r->len + n > max) {
+				r->too_large = 1;
+			} else {
+				if (r->len + n > r->cap) {
+					size_t ncap = r->cap ? r->cap : 4096;
+					char *nb;
+
+					while (ncap < r->len + n)
+						ncap *= 2;
+					if (ncap > max)
+						ncap = max;
+					nb = realloc(r->body, ncap + 1);
+					if (nb == NULL)
+						return MHD_NO;
+					r->body = nb;
+					r->cap = ncap;
+				}
+				memcpy(r->body + r->len, upload_data, n);
+				r->len += n;
+			}
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (r->early)
+		return MHD_YES;
+	r->early = 1;
+	if (r->too_large)
+		ret = cfh_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body larger than --agent-max-body",
+				NULL, NULL, &sent);
+	else
+		ret = cfh_agent_finish(s, c, r, &sent);
+	count(s, r->route, sent, elapsed_s(&t0));
+	return ret;
+}
+
+struct cfh_server *
+cfh_start(const struct cfh_config *cfg, int *bad_config, char *err, size_t errlen)
+{
+	struct cfh_server *s = calloc(1, sizeof(*s));
+	struct sockaddr_in6 a6;
+	struct sockaddr_in a4;
+	struct sockaddr *sa;
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	const char *flag = cfg->role == CFH_CONTROL ? "--http-bind" : "--agent-bind";
+	int rc;
+
+	*bad_config = 0;
+	if (s == NULL) {
+		snprintf(err, errlen, "control plane: out of memory");
+		return NULL;
+	}
+	s->cfg = *cfg;
+	s->role_name = cfg->role == CFH_CONTROL ? "control" : "agent";
+	if (s->cfg.max_body == 0)
+		s->cfg.max_body = 10u << 20;
+	snprintf(s->bind, sizeof(s->bind), "%s", cfg->bind);
+	snprintf(s->service, sizeof(s->service), "%s", cfg->service ? cfg->service : "");
+	snprintf(s->version, sizeof(s->version), "%s", cfg->version ? cfg->version : "");
+	snprintf(s->backend_url, sizeof(s->backend_url), "%s", cfg->backend_url ? cfg->backend_url : "");
+	snprintf(s->token, sizeof(s->token), "%s", cfg->token ? cfg->token : "");
+	if (cfg->fwd != NULL && cfg->fwd->submit != NULL) {
+		s->fwd = *cfg->fwd;
+		s->has_fwd = 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+
+	memset(&a4, 0, sizeof(a4));
+	memset(&a6, 0, sizeof(a6));
+	if (inet_pton(AF_INET, cfg->bind, &a4.sin_addr) == 1) {
+		a4.sin_family = AF_INET;
+		a4.sin_port = htons(cfg->port);
+		sa = (struct sockaddr *)&a4;
+	} else if (inet_pton(AF_INET6, cfg->bind, &a6.sin6_addr) == 1) {
+		a6.sin6_family = AF_INET6;
+		a6.sin6_port = htons(cfg->port);
+		sa = (struct sockaddr *)&a6;
+		flags |= MHD_USE_IPv6;
+	} else {
+		snprintf(err, errlen, "%s: '%s' is not an IPv4 or IPv6 address", flag, cfg->bind);
+		*bad_config = 1;
+		free(s);
+		return NULL;
+	}
+	s->d = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, s,
+				MHD_OPTION_SOCK_ADDR, sa,
+				MHD_OPTION_THREAD_POOL_SIZE, cfg->threads ? cfg->threads : 2u,
+				MHD_OPTION_CONNECTION_LIMIT, 1024u,
+				MHD_OPTION_CONNECTION_TIMEOUT, 15u,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				MHD_OPTION_END);
+	if (s->d == NULL) {
+		snprintf(err, errlen, "cannot listen on %s port %u (in use, or not an address of "
+			 "this host)", cfg->bind, cfg->port);
+		free(s);
+		return NULL;
+	}
+	rc = cfm_register(cfg->role == CFH_CONTROL ? "http_control" : "http_agent", http_provider, s);
+	if (rc != 0) {
+		snprintf(err, errlen, "metrics provider for the %s listener: %s", s->role_name,
+			 strerror(-rc));
+		*bad_config = 1;
+		MHD_stop_daemon(s->d);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+cfh_stop(struct cfh_server *s)
+{
+	if (s == NULL)
+		return;
+	/* Unregister first: it waits for a scrape running our provider to finish. */
+	cfm_unregister(s->cfg.role == CFH_CONTROL ? "http_control" : "http_agent");
+	MHD_stop_daemon(s->d);
+	free(s);
+}
+
+uint16_t
+cfh_port(const struct cfh_server *s)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+
+	return i != NULL ? i->port : 0;
+}
