@@ -345,6 +345,19 @@ tpl_compile(struct cfd_ctx *ctx, struct tpl *t, uint8_t version, enum tpl_kind k
 	}
 	if (badlen)
 		ctx->stats->drops[CFS_DROP_TPL_FIELD_LEN]++;
+	/* A station address/MAC only stands in for a missing source (see tpl_store). */
+	{
+		int has_src = 0, has_mac = 0;
+
+		for (i = 0; i < t->n_steps; i++) {
+			has_src |= t->steps[i].dst == TPL_D_SRC4 || t->steps[i].dst == TPL_D_SRC6;
+			has_mac |= t->steps[i].dst == TPL_D_SRC_MAC;
+		}
+		for (i = 0; i < t->n_steps; i++)
+			if ((t->steps[i].dst == TPL_D_STA4 && has_src) ||
+			    (t->steps[i].dst == TPL_D_STA_MAC && has_mac))
+				t->steps[i].dst = TPL_D_SKIP;
+	}
 	t->fast_present = 0;
 	if (!t->varlen) {
 		int v4 = 0, v6 = 0;

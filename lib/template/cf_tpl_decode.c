@@ -199,6 +199,20 @@ tpl_store(struct cfr_record *r, uint32_t *pres, struct tpl_scr *s, uint16_t dst,
 		r->dst_sgt = (uint32_t)rd_un(q, len);
 		*pres |= CFR_F_DST_SGT;
 		return;
+	/* A wireless station's address stands in for a source the record lacks;
+	 * sourceIPv4Address / sourceMacAddress always win, in either order. */
+	case TPL_D_STA4:
+		if (*pres & (CFR_F_SRC_ADDR | CFR_F_SRC_V6))
+			return;
+		memcpy(r->src_addr, q, 4);
+		*pres |= CFR_F_SRC_ADDR;
+		return;
+	case TPL_D_STA_MAC:
+		if (*pres & CFR_F_SRC_MAC)
+			return;
+		memcpy(r->src_mac, q, 6);
+		*pres |= CFR_F_SRC_MAC;
+		return;
 	default:
 		if (dst >= TPL_D_SCR_FIRST && dst < TPL_D_MAX) {
 			uint32_t bit = 1u << (dst - TPL_D_SCR_FIRST);

@@ -23,6 +23,7 @@ enum tpl_dst {
 	TPL_D_SRC_MAC, TPL_D_DST_MAC, TPL_D_VLAN, TPL_D_POST_VLAN,
 	TPL_D_DIRECTION, TPL_D_ICMP_TC, TPL_D_ICMP_TYPE, TPL_D_ICMP_CODE,
 	TPL_D_SGT_SRC, TPL_D_SGT_DST,
+	TPL_D_STA4, TPL_D_STA_MAC,         /* wireless client (WLC): source when the record has none */
 	/* kept in the per-record scratch and resolved after the record (fallbacks, times, sampling) */
 	TPL_D_SCR_FIRST,
 	TPL_D_BYTES_ALT = TPL_D_SCR_FIRST, /* used when no delta/in count is present */

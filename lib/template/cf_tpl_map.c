@@ -93,6 +93,8 @@ iana(uint16_t id, enum len_rule *r)
 	case 243: return TPL_D_VLAN_DOT1Q;
 	case 254: return TPL_D_POST_VLAN_DOT1Q;
 	case 302: return TPL_D_SAMP_ID;      /* selectorId */
+	case 365: *r = L_MAC; return TPL_D_STA_MAC;   /* staMacAddress (Cisco WLC) */
+	case 366: *r = L_ADDR4; return TPL_D_STA4;    /* staIPv4Address (Cisco WLC) */
 	case 305: return TPL_D_SAMP_PKT_INTERVAL;
 	case 306: return TPL_D_SAMP_PKT_SPACE;
 	default: return TPL_D_SKIP;

@@ -55,6 +55,8 @@ FIELD_MAP = {
     "flowStartMilliseconds": "flow_start_ms", "flowEndMilliseconds": "flow_end_ms",
     "flowStartMicroseconds": "flow_start_ms", "flowEndMicroseconds": "flow_end_ms",
     "direction": "direction", "flowDirection": "direction",
+    # Cisco WLC: the wireless station stands in for the missing source (docs/netflow9-ipfix.md)
+    "staIPv4Address": "src_ip", "staMacAddress": "src_mac",
 }
 TIME_FIELDS = {"first_switched", "last_switched", "flowStartMilliseconds", "flowEndMilliseconds",
                "flowStartMicroseconds", "flowEndMicroseconds"}

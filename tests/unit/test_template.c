@@ -44,6 +44,9 @@ test_map(void)
 	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 27, 16), TPL_D_SRC6);
 	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 154, 4), TPL_D_BADLEN);
 	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 56, TPL_VARLEN), TPL_D_BADLEN);
+	/* Cisco WLC: the station stands in for a missing source. */
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_NF9, 0, 366, 4), TPL_D_STA4);
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_NF9, 0, 365, 6), TPL_D_STA_MAC);
 	/* VLAN: vlanId, dot1qVlanId (fallback), postVlanId. */
 	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 58, 2), TPL_D_VLAN);
 	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 243, 2), TPL_D_VLAN_DOT1Q);
@@ -162,6 +165,34 @@ test_unknown(void)
 	cft_dec_fini(&d);
 }
 
+/* staIPv4Address/staMacAddress fill the source only when the template has none. */
+static void
+test_station_fallback(void)
+{
+	static const uint8_t rec[] = {192, 168, 20, 121, 0x34, 0x02, 0x86, 0x75, 0xc0, 0x51,
+				      10, 0, 0, 1};
+	const struct tpl_field with_src[] = {{0, 366, 4}, {0, 365, 6}, {0, 8, 4}};
+	const struct tpl_field sta_only[] = {{0, 366, 4}, {0, 365, 6}, {0, 12, 4}};
+	struct tpl_msg m = {.export_ms = 1, .domain = 1, .version = CFR_V_NF9};
+	struct cft_dec d;
+	struct cfd_dgram dg = dgram_from("192.0.2.1", 1000);
+	struct tpl_exp *ex;
+
+	cft_dec_init(&d, 4);
+	ex = tpl_exporter(&d.ctx, &dg, CFR_V_NF9, 1);
+	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 256, TPL_KIND_DATA, with_src, 3, 0, 1000), CFS_DROP_MAX);
+	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 257, TPL_KIND_DATA, sta_only, 3, 0, 1000), CFS_DROP_MAX);
+	tpl_data_set(&d.ctx, ex, tpl_find(&d.ctx, ex, 256, 1000), &m, &dg, rec, sizeof(rec));
+	tpl_data_set(&d.ctx, ex, tpl_find(&d.ctx, ex, 257, 1000), &m, &dg, rec, sizeof(rec));
+	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 2);
+	CU_ASSERT(memcmp(d.out.recs[0].src_addr, rec + 10, 4) == 0);
+	CU_ASSERT(memcmp(d.out.recs[1].src_addr, rec, 4) == 0);
+	CU_ASSERT(memcmp(d.out.recs[1].dst_addr, rec + 10, 4) == 0);
+	CU_ASSERT(memcmp(d.out.recs[0].src_mac, rec + 4, 6) == 0);
+	CU_ASSERT(d.out.recs[1].present & CFR_F_SRC_ADDR);
+	cft_dec_fini(&d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -176,5 +207,6 @@ main(int argc, char **argv)
 	CU_add_test(s, "bounds", test_bounds);
 	CU_add_test(s, "pending", test_pending);
 	CU_add_test(s, "unknown", test_unknown);
+	CU_add_test(s, "station_fallback", test_station_fallback);
 	return cft_run();
 }
