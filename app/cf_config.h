@@ -42,6 +42,8 @@ struct cf_config {
 	uint32_t frag_max_flows;   /* per RX lcore; 0 = reassembly off */
 	uint32_t frag_timeout_ms;
 	struct cfd_config decode;
+	char field_map[512];
+	char template_file[512];   /* --template-file; "" = templates are not kept over restarts */       /* --field-map JSON file; "" = built-in map */
 	char output[512];          /* output spec; "" = default */
 	char backend_url[512];
 	char sflow_counters[512];  /* --sflow-counters spec; "" = off */

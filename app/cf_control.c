@@ -112,6 +112,11 @@ cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 		   " seq_reset=%" PRIu64 " v5_trailing=%" PRIu64 "\n",
 		t.records, t.records_handed, c->out ? c->out->stats.records : 0,
 		c->out ? c->out->stats.failed : 0, t.seq_lost, t.seq_late, t.seq_reset, t.v5_trailing);
+	fprintf(f, "total: tpl_added=%" PRIu64 " tpl_replaced=%" PRIu64 " tpl_withdrawn=%" PRIu64
+		   " tpl_expired=%" PRIu64 " tpl_pending=%" PRIu64 " tpl_pending_done=%" PRIu64
+		   " unknown_elements=%" PRIu64 "\n",
+		t.tpl_added, t.tpl_replaced, t.tpl_withdrawn, t.tpl_expired, t.tpl_pending,
+		t.tpl_pending_done, t.unknown_elements);
 	fprintf(f, "total: np_arp_replies=%" PRIu64 " np_echo_replies=%" PRIu64
 		   " np_nd_adverts=%" PRIu64 " np_announces=%" PRIu64 " frag_in=%" PRIu64
 		   " frag_done=%" PRIu64, t.np_arp_replies, t.np_echo_replies, t.np_nd_adverts,

@@ -14,6 +14,7 @@
 #include "cf_dispatch.h"
 #include "cf_rx.h"
 #include "cf_sflow.h"
+#include "cf_tpl.h"
 
 #define PREFETCH_AHEAD 4
 
@@ -119,6 +120,12 @@ cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,
 			 rte_strerror(rte_errno));
 		return -1;
 	}
+	snprintf(name, sizeof(name), "cf_tpl_%u", lcore_id);
+	rx->dctx.tpl = tpl_cache_create(name, (int)rte_lcore_to_socket_id(lcore_id), &cfg->decode);
+	if (rx->dctx.tpl == NULL) {
+		snprintf(err, errlen, "lcore %u: template cache: %s", lcore_id, rte_strerror(rte_errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -138,6 +145,8 @@ cf_rx_fini(struct cf_rx *rx)
 {
 	sfl_lcore_free(rx->dctx.sflow);
 	rx->dctx.sflow = NULL;
+	tpl_cache_free(rx->dctx.tpl);
+	rx->dctx.tpl = NULL;
 	if (rx->frag != NULL)
 		rte_ip_frag_table_destroy(rx->frag);
 	cfd_ctx_fini(&rx->dctx);
@@ -477,6 +486,9 @@ cf_rx_main(void *arg)
 		if (n != 0)
 			rx->stats.busy_cycles += t1 - t0;
 	}
+	/* Data still waiting for a template will not get one now: count it. */
+	if (rx->dctx.tpl != NULL)
+		tpl_pending_flush(&rx->dctx);
 	rx_frag_flush(rx);
 	rx->last_rx_tsc = rx->last_rx_local;
 	/* Clean stop: the control lcore is still draining, so wait for room. */

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -35,6 +36,7 @@
 #include "cf_log.h"
 #include "cf_port.h"
 #include "cf_rx.h"
+#include "cf_tpl.h"
 
 #define EXIT_USAGE 2
 
@@ -109,6 +111,14 @@ main(int argc, char **argv)
 			return 0;
 		if (rc < 0)
 			die(EXIT_USAGE, "%s", err);
+	}
+	if (cfg.field_map[0] != '\0') {
+		/* Read once, before any lcore runs; shared read-only afterwards. */
+		static struct tpl_fieldmap field_map;
+
+		if (tpl_fieldmap_load(&field_map, cfg.field_map, err, sizeof(err)) != 0)
+			die(EXIT_USAGE, "%s", err);
+		cfg.decode.field_map = &field_map;
 	}
 
 	{
@@ -198,6 +208,23 @@ main(int argc, char **argv)
 		if (cf_rx_init(rx[i], lcore, cfg.ring_size, block_pool, &cfg, err, sizeof(err)) != 0)
 			die(1, "%s", err);
 		i++;
+	}
+	if (cfg.template_file[0] != '\0') {
+		/* Any lcore may get any exporter after a restart: each gets every template. */
+		struct cfd_ctx *dc[RTE_MAX_LCORE];
+		struct timeval tv;
+		int n;
+
+		for (i = 0; i < (unsigned int)n_rx; i++)
+			dc[i] = &rx[i]->dctx;
+		gettimeofday(&tv, NULL);
+		n = tpl_restore_file(dc, (unsigned int)n_rx, cfg.template_file,
+				     (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000,
+				     err, sizeof(err));
+		if (n < 0)
+			CF_LOG(WARNING, "%s\n", err);
+		else
+			CF_LOG(INFO, "%d template(s) restored from %s\n", n, cfg.template_file);
 	}
 
 	for (i = 0; i < ctl.n_ports; i++) {
@@ -320,6 +347,21 @@ main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	cf_ctlplane_stop();
 	cf_control_print_stats(&ctl, stderr, "final");
+	{
+		struct tpl_cache *tc[RTE_MAX_LCORE];
+
+		for (i = 0; i < (unsigned int)n_rx; i++)
+			tc[i] = rx[i]->dctx.tpl;
+		tpl_unknown_print(stderr, tc, (unsigned int)n_rx);
+		if (cfg.template_file[0] != '\0') {
+			int n = tpl_save(cfg.template_file, tc, (unsigned int)n_rx, err, sizeof(err));
+
+			if (n < 0)
+				CF_LOG(ERR, "%s\n", err);
+			else
+				CF_LOG(INFO, "%d template(s) saved to %s\n", n, cfg.template_file);
+		}
+	}
 
 	cfo_close(ctl.out);
 	cf_sflow_out_close(&ctl.sflow_out);

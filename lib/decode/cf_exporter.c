@@ -141,7 +141,7 @@ cfd_seq_account(struct cfd_ctx *ctx, struct cfd_exporter *e, uint32_t seq,
 		e->seq_gap += (uint32_t)diff;
 		ctx->stats->seq_lost += (uint32_t)diff;
 		e->next_seq = seq + count;
-	} else if (diff < 0 && (uint32_t)-diff <= CFD_SEQ_WINDOW) {
+	} else if (diff < 0 && 0u - (uint32_t)diff <= CFD_SEQ_WINDOW) {
 		/* Late: it was counted in a gap already; give it back once. */
 		if (e->seq_late + count <= e->seq_gap) {
 			e->seq_late += count;

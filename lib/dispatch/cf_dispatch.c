@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "cf_dispatch.h"
+#include "cf_ipfix.h"
 #include "cf_nf5.h"
 #include "cf_sflow.h"
+#include "cf_nf9.h"
 #include "cf_wire.h"
 
 void
@@ -23,11 +25,19 @@ cfx_datagram(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
 		return;
 	case 9:
 		st->dgrams[CFS_PROTO_NF9]++;
-		st->drops[CFS_DROP_UNSUPPORTED_VERSION]++;
+		if (ctx->tpl == NULL) {
+			st->drops[CFS_DROP_UNSUPPORTED_VERSION]++;
+			return;
+		}
+		nf9_decode(ctx, dg);
 		return;
 	case 10:
 		st->dgrams[CFS_PROTO_IPFIX]++;
-		st->drops[CFS_DROP_UNSUPPORTED_VERSION]++;
+		if (ctx->tpl == NULL) {
+			st->drops[CFS_DROP_UNSUPPORTED_VERSION]++;
+			return;
+		}
+		ipx_decode(ctx, dg);
 		return;
 	case 0:
 		/* sFlow's version is a 32-bit word. */

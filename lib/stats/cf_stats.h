@@ -15,8 +15,8 @@
  *    metric label and help text side by side. cfs_drop_name()/cfs_drop_help()
  *    read it; nothing else spells a reason's name.
  *  - Units: "pkt" reasons count frames, "dgram" reasons count flow datagrams,
- *    "rec" reasons count flow records, "tpl" reasons count templates,
- *    "sample" reasons count sFlow samples.
+ *    "rec" reasons count flow records, "tpl" reasons count templates, "set"
+ *    reasons count v9 flowsets / IPFIX sets, "sample" reasons count sFlow samples.
  */
 
 #include <stdint.h>
@@ -67,7 +67,24 @@
 	X(SFLOW_SAMPLE_EMPTY, "sflow_sample_empty", "sample", "sFlow flow sample without header, sampled IP or Ethernet record") \
 	X(SFLOW_UNKNOWN_SAMPLE, "sflow_unknown_sample", "sample", "sFlow sample type not decoded; skipped by length") \
 	X(SFLOW_UNKNOWN_RECORD, "sflow_unknown_record", "rec", "sFlow flow/counter record type not decoded; skipped by length") \
-	X(SFLOW_COUNTERS_FULL, "sflow_counters_full", "sample", "per-lcore sFlow interface counter table full; sample not kept")
+	X(SFLOW_COUNTERS_FULL, "sflow_counters_full", "sample", "per-lcore sFlow interface counter table full; sample not kept") \
+	/* NetFlow v9 / IPFIX and their template engine (lib/netflow9, lib/ipfix, lib/template) */ \
+	X(NF9_SHORT, "nf9_short", "dgram", "NetFlow v9 datagram shorter than its 20-byte header") \
+	X(IPFIX_SHORT, "ipfix_short", "dgram", "IPFIX message shorter than its 16-byte header") \
+	X(IPFIX_BAD_LENGTH, "ipfix_bad_length", "dgram", "IPFIX message length below 16 or beyond the datagram") \
+	X(SET_BAD_LENGTH, "set_bad_length", "set", "v9/IPFIX set length below 4 or past the message; rest of the datagram skipped") \
+	X(SET_RESERVED, "set_reserved", "set", "v9/IPFIX set id in the reserved range; set skipped") \
+	X(TPL_TRUNCATED, "tpl_truncated", "tpl", "template record (or its field count) runs past its set") \
+	X(TPL_ID_LOW, "tpl_id_low", "tpl", "template id below 256") \
+	X(TPL_ZERO_LEN, "tpl_zero_len", "tpl", "template whose records would be 0 bytes long (all field lengths 0)") \
+	X(TPL_BAD_SCOPE, "tpl_bad_scope", "tpl", "options template with no scope field or scope longer than its fields") \
+	X(TPL_TOO_MANY_FIELDS, "tpl_too_many_fields", "tpl", "template with more than 128 elements") \
+	X(TPL_FIELD_LEN, "tpl_field_len", "tpl", "element length not allowed for its type (element skipped, template kept)") \
+	X(TPL_EXPORTERS_FULL, "tpl_exporters_full", "tpl", "lcore holds --template-max-exporters exporters; template refused") \
+	X(TPL_PER_EXPORTER_FULL, "tpl_per_exporter_full", "tpl", "exporter holds --template-max-per-exporter templates; template refused") \
+	X(TPL_WITHDRAW_UNKNOWN, "tpl_withdraw_unknown", "tpl", "IPFIX withdrawal of a template not held") \
+	X(NO_TEMPLATE, "no_template", "set", "data set whose template is unknown or expired (also buffered sets that aged out)") \
+	X(REC_TRUNCATED, "rec_truncated", "rec", "variable-length data record runs past its set")
 
 enum cfs_drop {
 #define CFS_X_ENUM(e, n, u, h) CFS_DROP_##e,
@@ -97,6 +114,13 @@ struct cfs_lcore {
 	uint64_t seq_late;        /* of those, arrived late after all: lost = seq_lost - seq_late */
 	uint64_t seq_reset;       /* exporter restarts / large reorders seen */
 	uint64_t v5_trailing;     /* v5 datagrams with bytes after the last record */
+	uint64_t tpl_added;       /* v9/IPFIX templates defined (new) */
+	uint64_t tpl_replaced;    /* redefinitions (and refreshes) of a held template */
+	uint64_t tpl_withdrawn;   /* IPFIX withdrawals */
+	uint64_t tpl_expired;     /* not refreshed within --template-timeout */
+	uint64_t tpl_pending;     /* data sets buffered until their template came */
+	uint64_t tpl_pending_done; /* of those, decoded when the template arrived */
+	uint64_t unknown_elements; /* unmapped elements seen in templates (per PEN/id: tpl_unknown_print) */
 	/* network presence and reassembly (lib/netpres, app/cf_rx.c) */
 	uint64_t np_arp_replies;
 	uint64_t np_echo_replies;  /* ICMP and ICMPv6 */

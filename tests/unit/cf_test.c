@@ -9,6 +9,7 @@
 
 #include "cf_sflow.h"
 #include "cf_test.h"
+#include "cf_tpl.h"
 
 void
 cft_eal_init(const char *prog)
@@ -91,12 +92,19 @@ cft_dec_init(struct cft_dec *d, unsigned int cap)
 		fprintf(stderr, "sfl_lcore_create failed\n");
 		exit(1);
 	}
+	snprintf(name, sizeof(name), "cft_tpl_%u", seq);
+	d->ctx.tpl = tpl_cache_create(name, 0, &d->cfg);
+	if (d->ctx.tpl == NULL) {
+		fprintf(stderr, "tpl_cache_create failed\n");
+		exit(1);
+	}
 }
 
 void
 cft_dec_fini(struct cft_dec *d)
 {
 	sfl_lcore_free(d->ctx.sflow);
+	tpl_cache_free(d->ctx.tpl);
 	cfd_ctx_fini(&d->ctx);
 	cft_sink_free(&d->out);
 }

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "cf_nf9.h"
+#include "cf_tpl.h"
+#include "cf_wire.h"
+
+static int
+all_zero(const uint8_t *p, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != 0)
+			return 0;
+	return 1;
+}
+
+/* Template flowset (id 0) or options template flowset (id 1). */
+static void
+nf9_templates(struct cfd_ctx *ctx, struct tpl_exp *ex, const struct cfd_dgram *dg,
+	      const uint8_t *p, uint32_t len, int options)
+{
+	struct tpl_field f[TPL_MAX_FIELDS];
+	const uint32_t hdr = options ? 6 : 4;
+	uint32_t pos = 0;
+
+	while (len - pos >= hdr) {
+		uint16_t tid = cfw_be16(p + pos), scope = 0, i;
+		uint32_t n, flen;
+
+		if (options) {
+			uint32_t sl = cfw_be16(p + pos + 2), ol = cfw_be16(p + pos + 4);
+
+			if (tid == 0 && sl == 0 && ol == 0)
+				break; /* padding */
+			n = (sl + ol) / 4;
+			scope = (uint16_t)(sl / 4);
+			flen = sl + ol;
+		} else {
+			n = cfw_be16(p + pos + 2);
+			if (tid == 0 && n == 0)
+				break; /* padding */
+			flen = n * 4;
+		}
+		pos += hdr;
+		if (flen > len - pos) {
+			ctx->stats->drops[CFS_DROP_TPL_TRUNCATED]++;
+			return;
+		}
+		if (ex == NULL) {
+			pos += flen;
+			continue;
+		}
+		if (n > TPL_MAX_FIELDS) {
+			ctx->stats->drops[CFS_DROP_TPL_TOO_MANY_FIELDS]++;
+			pos += flen;
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			f[i].pen = 0;
+			f[i].id = cfw_be16(p + pos + 4 * i);
+			f[i].len = cfw_be16(p + pos + 4 * i + 2);
+		}
+		pos += flen;
+		if (tpl_define(ctx, ex, tid, options ? TPL_KIND_OPTIONS : TPL_KIND_DATA, f,
+			       (uint16_t)n, scope, dg->now_ms) == CFS_DROP_MAX)
+			tpl_pending_run(ctx, ex, tid, dg);
+	}
+}
+
+void
+nf9_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
+{
+	const uint8_t *p = dg->data;
+	struct cfs_lcore *st = ctx->stats;
+	struct cfd_exporter *e;
+	struct tpl_exp *ex;
+	struct tpl_msg m;
+	uint32_t pos = NF9_HDR_LEN, len = dg->len;
+
+	if (len < NF9_HDR_LEN) {
+		st->drops[CFS_DROP_NF9_SHORT]++;
+		return;
+	}
+	m.uptime_ms = cfw_be32(p + 4);
+	m.export_ms = (uint64_t)cfw_be32(p + 8) * 1000;
+	m.domain = cfw_be32(p + 16);
+	m.version = CFR_V_NF9;
+
+	e = cfd_exporter_get(ctx, dg, CFR_V_NF9, m.domain);
+	if (e != NULL)
+		cfd_seq_account(ctx, e, cfw_be32(p + 12), 1, m.uptime_ms);
+	tpl_tick(ctx, dg->now_ms);
+	ex = tpl_exporter(ctx, dg, CFR_V_NF9, m.domain);
+
+	while (len - pos >= 4) {
+		uint16_t id = cfw_be16(p + pos), slen = cfw_be16(p + pos + 2);
+		const uint8_t *body = p + pos + 4;
+
+		if (slen < 4 || slen > len - pos) {
+			if (!all_zero(p + pos, len - pos))
+				st->drops[CFS_DROP_SET_BAD_LENGTH]++;
+			return;
+		}
+		if (id == 0 || id == 1) {
+			nf9_templates(ctx, ex, dg, body, slen - 4u, id);
+		} else if (id < 256) {
+			st->drops[CFS_DROP_SET_RESERVED]++;
+		} else {
+			const struct tpl *t = ex ? tpl_find(ctx, ex, id, dg->now_ms) : NULL;
+			uint32_t n;
+
+			if (t != NULL) {
+				n = tpl_data_set(ctx, ex, t, &m, dg, body, slen - 4u);
+				if (e != NULL)
+					e->records += n;
+			} else if (ex == NULL ||
+				   tpl_pending_add(ctx, ex, id, &m, body, slen - 4u, dg->now_ms) != 0) {
+				st->drops[CFS_DROP_NO_TEMPLATE]++;
+			}
+		}
+		pos += slen;
+	}
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CF_NF9_H
+#define CF_NF9_H
+
+/*
+ * NetFlow v9 decoder (RFC 3954): 20-byte header, then flowsets: 0 templates,
+ * 1 options templates, >= 256 data (2..255 reserved, skipped and counted).
+ *
+ * Contract (as for every decoder, see cf_decode.h):
+ *  - nf9_decode() never fails and never writes the datagram: each flowset is
+ *    decoded or counted under a CFS_DROP_* reason. A flowset length below 4 or
+ *    past the datagram ends the datagram (set_bad_length), except an all-zero
+ *    tail, which is padding.
+ *  - Templates go into ctx->tpl (lib/template); data flowsets whose template is
+ *    not known yet wait there (bounded) and are decoded when it arrives.
+ *  - Sequence: v9 numbers export packets, so each datagram counts 1 towards
+ *    cfd_seq_account(); sysUptime going back marks a restart.
+ *  - Times: FIRST/LAST_SWITCHED are sysUptime ms; the record time is
+ *    unix_secs * 1000 + (switched - sysUptime) as a signed 32-bit difference.
+ */
+
+#include "cf_decode.h"
+
+#define NF9_HDR_LEN 20
+
+void nf9_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg);
+
+#endif

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CF_TPL_H
+#define CF_TPL_H
+
+/*
+ * Template engine shared by the NetFlow v9 and IPFIX decoders: a per-lcore
+ * cache of templates compiled into decode programs, per-exporter template
+ * state (sampling, system init time), and the data-set decoder.
+ *
+ * Contract:
+ *  - One struct tpl_cache per RX lcore, reached through cfd_ctx.tpl. Not
+ *    thread safe: only the owning lcore calls anything here (tpl_unknown_*
+ *    readers excepted, which read plain counters after the lcore stopped or
+ *    accept a stale value).
+ *  - Templates are keyed by (exporter address, version, observation domain /
+ *    source id, template id). A template is compiled when it arrives: a
+ *    fixed-length template becomes a list of (offset, length, destination)
+ *    steps run by one loop; a template with a variable-length element keeps
+ *    every field in order and is walked field by field.
+ *  - Bounded: at most cfg->tpl_max_exporters template-exporters per lcore and
+ *    cfg->tpl_max_per_exporter templates per exporter; each refusal is a
+ *    counted drop (tpl_exporters_full, tpl_per_exporter_full). Nothing is
+ *    allocated after tpl_cache_create().
+ *  - Redefinition replaces in place; a template not refreshed for
+ *    cfg->tpl_timeout_s seconds is expired (on lookup and by sweeps when the
+ *    table is full); IPFIX withdrawals remove one or all templates of a kind.
+ *  - Elements we do not map are skipped by length and counted per (PEN, id)
+ *    each time a template carrying them is defined.
+ *  - Records never point at templates: a data set is decoded into record
+ *    slots straight away, so replacing a template never leaves a dangling one.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cf_decode.h"
+
+#define TPL_MAX_FIELDS 128     /* elements per template; more is refused */
+#define TPL_VARLEN 0xffff      /* IPFIX variable-length field length */
+#define TPL_MAX_SAMPLERS 8     /* sampler ids remembered per exporter */
+#define TPL_UNKNOWN_SLOTS 256  /* distinct unknown (PEN, id) pairs counted per lcore */
+
+/* Kinds of template: data records become flow records; options update state. */
+enum tpl_kind {
+	TPL_KIND_DATA = 0,
+	TPL_KIND_OPTIONS = 1,
+};
+
+/* One element as it appears in a template record. */
+struct tpl_field {
+	uint32_t pen;              /* 0 = IANA / NetFlow v9 */
+	uint16_t id;               /* without the enterprise bit */
+	uint16_t len;              /* TPL_VARLEN for variable length */
+};
+
+/*
+ * One decode step: read len bytes at off (fixed templates) into dst. op is a
+ * specialised form for the common (type, length) pairs: a plain copy or
+ * byte-swap into the record at roff; TPL_OP_GENERIC goes through dst.
+ */
+struct tpl_step {
+	uint16_t off;
+	uint16_t len;
+	uint16_t dst;              /* enum tpl_dst */
+	uint8_t op;                /* TPL_OP_* (cf_tpl_dst.h) */
+	uint8_t roff;              /* offset in struct cfr_record for specialised ops */
+};
+
+/* A compiled template. */
+struct tpl {
+	uint64_t last_ms;          /* defined or refreshed */
+	uint32_t rec_len;          /* fixed templates: bytes per record; varlen: minimum */
+	uint16_t tid;
+	uint16_t n_steps;
+	uint8_t kind;              /* enum tpl_kind */
+	uint8_t varlen;            /* 1: walk fields, steps[] holds every field in order */
+	uint8_t in_use;
+	uint8_t pad;
+	uint32_t exp_idx;          /* owning exporter slot */
+	uint32_t fast_present;     /* CFR_F_* bits every record gets from specialised steps */
+	struct tpl_step steps[TPL_MAX_FIELDS];
+};
+
+/* Template-owning exporter: (address, version, domain) with its state. */
+struct tpl_exp {
+	uint8_t addr[16];
+	uint32_t domain;
+	uint8_t version;
+	uint8_t in_use;
+	uint16_t n_templates;
+	uint32_t rate;             /* sampling rate from options data without a sampler id */
+	uint32_t n_samplers;
+	struct { uint32_t id, rate; } samplers[TPL_MAX_SAMPLERS];
+	uint64_t sysinit_ms;       /* IPFIX systemInitTimeMilliseconds from options data */
+	uint64_t last_ms;
+	uint32_t pend_off;         /* data sets waiting for their template (tpl_pending) */
+	uint32_t pend_len;
+};
+
+/* Per-datagram header facts the data decoder needs. */
+struct tpl_msg {
+	uint64_t export_ms;        /* export time, Unix ms */
+	uint32_t uptime_ms;        /* v9 sysUptime; 0 for IPFIX */
+	uint32_t domain;
+	uint8_t version;           /* CFR_V_NF9 or CFR_V_IPFIX */
+};
+
+struct tpl_cache;
+
+/* Operator field map (--field-map), read-only after start-up. */
+#define TPL_FM_MAX 256
+struct tpl_fm_entry {
+	uint32_t pen;
+	uint16_t id;
+	uint8_t version;
+	uint8_t pad;
+	uint16_t dst4, dst16;
+};
+struct tpl_fieldmap {
+	unsigned int n;
+	struct tpl_fm_entry e[TPL_FM_MAX];
+};
+
+/*
+ * Load a JSON field map ({"<9|10>:<pen>:<id>": "<field>"}). 0, or -1 with a
+ * one-line reason naming the offending key in err. Not for the hot path.
+ */
+int tpl_fieldmap_load(struct tpl_fieldmap *fm, const char *path, char *err, size_t errlen);
+/* 1 and *dst set when fm maps the element (length picks the address family), else 0. */
+int tpl_fieldmap_lookup(const struct tpl_fieldmap *fm, uint8_t version, uint32_t pen,
+			uint16_t id, uint16_t len, uint16_t *dst);
+
+/* Create the cache for one lcore (name unique per process). NULL on failure (rte_errno set). */
+struct tpl_cache *tpl_cache_create(const char *name, int socket_id, const struct cfd_config *cfg);
+void tpl_cache_free(struct tpl_cache *c);
+
+/*
+ * The template-owning exporter for (dg->src, version, domain), added when new.
+ * NULL when the exporter table is full (counted as tpl_exporters_full).
+ */
+struct tpl_exp *tpl_exporter(struct cfd_ctx *ctx, const struct cfd_dgram *dg,
+			     uint8_t version, uint32_t domain);
+
+/*
+ * Compile and install a template (replacing one with the same id). scope is
+ * the number of leading scope fields (options templates). Returns
+ * CFS_DROP_MAX on success, else the drop reason (already counted).
+ */
+enum cfs_drop tpl_define(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid,
+			 enum tpl_kind kind, const struct tpl_field *f, uint16_t n,
+			 uint16_t scope, uint64_t now_ms);
+
+/* The live template tid of ex, or NULL (absent, or expired: then removed and counted). */
+const struct tpl *tpl_find(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid,
+			   uint64_t now_ms);
+
+/* IPFIX withdrawal of one template; 0 when it existed, -1 otherwise. */
+int tpl_withdraw(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid);
+/* IPFIX withdrawal of every template of a kind; returns how many went. */
+unsigned int tpl_withdraw_all(struct cfd_ctx *ctx, struct tpl_exp *ex, enum tpl_kind kind);
+
+/* Expire every template older than the timeout; returns how many went. */
+unsigned int tpl_expire(struct cfd_ctx *ctx, uint64_t now_ms);
+
+/*
+ * Decode one data set (the bytes after its 4-byte set header) with template t:
+ * data records become flow records in ctx->sink, options records update ex.
+ * Trailing bytes too short for a record are padding. Returns the number of
+ * data records in the set (for IPFIX sequence accounting).
+ */
+uint32_t tpl_data_set(struct cfd_ctx *ctx, struct tpl_exp *ex, const struct tpl *t,
+		      const struct tpl_msg *m, const struct cfd_dgram *dg,
+		      const uint8_t *p, uint32_t len);
+
+/*
+ * Data before its template: keep a copy of the set (bounded per exporter and
+ * per lcore, aged out after cfg->tpl_pending_s) and decode it when template
+ * tid arrives. Returns 0 when kept, -1 when not (the caller counts no_template).
+ */
+int tpl_pending_add(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid,
+		    const struct tpl_msg *m, const uint8_t *p, uint32_t len, uint64_t now_ms);
+/* Decode what was waiting for template tid of ex (call after tpl_define). */
+void tpl_pending_run(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid,
+		     const struct cfd_dgram *dg);
+
+/* Periodic work (ages out buffered data sets); cheap, call once per datagram. */
+void tpl_tick(struct cfd_ctx *ctx, uint64_t now_ms);
+
+/*
+ * --template-file. tpl_save() writes the templates and exporter sampling state
+ * of n caches (call only when their lcores have stopped); returns templates
+ * written or -1 (reason in err). tpl_restore_file() loads a saved file into
+ * every ctx (an exporter may land on any lcore); returns templates per ctx,
+ * 0 when the file does not exist, -1 when it is unreadable, foreign or
+ * corrupt (nothing restored; reason in err).
+ */
+int tpl_save(const char *path, struct tpl_cache *const *c, unsigned int n, char *err,
+	     size_t errlen);
+int tpl_restore_file(struct cfd_ctx *const *ctx, unsigned int n, const char *path,
+		     uint64_t now_ms, char *err, size_t errlen);
+
+/* Count every still-buffered data set as no_template (clean shutdown); returns how many. */
+unsigned int tpl_pending_flush(struct cfd_ctx *ctx);
+
+/* Print the unknown (PEN, id) counters of n caches, summed, one line. */
+void tpl_unknown_print(FILE *f, struct tpl_cache *const *c, unsigned int n);
+/* Count of unknown element (pen, id) seen in templates of this cache (tests). */
+uint64_t tpl_unknown_count(const struct tpl_cache *c, uint32_t pen, uint16_t id);
+
+/* Element -> destination: exposed for tests; returns enum tpl_dst (TPL_D_SKIP when unmapped). */
+uint16_t tpl_map(uint8_t version, uint32_t pen, uint16_t id, uint16_t len);
+
+#endif

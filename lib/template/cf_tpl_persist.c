@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * --template-file: templates and exporter sampling state saved at clean
+ * shutdown and restored at start, so a restarted collector decodes at once.
+ *
+ * The file is never trusted: magic, format version, lengths and a checksum
+ * over the body are checked, and every record is bounds-checked, before
+ * anything is restored; a file that fails is ignored as a whole. Templates
+ * go through tpl_define() again, so they are compiled (and limited) exactly
+ * like templates from the wire. Written to PATH.tmp then renamed, so a crash
+ * while saving leaves the previous file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_hash.h>
+
+#include "cf_tpl.h"
+#include "cf_tpl_priv.h"
+
+#define TPF_MAGIC "CFTPL\x01\r\n"
+#define TPF_MAX_BYTES (64u << 20)
+
+struct tpf_hdr {
+	char magic[8];
+	uint32_t n_exp;
+	uint32_t n_tpl;
+	uint64_t body_len;
+	uint64_t sum;                /* FNV-1a 64 of the body */
+};
+
+struct tpf_exp {
+	uint8_t addr[16];
+	uint32_t domain;
+	uint8_t version;
+	uint8_t pad[3];
+	uint32_t rate;
+	uint32_t n_samplers;
+	struct { uint32_t id, rate; } samplers[TPL_MAX_SAMPLERS];
+	uint64_t sysinit_ms;
+};
+
+struct tpf_tpl {
+	uint32_t exp;                /* index into the file's exporters */
+	uint16_t tid;
+	uint8_t kind;
+	uint8_t pad;
+	uint16_t scope;
+	uint16_t n;                  /* struct tpl_field follow */
+};
+
+static uint64_t
+fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+struct wbuf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static int
+put(struct wbuf *w, const void *src, size_t n)
+{
+	if (w->len + n > w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 65536;
+		uint8_t *np;
+
+		while (cap < w->len + n)
+			cap *= 2;
+		np = realloc(w->p, cap);
+		if (np == NULL)
+			return -1;
+		w->p = np;
+		w->cap = cap;
+	}
+	memcpy(w->p + w->len, src, n);
+	w->len += n;
+	return 0;
+}
+
+int
+tpl_save(const char *path, struct tpl_cache *const *caches, unsigned int n_caches,
+	 char *err, size_t errlen)
+{
+	struct wbuf w = {0};
+	struct tpf_hdr h;
+	char tmp[1024];
+	uint32_t base = 0;
+	unsigned int ci;
+	FILE *f;
+	int rc = -1;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, TPF_MAGIC, sizeof(h.magic));
+	/* Exporters of every cache first (numbered in order), then their templates. */
+	for (ci = 0; ci < n_caches; ci++) {
+		struct tpl_cache *c = caches[ci];
+		uint32_t i, max;
+
+		if (c == NULL)
+			continue;
+		max = (uint32_t)rte_hash_max_key_id(c->xh) + 1;
+		for (i = 0; i < max; i++) {
+			const struct tpl_exp *e = &c->exps[i];
+			struct tpf_exp x;
+
+			memset(&x, 0, sizeof(x));
+			if (e->in_use) {
+				memcpy(x.addr, e->addr, 16);
+				x.domain = e->domain;
+				x.version = e->version;
+				x.rate = e->rate;
+				x.n_samplers = e->n_samplers;
+				memcpy(x.samplers, e->samplers, sizeof(x.samplers));
+				x.sysinit_ms = e->sysinit_ms;
+			}
+			/* Unused slots are written too (version 0) so indexes stay simple. */
+			if (put(&w, &x, sizeof(x)) != 0)
+				goto nomem;
+			h.n_exp++;
+		}
+	}
+	for (ci = 0; ci < n_caches; ci++) {
+		struct tpl_cache *c = caches[ci];
+		uint32_t i, max;
+
+		if (c == NULL)
+			continue;
+		max = (uint32_t)rte_hash_max_key_id(c->th) + 1;
+		for (i = 0; i < max; i++) {
+			const struct tpl *t = &c->tpls[i];
+			const struct tpl_raw *r = &c->raw[i];
+			struct tpf_tpl x;
+
+			if (!t->in_use)
+				continue;
+			memset(&x, 0, sizeof(x));
+			x.exp = base + t->exp_idx;
+			x.tid = t->tid;
+			x.kind = t->kind;
+			x.scope = r->scope;
+			x.n = r->n;
+			if (put(&w, &x, sizeof(x)) != 0 ||
+			    put(&w, r->f, sizeof(r->f[0]) * r->n) != 0)
+				goto nomem;
+			h.n_tpl++;
+		}
+		base += (uint32_t)rte_hash_max_key_id(c->xh) + 1;
+	}
+	h.body_len = w.len;
+	h.sum = fnv1a(w.p, w.len);
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "wb");
+	if (f == NULL) {
+		snprintf(err, errlen, "--template-file %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (fwrite(&h, sizeof(h), 1, f) != 1 || (w.len && fwrite(w.p, w.len, 1, f) != 1) ||
+	    fclose(f) != 0) {
+		snprintf(err, errlen, "--template-file %s: write failed", tmp);
+		remove(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) != 0) {
+		snprintf(err, errlen, "--template-file %s: %s", path, strerror(errno));
+		remove(tmp);
+		goto out;
+	}
+	rc = (int)h.n_tpl;
+	goto out;
+nomem:
+	snprintf(err, errlen, "--template-file %s: out of memory", path);
+out:
+	free(w.p);
+	return rc;
+}
+
+/* Walk the body; with ctx NULL only check it. Returns templates seen, or -1. */
+static int
+walk(struct cfd_ctx *ctx, const struct tpf_hdr *h, const uint8_t *body, uint64_t now_ms)
+{
+	const struct tpf_exp *xs = (const void *)body;
+	size_t pos = (size_t)h->n_exp * sizeof(struct tpf_exp);
+	uint32_t i;
+	int n = 0;
+
+	if ((uint64_t)h->n_exp * sizeof(struct tpf_exp) > h->body_len)
+		return -1;
+	for (i = 0; i < h->n_tpl; i++) {
+		struct tpl_field f[TPL_MAX_FIELDS];
+		struct tpf_tpl x;
+		const struct tpf_exp *xe;
+		struct cfd_dgram dg;
+		struct tpl_exp *ex;
+
+		if (h->body_len - pos < sizeof(x))
+			return -1;
+		memcpy(&x, body + pos, sizeof(x));
+		pos += sizeof(x);
+		if (x.exp >= h->n_exp || x.n == 0 || x.n > TPL_MAX_FIELDS || x.scope > x.n ||
+		    x.kind > TPL_KIND_OPTIONS || x.tid < 256 ||
+		    h->body_len - pos < sizeof(f[0]) * x.n)
+			return -1;
+		memcpy(f, body + pos, sizeof(f[0]) * x.n);
+		pos += sizeof(f[0]) * x.n;
+		xe = &xs[x.exp];
+		if (xe->version != CFR_V_NF9 && xe->version != CFR_V_IPFIX)
+			return -1;
+		if (xe->n_samplers > TPL_MAX_SAMPLERS)
+			return -1;
+		n++;
+		if (ctx == NULL)
+			continue;
+		memset(&dg, 0, sizeof(dg));
+		memcpy(dg.src, xe->addr, 16);
+		dg.now_ms = now_ms;
+		ex = tpl_exporter(ctx, &dg, xe->version, xe->domain);
+		if (ex == NULL)
+			continue;
+		if (ex->rate == 0 && ex->n_samplers == 0 && ex->sysinit_ms == 0) {
+			ex->rate = xe->rate;
+			ex->n_samplers = xe->n_samplers;
+			memcpy(ex->samplers, xe->samplers, sizeof(ex->samplers));
+			ex->sysinit_ms = xe->sysinit_ms;
+		}
+		tpl_define(ctx, ex, x.tid, (enum tpl_kind)x.kind, f, x.n, x.scope, now_ms);
+	}
+	return pos == h->body_len ? n : -1;
+}
+
+int
+tpl_restore_file(struct cfd_ctx *const *ctx, unsigned int n_ctx, const char *path,
+		 uint64_t now_ms, char *err, size_t errlen)
+{
+	struct tpf_hdr h;
+	uint8_t *body = NULL;
+	unsigned int i;
+	FILE *f;
+	int n = -1;
+
+	err[0] = '\0';
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "--template-file %s: %s; ignored", path, strerror(errno));
+		return -1;
+	}
+	if (fread(&h, sizeof(h), 1, f) != 1 || memcmp(h.magic, TPF_MAGIC, sizeof(h.magic)) != 0 ||
+	    h.body_len > TPF_MAX_BYTES) {
+		snprintf(err, errlen, "--template-file %s: not a template file of this version; ignored",
+			 path);
+		goto out;
+	}
+	body = malloc(h.body_len ? h.body_len : 1);
+	if (body == NULL || (h.body_len && fread(body, h.body_len, 1, f) != 1) ||
+	    fgetc(f) != EOF || fnv1a(body, h.body_len) != h.sum || walk(NULL, &h, body, 0) < 0) {
+		snprintf(err, errlen, "--template-file %s: truncated or corrupt; ignored", path);
+		goto out;
+	}
+	for (i = 0; i < n_ctx; i++)
+		n = walk(ctx[i], &h, body, now_ms);
+	if (n_ctx == 0)
+		n = 0;
+out:
+	free(body);
+	fclose(f);
+	return n;
+}

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* IPFIX decoder (RFC 7011/7012) on messages built field by field. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "cf_dispatch.h"
+#include "cf_ipfix.h"
+#include "cf_test.h"
+#include "cf_tpl.h"
+
+#define EXPORT_S 1700000000u
+#define EXPORT_MS (EXPORT_S * 1000ull)
+#define DOMAIN 42u
+#define NTP_OFF 2208988800ull
+
+static struct cft_buf b;
+
+static void
+hdr(uint32_t seq)
+{
+	b.len = 0;
+	cft_u16(&b, 10);
+	cft_u16(&b, 0);          /* patched by done() */
+	cft_u32(&b, EXPORT_S);
+	cft_u32(&b, seq);
+	cft_u32(&b, DOMAIN);
+}
+
+static void
+done(void)
+{
+	cft_put16(&b, 2, (uint16_t)b.len);
+}
+
+static size_t
+set_begin(uint16_t id)
+{
+	size_t off = b.len;
+
+	cft_u16(&b, id);
+	cft_u16(&b, 0);
+	return off;
+}
+
+static void
+set_end(size_t off)
+{
+	cft_put16(&b, off + 2, (uint16_t)(b.len - off));
+}
+
+static void
+ie(uint16_t id, uint16_t len)
+{
+	cft_u16(&b, id);
+	cft_u16(&b, len);
+}
+
+static void
+ie_pen(uint16_t id, uint16_t len, uint32_t pen)
+{
+	cft_u16(&b, id | 0x8000);
+	cft_u16(&b, len);
+	cft_u32(&b, pen);
+}
+
+static void
+feed(struct cft_dec *d)
+{
+	struct cfd_dgram dg;
+
+	done();
+	cft_dgram(&dg, &b, "198.51.100.9");
+	cfx_datagram(&d->ctx, &dg);
+}
+
+/* Template 256: addresses, ports, SGT as Cisco PEN 9 1232/1233, a varlen string in the middle. */
+static void
+tpl_sgt_varlen(void)
+{
+	size_t s = set_begin(2);
+
+	cft_u16(&b, 256);
+	cft_u16(&b, 9);
+	ie(8, 4);
+	ie(12, 4);
+	ie_pen(12235, 65535, 6876);  /* unknown enterprise element, variable length */
+	ie(7, 2);
+	ie(11, 2);
+	ie_pen(1232, 2, 9);
+	ie_pen(1233, 4, 9);
+	ie(411, 4);                  /* dot1qServiceInstanceTag: NOT an SGT */
+	ie(152, 8);                  /* flowStartMilliseconds */
+	set_end(s);
+}
+
+static void
+rec_sgt_varlen(const char *src, unsigned int strlen_, uint16_t sport)
+{
+	unsigned int i;
+
+	cft_ip4(&b, src);
+	cft_ip4(&b, "10.0.0.2");
+	if (strlen_ < 255) {
+		cft_u8(&b, (uint8_t)strlen_);
+	} else {
+		cft_u8(&b, 255);
+		cft_u16(&b, (uint16_t)strlen_);
+	}
+	for (i = 0; i < strlen_; i++)
+		cft_u8(&b, 'a' + i % 26);
+	cft_u16(&b, sport);
+	cft_u16(&b, 80);
+	cft_u16(&b, 1234);
+	cft_u32(&b, 5678);
+	cft_u32(&b, 999);
+	cft_u64(&b, EXPORT_MS - 777);
+}
+
+static void
+test_enterprise_varlen_sgt(void)
+{
+	struct cft_dec d;
+	size_t s;
+	uint8_t a[4];
+
+	cft_dec_init(&d, 16);
+	hdr(0);
+	tpl_sgt_varlen();
+	s = set_begin(256);
+	rec_sgt_varlen("10.0.0.1", 5, 1000);    /* 1-byte length form */
+	rec_sgt_varlen("10.0.0.3", 300, 1001);  /* 3-byte length form */
+	rec_sgt_varlen("10.0.0.4", 0, 1002);    /* empty */
+	cft_u8(&b, 0);                          /* padding shorter than a record */
+	cft_u8(&b, 0);
+	set_end(s);
+	feed(&d);
+	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 3);
+	inet_pton(AF_INET, "10.0.0.3", a);
+	CU_ASSERT(memcmp(d.out.recs[1].src_addr, a, 4) == 0);
+	CU_ASSERT_EQUAL(d.out.recs[0].src_port, 1000);
+	CU_ASSERT_EQUAL(d.out.recs[1].src_port, 1001);
+	CU_ASSERT_EQUAL(d.out.recs[2].src_port, 1002);
+	CU_ASSERT_EQUAL(d.out.recs[1].dst_port, 80);
+	CU_ASSERT_EQUAL(d.out.recs[1].src_sgt, 1234);
+	CU_ASSERT_EQUAL(d.out.recs[1].dst_sgt, 5678);
+	CU_ASSERT_EQUAL(d.out.recs[2].flow_start_ms, EXPORT_MS - 777);
+	CU_ASSERT_EQUAL(d.out.recs[0].version, CFR_V_IPFIX);
+	CU_ASSERT_EQUAL(d.out.recs[0].observation_domain, DOMAIN);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_REC_TRUNCATED], 0);
+	/* Unmapped elements are counted per (PEN, id); 411 is one of them. */
+	CU_ASSERT_EQUAL(tpl_unknown_count(d.ctx.tpl, 6876, 12235), 1);
+	CU_ASSERT_EQUAL(tpl_unknown_count(d.ctx.tpl, 0, 411), 1);
+	CU_ASSERT_EQUAL(d.stats.unknown_elements, 2);
+	/* IPFIX counts data records: 3 here; next message at 3 is no gap. */
+	hdr(3);
+	s = set_begin(256);
+	rec_sgt_varlen("10.0.0.5", 1, 1);
+	set_end(s);
+	feed(&d);
+	CU_ASSERT_EQUAL(d.stats.seq_lost, 0);
+	hdr(10);
+	feed(&d);
+	CU_ASSERT_EQUAL(d.stats.seq_lost, 6);
+
+	/* A varlen record running past its set is counted. */
+	hdr(10);
+	s = set_begin(256);
+	cft_ip4(&b, "10.0.0.6");
+	cft_ip4(&b, "10.0.0.7");
+	cft_u8(&b, 200);
+	for (unsigned int i = 0; i < 8; i++)
+		cft_u32(&b, 0);  /* longer than the template's minimum, shorter than 200 */
+	set_end(s);
+	feed(&d);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_REC_TRUNCATED], 1);
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 4);
+	cft_dec_fini(&d);
+}
+
+/* Every IPFIX timestamp form. */
+static void
+test_time_forms(void)
+{
+	struct cft_dec d;
+	size_t s;
+	const uint64_t start = EXPORT_MS - 10500, end = EXPORT_MS - 250;
+	const uint64_t ntp_start = ((start / 1000 + NTP_OFF) << 32) | (((start % 1000) << 32) / 1000 + 1);
+	const uint64_t ntp_end = ((end / 1000 + NTP_OFF) << 32) | (((end % 1000) << 32) / 1000 + 1);
+	const uint64_t init = EXPORT_MS - 86400000ull;
+
+	cft_dec_init(&d, 16);
+	hdr(0);
+	s = set_begin(2);
+	cft_u16(&b, 300); cft_u16(&b, 2); ie(150, 4); ie(151, 4);       /* seconds */
+	cft_u16(&b, 301); cft_u16(&b, 2); ie(152, 8); ie(153, 8);       /* milliseconds */
+	cft_u16(&b, 302); cft_u16(&b, 2); ie(154, 8); ie(155, 8);       /* microseconds */
+	cft_u16(&b, 303); cft_u16(&b, 2); ie(156, 8); ie(157, 8);       /* nanoseconds */
+	cft_u16(&b, 304); cft_u16(&b, 2); ie(158, 4); ie(159, 4);       /* delta microseconds */
+	cft_u16(&b, 305); cft_u16(&b, 3); ie(160, 8); ie(22, 4); ie(21, 4); /* uptime + init */
+	cft_u16(&b, 306); cft_u16(&b, 2); ie(22, 4); ie(21, 4);         /* uptime, init from options */
+	set_end(s);
+	s = set_begin(3);
+	cft_u16(&b, 400); cft_u16(&b, 2); cft_u16(&b, 1); ie(144, 4); ie(160, 8);
+	set_end(s);
+	s = set_begin(300); cft_u32(&b, (uint32_t)(start / 1000)); cft_u32(&b, (uint32_t)(end / 1000)); set_end(s);
+	s = set_begin(301); cft_u64(&b, start); cft_u64(&b, end); set_end(s);
+	s = set_begin(302); cft_u64(&b, ntp_start); cft_u64(&b, ntp_end); set_end(s);
+	s = set_begin(303); cft_u64(&b, ntp_start); cft_u64(&b, ntp_end); set_end(s);
+	s = set_begin(304); cft_u32(&b, 10500000); cft_u32(&b, 250000); set_end(s);
+	s = set_begin(305);
+	cft_u64(&b, init);
+	cft_u32(&b, (uint32_t)(start - init));
+	cft_u32(&b, (uint32_t)(end - init));
+	set_end(s);
+	s = set_begin(306); /* before the options data: the exporter's init time is unknown */
+	cft_u32(&b, (uint32_t)(start - init));
+	cft_u32(&b, (uint32_t)(end - init));
+	set_end(s);
+	s = set_begin(400); cft_u32(&b, 1); cft_u64(&b, init); set_end(s);
+	s = set_begin(306);
+	cft_u32(&b, (uint32_t)(start - init));
+	cft_u32(&b, (uint32_t)(end - init));
+	set_end(s);
+	feed(&d);
+	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 8);
+	CU_ASSERT_EQUAL(d.out.recs[0].flow_start_ms, start / 1000 * 1000);
+	CU_ASSERT_EQUAL(d.out.recs[0].flow_end_ms, end / 1000 * 1000);
+	for (unsigned int i = 1; i < 6; i++) {
+		CU_ASSERT_EQUAL(d.out.recs[i].flow_start_ms, start);
+		CU_ASSERT_EQUAL(d.out.recs[i].flow_end_ms, end);
+	}
+	/* SysUpTime before the exporter's init time is known: no time rather than a wrong one. */
+	CU_ASSERT((d.out.recs[6].present & (CFR_F_FLOW_START | CFR_F_FLOW_END)) == 0);
+	/* After the options data record (not a flow) gave systemInitTimeMilliseconds. */
+	CU_ASSERT_EQUAL(d.out.recs[7].flow_start_ms, start);
+	CU_ASSERT_EQUAL(d.out.recs[7].flow_end_ms, end);
+	cft_dec_fini(&d);
+}
+
+/* Init time and sampling (305/306) from options data apply to later flow records. */
+static void
+test_sysinit_from_options(void)
+{
+	struct cft_dec d;
+	size_t s;
+	const uint64_t init = EXPORT_MS - 3600000ull;
+
+	cft_dec_init(&d, 16);
+	hdr(0);
+	s = set_begin(3);
+	cft_u16(&b, 400); cft_u16(&b, 4); cft_u16(&b, 1);
+	ie(144, 4); ie(160, 8); ie(305, 4); ie(306, 4);
+	set_end(s);
+	s = set_begin(2);
+	cft_u16(&b, 306); cft_u16(&b, 3); ie(22, 4); ie(21, 4); ie(1, 4);
+	set_end(s);
+	s = set_begin(400); cft_u32(&b, 1); cft_u64(&b, init); cft_u32(&b, 1); cft_u32(&b, 99); set_end(s);
+	s = set_begin(306); cft_u32(&b, 1000); cft_u32(&b, 2000); cft_u32(&b, 77); set_end(s);
+	feed(&d);
+	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
+	CU_ASSERT_EQUAL(d.out.recs[0].flow_start_ms, init + 1000);
+	CU_ASSERT_EQUAL(d.out.recs[0].flow_end_ms, init + 2000);
+	/* 1 packet selected, 99 skipped: 1 in 100 */
+	CU_ASSERT_EQUAL(d.out.recs[0].sampling_rate, 100);
+	CU_ASSERT_EQUAL(d.out.recs[0].bytes, 77);
+	/* Sequence: 2 data records (options + flow); templates do not count. */
+	hdr(2);
+	feed(&d);
+	CU_ASSERT_EQUAL(d.stats.seq_lost, 0);
+	cft_dec_fini(&d);
+}
+
+static void
+test_withdrawal(void)
+{
+	struct cft_dec d;
+	size_t s;
+
+	cft_dec_init(&d, 16);
+	hdr(0);
+	s = set_begin(2);
+	cft_u16(&b, 256); cft_u16(&b, 1); ie(7, 2);
+	cft_u16(&b, 257); cft_u16(&b, 1); ie(11, 2);
+	cft_u16(&b, 258); cft_u16(&b, 1); ie(4, 1);
+	set_end(s);
+	feed(&d);
+	CU_ASSERT_EQUAL(d.stats.tpl_added, 3);
+
+	hdr(0); /* withdraw 256, then data for it: no template */
+	s = set_begin(2);
+	cft_u16(&b, 256); cft_u16(&b, 0);
+	set_end(s);
+	s = set_begin(256); cft_u16(&b, 1); set_end(s);
+	s = set_begin(257); cft_u16(&b, 2); set_end(s);
+	feed(&d);
+	CU_ASSERT_EQUAL(d.stats.tpl_withdrawn, 1);
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
+	CU_ASSERT_EQUAL(d.out.recs[0].dst_port, 2);
+	CU_ASSERT_EQUAL(d.stats.tpl_pending, 1); /* waits in case the template comes back */
+
+	hdr(0); /* withdraw all data templates; a withdrawal of an unknown id is counted */
+	s = set_begin(2);
+	cft_u16(&b, 2); cft_u16(&b, 0);
+	cft_u16(&b, 999); cft_u16(&b, 0);
+	set_end(s);
+	feed(&d);
+	CU_ASSERT_EQUAL(d.stats.tpl_withdrawn, 3);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_WITHDRAW_UNKNOWN], 1);
+	CU_ASSERT_EQUAL(tpl_pending_flush(&d.ctx), 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NO_TEMPLATE], 1);
+	cft_dec_fini(&d);
+}
+
+/* A template not refreshed within --template-timeout is gone. */
+static void
+test_expiry(void)
+{
+	struct cft_dec d;
+	struct cfd_dgram dg;
+	size_t s;
+
+	cft_dec_init(&d, 16);
+	tpl_cache_free(d.ctx.tpl);
+	d.cfg.tpl_timeout_s = 60;
+	d.cfg.tpl_pending_off = 1;
+	d.ctx.tpl = tpl_cache_create("ipx_expiry", 0, &d.cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d.ctx.tpl);
+	hdr(0);
+	s = set_begin(2);
+	cft_u16(&b, 256); cft_u16(&b, 1); ie(7, 2);
+	set_end(s);
+	s = set_begin(256); cft_u16(&b, 1); set_end(s);
+	done();
+	cft_dgram(&dg, &b, "198.51.100.9");
+	cfx_datagram(&d.ctx, &dg);
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
+
+	hdr(1);
+	s = set_begin(256); cft_u16(&b, 2); set_end(s);
+	done();
+	cft_dgram(&dg, &b, "198.51.100.9");
+	dg.now_ms += 59000;
+	cfx_datagram(&d.ctx, &dg);
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 2);
+	dg.now_ms += 2000; /* 61 s after the template */
+	cfx_datagram(&d.ctx, &dg);
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 2);
+	CU_ASSERT_EQUAL(d.stats.tpl_expired, 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NO_TEMPLATE], 1);
+	cft_dec_fini(&d);
+}
+
+static void
+test_rejects(void)
+{
+	struct cft_dec d;
+	struct cfd_dgram dg;
+	size_t s;
+
+	cft_dec_init(&d, 16);
+	b.len = 0;
+	cft_u16(&b, 10);
+	cft_u16(&b, 16);
+	cft_dgram(&dg, &b, "198.51.100.9");
+	cfx_datagram(&d.ctx, &dg);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_IPFIX_SHORT], 1);
+
+	hdr(0); /* length beyond the datagram */
+	cft_dgram(&dg, &b, "198.51.100.9");
+	cft_put16(&b, 2, 100);
+	cfx_datagram(&d.ctx, &dg);
+	hdr(0); /* length below the header */
+	cft_dgram(&dg, &b, "198.51.100.9");
+	cft_put16(&b, 2, 12);
+	cfx_datagram(&d.ctx, &dg);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_IPFIX_BAD_LENGTH], 2);
+
+	hdr(0); /* set length 2 */
+	cft_u16(&b, 256);
+	cft_u16(&b, 2);
+	feed(&d);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_BAD_LENGTH], 1);
+
+	hdr(0); /* options template without scope */
+	s = set_begin(3);
+	cft_u16(&b, 300); cft_u16(&b, 1); cft_u16(&b, 0); ie(34, 4);
+	set_end(s);
+	feed(&d);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_BAD_SCOPE], 1);
+
+	hdr(0); /* enterprise field whose PEN is cut off by the set end */
+	s = set_begin(2);
+	cft_u16(&b, 301); cft_u16(&b, 1); cft_u16(&b, 0x8001); cft_u16(&b, 4); cft_u16(&b, 0);
+	set_end(s);
+	feed(&d);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_TRUNCATED], 1);
+
+	hdr(0); /* more elements than a template may hold */
+	s = set_begin(2);
+	cft_u16(&b, 302); cft_u16(&b, TPL_MAX_FIELDS + 1);
+	for (unsigned int i = 0; i <= TPL_MAX_FIELDS; i++)
+		ie(7, 2);
+	set_end(s);
+	feed(&d);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_TOO_MANY_FIELDS], 1);
+
+	hdr(0); /* reserved set ids 0, 1, 4..255 */
+	s = set_begin(4); cft_u32(&b, 0); set_end(s);
+	s = set_begin(1); cft_u32(&b, 0); set_end(s);
+	feed(&d);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_RESERVED], 2);
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 0);
+	cft_dec_fini(&d);
+}
+
+int
+main(int argc, char **argv)
+{
+	CU_pSuite s;
+
+	(void)argc;
+	cft_eal_init(argv[0]);
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("ipfix", NULL, NULL);
+	CU_add_test(s, "enterprise_varlen_sgt", test_enterprise_varlen_sgt);
+	CU_add_test(s, "time_forms", test_time_forms);
+	CU_add_test(s, "sysinit_from_options", test_sysinit_from_options);
+	CU_add_test(s, "withdrawal", test_withdrawal);
+	CU_add_test(s, "expiry", test_expiry);
+	CU_add_test(s, "rejects", test_rejects);
+	return cft_run();
+}

@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* NetFlow v9 decoder (RFC 3954) on datagrams built field by field. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "cf_dispatch.h"
+#include "cf_nf9.h"
+#include "cf_test.h"
+#include "cf_tpl.h"
+
+#define UPTIME 360000000u       /* 100 h */
+#define SECS 1700000000u
+#define EXPORT_MS (SECS * 1000ull)
+#define SRC_ID 0x01020304u
+
+static struct cft_buf b;
+
+static void
+hdr(uint16_t count, uint32_t seq)
+{
+	b.len = 0;
+	cft_u16(&b, 9);
+	cft_u16(&b, count);
+	cft_u32(&b, UPTIME);
+	cft_u32(&b, SECS);
+	cft_u32(&b, seq);
+	cft_u32(&b, SRC_ID);
+}
+
+static size_t
+set_begin(uint16_t id)
+{
+	size_t off = b.len;
+
+	cft_u16(&b, id);
+	cft_u16(&b, 0);
+	return off;
+}
+
+/* Pads to 4 bytes (RFC 3954 allows padding) and patches the length. */
+static void
+set_end(size_t off, int pad)
+{
+	while (pad && (b.len - off) % 4)
+		cft_u8(&b, 0);
+	cft_put16(&b, off + 2, (uint16_t)(b.len - off));
+}
+
+static void
+fld(uint16_t type, uint16_t len)
+{
+	cft_u16(&b, type);
+	cft_u16(&b, len);
+}
+
+/* Cisco-like IPv4 template with SGT (34000 as 2 bytes, 34001 as 4 bytes). */
+static void
+tpl_cisco(uint16_t tid)
+{
+	cft_u16(&b, tid);
+	cft_u16(&b, 25);
+	fld(8, 4); fld(12, 4); fld(7, 2); fld(11, 2); fld(4, 1); fld(5, 1); fld(6, 1);
+	fld(1, 8); fld(2, 4); fld(22, 4); fld(21, 4); fld(10, 4); fld(14, 4);
+	fld(16, 4); fld(17, 4); fld(15, 4); fld(9, 1); fld(13, 1); fld(58, 2);
+	fld(56, 6); fld(80, 6); fld(61, 1); fld(34000, 2); fld(34001, 4); fld(48, 1);
+}
+
+static const uint8_t MAC_S[6] = {0x00, 0x50, 0x56, 0xc0, 0x00, 0x01};
+static const uint8_t MAC_D[6] = {0x00, 0x0c, 0x29, 0x70, 0x86, 0x09};
+
+static void
+rec_cisco(const char *src, uint16_t sport, uint64_t bytes, uint16_t sgt_s, uint32_t sgt_d,
+	  uint8_t sampler)
+{
+	cft_ip4(&b, src);
+	cft_ip4(&b, "192.168.7.9");
+	cft_u16(&b, sport);
+	cft_u16(&b, 443);
+	cft_u8(&b, 6);
+	cft_u8(&b, 0xb8);
+	cft_u8(&b, 0x1b);
+	cft_u64(&b, bytes);
+	cft_u32(&b, 42);
+	cft_u32(&b, UPTIME - 60000);
+	cft_u32(&b, UPTIME - 1500);
+	cft_u32(&b, 3);
+	cft_u32(&b, 70000);
+	cft_u32(&b, 64512);
+	cft_u32(&b, 4200000000u);
+	cft_ip4(&b, "10.0.0.254");
+	cft_u8(&b, 24);
+	cft_u8(&b, 16);
+	cft_u16(&b, 0x2123); /* PCP bits above the 12-bit VLAN id */
+	cft_bytes(&b, MAC_S, 6);
+	cft_bytes(&b, MAC_D, 6);
+	cft_u8(&b, 1);
+	cft_u16(&b, sgt_s);
+	cft_u32(&b, sgt_d);
+	cft_u8(&b, sampler);
+}
+
+static void
+feed(struct cft_dec *d, const char *src)
+{
+	struct cfd_dgram dg;
+
+	cft_dgram(&dg, &b, src);
+	cfx_datagram(&d->ctx, &dg);
+}
+
+static void
+test_template_and_data(void)
+{
+	struct cft_dec d;
+	const struct cfr_record *r;
+	uint8_t a[4];
+	size_t s;
+
+	cft_dec_init(&d, 64);
+	hdr(3, 1);
+	s = set_begin(0);
+	tpl_cisco(256);
+	set_end(s, 0);
+	s = set_begin(256);
+	rec_cisco("10.1.2.3", 51000, 1ull << 33, 17, 4000000001u, 0);
+	rec_cisco("10.1.2.4", 51001, 1500, 0, 2, 0);
+	set_end(s, 1); /* 2 x 78 bytes + 4: padded by 0 */
+	feed(&d, "198.51.100.7");
+
+	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 2);
+	CU_ASSERT_EQUAL(d.stats.dgrams[CFS_PROTO_NF9], 1);
+	CU_ASSERT_EQUAL(d.stats.tpl_added, 1);
+	r = &d.out.recs[0];
+	inet_pton(AF_INET, "10.1.2.3", a);
+	CU_ASSERT(memcmp(r->src_addr, a, 4) == 0);
+	inet_pton(AF_INET, "192.168.7.9", a);
+	CU_ASSERT(memcmp(r->dst_addr, a, 4) == 0);
+	inet_pton(AF_INET, "10.0.0.254", a);
+	CU_ASSERT(memcmp(r->next_hop, a, 4) == 0);
+	CU_ASSERT_EQUAL(r->src_port, 51000);
+	CU_ASSERT_EQUAL(r->dst_port, 443);
+	CU_ASSERT_EQUAL(r->protocol, 6);
+	CU_ASSERT_EQUAL(r->tos, 0xb8);
+	CU_ASSERT_EQUAL(r->tcp_flags, 0x1b);
+	CU_ASSERT_EQUAL(r->bytes, 1ull << 33);
+	CU_ASSERT_EQUAL(r->packets, 42);
+	CU_ASSERT_EQUAL(r->flow_start_ms, EXPORT_MS - 60000);
+	CU_ASSERT_EQUAL(r->flow_end_ms, EXPORT_MS - 1500);
+	CU_ASSERT_EQUAL(r->input_if, 3);
+	CU_ASSERT_EQUAL(r->output_if, 70000);
+	CU_ASSERT_EQUAL(r->src_as, 64512);
+	CU_ASSERT_EQUAL(r->dst_as, 4200000000u);
+	CU_ASSERT_EQUAL(r->src_mask, 24);
+	CU_ASSERT_EQUAL(r->dst_mask, 16);
+	CU_ASSERT_EQUAL(r->vlan_id, 0x123);
+	CU_ASSERT(memcmp(r->src_mac, MAC_S, 6) == 0);
+	CU_ASSERT(memcmp(r->dst_mac, MAC_D, 6) == 0);
+	CU_ASSERT_EQUAL(r->direction, 1);
+	CU_ASSERT_EQUAL(r->src_sgt, 17);
+	CU_ASSERT_EQUAL(r->dst_sgt, 4000000001u);
+	CU_ASSERT_EQUAL(r->version, CFR_V_NF9);
+	CU_ASSERT_EQUAL(r->observation_domain, SRC_ID);
+	CU_ASSERT((r->present & (CFR_F_SRC_SGT | CFR_F_DST_SGT | CFR_F_VLAN | CFR_F_SRC_MAC |
+				 CFR_F_DST_MAC | CFR_F_DIRECTION | CFR_F_FLOW_START)) ==
+		  (CFR_F_SRC_SGT | CFR_F_DST_SGT | CFR_F_VLAN | CFR_F_SRC_MAC | CFR_F_DST_MAC |
+		   CFR_F_DIRECTION | CFR_F_FLOW_START));
+	CU_ASSERT((r->present & (CFR_F_SRC_V6 | CFR_F_SAMPLING | CFR_F_ICMP)) == 0);
+	/* SGT 0 is "unknown" on Cisco: kept, the backend decides. */
+	CU_ASSERT_EQUAL(d.out.recs[1].src_sgt, 0);
+	CU_ASSERT(d.out.recs[1].present & CFR_F_SRC_SGT);
+	CU_ASSERT_EQUAL(d.out.recs[1].bytes, 1500);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_BAD_LENGTH], 0);
+	cft_dec_fini(&d);
+}
+
+/* Data first, template later in the same datagram, then a second datagram. */
+static void
+test_data_before_template(void)
+{
+	struct cft_dec d;
+	size_t s;
+
+	cft_dec_init(&d, 64);
+	hdr(2, 1);
+	s = set_begin(300);
+	rec_cisco("10.9.9.9", 1, 100, 5, 6, 0);
+	set_end(s, 0);
+	s = set_begin(0);
+	tpl_cisco(300);
+	set_end(s, 0);
+	feed(&d, "198.51.100.7");
+	CU_ASSERT_EQUAL(d.stats.tpl_pending, 1);
+	CU_ASSERT_EQUAL(d.stats.tpl_pending_done, 1);
+	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
+	CU_ASSERT_EQUAL(d.out.recs[0].src_port, 1);
+	CU_ASSERT_EQUAL(d.out.recs[0].flow_start_ms, EXPORT_MS - 60000);
+
+	/* Off: such data is a no_template drop at once. */
+	tpl_cache_free(d.ctx.tpl);
+	d.cfg.tpl_pending_off = 1;
+	d.ctx.tpl = tpl_cache_create("nf9_nowait", 0, &d.cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d.ctx.tpl);
+	hdr(1, 2);
+	s = set_begin(300);
+	rec_cisco("10.9.9.9", 1, 100, 5, 6, 0);
+	set_end(s, 0);
+	feed(&d, "198.51.100.7");
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NO_TEMPLATE], 1);
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
+	cft_dec_fini(&d);
+}
+
+/* Options template (scope: interface) carrying sampling, then sampled data. */
+static void
+test_options_sampling(void)
+{
+	struct cft_dec d;
+	size_t s;
+
+	cft_dec_init(&d, 64);
+	hdr(4, 1);
+	s = set_begin(1);
+	cft_u16(&b, 257);
+	cft_u16(&b, 4);      /* scope length */
+	cft_u16(&b, 12);     /* options length */
+	fld(1, 4);           /* scope: system */
+	fld(48, 1);          /* FLOW_SAMPLER_ID */
+	fld(49, 1);          /* FLOW_SAMPLER_MODE */
+	fld(50, 4);          /* FLOW_SAMPLER_RANDOM_INTERVAL */
+	set_end(s, 1);
+	s = set_begin(257);
+	cft_u32(&b, 0); cft_u8(&b, 7); cft_u8(&b, 2); cft_u32(&b, 100);
+	cft_u32(&b, 0); cft_u8(&b, 9); cft_u8(&b, 2); cft_u32(&b, 512);
+	set_end(s, 1);
+	s = set_begin(0);
+	tpl_cisco(256);
+	set_end(s, 0);
+	s = set_begin(256);
+	rec_cisco("10.1.1.1", 1, 10, 0, 0, 7);
+	rec_cisco("10.1.1.2", 2, 10, 0, 0, 9);
+	rec_cisco("10.1.1.3", 3, 10, 0, 0, 5); /* unknown sampler: exporter's latest rate */
+	set_end(s, 0);
+	feed(&d, "198.51.100.7");
+	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 3);
+	CU_ASSERT_EQUAL(d.out.recs[0].sampling_rate, 100);
+	CU_ASSERT_EQUAL(d.out.recs[1].sampling_rate, 512);
+	CU_ASSERT_EQUAL(d.out.recs[2].sampling_rate, 512);
+	CU_ASSERT(d.out.recs[0].present & CFR_F_SAMPLING);
+	CU_ASSERT_EQUAL(d.out.recs[0].bytes, 10);
+
+	/* --scale-by-sampling and --sampling-override apply on top. */
+	d.cfg.scale_by_sampling = 1;
+	cft_sink_reset(&d.out);
+	hdr(1, 2);
+	s = set_begin(256);
+	rec_cisco("10.1.1.1", 1, 10, 0, 0, 7);
+	set_end(s, 0);
+	feed(&d, "198.51.100.7");
+	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
+	CU_ASSERT_EQUAL(d.out.recs[0].bytes, 1000);
+	CU_ASSERT_EQUAL(d.out.recs[0].packets, 4200);
+	d.cfg.sampling_rate = 4;
+	d.cfg.sampling_override = 1;
+	cft_sink_reset(&d.out);
+	feed(&d, "198.51.100.7");
+	CU_ASSERT_EQUAL(d.out.recs[0].sampling_rate, 4);
+	cft_dec_fini(&d);
+}
+
+/* Juniper SRX: options template whose scope field has length 0. */
+static void
+test_zero_length_scope(void)
+{
+	struct cft_dec d;
+	size_t s;
+
+	cft_dec_init(&d, 8);
+	hdr(2, 1);
+	s = set_begin(1);
+	cft_u16(&b, 256);
+	cft_u16(&b, 4);
+	cft_u16(&b, 8);
+	fld(1, 0);           /* scope system, 0 bytes */
+	fld(34, 4);          /* SAMPLING_INTERVAL */
+	fld(35, 1);
+	set_end(s, 1);
+	s = set_begin(256);
+	cft_u32(&b, 1000);
+	cft_u8(&b, 2);
+	set_end(s, 1);
+	s = set_begin(0);
+	tpl_cisco(257);
+	set_end(s, 0);
+	s = set_begin(257);
+	rec_cisco("10.1.1.1", 1, 10, 0, 0, 0);
+	set_end(s, 0);
+	feed(&d, "198.51.100.7");
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_ZERO_LEN], 0);
+	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
+	CU_ASSERT_EQUAL(d.out.recs[0].sampling_rate, 1000);
+	cft_dec_fini(&d);
+}
+
+/* Redefinition replaces; reduced-size counters; IPv6; post MAC/VLAN fallbacks; ICMP. */
+static void
+test_redefine_reduced_v6(void)
+{
+	static const uint8_t v6s[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	static const uint8_t v6d[16] = {0x20, 0x01, 0x0d, 0xb8, [14] = 0xab, [15] = 2};
+	struct cft_dec d;
+	const struct cfr_record *r;
+	size_t s;
+
+	cft_dec_init(&d, 8);
+	hdr(2, 1);
+	s = set_begin(0);
+	tpl_cisco(256);
+	set_end(s, 0);
+	feed(&d, "2001:db8::99");
+
+	hdr(2, 2);
+	s = set_begin(0);
+	cft_u16(&b, 256);
+	cft_u16(&b, 9);
+	fld(27, 16); fld(28, 16); fld(1, 3); fld(2, 1); fld(81, 6); fld(57, 6);
+	fld(59, 2); fld(32, 2); fld(62, 16);
+	set_end(s, 0);
+	s = set_begin(256);
+	cft_bytes(&b, v6s, 16);
+	cft_bytes(&b, v6d, 16);
+	cft_u8(&b, 0x01); cft_u8(&b, 0x02); cft_u8(&b, 0x03);   /* 66051 bytes in 3 */
+	cft_u8(&b, 200);
+	cft_bytes(&b, MAC_S, 6);
+	cft_bytes(&b, MAC_D, 6);
+	cft_u16(&b, 42);
+	cft_u16(&b, 0x0800); /* echo request */
+	cft_bytes(&b, v6d, 16);
+	set_end(s, 1);
+	feed(&d, "2001:db8::99");
+	CU_ASSERT_EQUAL(d.stats.tpl_added, 1);
+	CU_ASSERT_EQUAL(d.stats.tpl_replaced, 1);
+	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
+	r = &d.out.recs[0];
+	CU_ASSERT(r->present & CFR_F_SRC_V6);
+	CU_ASSERT(memcmp(r->src_addr, v6s, 16) == 0);
+	CU_ASSERT(memcmp(r->dst_addr, v6d, 16) == 0);
+	CU_ASSERT(memcmp(r->next_hop, v6d, 16) == 0);
+	CU_ASSERT(r->present & CFR_F_NEXT_HOP_V6);
+	CU_ASSERT_EQUAL(r->bytes, 66051);
+	CU_ASSERT_EQUAL(r->packets, 200);
+	CU_ASSERT(memcmp(r->src_mac, MAC_S, 6) == 0);
+	CU_ASSERT(memcmp(r->dst_mac, MAC_D, 6) == 0);
+	CU_ASSERT_EQUAL(r->post_vlan_id, 42);
+	CU_ASSERT((r->present & CFR_F_VLAN) == 0);
+	CU_ASSERT_EQUAL(r->icmp_type, 8);
+	CU_ASSERT_EQUAL(r->icmp_code, 0);
+	CU_ASSERT(r->present & CFR_F_EXPORTER_V6);
+	CU_ASSERT((r->present & (CFR_F_FLOW_START | CFR_F_PORTS)) == 0);
+	cft_dec_fini(&d);
+}
+
+/* v9 numbers export packets: each datagram is one, whatever it holds. */
+static void
+test_sequence(void)
+{
+	struct cft_dec d;
+	uint32_t seq[] = {10, 11, 14, 12, 15};
+	unsigned int i;
+	size_t s;
+
+	cft_dec_init(&d, 64);
+	for (i = 0; i < 5; i++) {
+		hdr(1, seq[i]);
+		s = set_begin(0);
+		tpl_cisco(256);
+		set_end(s, 0);
+		feed(&d, "198.51.100.7");
+	}
+	CU_ASSERT_EQUAL(d.stats.seq_lost, 2);  /* 12 and 13 missing at 14 */
+	CU_ASSERT_EQUAL(d.stats.seq_late, 1);  /* 12 came after all */
+	CU_ASSERT_EQUAL(d.stats.seq_reset, 0);
+	CU_ASSERT_EQUAL(d.stats.tpl_added, 1);
+	CU_ASSERT_EQUAL(d.stats.tpl_replaced, 4);
+	cft_dec_fini(&d);
+}
+
+/* Each malformation counted under its own reason; good sets around it still decode. */
+static void
+test_rejects(void)
+{
+	struct cft_dec d;
+	size_t s;
+
+	cft_dec_init(&d, 64);
+
+	b.len = 0; /* shorter than the header */
+	cft_u16(&b, 9);
+	cft_u16(&b, 1);
+	cft_u32(&b, 0);
+	feed(&d, "198.51.100.7");
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NF9_SHORT], 1);
+
+	hdr(1, 1); /* set length 3 */
+	cft_u16(&b, 256);
+	cft_u16(&b, 3);
+	cft_u32(&b, 0xdeadbeef);
+	feed(&d, "198.51.100.7");
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_BAD_LENGTH], 1);
+
+	hdr(1, 2); /* set length past the datagram */
+	cft_u16(&b, 0);
+	cft_u16(&b, 400);
+	cft_u32(&b, 0);
+	feed(&d, "198.51.100.7");
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_BAD_LENGTH], 2);
+
+	hdr(1, 3); /* field count past the set */
+	s = set_begin(0);
+	cft_u16(&b, 256);
+	cft_u16(&b, 30);
+	fld(8, 4);
+	set_end(s, 0);
+	feed(&d, "198.51.100.7");
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_TRUNCATED], 1);
+
+	hdr(1, 4); /* template id below 256 */
+	s = set_begin(0);
+	cft_u16(&b, 255);
+	cft_u16(&b, 1);
+	fld(8, 4);
+	set_end(s, 0);
+	feed(&d, "198.51.100.7");
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_ID_LOW], 1);
+
+	hdr(1, 5); /* every field 0 bytes long */
+	s = set_begin(0);
+	cft_u16(&b, 260);
+	cft_u16(&b, 2);
+	fld(8, 0);
+	fld(12, 0);
+	set_end(s, 0);
+	feed(&d, "198.51.100.7");
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_ZERO_LEN], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_FIELD_LEN], 1); /* a 0-byte address */
+
+	hdr(1, 6); /* reserved set id, then a good template: the template still counts */
+	s = set_begin(7);
+	cft_u32(&b, 0);
+	set_end(s, 0);
+	s = set_begin(0);
+	cft_u16(&b, 261);
+	cft_u16(&b, 2);
+	fld(8, 2);           /* an IPv4 address of 2 bytes: element skipped, template kept */
+	fld(7, 2);
+	set_end(s, 0);
+	s = set_begin(261);
+	cft_u16(&b, 0x0a0b);
+	cft_u16(&b, 8080);
+	set_end(s, 0);
+	feed(&d, "198.51.100.7");
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_RESERVED], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_FIELD_LEN], 2);
+	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
+	CU_ASSERT_EQUAL(d.out.recs[0].src_port, 8080);
+	CU_ASSERT((d.out.recs[0].present & CFR_F_SRC_ADDR) == 0);
+
+	hdr(1, 7); /* an all-zero tail is padding, not an error (Palo Alto) */
+	s = set_begin(261);
+	cft_u16(&b, 1);
+	cft_u16(&b, 1);
+	set_end(s, 0);
+	cft_u32(&b, 0);
+	cft_u32(&b, 0);
+	feed(&d, "198.51.100.7");
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_BAD_LENGTH], 2);
+	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 2);
+	cft_dec_fini(&d);
+}
+
+int
+main(int argc, char **argv)
+{
+	CU_pSuite s;
+
+	(void)argc;
+	cft_eal_init(argv[0]);
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("netflow_v9", NULL, NULL);
+	CU_add_test(s, "template_and_data", test_template_and_data);
+	CU_add_test(s, "data_before_template", test_data_before_template);
+	CU_add_test(s, "options_sampling", test_options_sampling);
+	CU_add_test(s, "zero_length_scope", test_zero_length_scope);
+	CU_add_test(s, "redefine_reduced_v6", test_redefine_reduced_v6);
+	CU_add_test(s, "sequence", test_sequence);
+	CU_add_test(s, "rejects", test_rejects);
+	return cft_run();
+}

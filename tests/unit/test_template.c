@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Template engine: element mapping, bounded caches, buffering of early data, unknown elements. */
+#include <string.h>
+
+#include "cf_test.h"
+#include "cf_tpl.h"
+#include "cf_tpl_dst.h"
+
+static struct cfd_dgram
+dgram_from(const char *src, uint64_t now_ms)
+{
+	static struct cft_buf empty;
+	struct cfd_dgram dg;
+
+	cft_dgram(&dg, &empty, src);
+	dg.now_ms = now_ms;
+	return dg;
+}
+
+static void
+reopen(struct cft_dec *d, const char *name)
+{
+	tpl_cache_free(d->ctx.tpl);
+	d->ctx.tpl = tpl_cache_create(name, 0, &d->cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d->ctx.tpl);
+}
+
+static void
+test_map(void)
+{
+	/* SGT: v9 34000/34001 (2 or 4 bytes), IPFIX Cisco PEN 9 1232/1233; never IANA 411/412. */
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_NF9, 0, 34000, 2), TPL_D_SGT_SRC);
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_NF9, 0, 34001, 4), TPL_D_SGT_DST);
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 9, 1232, 2), TPL_D_SGT_SRC);
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 9, 1233, 4), TPL_D_SGT_DST);
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 411, 4), TPL_D_SKIP);
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 412, 4), TPL_D_SKIP);
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 1232, 2), TPL_D_SKIP);
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 9, 34000, 2), TPL_D_SKIP);
+	/* Reduced-size encoding: any 1..8 bytes for counters; addresses exactly. */
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 1, 3), TPL_D_BYTES);
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 1, 9), TPL_D_BADLEN);
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 8, 2), TPL_D_BADLEN);
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 27, 16), TPL_D_SRC6);
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 154, 4), TPL_D_BADLEN);
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 56, TPL_VARLEN), TPL_D_BADLEN);
+	/* Cisco WLC: the station stands in for a missing source. */
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_NF9, 0, 366, 4), TPL_D_STA4);
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_NF9, 0, 365, 6), TPL_D_STA_MAC);
+	/* VLAN: vlanId, dot1qVlanId (fallback), postVlanId. */
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 58, 2), TPL_D_VLAN);
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 243, 2), TPL_D_VLAN_DOT1Q);
+	CU_ASSERT_EQUAL(tpl_map(CFR_V_IPFIX, 0, 59, 2), TPL_D_POST_VLAN);
+}
+
+/* Limits: templates per exporter and exporters per lcore; refusals are counted. */
+static void
+test_bounds(void)
+{
+	const struct tpl_field f[] = {{0, 7, 2}, {0, 11, 2}};
+	struct cft_dec d;
+	struct cfd_dgram dg;
+	struct tpl_exp *ex;
+
+	cft_dec_init(&d, 4);
+	d.cfg.tpl_max_per_exporter = 2;
+	d.cfg.tpl_max_exporters = 2;
+	reopen(&d, "tpl_bounds");
+	dg = dgram_from("192.0.2.1", 1000);
+	ex = tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
+	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 256, TPL_KIND_DATA, f, 2, 0, 1000), CFS_DROP_MAX);
+	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 257, TPL_KIND_DATA, f, 2, 0, 1000), CFS_DROP_MAX);
+	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 258, TPL_KIND_DATA, f, 2, 0, 1000),
+			CFS_DROP_TPL_PER_EXPORTER_FULL);
+	/* Redefining a held one is not a new template. */
+	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 257, TPL_KIND_DATA, f, 1, 0, 1000), CFS_DROP_MAX);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_PER_EXPORTER_FULL], 1);
+	CU_ASSERT_EQUAL(tpl_find(&d.ctx, ex, 257, 1000)->n_steps, 1);
+	CU_ASSERT_PTR_NULL(tpl_find(&d.ctx, ex, 258, 1000));
+
+	/* Same address, another domain, is another exporter; a third is refused. */
+	CU_ASSERT_PTR_NOT_NULL(tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 2));
+	dg = dgram_from("192.0.2.3", 1000);
+	CU_ASSERT_PTR_NULL(tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 1));
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_EXPORTERS_FULL], 1);
+
+	/* Once the timeout has passed, idle exporters and their templates make room. */
+	dg = dgram_from("192.0.2.3", 1000 + 1801 * 1000ull);
+	CU_ASSERT_PTR_NOT_NULL(tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 1));
+	CU_ASSERT_EQUAL(d.stats.tpl_expired, 2);
+	cft_dec_fini(&d);
+}
+
+/* Data waiting for its template: bounded per exporter, aged out as no_template. */
+static void
+test_pending(void)
+{
+	static uint8_t set[4000];
+	const struct tpl_field f[] = {{0, 7, 2}, {0, 11, 2}};
+	struct tpl_msg m = {.export_ms = 1, .domain = 1, .version = CFR_V_IPFIX};
+	struct cft_dec d;
+	struct cfd_dgram dg;
+	struct tpl_exp *ex;
+	unsigned int i;
+
+	cft_dec_init(&d, 2048);
+	d.cfg.tpl_pending_bytes = 10000;
+	d.cfg.tpl_pending_s = 10;
+	reopen(&d, "tpl_pending");
+	for (i = 0; i < sizeof(set); i += 2) {
+		set[i] = 0;
+		set[i + 1] = (uint8_t)(i / 4);
+	}
+	dg = dgram_from("192.0.2.1", 5000);
+	ex = tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
+	CU_ASSERT_EQUAL(tpl_pending_add(&d.ctx, ex, 256, &m, set, 4000, 5000), 0);
+	CU_ASSERT_EQUAL(tpl_pending_add(&d.ctx, ex, 257, &m, set, 4000, 5000), 0);
+	/* 12000 bytes would pass the exporter's 10000 */
+	CU_ASSERT_EQUAL(tpl_pending_add(&d.ctx, ex, 258, &m, set, 4000, 5000), -1);
+	CU_ASSERT_EQUAL(d.stats.tpl_pending, 2);
+
+	/* 256's template comes: its 1000 records decode, in order. */
+	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 256, TPL_KIND_DATA, f, 2, 0, 6000), CFS_DROP_MAX);
+	dg.now_ms = 6000;
+	tpl_pending_run(&d.ctx, ex, 256, &dg);
+	CU_ASSERT_EQUAL(d.stats.tpl_pending_done, 1);
+	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1000);
+	CU_ASSERT_EQUAL(d.out.recs[999].dst_port, (uint8_t)(3998 / 4));
+	CU_ASSERT_EQUAL(d.out.recs[998].src_port, (uint8_t)(3992 / 4));
+
+	/* 257's never comes: aged out after 10 s. */
+	tpl_tick(&d.ctx, 14000);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NO_TEMPLATE], 0);
+	tpl_tick(&d.ctx, 15001);
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NO_TEMPLATE], 1);
+	CU_ASSERT_EQUAL(tpl_pending_add(&d.ctx, ex, 258, &m, set, 4000, 16000), 0);
+	cft_dec_fini(&d);
+}
+
+/* Unknown elements counted per (PEN, id), once per template definition. */
+static void
+test_unknown(void)
+{
+	const struct tpl_field f[] = {{0, 7, 2}, {0, 95, 4}, {6876, 888, 4}, {0, 95, 4}};
+	struct cft_dec d;
+	struct cfd_dgram dg = dgram_from("192.0.2.1", 1000);
+	struct tpl_exp *ex;
+	struct tpl_cache *all[1];
+
+	cft_dec_init(&d, 4);
+	ex = tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 1);
+	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 256, TPL_KIND_DATA, f, 4, 0, 1000), CFS_DROP_MAX);
+	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 256, TPL_KIND_DATA, f, 3, 0, 1000), CFS_DROP_MAX);
+	CU_ASSERT_EQUAL(tpl_unknown_count(d.ctx.tpl, 0, 95), 3);
+	CU_ASSERT_EQUAL(tpl_unknown_count(d.ctx.tpl, 6876, 888), 2);
+	CU_ASSERT_EQUAL(tpl_unknown_count(d.ctx.tpl, 0, 7), 0);
+	CU_ASSERT_EQUAL(d.stats.unknown_elements, 5);
+	all[0] = d.ctx.tpl;
+	tpl_unknown_print(stderr, all, 1);
+	/* The fixed program holds only mapped steps; unknown ones are skipped by offset. */
+	CU_ASSERT_EQUAL(tpl_find(&d.ctx, ex, 256, 1000)->n_steps, 1);
+	CU_ASSERT_EQUAL(tpl_find(&d.ctx, ex, 256, 1000)->rec_len, 10);
+	cft_dec_fini(&d);
+}
+
+/* staIPv4Address/staMacAddress fill the source only when the template has none. */
+static void
+test_station_fallback(void)
+{
+	static const uint8_t rec[] = {192, 168, 20, 121, 0x34, 0x02, 0x86, 0x75, 0xc0, 0x51,
+				      10, 0, 0, 1};
+	const struct tpl_field with_src[] = {{0, 366, 4}, {0, 365, 6}, {0, 8, 4}};
+	const struct tpl_field sta_only[] = {{0, 366, 4}, {0, 365, 6}, {0, 12, 4}};
+	struct tpl_msg m = {.export_ms = 1, .domain = 1, .version = CFR_V_NF9};
+	struct cft_dec d;
+	struct cfd_dgram dg = dgram_from("192.0.2.1", 1000);
+	struct tpl_exp *ex;
+
+	cft_dec_init(&d, 4);
+	ex = tpl_exporter(&d.ctx, &dg, CFR_V_NF9, 1);
+	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 256, TPL_KIND_DATA, with_src, 3, 0, 1000), CFS_DROP_MAX);
+	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 257, TPL_KIND_DATA, sta_only, 3, 0, 1000), CFS_DROP_MAX);
+	tpl_data_set(&d.ctx, ex, tpl_find(&d.ctx, ex, 256, 1000), &m, &dg, rec, sizeof(rec));
+	tpl_data_set(&d.ctx, ex, tpl_find(&d.ctx, ex, 257, 1000), &m, &dg, rec, sizeof(rec));
+	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 2);
+	CU_ASSERT(memcmp(d.out.recs[0].src_addr, rec + 10, 4) == 0);
+	CU_ASSERT(memcmp(d.out.recs[1].src_addr, rec, 4) == 0);
+	CU_ASSERT(memcmp(d.out.recs[1].dst_addr, rec + 10, 4) == 0);
+	CU_ASSERT(memcmp(d.out.recs[0].src_mac, rec + 4, 6) == 0);
+	CU_ASSERT(d.out.recs[1].present & CFR_F_SRC_ADDR);
+	cft_dec_fini(&d);
+}
+
+int
+main(int argc, char **argv)
+{
+	CU_pSuite s;
+
+	(void)argc;
+	cft_eal_init(argv[0]);
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("template", NULL, NULL);
+	CU_add_test(s, "map", test_map);
+	CU_add_test(s, "bounds", test_bounds);
+	CU_add_test(s, "pending", test_pending);
+	CU_add_test(s, "unknown", test_unknown);
+	CU_add_test(s, "station_fallback", test_station_fallback);
+	return cft_run();
+}
