@@ -135,7 +135,8 @@ class Data(BaseHTTPRequestHandler):
             mode = dict(st.mode)
         name = mode.get("mode", "ok")
         batch_id = self.headers.get("X-Clarion-Batch-Id", "")
-        if name == "close":
+        # A connection kept alive from before "refuse" must not get through.
+        if name in ("close", "refuse"):
             st.count(0, batch_id)
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
