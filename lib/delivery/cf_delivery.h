@@ -319,7 +319,8 @@ int cdl_submit(struct cdl *d, struct cdl_batch *b);
  * Multi-producer path for batches that carry their own request (meta_len >
  * 0): any thread, any number of them, concurrently with cdl_submit (a
  * separate MP/SC ring). Assigns b->boot/seq. Ownership moves on success.
- * 0; -ENOBUFS ring full; -EINVAL no metadata or no base_url configured;
+ * 0; -ENOBUFS ring full, or no spool and the breaker not closed (a batch
+ * taken then could only be dropped); -EINVAL no metadata or no base_url;
  * -ESHUTDOWN once cdl_stop() began (not taken: the caller answers "retry").
  */
 int cdl_submit_request(struct cdl *d, struct cdl_batch *b);

@@ -969,6 +969,11 @@ cdl_submit_request(struct cdl *d, struct cdl_batch *b)
 	pthread_mutex_lock(&d->mlock);
 	if (d->mclosed || d->stop)
 		rc = -ESHUTDOWN;
+	/* No spool to keep it while the backend is down: "retry later" beats
+	 * accepting something we would have to drop. */
+	else if (d->spool == NULL &&
+		 __atomic_load_n(&d->br.state, __ATOMIC_RELAXED) != CDL_BREAKER_CLOSED)
+		rc = -ENOBUFS;
 	else if (rte_ring_mp_enqueue(d->mring, b) != 0)
 		rc = -ENOBUFS;
 	if (rc == 0) {

@@ -216,8 +216,11 @@ class Data(BaseHTTPRequestHandler):
         why = None
         if self.path == SKETCH_JSON:
             try:
-                body = json.loads(raw)
-            except ValueError as e:
+                text = raw
+                if self.headers.get("Content-Encoding", "") == "gzip":
+                    text = gzip.decompress(raw)
+                body = json.loads(text)
+            except (ValueError, OSError) as e:
                 body = None
                 why = "not JSON: %s" % e
             if why is None:

@@ -88,6 +88,9 @@ class Flowd:
         self.errf.seek(0)
         self.stderr = self.errf.read()
         self.errf.close()
+        C.eq(rc, 0, "clarion-flowd exit status")
+        C.check("runtime error" not in self.stderr and "Sanitizer" not in self.stderr,
+                "no sanitizer report (CF_BIN=build-asan/...)")
         return rc
 
 
