@@ -15,6 +15,8 @@
  *   and at exit.
  *   control plane (cf_ctlplane.h, not an lcore): HTTP /health and /metrics,
  *   DPDK telemetry /clarion/..., event logs; reads the counters above lock-free.
+ *   edge-agent sketches (cf_httpd.h, HTTP threads) -> cfo_http_forward ->
+ *     MP/SC request ring -> the same delivery thread (own path and headers).
  */
 #include <errno.h>
 #include <signal.h>

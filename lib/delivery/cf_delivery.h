@@ -14,7 +14,9 @@
  *  - cdl_start/cdl_submit/cdl_stop: the delivery engine, a DPDK control thread
  *    (rte_ctrl_thread_create) that owns libcurl, the breaker and the spool,
  *    fed by an SP/SC rte_ring of finished batches. cdl_submit() is called by
- *    one producer thread (the control lcore); cdl_stats() by any thread.
+ *    one producer thread (the control lcore); cdl_submit_request() (batches
+ *    carrying their own request: edge-agent sketches) by any threads, on a
+ *    separate MP/SC ring; cdl_stats() by any thread.
  *
  * Return values are listed at each function.
  */

@@ -89,6 +89,9 @@ class Flowd:
         self.stderr = self.errf.read()
         self.errf.close()
         C.eq(rc, 0, "clarion-flowd exit status")
+        led = dlv.parse_delivery(self.stderr)
+        C.eq(led.get("balanced"), 1, "final delivery ledger balanced (sketches=%s)" %
+             led.get("sketches"))
         C.check("runtime error" not in self.stderr and "Sanitizer" not in self.stderr,
                 "no sanitizer report (CF_BIN=build-asan/...)")
         return rc
