@@ -34,7 +34,7 @@ SKB = "/api/edge/sketches/binary"
 class Flowd:
     """clarion-flowd delivering to the backend, kept running after its capture."""
 
-    def __init__(self, tmp, pcap, backend_url, spool):
+    def __init__(self, tmp, pcap, backend_url, spool, extra=()):
         self.http = tc.free_port()
         self.agent = tc.free_port()
         eal = cflib.eal_args("net_pcap0,rx_pcap=%s" % pcap)
@@ -42,7 +42,7 @@ class Flowd:
                                    "--agent-port", str(self.agent), "--agent-token", TOKEN,
                                    "--agent-max-body", "4096", "--run-time", "60",
                                    "--backend-url", backend_url, "--spool-dir", spool,
-                                   "--retry-attempts", "1"] + dlv.FAST
+                                   "--retry-attempts", "1"] + dlv.FAST + list(extra)
         self.errf = open(os.path.join(tmp, "flowd-%d.err" % time.monotonic_ns()), "w+")
         self.p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.errf)
         if not tc.wait_for(lambda: self.health()[0] is not None, 30):
@@ -267,6 +267,37 @@ def restart(tmp, pcap, be, spool, f):
         g.stop()
 
 
+def spool_high(tmp, pcap, be):
+    """Spool above 80 % of its budget: /health names spool_high (degraded)."""
+    be.mode("refuse")
+    g = Flowd(tmp, pcap, be.url, os.path.join(tmp, "spool-small"), ["--spool-max-bytes", "65536"])
+    try:
+        bodies = [bytes([k]) * 3900 for k in range(15)]
+        for k, b in enumerate(bodies):
+            C.eq(g.post(SKB, b, [("X-Switch-ID", "fill-%d" % k)])[0], 202, "fill: upload %d" % k)
+        C.check(tc.wait_for(lambda: g.metric("clarion_flowd_delivery_spool_bytes") > 0.8 * 65536, 15),
+                "fill: spool past 80 %% (%r bytes)" % g.metric("clarion_flowd_delivery_spool_bytes"))
+        st, h = g.health()
+        sev = {r["code"]: r["severity"] for r in (h or {}).get("reasons", [])}
+        C.eq(sev.get("spool_high"), "degraded", "fill: /health spool_high degraded")
+        C.eq(g.metric("clarion_flowd_delivery_spool_limit_bytes"), 65536, "fill: limit gauge")
+        C.check(tc.wait_for(lambda: g.metric("clarion_flowd_delivery_spool_batches") == 15, 10),
+                "fill: 15 batches on disk (%r)" % g.metric("clarion_flowd_delivery_spool_batches"))
+        C.check(tc.wait_for(lambda: g.metric("clarion_flowd_delivery_spool_oldest_age_seconds")
+                            >= 1, 5), "fill: oldest age grows while the spool holds data")
+        be.mode("ok")
+        C.check(tc.wait_for(lambda: g.metric("clarion_flowd_delivery_sketches_total",
+                                             outcome="delivered") == 15, 20),
+                "fill: all 15 delivered once the backend is back")
+        got = {base64.b64decode(x["body_b64"]) for x in sketches(be) if x["path"] == SKB}
+        C.check(all(b in got for b in bodies), "fill: every body received")
+        C.check(tc.wait_for(lambda: g.health()[0] == 200 and not reasons(g.health()[1]), 10),
+                "fill: healthy with the spool drained")
+        C.eq(g.metric("clarion_flowd_delivery_spool_oldest_age_seconds"), 0, "fill: age 0 when empty")
+    finally:
+        g.stop()
+
+
 def no_backend(tmp, pcap):
     """Without --backend-url: accepted, answered forwarded:false (as before)."""
     http, agent = tc.free_port(), tc.free_port()
@@ -314,6 +345,10 @@ def main():
                 f = None
             except Exception as e:  # noqa: BLE001
                 C.check(False, "restart raised %r" % e)
+            try:
+                spool_high(tmp, pcap, be)
+            except Exception as e:  # noqa: BLE001
+                C.check(False, "spool_high raised %r" % e)
             no_backend(tmp, pcap)
         finally:
             if f is not None and f.p.poll() is None:
