@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -207,6 +208,38 @@ def forwarding(f, be):
     C.eq(f.health()[0], 200, "healthy with the backend up")
 
 
+def parallel(f, be):
+    """Uploads from 8 client threads at once (several HTTP threads submit
+    concurrently): every accepted one arrives exactly once."""
+    bodies = {}
+    codes = []
+    lock = threading.Lock()
+
+    def client(t):
+        for k in range(12):
+            b = compact({"switch_id": "par-%d" % t, "sketches": [k], "timestamp": 5,
+                         "sketch_count": 1})
+            st, _ = f.post(SK, b)
+            with lock:
+                codes.append(st)
+                if st == 202:
+                    bodies[b] = 1
+    ts = [threading.Thread(target=client, args=(t,)) for t in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    C.check(all(c in (202, 503) for c in codes), "parallel: only 202 or 503 (%r)" % set(codes))
+    C.check(len(bodies) > 0, "parallel: %d of 96 accepted" % len(bodies))
+
+    def arrived():
+        return [base64.b64decode(x["body_b64"]) for x in sketches(be)
+                if b'"par-' in base64.b64decode(x["body_b64"])]
+    C.check(tc.wait_for(lambda: len(arrived()) >= len(bodies), 15), "parallel: all arrived")
+    got = arrived()
+    C.eq(sorted(got), sorted(bodies), "parallel: each accepted upload exactly once")
+
+
 def outage(f, be):
     """Backend down: circuit opens (unhealthy), sketch spooled, delivered when back."""
     n0 = len(sketches(be))
@@ -335,7 +368,7 @@ def main():
         f = None
         try:
             f = Flowd(tmp, pcap, be.url, spool)
-            for sc in (forwarding, outage):
+            for sc in (forwarding, parallel, outage):
                 try:
                     sc(f, be)
                 except Exception as e:  # noqa: BLE001 - keep going, report
