@@ -49,7 +49,6 @@ struct req {
 	size_t resp_len;
 	uint64_t t0_us;
 	int meta;                    /* a request batch (own path and headers) */
-	uint32_t nitems;
 	int busy;
 };
 
@@ -301,7 +300,7 @@ req_meta(const struct cdl *d, const char *body, uint32_t len, uint32_t flags, st
 
 static int
 start_req(struct cdl *d, struct req *r, uint64_t boot, uint64_t seq, const char *body, uint32_t len,
-	  uint32_t flags, uint32_t nrec, int replay)
+	  uint32_t flags, int replay)
 {
 	char hdr[96], id[48];
 	const void *post;
@@ -317,18 +316,18 @@ start_req(struct cdl *d, struct req *r, uint64_t boot, uint64_t seq, const char 
 	post = body;
 	plen = len;
 	r->meta = m.len != 0;
-	r->nitems = nrec;
 	if (r->meta) {
 		if ((size_t)snprintf(d->req_url, sizeof(d->req_url), "%s%s", d->base, m.path) >=
 		    sizeof(d->req_url))
 			return -2;
 		curl_easy_setopt(r->easy, CURLOPT_URL, d->req_url);
+		/* Only JSON is ours to compress: an opaque body goes as the agent sent it. */
+		encoded = strcmp(m.content_type, "application/json") != 0;
 		for (k = 0; k < m.nhdr; k++)
 			encoded |= strncasecmp(m.hdr[k], "Content-Encoding:", 17) == 0;
 	} else {
 		curl_easy_setopt(r->easy, CURLOPT_URL, d->url);
 	}
-	/* A body the agent already encoded is sent as it came. */
 	if (d->cfg.compress && !encoded && gzip_body(r, body, len, &plen) == 0) {
 		post = r->zbody;
 		gz = 1;
@@ -425,7 +424,7 @@ schedule(struct cdl *d, uint64_t now)
 			break;
 		breaker_log(d);
 		if (start_req(d, r, b->boot, b->seq, b->body, b->len,
-			      b->meta_len ? CDL_SEG_F_META : 0, b->nrec, 0) != 0) {
+			      b->meta_len ? CDL_SEG_F_META : 0, 0) != 0) {
 			/* Not sent: a half-open breaker must not wait for this probe. */
 			d->br.probe_out = 0;
 			live_remove(d, b);
@@ -461,8 +460,7 @@ schedule(struct cdl *d, uint64_t now)
 			return;
 		}
 		breaker_log(d);
-		rc = start_req(d, r, r->rh.boot, r->rh.seq, r->rbody, r->rh.len, r->rh.flags,
-			       r->rh.nrec, 1);
+		rc = start_req(d, r, r->rh.boot, r->rh.seq, r->rbody, r->rh.len, r->rh.flags, 1);
 		if (rc == -2) {
 			/* Never sendable (unknown format): keep it for a human. */
 			d->br.probe_out = 0;

@@ -23,7 +23,6 @@ struct http_out {
 	uint64_t interval_ms;
 	uint64_t first_ms;         /* when cur got its first record */
 	uint64_t boot;
-	uint64_t seq;
 	uint64_t received;
 	uint64_t sealed;           /* records in batches handed to the engine */
 	uint64_t submit_stalls;

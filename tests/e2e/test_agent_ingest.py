@@ -331,6 +331,31 @@ def spool_high(tmp, pcap, be):
         g.stop()
 
 
+def compressed(tmp, pcap, be):
+    """--compress: JSON sketches gzipped, binary ones sent as the agent sent them."""
+    g = Flowd(tmp, pcap, be.url, os.path.join(tmp, "spool-gz"), ["--compress"])
+    try:
+        jb = compact({"switch_id": "gz", "sketches": ["z" * 200], "timestamp": 3, "sketch_count": 1})
+        bb = b"raw-binary-not-compressed" * 10
+        C.eq(g.post(SK, jb)[0], 202, "gzip: JSON accepted")
+        C.eq(g.post(SKB, bb, [("X-Switch-ID", "gzb")])[0], 202, "gzip: binary accepted")
+
+        def find(path, want):
+            for x in sketches(be):
+                raw = base64.b64decode(x["body_b64"])
+                if x["path"] == path and x["headers"].get("Content-Encoding") == "gzip":
+                    raw = gzip.decompress(raw)
+                if raw == want:
+                    return x
+            return None
+        C.check(tc.wait_for(lambda: find(SK, jb) and find(SKB, bb), 10), "gzip: both delivered")
+        j, b = find(SK, jb), find(SKB, bb)
+        C.eq(j and j["headers"].get("Content-Encoding"), "gzip", "gzip: JSON sent gzipped")
+        C.eq(b and b["headers"].get("Content-Encoding"), None, "gzip: binary sent as is")
+    finally:
+        g.stop()
+
+
 def no_backend(tmp, pcap):
     """Without --backend-url: accepted, answered forwarded:false (as before)."""
     http, agent = tc.free_port(), tc.free_port()
@@ -382,6 +407,10 @@ def main():
                 spool_high(tmp, pcap, be)
             except Exception as e:  # noqa: BLE001
                 C.check(False, "spool_high raised %r" % e)
+            try:
+                compressed(tmp, pcap, be)
+            except Exception as e:  # noqa: BLE001
+                C.check(False, "compressed raised %r" % e)
             no_backend(tmp, pcap)
         finally:
             if f is not None and f.p.poll() is None:
