@@ -44,7 +44,7 @@ sum_rx(const struct cf_control *c, struct cfs_lcore *out)
 	cfs_sum(out, in, c->n_rx);
 }
 
-/* The delivery ledger: every record accepted is in exactly one of the
+/* The delivery ledger: every record (or sketch upload) accepted is in exactly one of the
  * right-hand terms, which the "balanced" field checks. */
 static void
 print_delivery(const struct cf_control *c, FILE *f)
@@ -58,11 +58,14 @@ print_delivery(const struct cf_control *c, FILE *f)
 		return;
 	pending = s.open + k->ring_records + k->pending;
 	rhs = k->delivered + pending + k->spooled + k->dead_lettered + k->dropped_total;
-	fprintf(f, "delivery: received=%" PRIu64 " recovered=%" PRIu64 " delivered=%" PRIu64
+	/* Edge-agent sketch uploads (one item each) enter the engine beside the records. */
+	fprintf(f, "delivery: received=%" PRIu64 " sketches=%" PRIu64 " recovered=%" PRIu64
+		   " delivered=%" PRIu64
 		   " pending=%" PRIu64 " in_batch=%" PRIu64 " in_flight=%" PRIu64 " spooled=%" PRIu64
 		   " dead_lettered=%" PRIu64 " dropped=%" PRIu64 " balanced=%d\n",
-		s.received, k->recovered, k->delivered, pending, s.open, k->in_flight, k->spooled,
-		k->dead_lettered, k->dropped_total, s.received + k->recovered == rhs);
+		s.received, k->req_items_submitted, k->recovered, k->delivered, pending, s.open,
+		k->in_flight, k->spooled, k->dead_lettered, k->dropped_total,
+		s.received + k->req_items_submitted + k->recovered == rhs);
 	fprintf(f, "delivery: batches_delivered=%" PRIu64 " batches_dead_lettered=%" PRIu64
 		   " replayed=%" PRIu64 " spool_written=%" PRIu64 " spool_bytes=%" PRIu64
 		   " requests=%" PRIu64 " http_2xx=%" PRIu64 " http_transient=%" PRIu64

@@ -192,8 +192,11 @@ engine_health(struct cfm_health *h, void *arg)
 		cfm_health_reason(h, CFM_UNHEALTHY, "output_failing",
 				  "%" PRIu64 " records lost to output errors in the last %u s",
 				  cpl.out_failed_window, cpl.cfg->health_window);
+	cpl_delivery_refresh();
+	/* Issue 5: the backend down long enough to open the circuit is unhealthy
+	 * (data piles up on disk or is dropped), not merely degraded. */
 	if (__atomic_load_n(&cpl.circuit_open, __ATOMIC_RELAXED))
-		cfm_health_reason(h, CFM_DEGRADED, "circuit_open",
+		cfm_health_reason(h, CFM_UNHEALTHY, "circuit_open",
 				  "backend circuit breaker open: batches go to the spool");
 	{
 		uint32_t fill = __atomic_load_n(&cpl.spool_permille, __ATOMIC_RELAXED);
@@ -302,6 +305,9 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char 
 		return -1;
 	}
 	rc = cfm_register("engine", cpl_engine_provider, NULL);
+	/* After "engine": its summary keys override the engine's (cf_metrics.h). */
+	if (rc == 0 && cfo_delivery_stats(ctl->out, &(struct cfo_delivery_stats){ 0 }) == 0)
+		rc = cfm_register("delivery", cpl_delivery_provider, NULL);
 	if (rc == 0)
 		rc = cfm_health_register("engine", engine_health, NULL);
 	if (rc != 0) {

@@ -20,7 +20,9 @@
  *  - cf_ctlplane_stop() stops the HTTP server before the engine is torn down.
  *  - cf_ctlplane_delivery_health() is the hook the HTTP delivery stage calls
  *    (any thread) to report circuit breaker and spool fill; above 80 % spool
- *    or an open circuit makes /health degraded.
+ *    makes /health degraded, an open circuit unhealthy. With the http sink
+ *    the control plane calls it itself at every health check
+ *    (cf_ctlplane_dlv.c) and adds the clarion_flowd_delivery_* families.
  */
 
 #include "cf_control.h"

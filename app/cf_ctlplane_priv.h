@@ -84,6 +84,10 @@ void cpl_scan_exporters(void);
 struct exp_acc *cpl_exporters_sum(void);
 /* The "engine" metrics provider (takes the lock). */
 void cpl_engine_provider(struct cfm_builder *b, void *arg);
+/* The "delivery" metrics provider (http sink only; no lock needed). */
+void cpl_delivery_provider(struct cfm_builder *b, void *arg);
+/* Reads the http sink's breaker and spool into cf_ctlplane_delivery_health(). */
+void cpl_delivery_refresh(void);
 /* Registers /clarion/stats, /clarion/exporters, /clarion/templates. 0 or -1. */
 int cpl_telemetry_register(void);
 

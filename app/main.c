@@ -15,6 +15,8 @@
  *   and at exit.
  *   control plane (cf_ctlplane.h, not an lcore): HTTP /health and /metrics,
  *   DPDK telemetry /clarion/..., event logs; reads the counters above lock-free.
+ *   edge-agent sketches (cf_httpd.h, HTTP threads) -> cfo_http_forward ->
+ *     MP/SC request ring -> the same delivery thread (own path and headers).
  */
 #include <errno.h>
 #include <signal.h>
@@ -76,6 +78,7 @@ main(int argc, char **argv)
 {
 	static struct cf_config cfg;
 	static struct cf_control ctl;
+	static struct cfh_forwarder fwd;
 	struct cf_rx *rx[RTE_MAX_LCORE];
 	static struct cnp_port np_ports[RTE_MAX_ETHPORTS];
 	struct rte_mempool *pkt_pool, *block_pool;
@@ -265,7 +268,7 @@ main(int argc, char **argv)
 	ctl.n_rx = (unsigned int)n_rx;
 	ctl.block_pool = block_pool;
 	if (cfg.backend_url[0] != '\0') {
-		static char url[1024];
+		static char url[1024], base_url[1024];
 		struct cfo_http_config hc;
 
 		if (cfg.output[0] != '\0')
@@ -283,6 +286,11 @@ main(int argc, char **argv)
 		hc.batch_interval_ms = cfg.batch_interval_ms ? cfg.batch_interval_ms :
 							       (uint64_t)cfg.batch_interval * 1000;
 		hc.dl.url = url;
+		/* Agent sketches go to their own paths on the same backend. */
+		snprintf(base_url, sizeof(base_url), "%s", cfg.backend_url);
+		while (base_url[0] && base_url[strlen(base_url) - 1] == '/')
+			base_url[strlen(base_url) - 1] = '\0';
+		hc.dl.base_url = base_url;
 		hc.dl.token = cfg.backend_token;
 		hc.dl.ca_file = cfg.ca_file;
 		hc.dl.insecure = cfg.insecure;
@@ -322,8 +330,11 @@ main(int argc, char **argv)
 		die(EXIT_USAGE, "%s", err);
 
 	/* Before the RX lcores start, so the first scrape already sees every lcore. */
-	/* Agent sketches: NULL until the delivery stage is connected (docs/control-plane.md). */
-	if (cf_ctlplane_start(&ctl, NULL, err, sizeof(err)) != 0)
+	/* Agent sketches ride the http sink's delivery engine; without a backend
+	 * they are accepted and answered "forwarded": false. */
+	fwd.submit = cfo_http_forward;
+	fwd.ctx = ctl.out;
+	if (cf_ctlplane_start(&ctl, cfg.backend_url[0] ? &fwd : NULL, err, sizeof(err)) != 0)
 		die(1, "%s", err);
 
 	signal(SIGINT, on_signal);

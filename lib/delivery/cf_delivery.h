@@ -14,7 +14,9 @@
  *  - cdl_start/cdl_submit/cdl_stop: the delivery engine, a DPDK control thread
  *    (rte_ctrl_thread_create) that owns libcurl, the breaker and the spool,
  *    fed by an SP/SC rte_ring of finished batches. cdl_submit() is called by
- *    one producer thread (the control lcore); cdl_stats() by any thread.
+ *    one producer thread (the control lcore); cdl_submit_request() (batches
+ *    carrying their own request: edge-agent sketches) by any threads, on a
+ *    separate MP/SC ring; cdl_stats() by any thread.
  *
  * Return values are listed at each function.
  */
@@ -25,12 +27,16 @@
 /* ------------------------------------------------------------------ batch */
 
 /* One JSON body {"records":[...]} with its id; malloc'd by the producer,
- * freed by the engine. Never shared between threads at the same time. */
+ * freed by the engine. Never shared between threads at the same time.
+ * A batch with meta_len > 0 carries its own request (edge-agent sketches):
+ * body starts with a metadata block (cdl_meta_encode: path, content type,
+ * extra headers) and the HTTP body is the rest; it counts as nrec items. */
 struct cdl_batch {
 	uint64_t boot;     /* random per process start: ids never repeat across restarts */
 	uint64_t seq;      /* per process, from 1 */
 	uint32_t nrec;
-	uint32_t len;      /* bytes used in body */
+	uint32_t meta_len; /* bytes of metadata block at the start of body; 0 = records */
+	uint32_t len;      /* bytes used in body (metadata included) */
 	uint32_t cap;      /* bytes allocated for body */
 	uint32_t attempts; /* engine only */
 	uint64_t ready_ms; /* engine only: not before (retry wait) */
@@ -43,6 +49,37 @@ struct cdl_batch *cdl_batch_new(uint32_t cap);
 void cdl_batch_free(struct cdl_batch *b);
 /* "%016x-%u" id text into buf (>= 40 bytes); returns length. */
 int cdl_batch_id(char *buf, size_t len, uint64_t boot, uint64_t seq);
+
+/*
+ * Metadata block of a batch with its own request: u16 little-endian length n
+ * then n bytes of NUL-terminated strings: path ("/api/..."), content type,
+ * then up to CDL_META_MAX_HDR "Name: value" header lines. Persisted in the
+ * spool as the start of the entry body (entry flag CDL_SEG_F_META).
+ */
+#define CDL_META_MAX 2048u
+#define CDL_META_MAX_HDR 8u
+
+struct cdl_meta {
+	const char *path;
+	const char *content_type;
+	const char *hdr[CDL_META_MAX_HDR];
+	unsigned int nhdr;
+	uint32_t len;      /* bytes of the block (2 + n) */
+};
+
+/* Encodes into out (cap bytes). headers: name, value pairs ending in NULL.
+ * Returns the block length, or -EINVAL (path not starting with '/', a CR/LF
+ * in any string, too many headers) or -ENOSPC (cap or CDL_META_MAX exceeded). */
+int cdl_meta_encode(char *out, size_t cap, const char *path, const char *content_type,
+		    const char *const *headers);
+/* Parses the block at the start of buf (len bytes): 0 and m filled (its
+ * strings point into buf), -1 when malformed. */
+int cdl_meta_decode(const char *buf, uint32_t len, struct cdl_meta *m);
+/* A batch carrying one request: metadata block + copy of body, nrec items.
+ * NULL with -errno in *rc (cdl_meta_encode errors, -ENOMEM). */
+struct cdl_batch *cdl_batch_new_request(const char *path, const char *content_type,
+					const char *const *headers, const void *body,
+					size_t len, uint32_t nrec, int *rc);
 
 /* ---------------------------------------------------------------- backoff */
 
@@ -90,28 +127,35 @@ const char *cdl_breaker_name(enum cdl_breaker_state s);
 /*
  * A spool segment file "seg-<20-digit number>.log" is a sequence of entries:
  *   header (40 bytes, little endian): magic "CFSP", body length, record count,
- *   CRC32C of the body, batch boot id, batch seq, flags (0), CRC32C of the
- *   previous 36 bytes; then the body.
+ *   CRC32C of the body, batch boot id, batch seq, flags, CRC32C of the
+ *   previous 36 bytes; then the body. Flags 0: a records batch (the only
+ *   kind older versions wrote); CDL_SEG_F_META: the body starts with a
+ *   metadata block (struct cdl_meta). Unknown flag bits: the entry is skipped
+ *   as corrupt (written by a newer version that this one cannot send).
  * A bad header CRC, bad magic or a short entry ends the segment (torn tail:
  * truncated at recovery). A bad body CRC skips just that entry (counted).
  */
 #define CDL_SEG_MAGIC 0x50534643u /* "CFSP" read little endian */
 #define CDL_SEG_HDR 40u
 #define CDL_SEG_MAX_BODY (256u << 20)
+#define CDL_SEG_F_META 1u
 
 struct cdl_seg_hdr {
 	uint32_t len;
 	uint32_t nrec;
 	uint32_t body_crc;
+	uint32_t flags;
 	uint64_t boot;
 	uint64_t seq;
 };
 
 /* CRC32C (Castagnoli), standard init/final xor: "123456789" -> 0xE3069283. */
 uint32_t cdl_crc32c(const void *p, size_t n);
-/* Writes the 40-byte header for body into out. */
+/* Writes the 40-byte header for body into out (flags 0). */
 void cdl_seg_encode(uint8_t out[CDL_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
 		    const void *body, uint32_t len);
+void cdl_seg_encode_flags(uint8_t out[CDL_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
+			  uint32_t flags, const void *body, uint32_t len);
 /* Parses a header: 0 ok (h filled), -1 bad magic/header CRC/length. */
 int cdl_seg_decode(const uint8_t in[CDL_SEG_HDR], struct cdl_seg_hdr *h);
 /* 1 when body matches h->body_crc, else 0. */
@@ -138,6 +182,7 @@ struct cdl_spool_info {
 	uint64_t written_records;
 	uint64_t written_batches;
 	uint64_t write_errors;
+	uint64_t oldest_unix_s;    /* creation time of the oldest segment; 0 when empty */
 };
 
 /* Opens (creating) dir, recovers every complete entry of the segments there
@@ -150,6 +195,9 @@ struct cdl_spool *cdl_spool_open(const char *dir, uint64_t max_bytes, enum cdl_f
  * drop-oldest, older segments may be deleted first (counted in the info). */
 int cdl_spool_append(struct cdl_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
 		     const void *body, uint32_t len);
+/* The same with entry flags (CDL_SEG_F_META); cdl_spool_append is flags 0. */
+int cdl_spool_append_flags(struct cdl_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
+			   uint32_t flags, const void *body, uint32_t len);
 /* The oldest entry not yet consumed: 1 and a malloc'd body in *body (caller
  * frees) and its header in *h; 0 when the spool is empty; -errno on I/O error.
  * Calling it again without cdl_spool_consume() returns the same entry. */
@@ -189,6 +237,8 @@ const char *cdl_drop_help(unsigned int d);
 
 struct cdl_config {
 	const char *url;            /* full URL: backend + path */
+	const char *base_url;       /* backend without path, for batches with their own
+				     * path (NULL/"" = refuse them); no trailing '/' */
 	const char *token;          /* "" = none; "Bearer X" unless it has a space */
 	const char *ca_file;        /* "" = system store */
 	int insecure;
@@ -209,7 +259,12 @@ struct cdl_config {
 	unsigned int ring_size;     /* batches between producer and engine */
 };
 
-/* Read-only counters (records unless named otherwise). Invariant, exact once
+/* Request latency histogram: upper bounds in ms (ascending, +Inf after). */
+#define CDL_LAT_BUCKETS 12
+extern const double cdl_lat_bounds_ms[CDL_LAT_BUCKETS];
+
+/* Read-only counters (records unless named otherwise; a batch with its own
+ * request counts its nrec items, see the req_* fields). Invariant, exact once
  * the engine stopped:
  *   taken + recovered = delivered + pending + spooled + dead_lettered + dropped */
 struct cdl_stats {
@@ -238,6 +293,20 @@ struct cdl_stats {
 	uint64_t body_bytes;           /* bytes sent (after compression) */
 	uint64_t breaker_opens;
 	int breaker_state;
+	/* Latency of every finished request (any outcome), counted by the engine
+	 * thread: lat_le[i] requests took <= cdl_lat_bounds_ms[i] and more than
+	 * the bound before (not cumulative); lat_count all of them. */
+	uint64_t lat_le[CDL_LAT_BUCKETS];
+	uint64_t lat_count;
+	uint64_t lat_sum_us;
+	/* Batches with their own request (cdl_submit_request): */
+	uint64_t req_submitted;        /* accepted by cdl_submit_request (batches) */
+	uint64_t req_items_submitted;  /* their nrec */
+	uint64_t req_delivered;        /* batches delivered (live or replayed) */
+	uint64_t req_items_delivered;
+	uint64_t req_dead_lettered;    /* batches refused by the backend (4xx) */
+	uint64_t spool_batches;        /* entries on disk, not yet delivered */
+	uint64_t spool_oldest_unix_s;  /* 0 when the spool is empty */
 };
 
 struct cdl;
@@ -248,6 +317,17 @@ struct cdl *cdl_start(const struct cdl_config *cfg, char *err, size_t errlen);
 /* Hands a finished batch over (ownership moves on success). 0, or -ENOBUFS
  * when the ring is full (the caller keeps the batch and tries again). */
 int cdl_submit(struct cdl *d, struct cdl_batch *b);
+/*
+ * Multi-producer path for batches that carry their own request (meta_len >
+ * 0): any thread, any number of them, concurrently with cdl_submit (a
+ * separate MP/SC ring). Assigns b->boot/seq. Ownership moves on success.
+ * 0; -ENOBUFS ring full, or no spool and the breaker not closed (a batch
+ * taken then could only be dropped); -EINVAL no metadata or no base_url;
+ * -ESHUTDOWN once cdl_stop() began (not taken: the caller answers "retry").
+ */
+int cdl_submit_request(struct cdl *d, struct cdl_batch *b);
+/* Next batch sequence number (thread safe, shared by both paths). */
+uint64_t cdl_next_seq(struct cdl *d);
 /* Stop sequence: everything submitted is delivered within the shutdown
  * timeout or spooled (or counted dropped); joins the thread and copies the
  * final counters into *final (may be NULL). cdl_stats() stays valid. */

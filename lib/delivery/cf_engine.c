@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,17 +47,31 @@ struct req {
 	size_t zcap;
 	char resp[RESP_MAX];
 	size_t resp_len;
+	uint64_t t0_us;
+	int meta;                    /* a request batch (own path and headers) */
 	int busy;
+};
+
+const double cdl_lat_bounds_ms[CDL_LAT_BUCKETS] = {
+	1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10000,
 };
 
 struct cdl {
 	struct cdl_config cfg;
 	char url[1024];
+	char base[1024];
+	char req_url[2048];          /* engine only: base + path of a request batch */
 	char auth[1100];
 	char ca_file[PATH_MAX];
 	char spool_dir[PATH_MAX];
 	char dl_dir[PATH_MAX];
 	struct rte_ring *ring;
+	struct rte_ring *mring;      /* MP/SC: request batches from any thread */
+	pthread_mutex_t mlock;       /* request producers vs the final drain */
+	int mclosed;                 /* under mlock: the engine took its last batch */
+	uint64_t seq;                /* atomic */
+	uint64_t req_submitted;      /* atomic, producers */
+	uint64_t req_items_submitted;
 	pthread_t tid;
 	volatile int stop;
 	CURLM *multi;
@@ -78,6 +93,15 @@ struct cdl {
 	uint64_t err_suppressed;
 	struct cdl_stats st;         /* engine only (submitted aside) */
 };
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 static uint64_t
 now_ms(void)
@@ -131,6 +155,8 @@ spool_stats(struct cdl *d)
 	d->st.spooled = i.records;
 	d->st.spool_bytes = i.bytes;
 	d->st.spool_written = i.written_records;
+	d->st.spool_batches = i.batches;
+	d->st.spool_oldest_unix_s = i.oldest_unix_s;
 	d->st.dropped[CDL_DROP_SPOOL_FULL_OLDEST] = i.dropped_oldest_records;
 	d->st.dropped[CDL_DROP_SPOOL_CORRUPT] = i.corrupt_records;
 }
@@ -158,7 +184,8 @@ to_spool(struct cdl *d, struct cdl_batch *b)
 		sum_dropped(d);
 		return;
 	}
-	rc = cdl_spool_append(d->spool, b->boot, b->seq, b->nrec, b->body, b->len);
+	rc = cdl_spool_append_flags(d->spool, b->boot, b->seq, b->nrec,
+				    b->meta_len ? CDL_SEG_F_META : 0, b->body, b->len);
 	if (rc == 1) {
 		d->st.dropped[CDL_DROP_SPOOL_FULL_NEWEST] += b->nrec;
 	} else if (rc < 0) {
@@ -255,23 +282,67 @@ gzip_body(struct req *r, const char *body, uint32_t len, size_t *out_len)
 	return 0;
 }
 
+/* A request batch's metadata block: -2 when it cannot be sent (corrupt, or
+ * no base URL to send it to), else 0 and *m filled. */
+static int
+req_meta(const struct cdl *d, const char *body, uint32_t len, uint32_t flags, struct cdl_meta *m)
+{
+	if (flags & ~CDL_SEG_F_META)
+		return -2;      /* written by a newer version */
+	if (!(flags & CDL_SEG_F_META)) {
+		m->len = 0;
+		return 0;
+	}
+	if (d->base[0] == '\0' || cdl_meta_decode(body, len, m) != 0)
+		return -2;
+	return 0;
+}
+
 static int
 start_req(struct cdl *d, struct req *r, uint64_t boot, uint64_t seq, const char *body, uint32_t len,
-	  int replay)
+	  uint32_t flags, int replay)
 {
 	char hdr[96], id[48];
-	const void *post = body;
-	size_t plen = len;
-	int gz = 0;
+	const void *post;
+	size_t plen;
+	struct cdl_meta m;
+	int gz = 0, encoded = 0;
+	unsigned int k;
 
-	if (d->cfg.compress && gzip_body(r, body, len, &plen) == 0) {
+	if (req_meta(d, body, len, flags, &m) != 0)
+		return -2;
+	body += m.len;
+	len -= m.len;
+	post = body;
+	plen = len;
+	r->meta = m.len != 0;
+	if (r->meta) {
+		if ((size_t)snprintf(d->req_url, sizeof(d->req_url), "%s%s", d->base, m.path) >=
+		    sizeof(d->req_url))
+			return -2;
+		curl_easy_setopt(r->easy, CURLOPT_URL, d->req_url);
+		/* Only JSON is ours to compress: an opaque body goes as the agent sent it. */
+		encoded = strcmp(m.content_type, "application/json") != 0;
+		for (k = 0; k < m.nhdr; k++)
+			encoded |= strncasecmp(m.hdr[k], "Content-Encoding:", 17) == 0;
+	} else {
+		curl_easy_setopt(r->easy, CURLOPT_URL, d->url);
+	}
+	if (d->cfg.compress && !encoded && gzip_body(r, body, len, &plen) == 0) {
 		post = r->zbody;
 		gz = 1;
 	} else {
 		plen = len;
 	}
 	curl_slist_free_all(r->hdrs);
-	r->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	if (r->meta) {
+		snprintf(d->req_url, sizeof(d->req_url), "Content-Type: %s", m.content_type);
+		r->hdrs = curl_slist_append(NULL, d->req_url);
+		for (k = 0; k < m.nhdr && r->hdrs != NULL; k++)
+			r->hdrs = curl_slist_append(r->hdrs, m.hdr[k]);
+	} else {
+		r->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	}
 	/* A 100-continue round trip per batch would halve throughput. */
 	r->hdrs = curl_slist_append(r->hdrs, "Expect:");
 	cdl_batch_id(id, sizeof(id), boot, seq);
@@ -289,6 +360,7 @@ start_req(struct cdl *d, struct req *r, uint64_t boot, uint64_t seq, const char 
 	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)plen);
 	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, post);
 	r->resp_len = 0;
+	r->t0_us = now_us();
 	if (curl_multi_add_handle(d->multi, r->easy) != CURLM_OK)
 		return -1;
 	r->busy = 1;
@@ -351,7 +423,8 @@ schedule(struct cdl *d, uint64_t now)
 		if (b == NULL || !cdl_breaker_allow(&d->br, now))
 			break;
 		breaker_log(d);
-		if (start_req(d, r, b->boot, b->seq, b->body, b->len, 0) != 0) {
+		if (start_req(d, r, b->boot, b->seq, b->body, b->len,
+			      b->meta_len ? CDL_SEG_F_META : 0, 0) != 0) {
 			/* Not sent: a half-open breaker must not wait for this probe. */
 			d->br.probe_out = 0;
 			live_remove(d, b);
@@ -387,7 +460,22 @@ schedule(struct cdl *d, uint64_t now)
 			return;
 		}
 		breaker_log(d);
-		if (start_req(d, r, r->rh.boot, r->rh.seq, r->rbody, r->rh.len, 1) != 0) {
+		rc = start_req(d, r, r->rh.boot, r->rh.seq, r->rbody, r->rh.len, r->rh.flags, 1);
+		if (rc == -2) {
+			/* Never sendable (unknown format): keep it for a human. */
+			d->br.probe_out = 0;
+			log_err(d, "spool entry %s%ld cannot be sent; dead-lettered", "", (long)r->rh.seq);
+			r->resp_len = 0;
+			dead_letter(d, r->rh.boot, r->rh.seq, r->rbody, r->rh.len, 0, r);
+			d->st.dead_lettered += r->rh.nrec;
+			d->st.dead_lettered_batches++;
+			cdl_spool_consume(d->spool);
+			spool_stats(d);
+			free(r->rbody);
+			r->rbody = NULL;
+			return;
+		}
+		if (rc != 0) {
 			d->br.probe_out = 0;
 			cdl_spool_release(d->spool);
 			free(r->rbody);
@@ -413,6 +501,17 @@ finish(struct cdl *d, struct req *r, CURLcode res, uint64_t now)
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
 	curl_multi_remove_handle(d->multi, r->easy);
 	r->busy = 0;
+	{
+		uint64_t us = now_us() - r->t0_us;
+		unsigned int k;
+
+		for (k = 0; k < CDL_LAT_BUCKETS && (double)us > cdl_lat_bounds_ms[k] * 1000; k++)
+			;
+		if (k < CDL_LAT_BUCKETS)
+			d->st.lat_le[k]++;
+		d->st.lat_sum_us += us;
+		d->st.lat_count++;
+	}
 	if (res != CURLE_OK) {
 		d->st.transport_errors++;
 		oc = TRANSIENT;
@@ -452,10 +551,15 @@ finish(struct cdl *d, struct req *r, CURLcode res, uint64_t now)
 				d->st.delivered += r->rh.nrec;
 				d->st.delivered_batches++;
 				d->st.replayed += r->rh.nrec;
+				if (r->meta) {
+					d->st.req_delivered++;
+					d->st.req_items_delivered += r->rh.nrec;
+				}
 			} else {
 				dead_letter(d, r->rh.boot, r->rh.seq, r->rbody, r->rh.len, code, r);
 				d->st.dead_lettered += r->rh.nrec;
 				d->st.dead_lettered_batches++;
+				d->st.req_dead_lettered += r->meta != 0;
 			}
 			cdl_spool_consume(d->spool);
 			spool_stats(d);
@@ -473,11 +577,17 @@ finish(struct cdl *d, struct req *r, CURLcode res, uint64_t now)
 		if (oc == OK) {
 			d->st.delivered += b->nrec;
 			d->st.delivered_batches++;
+			if (b->meta_len) {
+				d->st.req_delivered++;
+				d->st.req_items_delivered += b->nrec;
+			}
 			live_remove(d, b);
 			cdl_batch_free(b);
 		} else if (oc == PERMANENT) {
-			dead_letter(d, b->boot, b->seq, b->body, b->len, code, r);
+			dead_letter(d, b->boot, b->seq, b->body + b->meta_len, b->len - b->meta_len,
+				    code, r);
 			d->st.dead_lettered += b->nrec;
+			d->st.req_dead_lettered += b->meta_len != 0;
 			d->st.dead_lettered_batches++;
 			live_remove(d, b);
 			cdl_batch_free(b);
@@ -514,7 +624,9 @@ take(struct cdl *d, uint64_t now)
 
 		if (!to_live && !open && !(d->spool != NULL && rte_ring_count(d->ring) > d->cfg.ring_size / 2))
 			break;
-		if (rte_ring_sc_dequeue(d->ring, (void **)&b) != 0)
+		/* Request batches first: few, small, and an agent waits on each. */
+		if (rte_ring_sc_dequeue(d->mring, (void **)&b) != 0 &&
+		    rte_ring_sc_dequeue(d->ring, (void **)&b) != 0)
 			break;
 		d->st.taken += b->nrec;
 		d->st.taken_batches++;
@@ -532,7 +644,8 @@ take(struct cdl *d, uint64_t now)
 static int
 idle(const struct cdl *d)
 {
-	return d->nlive == 0 && !d->replay_busy && rte_ring_empty(d->ring);
+	return d->nlive == 0 && !d->replay_busy && rte_ring_empty(d->ring) &&
+	       rte_ring_empty(d->mring);
 }
 
 static uint64_t
@@ -625,6 +738,15 @@ engine_main(void *arg)
 			d->st.taken_batches++;
 			to_spool(d, b);
 		}
+		/* No request batch may be accepted after this drain. */
+		pthread_mutex_lock(&d->mlock);
+		d->mclosed = 1;
+		while (rte_ring_sc_dequeue(d->mring, (void **)&b) == 0) {
+			d->st.taken += b->nrec;
+			d->st.taken_batches++;
+			to_spool(d, b);
+		}
+		pthread_mutex_unlock(&d->mlock);
 	}
 	return NULL;
 }
@@ -675,6 +797,14 @@ free_engine(struct cdl *d)
 			cdl_batch_free(b);
 		rte_ring_free(d->ring);
 	}
+	if (d->mring) {
+		void *b;
+
+		while (rte_ring_dequeue(d->mring, &b) == 0)
+			cdl_batch_free(b);
+		rte_ring_free(d->mring);
+	}
+	pthread_mutex_destroy(&d->mlock);
 	free(d->live);
 	cdl_spool_close(d->spool);
 	free(d);
@@ -707,6 +837,7 @@ cdl_start(const struct cdl_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	pthread_mutex_init(&d->mlock, NULL);
 	d->cfg = *cfg;
 	COPY(d->url, cfg->url, "backend URL");
 	COPY(d->ca_file, cfg->ca_file, "--ca-file");
@@ -731,6 +862,8 @@ cdl_start(const struct cdl_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "--spool-dir too long");
 		goto fail;
 	}
+	COPY(d->base, cfg->base_url, "backend URL");
+	d->cfg.base_url = d->base;
 	d->cfg.url = d->url;
 	d->cfg.ca_file = d->ca_file;
 	d->cfg.spool_dir = d->spool_dir;
@@ -784,6 +917,12 @@ cdl_start(const struct cdl_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create the delivery ring: %s", rte_strerror(rte_errno));
 		goto fail;
 	}
+	snprintf(name, sizeof(name), "cdlm_%" PRIx64, d->boot & 0xffffff);
+	d->mring = rte_ring_create(name, cfg->ring_size, (int)rte_socket_id(), RING_F_SC_DEQ);
+	if (d->mring == NULL) {
+		snprintf(err, errlen, "cannot create the request ring: %s", rte_strerror(rte_errno));
+		goto fail;
+	}
 	if (rte_ctrl_thread_create(&d->tid, "cf-delivery", NULL,
 				   engine_main, d) != 0) {
 		snprintf(err, errlen, "cannot start the delivery thread");
@@ -802,9 +941,48 @@ cdl_submit(struct cdl *d, struct cdl_batch *b)
 
 	if (rte_ring_sp_enqueue(d->ring, b) != 0)
 		return -ENOBUFS;
-	d->submitted += n;
+	__atomic_add_fetch(&d->submitted, n, __ATOMIC_RELAXED);
 	curl_multi_wakeup(d->multi);
 	return 0;
+}
+
+uint64_t
+cdl_next_seq(struct cdl *d)
+{
+	return __atomic_add_fetch(&d->seq, 1, __ATOMIC_RELAXED);
+}
+
+int
+cdl_submit_request(struct cdl *d, struct cdl_batch *b)
+{
+	uint32_t n = b->nrec;
+	int rc = 0;
+
+	if (b->meta_len == 0 || d->base[0] == '\0')
+		return -EINVAL;
+	b->boot = d->boot;
+	b->seq = cdl_next_seq(d);
+	/* The lock only orders producers against the engine's final drain: a
+	 * batch is either taken by it or refused, never left in the ring. */
+	pthread_mutex_lock(&d->mlock);
+	if (d->mclosed || d->stop)
+		rc = -ESHUTDOWN;
+	/* No spool to keep it while the backend is down: "retry later" beats
+	 * accepting something we would have to drop. */
+	else if (d->spool == NULL &&
+		 __atomic_load_n(&d->br.state, __ATOMIC_RELAXED) != CDL_BREAKER_CLOSED)
+		rc = -ENOBUFS;
+	else if (rte_ring_mp_enqueue(d->mring, b) != 0)
+		rc = -ENOBUFS;
+	if (rc == 0) {
+		__atomic_add_fetch(&d->submitted, n, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&d->req_submitted, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&d->req_items_submitted, n, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&d->mlock);
+	if (rc == 0)
+		curl_multi_wakeup(d->multi);
+	return rc;
 }
 
 void
@@ -829,8 +1007,12 @@ cdl_free(struct cdl *d)
 void
 cdl_stats(const struct cdl *d, struct cdl_stats *out)
 {
+	uint64_t sub = __atomic_load_n(&d->submitted, __ATOMIC_RELAXED);
+
 	*out = d->st;
-	out->ring_records = d->submitted > d->st.taken ? d->submitted - d->st.taken : 0;
+	out->ring_records = sub > out->taken ? sub - out->taken : 0;
+	out->req_submitted = __atomic_load_n(&d->req_submitted, __ATOMIC_RELAXED);
+	out->req_items_submitted = __atomic_load_n(&d->req_items_submitted, __ATOMIC_RELAXED);
 	out->breaker_state = (int)d->br.state;
 	out->breaker_opens = d->br.opens;
 }

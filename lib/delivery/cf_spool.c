@@ -63,13 +63,20 @@ void
 cdl_seg_encode(uint8_t out[CDL_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
 	       const void *body, uint32_t len)
 {
+	cdl_seg_encode_flags(out, boot, seq, nrec, 0, body, len);
+}
+
+void
+cdl_seg_encode_flags(uint8_t out[CDL_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
+		     uint32_t flags, const void *body, uint32_t len)
+{
 	put32(out, CDL_SEG_MAGIC);
 	put32(out + 4, len);
 	put32(out + 8, nrec);
 	put32(out + 12, cdl_crc32c(body, len));
 	put64(out + 16, boot);
 	put64(out + 24, seq);
-	put32(out + 32, 0);
+	put32(out + 32, flags);
 	put32(out + 36, cdl_crc32c(out, 36));
 }
 
@@ -85,6 +92,7 @@ cdl_seg_decode(const uint8_t in[CDL_SEG_HDR], struct cdl_seg_hdr *h)
 	h->body_crc = get32(in + 12);
 	h->boot = get64(in + 16);
 	h->seq = get64(in + 24);
+	h->flags = get32(in + 32);
 	return 0;
 }
 
@@ -103,6 +111,7 @@ struct seg {
 	uint64_t batches;
 	uint64_t consumed;       /* records consumed (oldest segment only) */
 	uint64_t corrupt_known;  /* bad-body entries already counted at recovery */
+	uint64_t created_s;      /* Unix time; recovered segments: file mtime */
 };
 
 struct cdl_spool {
@@ -253,6 +262,7 @@ recover_seg(struct cdl_spool *s, uint64_t id)
 		return 0;
 	}
 	g.bytes = off;
+	g.created_s = (uint64_t)st.st_mtime;
 	s->info.recovered_records += g.records;
 	s->info.recovered_batches += g.batches;
 	s->info.records += g.records;
@@ -360,7 +370,7 @@ static int
 roll(struct cdl_spool *s)
 {
 	char path[PATH_MAX];
-	struct seg g = { .id = s->next_id };
+	struct seg g = { .id = s->next_id, .created_s = (uint64_t)time(NULL) };
 	int fd;
 
 	if (s->wfd >= 0) {
@@ -399,6 +409,13 @@ int
 cdl_spool_append(struct cdl_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
 		 const void *body, uint32_t len)
 {
+	return cdl_spool_append_flags(s, boot, seq, nrec, 0, body, len);
+}
+
+int
+cdl_spool_append_flags(struct cdl_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
+		       uint32_t flags, const void *body, uint32_t len)
+{
 	uint64_t need = CDL_SEG_HDR + (uint64_t)len;
 	uint8_t hb[CDL_SEG_HDR];
 	struct iovec iov[2];
@@ -429,7 +446,7 @@ cdl_spool_append(struct cdl_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec
 		}
 	}
 	w = &s->segs[s->n - 1];
-	cdl_seg_encode(hb, boot, seq, nrec, body, len);
+	cdl_seg_encode_flags(hb, boot, seq, nrec, flags, body, len);
 	iov[0].iov_base = hb;
 	iov[0].iov_len = CDL_SEG_HDR;
 	iov[1].iov_base = (void *)(uintptr_t)body;
@@ -575,6 +592,7 @@ cdl_spool_get_info(const struct cdl_spool *s, struct cdl_spool_info *i)
 	*i = s->info;
 	i->bytes = s->total_bytes;
 	i->segments = s->n;
+	i->oldest_unix_s = s->n > 0 && s->info.records > 0 ? s->segs[0].created_s : 0;
 }
 
 void

@@ -181,7 +181,9 @@ finish_binary(struct cfh_server *s, struct MHD_Connection *c, struct cfh_req *r,
 {
 	const char *sid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Switch-ID");
 	const char *cnt = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Sketch-Count");
-	const char *headers[5];
+	const char *enc = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						      MHD_HTTP_HEADER_CONTENT_ENCODING);
+	const char *headers[7];
 	unsigned long long n = 0;
 	unsigned int status, k = 0;
 	int fwd;
@@ -206,6 +208,11 @@ finish_binary(struct cfh_server *s, struct MHD_Connection *c, struct cfh_req *r,
 	if (cnt != NULL) {
 		headers[k++] = "X-Sketch-Count";
 		headers[k++] = cnt;
+	}
+	/* The body is opaque: an agent's compression travels with it. */
+	if (enc != NULL && enc[0] != '\0') {
+		headers[k++] = "Content-Encoding";
+		headers[k++] = enc;
 	}
 	headers[k] = NULL;
 	status = forward(s, "/api/edge/sketches/binary", r->body, r->len, "application/octet-stream",

@@ -24,7 +24,8 @@
  *                application/json to the same path.
  *  POST /api/edge/sketches/binary  opaque body, X-Switch-ID required (400),
  *                X-Sketch-Count optional (integer, else 400); forwarded as
- *                application/octet-stream with both headers.
+ *                application/octet-stream with both headers and the
+ *                request's Content-Encoding (body not decoded).
  *  Body above max_body: 413. token set and no "Authorization: Bearer
  *  <token>" (or X-Agent-Token) match: 401. Accepted: 202 {"status":
  *  "received", "switch_id", "sketches_received", "forwarded"}; forwarded is

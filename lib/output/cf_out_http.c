@@ -23,7 +23,6 @@ struct http_out {
 	uint64_t interval_ms;
 	uint64_t first_ms;         /* when cur got its first record */
 	uint64_t boot;
-	uint64_t seq;
 	uint64_t received;
 	uint64_t sealed;           /* records in batches handed to the engine */
 	uint64_t submit_stalls;
@@ -53,7 +52,7 @@ seal(struct cfo_output *o)
 	memcpy(b->body + b->len, TAIL, sizeof(TAIL) - 1);
 	b->len += sizeof(TAIL) - 1;
 	b->boot = h->boot;
-	b->seq = ++h->seq;
+	b->seq = cdl_next_seq(h->d);
 	o->stats.bytes += b->len;
 	h->sealed += b->nrec;
 	/* A full ring means the engine is behind even on disk: wait for it rather
@@ -196,6 +195,26 @@ cfo_open_http(const struct cfo_http_config *cfg, char *err, size_t errlen)
 	o->ops = &cfo_http_ops;
 	o->priv = h;
 	return o;
+}
+
+int
+cfo_http_forward(void *output, const char *path, const void *body, size_t len,
+		 const char *content_type, const char *const *headers)
+{
+	struct cfo_output *o = output;
+	struct cdl_batch *b;
+	int rc;
+
+	if (o == NULL || o->ops != &cfo_http_ops)
+		return -EINVAL;
+	b = cdl_batch_new_request(path, content_type, headers, body, len, 1, &rc);
+	if (b == NULL)
+		return rc;
+	rc = cdl_submit_request(((struct http_out *)o->priv)->d, b);
+	if (rc == 0)
+		return 0;
+	cdl_batch_free(b);
+	return rc == -ENOBUFS || rc == -ESHUTDOWN ? -EAGAIN : rc;
 }
 
 int

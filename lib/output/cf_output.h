@@ -78,5 +78,16 @@ struct cfo_delivery_stats {
 
 struct cfo_output *cfo_open_http(const struct cfo_http_config *cfg, char *err, size_t errlen);
 int cfo_delivery_stats(const struct cfo_output *o, struct cfo_delivery_stats *s);
+/*
+ * One request of its own (edge-agent sketches) through the http sink's
+ * delivery engine: POSTed to the backend base URL + path with its content
+ * type and headers (name, value pairs ending in NULL), with retry, breaker
+ * and spool. Any thread, concurrently with the owner (cfh_forwarder submit
+ * signature; ctx is the output). Copies what it needs. 0 queued; -EAGAIN
+ * queue full or shutting down (retry later); -EINVAL bad path/headers or not
+ * an http sink; -E2BIG; -ENOMEM.
+ */
+int cfo_http_forward(void *output, const char *path, const void *body, size_t len,
+		     const char *content_type, const char *const *headers);
 
 #endif

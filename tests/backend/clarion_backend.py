@@ -23,8 +23,16 @@ Modes (also as --mode at start):
 
 Accepted batches are appended to --accept-log as NDJSON lines
 {"batch_id": ..., "replay": bool, "t": time, "records": [...]}.
+
+Edge-agent sketches (forwarded by clarion-flowd's agent listener):
+  POST /api/edge/sketches         JSON object, switch_id a non-empty string and
+                                  sketches a non-empty list, else 422
+  POST /api/edge/sketches/binary  any body; X-Switch-ID required, else 422
+The same modes apply. Accepted ones are listed by GET /_sketches on the
+control port: [{"path", "batch_id", "replay", "headers": {...}, "body_b64"}].
 """
 import argparse
+import base64
 import gzip
 import json
 import re
@@ -36,6 +44,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PATH = "/api/netflow/netflow"
+SKETCH_JSON = "/api/edge/sketches"
+SKETCH_BIN = "/api/edge/sketches/binary"
+SKETCH_HEADERS = ("Content-Type", "Content-Encoding", "X-Switch-ID", "X-Sketch-Count",
+                  "Authorization", "X-Clarion-Batch-Id")
 MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 STR_REQ = ("src_ip", "dst_ip", "switch_id")
 INT_REQ = ("src_port", "dst_port", "protocol", "bytes", "packets", "flow_start", "flow_end")
@@ -83,6 +95,7 @@ class State:
         self.events = []          # (t, batch_id, code) per request
         self.log = open(log_path, "a") if log_path else None
         self.accepted = []
+        self.sketches = []
 
     def set_mode(self, m):
         with self.lock:
@@ -122,7 +135,8 @@ class Data(BaseHTTPRequestHandler):
             mode = dict(st.mode)
         name = mode.get("mode", "ok")
         batch_id = self.headers.get("X-Clarion-Batch-Id", "")
-        if name == "close":
+        # A connection kept alive from before "refuse" must not get through.
+        if name in ("close", "refuse"):
             st.count(0, batch_id)
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -144,7 +158,7 @@ class Data(BaseHTTPRequestHandler):
             st.count(401, batch_id)
             self.reply(401, {"detail": "bad or missing token"})
             return
-        if self.path != PATH:
+        if self.path not in (PATH, SKETCH_JSON, SKETCH_BIN):
             st.count(404, batch_id)
             self.reply(404, {"detail": "no such path"})
             return
@@ -166,6 +180,9 @@ class Data(BaseHTTPRequestHandler):
                 return
         if name == "delay":
             time.sleep(float(mode.get("seconds", 0.5)))
+        if self.path != PATH:
+            self.sketch(raw, batch_id)
+            return
         try:
             if self.headers.get("Content-Encoding", "") == "gzip":
                 raw = gzip.decompress(raw)
@@ -194,6 +211,44 @@ class Data(BaseHTTPRequestHandler):
         self.reply(200, {"status": "received", "records_received": len(recs)})
 
 
+    def sketch(self, raw, batch_id):
+        st = self.server.state
+        why = None
+        if self.path == SKETCH_JSON:
+            try:
+                text = raw
+                if self.headers.get("Content-Encoding", "") == "gzip":
+                    text = gzip.decompress(raw)
+                body = json.loads(text)
+            except (ValueError, OSError) as e:
+                body = None
+                why = "not JSON: %s" % e
+            if why is None:
+                if not isinstance(body, dict):
+                    why = "body is not an object"
+                elif not isinstance(body.get("switch_id"), str) or not body["switch_id"]:
+                    why = "switch_id missing"
+                elif not isinstance(body.get("sketches"), list) or not body["sketches"]:
+                    why = "sketches must be a non-empty list"
+        elif not self.headers.get("X-Switch-ID"):
+            why = "X-Switch-ID header missing"
+        if why is not None:
+            with st.lock:
+                st.stats["invalid"] += 1
+            st.count(422, batch_id)
+            self.reply(422, {"detail": why})
+            return
+        hdrs = {k: self.headers[k] for k in SKETCH_HEADERS if self.headers.get(k) is not None}
+        with st.lock:
+            st.stats["accepted_sketches"] = st.stats.get("accepted_sketches", 0) + 1
+            st.sketches.append({"path": self.path, "batch_id": batch_id, "t": time.time(),
+                                "replay": self.headers.get("X-Clarion-Replay") == "1",
+                                "headers": hdrs,
+                                "body_b64": base64.b64encode(raw).decode()})
+        st.count(202, batch_id)
+        self.reply(202, {"status": "received"})
+
+
 class Control(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -215,6 +270,8 @@ class Control(BaseHTTPRequestHandler):
                 self.reply(dict(st.stats, mode=st.mode))
             elif self.path == "/_events":
                 self.reply(st.events)
+            elif self.path == "/_sketches":
+                self.reply(st.sketches)
             else:
                 self.reply({"error": "unknown"})
 

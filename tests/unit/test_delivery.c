@@ -2,6 +2,7 @@
 /* Delivery pieces without a network: backoff schedule, circuit breaker,
  * spool segment codec and CRC, spool append/replay/recovery/budget. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +199,95 @@ test_spool_roundtrip(void)
 	rm_dir(dir);
 }
 
+/* Request batches (edge-agent sketches): path, content type and headers
+ * survive the spool and a reopen (a restart), next to an old-format entry. */
+static void
+test_spool_meta_roundtrip(void)
+{
+	static const char *const hdrs[] = { "X-Switch-ID", "sw-9", "X-Sketch-Count", "4",
+					    "Content-Encoding", "gzip", NULL };
+	static const char payload[] = "\x00\x01\xff opaque";
+	char err[256], *dir = tmpdir(), *body;
+	struct cdl_spool *s = cdl_spool_open(dir, 1 << 20, CDL_FSYNC_BATCH, CDL_FULL_DROP_OLDEST,
+					     err, sizeof(err));
+	struct cdl_batch *b;
+	struct cdl_seg_hdr h;
+	struct cdl_meta m;
+	int rc;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	b = cdl_batch_new_request("/api/edge/sketches/binary", "application/octet-stream", hdrs,
+				  payload, sizeof(payload), 1, &rc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT(b->meta_len > 2 && b->len == b->meta_len + sizeof(payload));
+	/* An old-format (records) entry first, then the request entry. */
+	CU_ASSERT_EQUAL(cdl_spool_append(s, 5, 1, 10, "{\"records\":[]}", 14), 0);
+	CU_ASSERT_EQUAL(cdl_spool_append_flags(s, 5, 2, b->nrec, CDL_SEG_F_META, b->body, b->len), 0);
+	cdl_spool_close(s);
+
+	s = cdl_spool_open(dir, 1 << 20, CDL_FSYNC_BATCH, CDL_FULL_DROP_OLDEST, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL_FATAL(cdl_spool_peek(s, &h, &body), 1);
+	CU_ASSERT_EQUAL(h.flags, 0);
+	CU_ASSERT_EQUAL(h.nrec, 10);
+	free(body);
+	cdl_spool_consume(s);
+	CU_ASSERT_EQUAL_FATAL(cdl_spool_peek(s, &h, &body), 1);
+	CU_ASSERT_EQUAL(h.flags, CDL_SEG_F_META);
+	CU_ASSERT_EQUAL(h.seq, 2);
+	CU_ASSERT_EQUAL(h.len, b->len);
+	CU_ASSERT_EQUAL_FATAL(cdl_meta_decode(body, h.len, &m), 0);
+	CU_ASSERT_EQUAL(m.len, b->meta_len);
+	CU_ASSERT_STRING_EQUAL(m.path, "/api/edge/sketches/binary");
+	CU_ASSERT_STRING_EQUAL(m.content_type, "application/octet-stream");
+	CU_ASSERT_EQUAL_FATAL(m.nhdr, 3);
+	CU_ASSERT_STRING_EQUAL(m.hdr[0], "X-Switch-ID: sw-9");
+	CU_ASSERT_STRING_EQUAL(m.hdr[1], "X-Sketch-Count: 4");
+	CU_ASSERT_STRING_EQUAL(m.hdr[2], "Content-Encoding: gzip");
+	CU_ASSERT_EQUAL(memcmp(body + m.len, payload, sizeof(payload)), 0);
+	free(body);
+	cdl_spool_consume(s);
+	CU_ASSERT_EQUAL(cdl_spool_peek(s, &h, &body), 0);
+	cdl_spool_close(s);
+	cdl_batch_free(b);
+	rm_dir(dir);
+}
+
+/* The metadata codec refuses what would break a request or the block. */
+static void
+test_meta_codec(void)
+{
+	static const char *const crlf[] = { "X-A", "v\r\nInjected: 1", NULL };
+	static const char *const colon[] = { "X:A", "v", NULL };
+	static const char *const nine[] = { "A", "1", "B", "2", "C", "3", "D", "4", "E", "5",
+					    "F", "6", "G", "7", "H", "8", "I", "9", NULL };
+	char out[CDL_META_MAX], big[CDL_META_MAX + 10];
+	struct cdl_meta m;
+	int n;
+
+	CU_ASSERT_EQUAL(cdl_meta_encode(out, sizeof(out), "api/x", "a/b", NULL), -EINVAL);
+	CU_ASSERT_EQUAL(cdl_meta_encode(out, sizeof(out), "/x", "a/b", crlf), -EINVAL);
+	CU_ASSERT_EQUAL(cdl_meta_encode(out, sizeof(out), "/x", "a/b", colon), -EINVAL);
+	CU_ASSERT_EQUAL(cdl_meta_encode(out, sizeof(out), "/x", "a/b", nine), -EINVAL);
+	CU_ASSERT_EQUAL(cdl_meta_encode(out, 8, "/xxxxxxxx", "a/b", NULL), -ENOSPC);
+	memset(big, 'p', sizeof(big));
+	big[0] = '/';
+	big[sizeof(big) - 1] = '\0';
+	CU_ASSERT_EQUAL(cdl_meta_encode(out, sizeof(out), big, "a/b", NULL), -ENOSPC);
+	n = cdl_meta_encode(out, sizeof(out), "/x", "a/b", NULL);
+	CU_ASSERT_EQUAL(n, 2 + 3 + 4);
+	CU_ASSERT_EQUAL(cdl_meta_decode(out, (uint32_t)n, &m), 0);
+	CU_ASSERT_EQUAL(m.nhdr, 0);
+	/* Truncated, length past the buffer, or not NUL-terminated: malformed. */
+	CU_ASSERT_EQUAL(cdl_meta_decode(out, (uint32_t)n - 1, &m), -1);
+	CU_ASSERT_EQUAL(cdl_meta_decode(out, 1, &m), -1);
+	out[n - 1] = 'z';
+	CU_ASSERT_EQUAL(cdl_meta_decode(out, (uint32_t)n, &m), -1);
+	/* A records body is not a metadata block. */
+	CU_ASSERT_EQUAL(cdl_meta_decode("{\"records\":[]}", 14, &m), -1);
+}
+
 static void
 test_spool_recovery(void)
 {
@@ -378,6 +468,8 @@ main(int argc, char **argv)
 	CU_add_test(s, "crc32c", test_crc32c);
 	CU_add_test(s, "seg_codec", test_seg_codec);
 	CU_add_test(s, "spool_roundtrip", test_spool_roundtrip);
+	CU_add_test(s, "spool_meta_roundtrip", test_spool_meta_roundtrip);
+	CU_add_test(s, "meta_codec", test_meta_codec);
 	CU_add_test(s, "spool_recovery", test_spool_recovery);
 	CU_add_test(s, "spool_budget", test_spool_budget);
 	CU_add_test(s, "spool_evict_in_flight", test_spool_evict_in_flight);

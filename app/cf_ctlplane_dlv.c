@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The HTTP delivery stage in the control plane: a metrics provider for the
+ * http sink's engine counters (cfo_delivery_stats) registered after the
+ * engine's, so the Clarion summary keys (total_sent, pending, errors) say
+ * what reached the backend; and the circuit/spool state fed to
+ * cf_ctlplane_delivery_health() for /health. Nothing here when the output is
+ * not the http sink.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "cf_config.h"
+#include "cf_ctlplane_priv.h"
+#include "cf_output.h"
+
+static double
+spool_fill(const struct cfo_delivery_stats *s)
+{
+	if (cpl.cfg->spool_dir[0] == '\0' || cpl.cfg->spool_max_bytes == 0)
+		return 0;
+	return (double)s->dl.spool_bytes / (double)cpl.cfg->spool_max_bytes;
+}
+
+void
+cpl_delivery_refresh(void)
+{
+	struct cfo_delivery_stats s;
+
+	if (cpl.ctl == NULL || cfo_delivery_stats(cpl.ctl->out, &s) != 0)
+		return;
+	/* Half-open is still "open" for /health: only a successful probe closes it. */
+	cf_ctlplane_delivery_health(s.dl.breaker_state != CDL_BREAKER_CLOSED, spool_fill(&s));
+}
+
+static void
+counter(struct cfm_builder *b, const char *name, const char *help, uint64_t v)
+{
+	cfm_family(b, name, help, CFM_COUNTER);
+	cfm_u64(b, CFM_NOLABELS, v);
+}
+
+static void
+gauge(struct cfm_builder *b, const char *name, const char *help, double v)
+{
+	cfm_family(b, name, help, CFM_GAUGE);
+	cfm_f64(b, CFM_NOLABELS, v);
+}
+
+void
+cpl_delivery_provider(struct cfm_builder *b, void *arg)
+{
+	const struct cdl_stats *d;
+	struct cfo_delivery_stats s;
+	double le[CDL_LAT_BUCKETS], v;
+	uint64_t cum[CDL_LAT_BUCKETS], acc = 0, flow_sent, flow_dl;
+	unsigned int i;
+
+	(void)arg;
+	if (cpl.ctl == NULL || cfo_delivery_stats(cpl.ctl->out, &s) != 0)
+		return;
+	d = &s.dl;
+	/* Sketch requests count one item each in the engine; records are the rest. */
+	flow_sent = d->delivered - d->req_items_delivered;
+	flow_dl = d->dead_lettered >= d->req_dead_lettered ? d->dead_lettered - d->req_dead_lettered : 0;
+
+	counter(b, "clarion_flowd_delivery_records_sent_total",
+		"flow records the backend accepted (2xx), replays included", flow_sent);
+	counter(b, "clarion_flowd_delivery_batches_sent_total",
+		"requests the backend accepted (2xx): record batches and sketch uploads",
+		d->delivered_batches);
+	counter(b, "clarion_flowd_delivery_requests_total", "HTTP requests started", d->requests);
+	counter(b, "clarion_flowd_delivery_retries_total",
+		"retries scheduled for batches in memory after a transient failure", d->retries);
+	cfm_family(b, "clarion_flowd_delivery_failures_total",
+		   "failed requests by class: transient HTTP (5xx, 408, 429), permanent HTTP "
+		   "(other 4xx: dead-lettered), transport (refused, reset, timeout, TLS)",
+		   CFM_COUNTER);
+	cfm_u64(b, CFM_L({"class", "transient"}), d->responses_transient);
+	cfm_u64(b, CFM_L({"class", "permanent"}), d->responses_permanent);
+	cfm_u64(b, CFM_L({"class", "transport"}), d->transport_errors);
+	counter(b, "clarion_flowd_delivery_dead_lettered_records_total",
+		"flow records the backend refused for good (written to the dead-letter directory)",
+		flow_dl);
+	counter(b, "clarion_flowd_delivery_dead_lettered_batches_total",
+		"requests the backend refused for good", d->dead_lettered_batches);
+	cfm_family(b, "clarion_flowd_delivery_dropped_records_total",
+		   "items the delivery engine gave up, by reason", CFM_COUNTER);
+	for (i = 0; i < CDL_DROP_MAX; i++)
+		cfm_u64(b, CFM_L({"reason", cdl_drop_name(i)}), d->dropped[i]);
+	counter(b, "clarion_flowd_delivery_body_bytes_total",
+		"request body bytes sent (after compression)", d->body_bytes);
+	counter(b, "clarion_flowd_delivery_submit_stalls_total",
+		"times the control lcore waited on a full delivery ring", s.submit_stalls);
+	gauge(b, "clarion_flowd_delivery_in_flight_records",
+	      "items in requests on the wire", (double)d->in_flight);
+	gauge(b, "clarion_flowd_delivery_pending_records",
+	      "items in memory: batch being filled, ring, queued or waiting to retry",
+	      (double)(s.open + d->ring_records + d->pending));
+
+	cfm_family(b, "clarion_flowd_delivery_circuit_state",
+		   "circuit breaker state (1 for the current one)", CFM_GAUGE);
+	cfm_u64(b, CFM_L({"state", "closed"}), d->breaker_state == CDL_BREAKER_CLOSED);
+	cfm_u64(b, CFM_L({"state", "open"}), d->breaker_state == CDL_BREAKER_OPEN);
+	cfm_u64(b, CFM_L({"state", "half_open"}), d->breaker_state == CDL_BREAKER_HALF_OPEN);
+	counter(b, "clarion_flowd_delivery_circuit_opens_total", "times the circuit breaker opened",
+		d->breaker_opens);
+
+	for (i = 0; i < CDL_LAT_BUCKETS; i++) {
+		le[i] = cdl_lat_bounds_ms[i] / 1000.0;
+		acc += d->lat_le[i];
+		cum[i] = acc;
+	}
+	cfm_family(b, "clarion_flowd_delivery_request_duration_seconds",
+		   "time from sending a request to its outcome (any outcome)", CFM_HISTOGRAM);
+	/* Counters are read while the engine writes: keep the +Inf bucket >= the rest. */
+	cfm_histogram(b, CFM_NOLABELS, le, cum, CDL_LAT_BUCKETS, (double)d->lat_sum_us / 1e6,
+		      d->lat_count > acc ? d->lat_count : acc);
+
+	gauge(b, "clarion_flowd_delivery_spool_bytes", "bytes of spool segment files",
+	      (double)d->spool_bytes);
+	gauge(b, "clarion_flowd_delivery_spool_limit_bytes", "--spool-max-bytes (0: no spool)",
+	      cpl.cfg->spool_dir[0] ? (double)cpl.cfg->spool_max_bytes : 0);
+	gauge(b, "clarion_flowd_delivery_spool_batches", "requests on disk not yet delivered",
+	      (double)d->spool_batches);
+	gauge(b, "clarion_flowd_delivery_spool_records", "items on disk not yet delivered",
+	      (double)d->spooled);
+	v = d->spool_oldest_unix_s ? (double)time(NULL) - (double)d->spool_oldest_unix_s : 0;
+	gauge(b, "clarion_flowd_delivery_spool_oldest_age_seconds",
+	      "age of the oldest spool segment with undelivered items (0: empty)", v < 0 ? 0 : v);
+	counter(b, "clarion_flowd_delivery_spool_written_records_total",
+		"items ever written to the spool", d->spool_written);
+	counter(b, "clarion_flowd_delivery_spool_recovered_records_total",
+		"items found in the spool at start", d->recovered);
+	counter(b, "clarion_flowd_delivery_spool_replayed_records_total",
+		"items delivered from the spool", d->replayed);
+
+	cfm_family(b, "clarion_flowd_delivery_sketches_total",
+		   "edge-agent sketch uploads through the delivery engine", CFM_COUNTER);
+	cfm_u64(b, CFM_L({"outcome", "queued"}), d->req_submitted);
+	cfm_u64(b, CFM_L({"outcome", "delivered"}), d->req_delivered);
+	cfm_u64(b, CFM_L({"outcome", "dead_lettered"}), d->req_dead_lettered);
+
+	/* What the Clarion UI shows: records that reached the backend, records
+	 * still on their way (RX hand-off included), records lost. */
+	cfm_summary_set(b, "total_sent", (double)flow_sent);
+	if (cfm_summary_get(b, "pending", &v))
+		cfm_summary_set(b, "pending", v + (double)(s.open + d->ring_records + d->pending +
+							   d->spooled));
+	if (cfm_summary_get(b, "errors", &v))
+		cfm_summary_set(b, "errors", v + (double)(flow_dl + d->dropped_total));
+}
