@@ -36,6 +36,7 @@
 #include "cf_control.h"
 #include "cf_ctlplane.h"
 #include "cf_log.h"
+#include "cf_output_setup.h"
 #include "cf_port.h"
 #include "cf_rx.h"
 #include "cf_tpl.h"
@@ -233,12 +234,11 @@ main(int argc, char **argv)
 	for (i = 0; i < ctl.n_ports; i++) {
 		int q, nq = cf_port_setup(ctl.ports[i], cfg.rxq ? cfg.rxq : (uint16_t)n_rx, &cfg,
 					  pkt_pool, err, sizeof(err));
-
-		if (nq < 0)
-			die(1, "%s", err);
 		struct rte_eth_dev_info info;
 		uint16_t ntxq = 0;
 
+		if (nq < 0)
+			die(1, "%s", err);
 		if (rte_eth_dev_info_get(ctl.ports[i], &info) == 0)
 			ntxq = info.nb_tx_queues;
 		if (cfg.policy.n_addrs != 0)
@@ -267,64 +267,9 @@ main(int argc, char **argv)
 	ctl.rx = rx;
 	ctl.n_rx = (unsigned int)n_rx;
 	ctl.block_pool = block_pool;
-	if (cfg.backend_url[0] != '\0') {
-		static char url[1024], base_url[1024];
-		struct cfo_http_config hc;
-
-		if (cfg.output[0] != '\0')
-			die(EXIT_USAGE, "%s", "--output and --backend-url exclude each other");
-		if (snprintf(url, sizeof(url), "%s%s", cfg.backend_url, cfg.backend_path) >=
-		    (int)sizeof(url))
-			die(EXIT_USAGE, "%s", "--backend-url plus --backend-path too long");
-		/* "http://host/" + "/api/..." would POST to "//api/..." */
-		if (cfg.backend_url[strlen(cfg.backend_url) - 1] == '/' && cfg.backend_path[0] == '/') {
-			url[strlen(cfg.backend_url) - 1] = '\0';
-			strcat(url, cfg.backend_path);
-		}
-		memset(&hc, 0, sizeof(hc));
-		hc.batch_size = cfg.batch_size;
-		hc.batch_interval_ms = cfg.batch_interval_ms ? cfg.batch_interval_ms :
-							       (uint64_t)cfg.batch_interval * 1000;
-		hc.dl.url = url;
-		/* Agent sketches go to their own paths on the same backend. */
-		snprintf(base_url, sizeof(base_url), "%s", cfg.backend_url);
-		while (base_url[0] && base_url[strlen(base_url) - 1] == '/')
-			base_url[strlen(base_url) - 1] = '\0';
-		hc.dl.base_url = base_url;
-		hc.dl.token = cfg.backend_token;
-		hc.dl.ca_file = cfg.ca_file;
-		hc.dl.insecure = cfg.insecure;
-		hc.dl.compress = cfg.compress;
-		hc.dl.concurrency = cfg.upload_concurrency;
-		hc.dl.connect_timeout_ms = cfg.connect_timeout_ms;
-		hc.dl.timeout_ms = cfg.request_timeout_ms;
-		hc.dl.retry_attempts = cfg.retry_attempts;
-		hc.dl.backoff.initial_ms = cfg.retry_initial_ms;
-		hc.dl.backoff.max_ms = cfg.retry_max_ms;
-		hc.dl.backoff.factor = cfg.retry_backoff;
-		hc.dl.breaker_threshold = cfg.breaker_threshold;
-		hc.dl.breaker_cooldown_ms = cfg.breaker_cooldown_ms;
-		hc.dl.spool_dir = cfg.spool_dir;
-		hc.dl.spool_max_bytes = cfg.spool_max_bytes;
-		hc.dl.spool_fsync = strcmp(cfg.spool_fsync, "none") == 0 ? CDL_FSYNC_NONE :
-				    strcmp(cfg.spool_fsync, "interval") == 0 ? CDL_FSYNC_INTERVAL :
-									      CDL_FSYNC_BATCH;
-		hc.dl.spool_full = strcmp(cfg.spool_full, "drop-newest") == 0 ? CDL_FULL_DROP_NEWEST :
-										CDL_FULL_DROP_OLDEST;
-		hc.dl.dead_letter_dir = cfg.dead_letter_dir;
-		hc.dl.shutdown_timeout_ms = (uint64_t)cfg.shutdown_timeout * 1000;
-		hc.dl.ring_size = 128;  /* x batch size of records in memory at most */
-		ctl.out = cfo_open_http(&hc, err, sizeof(err));
-		if (ctl.out == NULL)
-			die(1, "delivery: %s", err);
-		CF_LOG(INFO, "delivering to %s (batch %u records / %" PRIu64 " ms, %u in flight, spool %s)\n",
-		       url, hc.batch_size, hc.batch_interval_ms, hc.dl.concurrency,
-		       cfg.spool_dir[0] ? cfg.spool_dir : "off");
-	} else {
-		ctl.out = cfo_open(cfg.output[0] ? cfg.output : "ndjson:-", err, sizeof(err));
-		if (ctl.out == NULL)
-			die(EXIT_USAGE, "--output: %s", err);
-	}
+	ctl.out = cf_output_open(&cfg, &rc, err, sizeof(err));
+	if (ctl.out == NULL)
+		die(rc, "%s", err);
 	if (cf_sflow_out_open(&ctl.sflow_out, cfg.sflow_counters, rx, (unsigned int)n_rx, err,
 			      sizeof(err)) != 0)
 		die(EXIT_USAGE, "%s", err);

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CF_OUTPUT_SETUP_H
+#define CF_OUTPUT_SETUP_H
+
+/*
+ * Turns the configuration into the control lcore's output: the http sink
+ * (delivery engine, cf_delivery.h) when --backend-url is set, else the
+ * --output spec (ndjson:-, the default, ndjson:PATH or null).
+ *
+ * Contract: main lcore, once, before the control plane starts. Returns the
+ * opened output, or NULL with a one-line reason in err and *status set to the
+ * exit status (2 for a usage error, 1 for a runtime failure).
+ */
+
+#include <stddef.h>
+
+#include "cf_config.h"
+#include "cf_output.h"
+
+struct cfo_output *cf_output_open(const struct cf_config *cfg, int *status, char *err,
+				  size_t errlen);
+
+#endif
