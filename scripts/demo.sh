@@ -25,5 +25,5 @@ else
 fi
 
 echo "demo: replaying $pcap (records on stdout, counters on stderr)" >&2
-exec build/app/clarion-flowd "${mem[@]}" --no-pci -l 0,1 --log-level=lib.*:error \
+exec build/app/clarion-flowd "${mem[@]}" --no-pci -l 0,1 --log-level=lib.*:error --log-level=user1:warning \
 	--vdev="net_pcap0,rx_pcap=$(realpath "$pcap")" -- --idle-exit 1 "$@"
