@@ -26,7 +26,7 @@ static const struct col {
 	size_t off;
 	unsigned int width;
 } cols[] = {
-	{P "counter_samples_total", "counter samples received for the interface", 0, C64(samples)},
+	{P "samples_total", "counter samples received for the interface", 0, C64(samples)},
 	{P "in_octets_total", "ifInOctets (generic interface counters)", SFL_IFC_GENERIC, C64(in_octets)},
 	{P "in_unicast_packets_total", "ifInUcastPkts", SFL_IFC_GENERIC, C32(in_ucast)},
 	{P "in_multicast_packets_total", "ifInMulticastPkts", SFL_IFC_GENERIC, C32(in_mcast)},

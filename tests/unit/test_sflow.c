@@ -675,7 +675,7 @@ test_counter_metrics(void)
 	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_in_octets_total{agent=\"10.0.0.1\",ifindex=\"1\"} 111\n") != NULL);
 	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_in_octets_total{agent=\"a00:1::\",ifindex=\"1\"} 222\n") != NULL);
 	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_in_octets_total{agent=\"10.0.0.1\",ifindex=\"7\"} 555\n") != NULL);
-	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_counter_samples_total{agent=\"10.0.0.1\",ifindex=\"7\"} 2\n") != NULL);
+	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_samples_total{agent=\"10.0.0.1\",ifindex=\"7\"} 2\n") != NULL);
 	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_out_errors_total{agent=\"a00:1::\",ifindex=\"1\"} 2005\n") != NULL);
 	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_speed_bps{agent=\"10.0.0.1\",ifindex=\"1\"} 10000000000\n") != NULL);
 	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_oper_up{agent=\"10.0.0.1\",ifindex=\"1\"} 1\n") != NULL);
@@ -702,7 +702,7 @@ test_counter_metrics(void)
 	CU_ASSERT(v == 111 + 222 || v == 111 + 555 || v == 222 + 555);
 	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_in_unicast_packets_total", "agent",
 				       "other"), 2 * 1001);
-	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_counter_samples_total", NULL, NULL),
+	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_samples_total", NULL, NULL),
 			4);
 	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_speed_bps", "agent", "other"), 0);
 	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_speed_bps", NULL, NULL), 1e10);
