@@ -167,6 +167,8 @@ static const struct opt opts[] = {
 	 "address /health and /metrics listen on (default 127.0.0.1)"},
 	{"max-exporter-series", K_U64, F(max_exporter_series), 1, 100000, NULL, "N",
 	 "exporters with their own metric series; later ones fold into exporter=\"other\" (default 200)"},
+	{"max-sflow-if-series", K_U64, F(max_sflow_if_series), 0, 100000, NULL, "N",
+	 "sFlow interfaces with their own clarion_flowd_sflow_if_* series; later ones fold into agent=\"other\" (default 500)"},
 	{"health-rx-stall", K_U64, F(health_rx_stall), 1, 86400, NULL, "SECONDS",
 	 "a port that had traffic and then none for SECONDS makes /health degraded (default 60)"},
 	{"health-window", K_U64, F(health_window), 1, 86400, NULL, "SECONDS",
@@ -222,6 +224,7 @@ cf_config_defaults(struct cf_config *c)
 	c->http_port = 8081;
 	strcpy(c->http_bind, "127.0.0.1");
 	c->max_exporter_series = 200;
+	c->max_sflow_if_series = 500;
 	c->health_rx_stall = 60;
 	c->health_window = 10;
 	c->agent_port = 8080;

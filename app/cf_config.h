@@ -76,6 +76,7 @@ struct cf_config {
 	uint16_t http_port;        /* /health, /metrics; 0 = off */
 	char http_bind[64];
 	uint32_t max_exporter_series; /* exporters with their own series; the rest are "other" */
+	uint32_t max_sflow_if_series; /* sFlow interfaces with their own series; the rest are "other" */
 	uint32_t health_rx_stall;  /* s without RX on a port that had traffic: degraded */
 	uint32_t health_window;    /* s a ring drop / output failure keeps /health degraded */
 	uint16_t agent_port;       /* edge-agent sketch ingest; 0 = off */

@@ -16,6 +16,7 @@
 #include "cf_httpd.h"
 #include "cf_log.h"
 #include "cf_ctlplane_priv.h"
+#include "cf_sflow_metrics.h"
 
 /*
  * One per process: DPDK 22.11 telemetry callbacks take no context pointer,
@@ -305,6 +306,15 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char 
 		return -1;
 	}
 	rc = cfm_register("engine", cpl_engine_provider, NULL);
+	if (rc == 0) {
+		const struct sfl_lcore *sl[RTE_MAX_LCORE];
+
+		for (i = 0; i < ctl->n_rx; i++)
+			sl[i] = ctl->rx[i]->dctx.sflow;
+		cpl.sflow = sfl_metrics_new(sl, ctl->n_rx, cfg->max_sflow_if_series);
+		rc = cpl.sflow == NULL ? -ENOMEM :
+			cfm_register("sflow_interfaces", sfl_metrics_provider, cpl.sflow);
+	}
 	/* After "engine": its summary keys override the engine's (cf_metrics.h). */
 	if (rc == 0 && cfo_delivery_stats(ctl->out, &(struct cfo_delivery_stats){ 0 }) == 0)
 		rc = cfm_register("delivery", cpl_delivery_provider, NULL);
@@ -379,6 +389,10 @@ cf_ctlplane_stop(void)
 	cpl.agent = NULL;
 	cpl.http = NULL;
 	cfm_unregister("engine");
+	/* Unregistered first: no scrape can be inside the provider when it is freed. */
+	cfm_unregister("sflow_interfaces");
+	sfl_metrics_free(cpl.sflow);
+	cpl.sflow = NULL;
 	pthread_mutex_lock(&cpl.lock);
 	/* Telemetry commands cannot be unregistered: they see ctl == NULL from now on. */
 	cpl.ctl = NULL;

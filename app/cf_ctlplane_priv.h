@@ -70,6 +70,7 @@ struct cpl_state {
 	/* Set by the delivery stage from its own thread. */
 	int circuit_open;
 	uint32_t spool_permille;
+	struct sfl_metrics *sflow;  /* the "sflow_interfaces" provider's state */
 };
 
 

@@ -5,12 +5,14 @@ sample is known, and (optionally) the NDJSON records clarion-flowd must print.
 
   gen_sflow.py --out F.pcap [--expect F.ndjson] [--datagrams N]
                [--samples-per-datagram K] [--agents N] [--seed N] [--ipv6-agents]
-               [--expanded] [--counters] [--skip-every N] [--unknown]
+               [--expanded] [--counters [--counters-expect F.ndjson]]
+               [--skip-every N] [--unknown]
 
 Each flow sample carries a raw packet header (Ethernet, optional 802.1Q tag,
 IPv4 or IPv6, TCP or UDP, cut at 128 bytes like a real agent) and, on every
 other sample, an extended switch and an extended router record. --counters adds
-one generic interface counter sample per datagram. --unknown adds, per datagram,
+one generic interface counter sample per datagram (ifindex 1 + n % 16);
+--counters-expect writes the values of each one, in order. --unknown adds, per datagram,
 a vendor sample (enterprise 4413, format 5) and, in its first flow sample, an
 unknown flow record (0:2100): both must be skipped and counted. --skip-every N leaves every
 Nth datagram out of the capture (its sequence number is still used), so the
@@ -120,11 +122,19 @@ def flow_sample(rng, seq, expanded, unknown=False):
     return tlv(fmt, body + b"".join(records)), rec
 
 
+CTR_IN = ("in_octets", "in_ucast", "in_mcast", "in_bcast", "in_discards", "in_errors",
+          "in_unknown_protos")
+CTR_OUT = ("out_octets", "out_ucast", "out_mcast", "out_bcast", "out_discards", "out_errors")
+
+
 def counter_sample(rng, seq, ifindex):
-    body = struct.pack("!IIQIIQIIIIIIQIIIIII", ifindex, 6, 10_000_000_000, 1, 3,
-                       rng.getrandbits(48), *[rng.getrandbits(31) for _ in range(6)],
-                       rng.getrandbits(48), *[rng.getrandbits(31) for _ in range(5)], 0)
-    return tlv(2, struct.pack("!III", seq, ifindex, 1) + tlv(1, body))
+    """(sample, values): one generic interface counter sample and what it holds."""
+    vin = [rng.getrandbits(48)] + [rng.getrandbits(31) for _ in range(6)]
+    vout = [rng.getrandbits(48)] + [rng.getrandbits(31) for _ in range(5)]
+    body = struct.pack("!IIQIIQIIIIIIQIIIIII", ifindex, 6, 10_000_000_000, 1, 3, *vin, *vout, 0)
+    values = dict(zip(CTR_IN + CTR_OUT, vin + vout), ifindex=ifindex, if_speed=10_000_000_000,
+                  if_status=3, sequence=seq)
+    return tlv(2, struct.pack("!III", seq, ifindex, 1) + tlv(1, body)), values
 
 
 def main():
@@ -139,6 +149,7 @@ def main():
     ap.add_argument("--expanded", action="store_true", help="expanded flow samples (format 3)")
     ap.add_argument("--counters", action="store_true", help="add a counter sample per datagram")
     ap.add_argument("--unknown", action="store_true", help="add unknown sample/record types")
+    ap.add_argument("--counters-expect", help="write each counter sample's values (NDJSON) here")
     ap.add_argument("--skip-every", type=int, default=0, help="leave every Nth datagram out")
     a = ap.parse_args()
 
@@ -152,7 +163,7 @@ def main():
     seqs = {ag: rng.randrange(1, 1 << 30) for ag in agents}
     sample_seq = 0
     pcap = Pcap(a.out)
-    expected = []
+    expected, counters = [], []
     for n in range(a.datagrams):
         ag = agents[n % len(agents)]
         sub = n % 2 if a.agents == 1 else 0
@@ -163,8 +174,11 @@ def main():
             r.update(switch_id=ag, observation_domain=sub, export_protocol="sflow_v5")
             samples.append(s)
             recs.append(r)
+        ctr = None
         if a.counters:
-            samples.append(counter_sample(rng, n, 1 + n % 16))
+            s, ctr = counter_sample(rng, n, 1 + n % 16)
+            ctr["agent"] = ag
+            samples.append(s)
         if a.unknown:
             samples.append(tlv(5, b"\x00" * 12, enterprise=4413))
         if a.ipv6_agents:
@@ -185,7 +199,13 @@ def main():
             frame = udp4("192.0.2.99", COLLECTOR4, 40000, SFLOW_PORT, payload)
         pcap.write(frame)
         expected.extend(recs)
+        if ctr is not None:
+            counters.append(ctr)
     pcap.close()
+    if a.counters_expect:
+        with open(a.counters_expect, "w") as f:
+            for c in counters:
+                f.write(json.dumps(c) + "\n")
     if a.expect:
         with open(a.expect, "w") as f:
             for r in expected:

@@ -136,8 +136,11 @@ int sfl_parse_header(uint32_t proto, const uint8_t *h, uint32_t hlen, struct cfr
 /* Counter table: slots [0, sfl_ifc_slots()), unused slots have .used == 0. */
 uint32_t sfl_ifc_slots(const struct sfl_lcore *s);
 const struct sfl_ifc *sfl_ifc_at(const struct sfl_lcore *s, uint32_t i);
-/* Entry of (agent, ifindex), or NULL. Owner lcore only (uses the hash). */
-const struct sfl_ifc *sfl_ifc_lookup(const struct sfl_lcore *s, const uint8_t agent[16],
+/*
+ * Entry of (agent, family, ifindex), or NULL; v6 != 0 for an IPv6 agent (an
+ * IPv4 agent's address is in agent[0..3]). Owner lcore only (uses the hash).
+ */
+const struct sfl_ifc *sfl_ifc_lookup(const struct sfl_lcore *s, const uint8_t agent[16], int v6,
 				     uint32_t ifindex);
 /* Interfaces in the table, and counter samples that found no room. */
 uint32_t sfl_ifc_count(const struct sfl_lcore *s);

@@ -8,10 +8,12 @@
 
 #include "cf_sflow_priv.h"
 
+/* The family is part of the key: 10.0.0.1 and 0a00:0001:: must not share an entry. */
 struct ifc_key {
 	uint8_t agent[16];
 	uint32_t ifindex;
-	uint32_t pad;
+	uint8_t v6;
+	uint8_t pad[3];
 };
 
 struct sfl_lcore *
@@ -81,11 +83,12 @@ sfl_unknown_hit(struct sfl_lcore *s, enum sfl_kind kind, uint32_t enterprise, ui
 }
 
 static void
-ifc_key(struct ifc_key *k, const uint8_t agent[16], uint32_t ifindex)
+ifc_key(struct ifc_key *k, const uint8_t agent[16], uint8_t v6, uint32_t ifindex)
 {
 	memset(k, 0, sizeof(*k));
 	memcpy(k->agent, agent, 16);
 	k->ifindex = ifindex;
+	k->v6 = v6 ? 1 : 0;
 }
 
 struct sfl_ifc *
@@ -95,7 +98,7 @@ sfl_ifc_get(struct sfl_lcore *s, const uint8_t agent[16], uint8_t v6, uint32_t i
 	struct sfl_ifc *e;
 	int pos;
 
-	ifc_key(&k, agent, ifindex);
+	ifc_key(&k, agent, v6, ifindex);
 	pos = rte_hash_lookup(s->ifc_hash, &k);
 	if (pos >= 0)
 		return &s->ifc[pos];
@@ -127,12 +130,12 @@ sfl_ifc_at(const struct sfl_lcore *s, uint32_t i)
 }
 
 const struct sfl_ifc *
-sfl_ifc_lookup(const struct sfl_lcore *s, const uint8_t agent[16], uint32_t ifindex)
+sfl_ifc_lookup(const struct sfl_lcore *s, const uint8_t agent[16], int v6, uint32_t ifindex)
 {
 	struct ifc_key k;
 	int pos;
 
-	ifc_key(&k, agent, ifindex);
+	ifc_key(&k, agent, (uint8_t)(v6 != 0), ifindex);
 	pos = rte_hash_lookup(s->ifc_hash, &k);
 	return pos >= 0 ? &s->ifc[pos] : NULL;
 }

@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "cf_dispatch.h"
+#include "cf_metrics.h"
 #include "cf_sflow.h"
+#include "cf_sflow_metrics.h"
 #include "cf_test.h"
 
 #define NOW 1700000000000ull
@@ -573,7 +575,7 @@ test_counter_samples(void)
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 0); /* counters are not flow records */
 	CU_ASSERT_EQUAL(sfl_ifc_count(d.ctx.sflow), 2);
 	inet_pton(AF_INET, "198.51.100.1", agent);
-	c = sfl_ifc_lookup(d.ctx.sflow, agent, 17);
+	c = sfl_ifc_lookup(d.ctx.sflow, agent, 0, 17);
 	CU_ASSERT_FATAL(c != NULL);
 	CU_ASSERT_EQUAL(c->present, SFL_IFC_GENERIC | SFL_IFC_ETHERNET | SFL_IFC_LAG);
 	CU_ASSERT_EQUAL(c->sample_seq, 5);
@@ -593,10 +595,119 @@ test_counter_samples(void)
 	CU_ASSERT_EQUAL(c->lag_agg_id, 42);
 	CU_ASSERT_EQUAL(c->lag_pdus[7], 307);
 	CU_ASSERT_EQUAL(c->updated_ms, NOW);
-	c = sfl_ifc_lookup(d.ctx.sflow, agent, 0x02000000);
+	c = sfl_ifc_lookup(d.ctx.sflow, agent, 0, 0x02000000);
 	CU_ASSERT_FATAL(c != NULL);
 	CU_ASSERT_EQUAL(c->in_octets, 99);
 	CU_ASSERT_EQUAL(c->present, SFL_IFC_GENERIC);
+	cft_dec_fini(&d);
+}
+
+/* One counter sample with generic counters for ifindex, from agent. */
+static void
+counter_dgram(struct cft_dec *d, const char *agent, uint32_t ifindex, uint64_t in_octets)
+{
+	static struct cft_buf b;
+	size_t s;
+
+	dgram_hdr(&b, agent, 0, 1, 1);
+	s = open_len(&b, 0, SFL_SAMPLE_COUNTERS);
+	cft_u32(&b, 9);
+	cft_u32(&b, ifindex);
+	cft_u32(&b, 1);
+	ctr_generic(&b, ifindex, in_octets);
+	close_len(&b, s);
+	decode(d, &b, "192.0.2.250");
+}
+
+/* An IPv4 agent and an IPv6 agent whose first 4 bytes are the same are two interfaces. */
+static void
+test_counter_key_family(void)
+{
+	struct cft_dec d;
+	uint8_t a4[16] = { 0 }, a6[16];
+	const struct sfl_ifc *c4, *c6;
+
+	cft_dec_init(&d, 16);
+	counter_dgram(&d, "10.0.0.1", 1, 111);
+	counter_dgram(&d, "a00:1::", 1, 222);
+	inet_pton(AF_INET, "10.0.0.1", a4);
+	inet_pton(AF_INET6, "a00:1::", a6);
+	CU_ASSERT_EQUAL(memcmp(a4, a6, 16), 0); /* the address bytes really collide */
+	CU_ASSERT_EQUAL(sfl_ifc_count(d.ctx.sflow), 2);
+	c4 = sfl_ifc_lookup(d.ctx.sflow, a4, 0, 1);
+	c6 = sfl_ifc_lookup(d.ctx.sflow, a6, 1, 1);
+	CU_ASSERT_FATAL(c4 != NULL && c6 != NULL);
+	CU_ASSERT(c4 != c6);
+	CU_ASSERT_EQUAL(c4->in_octets, 111);
+	CU_ASSERT_EQUAL(c4->agent_v6, 0);
+	CU_ASSERT_EQUAL(c6->in_octets, 222);
+	CU_ASSERT_EQUAL(c6->agent_v6, 1);
+	cft_dec_fini(&d);
+}
+
+/* Rendering: exact series per interface, and folding into agent="other". */
+static void
+test_counter_metrics(void)
+{
+	const struct sfl_lcore *lc[1];
+	struct sfl_metrics *m;
+	struct cfm_builder *b;
+	struct cft_dec d;
+	char *text;
+	size_t len;
+	double v;
+
+	cft_dec_init(&d, 16);
+	counter_dgram(&d, "10.0.0.1", 1, 111);
+	counter_dgram(&d, "a00:1::", 1, 222);
+	counter_dgram(&d, "10.0.0.1", 7, 444);
+	counter_dgram(&d, "10.0.0.1", 7, 555); /* latest sample wins */
+	lc[0] = d.ctx.sflow;
+
+	m = sfl_metrics_new(lc, 1, 10);
+	b = cfm_builder_new();
+	CU_ASSERT_FATAL(m != NULL && b != NULL);
+	sfl_metrics_provider(b, m);
+	CU_ASSERT_EQUAL(cfm_builder_errors(b), 0);
+	text = cfm_render_prometheus(b, &len);
+	CU_ASSERT_FATAL(text != NULL);
+	CU_ASSERT(strstr(text, "# TYPE clarion_flowd_sflow_if_in_octets_total counter\n") != NULL);
+	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_in_octets_total{agent=\"10.0.0.1\",ifindex=\"1\"} 111\n") != NULL);
+	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_in_octets_total{agent=\"a00:1::\",ifindex=\"1\"} 222\n") != NULL);
+	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_in_octets_total{agent=\"10.0.0.1\",ifindex=\"7\"} 555\n") != NULL);
+	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_samples_total{agent=\"10.0.0.1\",ifindex=\"7\"} 2\n") != NULL);
+	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_out_errors_total{agent=\"a00:1::\",ifindex=\"1\"} 2005\n") != NULL);
+	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_speed_bps{agent=\"10.0.0.1\",ifindex=\"1\"} 10000000000\n") != NULL);
+	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_oper_up{agent=\"10.0.0.1\",ifindex=\"1\"} 1\n") != NULL);
+	CU_ASSERT(strstr(text, "# TYPE clarion_flowd_sflow_if_speed_bps gauge\n") != NULL);
+	CU_ASSERT(strstr(text, "{agent=\"other\"") == NULL);
+	/* No Ethernet block was sent: no dot3 series. */
+	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_dot3_fcs_errors_total{") == NULL);
+	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_series_folded", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_interfaces", NULL, NULL), 3);
+	CU_ASSERT(cfm_summary_get(b, "sflow_interfaces", &v) == 1 && v == 3);
+	free(text);
+	cfm_builder_free(b);
+	sfl_metrics_free(m);
+
+	/* One series: the other two interfaces are summed, gauges are not. */
+	m = sfl_metrics_new(lc, 1, 1);
+	b = cfm_builder_new();
+	CU_ASSERT_FATAL(m != NULL && b != NULL);
+	sfl_metrics_provider(b, m);
+	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_series_folded", NULL, NULL), 2);
+	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_in_octets_total", NULL, NULL),
+			111 + 222 + 555);
+	v = cfm_family_sum(b, "clarion_flowd_sflow_if_in_octets_total", "agent", "other");
+	CU_ASSERT(v == 111 + 222 || v == 111 + 555 || v == 222 + 555);
+	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_in_unicast_packets_total", "agent",
+				       "other"), 2 * 1001);
+	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_samples_total", NULL, NULL),
+			4);
+	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_speed_bps", "agent", "other"), 0);
+	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_speed_bps", NULL, NULL), 1e10);
+	cfm_builder_free(b);
+	sfl_metrics_free(m);
 	cft_dec_fini(&d);
 }
 
@@ -1003,6 +1114,8 @@ main(int argc, char **argv)
 	CU_add_test(s, "truncated_headers", test_truncated_headers);
 	CU_add_test(s, "sampled_ip_records", test_sampled_ip_records);
 	CU_add_test(s, "counter_samples", test_counter_samples);
+	CU_add_test(s, "counter_key_family", test_counter_key_family);
+	CU_add_test(s, "counter_metrics", test_counter_metrics);
 	CU_add_test(s, "record_length_lies", test_record_length_lies);
 	CU_add_test(s, "sample_length_lies", test_sample_length_lies);
 	CU_add_test(s, "unknown_types", test_unknown_types);
