@@ -126,6 +126,16 @@ cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,
 		snprintf(err, errlen, "lcore %u: template cache: %s", lcore_id, rte_strerror(rte_errno));
 		return -1;
 	}
+	if (cfg->template_file[0] != '\0' && cfg->template_save_interval != 0) {
+		rx->snap.cap = tpl_snap_size(rx->dctx.tpl);
+		rx->snap.buf = rte_malloc_socket("cf_tpl_snap", rx->snap.cap, 0,
+						 (int)rte_lcore_to_socket_id(lcore_id));
+		if (rx->snap.buf == NULL) {
+			snprintf(err, errlen, "lcore %u: template snapshot buffer (%zu bytes)",
+				 lcore_id, rx->snap.cap);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -147,6 +157,8 @@ cf_rx_fini(struct cf_rx *rx)
 	rx->dctx.sflow = NULL;
 	tpl_cache_free(rx->dctx.tpl);
 	rx->dctx.tpl = NULL;
+	rte_free(rx->snap.buf);
+	rx->snap.buf = NULL;
 	if (rx->frag != NULL)
 		rte_ip_frag_table_destroy(rx->frag);
 	cfd_ctx_fini(&rx->dctx);
@@ -392,6 +404,13 @@ rx_periodic(struct cf_rx *rx, uint64_t now)
 	unsigned int i;
 
 	rx->next_periodic_tsc = now + hz / 100;
+	/* A snapshot for a periodic template save: at most once per request. */
+	if (unlikely(rx->snap_req != rx->snap_ack)) {
+		uint32_t req = __atomic_load_n(&rx->snap_req, __ATOMIC_ACQUIRE);
+
+		rx->snap_rc = rx->snap.buf != NULL ? tpl_snap_take(rx->dctx.tpl, &rx->snap) : -1;
+		__atomic_store_n(&rx->snap_ack, req, __ATOMIC_RELEASE);
+	}
 	if (rx->frag != NULL) {
 		rte_ip_frag_table_del_expired_entries(rx->frag, &rx->dr, now);
 		rx_death_row(rx, CFS_DROP_FRAG_TIMEOUT);
