@@ -103,6 +103,8 @@ static const struct opt opts[] = {
 	 "drop data sets whose template is unknown at once (no_template)"},
 	{"template-file", K_STR, F(template_file), 0, 0, NULL, "FILE",
 	 "save v9/IPFIX templates and sampling state here at exit, restore them at start"},
+	{"template-save-interval", K_U64, F(template_save_interval), 0, 86400, NULL, "SECONDS",
+	 "also save --template-file every SECONDS while running (default 300; 0 = at exit only)"},
 	{"field-map", K_STR, F(field_map), 0, 0, NULL, "FILE",
 	 "JSON {\"<9|10>:<pen>:<id>\": \"<field>\"} overriding the v9/IPFIX element map"},
 	{"output", K_STR, F(output), 0, 0, NULL, "SPEC",
@@ -194,6 +196,7 @@ cf_config_defaults(struct cf_config *c)
 	c->burst = 32;
 	c->mbuf_size = 2176;
 	c->ring_size = 256;
+	c->template_save_interval = 300;
 	c->flush_us = 1000;
 	c->max_frame = 9018; /* 9000-byte MTU plus Ethernet, two VLAN tags */
 	c->arp_rate = 100;

@@ -43,6 +43,7 @@ struct cf_config {
 	uint32_t frag_timeout_ms;
 	struct cfd_config decode;
 	char field_map[512];
+	uint32_t template_save_interval; /* seconds between periodic saves; 0 = at exit only */
 	char template_file[512];   /* --template-file; "" = templates are not kept over restarts */       /* --field-map JSON file; "" = built-in map */
 	char output[512];          /* output spec; "" = default */
 	char backend_url[512];

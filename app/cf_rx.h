@@ -37,6 +37,7 @@
 #include "cf_pkt.h"
 #include "cf_record.h"
 #include "cf_stats.h"
+#include "cf_tpl.h"
 
 #define CF_RX_MAX_QUEUES 64
 /* Largest frame a multi-segment mbuf is copied into before decoding. */
@@ -94,6 +95,13 @@ struct cf_rx {
 	/* polled by the control lcore */
 	volatile uint64_t last_rx_tsc __attribute__((aligned(64))); /* --idle-exit; ~1 ms stale at most */
 	volatile int done;
+	/* --template-save-interval: the control lcore bumps snap_req; this lcore
+	 * copies its template cache into snap (its own buffer, allocated at init)
+	 * and then stores snap_ack = snap_req (release). snap_rc: tpl_snap_take(). */
+	volatile uint32_t snap_req;
+	volatile uint32_t snap_ack;
+	int snap_rc;
+	struct tpl_snap snap;
 
 	uint8_t linear[CF_RX_LINEAR_MAX] __attribute__((aligned(64)));
 } __attribute__((aligned(64)));

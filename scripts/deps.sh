@@ -12,8 +12,9 @@ PKGS=(
 # Test-only tools (independent decoders and exporters).
 if [ "${1:-}" = "--test" ]; then
 	# prometheus: promtool check metrics (test_ctlplane); ping, ip: test_netpres_live;
-	# openssl: HTTPS delivery test certificates; pmacct: sfprobe (test_sflow_pmacct)
-	PKGS+=(tshark prometheus iputils-ping iproute2 openssl pmacct)
+	# openssl: HTTPS delivery test certificates; pmacct: sfprobe (test_sflow_pmacct);
+	# softflowd: a real NetFlow v9/IPFIX exporter (test_real_exporter)
+	PKGS+=(tshark prometheus iputils-ping iproute2 openssl pmacct softflowd)
 fi
 
 missing=()

@@ -194,6 +194,23 @@ void tpl_tick(struct cfd_ctx *ctx, uint64_t now_ms);
  * 0 when the file does not exist, -1 when it is unreadable, foreign or
  * corrupt (nothing restored; reason in err).
  */
+/*
+ * Periodic --template-file saves without locks on the RX path: each RX lcore
+ * copies its own cache into its own tpl_snap (buffer of tpl_snap_size() bytes,
+ * allocated at start; tpl_snap_take() does no allocation and returns -1 when
+ * the cache outgrew it, 0 otherwise) when the control lcore asks, and the
+ * control lcore writes the file from the snapshots with tpl_save_snaps()
+ * (same format and return values as tpl_save()).
+ */
+struct tpl_snap {
+	uint8_t *buf;
+	size_t cap, exp_len, len;
+	uint32_t n_exp, n_tpl;
+};
+size_t tpl_snap_size(const struct tpl_cache *c);
+int tpl_snap_take(const struct tpl_cache *c, struct tpl_snap *s);
+int tpl_save_snaps(const char *path, const struct tpl_snap *const *s, unsigned int n,
+		   char *err, size_t errlen);
 int tpl_save(const char *path, struct tpl_cache *const *c, unsigned int n, char *err,
 	     size_t errlen);
 int tpl_restore_file(struct cfd_ctx *const *ctx, unsigned int n, const char *path,

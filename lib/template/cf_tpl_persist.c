@@ -89,74 +89,109 @@ put(struct wbuf *w, const void *src, size_t n)
 	return 0;
 }
 
+size_t
+tpl_snap_size(const struct tpl_cache *c)
+{
+	if (c == NULL)
+		return 0;
+	return (size_t)((uint32_t)rte_hash_max_key_id(c->xh) + 1) * sizeof(struct tpf_exp) +
+	       (size_t)((uint32_t)rte_hash_max_key_id(c->th) + 1) *
+	       (sizeof(struct tpf_tpl) + sizeof(((struct tpl_raw *)0)->f));
+}
+
+/* Exporters first (every slot, so indexes stay simple), then templates with
+ * cache-local exporter indexes; tpl_save_snaps() rebases them. */
 int
-tpl_save(const char *path, struct tpl_cache *const *caches, unsigned int n_caches,
-	 char *err, size_t errlen)
+tpl_snap_take(const struct tpl_cache *c, struct tpl_snap *s)
+{
+	uint32_t i, max;
+	size_t len = 0;
+
+	s->n_exp = s->n_tpl = 0;
+	s->exp_len = s->len = 0;
+	if (c == NULL)
+		return 0;
+	if (tpl_snap_size(c) > s->cap)
+		return -1;
+	max = (uint32_t)rte_hash_max_key_id(c->xh) + 1;
+	for (i = 0; i < max; i++) {
+		const struct tpl_exp *e = &c->exps[i];
+		struct tpf_exp x;
+
+		memset(&x, 0, sizeof(x));
+		if (e->in_use) {
+			memcpy(x.addr, e->addr, 16);
+			x.domain = e->domain;
+			x.version = e->version;
+			x.rate = e->rate;
+			x.n_samplers = e->n_samplers;
+			memcpy(x.samplers, e->samplers, sizeof(x.samplers));
+			x.sysinit_ms = e->sysinit_ms;
+		}
+		memcpy(s->buf + len, &x, sizeof(x));
+		len += sizeof(x);
+	}
+	s->n_exp = max;
+	s->exp_len = len;
+	max = (uint32_t)rte_hash_max_key_id(c->th) + 1;
+	for (i = 0; i < max; i++) {
+		const struct tpl *t = &c->tpls[i];
+		const struct tpl_raw *r = &c->raw[i];
+		struct tpf_tpl x;
+
+		if (!t->in_use)
+			continue;
+		memset(&x, 0, sizeof(x));
+		x.exp = t->exp_idx;
+		x.tid = t->tid;
+		x.kind = t->kind;
+		x.scope = r->scope;
+		x.n = r->n;
+		memcpy(s->buf + len, &x, sizeof(x));
+		len += sizeof(x);
+		memcpy(s->buf + len, r->f, sizeof(r->f[0]) * r->n);
+		len += sizeof(r->f[0]) * r->n;
+		s->n_tpl++;
+	}
+	s->len = len;
+	return 0;
+}
+
+int
+tpl_save_snaps(const char *path, const struct tpl_snap *const *snaps, unsigned int n_snaps,
+	       char *err, size_t errlen)
 {
 	struct wbuf w = {0};
 	struct tpf_hdr h;
 	char tmp[1024];
 	uint32_t base = 0;
-	unsigned int ci;
+	unsigned int si;
 	FILE *f;
 	int rc = -1;
 
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, TPF_MAGIC, sizeof(h.magic));
-	/* Exporters of every cache first (numbered in order), then their templates. */
-	for (ci = 0; ci < n_caches; ci++) {
-		struct tpl_cache *c = caches[ci];
-		uint32_t i, max;
-
-		if (c == NULL)
-			continue;
-		max = (uint32_t)rte_hash_max_key_id(c->xh) + 1;
-		for (i = 0; i < max; i++) {
-			const struct tpl_exp *e = &c->exps[i];
-			struct tpf_exp x;
-
-			memset(&x, 0, sizeof(x));
-			if (e->in_use) {
-				memcpy(x.addr, e->addr, 16);
-				x.domain = e->domain;
-				x.version = e->version;
-				x.rate = e->rate;
-				x.n_samplers = e->n_samplers;
-				memcpy(x.samplers, e->samplers, sizeof(x.samplers));
-				x.sysinit_ms = e->sysinit_ms;
-			}
-			/* Unused slots are written too (version 0) so indexes stay simple. */
-			if (put(&w, &x, sizeof(x)) != 0)
-				goto nomem;
-			h.n_exp++;
-		}
+	for (si = 0; si < n_snaps; si++) {
+		if (put(&w, snaps[si]->buf, snaps[si]->exp_len) != 0)
+			goto nomem;
+		h.n_exp += snaps[si]->n_exp;
 	}
-	for (ci = 0; ci < n_caches; ci++) {
-		struct tpl_cache *c = caches[ci];
-		uint32_t i, max;
+	for (si = 0; si < n_snaps; si++) {
+		const struct tpl_snap *s = snaps[si];
+		size_t off = s->exp_len;
 
-		if (c == NULL)
-			continue;
-		max = (uint32_t)rte_hash_max_key_id(c->th) + 1;
-		for (i = 0; i < max; i++) {
-			const struct tpl *t = &c->tpls[i];
-			const struct tpl_raw *r = &c->raw[i];
+		while (off < s->len) {
 			struct tpf_tpl x;
 
-			if (!t->in_use)
-				continue;
-			memset(&x, 0, sizeof(x));
-			x.exp = base + t->exp_idx;
-			x.tid = t->tid;
-			x.kind = t->kind;
-			x.scope = r->scope;
-			x.n = r->n;
+			memcpy(&x, s->buf + off, sizeof(x));
+			x.exp += base;
 			if (put(&w, &x, sizeof(x)) != 0 ||
-			    put(&w, r->f, sizeof(r->f[0]) * r->n) != 0)
+			    put(&w, s->buf + off + sizeof(x), sizeof(struct tpl_field) * x.n) != 0)
 				goto nomem;
-			h.n_tpl++;
+			off += sizeof(x) + sizeof(struct tpl_field) * x.n;
 		}
-		base += (uint32_t)rte_hash_max_key_id(c->xh) + 1;
+		h.n_tpl += s->n_tpl;
+		base += s->n_exp;
 	}
 	h.body_len = w.len;
 	h.sum = fnv1a(w.p, w.len);
@@ -184,6 +219,38 @@ nomem:
 	snprintf(err, errlen, "--template-file %s: out of memory", path);
 out:
 	free(w.p);
+	return rc;
+}
+
+int
+tpl_save(const char *path, struct tpl_cache *const *caches, unsigned int n_caches,
+	 char *err, size_t errlen)
+{
+	struct tpl_snap *snaps = calloc(n_caches ? n_caches : 1, sizeof(*snaps));
+	const struct tpl_snap **sp = calloc(n_caches ? n_caches : 1, sizeof(*sp));
+	unsigned int i;
+	int rc = -1;
+
+	if (snaps == NULL || sp == NULL)
+		goto nomem;
+	for (i = 0; i < n_caches; i++) {
+		snaps[i].cap = tpl_snap_size(caches[i]);
+		snaps[i].buf = malloc(snaps[i].cap ? snaps[i].cap : 1);
+		if (snaps[i].buf == NULL)
+			goto nomem;
+		tpl_snap_take(caches[i], &snaps[i]);
+		sp[i] = &snaps[i];
+	}
+	rc = tpl_save_snaps(path, sp, n_caches, err, errlen);
+	goto out;
+nomem:
+	snprintf(err, errlen, "--template-file %s: out of memory", path);
+out:
+	if (snaps != NULL)
+		for (i = 0; i < n_caches; i++)
+			free(snaps[i].buf);
+	free(snaps);
+	free(sp);
 	return rc;
 }
 
