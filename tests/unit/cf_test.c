@@ -37,6 +37,19 @@ cft_run(void)
 	return failed ? 1 : 0;
 }
 
+int
+cft_suite_main(const char *suite, const struct cft_case *cases)
+{
+	CU_pSuite s;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite(suite, NULL, NULL);
+	for (; cases->name != NULL; cases++)
+		CU_add_test(s, cases->name, cases->fn);
+	return cft_run();
+}
+
 static int
 sink_full(struct cfr_sink *s)
 {

@@ -23,6 +23,15 @@ void cft_eal_init(const char *prog);
 /* Runs every registered suite; returns the process exit status. */
 int cft_run(void);
 
+/* One test of a suite; a list ends with {NULL, NULL}. */
+struct cft_case {
+	const char *name;
+	CU_TestFunc fn;
+};
+
+/* Registers one suite of cases, runs it; returns the process exit status. */
+int cft_suite_main(const char *suite, const struct cft_case *cases);
+
 /* A sink over an array of cap records: what decoders wrote, in order. */
 struct cft_sink {
 	struct cfr_sink sink;

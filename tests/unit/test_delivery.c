@@ -453,25 +453,24 @@ test_spool_evict_in_flight(void)
 	rm_dir(dir);
 }
 
+static const struct cft_case cases[] = {
+	{"backoff_schedule", test_backoff_schedule},
+	{"breaker_transitions", test_breaker_transitions},
+	{"crc32c", test_crc32c},
+	{"seg_codec", test_seg_codec},
+	{"spool_roundtrip", test_spool_roundtrip},
+	{"spool_meta_roundtrip", test_spool_meta_roundtrip},
+	{"meta_codec", test_meta_codec},
+	{"spool_recovery", test_spool_recovery},
+	{"spool_budget", test_spool_budget},
+	{"spool_evict_in_flight", test_spool_evict_in_flight},
+	{NULL, NULL},
+};
+
 int
 main(int argc, char **argv)
 {
-	CU_pSuite s;
-
 	(void)argc;
 	cft_eal_init(argv[0]);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("delivery", NULL, NULL);
-	CU_add_test(s, "backoff_schedule", test_backoff_schedule);
-	CU_add_test(s, "breaker_transitions", test_breaker_transitions);
-	CU_add_test(s, "crc32c", test_crc32c);
-	CU_add_test(s, "seg_codec", test_seg_codec);
-	CU_add_test(s, "spool_roundtrip", test_spool_roundtrip);
-	CU_add_test(s, "spool_meta_roundtrip", test_spool_meta_roundtrip);
-	CU_add_test(s, "meta_codec", test_meta_codec);
-	CU_add_test(s, "spool_recovery", test_spool_recovery);
-	CU_add_test(s, "spool_budget", test_spool_budget);
-	CU_add_test(s, "spool_evict_in_flight", test_spool_evict_in_flight);
-	return cft_run();
+	return cft_suite_main("delivery", cases);
 }

@@ -269,18 +269,17 @@ test_port_taken(void)
 	cfh_stop(a);
 }
 
+static const struct cft_case cases[] = {
+	{"json_forwarded_filled_in", test_json_forwarded_filled_in},
+	{"binary_headers", test_binary_headers},
+	{"forwarder_refuses", test_forwarder_refuses},
+	{"control_negotiation", test_control_negotiation},
+	{"port_taken", test_port_taken},
+	{NULL, NULL},
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("httpd", NULL, NULL);
-	CU_add_test(s, "json_forwarded_filled_in", test_json_forwarded_filled_in);
-	CU_add_test(s, "binary_headers", test_binary_headers);
-	CU_add_test(s, "forwarder_refuses", test_forwarder_refuses);
-	CU_add_test(s, "control_negotiation", test_control_negotiation);
-	CU_add_test(s, "port_taken", test_port_taken);
-	return cft_run();
+	return cft_suite_main("httpd", cases);
 }

@@ -413,21 +413,20 @@ test_rejects(void)
 	cft_dec_fini(&d);
 }
 
+static const struct cft_case cases[] = {
+	{"enterprise_varlen_sgt", test_enterprise_varlen_sgt},
+	{"time_forms", test_time_forms},
+	{"sysinit_from_options", test_sysinit_from_options},
+	{"withdrawal", test_withdrawal},
+	{"expiry", test_expiry},
+	{"rejects", test_rejects},
+	{NULL, NULL},
+};
+
 int
 main(int argc, char **argv)
 {
-	CU_pSuite s;
-
 	(void)argc;
 	cft_eal_init(argv[0]);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("ipfix", NULL, NULL);
-	CU_add_test(s, "enterprise_varlen_sgt", test_enterprise_varlen_sgt);
-	CU_add_test(s, "time_forms", test_time_forms);
-	CU_add_test(s, "sysinit_from_options", test_sysinit_from_options);
-	CU_add_test(s, "withdrawal", test_withdrawal);
-	CU_add_test(s, "expiry", test_expiry);
-	CU_add_test(s, "rejects", test_rejects);
-	return cft_run();
+	return cft_suite_main("ipfix", cases);
 }

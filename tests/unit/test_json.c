@@ -133,20 +133,17 @@ test_escape_specials_and_utf8(void)
 	CU_ASSERT_STRING_EQUAL(out, "\"\"");
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
+static const struct cft_case cases[] = {
+	{"full_record", test_full_record},
+	{"absent_fields_null", test_absent_fields_null},
+	{"bound", test_bound},
+	{"escape_controls", test_escape_controls},
+	{"escape_specials_and_utf8", test_escape_specials_and_utf8},
+	{NULL, NULL},
+};
 
-	(void)argc;
-	(void)argv;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("json", NULL, NULL);
-	CU_add_test(s, "full_record", test_full_record);
-	CU_add_test(s, "absent_fields_null", test_absent_fields_null);
-	CU_add_test(s, "bound", test_bound);
-	CU_add_test(s, "escape_controls", test_escape_controls);
-	CU_add_test(s, "escape_specials_and_utf8", test_escape_specials_and_utf8);
-	return cft_run();
+int
+main(void)
+{
+	return cft_suite_main("json", cases);
 }

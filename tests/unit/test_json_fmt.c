@@ -272,21 +272,20 @@ test_longest_record_fits(void)
 	CU_ASSERT_STRING_EQUAL(value_of(buf, "bytes", got, sizeof(got)), "18446744073709551615");
 }
 
+static const struct cft_case cases[] = {
+	{"numbers_match_printf", test_numbers},
+	{"byte_fields_match_printf", test_byte_fields},
+	{"ipv4_every_octet_matches_inet_ntop", test_ipv4_every_octet},
+	{"v5_record_whole", test_v5_record_whole},
+	{"versions_and_optionals", test_versions_and_optionals},
+	{"longest_record_fits", test_longest_record_fits},
+	{NULL, NULL},
+};
+
 int
 main(int argc, char **argv)
 {
-	CU_pSuite s;
-
 	(void)argc;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
 	cft_eal_init(argv[0]);
-	s = CU_add_suite("json_fmt", NULL, NULL);
-	CU_add_test(s, "numbers_match_printf", test_numbers);
-	CU_add_test(s, "byte_fields_match_printf", test_byte_fields);
-	CU_add_test(s, "ipv4_every_octet_matches_inet_ntop", test_ipv4_every_octet);
-	CU_add_test(s, "v5_record_whole", test_v5_record_whole);
-	CU_add_test(s, "versions_and_optionals", test_versions_and_optionals);
-	CU_add_test(s, "longest_record_fits", test_longest_record_fits);
-	return cft_run();
+	return cft_suite_main("json_fmt", cases);
 }

@@ -228,19 +228,18 @@ test_health(void)
 	CU_ASSERT_EQUAL(cfm_unregister("u"), 0);
 }
 
+static const struct cft_case cases[] = {
+	{"text_format", test_text_format},
+	{"histogram", test_histogram},
+	{"names_refused", test_names_refused},
+	{"registry", test_registry},
+	{"registry_full", test_registry_full},
+	{"health", test_health},
+	{NULL, NULL},
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("metrics", NULL, NULL);
-	CU_add_test(s, "text_format", test_text_format);
-	CU_add_test(s, "histogram", test_histogram);
-	CU_add_test(s, "names_refused", test_names_refused);
-	CU_add_test(s, "registry", test_registry);
-	CU_add_test(s, "registry_full", test_registry_full);
-	CU_add_test(s, "health", test_health);
-	return cft_run();
+	return cft_suite_main("metrics", cases);
 }

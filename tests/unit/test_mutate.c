@@ -202,11 +202,16 @@ test_frames(void)
 	}
 }
 
+static const struct cft_case cases[] = {
+	{"mutants", test_mutants},
+	{"frames", test_frames},
+	{NULL, NULL},
+};
+
 int
 main(int argc, char **argv)
 {
 	const char *corpus = getenv("CF_CORPUS_DAT");
-	CU_pSuite s;
 
 	(void)argc;
 	cft_eal_init(argv[0]);
@@ -215,10 +220,5 @@ main(int argc, char **argv)
 	load_dir(corpus ? corpus : "../shared/corpus/sflow-logstash/dat");
 	if (n_seeds == 1)
 		printf("note: no corpus .dat files found (set CF_CORPUS_DAT); built-in seed only\n");
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("mutate", NULL, NULL);
-	CU_add_test(s, "mutants", test_mutants);
-	CU_add_test(s, "frames", test_frames);
-	return cft_run();
+	return cft_suite_main("mutate", cases);
 }

@@ -692,28 +692,25 @@ test_random_frames(void)
 	}
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
+static const struct cft_case cases[] = {
+	{"addr_parse", test_addr_parse},
+	{"accept_binding", test_accept_binding},
+	{"arp_for_us", test_arp_for_us},
+	{"arp_not_ours", test_arp_not_ours},
+	{"echo4", test_echo4},
+	{"echo6", test_echo6},
+	{"ns", test_ns},
+	{"ns_vlan", test_ns_vlan},
+	{"rate_limit", test_rate_limit},
+	{"passive", test_passive},
+	{"announce", test_announce},
+	{"addresses_derived", test_addresses_derived},
+	{"random_frames", test_random_frames},
+	{NULL, NULL},
+};
 
-	(void)argc;
-	(void)argv;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("netpres", NULL, NULL);
-	CU_add_test(s, "addr_parse", test_addr_parse);
-	CU_add_test(s, "accept_binding", test_accept_binding);
-	CU_add_test(s, "arp_for_us", test_arp_for_us);
-	CU_add_test(s, "arp_not_ours", test_arp_not_ours);
-	CU_add_test(s, "echo4", test_echo4);
-	CU_add_test(s, "echo6", test_echo6);
-	CU_add_test(s, "ns", test_ns);
-	CU_add_test(s, "ns_vlan", test_ns_vlan);
-	CU_add_test(s, "rate_limit", test_rate_limit);
-	CU_add_test(s, "passive", test_passive);
-	CU_add_test(s, "announce", test_announce);
-	CU_add_test(s, "addresses_derived", test_addresses_derived);
-	CU_add_test(s, "random_frames", test_random_frames);
-	return cft_run();
+int
+main(void)
+{
+	return cft_suite_main("netpres", cases);
 }

@@ -357,23 +357,22 @@ test_exporter_table_full(void)
 	cft_dec_fini(&d);
 }
 
+static const struct cft_case cases[] = {
+	{"every_field", test_every_field},
+	{"uptime_wrap", test_uptime_wrap},
+	{"sampling", test_sampling},
+	{"rejects", test_rejects},
+	{"trailing_bytes", test_trailing_bytes},
+	{"sink_full", test_sink_full},
+	{"sequence", test_sequence},
+	{"exporter_table_full", test_exporter_table_full},
+	{NULL, NULL},
+};
+
 int
 main(int argc, char **argv)
 {
-	CU_pSuite s;
-
 	(void)argc;
 	cft_eal_init(argv[0]);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("netflow_v5", NULL, NULL);
-	CU_add_test(s, "every_field", test_every_field);
-	CU_add_test(s, "uptime_wrap", test_uptime_wrap);
-	CU_add_test(s, "sampling", test_sampling);
-	CU_add_test(s, "rejects", test_rejects);
-	CU_add_test(s, "trailing_bytes", test_trailing_bytes);
-	CU_add_test(s, "sink_full", test_sink_full);
-	CU_add_test(s, "sequence", test_sequence);
-	CU_add_test(s, "exporter_table_full", test_exporter_table_full);
-	return cft_run();
+	return cft_suite_main("netflow_v5", cases);
 }

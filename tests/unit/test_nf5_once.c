@@ -207,24 +207,23 @@ test_straddles_blocks(void)
 	cft_dec_fini(&d);
 }
 
+static const struct cft_case cases[] = {
+	{"plain", test_plain},
+	{"exporter_rate", test_exporter_rate},
+	{"exporter_rate_scaled", test_exporter_rate_scaled},
+	{"default_rate", test_default_rate},
+	{"default_rate_not_over_exporter", test_default_rate_not_over_exporter},
+	{"override", test_override},
+	{"ipv6_exporter", test_ipv6_exporter},
+	{"partial_sink", test_partial_sink},
+	{"straddles_blocks", test_straddles_blocks},
+	{NULL, NULL},
+};
+
 int
 main(int argc, char **argv)
 {
-	CU_pSuite s;
-
 	(void)argc;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
 	cft_eal_init(argv[0]);
-	s = CU_add_suite("nf5_once", NULL, NULL);
-	CU_add_test(s, "plain", test_plain);
-	CU_add_test(s, "exporter_rate", test_exporter_rate);
-	CU_add_test(s, "exporter_rate_scaled", test_exporter_rate_scaled);
-	CU_add_test(s, "default_rate", test_default_rate);
-	CU_add_test(s, "default_rate_not_over_exporter", test_default_rate_not_over_exporter);
-	CU_add_test(s, "override", test_override);
-	CU_add_test(s, "ipv6_exporter", test_ipv6_exporter);
-	CU_add_test(s, "partial_sink", test_partial_sink);
-	CU_add_test(s, "straddles_blocks", test_straddles_blocks);
-	return cft_run();
+	return cft_suite_main("nf5_once", cases);
 }

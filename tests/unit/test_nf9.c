@@ -477,22 +477,21 @@ test_rejects(void)
 	cft_dec_fini(&d);
 }
 
+static const struct cft_case cases[] = {
+	{"template_and_data", test_template_and_data},
+	{"data_before_template", test_data_before_template},
+	{"options_sampling", test_options_sampling},
+	{"zero_length_scope", test_zero_length_scope},
+	{"redefine_reduced_v6", test_redefine_reduced_v6},
+	{"sequence", test_sequence},
+	{"rejects", test_rejects},
+	{NULL, NULL},
+};
+
 int
 main(int argc, char **argv)
 {
-	CU_pSuite s;
-
 	(void)argc;
 	cft_eal_init(argv[0]);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("netflow_v9", NULL, NULL);
-	CU_add_test(s, "template_and_data", test_template_and_data);
-	CU_add_test(s, "data_before_template", test_data_before_template);
-	CU_add_test(s, "options_sampling", test_options_sampling);
-	CU_add_test(s, "zero_length_scope", test_zero_length_scope);
-	CU_add_test(s, "redefine_reduced_v6", test_redefine_reduced_v6);
-	CU_add_test(s, "sequence", test_sequence);
-	CU_add_test(s, "rejects", test_rejects);
-	return cft_run();
+	return cft_suite_main("netflow_v9", cases);
 }

@@ -235,20 +235,17 @@ test_drop_table(void)
 	CU_ASSERT_STRING_EQUAL(cfs_drop_name(CFS_DROP_MAX), "invalid");
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
+static const struct cft_case cases[] = {
+	{"rows", test_rows},
+	{"not_ip", test_not_ip},
+	{"every_truncation", test_every_truncation},
+	{"accept_policy", test_accept_policy},
+	{"drop_table", test_drop_table},
+	{NULL, NULL},
+};
 
-	(void)argc;
-	(void)argv;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("classify", NULL, NULL);
-	CU_add_test(s, "rows", test_rows);
-	CU_add_test(s, "not_ip", test_not_ip);
-	CU_add_test(s, "every_truncation", test_every_truncation);
-	CU_add_test(s, "accept_policy", test_accept_policy);
-	CU_add_test(s, "drop_table", test_drop_table);
-	return cft_run();
+int
+main(void)
+{
+	return cft_suite_main("classify", cases);
 }

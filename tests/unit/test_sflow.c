@@ -1097,30 +1097,29 @@ test_mutations(void)
 	cft_dec_fini(&d);
 }
 
+static const struct cft_case cases[] = {
+	{"flow_sample_every_record", test_flow_sample_every_record},
+	{"expanded_ipv6", test_expanded_ipv6},
+	{"qinq_multi_output", test_qinq_multi_output},
+	{"ip_headers", test_ip_headers},
+	{"truncated_headers", test_truncated_headers},
+	{"sampled_ip_records", test_sampled_ip_records},
+	{"counter_samples", test_counter_samples},
+	{"counter_key_family", test_counter_key_family},
+	{"counter_metrics", test_counter_metrics},
+	{"record_length_lies", test_record_length_lies},
+	{"sample_length_lies", test_sample_length_lies},
+	{"unknown_types", test_unknown_types},
+	{"sequence", test_sequence},
+	{"rejects", test_rejects},
+	{"mutations", test_mutations},
+	{NULL, NULL},
+};
+
 int
 main(int argc, char **argv)
 {
-	CU_pSuite s;
-
 	(void)argc;
 	cft_eal_init(argv[0]);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("sflow_v5", NULL, NULL);
-	CU_add_test(s, "flow_sample_every_record", test_flow_sample_every_record);
-	CU_add_test(s, "expanded_ipv6", test_expanded_ipv6);
-	CU_add_test(s, "qinq_multi_output", test_qinq_multi_output);
-	CU_add_test(s, "ip_headers", test_ip_headers);
-	CU_add_test(s, "truncated_headers", test_truncated_headers);
-	CU_add_test(s, "sampled_ip_records", test_sampled_ip_records);
-	CU_add_test(s, "counter_samples", test_counter_samples);
-	CU_add_test(s, "counter_key_family", test_counter_key_family);
-	CU_add_test(s, "counter_metrics", test_counter_metrics);
-	CU_add_test(s, "record_length_lies", test_record_length_lies);
-	CU_add_test(s, "sample_length_lies", test_sample_length_lies);
-	CU_add_test(s, "unknown_types", test_unknown_types);
-	CU_add_test(s, "sequence", test_sequence);
-	CU_add_test(s, "rejects", test_rejects);
-	CU_add_test(s, "mutations", test_mutations);
-	return cft_run();
+	return cft_suite_main("sflow_v5", cases);
 }

@@ -193,20 +193,19 @@ test_station_fallback(void)
 	cft_dec_fini(&d);
 }
 
+static const struct cft_case cases[] = {
+	{"map", test_map},
+	{"bounds", test_bounds},
+	{"pending", test_pending},
+	{"unknown", test_unknown},
+	{"station_fallback", test_station_fallback},
+	{NULL, NULL},
+};
+
 int
 main(int argc, char **argv)
 {
-	CU_pSuite s;
-
 	(void)argc;
 	cft_eal_init(argv[0]);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("template", NULL, NULL);
-	CU_add_test(s, "map", test_map);
-	CU_add_test(s, "bounds", test_bounds);
-	CU_add_test(s, "pending", test_pending);
-	CU_add_test(s, "unknown", test_unknown);
-	CU_add_test(s, "station_fallback", test_station_fallback);
-	return cft_run();
+	return cft_suite_main("template", cases);
 }
