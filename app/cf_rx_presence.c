@@ -58,18 +58,10 @@ rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cfp_meta *meta,
 	uint8_t v6 = (ip[0] >> 4) == 6;
 
 	/* Not addressed to us: no table slot for it. */
-	if (rx->policy->n_addrs != 0) {
-		unsigned int i;
-		uint16_t vlan = cfp_meta_vlan(meta);
-
-		for (i = 0; i < rx->policy->n_addrs; i++)
-			if (cfp_addr_match(&rx->policy->addrs[i], v6 ? ip + 24 : ip + 16, v6, q->port,
-					   vlan))
-				break;
-		if (i == rx->policy->n_addrs) {
-			rx->stats.drops[CFS_DROP_DST_ADDR]++;
-			return 0;
-		}
+	if (rx->policy->n_addrs != 0 &&
+	    !cfp_policy_owns(rx->policy, v6 ? ip + 24 : ip + 16, v6, q->port, cfp_meta_vlan(meta))) {
+		rx->stats.drops[CFS_DROP_DST_ADDR]++;
+		return 0;
 	}
 	/* rte_ip_frag reads only the first segment's headers, expects the IPv6
 	 * Fragment header first, and must never see a fragment without data. */

@@ -173,12 +173,7 @@ limiter_allow(struct cnp_limiter *l, const uint8_t *src, unsigned int alen, uint
 static int
 is_ours(const struct cnp_ctx *c, const uint8_t *addr, uint8_t v6, uint16_t port, uint16_t vlan)
 {
-	unsigned int i;
-
-	for (i = 0; i < c->policy->n_addrs; i++)
-		if (cfp_addr_match(&c->policy->addrs[i], addr, v6, port, vlan))
-			return 1;
-	return 0;
+	return cfp_policy_owns(c->policy, addr, v6, port, vlan);
 }
 
 /* Our IPv6 addresses on (port, vlan) include the port's link-local address

@@ -157,19 +157,13 @@ cfp_parse(const uint8_t *f, uint32_t len, struct cfp_meta *m)
 enum cfs_drop
 cfp_accept(const struct cfp_policy *pol, const struct cfp_meta *m)
 {
-	unsigned int i;
-	uint16_t vlan;
-
 	if (m->dst_port == 0 || (m->dst_port != pol->ports[0] && m->dst_port != pol->ports[1] &&
 				 m->dst_port != pol->ports[2]))
 		return CFS_DROP_UDP_PORT;
 	if (pol->n_addrs == 0)
 		return CFS_DROP_MAX;
-	vlan = cfp_meta_vlan(m);
-	for (i = 0; i < pol->n_addrs; i++)
-		if (cfp_addr_match(&pol->addrs[i], m->dst, m->v6, m->rx_port, vlan))
-			return CFS_DROP_MAX;
-	return CFS_DROP_DST_ADDR;
+	return cfp_policy_owns(pol, m->dst, m->v6, m->rx_port, cfp_meta_vlan(m)) ?
+		       CFS_DROP_MAX : CFS_DROP_DST_ADDR;
 }
 
 /* Reads a decimal number in [0, max] from s up to (not including) end. */

@@ -94,6 +94,20 @@ cfp_addr_match(const struct cfp_addr *a, const uint8_t *addr, uint8_t v6, uint16
 	return memcmp(a->addr, addr, 4) == 0;
 }
 
+/* 1 when one of the policy's addresses is ours for (addr, v6) on (port, vlan); 0 when
+ * none is (also when the policy lists no address: callers decide what that means). */
+static inline int
+cfp_policy_owns(const struct cfp_policy *pol, const uint8_t *addr, uint8_t v6, uint16_t port,
+		uint16_t vlan)
+{
+	unsigned int i;
+
+	for (i = 0; i < pol->n_addrs; i++)
+		if (cfp_addr_match(&pol->addrs[i], addr, v6, port, vlan))
+			return 1;
+	return 0;
+}
+
 /* Parses one --collector-ip value (grammar above) into *a.
  * 0, or -1 with a one-line reason in err. */
 int cfp_addr_parse(const char *s, struct cfp_addr *a, char *err, size_t errlen);
