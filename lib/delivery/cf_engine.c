@@ -106,10 +106,7 @@ now_us(void)
 static uint64_t
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return now_us() / 1000;
 }
 
 /* Errors of the same kind repeat for every batch during an outage: one line a second. */
