@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cf_clock.h"
 #include "cf_httpd.h"
 #include "cf_log.h"
 #include "cf_ctlplane_priv.h"
@@ -23,15 +24,6 @@
  * so they reach the engine through this.
  */
 struct cpl_state cpl = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-uint64_t
-cpl_mono_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
 
 void
 cpl_sum_rx(struct cfs_lcore *t)
@@ -120,7 +112,7 @@ cpl_scan_exporters(void)
 static void
 update_state(void)
 {
-	uint64_t now = cpl_mono_ms(), ring, failed;
+	uint64_t now = cf_clock_mono_ms(), ring, failed;
 	struct cfs_lcore t;
 	unsigned int i;
 
@@ -170,7 +162,7 @@ engine_health(struct cfm_health *h, void *arg)
 	(void)arg;
 	pthread_mutex_lock(&cpl.lock);
 	update_state();
-	now = cpl_mono_ms();
+	now = cf_clock_mono_ms();
 	window = (uint64_t)cpl.cfg->health_window * 1000;
 	for (i = 0; i < cpl.ctl->n_ports; i++)
 		down += cpl.port[i].link == 0;
@@ -272,17 +264,15 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char 
 {
 	const struct cf_config *cfg = ctl->cfg;
 	int v6 = strchr(cfg->http_bind, ':') != NULL;
-	struct timespec now;
 	unsigned int i;
 	int rc, bad;
 
 	cpl.ctl = ctl;
 	cpl.cfg = cfg;
-	clock_gettime(CLOCK_REALTIME, &now);
-	cpl.start_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+	cpl.start_ms = cf_clock_wall_ms();
 	for (i = 0; i < ctl->n_ports; i++) {
 		cpl.port[i].link = -1;
-		cpl.port[i].last_change_ms = cpl_mono_ms();
+		cpl.port[i].last_change_ms = cf_clock_mono_ms();
 	}
 	for (i = 0; i < ctl->n_rx; i++) {
 		const struct cfd_ctx *d = &ctl->rx[i]->dctx;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "cf_clock.h"
 #include "cf_config.h"
 #include "cf_ctlplane_priv.h"
 #include "cf_output.h"
@@ -126,7 +127,8 @@ cpl_delivery_provider(struct cfm_builder *b, void *arg)
 	      (double)d->spool_batches);
 	gauge(b, "clarion_flowd_delivery_spool_records", "items on disk not yet delivered",
 	      (double)d->spooled);
-	v = d->spool_oldest_unix_s ? (double)time(NULL) - (double)d->spool_oldest_unix_s : 0;
+	v = d->spool_oldest_unix_s ?
+	    (double)(cf_clock_wall_ms() / 1000) - (double)d->spool_oldest_unix_s : 0;
 	gauge(b, "clarion_flowd_delivery_spool_oldest_age_seconds",
 	      "age of the oldest spool segment with undelivered items (0: empty)", v < 0 ? 0 : v);
 	counter(b, "clarion_flowd_delivery_spool_written_records_total",

@@ -301,13 +301,11 @@ void
 cpl_engine_provider(struct cfm_builder *b, void *arg)
 {
 	struct cfs_lcore t;
-	struct timespec now;
 
 	(void)arg;
 	pthread_mutex_lock(&cpl.lock);
 	cpl_scan_exporters();
 	cpl_sum_rx(&t);
-	clock_gettime(CLOCK_REALTIME, &now);
 	cfm_family(b, "clarion_flowd_build_info", "version of the running collector", CFM_GAUGE);
 	cfm_u64(b, CFM_L({"version", CF_VERSION}), 1);
 	cfm_family(b, "clarion_flowd_start_time_seconds", "Unix time the collector started",

@@ -76,7 +76,6 @@ struct cpl_state {
 
 extern struct cpl_state cpl;
 
-uint64_t cpl_mono_ms(void);
 void cpl_sum_rx(struct cfs_lcore *t);
 const char *cpl_version_name(uint8_t v);
 /* Lock held: gives exporters not seen before a series (or "other") and logs them. */

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -9,6 +8,7 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+#include "cf_clock.h"
 #include "cf_config.h"
 #include "cf_dispatch.h"
 #include "cf_rx.h"
@@ -212,12 +212,10 @@ cf_rx_main(void *arg)
 	/* The control lcore reads last_rx_tsc for --idle-exit (seconds): publishing it
 	 * once a millisecond, not once a burst, keeps that line from bouncing. */
 	const uint64_t publish_cycles = hz / 1000;
-	struct timeval tv;
 	unsigned int qi = 0;
 
-	gettimeofday(&tv, NULL);
 	rx->start_tsc = rte_rdtsc();
-	rx->start_ms = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+	rx->start_ms = cf_clock_wall_ms();
 	rx->last_rx_local = rx->start_tsc;
 	rx->last_rx_tsc = rx->start_tsc;
 

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -32,6 +31,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "cf_clock.h"
 #include "cf_config.h"
 #include "cf_control.h"
 #include "cf_ctlplane.h"
@@ -216,15 +216,12 @@ main(int argc, char **argv)
 	if (cfg.template_file[0] != '\0') {
 		/* Any lcore may get any exporter after a restart: each gets every template. */
 		struct cfd_ctx *dc[RTE_MAX_LCORE];
-		struct timeval tv;
 		int n;
 
 		for (i = 0; i < (unsigned int)n_rx; i++)
 			dc[i] = &rx[i]->dctx;
-		gettimeofday(&tv, NULL);
 		n = tpl_restore_file(dc, (unsigned int)n_rx, cfg.template_file,
-				     (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000,
-				     err, sizeof(err));
+				     cf_clock_wall_ms(), err, sizeof(err));
 		if (n < 0)
 			CF_LOG(WARNING, "%s\n", err);
 		else

@@ -30,6 +30,7 @@
 #include <rte_random.h>
 #include <rte_ring.h>
 
+#include "cf_clock.h"
 #include "cf_delivery.h"
 
 #define RESP_MAX 4096
@@ -94,26 +95,12 @@ struct cdl {
 	struct cdl_stats st;         /* engine only (submitted aside) */
 };
 
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static uint64_t
-now_ms(void)
-{
-	return now_us() / 1000;
-}
 
 /* Errors of the same kind repeat for every batch during an outage: one line a second. */
 static void
 log_err(struct cdl *d, const char *fmt, const char *a, long b)
 {
-	uint64_t t = now_ms();
+	uint64_t t = cf_clock_mono_ms();
 
 	if (t - d->last_err_log_ms < 1000 && d->last_err_log_ms != 0) {
 		d->err_suppressed++;
@@ -357,7 +344,7 @@ start_req(struct cdl *d, struct req *r, uint64_t boot, uint64_t seq, const char 
 	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)plen);
 	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, post);
 	r->resp_len = 0;
-	r->t0_us = now_us();
+	r->t0_us = cf_clock_mono_us();
 	if (curl_multi_add_handle(d->multi, r->easy) != CURLM_OK)
 		return -1;
 	r->busy = 1;
@@ -499,7 +486,7 @@ finish(struct cdl *d, struct req *r, CURLcode res, uint64_t now)
 	curl_multi_remove_handle(d->multi, r->easy);
 	r->busy = 0;
 	{
-		uint64_t us = now_us() - r->t0_us;
+		uint64_t us = cf_clock_mono_us() - r->t0_us;
 		unsigned int k;
 
 		for (k = 0; k < CDL_LAT_BUCKETS && (double)us > cdl_lat_bounds_ms[k] * 1000; k++)
@@ -665,7 +652,7 @@ engine_main(void *arg)
 	unsigned int i;
 
 	for (;;) {
-		uint64_t now = now_ms();
+		uint64_t now = cf_clock_mono_ms();
 		CURLMsg *m;
 		int running, left;
 		unsigned int done;
@@ -687,7 +674,7 @@ engine_main(void *arg)
 				if (d->reqs[i].easy == m->easy_handle)
 					break;
 			if (i < d->nreq)
-				finish(d, &d->reqs[i], m->data.result, now_ms());
+				finish(d, &d->reqs[i], m->data.result, cf_clock_mono_ms());
 			done++;
 		}
 		if (d->spool != NULL)

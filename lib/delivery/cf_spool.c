@@ -20,6 +20,7 @@
 
 #include <rte_hash_crc.h>
 
+#include "cf_clock.h"
 #include "cf_delivery.h"
 
 /* ---------------------------------------------------------------- segment */
@@ -370,7 +371,7 @@ static int
 roll(struct cdl_spool *s)
 {
 	char path[PATH_MAX];
-	struct seg g = { .id = s->next_id, .created_s = (uint64_t)time(NULL) };
+	struct seg g = { .id = s->next_id, .created_s = cf_clock_wall_ms() / 1000 };
 	int fd;
 
 	if (s->wfd >= 0) {

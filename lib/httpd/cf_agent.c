@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cf_clock.h"
 #include "cf_httpd_priv.h"
 
 /* Same time whatever the first differing byte: the token is a secret. */
@@ -143,7 +144,7 @@ finish_json(struct cfh_server *s, struct MHD_Connection *c, struct cfh_req *r, u
 	n = cJSON_GetArraySize(sk);
 	if (ts == NULL || cJSON_IsNull(ts)) {
 		cJSON_DeleteItemFromObjectCaseSensitive(root, "timestamp");
-		cJSON_AddNumberToObject(root, "timestamp", (double)time(NULL));
+		cJSON_AddNumberToObject(root, "timestamp", (double)(cf_clock_wall_ms() / 1000));
 	}
 	if (cnt == NULL || cJSON_IsNull(cnt)) {
 		cJSON_DeleteItemFromObjectCaseSensitive(root, "sketch_count");

@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cf_clock.h"
 #include "cf_httpd_priv.h"
 #include "cf_metrics.h"
 
@@ -29,12 +30,9 @@ static const double dur_le[CFH_N_DUR] = {
 };
 
 static double
-elapsed_s(const struct timespec *from)
+elapsed_s(uint64_t from_us)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - from->tv_sec) + (double)(now.tv_nsec - from->tv_nsec) / 1e9;
+	return (double)(cf_clock_mono_us() - from_us) / 1e6;
 }
 
 static void
@@ -182,7 +180,7 @@ add_identity(cJSON *j, const struct cfh_server *s)
 {
 	cJSON_AddStringToObject(j, "service", s->service);
 	cJSON_AddStringToObject(j, "version", s->version);
-	cJSON_AddNumberToObject(j, "uptime_s", (double)(uint64_t)elapsed_s(&s->start));
+	cJSON_AddNumberToObject(j, "uptime_s", (double)(uint64_t)elapsed_s(s->start_us));
 	if (s->backend_url[0])
 		cJSON_AddStringToObject(j, "backend_url", s->backend_url);
 	else
@@ -310,13 +308,13 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 {
 	struct cfh_server *s = cls;
 	struct cfh_req *r = *con_cls;
-	struct timespec t0;
+	uint64_t t0;
 	unsigned int sent = 0;
 	enum MHD_Result ret;
 	int get, post;
 
 	(void)version;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = cf_clock_mono_us();
 	get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 	if (r == NULL) {
@@ -344,7 +342,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 				return ret; /* the body follows */
 		}
 		r->early = 1;
-		count(s, r->route, sent, elapsed_s(&t0));
+		count(s, r->route, sent, elapsed_s(t0));
 		return ret;
 	}
 	if (*upload_data_size != 0) {
@@ -384,7 +382,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 				NULL, NULL, &sent);
 	else
 		ret = cfh_agent_finish(s, c, r, &sent);
-	count(s, r->route, sent, elapsed_s(&t0));
+	count(s, r->route, sent, elapsed_s(t0));
 	return ret;
 }
 
@@ -417,7 +415,7 @@ cfh_start(const struct cfh_config *cfg, int *bad_config, char *err, size_t errle
 		s->fwd = *cfg->fwd;
 		s->has_fwd = 1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	s->start_us = cf_clock_mono_us();
 
 	memset(&a4, 0, sizeof(a4));
 	memset(&a6, 0, sizeof(a6));

@@ -36,7 +36,7 @@ struct cfh_server {
 	char token[256];
 	struct cfh_forwarder fwd;
 	int has_fwd;
-	struct timespec start;
+	uint64_t start_us;       /* cf_clock_mono_us() at start */
 	/* Written by the server threads with relaxed atomics, read by the provider. */
 	uint64_t requests[R_MAX][CFH_N_STATUS + 1];
 	uint64_t dur_bucket[R_MAX][CFH_N_DUR];

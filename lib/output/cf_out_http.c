@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cf_clock.h"
 #include "cf_json.h"
 #include "cf_output.h"
 
@@ -29,16 +30,6 @@ struct http_out {
 	int finished;
 	struct cdl_stats final;
 };
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	/* The coarse clock is a vDSO read: cheap enough for every loop turn. */
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 seal(struct cfo_output *o)
@@ -104,7 +95,7 @@ http_write(struct cfo_output *o, const struct cfr_record *r, unsigned int n)
 			memcpy(b->body, HEAD, sizeof(HEAD) - 1);
 			b->len = sizeof(HEAD) - 1;
 			h->cur = b;
-			h->first_ms = mono_ms();
+			h->first_ms = cf_clock_coarse_ms();
 		}
 		if (b->cap - b->len < CFJ_RECORD_MAX + 8 && grow(b, CFJ_RECORD_MAX + 8) != 0) {
 			o->stats.failed += n - i;
@@ -127,7 +118,7 @@ http_poll(struct cfo_output *o)
 {
 	struct http_out *h = o->priv;
 
-	if (h->cur != NULL && mono_ms() - h->first_ms >= h->interval_ms)
+	if (h->cur != NULL && cf_clock_coarse_ms() - h->first_ms >= h->interval_ms)
 		seal(o);
 }
 
