@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Installs what is missing, builds, runs every test, ends with "N passed, N failed".
+# The tests are meson suites (tests/meson.build):
 #   unit: CUnit programs in the release build and again under ASan/UBSan
 #   e2e:  tests/e2e/test_*.py against the real clarion-flowd on the pcap PMD
 set -uo pipefail
@@ -14,36 +15,40 @@ fail=0
 skipped=0
 failed_names=()
 
-result() { # name, status
-	case $2 in
-	0) pass=$((pass + 1)) ;;
-	77) skipped=$((skipped + 1)) ;;
-	*) fail=$((fail + 1)); failed_names+=("$1") ;;
-	esac
+# suite, build dir, extra meson test arguments: adds the suite's results to the totals.
+run_suite() {
+	local suite=$1 dir=$2 log
+	shift 2
+	echo "== $suite@$dir"
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C "$dir" --suite "$suite" --print-errorlogs "$@"
+	log="$dir/meson-logs/testlog.json"
+	while IFS=' ' read -r result name; do
+		case $result in
+		OK | EXPECTEDFAIL) pass=$((pass + 1)) ;;
+		SKIP) skipped=$((skipped + 1)) ;;
+		*) fail=$((fail + 1)); failed_names+=("$suite/$name@$dir") ;;
+		esac
+	done < <(python3 -c 'import json, sys
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    print(t["result"], t["name"])' "$log")
 }
 
-for dir in build build-asan; do
-	for t in "$dir"/tests/test_*; do
-		[ -f "$t" ] && [ -x "$t" ] || continue # skip meson's test_*.p object dirs
-		name="unit/$(basename "$t")@$dir"
-		echo "== $name"
-		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-			timeout 300 "$t" > "/tmp/cf-$$-unit.log" 2>&1
-		rc=$?
-		grep -E "^\s+(tests|asserts)|FAIL|ERROR|runtime error" "/tmp/cf-$$-unit.log" | head -20
-		[ $rc -ne 0 ] && tail -40 "/tmp/cf-$$-unit.log"
-		result "$name" $rc
-	done
-done
-rm -f "/tmp/cf-$$-unit.log"
-
+# A test file that is not in tests/meson.build would silently never run.
+registered=$(meson test -C build --suite e2e --list 2>/dev/null)
 for t in tests/e2e/test_*.py; do
-	[ -f "$t" ] || continue
-	name="e2e/$(basename "$t")"
-	echo "== $name"
-	timeout 900 python3 "$t"
-	result "$name" $?
+	name=$(basename "$t" .py)
+	name=${name#test_}
+	if ! grep -qE "(^|:| )$name\$" <<<"$registered"; then
+		echo "test.sh: $t is not listed in tests/meson.build (e2e_tests)"
+		fail=$((fail + 1)); failed_names+=("e2e/$name (not registered)")
+	fi
 done
+
+run_suite unit build
+run_suite unit build-asan
+run_suite e2e build --verbose
 
 echo
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
