@@ -122,9 +122,12 @@ tel_exporters(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 /*
- * Templates live in the v9/IPFIX decoders' per-lcore caches; they publish
- * clarion_flowd_template* families through cfm_register, and this command
- * shows whatever they publish (nothing until such a decoder is built in).
+ * Every /metrics family whose name starts with clarion_flowd_template, one key
+ * per sample: today the per-lcore template counters of CFS_COUNTER_TABLE
+ * (templates_added_total/<lcore>, template_waits_total/<lcore>, ...), which
+ * read 0 until a v9/IPFIX template has been seen; a provider that registers
+ * more such families (the template cache) shows up here with no change.
+ * "none" means no such family has a sample: none is registered (or no RX lcore).
  */
 static int
 tel_templates(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -165,7 +168,7 @@ tel_templates(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	if (entries == 0)
 		rte_tel_data_add_dict_string(d, "templates",
-					     "none: no template-based decoder (v9/IPFIX) reports yet");
+					     "none: no clarion_flowd_template* family registered");
 	cfm_builder_free(b);
 	return 0;
 }
