@@ -148,6 +148,7 @@ enum cfs_kind {
 #define CFS_COUNTER_TABLE(X) \
 	X(rx_pkts, RX, "rx_packets", "rx_packets", "clarion_flowd_rx_packets_total", COUNTER, "frames taken from the NIC by the RX lcore") \
 	X(rx_bytes, NONE, "rx_bytes", "rx_bytes", "clarion_flowd_rx_bytes_total", COUNTER, "bytes of the frames taken by the RX lcore") \
+	X(rx_bursts, RX, "rx_bursts", "rx_bursts", "clarion_flowd_rx_bursts_total", COUNTER, "RX bursts that returned frames; rx_packets / rx_bursts near --burst means the lcore is at capacity") \
 	X(flow_dgrams, RX, "flow_datagrams", "flow_datagrams", NULL, COUNTER, "datagrams handed to a decoder (by protocol: dgrams[])") \
 	X(records, REC, "records", "records", "clarion_flowd_records_decoded_total", COUNTER, "flow records decoded into record blocks") \
 	X(records_handed, REC, "handed", "records_handed", "clarion_flowd_records_handed_total", COUNTER, "flow records handed to the control lcore through the ring") \
