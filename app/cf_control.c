@@ -82,6 +82,20 @@ print_delivery(const struct cf_control *c, FILE *f)
 	fprintf(f, "\n");
 }
 
+/* " name=value" for every CFS_COUNTER_TABLE row of group g, in table order. */
+static void
+print_group(FILE *f, const struct cfs_lcore *t, enum cfs_group g)
+{
+	unsigned int k;
+
+	for (k = 0; k < CFS_COUNTER_MAX; k++) {
+		const struct cfs_counter_info *ci = cfs_counter_info(k);
+
+		if (ci->group == g)
+			fprintf(f, " %s=%" PRIu64, ci->name, cfs_counter_value(t, k));
+	}
+}
+
 void
 cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 {
@@ -107,23 +121,20 @@ cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 			s->total_cycles ? 100.0 * (double)s->busy_cycles / (double)s->total_cycles : 0.0);
 	}
 	sum_rx(c, &t);
-	fprintf(f, "total: rx_packets=%" PRIu64 " flow_datagrams=%" PRIu64, t.rx_pkts, t.flow_dgrams);
+	fprintf(f, "total:");
+	print_group(f, &t, CFS_GROUP_RX);
 	for (d = 0; d < CFS_PROTO_MAX; d++)
 		fprintf(f, " %s=%" PRIu64, cfs_proto_name(d), t.dgrams[d]);
-	fprintf(f, "\ntotal: records=%" PRIu64 " handed=%" PRIu64 " output=%" PRIu64
-		   " output_failed=%" PRIu64 " seq_lost=%" PRIu64 " seq_late=%" PRIu64
-		   " seq_reset=%" PRIu64 " v5_trailing=%" PRIu64 "\n",
-		t.records, t.records_handed, c->out ? c->out->stats.records : 0,
-		c->out ? c->out->stats.failed : 0, t.seq_lost, t.seq_late, t.seq_reset, t.v5_trailing);
-	fprintf(f, "total: tpl_added=%" PRIu64 " tpl_replaced=%" PRIu64 " tpl_withdrawn=%" PRIu64
-		   " tpl_expired=%" PRIu64 " tpl_pending=%" PRIu64 " tpl_pending_done=%" PRIu64
-		   " unknown_elements=%" PRIu64 "\n",
-		t.tpl_added, t.tpl_replaced, t.tpl_withdrawn, t.tpl_expired, t.tpl_pending,
-		t.tpl_pending_done, t.unknown_elements);
-	fprintf(f, "total: np_arp_replies=%" PRIu64 " np_echo_replies=%" PRIu64
-		   " np_nd_adverts=%" PRIu64 " np_announces=%" PRIu64 " frag_in=%" PRIu64
-		   " frag_done=%" PRIu64, t.np_arp_replies, t.np_echo_replies, t.np_nd_adverts,
-		t.np_announces, t.frag_in, t.frag_done);
+	fprintf(f, "\ntotal:");
+	print_group(f, &t, CFS_GROUP_REC);
+	/* Not RX counters: what the output sink took. */
+	fprintf(f, " output=%" PRIu64 " output_failed=%" PRIu64, c->out ? c->out->stats.records : 0,
+		c->out ? c->out->stats.failed : 0);
+	print_group(f, &t, CFS_GROUP_SEQ);
+	fprintf(f, "\ntotal:");
+	print_group(f, &t, CFS_GROUP_TPL);
+	fprintf(f, "\ntotal:");
+	print_group(f, &t, CFS_GROUP_NP);
 	if (c->pkt_pool != NULL)
 		fprintf(f, " mbufs_in_use_start=%u mbufs_in_use=%u", c->mbufs_start,
 			rte_mempool_in_use_count(c->pkt_pool));

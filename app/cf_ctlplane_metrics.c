@@ -58,68 +58,27 @@ ports_provider(struct cfm_builder *b)
 	}
 }
 
+/*
+ * Per-lcore families: one per CFS_COUNTER_TABLE row that names one, then the
+ * arrays and derived values the table cannot express (by protocol, by drop
+ * reason, seq_lost - seq_late, busy ratio).
+ */
 static void
 lcores_provider(struct cfm_builder *b)
 {
-	static const struct {
-		const char *name, *help;
-		size_t off;
-	} cols[] = {
-		{"clarion_flowd_rx_packets_total", "frames taken from the NIC by the RX lcore",
-		 offsetof(struct cfs_lcore, rx_pkts)},
-		{"clarion_flowd_rx_bytes_total", "bytes of the frames taken by the RX lcore",
-		 offsetof(struct cfs_lcore, rx_bytes)},
-		{"clarion_flowd_records_decoded_total", "flow records decoded into record blocks",
-		 offsetof(struct cfs_lcore, records)},
-		{"clarion_flowd_records_handed_total",
-		 "flow records handed to the control lcore through the ring",
-		 offsetof(struct cfs_lcore, records_handed)},
-		{"clarion_flowd_sequence_resets_total", "exporter restarts or large reorders seen",
-		 offsetof(struct cfs_lcore, seq_reset)},
-		/* network presence and reassembly (docs/network-presence.md) */
-		{"clarion_flowd_arp_replies_total", "ARP replies sent for our addresses",
-		 offsetof(struct cfs_lcore, np_arp_replies)},
-		{"clarion_flowd_echo_replies_total", "ICMP and ICMPv6 echo replies sent",
-		 offsetof(struct cfs_lcore, np_echo_replies)},
-		{"clarion_flowd_nd_adverts_total", "solicited IPv6 Neighbor Advertisements sent",
-		 offsetof(struct cfs_lcore, np_nd_adverts)},
-		{"clarion_flowd_announces_total", "gratuitous ARPs and unsolicited NAs sent",
-		 offsetof(struct cfs_lcore, np_announces)},
-		{"clarion_flowd_fragments_total", "IP fragments taken into the reassembly table",
-		 offsetof(struct cfs_lcore, frag_in)},
-		{"clarion_flowd_reassembled_total", "datagrams reassembled from fragments",
-		 offsetof(struct cfs_lcore, frag_done)},
-		/* NetFlow v9 / IPFIX templates (docs/netflow9-ipfix.md) */
-		{"clarion_flowd_templates_added_total", "v9/IPFIX templates defined (new)",
-		 offsetof(struct cfs_lcore, tpl_added)},
-		{"clarion_flowd_templates_replaced_total", "v9/IPFIX template redefinitions and refreshes",
-		 offsetof(struct cfs_lcore, tpl_replaced)},
-		{"clarion_flowd_templates_withdrawn_total", "IPFIX template withdrawals",
-		 offsetof(struct cfs_lcore, tpl_withdrawn)},
-		{"clarion_flowd_templates_expired_total", "templates not refreshed within --template-timeout",
-		 offsetof(struct cfs_lcore, tpl_expired)},
-		{"clarion_flowd_template_waits_total", "data sets kept until their template arrived",
-		 offsetof(struct cfs_lcore, tpl_pending)},
-		{"clarion_flowd_template_waits_decoded_total", "kept data sets decoded when their template came",
-		 offsetof(struct cfs_lcore, tpl_pending_done)},
-		{"clarion_flowd_unknown_elements_total",
-		 "unmapped elements seen in templates (per PEN/id in the exit summary)",
-		 offsetof(struct cfs_lcore, unknown_elements)},
-		{"clarion_flowd_lcore_busy_cycles_total", "TSC cycles spent in bursts that returned packets",
-		 offsetof(struct cfs_lcore, busy_cycles)},
-		{"clarion_flowd_lcore_cycles_total", "TSC cycles of the RX loop",
-		 offsetof(struct cfs_lcore, total_cycles)},
-	};
 	char lc[8];
 	unsigned int i, c, d;
 
-	for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
-		cfm_family(b, cols[c].name, cols[c].help, CFM_COUNTER);
+	for (c = 0; c < CFS_COUNTER_MAX; c++) {
+		const struct cfs_counter_info *ci = cfs_counter_info(c);
+
+		if (ci->metric == NULL)
+			continue;
+		cfm_family(b, ci->metric, ci->help,
+			   ci->kind == CFS_KIND_GAUGE ? CFM_GAUGE : CFM_COUNTER);
 		for (i = 0; i < cpl.ctl->n_rx; i++) {
 			snprintf(lc, sizeof(lc), "%u", cpl.ctl->rx[i]->lcore_id);
-			cfm_u64(b, CFM_L({"lcore", lc}),
-				__atomic_load_n((const uint64_t *)((const char *)&cpl.ctl->rx[i]->stats +
-								   cols[c].off), __ATOMIC_RELAXED));
+			cfm_u64(b, CFM_L({"lcore", lc}), cfs_counter_value(&cpl.ctl->rx[i]->stats, c));
 		}
 	}
 	cfm_family(b, "clarion_flowd_datagrams_total",

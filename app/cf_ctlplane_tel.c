@@ -9,13 +9,21 @@
 
 #include "cf_ctlplane_priv.h"
 
+/* Keys tel_stats adds beside the table's: records_output, output_failed,
+ * sequence_lost, exporters, rx_lcores. A full dict drops keys silently. */
+#define TEL_STATS_EXTRA 5
+_Static_assert(CFS_COUNTER_MAX + CFS_PROTO_MAX + CFS_DROP_MAX + TEL_STATS_EXTRA <=
+	       RTE_TEL_MAX_DICT_ENTRIES, "/clarion/stats outgrew a telemetry dict");
+
+/* Every CFS_COUNTER_TABLE row with a telemetry key, summed over the RX lcores,
+ * datagrams by protocol, output and exporter totals, and drop_<reason>. */
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct cfs_lcore t;
 	const struct cfo_output *o;
 	char key[64];
-	unsigned int i;
+	unsigned int i, c;
 
 	(void)cmd;
 	(void)params;
@@ -28,20 +36,20 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	cpl_sum_rx(&t);
 	o = cpl.ctl->out;
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "rx_packets", t.rx_pkts);
-	rte_tel_data_add_dict_u64(d, "rx_bytes", t.rx_bytes);
-	rte_tel_data_add_dict_u64(d, "flow_datagrams", t.flow_dgrams);
+	for (c = 0; c < CFS_COUNTER_MAX; c++) {
+		const struct cfs_counter_info *ci = cfs_counter_info(c);
+
+		if (ci->tel_key != NULL)
+			rte_tel_data_add_dict_u64(d, ci->tel_key, cfs_counter_value(&t, c));
+	}
 	for (i = 0; i < CFS_PROTO_MAX; i++) {
 		snprintf(key, sizeof(key), "datagrams_%s", cfs_proto_name(i));
 		rte_tel_data_add_dict_u64(d, key, t.dgrams[i]);
 	}
-	rte_tel_data_add_dict_u64(d, "records", t.records);
-	rte_tel_data_add_dict_u64(d, "records_handed", t.records_handed);
 	rte_tel_data_add_dict_u64(d, "records_output", o ? o->stats.records : 0);
 	rte_tel_data_add_dict_u64(d, "output_failed", o ? o->stats.failed : 0);
 	rte_tel_data_add_dict_u64(d, "sequence_lost", t.seq_lost > t.seq_late ?
 				  t.seq_lost - t.seq_late : 0);
-	rte_tel_data_add_dict_u64(d, "sequence_resets", t.seq_reset);
 	rte_tel_data_add_dict_u64(d, "exporters", cpl.n_exporters);
 	rte_tel_data_add_dict_u64(d, "rx_lcores", cpl.ctl->n_rx);
 	for (i = 0; i < CFS_DROP_MAX; i++) {
@@ -114,9 +122,12 @@ tel_exporters(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 /*
- * Templates live in the v9/IPFIX decoders' per-lcore caches; they publish
- * clarion_flowd_template* families through cfm_register, and this command
- * shows whatever they publish (nothing until such a decoder is built in).
+ * Every /metrics family whose name starts with clarion_flowd_template, one key
+ * per sample: today the per-lcore template counters of CFS_COUNTER_TABLE
+ * (templates_added_total/<lcore>, template_waits_total/<lcore>, ...), which
+ * read 0 until a v9/IPFIX template has been seen; a provider that registers
+ * more such families (the template cache) shows up here with no change.
+ * "none" means no such family has a sample: none is registered (or no RX lcore).
  */
 static int
 tel_templates(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -157,7 +168,7 @@ tel_templates(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	if (entries == 0)
 		rte_tel_data_add_dict_string(d, "templates",
-					     "none: no template-based decoder (v9/IPFIX) reports yet");
+					     "none: no clarion_flowd_template* family registered");
 	cfm_builder_free(b);
 	return 0;
 }

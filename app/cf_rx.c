@@ -230,6 +230,7 @@ cf_rx_main(void *arg)
 		if (n != 0) {
 			now_ms = rx->start_ms + (t0 - rx->start_tsc) * 1000 / hz;
 			rx->stats.rx_pkts += n;
+			rx->stats.rx_bursts++;
 			for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 			for (i = 0; i < n; i++) {

@@ -21,6 +21,14 @@ static const char *const drop_helps[CFS_DROP_MAX] = {
 #undef CFS_X_HELP
 };
 
+static const struct cfs_counter_info counters[CFS_COUNTER_MAX] = {
+#define CFS_X_INFO(f, g, n, t, m, k, h) \
+	[CFS_CTR_##f] = {.name = n, .tel_key = t, .metric = m, .help = h, \
+			 .group = CFS_GROUP_##g, .kind = CFS_KIND_##k},
+	CFS_COUNTER_TABLE(CFS_X_INFO)
+#undef CFS_X_INFO
+};
+
 static const char *const proto_names[CFS_PROTO_MAX] = {
 	[CFS_PROTO_NF5] = "netflow_v5",
 	[CFS_PROTO_NF9] = "netflow_v9",
@@ -46,6 +54,12 @@ cfs_drop_help(enum cfs_drop d)
 	return (unsigned int)d < CFS_DROP_MAX ? drop_helps[d] : "invalid";
 }
 
+const struct cfs_counter_info *
+cfs_counter_info(enum cfs_counter c)
+{
+	return (unsigned int)c < CFS_COUNTER_MAX ? &counters[c] : NULL;
+}
+
 const char *
 cfs_proto_name(enum cfs_proto p)
 {
@@ -55,7 +69,7 @@ cfs_proto_name(enum cfs_proto p)
 void
 cfs_sum(struct cfs_lcore *out, const struct cfs_lcore *const *in, unsigned int n)
 {
-	/* The struct is nothing but uint64_t counters: sum it as an array. */
+	/* The struct is nothing but uint64_t words (asserted in cf_stats.h): sum it as an array. */
 	const unsigned int words = sizeof(*out) / sizeof(uint64_t);
 	uint64_t *o = (uint64_t *)out;
 	unsigned int i, w;

@@ -3,22 +3,30 @@
 #define CF_STATS_H
 
 /*
- * Counters of one RX lcore, and the single table of every reason a packet,
- * datagram or record can be dropped.
+ * Counters of one RX lcore: the single table of every counter and the single
+ * table of every reason a packet, datagram or record can be dropped.
  *
  * Contract:
  *  - Each RX lcore owns one struct cfs_lcore and is its only writer; plain
  *    64-bit stores, no atomics. Readers (control lcore, HTTP thread) may read
  *    at any time and sum across lcores; a read can be one burst stale, never torn
  *    on x86-64/aarch64 (aligned 64-bit loads).
+ *  - CFS_COUNTER_TABLE is the only place a counter is declared: struct field,
+ *    stderr name and line, telemetry key, Prometheus family, type and help side
+ *    by side. struct cfs_lcore is generated from it; the stderr stats, /metrics
+ *    and /clarion/stats loop over it through cfs_counter_info(). Adding a row
+ *    (and its increment) is all a new counter needs.
  *  - CFS_DROP_TABLE is the only place a drop reason is declared: enum value,
  *    metric label and help text side by side. cfs_drop_name()/cfs_drop_help()
  *    read it; nothing else spells a reason's name.
+ *  - struct cfs_lcore is nothing but uint64_t words: the table's fields, then
+ *    dgrams[], then drops[] (checked below at compile time). cfs_sum() relies on it.
  *  - Units: "pkt" reasons count frames, "dgram" reasons count flow datagrams,
  *    "rec" reasons count flow records, "tpl" reasons count templates, "set"
  *    reasons count v9 flowsets / IPFIX sets, "sample" reasons count sFlow samples.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* X(enum suffix, metric label, unit, help) */
@@ -102,36 +110,125 @@ enum cfs_proto {
 	CFS_PROTO_MAX
 };
 
+/*
+ * Where cf_control_print_stats() prints a counter on stderr. A group is a run
+ * of counters on one "total:" line, in table order; the printer puts the
+ * groups in line order and the values that are not plain per-lcore counters
+ * (datagrams by protocol, output=, output_failed=, mbufs_in_use) between them.
+ * cflib.parse_final and the e2e tests read these lines.
+ */
+enum cfs_group {
+	CFS_GROUP_NONE = 0, /* not on stderr: /metrics and telemetry only */
+	CFS_GROUP_RX,       /* line 1, before the per-protocol datagram counts */
+	CFS_GROUP_REC,      /* line 2, before output= output_failed= */
+	CFS_GROUP_SEQ,      /* line 2, after them */
+	CFS_GROUP_TPL,      /* line 3: v9/IPFIX templates */
+	CFS_GROUP_NP,       /* line 4: network presence and reassembly, before mbufs_in_use */
+	CFS_GROUP_MAX
+};
+
+/* Prometheus type of a counter's family. */
+enum cfs_kind {
+	CFS_KIND_COUNTER = 0, /* only grows; the family name ends in _total */
+	CFS_KIND_GAUGE,       /* goes up and down */
+};
+
+/*
+ * X(field, stderr group, stderr name, telemetry key, metric family, kind, help)
+ *
+ * field: member of struct cfs_lcore. Name: the "name=" key on the stderr
+ * "total:" line of its group. Telemetry key: key in /clarion/stats, NULL for
+ * none. Metric family: /metrics family with one sample per RX lcore (label
+ * "lcore"), NULL for none. Help: the family's HELP text, and the field's doc.
+ * A NULL key or family: that view shows the counter only derived (seq_lost -
+ * seq_late is sequence_lost) or not at all; a new row should fill both.
+ * Row order is the struct's and the /metrics families' order, and within a
+ * group the stderr order.
+ */
+#define CFS_COUNTER_TABLE(X) \
+	X(rx_pkts, RX, "rx_packets", "rx_packets", "clarion_flowd_rx_packets_total", COUNTER, "frames taken from the NIC by the RX lcore") \
+	X(rx_bytes, NONE, "rx_bytes", "rx_bytes", "clarion_flowd_rx_bytes_total", COUNTER, "bytes of the frames taken by the RX lcore") \
+	X(rx_bursts, RX, "rx_bursts", "rx_bursts", "clarion_flowd_rx_bursts_total", COUNTER, "RX bursts that returned frames; rx_packets / rx_bursts near --burst means the lcore is at capacity") \
+	X(flow_dgrams, RX, "flow_datagrams", "flow_datagrams", NULL, COUNTER, "datagrams handed to a decoder (by protocol: dgrams[])") \
+	X(records, REC, "records", "records", "clarion_flowd_records_decoded_total", COUNTER, "flow records decoded into record blocks") \
+	X(records_handed, REC, "handed", "records_handed", "clarion_flowd_records_handed_total", COUNTER, "flow records handed to the control lcore through the ring") \
+	X(blocks_handed, NONE, "blocks_handed", "blocks_handed", NULL, COUNTER, "record blocks handed to the control lcore through the ring") \
+	X(seq_lost, SEQ, "seq_lost", NULL, NULL, COUNTER, "records (v9: datagrams) missing at a sequence gap") \
+	X(seq_late, SEQ, "seq_late", NULL, NULL, COUNTER, "of those, arrived late after all: lost = seq_lost - seq_late") \
+	X(seq_reset, SEQ, "seq_reset", "sequence_resets", "clarion_flowd_sequence_resets_total", COUNTER, "exporter restarts or large reorders seen") \
+	X(v5_trailing, SEQ, "v5_trailing", "v5_trailing", NULL, COUNTER, "v5 datagrams with bytes after the last record") \
+	/* network presence and reassembly (lib/netpres, app/cf_rx.c; docs/network-presence.md) */ \
+	X(np_arp_replies, NP, "np_arp_replies", "np_arp_replies", "clarion_flowd_arp_replies_total", COUNTER, "ARP replies sent for our addresses") \
+	X(np_echo_replies, NP, "np_echo_replies", "np_echo_replies", "clarion_flowd_echo_replies_total", COUNTER, "ICMP and ICMPv6 echo replies sent") \
+	X(np_nd_adverts, NP, "np_nd_adverts", "np_nd_adverts", "clarion_flowd_nd_adverts_total", COUNTER, "solicited IPv6 Neighbor Advertisements sent") \
+	X(np_announces, NP, "np_announces", "np_announces", "clarion_flowd_announces_total", COUNTER, "gratuitous ARPs and unsolicited NAs sent") \
+	X(frag_in, NP, "frag_in", "frag_in", "clarion_flowd_fragments_total", COUNTER, "IP fragments taken into the reassembly table") \
+	X(frag_done, NP, "frag_done", "frag_done", "clarion_flowd_reassembled_total", COUNTER, "datagrams reassembled from fragments") \
+	/* NetFlow v9 / IPFIX templates (lib/template; docs/netflow9-ipfix.md) */ \
+	X(tpl_added, TPL, "tpl_added", "tpl_added", "clarion_flowd_templates_added_total", COUNTER, "v9/IPFIX templates defined (new)") \
+	X(tpl_replaced, TPL, "tpl_replaced", "tpl_replaced", "clarion_flowd_templates_replaced_total", COUNTER, "v9/IPFIX template redefinitions and refreshes") \
+	X(tpl_withdrawn, TPL, "tpl_withdrawn", "tpl_withdrawn", "clarion_flowd_templates_withdrawn_total", COUNTER, "IPFIX template withdrawals") \
+	X(tpl_expired, TPL, "tpl_expired", "tpl_expired", "clarion_flowd_templates_expired_total", COUNTER, "templates not refreshed within --template-timeout") \
+	X(tpl_pending, TPL, "tpl_pending", "tpl_pending", "clarion_flowd_template_waits_total", COUNTER, "data sets kept until their template arrived") \
+	X(tpl_pending_done, TPL, "tpl_pending_done", "tpl_pending_done", "clarion_flowd_template_waits_decoded_total", COUNTER, "kept data sets decoded when their template came") \
+	X(unknown_elements, TPL, "unknown_elements", "unknown_elements", "clarion_flowd_unknown_elements_total", COUNTER, "unmapped elements seen in templates (per PEN/id in the exit summary)") \
+	/* RX loop (app/cf_rx.c); the busy ratio is derived from these two */ \
+	X(busy_cycles, NONE, "busy_cycles", "busy_cycles", "clarion_flowd_lcore_busy_cycles_total", COUNTER, "TSC cycles spent in bursts that returned packets") \
+	X(total_cycles, NONE, "total_cycles", "total_cycles", "clarion_flowd_lcore_cycles_total", COUNTER, "TSC cycles of the RX loop")
+
+/* Index of a counter: CFS_CTR_<field>, also its word in struct cfs_lcore. */
+enum cfs_counter {
+#define CFS_X_ENUM(f, g, n, t, m, k, h) CFS_CTR_##f,
+	CFS_COUNTER_TABLE(CFS_X_ENUM)
+#undef CFS_X_ENUM
+	CFS_COUNTER_MAX
+};
+
 struct cfs_lcore {
-	uint64_t rx_pkts;         /* frames taken from the NIC */
-	uint64_t rx_bytes;
-	uint64_t flow_dgrams;     /* datagrams handed to a decoder */
+#define CFS_X_FIELD(f, g, n, t, m, k, h) uint64_t f;
+	CFS_COUNTER_TABLE(CFS_X_FIELD)
+#undef CFS_X_FIELD
 	uint64_t dgrams[CFS_PROTO_MAX];
-	uint64_t records;         /* records written into blocks */
-	uint64_t records_handed;  /* records enqueued to the control lcore */
-	uint64_t blocks_handed;
-	uint64_t seq_lost;        /* records (v9: datagrams) missing at a sequence gap */
-	uint64_t seq_late;        /* of those, arrived late after all: lost = seq_lost - seq_late */
-	uint64_t seq_reset;       /* exporter restarts / large reorders seen */
-	uint64_t v5_trailing;     /* v5 datagrams with bytes after the last record */
-	uint64_t tpl_added;       /* v9/IPFIX templates defined (new) */
-	uint64_t tpl_replaced;    /* redefinitions (and refreshes) of a held template */
-	uint64_t tpl_withdrawn;   /* IPFIX withdrawals */
-	uint64_t tpl_expired;     /* not refreshed within --template-timeout */
-	uint64_t tpl_pending;     /* data sets buffered until their template came */
-	uint64_t tpl_pending_done; /* of those, decoded when the template arrived */
-	uint64_t unknown_elements; /* unmapped elements seen in templates (per PEN/id: tpl_unknown_print) */
-	/* network presence and reassembly (lib/netpres, app/cf_rx.c) */
-	uint64_t np_arp_replies;
-	uint64_t np_echo_replies;  /* ICMP and ICMPv6 */
-	uint64_t np_nd_adverts;    /* solicited Neighbor Advertisements */
-	uint64_t np_announces;     /* gratuitous ARPs and unsolicited NAs sent */
-	uint64_t frag_in;          /* fragments given to the reassembly table */
-	uint64_t frag_done;        /* datagrams reassembled from them */
-	uint64_t busy_cycles;     /* TSC cycles in bursts that returned packets */
-	uint64_t total_cycles;
 	uint64_t drops[CFS_DROP_MAX];
 } __attribute__((aligned(64)));
+
+/* The layout cfs_sum() and cfs_counter_value() rely on: only uint64_t words, the
+ * table's in table order, then dgrams[] and drops[]; a member added by hand fails here. */
+#define CFS_LCORE_WORDS (CFS_COUNTER_MAX + CFS_PROTO_MAX + CFS_DROP_MAX)
+#define CFS_X_ASSERT(f, g, n, t, m, k, h) \
+	_Static_assert(_Generic(((struct cfs_lcore *)0)->f, uint64_t: 1, default: 0) && \
+		       offsetof(struct cfs_lcore, f) == CFS_CTR_##f * sizeof(uint64_t), \
+		       "struct cfs_lcore: " #f " is not the uint64_t word of its CFS_COUNTER_TABLE row");
+CFS_COUNTER_TABLE(CFS_X_ASSERT)
+#undef CFS_X_ASSERT
+_Static_assert(offsetof(struct cfs_lcore, dgrams) == CFS_COUNTER_MAX * sizeof(uint64_t),
+	       "struct cfs_lcore: a member outside CFS_COUNTER_TABLE");
+_Static_assert(offsetof(struct cfs_lcore, drops) ==
+	       (CFS_COUNTER_MAX + CFS_PROTO_MAX) * sizeof(uint64_t),
+	       "struct cfs_lcore: dgrams[] is not followed by drops[]");
+_Static_assert(sizeof(struct cfs_lcore) == (CFS_LCORE_WORDS * sizeof(uint64_t) + 63) / 64 * 64,
+	       "struct cfs_lcore: a member after drops[]");
+
+/* One row of CFS_COUNTER_TABLE, for readers. */
+struct cfs_counter_info {
+	const char *name;     /* stderr key */
+	const char *tel_key;  /* /clarion/stats key, or NULL */
+	const char *metric;   /* /metrics family (label lcore), or NULL */
+	const char *help;
+	enum cfs_group group;
+	enum cfs_kind kind;
+};
+
+/* The row of counter c; NULL when c is out of range. */
+const struct cfs_counter_info *cfs_counter_info(enum cfs_counter c);
+
+/* Counter c of s (c < CFS_COUNTER_MAX). A relaxed atomic load: safe while the
+ * owning lcore writes, a plain load on x86-64/aarch64. */
+static inline uint64_t
+cfs_counter_value(const struct cfs_lcore *s, enum cfs_counter c)
+{
+	return __atomic_load_n((const uint64_t *)s + c, __ATOMIC_RELAXED);
+}
 
 const char *cfs_drop_name(enum cfs_drop d);
 const char *cfs_drop_unit(enum cfs_drop d);
