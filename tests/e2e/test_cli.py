@@ -90,6 +90,17 @@ p = run(cflib.eal_args("net_pcap0,rx_pcap=" + SAMPLE, lcores="0") + ["--"])
 c.eq(p.returncode, 2, "one lcore: exit status")
 c.check("at least two lcores" in p.stderr, "one lcore: message")
 
+# The queue -> lcore mapping is checked before it is written (net_null allows that many queues):
+# CF_RX_MAX_QUEUES = 64 per RX lcore fit, one more is a usage error.
+QUIET = ["--http-port", "0", "--agent-port", "0", "--output", "null"]
+p = run(cflib.eal_args("net_null0") + ["--", "--rxq", "65"] + QUIET)
+lines = [l for l in p.stderr.splitlines() if l.startswith("clarion-flowd:")]
+c.eq(p.returncode, 2, "65 queues on one RX lcore: exit status")
+c.check(len(lines) == 1 and "--rxq" in lines[0], "65 queues on one RX lcore: one clear line (%s)" % lines)
+p = run(cflib.eal_args("net_null0") + ["--", "--rxq", "64", "--run-time", "1"] + QUIET)
+c.eq(p.returncode, 0, "64 queues on one RX lcore: runs (stderr: %s)" % p.stderr.strip()[-200:])
+c.check("64 RX queue(s) on 1 RX lcore(s)" in p.stderr, "64 queues on one RX lcore: all polled")
+
 p = run(["--no-huge", "-m", "256", "--no-pci", "--file-prefix", "cfcli%d" % os.getpid(), "-l", "0,1", "--"])
 c.eq(p.returncode, 1, "no port: exit status")
 c.check("--vdev=net_pcap0" in p.stderr, "no port: says how to get one")
