@@ -260,9 +260,17 @@ main(int argc, char **argv)
 	ctl.out = cf_output_open(&cfg, &rc, err, sizeof(err));
 	if (ctl.out == NULL)
 		die(rc, "%s", err);
-	if (cf_sflow_out_open(&ctl.sflow_out, cfg.sflow_counters, rx, (unsigned int)n_rx, err,
-			      sizeof(err)) != 0)
-		die(EXIT_USAGE, "%s", err);
+	for (i = 0; i < (unsigned int)n_rx; i++)
+		ctl.sflow[i] = rx[i]->dctx.sflow;
+	if (cfg.sflow_counters[0] != '\0' && strcmp(cfg.sflow_counters, "off") != 0) {
+		if (strncmp(cfg.sflow_counters, "ndjson:", 7) != 0)
+			die(EXIT_USAGE, "--sflow-counters: '%s' is not off, ndjson:PATH or ndjson:-",
+			    cfg.sflow_counters);
+		ctl.sflow_out = cf_sflow_out_open(cfg.sflow_counters + 7, ctl.sflow,
+						  (unsigned int)n_rx, err, sizeof(err));
+		if (ctl.sflow_out == NULL)
+			die(EXIT_USAGE, "--sflow-counters: %s", err);
+	}
 
 	/* Before the RX lcores start, so the first scrape already sees every lcore. */
 	/* Agent sketches ride the http sink's delivery engine; without a backend
@@ -310,7 +318,7 @@ main(int argc, char **argv)
 	}
 
 	cfo_close(ctl.out);
-	cf_sflow_out_close(&ctl.sflow_out);
+	cf_sflow_out_close(ctl.sflow_out);
 	for (i = 0; i < ctl.n_ports; i++)
 		cf_port_stop(ctl.ports[i]);
 	for (i = 0; i < (unsigned int)n_rx; i++) {

@@ -28,6 +28,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cf_delivery.h"
 #include "cf_record.h"
@@ -62,6 +63,18 @@ int cfo_flush(struct cfo_output *o);
 void cfo_poll(struct cfo_output *o);
 void cfo_finish(struct cfo_output *o);
 void cfo_close(struct cfo_output *o);
+
+/*
+ * The target of an "ndjson:PATH" / "ndjson:-" spec as a stdio stream, for
+ * lines someone else encodes (lib/sflow's counter writer): "-" is stdout,
+ * anything else PATH, created (0644) and appended to, exactly as the ndjson
+ * sink opens it. Returns the stream, or NULL with a one-line reason in err.
+ * cfo_ndjson_stream_close() flushes the stream and closes it unless it is
+ * stdout (NULL is a no-op); 0, or -1 when buffered lines could not be
+ * written. Not thread safe: one thread owns a stream.
+ */
+FILE *cfo_ndjson_stream_open(const char *path, char *err, size_t errlen);
+int cfo_ndjson_stream_close(FILE *f);
 
 struct cfo_http_config {
 	struct cdl_config dl;
