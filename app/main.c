@@ -262,21 +262,18 @@ main(int argc, char **argv)
 		die(rc, "%s", err);
 	for (i = 0; i < (unsigned int)n_rx; i++)
 		ctl.sflow[i] = rx[i]->dctx.sflow;
-	if (cfg.sflow_counters[0] != '\0' && strcmp(cfg.sflow_counters, "off") != 0) {
-		if (strncmp(cfg.sflow_counters, "ndjson:", 7) != 0)
-			die(EXIT_USAGE, "--sflow-counters: '%s' is not off, ndjson:PATH or ndjson:-",
-			    cfg.sflow_counters);
-		ctl.sflow_out = cf_sflow_out_open(cfg.sflow_counters + 7, ctl.sflow,
+	if (cfg.sflow_counters.kind == CF_SFLOW_COUNTERS_NDJSON) {
+		ctl.sflow_out = cf_sflow_out_open(cfg.sflow_counters.arg, ctl.sflow,
 						  (unsigned int)n_rx, err, sizeof(err));
 		if (ctl.sflow_out == NULL)
 			die(EXIT_USAGE, "--sflow-counters: %s", err);
 	}
 
-	/* Before the RX lcores start, so the first scrape already sees every lcore. */
 	/* Agent sketches ride the http sink's delivery engine; without a backend
 	 * they are accepted and answered "forwarded": false. */
 	fwd.submit = cfo_http_forward;
 	fwd.ctx = ctl.out;
+	/* Before the RX lcores start, so the first scrape already sees every lcore. */
 	if (cf_ctlplane_start(&ctl, cfg.backend_url[0] ? &fwd : NULL, err, sizeof(err)) != 0)
 		die(1, "%s", err);
 
