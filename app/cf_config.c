@@ -11,15 +11,27 @@
 #include <rte_log.h>
 
 #include "cf_config.h"
+#include "cf_output.h"
 
 enum opt_kind {
 	K_U64,      /* integer in [min, max], stored in a field of `size` bytes */
-	K_DOUBLE,
+	K_MASK,     /* non-zero hex integer in [min, max] */
+	K_DOUBLE,   /* number in [min, max] */
 	K_STR,
 	K_FLAG,     /* no argument; sets a uint8_t to 1 */
 	K_ADDR,     /* --collector-ip, repeatable */
-	K_LEVEL,    /* log level name */
+	K_ENUM,     /* one of `names`, stored as its value in a field of `size` bytes */
+	K_SPEC,     /* NAME or NAME:ARG with NAME one of `names`, into a struct cf_spec */
 	K_HELP,
+};
+
+/* One allowed value of a K_ENUM or K_SPEC option; a list ends with a NULL name. */
+struct opt_name {
+	const char *name;      /* matched without regard to case */
+	int value;
+	const char *arg;       /* K_SPEC: NAME takes ":ARG" (shown as NAME:arg); NULL = nothing */
+	const char *help;      /* shown after the name in --help, or NULL */
+	int alias;             /* accepted, but not listed */
 };
 
 struct opt {
@@ -27,212 +39,275 @@ struct opt {
 	enum opt_kind kind;
 	size_t off;
 	size_t size;
-	uint64_t min, max;
+	uint64_t min, max;     /* K_U64, K_MASK, K_DOUBLE */
+	/*
+	 * The default, written as on the command line and applied through the
+	 * same checks; NULL leaves the field 0 / "". def_text instead says what
+	 * --help shows when that zero means a default worked out at start-up.
+	 */
+	const char *def;
+	const char *def_text;
+	const struct opt_name *names;  /* K_ENUM, K_SPEC */
 	const char *env;       /* CLARION_COLLECTOR_* variable, or NULL */
 	const char *arg;       /* argument name for --help */
 	const char *help;
 };
 
-#define F(field) offsetof(struct cf_config, field), sizeof(((struct cf_config *)0)->field)
+#define F(field) .off = offsetof(struct cf_config, field), \
+	.size = sizeof(((struct cf_config *)0)->field)
 #define ENV(x) "CLARION_COLLECTOR_" x
 
-/* Every flag, its range, its variable and its help: one table. */
+static const struct opt_name output_names[] = {
+	{.name = "ndjson", .value = CFO_SINK_NDJSON, .arg = "PATH",
+	 .help = "one JSON object per line; - = stdout"},
+	{.name = "null", .value = CFO_SINK_NULL, .help = "count and discard"},
+	{.name = NULL},
+};
+
+static const struct opt_name sflow_counters_names[] = {
+	{.name = "off", .value = CF_SFLOW_COUNTERS_OFF},
+	{.name = "ndjson", .value = CF_SFLOW_COUNTERS_NDJSON, .arg = "PATH", .help = "- = stdout"},
+	{.name = NULL},
+};
+
+static const struct opt_name fsync_names[] = {
+	{.name = "batch", .value = CDL_FSYNC_BATCH, .help = "fsync each append"},
+	{.name = "interval", .value = CDL_FSYNC_INTERVAL, .help = "every second"},
+	{.name = "none", .value = CDL_FSYNC_NONE},
+	{.name = NULL},
+};
+
+static const struct opt_name full_names[] = {
+	{.name = "drop-oldest", .value = CDL_FULL_DROP_OLDEST, .help = "evict the oldest batches"},
+	{.name = "drop-newest", .value = CDL_FULL_DROP_NEWEST, .help = "refuse new ones"},
+	{.name = NULL},
+};
+
+static const struct opt_name level_names[] = {
+	{.name = "critical", .value = RTE_LOG_CRIT},
+	{.name = "error", .value = RTE_LOG_ERR},
+	{.name = "err", .value = RTE_LOG_ERR, .alias = 1},
+	{.name = "warning", .value = RTE_LOG_WARNING},
+	{.name = "warn", .value = RTE_LOG_WARNING, .alias = 1},
+	{.name = "notice", .value = RTE_LOG_NOTICE},
+	{.name = "info", .value = RTE_LOG_INFO},
+	{.name = "debug", .value = RTE_LOG_DEBUG},
+	{.name = NULL},
+};
+
+/* Every flag: its field, range, default, names, variable and help. One table. */
 static const struct opt opts[] = {
-	{"portmask", K_U64, F(portmask), 1, UINT64_MAX, NULL, "MASK",
-	 "hex mask of DPDK ports to receive on (default: all)"},
-	{"rxq", K_U64, F(rxq), 1, 128, NULL, "N",
-	 "RX queues per port (default: one per RX lcore; 1 without RSS)"},
-	{"rxd", K_U64, F(rxd), 64, 16384, NULL, "N", "RX descriptors per queue (default 1024)"},
-	{"burst", K_U64, F(burst), 1, 512, NULL, "N", "packets per rx burst (default 32)"},
-	{"total-num-mbufs", K_U64, F(total_num_mbufs), 1024, 16777216, NULL, "N",
-	 "mbufs in the packet pool (default: sized from ports x queues x rxd)"},
-	{"mbuf-size", K_U64, F(mbuf_size), 1024, 65000, NULL, "BYTES",
-	 "data room per mbuf (default 2176; jumbo frames use scatter)"},
-	{"stats-period", K_U64, F(stats_period), 0, 86400, NULL, "SECONDS",
-	 "print port and lcore counters every SECONDS (default 0 = off)"},
-	{"ring-size", K_U64, F(ring_size), 16, 65536, NULL, "BLOCKS",
-	 "record blocks in each RX lcore's handoff ring, power of 2 (default 256)"},
-	{"flush-us", K_U64, F(flush_us), 10, 1000000, NULL, "USEC",
-	 "hand a partly filled record block over after USEC (default 1000)"},
-	{"run-time", K_U64, F(run_time), 0, UINT32_MAX, NULL, "SECONDS",
-	 "stop cleanly after SECONDS (default 0 = until SIGINT/SIGTERM)"},
-	{"idle-exit", K_U64, F(idle_exit), 0, UINT32_MAX, NULL, "SECONDS",
-	 "stop cleanly after SECONDS without a received packet (for replaying captures)"},
-	{"collector-ip", K_ADDR, 0, 0, 0, 0, NULL, "ADDR[/LEN][@portN][@vlanV]",
-	 "our address: accept datagrams only to it and answer ARP/ND/ping for it, on DPDK "
-	 "port N and VLAN V (0 = untagged) when given (IPv4 or IPv6; repeatable; default: "
-	 "accept any destination, answer nothing)"},
+	{.name = "portmask", .kind = K_MASK, F(portmask), .min = 1, .max = UINT64_MAX,
+	 .def_text = "all", .arg = "MASK", .help = "hex mask of DPDK ports to receive on"},
+	{.name = "rxq", .kind = K_U64, F(rxq), .min = 1, .max = 128,
+	 .def_text = "one per RX lcore; 1 without RSS", .arg = "N", .help = "RX queues per port"},
+	{.name = "rxd", .kind = K_U64, F(rxd), .min = 64, .max = 16384, .def = "1024",
+	 .arg = "N", .help = "RX descriptors per queue"},
+	{.name = "burst", .kind = K_U64, F(burst), .min = 1, .max = 512, .def = "32",
+	 .arg = "N", .help = "packets per rx burst"},
+	{.name = "total-num-mbufs", .kind = K_U64, F(total_num_mbufs), .min = 1024, .max = 16777216,
+	 .def_text = "sized from ports x queues x rxd", .arg = "N",
+	 .help = "mbufs in the packet pool"},
+	{.name = "mbuf-size", .kind = K_U64, F(mbuf_size), .min = 1024, .max = 65000, .def = "2176",
+	 .arg = "BYTES", .help = "data room per mbuf; jumbo frames use scatter"},
+	{.name = "stats-period", .kind = K_U64, F(stats_period), .min = 0, .max = 86400, .def = "0",
+	 .arg = "SECONDS", .help = "print port and lcore counters every SECONDS; 0 = off"},
+	{.name = "ring-size", .kind = K_U64, F(ring_size), .min = 16, .max = 65536, .def = "256",
+	 .arg = "BLOCKS", .help = "record blocks in each RX lcore's handoff ring, power of 2"},
+	{.name = "flush-us", .kind = K_U64, F(flush_us), .min = 10, .max = 1000000, .def = "1000",
+	 .arg = "USEC", .help = "hand a partly filled record block over after USEC"},
+	{.name = "run-time", .kind = K_U64, F(run_time), .min = 0, .max = UINT32_MAX, .def = "0",
+	 .arg = "SECONDS", .help = "stop cleanly after SECONDS; 0 = until SIGINT/SIGTERM"},
+	{.name = "idle-exit", .kind = K_U64, F(idle_exit), .min = 0, .max = UINT32_MAX, .def = "0",
+	 .arg = "SECONDS", .help = "stop cleanly after SECONDS without a received packet (for "
+	 "replaying captures); 0 = never"},
+	{.name = "collector-ip", .kind = K_ADDR, .def_text = "accept any destination, answer nothing",
+	 .arg = "ADDR[/LEN][@portN][@vlanV]",
+	 .help = "our address: accept datagrams only to it and answer ARP/ND/ping for it, on DPDK "
+	 "port N and VLAN V (0 = untagged) when given (IPv4 or IPv6; repeatable)"},
 	/* network presence and reassembly (docs/network-presence.md) */
-	{"arp-rate", K_U64, F(arp_rate), 1, 1000000, NULL, "N",
-	 "ARP/Neighbor Solicitation replies per second per sender (default 100)"},
-	{"icmp-rate", K_U64, F(icmp_rate), 1, 1000000, NULL, "N",
-	 "ICMP/ICMPv6 echo replies per second per source (default 100)"},
-	{"garp-interval", K_U64, F(garp_interval), 0, 86400, NULL, "SECONDS",
-	 "gratuitous ARP / unsolicited NA every SECONDS, and when a link comes up (default 60; "
-	 "0 = on link up only)"},
-	{"frag-max-flows", K_U64, F(frag_max_flows), 0, 1048576, NULL, "N",
-	 "fragmented datagrams pending reassembly per RX lcore (default 4096; 0 = no reassembly)"},
-	{"frag-timeout-ms", K_U64, F(frag_timeout_ms), 1, 600000, NULL, "MS",
-	 "drop a datagram's fragments when it is not complete after MS (default 2000)"},
-	{"netflow-port", K_U64, F(policy.ports[0]), 0, 65535, ENV("NETFLOW_PORT"), "PORT",
-	 "UDP port for NetFlow (default 2055; 0 = off)"},
-	{"ipfix-port", K_U64, F(policy.ports[1]), 0, 65535, ENV("IPFIX_PORT"), "PORT",
-	 "UDP port for IPFIX (default 4739; 0 = off)"},
-	{"sflow-port", K_U64, F(policy.ports[2]), 0, 65535, ENV("SFLOW_PORT"), "PORT",
-	 "UDP port for sFlow (default 6343; 0 = off)"},
-	{"max-exporters", K_U64, F(decode.max_exporters), 8, 1048576, NULL, "N",
-	 "exporters tracked per RX lcore (default 4096)"},
-	{"sampling-rate", K_U64, F(decode.sampling_rate), 1, UINT32_MAX, NULL, "N",
-	 "sampling rate for exporters that send none"},
-	{"sampling-override", K_FLAG, F(decode.sampling_override), 0, 1, NULL, NULL,
-	 "--sampling-rate also replaces what exporters send"},
-	{"scale-by-sampling", K_FLAG, F(decode.scale_by_sampling), 0, 1, NULL, NULL,
-	 "multiply bytes and packets by the sampling rate"},
+	{.name = "arp-rate", .kind = K_U64, F(arp_rate), .min = 1, .max = 1000000, .def = "100",
+	 .arg = "N", .help = "ARP/Neighbor Solicitation replies per second per sender"},
+	{.name = "icmp-rate", .kind = K_U64, F(icmp_rate), .min = 1, .max = 1000000, .def = "100",
+	 .arg = "N", .help = "ICMP/ICMPv6 echo replies per second per source"},
+	{.name = "garp-interval", .kind = K_U64, F(garp_interval), .min = 0, .max = 86400,
+	 .def = "60", .arg = "SECONDS", .help = "gratuitous ARP / unsolicited NA every SECONDS, and "
+	 "when a link comes up; 0 = on link up only"},
+	{.name = "frag-max-flows", .kind = K_U64, F(frag_max_flows), .min = 0, .max = 1048576,
+	 .def = "4096", .arg = "N",
+	 .help = "fragmented datagrams pending reassembly per RX lcore; 0 = no reassembly"},
+	{.name = "frag-timeout-ms", .kind = K_U64, F(frag_timeout_ms), .min = 1, .max = 600000,
+	 .def = "2000", .arg = "MS",
+	 .help = "drop a datagram's fragments when it is not complete after MS"},
+	{.name = "netflow-port", .kind = K_U64, F(policy.ports[0]), .min = 0, .max = 65535,
+	 .def = "2055", .env = ENV("NETFLOW_PORT"), .arg = "PORT",
+	 .help = "UDP port for NetFlow; 0 = off"},
+	{.name = "ipfix-port", .kind = K_U64, F(policy.ports[1]), .min = 0, .max = 65535,
+	 .def = "4739", .env = ENV("IPFIX_PORT"), .arg = "PORT", .help = "UDP port for IPFIX; 0 = off"},
+	{.name = "sflow-port", .kind = K_U64, F(policy.ports[2]), .min = 0, .max = 65535,
+	 .def = "6343", .env = ENV("SFLOW_PORT"), .arg = "PORT", .help = "UDP port for sFlow; 0 = off"},
+	{.name = "max-exporters", .kind = K_U64, F(decode.max_exporters), .min = 8, .max = 1048576,
+	 .def = "4096", .arg = "N", .help = "exporters tracked per RX lcore"},
+	{.name = "sampling-rate", .kind = K_U64, F(decode.sampling_rate), .min = 1, .max = UINT32_MAX,
+	 .def_text = "none", .arg = "N", .help = "sampling rate for exporters that send none"},
+	{.name = "sampling-override", .kind = K_FLAG, F(decode.sampling_override),
+	 .help = "--sampling-rate also replaces what exporters send"},
+	{.name = "scale-by-sampling", .kind = K_FLAG, F(decode.scale_by_sampling),
+	 .help = "multiply bytes and packets by the sampling rate"},
 	/* NetFlow v9 / IPFIX templates (lib/template) */
-	{"template-timeout", K_U64, F(decode.tpl_timeout_s), 1, 604800, NULL, "SECONDS",
-	 "forget a v9/IPFIX template not refreshed for SECONDS (default 1800)"},
-	{"template-max-exporters", K_U64, F(decode.tpl_max_exporters), 1, 65536, NULL, "N",
-	 "v9/IPFIX exporters (address, domain) holding templates per RX lcore (default 512)"},
-	{"template-max-per-exporter", K_U64, F(decode.tpl_max_per_exporter), 1, 65535, NULL, "N",
-	 "templates one exporter may hold (default 32)"},
-	{"template-wait", K_U64, F(decode.tpl_pending_s), 1, 3600, NULL, "SECONDS",
-	 "keep data sets that arrive before their template up to SECONDS (default 10)"},
-	{"template-wait-bytes", K_U64, F(decode.tpl_pending_bytes), 1, 1048576, NULL, "BYTES",
-	 "bytes of such data kept per exporter (default 65536)"},
-	{"no-template-wait", K_FLAG, F(decode.tpl_pending_off), 0, 1, NULL, NULL,
-	 "drop data sets whose template is unknown at once (no_template)"},
-	{"template-file", K_STR, F(template_file), 0, 0, NULL, "FILE",
-	 "save v9/IPFIX templates and sampling state here at exit, restore them at start"},
-	{"template-save-interval", K_U64, F(template_save_interval), 0, 86400, NULL, "SECONDS",
-	 "also save --template-file every SECONDS while running (default 300; 0 = at exit only)"},
-	{"field-map", K_STR, F(field_map), 0, 0, NULL, "FILE",
-	 "JSON {\"<9|10>:<pen>:<id>\": \"<field>\"} overriding the v9/IPFIX element map"},
-	{"output", K_STR, F(output), 0, 0, NULL, "SPEC",
-	 "ndjson:PATH, ndjson:- (stdout) or null (default ndjson:-)"},
-	{"sflow-counters", K_STR, F(sflow_counters), 0, 0, NULL, "SPEC",
-	 "sFlow interface counters: off (default), ndjson:PATH or ndjson:- as {\"type\":\"sflow_counters\"} lines"},
-	{"backend-url", K_STR, F(backend_url), 0, 0, ENV("BACKEND_URL"), "URL",
-	 "Clarion backend base URL, http:// or https://; set = deliver over HTTP instead of --output"},
-	{"batch-size", K_U64, F(batch_size), 1, 1000000, ENV("BATCH_SIZE"), "N",
-	 "records per backend batch (default 1000)"},
-	{"batch-interval", K_U64, F(batch_interval), 1, 3600, ENV("BATCH_INTERVAL"), "SECONDS",
-	 "longest wait before a partial batch is sent (default 5)"},
-	{"retry-attempts", K_U64, F(retry_attempts), 0, 1000, ENV("RETRY_ATTEMPTS"), "N",
-	 "delivery retries per batch (default 3)"},
-	{"retry-backoff", K_DOUBLE, F(retry_backoff), 0, 0, ENV("RETRY_BACKOFF"), "FACTOR",
-	 "backoff multiplier between retries (default 1.5)"},
+	{.name = "template-timeout", .kind = K_U64, F(decode.tpl_timeout_s), .min = 1, .max = 604800,
+	 .def = "1800", .arg = "SECONDS",
+	 .help = "forget a v9/IPFIX template not refreshed for SECONDS"},
+	{.name = "template-max-exporters", .kind = K_U64, F(decode.tpl_max_exporters), .min = 1,
+	 .max = 65536, .def = "512", .arg = "N",
+	 .help = "v9/IPFIX exporters (address, domain) holding templates per RX lcore"},
+	{.name = "template-max-per-exporter", .kind = K_U64, F(decode.tpl_max_per_exporter),
+	 .min = 1, .max = 65535, .def = "32", .arg = "N", .help = "templates one exporter may hold"},
+	{.name = "template-wait", .kind = K_U64, F(decode.tpl_pending_s), .min = 1, .max = 3600,
+	 .def = "10", .arg = "SECONDS",
+	 .help = "keep data sets that arrive before their template up to SECONDS"},
+	{.name = "template-wait-bytes", .kind = K_U64, F(decode.tpl_pending_bytes), .min = 1,
+	 .max = 1048576, .def = "65536", .arg = "BYTES",
+	 .help = "bytes of such data kept per exporter"},
+	{.name = "no-template-wait", .kind = K_FLAG, F(decode.tpl_pending_off),
+	 .help = "drop data sets whose template is unknown at once (no_template)"},
+	{.name = "template-file", .kind = K_STR, F(template_file), .arg = "FILE",
+	 .help = "save v9/IPFIX templates and sampling state here at exit, restore them at start"},
+	{.name = "template-save-interval", .kind = K_U64, F(template_save_interval), .min = 0,
+	 .max = 86400, .def = "300", .arg = "SECONDS",
+	 .help = "also save --template-file every SECONDS while running; 0 = at exit only"},
+	{.name = "field-map", .kind = K_STR, F(field_map), .arg = "FILE",
+	 .help = "JSON {\"<9|10>:<pen>:<id>\": \"<field>\"} overriding the v9/IPFIX element map"},
+	{.name = "output", .kind = K_SPEC, F(output), .def = "ndjson:-", .names = output_names,
+	 .arg = "SPEC", .help = "where records go"},
+	{.name = "sflow-counters", .kind = K_SPEC, F(sflow_counters), .def = "off",
+	 .names = sflow_counters_names, .arg = "SPEC",
+	 .help = "sFlow interface counters as {\"type\":\"sflow_counters\"} lines"},
+	{.name = "backend-url", .kind = K_STR, F(backend_url), .env = ENV("BACKEND_URL"),
+	 .arg = "URL", .help = "Clarion backend base URL, http:// or https://; set = deliver over "
+	 "HTTP instead of --output"},
+	{.name = "batch-size", .kind = K_U64, F(batch_size), .min = 1, .max = 1000000, .def = "1000",
+	 .env = ENV("BATCH_SIZE"), .arg = "N", .help = "records per backend batch"},
+	{.name = "batch-interval", .kind = K_U64, F(batch_interval), .min = 1, .max = 3600,
+	 .def = "5", .env = ENV("BATCH_INTERVAL"), .arg = "SECONDS",
+	 .help = "longest wait before a partial batch is sent"},
+	{.name = "retry-attempts", .kind = K_U64, F(retry_attempts), .min = 0, .max = 1000,
+	 .def = "3", .env = ENV("RETRY_ATTEMPTS"), .arg = "N", .help = "delivery retries per batch"},
+	{.name = "retry-backoff", .kind = K_DOUBLE, F(retry_backoff), .min = 1, .max = 100,
+	 .def = "1.5", .env = ENV("RETRY_BACKOFF"), .arg = "FACTOR",
+	 .help = "backoff multiplier between retries"},
 	/* delivery to the backend (docs/delivery.md) */
-	{"backend-path", K_STR, F(backend_path), 0, 0, ENV("BACKEND_PATH"), "PATH",
-	 "path POSTed to under --backend-url (default /api/netflow/netflow)"},
-	{"backend-token", K_STR, F(backend_token), 0, 0, ENV("BACKEND_TOKEN"), "TOKEN",
-	 "Authorization: Bearer TOKEN (a value with a space is sent as is, e.g. 'Basic ...')"},
-	{"upload-concurrency", K_U64, F(upload_concurrency), 1, 256, ENV("UPLOAD_CONCURRENCY"), "N",
-	 "batches in flight at once, plus one spool replay (default 4)"},
-	{"connect-timeout-ms", K_U64, F(connect_timeout_ms), 1, 600000, NULL, "MS",
-	 "TCP/TLS connect timeout (default 2000)"},
-	{"request-timeout-ms", K_U64, F(request_timeout_ms), 1, 3600000, NULL, "MS",
-	 "whole-request timeout (default 30000)"},
-	{"ca-file", K_STR, F(ca_file), 0, 0, ENV("CA_FILE"), "PATH",
-	 "CA bundle for https:// (default: system store)"},
-	{"insecure", K_FLAG, F(insecure), 0, 1, NULL, NULL,
-	 "do not verify the backend's TLS certificate"},
-	{"compress", K_FLAG, F(compress), 0, 1, NULL, NULL,
-	 "gzip request bodies (Content-Encoding: gzip)"},
-	{"batch-interval-ms", K_U64, F(batch_interval_ms), 0, 3600000, NULL, "MS",
-	 "like --batch-interval, in milliseconds (default 0 = use --batch-interval)"},
-	{"retry-initial-ms", K_U64, F(retry_initial_ms), 1, 3600000, NULL, "MS",
-	 "backoff cap before the first retry (default 500; full jitter below it)"},
-	{"retry-max-ms", K_U64, F(retry_max_ms), 1, 86400000, NULL, "MS",
-	 "largest backoff cap (default 30000)"},
-	{"breaker-threshold", K_U64, F(breaker_threshold), 1, 1000000, NULL, "N",
-	 "consecutive failures that open the circuit breaker (default 5)"},
-	{"breaker-cooldown-ms", K_U64, F(breaker_cooldown_ms), 1, 3600000, NULL, "MS",
-	 "open breaker waits this long, then sends one probe (default 5000)"},
-	{"spool-dir", K_STR, F(spool_dir), 0, 0, ENV("SPOOL_DIR"), "DIR",
-	 "durable spool for undeliverable batches (default: none = such batches are dropped, counted)"},
-	{"spool-max-bytes", K_U64, F(spool_max_bytes), 65536, UINT64_C(1) << 50, ENV("SPOOL_MAX_BYTES"),
-	 "BYTES", "disk budget of the spool (default 1073741824)"},
-	{"spool-fsync", K_STR, F(spool_fsync), 0, 0, NULL, "POLICY",
-	 "batch (fsync each append, default), interval (every second) or none"},
-	{"spool-full", K_STR, F(spool_full), 0, 0, NULL, "POLICY",
-	 "drop-oldest (default) or drop-newest when the budget is used up"},
-	{"dead-letter-dir", K_STR, F(dead_letter_dir), 0, 0, NULL, "DIR",
-	 "where batches refused with 4xx go (default SPOOL_DIR/dead-letter; none without a spool)"},
-	{"shutdown-timeout", K_U64, F(shutdown_timeout), 0, 3600, NULL, "SECONDS",
-	 "on stop, wait this long for in-flight batches before spooling them (default 10)"},
-	{"log-level", K_LEVEL, F(log_level), 0, 0, ENV("LOG_LEVEL"), "LEVEL",
-	 "error, warning, info or debug (default info)"},
+	{.name = "backend-path", .kind = K_STR, F(backend_path), .def = "/api/netflow/netflow",
+	 .env = ENV("BACKEND_PATH"), .arg = "PATH", .help = "path POSTed to under --backend-url"},
+	{.name = "backend-token", .kind = K_STR, F(backend_token), .env = ENV("BACKEND_TOKEN"),
+	 .arg = "TOKEN", .help = "Authorization: Bearer TOKEN (a value with a space is sent as is, "
+	 "e.g. 'Basic ...')"},
+	{.name = "upload-concurrency", .kind = K_U64, F(upload_concurrency), .min = 1, .max = 256,
+	 .def = "4", .env = ENV("UPLOAD_CONCURRENCY"), .arg = "N",
+	 .help = "batches in flight at once, plus one spool replay"},
+	{.name = "connect-timeout-ms", .kind = K_U64, F(connect_timeout_ms), .min = 1,
+	 .max = 600000, .def = "2000", .arg = "MS", .help = "TCP/TLS connect timeout"},
+	{.name = "request-timeout-ms", .kind = K_U64, F(request_timeout_ms), .min = 1,
+	 .max = 3600000, .def = "30000", .arg = "MS", .help = "whole-request timeout"},
+	{.name = "ca-file", .kind = K_STR, F(ca_file), .def_text = "system store",
+	 .env = ENV("CA_FILE"), .arg = "PATH", .help = "CA bundle for https://"},
+	{.name = "insecure", .kind = K_FLAG, F(insecure),
+	 .help = "do not verify the backend's TLS certificate"},
+	{.name = "compress", .kind = K_FLAG, F(compress),
+	 .help = "gzip request bodies (Content-Encoding: gzip)"},
+	{.name = "batch-interval-ms", .kind = K_U64, F(batch_interval_ms), .min = 0, .max = 3600000,
+	 .def = "0", .arg = "MS",
+	 .help = "like --batch-interval, in milliseconds; 0 = use --batch-interval"},
+	{.name = "retry-initial-ms", .kind = K_U64, F(retry_initial_ms), .min = 1, .max = 3600000,
+	 .def = "500", .arg = "MS", .help = "backoff cap before the first retry (full jitter below it)"},
+	{.name = "retry-max-ms", .kind = K_U64, F(retry_max_ms), .min = 1, .max = 86400000,
+	 .def = "30000", .arg = "MS", .help = "largest backoff cap"},
+	{.name = "breaker-threshold", .kind = K_U64, F(breaker_threshold), .min = 1, .max = 1000000,
+	 .def = "5", .arg = "N", .help = "consecutive failures that open the circuit breaker"},
+	{.name = "breaker-cooldown-ms", .kind = K_U64, F(breaker_cooldown_ms), .min = 1,
+	 .max = 3600000, .def = "5000", .arg = "MS",
+	 .help = "open breaker waits this long, then sends one probe"},
+	{.name = "spool-dir", .kind = K_STR, F(spool_dir),
+	 .def_text = "none = such batches are dropped, counted", .env = ENV("SPOOL_DIR"),
+	 .arg = "DIR", .help = "durable spool for undeliverable batches"},
+	{.name = "spool-max-bytes", .kind = K_U64, F(spool_max_bytes), .min = 65536,
+	 .max = UINT64_C(1) << 50, .def = "1073741824", .env = ENV("SPOOL_MAX_BYTES"),
+	 .arg = "BYTES", .help = "disk budget of the spool"},
+	{.name = "spool-fsync", .kind = K_ENUM, F(spool_fsync), .def = "batch", .names = fsync_names,
+	 .arg = "POLICY", .help = "how spooled batches reach the disk"},
+	{.name = "spool-full", .kind = K_ENUM, F(spool_full), .def = "drop-oldest",
+	 .names = full_names, .arg = "POLICY", .help = "when the budget is used up"},
+	{.name = "dead-letter-dir", .kind = K_STR, F(dead_letter_dir),
+	 .def_text = "SPOOL_DIR/dead-letter; none without a spool", .arg = "DIR",
+	 .help = "where batches refused with 4xx go"},
+	{.name = "shutdown-timeout", .kind = K_U64, F(shutdown_timeout), .min = 0, .max = 3600,
+	 .def = "10", .arg = "SECONDS",
+	 .help = "on stop, wait this long for in-flight batches before spooling them"},
+	{.name = "log-level", .kind = K_ENUM, F(log_level), .def = "info", .names = level_names,
+	 .env = ENV("LOG_LEVEL"), .arg = "LEVEL", .help = "least severe level logged"},
 	/* control plane (docs/control-plane.md) */
-	{"http-port", K_U64, F(http_port), 0, 65535, ENV("HTTP_PORT"), "PORT",
-	 "port of /health and /metrics (default 8081; 0 = off)"},
-	{"http-bind", K_STR, F(http_bind), 0, 0, ENV("HTTP_BIND"), "ADDR",
-	 "address /health and /metrics listen on (default 127.0.0.1)"},
-	{"max-exporter-series", K_U64, F(max_exporter_series), 1, 100000, NULL, "N",
-	 "exporters with their own metric series; later ones fold into exporter=\"other\" (default 200)"},
-	{"max-sflow-if-series", K_U64, F(max_sflow_if_series), 0, 100000, NULL, "N",
-	 "sFlow interfaces with their own clarion_flowd_sflow_if_* series; later ones fold into agent=\"other\" (default 500)"},
-	{"health-rx-stall", K_U64, F(health_rx_stall), 1, 86400, NULL, "SECONDS",
-	 "a port that had traffic and then none for SECONDS makes /health degraded (default 60)"},
-	{"health-window", K_U64, F(health_window), 1, 86400, NULL, "SECONDS",
-	 "how long a ring drop or output failure keeps /health degraded/unhealthy (default 10)"},
-	{"agent-port", K_U64, F(agent_port), 0, 65535, ENV("AGENT_PORT"), "PORT",
-	 "edge-agent sketch ingest port, POST /api/edge/sketches[/binary] (default 8080; 0 = off)"},
-	{"agent-bind", K_STR, F(agent_bind), 0, 0, ENV("AGENT_BIND"), "ADDR",
-	 "address the agent ingest listens on (default 127.0.0.1; agents elsewhere need 0.0.0.0)"},
-	{"agent-max-body", K_U64, F(agent_max_body), 1024, 1073741824, NULL, "BYTES",
-	 "largest sketch body accepted; larger is 413 (default 10485760)"},
-	{"agent-token", K_STR, F(agent_token), 0, 0, ENV("AGENT_TOKEN"), "TOKEN",
-	 "require 'Authorization: Bearer TOKEN' from agents (default: none)"},
-	{"help", K_HELP, 0, 0, 0, 0, NULL, NULL, "this text"},
+	{.name = "http-port", .kind = K_U64, F(http_port), .min = 0, .max = 65535, .def = "8081",
+	 .env = ENV("HTTP_PORT"), .arg = "PORT", .help = "port of /health and /metrics; 0 = off"},
+	{.name = "http-bind", .kind = K_STR, F(http_bind), .def = "127.0.0.1",
+	 .env = ENV("HTTP_BIND"), .arg = "ADDR", .help = "address /health and /metrics listen on"},
+	{.name = "max-exporter-series", .kind = K_U64, F(max_exporter_series), .min = 1,
+	 .max = 100000, .def = "200", .arg = "N", .help = "exporters with their own metric series; "
+	 "later ones fold into exporter=\"other\""},
+	{.name = "max-sflow-if-series", .kind = K_U64, F(max_sflow_if_series), .min = 0,
+	 .max = 100000, .def = "500", .arg = "N", .help = "sFlow interfaces with their own "
+	 "clarion_flowd_sflow_if_* series; later ones fold into agent=\"other\""},
+	{.name = "health-rx-stall", .kind = K_U64, F(health_rx_stall), .min = 1, .max = 86400,
+	 .def = "60", .arg = "SECONDS",
+	 .help = "a port that had traffic and then none for SECONDS makes /health degraded"},
+	{.name = "health-window", .kind = K_U64, F(health_window), .min = 1, .max = 86400,
+	 .def = "10", .arg = "SECONDS",
+	 .help = "how long a ring drop or output failure keeps /health degraded/unhealthy"},
+	{.name = "agent-port", .kind = K_U64, F(agent_port), .min = 0, .max = 65535, .def = "8080",
+	 .env = ENV("AGENT_PORT"), .arg = "PORT",
+	 .help = "edge-agent sketch ingest port, POST /api/edge/sketches[/binary]; 0 = off"},
+	{.name = "agent-bind", .kind = K_STR, F(agent_bind), .def = "127.0.0.1",
+	 .env = ENV("AGENT_BIND"), .arg = "ADDR",
+	 .help = "address the agent ingest listens on (agents elsewhere need 0.0.0.0)"},
+	{.name = "agent-max-body", .kind = K_U64, F(agent_max_body), .min = 1024,
+	 .max = 1073741824, .def = "10485760", .arg = "BYTES",
+	 .help = "largest sketch body accepted; larger is 413"},
+	{.name = "agent-token", .kind = K_STR, F(agent_token), .def_text = "none",
+	 .env = ENV("AGENT_TOKEN"), .arg = "TOKEN",
+	 .help = "require 'Authorization: Bearer TOKEN' from agents"},
+	{.name = "help", .kind = K_HELP, .help = "this text"},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
 
-void
-cf_config_defaults(struct cf_config *c)
+/*
+ * The listed (non-alias) names of a list: "a, b, c", or with_help
+ * "a (help), b or c" as --help shows them.
+ */
+static void
+names_list(char *buf, size_t len, const struct opt_name *names, int with_help)
 {
-	memset(c, 0, sizeof(*c));
-	c->rxd = 1024;
-	c->burst = 32;
-	c->mbuf_size = 2176;
-	c->ring_size = 256;
-	c->template_save_interval = 300;
-	c->flush_us = 1000;
-	c->max_frame = 9018; /* 9000-byte MTU plus Ethernet, two VLAN tags */
-	c->arp_rate = 100;
-	c->icmp_rate = 100;
-	c->garp_interval = 60;
-	c->frag_max_flows = 4096;
-	c->frag_timeout_ms = 2000;
-	c->policy.ports[0] = 2055;
-	c->policy.ports[1] = 4739;
-	c->policy.ports[2] = 6343;
-	c->batch_size = 1000;
-	c->batch_interval = 5;
-	c->retry_attempts = 3;
-	c->retry_backoff = 1.5;
-	strcpy(c->backend_path, "/api/netflow/netflow");
-	c->upload_concurrency = 4;
-	c->connect_timeout_ms = 2000;
-	c->request_timeout_ms = 30000;
-	c->retry_initial_ms = 500;
-	c->retry_max_ms = 30000;
-	c->breaker_threshold = 5;
-	c->breaker_cooldown_ms = 5000;
-	c->spool_max_bytes = UINT64_C(1) << 30;
-	strcpy(c->spool_fsync, "batch");
-	strcpy(c->spool_full, "drop-oldest");
-	c->shutdown_timeout = 10;
-	c->log_level = RTE_LOG_INFO;
-	c->http_port = 8081;
-	strcpy(c->http_bind, "127.0.0.1");
-	c->max_exporter_series = 200;
-	c->max_sflow_if_series = 500;
-	c->health_rx_stall = 60;
-	c->health_window = 10;
-	c->agent_port = 8080;
-	strcpy(c->agent_bind, "127.0.0.1");
-	c->agent_max_body = 10u << 20;
+	const struct opt_name *n;
+	size_t used = 0;
+	unsigned int total = 0, i = 0;
+
+	for (n = names; n->name != NULL; n++)
+		total += !n->alias;
+	buf[0] = '\0';
+	for (n = names; n->name != NULL && used < len; n++) {
+		const char *sep = i == 0 ? "" : (with_help && i == total - 1) ? " or " : ", ";
+		int k;
+
+		if (n->alias)
+			continue;
+		k = snprintf(buf + used, len - used, "%s%s%s%s%s%s%s", sep, n->name,
+			     n->arg ? ":" : "", n->arg ? n->arg : "",
+			     with_help && n->help ? " (" : "", with_help && n->help ? n->help : "",
+			     with_help && n->help ? ")" : "");
+		if (k < 0)
+			break;
+		used += (size_t)k;
+		i++;
+	}
 }
 
 void
@@ -245,13 +320,23 @@ cf_config_usage(FILE *f, const char *prog)
 		   "control lcore; every other lcore in the EAL's list is an RX lcore.\n\n"
 		   "Options:\n", prog);
 	for (i = 0; i < N_OPTS; i++) {
+		const struct opt *o = &opts[i];
+		const char *def = o->def_text ? o->def_text : o->def;
 		char lhs[64];
 
-		snprintf(lhs, sizeof(lhs), "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
-			 opts[i].arg ? opts[i].arg : "");
-		fprintf(f, "  %-28s %s", lhs, opts[i].help);
-		if (opts[i].env)
-			fprintf(f, " [env %s]", opts[i].env);
+		snprintf(lhs, sizeof(lhs), "--%s%s%s", o->name, o->arg ? " " : "",
+			 o->arg ? o->arg : "");
+		fprintf(f, "  %-28s %s", lhs, o->help);
+		if (o->names != NULL) {
+			char list[512];
+
+			names_list(list, sizeof(list), o->names, 1);
+			fprintf(f, ": %s", list);
+		}
+		if (def != NULL)
+			fprintf(f, " (default %s)", def);
+		if (o->env)
+			fprintf(f, " [env %s]", o->env);
 		fputc('\n', f);
 	}
 	fprintf(f, "\nExamples:\n"
@@ -278,23 +363,16 @@ parse_addr(struct cf_config *c, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-parse_level(const char *v, int *out)
+/* The entry of names called name[0..len), or NULL. */
+static const struct opt_name *
+find_name(const struct opt_name *names, const char *name, size_t len)
 {
-	static const struct { const char *name; int level; } levels[] = {
-		{"error", RTE_LOG_ERR}, {"err", RTE_LOG_ERR}, {"critical", RTE_LOG_CRIT},
-		{"warning", RTE_LOG_WARNING}, {"warn", RTE_LOG_WARNING},
-		{"info", RTE_LOG_INFO}, {"notice", RTE_LOG_NOTICE}, {"debug", RTE_LOG_DEBUG},
-	};
-	unsigned int i;
+	const struct opt_name *n;
 
-	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
-		if (strcasecmp(v, levels[i].name) == 0) {
-			*out = levels[i].level;
-			return 0;
-		}
-	}
-	return -1;
+	for (n = names; n->name != NULL; n++)
+		if (strlen(n->name) == len && strncasecmp(n->name, name, len) == 0)
+			return n;
+	return NULL;
 }
 
 static void
@@ -308,6 +386,16 @@ store_uint(void *dst, size_t size, uint64_t v)
 	}
 }
 
+static int
+bad_name(const struct opt *o, const char *v, const char *src, char *err, size_t errlen)
+{
+	char list[512];
+
+	names_list(list, sizeof(list), o->names, 0);
+	snprintf(err, errlen, "%s: '%s' is not one of %s", src, v, list);
+	return -1;
+}
+
 /* Applies one option's value; `src` names where it came from in errors. */
 static int
 apply(struct cf_config *c, const struct opt *o, const char *v, const char *src,
@@ -317,9 +405,10 @@ apply(struct cf_config *c, const struct opt *o, const char *v, const char *src,
 	char *end;
 
 	switch (o->kind) {
-	case K_U64: {
+	case K_U64:
+	case K_MASK: {
 		unsigned long long x;
-		int hex = strcmp(o->name, "portmask") == 0;
+		int hex = o->kind == K_MASK;
 
 		errno = 0;
 		x = strtoull(v, &end, hex ? 16 : 10);
@@ -339,8 +428,10 @@ apply(struct cf_config *c, const struct opt *o, const char *v, const char *src,
 
 		errno = 0;
 		d = strtod(v, &end);
-		if (errno != 0 || end == v || *end != '\0' || !isfinite(d) || d < 1.0 || d > 100.0) {
-			snprintf(err, errlen, "%s: '%s' is not a number in 1..100", src, v);
+		if (errno != 0 || end == v || *end != '\0' || !isfinite(d) || d < (double)o->min ||
+		    d > (double)o->max) {
+			snprintf(err, errlen, "%s: '%s' is not a number in %llu..%llu", src, v,
+				 (unsigned long long)o->min, (unsigned long long)o->max);
 			return -1;
 		}
 		*(double *)base = d;
@@ -358,12 +449,35 @@ apply(struct cf_config *c, const struct opt *o, const char *v, const char *src,
 		return 0;
 	case K_ADDR:
 		return parse_addr(c, v, err, errlen);
-	case K_LEVEL:
-		if (parse_level(v, &c->log_level) != 0) {
-			snprintf(err, errlen, "%s: '%s' is not one of error, warning, info, debug", src, v);
+	case K_ENUM: {
+		const struct opt_name *n = find_name(o->names, v, strlen(v));
+
+		if (n == NULL)
+			return bad_name(o, v, src, err, errlen);
+		store_uint(base, o->size, (uint64_t)n->value);
+		return 0;
+	}
+	case K_SPEC: {
+		struct cf_spec *sp = (struct cf_spec *)base;
+		const char *colon, *arg;
+		const struct opt_name *n;
+
+		if (v[0] == '\0')  /* an empty spec is the default, as before it had a name */
+			v = o->def;
+		colon = strchr(v, ':');
+		arg = colon != NULL ? colon + 1 : "";
+		n = find_name(o->names, v, colon != NULL ? (size_t)(colon - v) : strlen(v));
+		if (n == NULL || (n->arg != NULL) != (colon != NULL) || (colon != NULL && *arg == '\0'))
+			return bad_name(o, v, src, err, errlen);
+		if (strlen(arg) >= sizeof(sp->arg)) {
+			snprintf(err, errlen, "%s: value longer than %zu characters", src,
+				 sizeof(sp->arg) - 1);
 			return -1;
 		}
+		sp->kind = n->value;
+		strcpy(sp->arg, arg);
 		return 0;
+	}
 	case K_HELP:
 		break;
 	}
@@ -371,13 +485,92 @@ apply(struct cf_config *c, const struct opt *o, const char *v, const char *src,
 }
 
 int
+cf_config_defaults(struct cf_config *c, char *err, size_t errlen)
+{
+	unsigned int i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < N_OPTS; i++) {
+		char src[80];
+
+		if (opts[i].def == NULL)
+			continue;
+		snprintf(src, sizeof(src), "default of --%s", opts[i].name);
+		if (apply(c, &opts[i], opts[i].def, src, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+cf_config_check(char *err, size_t errlen)
+{
+	static struct cf_config scratch;
+	unsigned int i, k;
+
+	for (i = 0; i < N_OPTS; i++) {
+		const struct opt *o = &opts[i];
+
+		for (k = 0; k < i; k++) {
+			if (strcmp(opts[k].name, o->name) == 0) {
+				snprintf(err, errlen, "option table: --%s twice", o->name);
+				return -1;
+			}
+		}
+		if (o->help == NULL || (o->def != NULL && o->def_text != NULL) ||
+		    ((o->names != NULL) != (o->kind == K_ENUM || o->kind == K_SPEC))) {
+			snprintf(err, errlen, "option table: --%s: help, one default and names "
+				 "(enum kinds only) expected", o->name);
+			return -1;
+		}
+		/* A flag is off, an enum is always one of its names. */
+		if ((o->def != NULL && (o->kind == K_FLAG || o->kind == K_ADDR || o->kind == K_HELP)) ||
+		    (o->def == NULL && (o->kind == K_ENUM || o->kind == K_SPEC))) {
+			snprintf(err, errlen, "option table: --%s: default does not fit its kind",
+				 o->name);
+			return -1;
+		}
+		if (o->def != NULL && (o->kind == K_U64 || o->kind == K_MASK || o->kind == K_DOUBLE)) {
+			double d = strtod(o->def, NULL);
+			unsigned long long x = strtoull(o->def, NULL, o->kind == K_MASK ? 16 : 10);
+			int in = o->kind == K_DOUBLE ? d >= (double)o->min && d <= (double)o->max :
+						       x >= o->min && x <= o->max;
+
+			if (o->min > o->max || !in) {
+				snprintf(err, errlen, "option table: --%s: default %s outside %llu..%llu",
+					 o->name, o->def, (unsigned long long)o->min,
+					 (unsigned long long)o->max);
+				return -1;
+			}
+		}
+	}
+	/* Every default also passes the flag's own checks (syntax, length, names). */
+	return cf_config_defaults(&scratch, err, errlen);
+}
+
+/* Whether option `name` was given a non-empty value (flag or variable). */
+static int
+was_given(const uint8_t *given, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_OPTS; i++)
+		if (strcmp(opts[i].name, name) == 0)
+			return given[i];
+	return 0;
+}
+
+int
 cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t errlen)
 {
 	struct option lopts[N_OPTS + 1];
+	uint8_t given[N_OPTS];
 	unsigned int i;
 	int ch;
 
-	cf_config_defaults(c);
+	if (cf_config_check(err, errlen) != 0 || cf_config_defaults(c, err, errlen) != 0)
+		return -1;
+	memset(given, 0, sizeof(given));
 
 	for (i = 0; i < N_OPTS; i++) {
 		const char *v;
@@ -386,6 +579,7 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 			continue;
 		if (apply(c, &opts[i], v, opts[i].env, err, errlen) != 0)
 			return -1;
+		given[i] = 1;
 	}
 
 	memset(lopts, 0, sizeof(lopts));
@@ -421,6 +615,8 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 		snprintf(src, sizeof(src), "--%s", o->name);
 		if (apply(c, o, optarg, src, err, errlen) != 0)
 			return -1;
+		if (optarg == NULL || optarg[0] != '\0')
+			given[ch - 256] = 1;
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
@@ -437,7 +633,7 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 		};
 		uint8_t a[16];
 
-		for (i = 0; i < 2; i++) {
+		for (i = 0; i < sizeof(binds) / sizeof(binds[0]); i++) {
 			const char *v = (const char *)c + binds[i].off;
 
 			if (inet_pton(AF_INET, v, a) != 1 && inet_pton(AF_INET6, v, a) != 1) {
@@ -458,15 +654,8 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 			 c->backend_url);
 		return -1;
 	}
-	if (strcmp(c->spool_fsync, "batch") != 0 && strcmp(c->spool_fsync, "interval") != 0 &&
-	    strcmp(c->spool_fsync, "none") != 0) {
-		snprintf(err, errlen, "--spool-fsync: '%s' is not one of batch, interval, none",
-			 c->spool_fsync);
-		return -1;
-	}
-	if (strcmp(c->spool_full, "drop-oldest") != 0 && strcmp(c->spool_full, "drop-newest") != 0) {
-		snprintf(err, errlen, "--spool-full: '%s' is not drop-oldest or drop-newest",
-			 c->spool_full);
+	if (c->backend_url[0] != '\0' && was_given(given, "output")) {
+		snprintf(err, errlen, "--output and --backend-url exclude each other");
 		return -1;
 	}
 	if (c->retry_initial_ms > c->retry_max_ms) {

@@ -6,21 +6,49 @@
  * Application flags (everything after the EAL's "--"), with the old Python
  * collector's CLARION_COLLECTOR_* environment variables as defaults.
  *
+ * Every flag is one row of the option table in cf_config.c: name, field,
+ * range, default, allowed names, variable and help. Defaults, --help (and so
+ * README's option list, scripts/update_readme_flags.py) and the checks are
+ * all read from that table.
+ *
  * Contract:
- *  - cf_config_parse() fills *c from defaults, then the environment, then the
- *    flags (a flag beats its variable). It never exits: it returns 0, 1 when
- *    --help was asked (usage already printed), or -1 with a one-line reason in
- *    err (the caller prints it and exits 2).
- *  - Values are range-checked here; later stages may trust them.
+ *  - cf_config_parse() fills *c from the defaults, then the environment, then
+ *    the flags (a flag beats its variable). It never exits: it returns 0, 1
+ *    when --help was asked (usage already printed), or -1 with a one-line
+ *    reason in err (the caller prints it and exits 2).
+ *  - Values are range-checked, and names (--log-level, --spool-fsync,
+ *    --spool-full, the scheme of --output and --sflow-counters) turned into
+ *    their enum values here; later stages may trust them and never look at
+ *    the strings again.
+ *  - cf_config_defaults() sets every field to its row's default through the
+ *    same checks as a flag (fields whose default is worked out at start-up
+ *    stay 0 / ""); 0, or -1 with err naming the row whose default fails them.
+ *  - cf_config_check() checks the table itself: unique names, every default
+ *    inside its row's [min, max] and among its row's names. 0, or -1 with
+ *    err. cf_config_parse() runs it first.
+ *  - Not thread safe (getopt); main lcore, once, before the EAL starts.
  */
 
 #include <stdint.h>
 #include <stdio.h>
 
 #include "cf_decode.h"
+#include "cf_output.h"
 #include "cf_pkt.h"
 
 #define CF_MAX_PORTS 32
+
+/* A "NAME" or "NAME:ARG" value (--output, --sflow-counters). */
+struct cf_spec {
+	int kind;                  /* the option's enum value for NAME */
+	char arg[512];             /* ARG; "" for a name that takes none */
+};
+
+/* --sflow-counters */
+enum cf_sflow_counters {
+	CF_SFLOW_COUNTERS_OFF,
+	CF_SFLOW_COUNTERS_NDJSON,  /* .arg: PATH, or "-" for stdout */
+};
 
 struct cf_config {
 	uint64_t portmask;         /* 0 = every available port */
@@ -34,7 +62,6 @@ struct cf_config {
 	uint32_t flush_us;         /* hand a partial block over after this long */
 	uint32_t run_time;         /* stop after N seconds; 0 = run until signalled */
 	uint32_t idle_exit;        /* stop after N seconds without a packet; 0 = never */
-	uint32_t max_frame;        /* largest frame accepted (jumbo) */
 	struct cfp_policy policy;  /* flow ports and --collector-ip */
 	uint32_t arp_rate;         /* ARP/NS replies per second per sender */
 	uint32_t icmp_rate;        /* echo replies per second per source */
@@ -42,12 +69,12 @@ struct cf_config {
 	uint32_t frag_max_flows;   /* per RX lcore; 0 = reassembly off */
 	uint32_t frag_timeout_ms;
 	struct cfd_config decode;
-	char field_map[512];
+	char field_map[512];       /* --field-map JSON file; "" = built-in map */
 	uint32_t template_save_interval; /* seconds between periodic saves; 0 = at exit only */
-	char template_file[512];   /* --template-file; "" = templates are not kept over restarts */       /* --field-map JSON file; "" = built-in map */
-	char output[512];          /* output spec; "" = default */
-	char backend_url[512];
-	char sflow_counters[512];  /* --sflow-counters spec; "" = off */
+	char template_file[512];   /* --template-file; "" = templates are not kept over restarts */
+	struct cf_spec output;     /* .kind: enum cfo_sink */
+	char backend_url[512];     /* "" = no delivery: records go to --output */
+	struct cf_spec sflow_counters; /* .kind: enum cf_sflow_counters */
 	uint32_t batch_size;
 	uint32_t batch_interval;
 	uint32_t retry_attempts;
@@ -68,8 +95,8 @@ struct cf_config {
 	uint32_t breaker_cooldown_ms;
 	char spool_dir[512];
 	uint64_t spool_max_bytes;
-	char spool_fsync[16];        /* batch | interval | none */
-	char spool_full[16];         /* drop-oldest | drop-newest */
+	enum cdl_fsync spool_fsync;
+	enum cdl_full spool_full;
 	char dead_letter_dir[512];
 	uint32_t shutdown_timeout;   /* seconds */
 	int log_level;             /* RTE_LOG_* */
@@ -86,7 +113,8 @@ struct cf_config {
 	char agent_token[256];     /* "" = no authentication */
 };
 
-void cf_config_defaults(struct cf_config *c);
+int cf_config_defaults(struct cf_config *c, char *err, size_t errlen);
+int cf_config_check(char *err, size_t errlen);
 int cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t errlen);
 void cf_config_usage(FILE *f, const char *prog);
 

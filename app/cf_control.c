@@ -144,7 +144,7 @@ cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 		fprintf(f, " %s=%" PRIu64, cfs_drop_name(d), t.drops[d]);
 	fprintf(f, "\n");
 	print_delivery(c, f);
-	cf_sflow_print_unknown(f, c->rx, c->n_rx);
+	cf_sflow_print_unknown(f, c->sflow, c->n_rx);
 	fflush(f);
 }
 
@@ -267,7 +267,7 @@ cf_control_run(struct cf_control *c)
 			watch_links(c);
 			if (c->on_tick != NULL)
 				c->on_tick(c->tick_arg);
-			cf_sflow_out_poll(&c->sflow_out, c->rx);
+			cf_sflow_out_poll(c->sflow_out);
 			next_tick = now + hz;
 		}
 		if (c->tpl_save_pending || now >= c->tpl_save_next) {
@@ -300,7 +300,7 @@ cf_control_run(struct cf_control *c)
 	while (drain(c) != 0)
 		;
 	/* RX lcores have stopped: this last poll reads exact counters. */
-	cf_sflow_out_poll(&c->sflow_out, c->rx);
+	cf_sflow_out_poll(c->sflow_out);
 	/* http: last partial batch, then the delivery shutdown sequence. */
 	cfo_finish(c->out);
 	return cfo_flush(c->out) == 0 && c->out->stats.failed == 0 ? 0 : -1;

@@ -17,10 +17,6 @@ open_http(const struct cf_config *cfg, int *status, char *err, size_t errlen)
 	struct cfo_output *o;
 
 	*status = EXIT_USAGE;
-	if (cfg->output[0] != '\0') {
-		snprintf(err, errlen, "--output and --backend-url exclude each other");
-		return NULL;
-	}
 	if (snprintf(url, sizeof(url), "%s%s", cfg->backend_url, cfg->backend_path) >=
 	    (int)sizeof(url)) {
 		snprintf(err, errlen, "--backend-url plus --backend-path too long");
@@ -56,11 +52,8 @@ open_http(const struct cf_config *cfg, int *status, char *err, size_t errlen)
 	hc.dl.breaker_cooldown_ms = cfg->breaker_cooldown_ms;
 	hc.dl.spool_dir = cfg->spool_dir;
 	hc.dl.spool_max_bytes = cfg->spool_max_bytes;
-	hc.dl.spool_fsync = strcmp(cfg->spool_fsync, "none") == 0 ? CDL_FSYNC_NONE :
-			    strcmp(cfg->spool_fsync, "interval") == 0 ? CDL_FSYNC_INTERVAL :
-									 CDL_FSYNC_BATCH;
-	hc.dl.spool_full = strcmp(cfg->spool_full, "drop-newest") == 0 ? CDL_FULL_DROP_NEWEST :
-									  CDL_FULL_DROP_OLDEST;
+	hc.dl.spool_fsync = cfg->spool_fsync;
+	hc.dl.spool_full = cfg->spool_full;
 	hc.dl.dead_letter_dir = cfg->dead_letter_dir;
 	hc.dl.shutdown_timeout_ms = (uint64_t)cfg->shutdown_timeout * 1000;
 	hc.dl.ring_size = 128;  /* x batch size of records in memory at most */
@@ -88,7 +81,7 @@ cf_output_open(const struct cf_config *cfg, int *status, char *err, size_t errle
 
 	if (cfg->backend_url[0] != '\0')
 		return open_http(cfg, status, err, errlen);
-	o = cfo_open(cfg->output[0] ? cfg->output : "ndjson:-", why, sizeof(why));
+	o = cfo_open_sink((enum cfo_sink)cfg->output.kind, cfg->output.arg, why, sizeof(why));
 	if (o == NULL) {
 		snprintf(err, errlen, "--output: %s", why);
 		*status = EXIT_USAGE;

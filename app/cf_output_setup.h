@@ -5,7 +5,8 @@
 /*
  * Turns the configuration into the control lcore's output: the http sink
  * (delivery engine, cf_delivery.h) when --backend-url is set, else the
- * --output spec (ndjson:-, the default, ndjson:PATH or null).
+ * --output sink (cf_config.h has already checked that the two exclude each
+ * other and turned --output's name into enum cfo_sink).
  *
  * Contract: main lcore, once, before the control plane starts. Returns the
  * opened output, or NULL with a one-line reason in err and *status set to the

@@ -7,6 +7,10 @@
 #include "cf_log.h"
 #include "cf_port.h"
 
+/* Largest frame accepted (jumbo): Ethernet header, two VLAN tags and CRC around the
+ * 8992-byte MTU set below. */
+#define MAX_FRAME 9018
+
 int
 cf_port_setup(uint16_t port, uint16_t nb_rxq, const struct cf_config *cfg,
 	      struct rte_mempool *pool, char *err, size_t errlen)
@@ -45,15 +49,15 @@ cf_port_setup(uint16_t port, uint16_t nb_rxq, const struct cf_config *cfg,
 	}
 
 	/* Jumbo frames: scatter across mbufs when one mbuf cannot hold the largest frame. */
-	if (cfg->max_frame > data_room) {
+	if (MAX_FRAME > data_room) {
 		if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
 			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 		else
 			CF_LOG(INFO, "port %u: PMD reports no RX scatter; frames above %u bytes "
 			       "may be lost (raise --mbuf-size)\n", port, data_room);
 	}
-	if (info.max_rx_pktlen >= cfg->max_frame)
-		conf.rxmode.mtu = cfg->max_frame - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN - 8;
+	if (info.max_rx_pktlen >= MAX_FRAME)
+		conf.rxmode.mtu = MAX_FRAME - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN - 8;
 	else if (info.max_mtu != 0 && info.max_mtu != UINT16_MAX)
 		conf.rxmode.mtu = info.max_mtu;
 

@@ -38,6 +38,7 @@
 #include "cf_log.h"
 #include "cf_output_setup.h"
 #include "cf_port.h"
+#include "cf_qmap.h"
 #include "cf_rx.h"
 #include "cf_tpl.h"
 
@@ -229,8 +230,8 @@ main(int argc, char **argv)
 	}
 
 	for (i = 0; i < ctl.n_ports; i++) {
-		int q, nq = cf_port_setup(ctl.ports[i], cfg.rxq ? cfg.rxq : (uint16_t)n_rx, &cfg,
-					  pkt_pool, err, sizeof(err));
+		int nq = cf_port_setup(ctl.ports[i], cfg.rxq ? cfg.rxq : (uint16_t)n_rx, &cfg,
+				       pkt_pool, err, sizeof(err));
 		struct rte_eth_dev_info info;
 		uint16_t ntxq = 0;
 
@@ -240,18 +241,10 @@ main(int argc, char **argv)
 			ntxq = info.nb_tx_queues;
 		if (cfg.policy.n_addrs != 0)
 			cf_port_presence(ctl.ports[i], &cfg.policy, &np_ports[ctl.ports[i]]);
-		for (q = 0; q < nq; q++) {
-			struct cf_rx *r = rx[q % n_rx];
-
-			/* RX queue q's lcore alone owns TX queue q: replies need no lock. */
-			r->queues[r->n_queues].txq = q < ntxq ? (uint16_t)q : CF_RX_NO_TXQ;
-			if (r->n_queues == CF_RX_MAX_QUEUES)
-				die(EXIT_USAGE, "%s", "too many queues per RX lcore");
-			r->queues[r->n_queues].port = ctl.ports[i];
-			r->queues[r->n_queues].queue = (uint16_t)q;
-			r->n_queues++;
-			total_q++;
-		}
+		if (cf_qmap_port(rx, (unsigned int)n_rx, ctl.ports[i], (uint16_t)nq, ntxq, err,
+				 sizeof(err)) != 0)
+			die(EXIT_USAGE, "%s", err);
+		total_q += nq;
 	}
 
 	for (i = 0; i < (unsigned int)n_rx; i++)
@@ -267,15 +260,20 @@ main(int argc, char **argv)
 	ctl.out = cf_output_open(&cfg, &rc, err, sizeof(err));
 	if (ctl.out == NULL)
 		die(rc, "%s", err);
-	if (cf_sflow_out_open(&ctl.sflow_out, cfg.sflow_counters, rx, (unsigned int)n_rx, err,
-			      sizeof(err)) != 0)
-		die(EXIT_USAGE, "%s", err);
+	for (i = 0; i < (unsigned int)n_rx; i++)
+		ctl.sflow[i] = rx[i]->dctx.sflow;
+	if (cfg.sflow_counters.kind == CF_SFLOW_COUNTERS_NDJSON) {
+		ctl.sflow_out = cf_sflow_out_open(cfg.sflow_counters.arg, ctl.sflow,
+						  (unsigned int)n_rx, err, sizeof(err));
+		if (ctl.sflow_out == NULL)
+			die(EXIT_USAGE, "--sflow-counters: %s", err);
+	}
 
-	/* Before the RX lcores start, so the first scrape already sees every lcore. */
 	/* Agent sketches ride the http sink's delivery engine; without a backend
 	 * they are accepted and answered "forwarded": false. */
 	fwd.submit = cfo_http_forward;
 	fwd.ctx = ctl.out;
+	/* Before the RX lcores start, so the first scrape already sees every lcore. */
 	if (cf_ctlplane_start(&ctl, cfg.backend_url[0] ? &fwd : NULL, err, sizeof(err)) != 0)
 		die(1, "%s", err);
 
@@ -317,7 +315,7 @@ main(int argc, char **argv)
 	}
 
 	cfo_close(ctl.out);
-	cf_sflow_out_close(&ctl.sflow_out);
+	cf_sflow_out_close(ctl.sflow_out);
 	for (i = 0; i < ctl.n_ports; i++)
 		cf_port_stop(ctl.ports[i]);
 	for (i = 0; i < (unsigned int)n_rx; i++) {

@@ -19,35 +19,78 @@ struct ndjson {
 	char buf[NDJSON_BUF];
 };
 
+/*
+ * The file an "ndjson:" spec names: "-" is stdout (*own = 0), anything else
+ * PATH, created and appended to (*own = 1). The fd, or -1 with err filled.
+ */
 static int
-ndjson_open(struct cfo_output *o, const char *arg, char *err, size_t errlen)
+ndjson_target(const char *arg, int *own, char *err, size_t errlen)
 {
-	struct ndjson *nj;
+	int fd;
 
 	if (arg[0] == '\0') {
 		snprintf(err, errlen, "ndjson needs a path: ndjson:PATH or ndjson:-");
 		return -1;
 	}
+	if (strcmp(arg, "-") == 0) {
+		*own = 0;
+		return STDOUT_FILENO;
+	}
+	fd = open(arg, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open output '%s': %s", arg, strerror(errno));
+		return -1;
+	}
+	*own = 1;
+	return fd;
+}
+
+static int
+ndjson_open(struct cfo_output *o, const char *arg, char *err, size_t errlen)
+{
+	struct ndjson *nj;
+
 	nj = malloc(sizeof(*nj));
 	if (nj == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	nj->used = 0;
-	if (strcmp(arg, "-") == 0) {
-		nj->fd = STDOUT_FILENO;
-		nj->own_fd = 0;
-	} else {
-		nj->fd = open(arg, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (nj->fd < 0) {
-			snprintf(err, errlen, "cannot open output '%s': %s", arg, strerror(errno));
-			free(nj);
-			return -1;
-		}
-		nj->own_fd = 1;
+	nj->fd = ndjson_target(arg, &nj->own_fd, err, errlen);
+	if (nj->fd < 0) {
+		free(nj);
+		return -1;
 	}
 	o->priv = nj;
 	return 0;
+}
+
+FILE *
+cfo_ndjson_stream_open(const char *path, char *err, size_t errlen)
+{
+	int own, fd = ndjson_target(path, &own, err, errlen);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (!own)
+		return stdout;
+	f = fdopen(fd, "a");
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot open output '%s': %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
+int
+cfo_ndjson_stream_close(FILE *f)
+{
+	if (f == NULL)
+		return 0;
+	if (f == stdout)
+		return fflush(f) == 0 ? 0 : -1;
+	return fclose(f) == 0 ? 0 : -1;
 }
 
 static int

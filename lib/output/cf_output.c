@@ -1,45 +1,37 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cf_output.h"
 
 extern const struct cfo_ops cfo_ndjson_ops;
 extern const struct cfo_ops cfo_null_ops;
 
-static const struct cfo_ops *const sinks[] = {
-	&cfo_ndjson_ops,
-	&cfo_null_ops,
+static const struct cfo_ops *const sinks[CFO_SINK_MAX] = {
+	[CFO_SINK_NDJSON] = &cfo_ndjson_ops,
+	[CFO_SINK_NULL] = &cfo_null_ops,
 };
 
 struct cfo_output *
-cfo_open(const char *spec, char *err, size_t errlen)
+cfo_open_sink(enum cfo_sink sink, const char *arg, char *err, size_t errlen)
 {
-	const char *colon = strchr(spec, ':');
-	size_t slen = colon ? (size_t)(colon - spec) : strlen(spec);
-	const char *arg = colon ? colon + 1 : "";
-	unsigned int i;
+	struct cfo_output *o;
 
-	for (i = 0; i < sizeof(sinks) / sizeof(sinks[0]); i++) {
-		struct cfo_output *o;
-
-		if (strlen(sinks[i]->scheme) != slen || strncmp(sinks[i]->scheme, spec, slen) != 0)
-			continue;
-		o = calloc(1, sizeof(*o));
-		if (o == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return NULL;
-		}
-		o->ops = sinks[i];
-		if (o->ops->open(o, arg, err, errlen) != 0) {
-			free(o);
-			return NULL;
-		}
-		return o;
+	if ((unsigned int)sink >= CFO_SINK_MAX) {
+		snprintf(err, errlen, "unknown output sink %d", (int)sink);
+		return NULL;
 	}
-	snprintf(err, errlen, "unknown output '%s' (expected ndjson:PATH, ndjson:- or null)", spec);
-	return NULL;
+	o = calloc(1, sizeof(*o));
+	if (o == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	o->ops = sinks[sink];
+	if (o->ops->open(o, arg, err, errlen) != 0) {
+		free(o);
+		return NULL;
+	}
+	return o;
 }
 
 int

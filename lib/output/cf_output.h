@@ -5,15 +5,17 @@
 /*
  * Output sinks for decoded records, run on the control lcore only.
  *
- * Specs: "ndjson:PATH" (one JSON object per line, cf_json.h schema),
- * "ndjson:-" (stdout), "null" (count and discard, for benchmarks).
- * "http" is built from its own config with cfo_open_http(): records are
- * batched ({"records":[...]}) and handed to the delivery engine (cf_delivery.h).
+ * Sinks: CFO_SINK_NDJSON with a path (one JSON object per line, cf_json.h
+ * schema; "-" = stdout), CFO_SINK_NULL (count and discard, for benchmarks).
+ * The command line names them ("ndjson:PATH", "null": app/cf_config.c) and
+ * hands over the enum, so no spec string is parsed here. "http" is built from
+ * its own config with cfo_open_http(): records are batched ({"records":[...]})
+ * and handed to the delivery engine (cf_delivery.h).
  *
  * Contract:
  *  - Not thread safe: one thread owns an output.
- *  - cfo_open() returns NULL and writes a one-line reason into err on a bad
- *    spec or an unopenable path.
+ *  - cfo_open_sink() returns NULL and writes a one-line reason into err on an
+ *    unknown sink, a missing or unopenable path.
  *  - cfo_write() takes records by copy (the caller may reuse them at once) and
  *    returns 0, or -errno when records could not be written; those records are
  *    counted in cfo_stats.failed, never silently lost.
@@ -28,6 +30,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cf_delivery.h"
 #include "cf_record.h"
@@ -41,7 +44,7 @@ struct cfo_stats {
 };
 
 struct cfo_ops {
-	const char *scheme;       /* "ndjson", "null", ... */
+	const char *scheme;       /* "ndjson", "null", "http": the sink label in metrics */
 	int (*open)(struct cfo_output *o, const char *arg, char *err, size_t errlen);
 	int (*write)(struct cfo_output *o, const struct cfr_record *r, unsigned int n);
 	int (*flush)(struct cfo_output *o);
@@ -56,12 +59,30 @@ struct cfo_output {
 	void *priv;
 };
 
-struct cfo_output *cfo_open(const char *spec, char *err, size_t errlen);
+enum cfo_sink {
+	CFO_SINK_NDJSON,          /* arg: PATH, "-" = stdout */
+	CFO_SINK_NULL,            /* arg: ignored */
+	CFO_SINK_MAX,
+};
+
+struct cfo_output *cfo_open_sink(enum cfo_sink sink, const char *arg, char *err, size_t errlen);
 int cfo_write(struct cfo_output *o, const struct cfr_record *r, unsigned int n);
 int cfo_flush(struct cfo_output *o);
 void cfo_poll(struct cfo_output *o);
 void cfo_finish(struct cfo_output *o);
 void cfo_close(struct cfo_output *o);
+
+/*
+ * The target of an "ndjson:PATH" / "ndjson:-" spec as a stdio stream, for
+ * lines someone else encodes (lib/sflow's counter writer): "-" is stdout,
+ * anything else PATH, created (0644) and appended to, exactly as the ndjson
+ * sink opens it. Returns the stream, or NULL with a one-line reason in err.
+ * cfo_ndjson_stream_close() flushes the stream and closes it unless it is
+ * stdout (NULL is a no-op); 0, or -1 when buffered lines could not be
+ * written. Not thread safe: one thread owns a stream.
+ */
+FILE *cfo_ndjson_stream_open(const char *path, char *err, size_t errlen);
+int cfo_ndjson_stream_close(FILE *f);
 
 struct cfo_http_config {
 	struct cdl_config dl;

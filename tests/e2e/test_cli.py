@@ -43,7 +43,8 @@ for f in flags:
     arg = {"--portmask": "0x1", "--collector-ip": "192.0.2.2", "--output": "null",
            "--retry-backoff": "2", "--log-level": "debug", "--backend-url": None,
            "--ring-size": "64", "--mbuf-size": "2048", "--rxd": "512",
-           "--total-num-mbufs": "4096", "--max-exporters": "64", "--flush-us": "100", "--agent-max-body": "65536"}.get(f, "1")
+           "--total-num-mbufs": "4096", "--max-exporters": "64", "--flush-us": "100", "--agent-max-body": "65536",
+           "--sflow-counters": "off", "--spool-fsync": "none", "--spool-full": "drop-newest"}.get(f, "1")
     if f == "--backend-url":
         continue
     args = [f] if f in ("--sampling-override", "--scale-by-sampling") else [f, arg]
@@ -54,6 +55,25 @@ for f in flags:
     c.check("unknown option '--bogus-to-stop-before-eal'" in p.stderr,
             "%s is parsed (stderr: %s)" % (f, p.stderr.strip()[-200:]))
 
+# Every default --help shows for a numeric flag is accepted by that flag (inside its range);
+# tests/unit/test_config.c checks the option table itself.
+for line in help_block.splitlines():
+    m = re.match(r"\s*(--[a-z-]+) \S+ .*\(default ([0-9.]+)\)", line)
+    if m:
+        p = run(["--", m.group(1), m.group(2), "--bogus-to-stop-before-eal"])
+        c.check("unknown option '--bogus-to-stop-before-eal'" in p.stderr,
+                "%s default %s is accepted (stderr: %s)" % (m.group(1), m.group(2), p.stderr.strip()[-200:]))
+
+# Enum values are names, matched without regard to case; the environment goes the same way.
+for args in (["--log-level", "WARN"], ["--spool-fsync", "none"], ["--spool-full", "drop-newest"],
+             ["--sflow-counters", "ndjson:-"], ["--sflow-counters", "off"], ["--output", ""]):
+    p = run(["--", *args, "--bogus-to-stop-before-eal"])
+    c.check("unknown option '--bogus-to-stop-before-eal'" in p.stderr,
+            "%s is accepted (stderr: %s)" % (" ".join(args), p.stderr.strip()[-200:]))
+p = run(["--"], env={"CLARION_COLLECTOR_LOG_LEVEL": "loud"})
+c.eq(p.returncode, 2, "bad log level in the environment: exit status")
+c.check("CLARION_COLLECTOR_LOG_LEVEL: 'loud' is not one of" in p.stderr, "bad log level names the allowed values")
+
 BAD = [
     (["--rxd", "5"], "--rxd"),
     (["--burst", "abc"], "--burst"),
@@ -61,7 +81,12 @@ BAD = [
     (["--portmask", "zz"], "--portmask"),
     (["--collector-ip", "300.1.1.1"], "--collector-ip"),
     (["--ring-size", "100"], "power of 2"),
-    (["--output", "kafka:x"], None),
+    (["--output", "kafka:x"], "--output: 'kafka:x' is not one of ndjson:PATH, null"),
+    (["--output", "ndjson:"], "--output"),
+    (["--sflow-counters", "csv:x"], "--sflow-counters: 'csv:x' is not one of off, ndjson:PATH"),
+    (["--spool-fsync", "sometimes"], "--spool-fsync: 'sometimes' is not one of batch, interval, none"),
+    (["--spool-full", "drop-all"], "--spool-full: 'drop-all' is not one of drop-oldest, drop-newest"),
+    (["--output", "null", "--backend-url", "http://127.0.0.1:1"], "exclude each other"),
     (["--bogus"], "unknown option"),
     (["--rxd"], "needs a value"),
     (["--log-level", "loud"], "--log-level"),
@@ -71,10 +96,6 @@ BAD = [
 for args, needle in BAD:
     p = run(["--"] + args)
     lines = [l for l in p.stderr.splitlines() if l.startswith("clarion-flowd:")]
-    if needle is None:  # found after EAL start (output spec), still exit 2 with one line
-        p = run(cflib.eal_args("net_pcap0,rx_pcap=" + SAMPLE) + ["--"] + args)
-        lines = [l for l in p.stderr.splitlines() if l.startswith("clarion-flowd:")]
-        needle = "--output"
     c.eq(p.returncode, 2, "%s: exit status" % " ".join(args))
     c.check(len(lines) == 1 and needle in lines[0], "%s: one clear line (%s)" % (" ".join(args), lines))
 
@@ -89,6 +110,17 @@ c.check("names no available port" in p.stderr, "portmask naming no port: message
 p = run(cflib.eal_args("net_pcap0,rx_pcap=" + SAMPLE, lcores="0") + ["--"])
 c.eq(p.returncode, 2, "one lcore: exit status")
 c.check("at least two lcores" in p.stderr, "one lcore: message")
+
+# The queue -> lcore mapping is checked before it is written (net_null allows that many queues):
+# CF_RX_MAX_QUEUES = 64 per RX lcore fit, one more is a usage error.
+QUIET = ["--http-port", "0", "--agent-port", "0", "--output", "null"]
+p = run(cflib.eal_args("net_null0") + ["--", "--rxq", "65"] + QUIET)
+lines = [l for l in p.stderr.splitlines() if l.startswith("clarion-flowd:")]
+c.eq(p.returncode, 2, "65 queues on one RX lcore: exit status")
+c.check(len(lines) == 1 and "--rxq" in lines[0], "65 queues on one RX lcore: one clear line (%s)" % lines)
+p = run(cflib.eal_args("net_null0") + ["--", "--rxq", "64", "--run-time", "1"] + QUIET)
+c.eq(p.returncode, 0, "64 queues on one RX lcore: runs (stderr: %s)" % p.stderr.strip()[-200:])
+c.check("64 RX queue(s) on 1 RX lcore(s)" in p.stderr, "64 queues on one RX lcore: all polled")
 
 p = run(["--no-huge", "-m", "256", "--no-pci", "--file-prefix", "cfcli%d" % os.getpid(), "-l", "0,1", "--"])
 c.eq(p.returncode, 1, "no port: exit status")

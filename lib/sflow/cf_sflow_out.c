@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf_output.h"
+#include "cf_sflow_out.h"
+
+struct lc_state {
+	const struct sfl_lcore *s;
+	uint64_t *seen;           /* samples count per slot at the last poll */
+};
+
+struct cf_sflow_out {
+	FILE *f;
+	uint64_t lines;
+	uint64_t failed;
+	unsigned int n_lc;
+	struct lc_state lc[];
+};
+
+static uint32_t
+slots(const struct sfl_lcore *s)
+{
+	return s != NULL ? sfl_ifc_slots(s) : 0;
+}
+
+struct cf_sflow_out *
+cf_sflow_out_open(const char *path, const struct sfl_lcore *const *lc, unsigned int n_lc,
+		  char *err, size_t errlen)
+{
+	struct cf_sflow_out *o = calloc(1, sizeof(*o) + n_lc * sizeof(o->lc[0]));
+	unsigned int i;
+
+	if (o == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	o->n_lc = n_lc;
+	for (i = 0; i < n_lc; i++) {
+		o->lc[i].s = lc[i];
+		/* calloc(0) may be NULL: keep one slot so NULL means out of memory only. */
+		o->lc[i].seen = calloc(slots(lc[i]) + 1, sizeof(uint64_t));
+		if (o->lc[i].seen == NULL) {
+			cf_sflow_out_close(o);
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+	}
+	o->f = cfo_ndjson_stream_open(path, err, errlen);
+	if (o->f == NULL) {
+		cf_sflow_out_close(o);
+		return NULL;
+	}
+	return o;
+}
+
+void
+cf_sflow_out_poll(struct cf_sflow_out *o)
+{
+	char line[1024];
+	unsigned int i;
+	uint32_t k;
+
+	if (o == NULL)
+		return;
+	for (i = 0; i < o->n_lc; i++) {
+		const struct sfl_lcore *s = o->lc[i].s;
+		uint32_t n_slots = slots(s);
+
+		for (k = 0; k < n_slots; k++) {
+			const struct sfl_ifc *c = sfl_ifc_at(s, k);
+			uint64_t samples;
+			size_t n;
+
+			if (!__atomic_load_n(&c->used, __ATOMIC_ACQUIRE))
+				continue;
+			samples = c->samples;
+			if (samples == o->lc[i].seen[k])
+				continue;
+			o->lc[i].seen[k] = samples;
+			n = sfl_ifc_json(c, line, sizeof(line) - 1);
+			line[n++] = '\n';
+			if (fwrite(line, 1, n, o->f) != n)
+				o->failed++;
+			else
+				o->lines++;
+		}
+	}
+	fflush(o->f);
+}
+
+uint64_t
+cf_sflow_out_lines(const struct cf_sflow_out *o)
+{
+	return o != NULL ? o->lines : 0;
+}
+
+uint64_t
+cf_sflow_out_failed(const struct cf_sflow_out *o)
+{
+	return o != NULL ? o->failed : 0;
+}
+
+void
+cf_sflow_out_close(struct cf_sflow_out *o)
+{
+	unsigned int i;
+
+	if (o == NULL)
+		return;
+	for (i = 0; i < o->n_lc; i++)
+		free(o->lc[i].seen);
+	cfo_ndjson_stream_close(o->f);
+	free(o);
+}
+
+void
+cf_sflow_print_unknown(FILE *f, const struct sfl_lcore *const *lc, unsigned int n_lc)
+{
+	static const char *const kinds[] = {
+		[SFL_KIND_SAMPLE] = "sample",
+		[SFL_KIND_FLOW_RECORD] = "flow_record",
+		[SFL_KIND_COUNTER_RECORD] = "counter_record",
+	};
+	unsigned int i, k, printed = 0;
+
+	for (i = 0; i < n_lc; i++) {
+		const struct sfl_lcore *s = lc[i];
+
+		if (s == NULL)
+			continue;
+		for (k = 0; k < SFL_UNKNOWN_SLOTS; k++) {
+			const struct sfl_unknown *u = sfl_unknown_at(s, k);
+
+			if (!u->used || u->kind >= sizeof(kinds) / sizeof(kinds[0]))
+				continue;
+			fprintf(f, "%s %s:%u:%u=%" PRIu64, printed++ ? "" : "sflow_unknown:",
+				kinds[u->kind], u->enterprise, u->format, u->count);
+		}
+		if (sfl_unknown_overflow(s) != 0)
+			fprintf(f, "%s other=%" PRIu64, printed++ ? "" : "sflow_unknown:",
+				sfl_unknown_overflow(s));
+	}
+	if (printed)
+		fputc('\n', f);
+}
