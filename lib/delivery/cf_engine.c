@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,21 +97,43 @@ struct cdl {
 };
 
 
-/* Errors of the same kind repeat for every batch during an outage: one line a second. */
 static void
-log_err(struct cdl *d, const char *fmt, const char *a, long b)
+vlog(uint64_t suppressed, const char *fmt, va_list ap)
+{
+	char msg[512], tail[64] = "";
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (suppressed)
+		snprintf(tail, sizeof(tail), " (%" PRIu64 " similar messages suppressed)", suppressed);
+	/* One call per line, so a line never mixes with the control lcore's. */
+	fprintf(stderr, "clarion-flowd: delivery: %s%s\n", msg, tail);
+}
+
+/* One line on stderr, "clarion-flowd: delivery: " first (no newline in fmt). */
+static void __attribute__((format(printf, 1, 2)))
+log_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(0, fmt, ap);
+	va_end(ap);
+}
+
+/* Errors of the same kind repeat for every batch during an outage: one line a second. */
+static void __attribute__((format(printf, 2, 3)))
+log_err(struct cdl *d, const char *fmt, ...)
 {
 	uint64_t t = cf_clock_mono_ms();
+	va_list ap;
 
 	if (t - d->last_err_log_ms < 1000 && d->last_err_log_ms != 0) {
 		d->err_suppressed++;
 		return;
 	}
-	fprintf(stderr, "clarion-flowd: delivery: ");
-	fprintf(stderr, fmt, a, b);
-	if (d->err_suppressed)
-		fprintf(stderr, " (%" PRIu64 " similar messages suppressed)", d->err_suppressed);
-	fputc('\n', stderr);
+	va_start(ap, fmt);
+	vlog(d->err_suppressed, fmt, ap);
+	va_end(ap);
 	d->err_suppressed = 0;
 	d->last_err_log_ms = t;
 }
@@ -120,9 +143,9 @@ breaker_log(struct cdl *d)
 {
 	if ((int)d->br.state == d->br_logged)
 		return;
-	fprintf(stderr, "clarion-flowd: delivery: circuit breaker %s -> %s (%u consecutive failures)\n",
-		cdl_breaker_name((enum cdl_breaker_state)d->br_logged), cdl_breaker_name(d->br.state),
-		d->br.failures);
+	log_note("circuit breaker %s -> %s (%u consecutive failures)",
+		 cdl_breaker_name((enum cdl_breaker_state)d->br_logged), cdl_breaker_name(d->br.state),
+		 d->br.failures);
 	d->br_logged = (int)d->br.state;
 	d->st.breaker_state = (int)d->br.state;
 	d->st.breaker_opens = d->br.opens;
@@ -174,7 +197,7 @@ to_spool(struct cdl *d, struct cdl_batch *b)
 		d->st.dropped[CDL_DROP_SPOOL_FULL_NEWEST] += b->nrec;
 	} else if (rc < 0) {
 		d->st.dropped[CDL_DROP_SPOOL_IO] += b->nrec;
-		log_err(d, "spool write failed: %s (errno %ld); batch dropped", strerror(-rc), -rc);
+		log_err(d, "spool write failed: %s (errno %d); batch dropped", strerror(-rc), -rc);
 	}
 	cdl_batch_free(b);
 	spool_stats(d);
@@ -431,7 +454,7 @@ schedule(struct cdl *d, uint64_t now)
 		spool_stats(d);
 		sum_dropped(d);
 		if (rc < 0) {
-			log_err(d, "spool read failed: %s (errno %ld)", strerror(-rc), -rc);
+			log_err(d, "spool read failed: %s (errno %d)", strerror(-rc), -rc);
 			d->replay_ready_ms = now + 1000;
 			return;
 		}
@@ -448,7 +471,7 @@ schedule(struct cdl *d, uint64_t now)
 		if (rc == -2) {
 			/* Never sendable (unknown format): keep it for a human. */
 			d->br.probe_out = 0;
-			log_err(d, "spool entry %s%ld cannot be sent; dead-lettered", "", (long)r->rh.seq);
+			log_err(d, "spool entry %" PRIu64 " cannot be sent; dead-lettered", r->rh.seq);
 			r->resp_len = 0;
 			dead_letter(d, r->rh.boot, r->rh.seq, r->rbody, r->rh.len, 0, r);
 			d->st.dead_lettered += r->rh.nrec;
@@ -499,7 +522,7 @@ finish(struct cdl *d, struct req *r, CURLcode res, uint64_t now)
 	if (res != CURLE_OK) {
 		d->st.transport_errors++;
 		oc = TRANSIENT;
-		log_err(d, "POST failed: %s (curl %ld)", curl_easy_strerror(res), (long)res);
+		log_err(d, "POST failed: %s (curl %d)", curl_easy_strerror(res), (int)res);
 	} else if (code >= 200 && code < 300) {
 		d->st.responses_2xx++;
 		oc = OK;
@@ -507,11 +530,11 @@ finish(struct cdl *d, struct req *r, CURLcode res, uint64_t now)
 		d->st.responses_transient++;
 		oc = TRANSIENT;
 		curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &retry_after);
-		log_err(d, "backend answered %sHTTP %ld; will retry", "", code);
+		log_err(d, "backend answered HTTP %ld; will retry", code);
 	} else {
 		d->st.responses_permanent++;
 		oc = PERMANENT;
-		log_err(d, "backend refused a batch %swith HTTP %ld; dead-lettered", "", code);
+		log_err(d, "backend refused a batch with HTTP %ld; dead-lettered", code);
 	}
 	/* 4xx other than 408/429 proves the backend is up: not a breaker failure. */
 	cdl_breaker_result(&d->br, oc != TRANSIENT, now);
@@ -869,11 +892,11 @@ cdl_start(const struct cdl_config *cfg, char *err, size_t errlen)
 		spool_stats(d);
 		sum_dropped(d);
 		if (si.recovered_batches || si.torn_bytes || si.corrupt_batches)
-			fprintf(stderr, "clarion-flowd: delivery: spool '%s': recovered %" PRIu64
-				" records in %" PRIu64 " batches; truncated %" PRIu64
-				" torn bytes; skipped %" PRIu64 " corrupt batches (%" PRIu64 " records)\n",
-				d->spool_dir, si.recovered_records, si.recovered_batches, si.torn_bytes,
-				si.corrupt_batches, si.corrupt_records);
+			log_note("spool '%s': recovered %" PRIu64 " records in %" PRIu64
+				 " batches; truncated %" PRIu64 " torn bytes; skipped %" PRIu64
+				 " corrupt batches (%" PRIu64 " records)",
+				 d->spool_dir, si.recovered_records, si.recovered_batches, si.torn_bytes,
+				 si.corrupt_batches, si.corrupt_records);
 	}
 
 	d->cap_live = cfg->concurrency * 4 < 16 ? 16 : cfg->concurrency * 4;
