@@ -9,6 +9,8 @@
  *  - cdl_backoff_*: exponential backoff with full jitter. Pure functions.
  *  - cdl_breaker_*: circuit breaker (closed -> open -> half-open -> closed).
  *    Not thread safe: one thread owns a breaker.
+ *  - cdl_classify: what a finished request means (delivered, retry, dead
+ *    letter). Pure function.
  *  - cdl_seg_* / cdl_spool_*: the durable on-disk segment log. Not thread
  *    safe: the delivery thread owns the spool.
  *  - cdl_start/cdl_submit/cdl_stop: the delivery engine, a DPDK control thread
@@ -121,6 +123,53 @@ int cdl_breaker_allow(struct cdl_breaker *b, uint64_t now_ms);
  * shows the backend alive, 422 included), 0 failure. */
 void cdl_breaker_result(struct cdl_breaker *b, int ok, uint64_t now_ms);
 const char *cdl_breaker_name(enum cdl_breaker_state s);
+
+/* --------------------------------------------------------------- classify */
+
+/*
+ * What a finished request means, from what libcurl reported. One table
+ * (name, retried, breaker success, meaning):
+ */
+#define CDL_OUTCOME_TABLE(X) \
+	X(DELIVERED, "delivered", 0, 1, "2xx: the backend took the batch") \
+	X(TRANSIENT, "transient", 1, 0, "HTTP 5xx, 408, 429: retry after a backoff") \
+	X(TRANSPORT, "transport", 1, 0, "no HTTP answer: refused, reset, timeout, TLS, empty reply") \
+	X(PERMANENT, "permanent", 0, 1, "any other status (4xx, 1xx, 3xx): dead letter, never retried")
+
+enum cdl_outcome {
+#define CDL_X(e, n, r, b, h) CDL_OUT_##e,
+	CDL_OUTCOME_TABLE(CDL_X)
+#undef CDL_X
+	CDL_OUT_MAX
+};
+
+struct cdl_verdict {
+	enum cdl_outcome outcome;
+	/* Seconds the server asked us to wait (Retry-After), > 0; 0 = no hint.
+	 * Only a TRANSIENT answer carries one. */
+	int64_t retry_after_s;
+};
+
+/*
+ * Pure: curl_result is the transfer's CURLcode (0 = CURLE_OK), http_status
+ * its response code, retry_after the value of its Retry-After header (the
+ * text after the colon; NULL when absent) and now_unix_s the wall clock, to
+ * turn an HTTP date into seconds. A transfer error wins over any status.
+ */
+struct cdl_verdict cdl_classify(int curl_result, long http_status, const char *retry_after,
+				int64_t now_unix_s);
+/*
+ * Retry-After value (delay-seconds or HTTP-date) as libcurl 7.88 reads it for
+ * CURLINFO_RETRY_AFTER: a decimal number when it starts with one (blanks
+ * skipped, a sign or junk after it ignored), else a date minus now_unix_s;
+ * 0 when neither (or the number overflows). May be negative (a past date).
+ */
+int64_t cdl_retry_after(const char *value, int64_t now_unix_s);
+const char *cdl_outcome_name(unsigned int o);
+/* 1 when the batch is kept and sent again (transient, transport). */
+int cdl_outcome_retried(unsigned int o);
+/* The breaker's view: 1 when the answer shows the backend alive. */
+int cdl_outcome_breaker_ok(unsigned int o);
 
 /* ---------------------------------------------------------------- segment */
 

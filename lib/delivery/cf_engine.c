@@ -49,6 +49,9 @@ struct req {
 	size_t zcap;
 	char resp[RESP_MAX];
 	size_t resp_len;
+	char retry_after[256];       /* last Retry-After value of the answer */
+	int has_retry_after;
+	int body_seen;               /* header lines after this are trailers */
 	uint64_t t0_us;
 	int meta;                    /* a request batch (own path and headers) */
 	int busy;
@@ -250,8 +253,35 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	struct req *r = arg;
 	size_t len = size * n, room = RESP_MAX - r->resp_len;
 
+	r->body_seen = 1;
 	memcpy(r->resp + r->resp_len, p, len < room ? len : room);
 	r->resp_len += len < room ? len : room;
+	return len;
+}
+
+/*
+ * Keeps the last Retry-After value of the answer, as libcurl does for
+ * CURLINFO_RETRY_AFTER, but as text: cdl_classify() reads it, so the rule
+ * lives in one pure function.
+ */
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	static const char name[] = "Retry-After:";
+	struct req *r = arg;
+	size_t len = size * n, vlen;
+
+	if (r->body_seen || len < sizeof(name) - 1 || strncasecmp(p, name, sizeof(name) - 1) != 0)
+		return len;
+	p += sizeof(name) - 1;
+	vlen = len - (sizeof(name) - 1);
+	while (vlen > 0 && (p[vlen - 1] == '\n' || p[vlen - 1] == '\r'))
+		vlen--;
+	if (vlen >= sizeof(r->retry_after))
+		vlen = sizeof(r->retry_after) - 1;
+	memcpy(r->retry_after, p, vlen);
+	r->retry_after[vlen] = '\0';
+	r->has_retry_after = 1;
 	return len;
 }
 
@@ -367,6 +397,8 @@ start_req(struct cdl *d, struct req *r, uint64_t boot, uint64_t seq, const char 
 	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)plen);
 	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, post);
 	r->resp_len = 0;
+	r->has_retry_after = 0;
+	r->body_seen = 0;
 	r->t0_us = cf_clock_mono_us();
 	if (curl_multi_add_handle(d->multi, r->easy) != CURLM_OK)
 		return -1;
@@ -495,14 +527,13 @@ schedule(struct cdl *d, uint64_t now)
 	}
 }
 
-enum outcome { OK, TRANSIENT, PERMANENT };
-
 static void
 finish(struct cdl *d, struct req *r, CURLcode res, uint64_t now)
 {
 	long code = 0;
-	curl_off_t retry_after = -1;
-	enum outcome oc;
+	int64_t retry_after;
+	struct cdl_verdict v;
+	enum cdl_outcome oc;
 	uint64_t delay;
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -519,31 +550,37 @@ finish(struct cdl *d, struct req *r, CURLcode res, uint64_t now)
 		d->st.lat_sum_us += us;
 		d->st.lat_count++;
 	}
-	if (res != CURLE_OK) {
-		d->st.transport_errors++;
-		oc = TRANSIENT;
-		log_err(d, "POST failed: %s (curl %d)", curl_easy_strerror(res), (int)res);
-	} else if (code >= 200 && code < 300) {
+	/* The wall clock only turns a Retry-After date into seconds. */
+	v = cdl_classify((int)res, code, r->has_retry_after ? r->retry_after : NULL,
+			 r->has_retry_after ? (int64_t)(cf_clock_wall_ms() / 1000) : 0);
+	oc = v.outcome;
+	retry_after = v.retry_after_s;
+	switch (oc) {
+	case CDL_OUT_DELIVERED:
 		d->st.responses_2xx++;
-		oc = OK;
-	} else if (code >= 500 || code == 408 || code == 429) {
+		break;
+	case CDL_OUT_TRANSPORT:
+		d->st.transport_errors++;
+		log_err(d, "POST failed: %s (curl %d)", curl_easy_strerror(res), (int)res);
+		break;
+	case CDL_OUT_TRANSIENT:
 		d->st.responses_transient++;
-		oc = TRANSIENT;
-		curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &retry_after);
 		log_err(d, "backend answered HTTP %ld; will retry", code);
-	} else {
+		break;
+	case CDL_OUT_PERMANENT:
+	default:
 		d->st.responses_permanent++;
-		oc = PERMANENT;
 		log_err(d, "backend refused a batch with HTTP %ld; dead-lettered", code);
+		break;
 	}
 	/* 4xx other than 408/429 proves the backend is up: not a breaker failure. */
-	cdl_breaker_result(&d->br, oc != TRANSIENT, now);
+	cdl_breaker_result(&d->br, cdl_outcome_breaker_ok(oc), now);
 	breaker_log(d);
 
 	if (r->replay) {
 		r->replay = 0;
 		d->replay_busy = 0;
-		if (oc == TRANSIENT) {
+		if (cdl_outcome_retried(oc)) {
 			cdl_spool_release(d->spool);
 			spool_stats(d);
 			sum_dropped(d);
@@ -554,7 +591,7 @@ finish(struct cdl *d, struct req *r, CURLcode res, uint64_t now)
 			d->replay_ready_ms = now + delay;
 		} else {
 			d->replay_fail = 0;
-			if (oc == OK) {
+			if (oc == CDL_OUT_DELIVERED) {
 				d->st.delivered += r->rh.nrec;
 				d->st.delivered_batches++;
 				d->st.replayed += r->rh.nrec;
@@ -581,7 +618,7 @@ finish(struct cdl *d, struct req *r, CURLcode res, uint64_t now)
 
 		r->live = NULL;
 		d->st.in_flight -= b->nrec;
-		if (oc == OK) {
+		if (oc == CDL_OUT_DELIVERED) {
 			d->st.delivered += b->nrec;
 			d->st.delivered_batches++;
 			if (b->meta_len) {
@@ -590,7 +627,7 @@ finish(struct cdl *d, struct req *r, CURLcode res, uint64_t now)
 			}
 			live_remove(d, b);
 			cdl_batch_free(b);
-		} else if (oc == PERMANENT) {
+		} else if (!cdl_outcome_retried(oc)) {
 			dead_letter(d, b->boot, b->seq, b->body + b->meta_len, b->len - b->meta_len,
 				    code, r);
 			d->st.dead_lettered += b->nrec;
@@ -771,6 +808,8 @@ setup_easy(struct cdl *d, struct req *r)
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "clarion-flowd/" CF_VERSION);
 	if (d->ca_file[0])
 		curl_easy_setopt(e, CURLOPT_CAINFO, d->ca_file);
