@@ -13,6 +13,8 @@
  *    letter). Pure function.
  *  - cdl_seg_* / cdl_spool_*: the durable on-disk segment log. Not thread
  *    safe: the delivery thread owns the spool.
+ *  - cdl_dead_letter_*: the directory of refused batches beside the spool.
+ *  - cdl_lat_*: the request latency histogram's buckets. Pure functions.
  *  - cdl_start/cdl_submit/cdl_stop: the delivery engine, a DPDK control thread
  *    (rte_ctrl_thread_create) that owns libcurl, the breaker and the spool,
  *    fed by an SP/SC rte_ring of finished batches. cdl_submit() is called by
@@ -264,6 +266,23 @@ void cdl_spool_get_info(const struct cdl_spool *s, struct cdl_spool_info *i);
 /* Syncs and frees; the files stay for the next start. */
 void cdl_spool_close(struct cdl_spool *s);
 
+/* ----------------------------------------------------------- dead letters */
+
+/*
+ * A batch refused for good is kept for a human as two files in the
+ * dead-letter directory: <batch id>.json (the body) and <batch id>.response
+ * ("HTTP <code>\n", then the first bytes of the answer body; code 0 when the
+ * batch could not even be sent). Used by the delivery thread only.
+ */
+
+/* The directory: dead_letter_dir when set, else spool_dir/dead-letter, else
+ * none (out = ""). 0, or -ENAMETOOLONG when it does not fit in len bytes. */
+int cdl_dead_letter_dir(char *out, size_t len, const char *dead_letter_dir, const char *spool_dir);
+/* Writes both files (creating dir, mode 0750). 0 written; 1 dir is "" (not
+ * kept); -errno when a file could not be created (the other is still tried). */
+int cdl_dead_letter_write(const char *dir, uint64_t boot, uint64_t seq, const void *body,
+			  uint32_t len, long code, const void *resp, size_t resp_len);
+
 /* ----------------------------------------------------------------- engine */
 
 /* Why the engine gave records up (records, not batches). */
@@ -311,6 +330,9 @@ struct cdl_config {
 /* Request latency histogram: upper bounds in ms (ascending, +Inf after). */
 #define CDL_LAT_BUCKETS 12
 extern const double cdl_lat_bounds_ms[CDL_LAT_BUCKETS];
+/* The bucket of a request that took us microseconds: the first i with us <=
+ * cdl_lat_bounds_ms[i] ms; CDL_LAT_BUCKETS when slower than the last bound. */
+unsigned int cdl_lat_bucket(uint64_t us);
 
 /* Read-only counters (records unless named otherwise; a batch with its own
  * request counts its nrec items, see the req_* fields). Invariant, exact once

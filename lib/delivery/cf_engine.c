@@ -57,10 +57,6 @@ struct req {
 	int busy;
 };
 
-const double cdl_lat_bounds_ms[CDL_LAT_BUCKETS] = {
-	1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10000,
-};
-
 struct cdl {
 	struct cdl_config cfg;
 	char url[1024];
@@ -225,26 +221,8 @@ static void
 dead_letter(struct cdl *d, uint64_t boot, uint64_t seq, const char *body, uint32_t len,
 	    long code, const struct req *r)
 {
-	char id[48], path[PATH_MAX + 64];
-	FILE *f;
-
-	if (d->dl_dir[0] == '\0')
-		return;
-	mkdir(d->dl_dir, 0750);
-	cdl_batch_id(id, sizeof(id), boot, seq);
-	snprintf(path, sizeof(path), "%s/%s.json", d->dl_dir, id);
-	f = fopen(path, "w");
-	if (f != NULL) {
-		fwrite(body, 1, len, f);
-		fclose(f);
-	}
-	snprintf(path, sizeof(path), "%s/%s.response", d->dl_dir, id);
-	f = fopen(path, "w");
-	if (f != NULL) {
-		fprintf(f, "HTTP %ld\n", code);
-		fwrite(r->resp, 1, r->resp_len, f);
-		fclose(f);
-	}
+	/* A failed write loses only the copy kept for a human: still counted. */
+	cdl_dead_letter_write(d->dl_dir, boot, seq, body, len, code, r->resp, r->resp_len);
 }
 
 static size_t
@@ -541,10 +519,8 @@ finish(struct cdl *d, struct req *r, CURLcode res, uint64_t now)
 	r->busy = 0;
 	{
 		uint64_t us = cf_clock_mono_us() - r->t0_us;
-		unsigned int k;
+		unsigned int k = cdl_lat_bucket(us);
 
-		for (k = 0; k < CDL_LAT_BUCKETS && (double)us > cdl_lat_bounds_ms[k] * 1000; k++)
-			;
 		if (k < CDL_LAT_BUCKETS)
 			d->st.lat_le[k]++;
 		d->st.lat_sum_us += us;
@@ -900,12 +876,10 @@ cdl_start(const struct cdl_config *cfg, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if (cfg->dead_letter_dir && cfg->dead_letter_dir[0])
-		COPY(d->dl_dir, cfg->dead_letter_dir, "--dead-letter-dir");
-	else if (d->spool_dir[0] &&
-		 snprintf(d->dl_dir, sizeof(d->dl_dir), "%s/dead-letter", d->spool_dir) >=
-			 (int)sizeof(d->dl_dir)) {
-		snprintf(err, errlen, "--spool-dir too long");
+	if (cdl_dead_letter_dir(d->dl_dir, sizeof(d->dl_dir), cfg->dead_letter_dir,
+				d->spool_dir) != 0) {
+		snprintf(err, errlen, "%s too long", cfg->dead_letter_dir && cfg->dead_letter_dir[0] ?
+			 "--dead-letter-dir" : "--spool-dir");
 		goto fail;
 	}
 	COPY(d->base, cfg->base_url, "backend URL");

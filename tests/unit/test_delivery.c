@@ -585,6 +585,108 @@ test_retry_after_raw(void)
 	CU_ASSERT_EQUAL(cdl_retry_after(" Wed, 21 Oct 2015", RA_NOW), 1445385600 - RA_NOW);
 }
 
+/* --------------------------------------------------------------- latency */
+
+static void
+test_latency_buckets(void)
+{
+	static const struct {
+		uint64_t us;
+		unsigned int bucket;
+	} rows[] = {
+		{0, 0}, {1000, 0}, {1001, 1}, {2500, 1}, {2501, 2}, {5000, 2}, {5001, 3},
+		{100000, 6}, {100001, 7}, {1000000, 9}, {9999999, 11}, {10000000, 11},
+		{10000001, CDL_LAT_BUCKETS}, {UINT64_MAX, CDL_LAT_BUCKETS},
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (cdl_lat_bucket(rows[i].us) != rows[i].bucket)
+			fprintf(stderr, "\n  %" PRIu64 " us: bucket %u, want %u\n", rows[i].us,
+				cdl_lat_bucket(rows[i].us), rows[i].bucket);
+		CU_ASSERT_EQUAL(cdl_lat_bucket(rows[i].us), rows[i].bucket);
+	}
+}
+
+/* ----------------------------------------------------------- dead letters */
+
+static void
+test_dead_letter_dir(void)
+{
+	char out[64], small[16];
+
+	CU_ASSERT_EQUAL(cdl_dead_letter_dir(out, sizeof(out), "/dl", "/sp"), 0);
+	CU_ASSERT_STRING_EQUAL(out, "/dl");
+	CU_ASSERT_EQUAL(cdl_dead_letter_dir(out, sizeof(out), "", "/sp"), 0);
+	CU_ASSERT_STRING_EQUAL(out, "/sp/dead-letter");
+	CU_ASSERT_EQUAL(cdl_dead_letter_dir(out, sizeof(out), NULL, "/sp"), 0);
+	CU_ASSERT_STRING_EQUAL(out, "/sp/dead-letter");
+	CU_ASSERT_EQUAL(cdl_dead_letter_dir(out, sizeof(out), "", ""), 0);
+	CU_ASSERT_STRING_EQUAL(out, "");
+	CU_ASSERT_EQUAL(cdl_dead_letter_dir(out, sizeof(out), NULL, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(out, "");
+	CU_ASSERT_EQUAL(cdl_dead_letter_dir(small, sizeof(small), NULL, "/spool/dir"),
+			-ENAMETOOLONG);
+	CU_ASSERT_EQUAL(cdl_dead_letter_dir(small, sizeof(small), "/a/long/dead/letter", NULL),
+			-ENAMETOOLONG);
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 8192);
+
+	*len = 0;
+	if (f == NULL || buf == NULL) {
+		if (f != NULL)
+			fclose(f);
+		free(buf);
+		return NULL;
+	}
+	*len = fread(buf, 1, 8191, f);
+	fclose(f);
+	return buf;
+}
+
+/* The two files, named by batch id, in a directory created on first use. */
+static void
+test_dead_letter_write(void)
+{
+	static const char body[] = "{\"records\":[{\"x\":1}]}";
+	static const char resp[] = "{\"detail\":\"bad\"}";
+	char *dir = tmpdir(), sub[128], path[256], *got;
+	size_t len;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	CU_ASSERT_EQUAL(cdl_dead_letter_write("", 1, 2, body, sizeof(body) - 1, 422, resp, 3), 1);
+	snprintf(sub, sizeof(sub), "%s/dead-letter", dir);
+	CU_ASSERT_EQUAL(cdl_dead_letter_write(sub, 0xabcull, 7, body, sizeof(body) - 1, 422, resp,
+					      sizeof(resp) - 1), 0);
+	snprintf(path, sizeof(path), "%s/0000000000000abc-7.json", sub);
+	got = slurp(path, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_EQUAL(len, sizeof(body) - 1);
+	CU_ASSERT_EQUAL(memcmp(got, body, len), 0);
+	free(got);
+	snprintf(path, sizeof(path), "%s/0000000000000abc-7.response", sub);
+	got = slurp(path, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_STRING_EQUAL(got, "HTTP 422\n{\"detail\":\"bad\"}");
+	free(got);
+	/* Never sent (unknown format): status 0, no answer. */
+	CU_ASSERT_EQUAL(cdl_dead_letter_write(sub, 0xabcull, 8, "x", 1, 0, NULL, 0), 0);
+	snprintf(path, sizeof(path), "%s/0000000000000abc-8.response", sub);
+	got = slurp(path, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_STRING_EQUAL(got, "HTTP 0\n");
+	free(got);
+	/* A directory that cannot be created: an error, not a crash. */
+	snprintf(path, sizeof(path), "%s/0000000000000abc-7.json/x", sub);
+	CU_ASSERT(cdl_dead_letter_write(path, 1, 1, "x", 1, 400, NULL, 0) < 0);
+	rm_dir(dir);
+}
+
 static const struct cft_case cases[] = {
 	{"backoff_schedule", test_backoff_schedule},
 	{"breaker_transitions", test_breaker_transitions},
@@ -598,6 +700,9 @@ static const struct cft_case cases[] = {
 	{"spool_evict_in_flight", test_spool_evict_in_flight},
 	{"classify_table", test_classify_table},
 	{"retry_after_raw", test_retry_after_raw},
+	{"latency_buckets", test_latency_buckets},
+	{"dead_letter_dir", test_dead_letter_dir},
+	{"dead_letter_write", test_dead_letter_write},
 	{NULL, NULL},
 };
 
