@@ -9,8 +9,12 @@
  *  - cdl_backoff_*: exponential backoff with full jitter. Pure functions.
  *  - cdl_breaker_*: circuit breaker (closed -> open -> half-open -> closed).
  *    Not thread safe: one thread owns a breaker.
+ *  - cdl_classify: what a finished request means (delivered, retry, dead
+ *    letter). Pure function.
  *  - cdl_seg_* / cdl_spool_*: the durable on-disk segment log. Not thread
  *    safe: the delivery thread owns the spool.
+ *  - cdl_dead_letter_*: the directory of refused batches beside the spool.
+ *  - cdl_lat_*: the request latency histogram's buckets. Pure functions.
  *  - cdl_start/cdl_submit/cdl_stop: the delivery engine, a DPDK control thread
  *    (rte_ctrl_thread_create) that owns libcurl, the breaker and the spool,
  *    fed by an SP/SC rte_ring of finished batches. cdl_submit() is called by
@@ -122,6 +126,53 @@ int cdl_breaker_allow(struct cdl_breaker *b, uint64_t now_ms);
 void cdl_breaker_result(struct cdl_breaker *b, int ok, uint64_t now_ms);
 const char *cdl_breaker_name(enum cdl_breaker_state s);
 
+/* --------------------------------------------------------------- classify */
+
+/*
+ * What a finished request means, from what libcurl reported. One table
+ * (name, retried, breaker success, meaning):
+ */
+#define CDL_OUTCOME_TABLE(X) \
+	X(DELIVERED, "delivered", 0, 1, "2xx: the backend took the batch") \
+	X(TRANSIENT, "transient", 1, 0, "HTTP 5xx, 408, 429: retry after a backoff") \
+	X(TRANSPORT, "transport", 1, 0, "no HTTP answer: refused, reset, timeout, TLS, empty reply") \
+	X(PERMANENT, "permanent", 0, 1, "any other status (4xx, 1xx, 3xx): dead letter, never retried")
+
+enum cdl_outcome {
+#define CDL_X(e, n, r, b, h) CDL_OUT_##e,
+	CDL_OUTCOME_TABLE(CDL_X)
+#undef CDL_X
+	CDL_OUT_MAX
+};
+
+struct cdl_verdict {
+	enum cdl_outcome outcome;
+	/* Seconds the server asked us to wait (Retry-After), > 0; 0 = no hint.
+	 * Only a TRANSIENT answer carries one. */
+	int64_t retry_after_s;
+};
+
+/*
+ * Pure: curl_result is the transfer's CURLcode (0 = CURLE_OK), http_status
+ * its response code, retry_after the value of its Retry-After header (the
+ * text after the colon; NULL when absent) and now_unix_s the wall clock, to
+ * turn an HTTP date into seconds. A transfer error wins over any status.
+ */
+struct cdl_verdict cdl_classify(int curl_result, long http_status, const char *retry_after,
+				int64_t now_unix_s);
+/*
+ * Retry-After value (delay-seconds or HTTP-date) as libcurl 7.88 reads it for
+ * CURLINFO_RETRY_AFTER: a decimal number when it starts with one (blanks
+ * skipped, a sign or junk after it ignored), else a date minus now_unix_s;
+ * 0 when neither (or the number overflows). May be negative (a past date).
+ */
+int64_t cdl_retry_after(const char *value, int64_t now_unix_s);
+const char *cdl_outcome_name(unsigned int o);
+/* 1 when the batch is kept and sent again (transient, transport). */
+int cdl_outcome_retried(unsigned int o);
+/* The breaker's view: 1 when the answer shows the backend alive. */
+int cdl_outcome_breaker_ok(unsigned int o);
+
 /* ---------------------------------------------------------------- segment */
 
 /*
@@ -215,6 +266,23 @@ void cdl_spool_get_info(const struct cdl_spool *s, struct cdl_spool_info *i);
 /* Syncs and frees; the files stay for the next start. */
 void cdl_spool_close(struct cdl_spool *s);
 
+/* ----------------------------------------------------------- dead letters */
+
+/*
+ * A batch refused for good is kept for a human as two files in the
+ * dead-letter directory: <batch id>.json (the body) and <batch id>.response
+ * ("HTTP <code>\n", then the first bytes of the answer body; code 0 when the
+ * batch could not even be sent). Used by the delivery thread only.
+ */
+
+/* The directory: dead_letter_dir when set, else spool_dir/dead-letter, else
+ * none (out = ""). 0, or -ENAMETOOLONG when it does not fit in len bytes. */
+int cdl_dead_letter_dir(char *out, size_t len, const char *dead_letter_dir, const char *spool_dir);
+/* Writes both files (creating dir, mode 0750). 0 written; 1 dir is "" (not
+ * kept); -errno when a file could not be created (the other is still tried). */
+int cdl_dead_letter_write(const char *dir, uint64_t boot, uint64_t seq, const void *body,
+			  uint32_t len, long code, const void *resp, size_t resp_len);
+
 /* ----------------------------------------------------------------- engine */
 
 /* Why the engine gave records up (records, not batches). */
@@ -262,6 +330,9 @@ struct cdl_config {
 /* Request latency histogram: upper bounds in ms (ascending, +Inf after). */
 #define CDL_LAT_BUCKETS 12
 extern const double cdl_lat_bounds_ms[CDL_LAT_BUCKETS];
+/* The bucket of a request that took us microseconds: the first i with us <=
+ * cdl_lat_bounds_ms[i] ms; CDL_LAT_BUCKETS when slower than the last bound. */
+unsigned int cdl_lat_bucket(uint64_t us);
 
 /* Read-only counters (records unless named otherwise; a batch with its own
  * request counts its nrec items, see the req_* fields). Invariant, exact once

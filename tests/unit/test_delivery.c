@@ -4,11 +4,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <curl/curl.h>
 
 #include "cf_delivery.h"
 #include "cf_test.h"
@@ -453,6 +456,237 @@ test_spool_evict_in_flight(void)
 	rm_dir(dir);
 }
 
+/* ------------------------------------------------------------- classify */
+
+/* Unix time 30 s before "Wed, 21 Oct 2015 07:28:00 GMT" (1445412480). */
+#define RA_NOW 1445412450
+
+enum { DL = 0, RETRY = 1 };          /* retried column */
+enum { BR_FAIL = 0, BR_OK = 1 };     /* breaker column */
+
+struct classify_row {
+	const char *name;
+	int curl;                        /* CURLcode */
+	long status;
+	const char *retry_after;         /* header value after the colon; NULL: none */
+	enum cdl_outcome want;
+	int64_t want_wait_s;
+	int retried;                     /* RETRY: kept and sent again; DL: not */
+	int breaker;
+};
+
+#define OK_(st) CURLE_OK, st
+#define DELIV CDL_OUT_DELIVERED, 0, DL, BR_OK
+#define PERM CDL_OUT_PERMANENT, 0, DL, BR_OK
+#define TRANS(w) CDL_OUT_TRANSIENT, w, RETRY, BR_FAIL
+#define TRANSP CDL_OUT_TRANSPORT, 0, RETRY, BR_FAIL
+
+/* What the engine did with each answer before transport and policy were
+ * split (cf_engine.c finish(), CURLINFO_RETRY_AFTER): the split keeps it. */
+static const struct classify_row classify_rows[] = {
+	{"200", OK_(200), NULL, DELIV},
+	{"201", OK_(201), NULL, DELIV},
+	{"202 (sketches)", OK_(202), NULL, DELIV},
+	{"204", OK_(204), NULL, DELIV},
+	{"299", OK_(299), NULL, DELIV},
+	{"200 ignores Retry-After", OK_(200), " 5", DELIV},
+	{"100: 1xx is permanent", OK_(100), NULL, PERM},
+	{"199", OK_(199), NULL, PERM},
+	{"300", OK_(300), NULL, PERM},
+	{"301: no redirect is followed", OK_(301), NULL, PERM},
+	{"302", OK_(302), NULL, PERM},
+	{"304", OK_(304), NULL, PERM},
+	{"307", OK_(307), NULL, PERM},
+	{"400", OK_(400), NULL, PERM},
+	{"401 bad token", OK_(401), NULL, PERM},
+	{"403", OK_(403), NULL, PERM},
+	{"404", OK_(404), NULL, PERM},
+	{"409", OK_(409), NULL, PERM},
+	{"413: too large is permanent (no split)", OK_(413), NULL, PERM},
+	{"415", OK_(415), NULL, PERM},
+	{"422 schema", OK_(422), NULL, PERM},
+	{"422 ignores Retry-After", OK_(422), " 5", PERM},
+	{"499", OK_(499), NULL, PERM},
+	{"408", OK_(408), NULL, TRANS(0)},
+	{"408 + Retry-After", OK_(408), " 3", TRANS(3)},
+	{"429 without Retry-After", OK_(429), NULL, TRANS(0)},
+	{"429 + Retry-After 1", OK_(429), " 1", TRANS(1)},
+	{"429 + Retry-After 120", OK_(429), " 120", TRANS(120)},
+	{"500", OK_(500), NULL, TRANS(0)},
+	{"501", OK_(501), NULL, TRANS(0)},
+	{"502", OK_(502), NULL, TRANS(0)},
+	{"503", OK_(503), NULL, TRANS(0)},
+	{"504", OK_(504), NULL, TRANS(0)},
+	{"599", OK_(599), NULL, TRANS(0)},
+	{"600: any status >= 500", OK_(600), NULL, TRANS(0)},
+	{"503 + Retry-After seconds", OK_(503), " 30", TRANS(30)},
+	{"503 + Retry-After without blank", OK_(503), "30", TRANS(30)},
+	{"503 + Retry-After tab", OK_(503), "\t7", TRANS(7)},
+	{"503 + Retry-After +30", OK_(503), " +30", TRANS(30)},
+	{"503 + Retry-After 30abc: leading number", OK_(503), " 30abc", TRANS(30)},
+	{"503 + Retry-After 1.5: whole seconds", OK_(503), " 1.5", TRANS(1)},
+	{"503 + Retry-After 0: no wait", OK_(503), " 0", TRANS(0)},
+	{"503 + Retry-After -5: no wait", OK_(503), " -5", TRANS(0)},
+	{"503 + Retry-After empty", OK_(503), "", TRANS(0)},
+	{"503 + Retry-After blank", OK_(503), "  ", TRANS(0)},
+	{"503 + Retry-After junk", OK_(503), " soon", TRANS(0)},
+	{"503 + Retry-After overflow", OK_(503), " 99999999999999999999", TRANS(0)},
+	{"503 + Retry-After HTTP date", OK_(503), " Wed, 21 Oct 2015 07:28:00 GMT", TRANS(30)},
+	{"503 + Retry-After RFC 850 date", OK_(503), " Wednesday, 21-Oct-15 07:28:00 GMT", TRANS(30)},
+	{"503 + Retry-After asctime date", OK_(503), " Wed Oct 21 07:28:00 2015", TRANS(30)},
+	{"503 + Retry-After date with zone", OK_(503), " Wed, 21 Oct 2015 08:28:00 +0100", TRANS(30)},
+	{"503 + Retry-After date now", OK_(503), " Wed, 21 Oct 2015 07:27:30 GMT", TRANS(0)},
+	{"503 + Retry-After date past", OK_(503), " Wed, 21 Oct 2015 07:20:00 GMT", TRANS(0)},
+	{"status 0 without a curl error", OK_(0), NULL, PERM},
+	{"connection refused", CURLE_COULDNT_CONNECT, 0, NULL, TRANSP},
+	{"host not found", CURLE_COULDNT_RESOLVE_HOST, 0, NULL, TRANSP},
+	{"timeout", CURLE_OPERATION_TIMEDOUT, 0, NULL, TRANSP},
+	{"timeout after a 200 status line", CURLE_OPERATION_TIMEDOUT, 200, NULL, TRANSP},
+	{"reset while reading", CURLE_RECV_ERROR, 0, NULL, TRANSP},
+	{"reset while sending", CURLE_SEND_ERROR, 0, NULL, TRANSP},
+	{"empty reply (closed mid-request)", CURLE_GOT_NOTHING, 0, NULL, TRANSP},
+	{"TLS handshake", CURLE_SSL_CONNECT_ERROR, 0, NULL, TRANSP},
+	{"TLS certificate not verified", CURLE_PEER_FAILED_VERIFICATION, 0, NULL, TRANSP},
+	{"TLS CA file unreadable", CURLE_SSL_CACERT_BADFILE, 0, NULL, TRANSP},
+	{"transport error ignores 503 + Retry-After", CURLE_RECV_ERROR, 503, " 30", TRANSP},
+};
+
+static void
+test_classify_table(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(classify_rows) / sizeof(classify_rows[0]); i++) {
+		const struct classify_row *r = &classify_rows[i];
+		struct cdl_verdict v = cdl_classify(r->curl, r->status, r->retry_after, RA_NOW);
+
+		if (v.outcome != r->want || v.retry_after_s != r->want_wait_s)
+			fprintf(stderr, "\n  row '%s': got %s wait %" PRId64 ", want %s wait %" PRId64 "\n",
+				r->name, cdl_outcome_name(v.outcome), v.retry_after_s,
+				cdl_outcome_name(r->want), r->want_wait_s);
+		CU_ASSERT_EQUAL(v.outcome, r->want);
+		CU_ASSERT_EQUAL(v.retry_after_s, r->want_wait_s);
+		CU_ASSERT_EQUAL(cdl_outcome_retried(v.outcome), r->retried);
+		CU_ASSERT_EQUAL(cdl_outcome_breaker_ok(v.outcome), r->breaker);
+	}
+	CU_ASSERT_STRING_EQUAL(cdl_outcome_name(CDL_OUT_MAX), "?");
+	CU_ASSERT_EQUAL(cdl_outcome_retried(CDL_OUT_MAX), 0);
+}
+
+/* A past date is negative here; cdl_classify turns it into "no wait". */
+static void
+test_retry_after_raw(void)
+{
+	CU_ASSERT_EQUAL(cdl_retry_after(" Wed, 21 Oct 2015 07:20:00 GMT", RA_NOW), -450);
+	CU_ASSERT_EQUAL(cdl_retry_after(" 7", RA_NOW), 7);
+	/* A leading number wins, as in libcurl: not read as dates. */
+	CU_ASSERT_EQUAL(cdl_retry_after(" 2015-10-21", RA_NOW), 2015);
+	CU_ASSERT_EQUAL(cdl_retry_after(" 21 Oct 2015 07:28:00 GMT", RA_NOW), 21);
+	CU_ASSERT_EQUAL(cdl_retry_after(" Wed, 21 Oct 2015", RA_NOW), 1445385600 - RA_NOW);
+}
+
+/* --------------------------------------------------------------- latency */
+
+static void
+test_latency_buckets(void)
+{
+	static const struct {
+		uint64_t us;
+		unsigned int bucket;
+	} rows[] = {
+		{0, 0}, {1000, 0}, {1001, 1}, {2500, 1}, {2501, 2}, {5000, 2}, {5001, 3},
+		{100000, 6}, {100001, 7}, {1000000, 9}, {9999999, 11}, {10000000, 11},
+		{10000001, CDL_LAT_BUCKETS}, {UINT64_MAX, CDL_LAT_BUCKETS},
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (cdl_lat_bucket(rows[i].us) != rows[i].bucket)
+			fprintf(stderr, "\n  %" PRIu64 " us: bucket %u, want %u\n", rows[i].us,
+				cdl_lat_bucket(rows[i].us), rows[i].bucket);
+		CU_ASSERT_EQUAL(cdl_lat_bucket(rows[i].us), rows[i].bucket);
+	}
+}
+
+/* ----------------------------------------------------------- dead letters */
+
+static void
+test_dead_letter_dir(void)
+{
+	char out[64], small[16];
+
+	CU_ASSERT_EQUAL(cdl_dead_letter_dir(out, sizeof(out), "/dl", "/sp"), 0);
+	CU_ASSERT_STRING_EQUAL(out, "/dl");
+	CU_ASSERT_EQUAL(cdl_dead_letter_dir(out, sizeof(out), "", "/sp"), 0);
+	CU_ASSERT_STRING_EQUAL(out, "/sp/dead-letter");
+	CU_ASSERT_EQUAL(cdl_dead_letter_dir(out, sizeof(out), NULL, "/sp"), 0);
+	CU_ASSERT_STRING_EQUAL(out, "/sp/dead-letter");
+	CU_ASSERT_EQUAL(cdl_dead_letter_dir(out, sizeof(out), "", ""), 0);
+	CU_ASSERT_STRING_EQUAL(out, "");
+	CU_ASSERT_EQUAL(cdl_dead_letter_dir(out, sizeof(out), NULL, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(out, "");
+	CU_ASSERT_EQUAL(cdl_dead_letter_dir(small, sizeof(small), NULL, "/spool/dir"),
+			-ENAMETOOLONG);
+	CU_ASSERT_EQUAL(cdl_dead_letter_dir(small, sizeof(small), "/a/long/dead/letter", NULL),
+			-ENAMETOOLONG);
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 8192);
+
+	*len = 0;
+	if (f == NULL || buf == NULL) {
+		if (f != NULL)
+			fclose(f);
+		free(buf);
+		return NULL;
+	}
+	*len = fread(buf, 1, 8191, f);
+	fclose(f);
+	return buf;
+}
+
+/* The two files, named by batch id, in a directory created on first use. */
+static void
+test_dead_letter_write(void)
+{
+	static const char body[] = "{\"records\":[{\"x\":1}]}";
+	static const char resp[] = "{\"detail\":\"bad\"}";
+	char *dir = tmpdir(), sub[128], path[256], *got;
+	size_t len;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	CU_ASSERT_EQUAL(cdl_dead_letter_write("", 1, 2, body, sizeof(body) - 1, 422, resp, 3), 1);
+	snprintf(sub, sizeof(sub), "%s/dead-letter", dir);
+	CU_ASSERT_EQUAL(cdl_dead_letter_write(sub, 0xabcull, 7, body, sizeof(body) - 1, 422, resp,
+					      sizeof(resp) - 1), 0);
+	snprintf(path, sizeof(path), "%s/0000000000000abc-7.json", sub);
+	got = slurp(path, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_EQUAL(len, sizeof(body) - 1);
+	CU_ASSERT_EQUAL(memcmp(got, body, len), 0);
+	free(got);
+	snprintf(path, sizeof(path), "%s/0000000000000abc-7.response", sub);
+	got = slurp(path, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_STRING_EQUAL(got, "HTTP 422\n{\"detail\":\"bad\"}");
+	free(got);
+	/* Never sent (unknown format): status 0, no answer. */
+	CU_ASSERT_EQUAL(cdl_dead_letter_write(sub, 0xabcull, 8, "x", 1, 0, NULL, 0), 0);
+	snprintf(path, sizeof(path), "%s/0000000000000abc-8.response", sub);
+	got = slurp(path, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_STRING_EQUAL(got, "HTTP 0\n");
+	free(got);
+	/* A directory that cannot be created: an error, not a crash. */
+	snprintf(path, sizeof(path), "%s/0000000000000abc-7.json/x", sub);
+	CU_ASSERT(cdl_dead_letter_write(path, 1, 1, "x", 1, 400, NULL, 0) < 0);
+	rm_dir(dir);
+}
+
 static const struct cft_case cases[] = {
 	{"backoff_schedule", test_backoff_schedule},
 	{"breaker_transitions", test_breaker_transitions},
@@ -464,6 +698,11 @@ static const struct cft_case cases[] = {
 	{"spool_recovery", test_spool_recovery},
 	{"spool_budget", test_spool_budget},
 	{"spool_evict_in_flight", test_spool_evict_in_flight},
+	{"classify_table", test_classify_table},
+	{"retry_after_raw", test_retry_after_raw},
+	{"latency_buckets", test_latency_buckets},
+	{"dead_letter_dir", test_dead_letter_dir},
+	{"dead_letter_write", test_dead_letter_write},
 	{NULL, NULL},
 };
 
