@@ -19,6 +19,7 @@
 
 #include "cf_decode.h"
 #include "cf_pkt.h"
+#include "cf_tpl.h"
 
 #define CF_MAX_PORTS 32
 
@@ -42,6 +43,7 @@ struct cf_config {
 	uint32_t frag_max_flows;   /* per RX lcore; 0 = reassembly off */
 	uint32_t frag_timeout_ms;
 	struct cfd_config decode;
+	struct tpl_config tpl;     /* v9/IPFIX template engine (lib/template) */
 	char field_map[512];
 	uint32_t template_save_interval; /* seconds between periodic saves; 0 = at exit only */
 	char template_file[512];   /* --template-file; "" = templates are not kept over restarts */       /* --field-map JSON file; "" = built-in map */

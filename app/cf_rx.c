@@ -13,7 +13,6 @@
 #include "cf_dispatch.h"
 #include "cf_rx.h"
 #include "cf_rx_priv.h"
-#include "cf_sflow.h"
 #include "cf_tpl.h"
 
 #define PREFETCH_AHEAD 4
@@ -76,8 +75,7 @@ cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,
 	   struct rte_mempool *block_pool, const struct cf_config *cfg,
 	   char *err, size_t errlen)
 {
-	char name[RTE_RING_NAMESIZE];
-	int rc;
+	char name[RTE_RING_NAMESIZE], msg[256];
 
 	rx->lcore_id = lcore_id;
 	rx->burst = cfg->burst;
@@ -106,24 +104,11 @@ cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,
 			return -1;
 		}
 	}
-	snprintf(name, sizeof(name), "cf_exp_%u", lcore_id);
-	rc = cfd_ctx_init(&rx->dctx, name, (int)rte_lcore_to_socket_id(lcore_id), &cfg->decode,
-			  &rx->stats, &rx->sink);
-	if (rc != 0) {
-		snprintf(err, errlen, "lcore %u: exporter table: %s", lcore_id, rte_strerror(-rc));
-		return -1;
-	}
-	snprintf(name, sizeof(name), "cf_sfl_%u", lcore_id);
-	rx->dctx.sflow = sfl_lcore_create(name, (int)rte_lcore_to_socket_id(lcore_id), 0);
-	if (rx->dctx.sflow == NULL) {
-		snprintf(err, errlen, "lcore %u: sFlow counter table: %s", lcore_id,
-			 rte_strerror(rte_errno));
-		return -1;
-	}
-	snprintf(name, sizeof(name), "cf_tpl_%u", lcore_id);
-	rx->dctx.tpl = tpl_cache_create(name, (int)rte_lcore_to_socket_id(lcore_id), &cfg->decode);
-	if (rx->dctx.tpl == NULL) {
-		snprintf(err, errlen, "lcore %u: template cache: %s", lcore_id, rte_strerror(rte_errno));
+	snprintf(name, sizeof(name), "cf_rx%u", lcore_id);
+	if (cfx_ctx_init(&rx->dctx, name, (int)rte_lcore_to_socket_id(lcore_id),
+			 &(struct cfx_config){ .decode = &cfg->decode, .tpl = &cfg->tpl },
+			 &rx->stats, &rx->sink, msg, sizeof(msg)) != 0) {
+		snprintf(err, errlen, "lcore %u: %s", lcore_id, msg);
 		return -1;
 	}
 	if (cfg->template_file[0] != '\0' && cfg->template_save_interval != 0) {
@@ -153,15 +138,11 @@ cf_rx_set_presence(struct cf_rx *rx, const struct cnp_port *ports, uint16_t n_po
 void
 cf_rx_fini(struct cf_rx *rx)
 {
-	sfl_lcore_free(rx->dctx.sflow);
-	rx->dctx.sflow = NULL;
-	tpl_cache_free(rx->dctx.tpl);
-	rx->dctx.tpl = NULL;
 	rte_free(rx->snap.buf);
 	rx->snap.buf = NULL;
 	if (rx->frag != NULL)
 		rte_ip_frag_table_destroy(rx->frag);
-	cfd_ctx_fini(&rx->dctx);
+	cfx_ctx_fini(&rx->dctx);
 	rte_ring_free(rx->ring);
 }
 

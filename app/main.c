@@ -122,7 +122,7 @@ main(int argc, char **argv)
 
 		if (tpl_fieldmap_load(&field_map, cfg.field_map, err, sizeof(err)) != 0)
 			die(EXIT_USAGE, "%s", err);
-		cfg.decode.field_map = &field_map;
+		cfg.tpl.field_map = &field_map;
 	}
 
 	{

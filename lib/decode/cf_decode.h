@@ -27,7 +27,6 @@
 struct rte_hash;
 struct sfl_lcore;
 struct tpl_cache;
-struct tpl_fieldmap;
 
 struct cfd_dgram {
 	const uint8_t *data;       /* UDP payload */
@@ -44,14 +43,6 @@ struct cfd_config {
 	uint32_t sampling_rate;    /* --sampling-rate: fills in when the exporter sends none */
 	uint8_t sampling_override; /* 1: --sampling-rate beats what the exporter says */
 	uint8_t scale_by_sampling; /* multiply bytes/packets by the rate */
-	/* v9/IPFIX template engine (lib/template); 0 = defaults */
-	uint32_t tpl_timeout_s;        /* --template-timeout, default 1800 */
-	uint32_t tpl_max_exporters;    /* per lcore, default 512 */
-	uint32_t tpl_max_per_exporter; /* default 32 */
-	uint32_t tpl_pending_s;        /* age limit of data waiting for its template, default 10 */
-	uint32_t tpl_pending_bytes;    /* per exporter, default 65536; 0 with tpl_pending_off */
-	uint8_t tpl_pending_off;       /* --no-template-wait */
-	const struct tpl_fieldmap *field_map; /* --field-map, NULL = built-in map only */
 };
 
 /* Sequence state of one (exporter, version, domain). */

@@ -39,7 +39,7 @@ tpl_exp_at(struct tpl_cache *c, uint32_t idx)
 }
 
 struct tpl_cache *
-tpl_cache_create(const char *name, int socket_id, const struct cfd_config *cfg)
+tpl_cache_create(const char *name, int socket_id, const struct tpl_config *cfg)
 {
 	char hn[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = { .hash_func = rte_jhash, .socket_id = socket_id };
@@ -51,12 +51,11 @@ tpl_cache_create(const char *name, int socket_id, const struct cfd_config *cfg)
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	c->max_exps = cfg->tpl_max_exporters ? cfg->tpl_max_exporters : 512;
-	c->per_exp = cfg->tpl_max_per_exporter ? cfg->tpl_max_per_exporter : 32;
-	c->timeout_ms = (uint64_t)(cfg->tpl_timeout_s ? cfg->tpl_timeout_s : 1800) * 1000;
-	c->pend_age_ms = (uint64_t)(cfg->tpl_pending_s ? cfg->tpl_pending_s : 10) * 1000;
-	c->pend_cap = cfg->tpl_pending_off ? 0 :
-		      (cfg->tpl_pending_bytes ? cfg->tpl_pending_bytes : 65536);
+	c->max_exps = cfg->max_exporters ? cfg->max_exporters : 512;
+	c->per_exp = cfg->max_per_exporter ? cfg->max_per_exporter : 32;
+	c->timeout_ms = (uint64_t)(cfg->timeout_s ? cfg->timeout_s : 1800) * 1000;
+	c->pend_age_ms = (uint64_t)(cfg->pending_s ? cfg->pending_s : 10) * 1000;
+	c->pend_cap = cfg->pending_off ? 0 : (cfg->pending_bytes ? cfg->pending_bytes : 65536);
 	cap = c->max_exps * c->per_exp;
 	if (cap > (1u << 20))
 		cap = 1u << 20;

@@ -17,12 +17,12 @@
  *    fixed-length template becomes a list of (offset, length, destination)
  *    steps run by one loop; a template with a variable-length element keeps
  *    every field in order and is walked field by field.
- *  - Bounded: at most cfg->tpl_max_exporters template-exporters per lcore and
- *    cfg->tpl_max_per_exporter templates per exporter; each refusal is a
+ *  - Bounded: at most cfg->max_exporters template-exporters per lcore and
+ *    cfg->max_per_exporter templates per exporter; each refusal is a
  *    counted drop (tpl_exporters_full, tpl_per_exporter_full). Nothing is
  *    allocated after tpl_cache_create().
  *  - Redefinition replaces in place; a template not refreshed for
- *    cfg->tpl_timeout_s seconds is expired (on lookup and by sweeps when the
+ *    cfg->timeout_s seconds is expired (on lookup and by sweeps when the
  *    table is full); IPFIX withdrawals remove one or all templates of a kind.
  *  - Elements we do not map are skipped by length and counted per (PEN, id)
  *    each time a template carrying them is defined.
@@ -106,6 +106,18 @@ struct tpl_msg {
 };
 
 struct tpl_cache;
+struct tpl_fieldmap;
+
+/* Settings of one lcore's template engine; 0 = the default in brackets. */
+struct tpl_config {
+	uint32_t timeout_s;        /* --template-timeout [1800] */
+	uint32_t max_exporters;    /* exporters holding template state per lcore [512] */
+	uint32_t max_per_exporter; /* templates one exporter may hold [32] */
+	uint32_t pending_s;        /* age limit of data waiting for its template [10] */
+	uint32_t pending_bytes;    /* such data kept per exporter [65536] */
+	uint8_t pending_off;       /* --no-template-wait: keep none */
+	const struct tpl_fieldmap *field_map; /* --field-map; NULL = built-in map only */
+};
 
 /* Operator field map (--field-map), read-only after start-up. */
 #define TPL_FM_MAX 256
@@ -131,7 +143,7 @@ int tpl_fieldmap_lookup(const struct tpl_fieldmap *fm, uint8_t version, uint32_t
 			uint16_t id, uint16_t len, uint16_t *dst);
 
 /* Create the cache for one lcore (name unique per process). NULL on failure (rte_errno set). */
-struct tpl_cache *tpl_cache_create(const char *name, int socket_id, const struct cfd_config *cfg);
+struct tpl_cache *tpl_cache_create(const char *name, int socket_id, const struct tpl_config *cfg);
 void tpl_cache_free(struct tpl_cache *c);
 
 /*
@@ -174,7 +186,7 @@ uint32_t tpl_data_set(struct cfd_ctx *ctx, struct tpl_exp *ex, const struct tpl 
 
 /*
  * Data before its template: keep a copy of the set (bounded per exporter and
- * per lcore, aged out after cfg->tpl_pending_s) and decode it when template
+ * per lcore, aged out after cfg->pending_s) and decode it when template
  * tid arrives. Returns 0 when kept, -1 when not (the caller counts no_template).
  */
 int tpl_pending_add(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid,

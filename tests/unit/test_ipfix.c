@@ -319,12 +319,7 @@ test_expiry(void)
 	struct cfd_dgram dg;
 	size_t s;
 
-	cft_dec_init(&d, 16);
-	tpl_cache_free(d.ctx.tpl);
-	d.cfg.tpl_timeout_s = 60;
-	d.cfg.tpl_pending_off = 1;
-	d.ctx.tpl = tpl_cache_create("ipx_expiry", 0, &d.cfg);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(d.ctx.tpl);
+	cft_dec_init_cfg(&d, 16, &(struct cft_dec_cfg){ .tpl = { .timeout_s = 60, .pending_off = 1 } });
 	hdr(0);
 	s = set_begin(2);
 	cft_u16(&b, 256); cft_u16(&b, 1); ie(7, 2);

@@ -196,10 +196,7 @@ test_data_before_template(void)
 	CU_ASSERT_EQUAL(d.out.recs[0].flow_start_ms, EXPORT_MS - 60000);
 
 	/* Off: such data is a no_template drop at once. */
-	tpl_cache_free(d.ctx.tpl);
-	d.cfg.tpl_pending_off = 1;
-	d.ctx.tpl = tpl_cache_create("nf9_nowait", 0, &d.cfg);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(d.ctx.tpl);
+	cft_dec_rebuild(&d, &(struct cft_dec_cfg){ .tpl.pending_off = 1 });
 	hdr(1, 2);
 	s = set_begin(300);
 	rec_cisco("10.9.9.9", 1, 100, 5, 6, 0);

@@ -18,14 +18,6 @@ dgram_from(const char *src, uint64_t now_ms)
 }
 
 static void
-reopen(struct cft_dec *d, const char *name)
-{
-	tpl_cache_free(d->ctx.tpl);
-	d->ctx.tpl = tpl_cache_create(name, 0, &d->cfg);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(d->ctx.tpl);
-}
-
-static void
 test_map(void)
 {
 	/* SGT: v9 34000/34001 (2 or 4 bytes), IPFIX Cisco PEN 9 1232/1233; never IANA 411/412. */
@@ -62,10 +54,8 @@ test_bounds(void)
 	struct cfd_dgram dg;
 	struct tpl_exp *ex;
 
-	cft_dec_init(&d, 4);
-	d.cfg.tpl_max_per_exporter = 2;
-	d.cfg.tpl_max_exporters = 2;
-	reopen(&d, "tpl_bounds");
+	cft_dec_init_cfg(&d, 4, &(struct cft_dec_cfg){ .tpl = { .max_per_exporter = 2,
+								 .max_exporters = 2 } });
 	dg = dgram_from("192.0.2.1", 1000);
 	ex = tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
@@ -104,10 +94,8 @@ test_pending(void)
 	struct tpl_exp *ex;
 	unsigned int i;
 
-	cft_dec_init(&d, 2048);
-	d.cfg.tpl_pending_bytes = 10000;
-	d.cfg.tpl_pending_s = 10;
-	reopen(&d, "tpl_pending");
+	cft_dec_init_cfg(&d, 2048, &(struct cft_dec_cfg){ .tpl = { .pending_bytes = 10000,
+								  .pending_s = 10 } });
 	for (i = 0; i < sizeof(set); i += 2) {
 		set[i] = 0;
 		set[i + 1] = (uint8_t)(i / 4);
