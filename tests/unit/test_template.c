@@ -3,19 +3,9 @@
 #include <string.h>
 
 #include "cf_test.h"
+#include "cf_test_msg.h"
 #include "cf_tpl.h"
 #include "cf_tpl_dst.h"
-
-static struct cfd_dgram
-dgram_from(const char *src, uint64_t now_ms)
-{
-	static struct cft_buf empty;
-	struct cfd_dgram dg;
-
-	cft_dgram(&dg, &empty, src);
-	dg.now_ms = now_ms;
-	return dg;
-}
 
 static void
 test_map(void)
@@ -56,7 +46,7 @@ test_bounds(void)
 
 	cft_dec_init_cfg(&d, 4, &(struct cft_dec_cfg){ .tpl = { .max_per_exporter = 2,
 								 .max_exporters = 2 } });
-	dg = dgram_from("192.0.2.1", 1000);
+	cft_dgram_at(&dg, "192.0.2.1", 1000);
 	ex = tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
 	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 256, TPL_KIND_DATA, f, 2, 0, 1000), CFS_DROP_MAX);
@@ -71,12 +61,12 @@ test_bounds(void)
 
 	/* Same address, another domain, is another exporter; a third is refused. */
 	CU_ASSERT_PTR_NOT_NULL(tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 2));
-	dg = dgram_from("192.0.2.3", 1000);
+	cft_dgram_at(&dg, "192.0.2.3", 1000);
 	CU_ASSERT_PTR_NULL(tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 1));
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_EXPORTERS_FULL], 1);
 
 	/* Once the timeout has passed, idle exporters and their templates make room. */
-	dg = dgram_from("192.0.2.3", 1000 + 1801 * 1000ull);
+	cft_dgram_at(&dg, "192.0.2.3", 1000 + 1801 * 1000ull);
 	CU_ASSERT_PTR_NOT_NULL(tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 1));
 	CU_ASSERT_EQUAL(d.stats.tpl_expired, 2);
 	cft_dec_fini(&d);
@@ -100,7 +90,7 @@ test_pending(void)
 		set[i] = 0;
 		set[i + 1] = (uint8_t)(i / 4);
 	}
-	dg = dgram_from("192.0.2.1", 5000);
+	cft_dgram_at(&dg, "192.0.2.1", 5000);
 	ex = tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
 	CU_ASSERT_EQUAL(tpl_pending_add(&d.ctx, ex, 256, &m, set, 4000, 5000), 0);
@@ -133,10 +123,11 @@ test_unknown(void)
 {
 	const struct tpl_field f[] = {{0, 7, 2}, {0, 95, 4}, {6876, 888, 4}, {0, 95, 4}};
 	struct cft_dec d;
-	struct cfd_dgram dg = dgram_from("192.0.2.1", 1000);
+	struct cfd_dgram dg;
 	struct tpl_exp *ex;
 	struct tpl_cache *all[1];
 
+	cft_dgram_at(&dg, "192.0.2.1", 1000);
 	cft_dec_init(&d, 4);
 	ex = tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 1);
 	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 256, TPL_KIND_DATA, f, 4, 0, 1000), CFS_DROP_MAX);
@@ -163,9 +154,10 @@ test_station_fallback(void)
 	const struct tpl_field sta_only[] = {{0, 366, 4}, {0, 365, 6}, {0, 12, 4}};
 	struct tpl_msg m = {.export_ms = 1, .domain = 1, .version = CFR_V_NF9};
 	struct cft_dec d;
-	struct cfd_dgram dg = dgram_from("192.0.2.1", 1000);
+	struct cfd_dgram dg;
 	struct tpl_exp *ex;
 
+	cft_dgram_at(&dg, "192.0.2.1", 1000);
 	cft_dec_init(&d, 4);
 	ex = tpl_exporter(&d.ctx, &dg, CFR_V_NF9, 1);
 	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 256, TPL_KIND_DATA, with_src, 3, 0, 1000), CFS_DROP_MAX);
