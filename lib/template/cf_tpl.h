@@ -5,22 +5,25 @@
 /*
  * Template engine shared by the NetFlow v9 and IPFIX decoders: a per-lcore
  * cache of templates compiled into decode programs, per-exporter template
- * state (sampling, system init time), and the data-set decoder.
+ * state (sampling, system init time), the data-set decoder, the buffer of
+ * data that came before its template, and the --template-file saver.
  *
  * Contract:
  *  - One struct tpl_cache per RX lcore, reached through cfd_ctx.tpl. Not
  *    thread safe: only the owning lcore calls anything here (tpl_unknown_*
  *    readers excepted, which read plain counters after the lcore stopped or
- *    accept a stale value).
- *  - Templates are keyed by (exporter address, version, observation domain /
- *    source id, template id). A template is compiled when it arrives: a
- *    fixed-length template becomes a list of (offset, length, destination)
- *    steps run by one loop; a template with a variable-length element keeps
- *    every field in order and is walked field by field.
+ *    accept a stale value; the saver's own rules are below).
+ *  - Templates are keyed by (exporter, template id), the exporter being
+ *    (address, version, observation domain / source id). A template is
+ *    compiled when it arrives: a fixed-length template becomes a list of
+ *    (offset, length, destination) steps run by one loop; a template with a
+ *    variable-length element keeps every field in order and is walked field
+ *    by field. The compiled form (struct tpl) is private to lib/template.
  *  - Bounded: at most cfg->max_exporters template-exporters per lcore and
- *    cfg->max_per_exporter templates per exporter; each refusal is a
- *    counted drop (tpl_exporters_full, tpl_per_exporter_full). Nothing is
- *    allocated after tpl_cache_create().
+ *    cfg->max_per_exporter templates per exporter; each refusal is a counted
+ *    drop (tpl_exporters_full, tpl_per_exporter_full). At most TPL_MAX_FIELDS
+ *    elements per template (tpl_too_many_fields). Nothing is allocated after
+ *    tpl_cache_create().
  *  - Redefinition replaces in place; a template not refreshed for
  *    cfg->timeout_s seconds is expired (on lookup and by sweeps when the
  *    table is full); IPFIX withdrawals remove one or all templates of a kind.
@@ -30,12 +33,13 @@
  *    slots straight away, so replacing a template never leaves a dangling one.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "cf_decode.h"
 
-#define TPL_MAX_FIELDS 128     /* elements per template; more is refused */
+#define TPL_MAX_FIELDS 128     /* elements per template; more is refused by tpl_define() */
 #define TPL_VARLEN 0xffff      /* IPFIX variable-length field length */
 #define TPL_MAX_SAMPLERS 8     /* sampler ids remembered per exporter */
 #define TPL_UNKNOWN_SLOTS 256  /* distinct unknown (PEN, id) pairs counted per lcore */
@@ -54,48 +58,25 @@ struct tpl_field {
 };
 
 /*
- * One decode step: read len bytes at off (fixed templates) into dst. op is a
- * specialised form for the common (type, length) pairs: a plain copy or
- * byte-swap into the record at roff; TPL_OP_GENERIC goes through dst.
+ * A template record's fields as a decoder reads them off the wire. Every
+ * field is counted; only the first TPL_MAX_FIELDS are kept, and tpl_define()
+ * refuses a template with more (the one place that limit is decided).
  */
-struct tpl_step {
-	uint16_t off;
-	uint16_t len;
-	uint16_t dst;              /* enum tpl_dst */
-	uint8_t op;                /* TPL_OP_* (cf_tpl_dst.h) */
-	uint8_t roff;              /* offset in struct cfr_record for specialised ops */
+struct tpl_fields {
+	uint32_t n;
+	struct tpl_field f[TPL_MAX_FIELDS];
 };
 
-/* A compiled template. */
-struct tpl {
-	uint64_t last_ms;          /* defined or refreshed */
-	uint32_t rec_len;          /* fixed templates: bytes per record; varlen: minimum */
-	uint16_t tid;
-	uint16_t n_steps;
-	uint8_t kind;              /* enum tpl_kind */
-	uint8_t varlen;            /* 1: walk fields, steps[] holds every field in order */
-	uint8_t in_use;
-	uint8_t pad;
-	uint32_t exp_idx;          /* owning exporter slot */
-	uint32_t fast_present;     /* CFR_F_* bits every record gets from specialised steps */
-	struct tpl_step steps[TPL_MAX_FIELDS];
-};
-
-/* Template-owning exporter: (address, version, domain) with its state. */
-struct tpl_exp {
-	uint8_t addr[16];
-	uint32_t domain;
-	uint8_t version;
-	uint8_t in_use;
-	uint16_t n_templates;
-	uint32_t rate;             /* sampling rate from options data without a sampler id */
-	uint32_t n_samplers;
-	struct { uint32_t id, rate; } samplers[TPL_MAX_SAMPLERS];
-	uint64_t sysinit_ms;       /* IPFIX systemInitTimeMilliseconds from options data */
-	uint64_t last_ms;
-	uint32_t pend_off;         /* data sets waiting for their template (tpl_pending) */
-	uint32_t pend_len;
-};
+static inline void
+tpl_fields_add(struct tpl_fields *t, uint32_t pen, uint16_t id, uint16_t len)
+{
+	if (t->n < TPL_MAX_FIELDS) {
+		t->f[t->n].pen = pen;
+		t->f[t->n].id = id;
+		t->f[t->n].len = len;
+	}
+	t->n++;
+}
 
 /* Per-datagram header facts the data decoder needs. */
 struct tpl_msg {
@@ -106,6 +87,8 @@ struct tpl_msg {
 };
 
 struct tpl_cache;
+struct tpl_exp;                /* template state of one exporter (opaque) */
+struct tpl;                    /* a compiled template (opaque) */
 struct tpl_fieldmap;
 
 /* Settings of one lcore's template engine; 0 = the default in brackets. */
@@ -142,6 +125,8 @@ int tpl_fieldmap_load(struct tpl_fieldmap *fm, const char *path, char *err, size
 int tpl_fieldmap_lookup(const struct tpl_fieldmap *fm, uint8_t version, uint32_t pen,
 			uint16_t id, uint16_t len, uint16_t *dst);
 
+/* ---------------------------------------------------------------- the store */
+
 /* Create the cache for one lcore (name unique per process). NULL on failure (rte_errno set). */
 struct tpl_cache *tpl_cache_create(const char *name, int socket_id, const struct tpl_config *cfg);
 void tpl_cache_free(struct tpl_cache *c);
@@ -174,6 +159,8 @@ unsigned int tpl_withdraw_all(struct cfd_ctx *ctx, struct tpl_exp *ex, enum tpl_
 /* Expire every template older than the timeout; returns how many went. */
 unsigned int tpl_expire(struct cfd_ctx *ctx, uint64_t now_ms);
 
+/* ---------------------------------------------------------------- data sets */
+
 /*
  * Decode one data set (the bytes after its 4-byte set header) with template t:
  * data records become flow records in ctx->sink, options records update ex.
@@ -183,6 +170,21 @@ unsigned int tpl_expire(struct cfd_ctx *ctx, uint64_t now_ms);
 uint32_t tpl_data_set(struct cfd_ctx *ctx, struct tpl_exp *ex, const struct tpl *t,
 		      const struct tpl_msg *m, const struct cfd_dgram *dg,
 		      const uint8_t *p, uint32_t len);
+
+#define TPL_SET_UNKNOWN UINT32_MAX
+
+/*
+ * A data set of template tid as a decoder meets it on the wire: decoded when
+ * ex holds the template (returns the data records, as tpl_data_set()), else
+ * kept until the template comes (tpl_pending_add()) or counted as
+ * no_template, and TPL_SET_UNKNOWN returned. ex may be NULL (the exporter has
+ * no template state): no_template.
+ */
+uint32_t tpl_data_flowset(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid,
+			  const struct tpl_msg *m, const struct cfd_dgram *dg,
+			  const uint8_t *p, uint32_t len);
+
+/* ---------------------------------------------------------------- data before its template */
 
 /*
  * Data before its template: keep a copy of the set (bounded per exporter and
@@ -197,6 +199,11 @@ void tpl_pending_run(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid,
 
 /* Periodic work (ages out buffered data sets); cheap, call once per datagram. */
 void tpl_tick(struct cfd_ctx *ctx, uint64_t now_ms);
+
+/* Count every still-buffered data set as no_template (clean shutdown); returns how many. */
+unsigned int tpl_pending_flush(struct cfd_ctx *ctx);
+
+/* ---------------------------------------------------------------- --template-file */
 
 /*
  * --template-file. tpl_save() writes the templates and exporter sampling state
@@ -228,8 +235,7 @@ int tpl_save(const char *path, struct tpl_cache *const *c, unsigned int n, char 
 int tpl_restore_file(struct cfd_ctx *const *ctx, unsigned int n, const char *path,
 		     uint64_t now_ms, char *err, size_t errlen);
 
-/* Count every still-buffered data set as no_template (clean shutdown); returns how many. */
-unsigned int tpl_pending_flush(struct cfd_ctx *ctx);
+/* ---------------------------------------------------------------- element map, unknown elements */
 
 /* Print the unknown (PEN, id) counters of n caches, summed, one line. */
 void tpl_unknown_print(FILE *f, struct tpl_cache *const *c, unsigned int n);

@@ -2,12 +2,62 @@
 #ifndef CF_TPL_PRIV_H
 #define CF_TPL_PRIV_H
 
-/* The cache's layout, private to lib/template. */
+/*
+ * Inside lib/template (and its unit tests): the compiled template, the
+ * per-exporter state, the cache's layout, and the calls between the store
+ * (cf_tpl_store.c), the compiler (cf_tpl_compile.c), the executor
+ * (cf_tpl_exec.c), the buffer of early data (cf_tpl_pending.c), unknown
+ * elements (cf_tpl_unknown.c) and the template file (cf_tpl_persist.c).
+ */
 
 #include "cf_tpl.h"
 
 #define TPL_PEND_SLOTS 64       /* data sets waiting for a template, per lcore */
 #define TPL_PEND_MAX 9216       /* largest set kept (a jumbo datagram) */
+
+/*
+ * One decode step: read len bytes at off (fixed templates) into dst. op is a
+ * specialised form for the common (type, length) pairs: a plain copy or
+ * byte-swap into the record at roff; TPL_OP_GENERIC goes through dst.
+ */
+struct tpl_step {
+	uint16_t off;
+	uint16_t len;
+	uint16_t dst;              /* enum tpl_dst */
+	uint8_t op;                /* TPL_OP_* (cf_tpl_dst.h) */
+	uint8_t roff;              /* offset in struct cfr_record for specialised ops */
+};
+
+/* A compiled template. */
+struct tpl {
+	uint64_t last_ms;          /* defined or refreshed */
+	uint32_t rec_len;          /* fixed templates: bytes per record; varlen: minimum */
+	uint16_t tid;
+	uint16_t n_steps;
+	uint8_t kind;              /* enum tpl_kind */
+	uint8_t varlen;            /* 1: walk fields, steps[] holds every field in order */
+	uint8_t in_use;
+	uint8_t pad;
+	uint32_t exp_idx;          /* owning exporter slot */
+	uint32_t fast_present;     /* CFR_F_* bits every record gets from specialised steps */
+	struct tpl_step steps[TPL_MAX_FIELDS];
+};
+
+/* Template-owning exporter: (address, version, domain) with its state. */
+struct tpl_exp {
+	uint8_t addr[16];
+	uint32_t domain;
+	uint8_t version;
+	uint8_t in_use;
+	uint16_t n_templates;
+	uint32_t rate;             /* sampling rate from options data without a sampler id */
+	uint32_t n_samplers;
+	struct { uint32_t id, rate; } samplers[TPL_MAX_SAMPLERS];
+	uint64_t sysinit_ms;       /* IPFIX systemInitTimeMilliseconds from options data */
+	uint64_t last_ms;
+	uint32_t pend_off;         /* data sets waiting for their template (tpl_pending) */
+	uint32_t pend_len;
+};
 
 struct tpl_unknown {
 	uint32_t pen;
@@ -54,5 +104,25 @@ struct tpl_cache {
 	uint64_t unk_other;
 	struct tpl_unknown unk[TPL_UNKNOWN_SLOTS];
 };
+
+/* Slot of ex in the cache's exporter array, and back. */
+static inline uint32_t
+tpl_exp_index(const struct tpl_cache *c, const struct tpl_exp *ex)
+{
+	return (uint32_t)(ex - c->exps);
+}
+
+static inline struct tpl_exp *
+tpl_exp_at(struct tpl_cache *c, uint32_t idx)
+{
+	return &c->exps[idx];
+}
+
+/* Compiler: the decode program of (f, n) into t; CFS_DROP_MAX or the reason (not counted). */
+enum cfs_drop tpl_compile(struct cfd_ctx *ctx, struct tpl *t, uint8_t version,
+			  enum tpl_kind kind, const struct tpl_field *f, uint16_t n,
+			  uint16_t scope);
+/* One more template carrying the unmapped element (pen, id). */
+void tpl_unknown_hit(struct cfd_ctx *ctx, uint32_t pen, uint16_t id);
 
 #endif

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Template cache: exporters, compiled templates, expiry, withdrawal, unknown elements. */
+/* The template store: exporters, compiled templates by (exporter, id), expiry, withdrawal. */
 #include <errno.h>
-#include <inttypes.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -25,18 +24,6 @@ struct tpl_key {
 	uint16_t tid;
 	uint16_t pad;
 };
-
-uint32_t
-tpl_exp_index(const struct tpl_cache *c, const struct tpl_exp *ex)
-{
-	return (uint32_t)(ex - c->exps);
-}
-
-struct tpl_exp *
-tpl_exp_at(struct tpl_cache *c, uint32_t idx)
-{
-	return &c->exps[idx];
-}
 
 struct tpl_cache *
 tpl_cache_create(const char *name, int socket_id, const struct tpl_config *cfg)
@@ -202,183 +189,6 @@ found:
 	return e;
 }
 
-static void
-unknown_count(struct cfd_ctx *ctx, uint32_t pen, uint16_t id)
-{
-	struct tpl_cache *c = ctx->tpl;
-	uint32_t h = (pen * 2654435761u) ^ (id * 40503u), i;
-
-	ctx->stats->unknown_elements++;
-	for (i = 0; i < TPL_UNKNOWN_SLOTS; i++) {
-		struct tpl_unknown *u = &c->unk[(h + i) % TPL_UNKNOWN_SLOTS];
-
-		if (u->count == 0) {
-			u->pen = pen;
-			u->id = id;
-			u->count = 1;
-			return;
-		}
-		if (u->pen == pen && u->id == id) {
-			u->count++;
-			return;
-		}
-	}
-	c->unk_other++;
-}
-
-uint64_t
-tpl_unknown_count(const struct tpl_cache *c, uint32_t pen, uint16_t id)
-{
-	unsigned int i;
-
-	for (i = 0; i < TPL_UNKNOWN_SLOTS; i++)
-		if (c->unk[i].count != 0 && c->unk[i].pen == pen && c->unk[i].id == id)
-			return c->unk[i].count;
-	return 0;
-}
-
-static int
-unk_cmp(const void *a, const void *b)
-{
-	const struct tpl_unknown *x = a, *y = b;
-
-	if (x->pen != y->pen)
-		return x->pen < y->pen ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-void
-tpl_unknown_print(FILE *f, struct tpl_cache *const *c, unsigned int n)
-{
-	static struct tpl_unknown all[TPL_UNKNOWN_SLOTS];
-	unsigned int i, j, k, used = 0;
-	uint64_t other = 0;
-
-	for (i = 0; i < n; i++) {
-		if (c[i] == NULL)
-			continue;
-		other += c[i]->unk_other;
-		for (j = 0; j < TPL_UNKNOWN_SLOTS; j++) {
-			const struct tpl_unknown *u = &c[i]->unk[j];
-
-			if (u->count == 0)
-				continue;
-			for (k = 0; k < used; k++)
-				if (all[k].pen == u->pen && all[k].id == u->id)
-					break;
-			if (k == used) {
-				if (used == TPL_UNKNOWN_SLOTS) {
-					other += u->count;
-					continue;
-				}
-				all[used] = *u;
-				all[used++].count = 0;
-			}
-			all[k].count += u->count;
-		}
-	}
-	qsort(all, used, sizeof(all[0]), unk_cmp);
-	fprintf(f, "unknown_elements:");
-	for (k = 0; k < used; k++)
-		fprintf(f, " %" PRIu32 "/%u=%" PRIu64, all[k].pen, all[k].id, all[k].count);
-	if (other)
-		fprintf(f, " other=%" PRIu64, other);
-	fprintf(f, "\n");
-}
-
-static int
-opt_dst(uint16_t d)
-{
-	return d == TPL_D_SAMP_INTERVAL || d == TPL_D_SAMP_ID || d == TPL_D_SAMP_PKT_INTERVAL ||
-	       d == TPL_D_SAMP_PKT_SPACE || d == TPL_D_T_SYSINIT;
-}
-
-/* Build the decode program into t; CFS_DROP_MAX or the reason. */
-static enum cfs_drop
-tpl_compile(struct cfd_ctx *ctx, struct tpl *t, uint8_t version, enum tpl_kind kind,
-	    const struct tpl_field *f, uint16_t n, uint16_t scope)
-{
-	const struct tpl_cache *c = ctx->tpl;
-	uint32_t off = 0, i;
-	int badlen = 0;
-
-	t->kind = (uint8_t)kind;
-	t->varlen = 0;
-	t->n_steps = 0;
-	for (i = 0; i < n; i++)
-		if (f[i].len == TPL_VARLEN)
-			t->varlen = 1;
-	for (i = 0; i < n; i++) {
-		uint16_t d = TPL_D_SKIP;
-
-		if (!(kind == TPL_KIND_OPTIONS && i < scope)) {
-			int mapped = tpl_fieldmap_lookup(c->fm, version, f[i].pen, f[i].id,
-							 f[i].len, &d);
-
-			if (mapped) {
-				/* The operator's map wins; a length its field cannot take is skipped. */
-				if (d != TPL_D_SKIP && !tpl_map_len_ok(d, f[i].len))
-					d = TPL_D_BADLEN;
-			} else {
-				d = tpl_map(version, f[i].pen, f[i].id, f[i].len);
-			}
-			if (d == TPL_D_SKIP && mapped) {
-				/* "skip" in the field map: known, deliberately ignored */
-			} else if (d == TPL_D_BADLEN) {
-				badlen = 1;
-				d = TPL_D_SKIP;
-			} else if (d == TPL_D_SKIP) {
-				unknown_count(ctx, f[i].pen, f[i].id);
-			} else if (kind == TPL_KIND_OPTIONS && !opt_dst(d)) {
-				d = TPL_D_SKIP;
-			}
-		}
-		if (t->varlen || d != TPL_D_SKIP) {
-			struct tpl_step *s = &t->steps[t->n_steps++];
-
-			s->off = (uint16_t)off;
-			s->len = f[i].len;
-			s->dst = d;
-		}
-		off += f[i].len == TPL_VARLEN ? 1 : f[i].len;
-	}
-	if (badlen)
-		ctx->stats->drops[CFS_DROP_TPL_FIELD_LEN]++;
-	/* A station address/MAC only stands in for a missing source (see tpl_store). */
-	{
-		int has_src = 0, has_mac = 0;
-
-		for (i = 0; i < t->n_steps; i++) {
-			has_src |= t->steps[i].dst == TPL_D_SRC4 || t->steps[i].dst == TPL_D_SRC6;
-			has_mac |= t->steps[i].dst == TPL_D_SRC_MAC;
-		}
-		for (i = 0; i < t->n_steps; i++)
-			if ((t->steps[i].dst == TPL_D_STA4 && has_src) ||
-			    (t->steps[i].dst == TPL_D_STA_MAC && has_mac))
-				t->steps[i].dst = TPL_D_SKIP;
-	}
-	t->fast_present = 0;
-	if (!t->varlen) {
-		int v4 = 0, v6 = 0;
-
-		for (i = 0; i < t->n_steps; i++) {
-			v4 |= t->steps[i].dst == TPL_D_SRC4 || t->steps[i].dst == TPL_D_DST4;
-			v6 |= t->steps[i].dst == TPL_D_SRC6 || t->steps[i].dst == TPL_D_DST6;
-		}
-		for (i = 0; i < t->n_steps; i++)
-			t->fast_present |= tpl_specialise(&t->steps[i], v4 && v6);
-	} else {
-		for (i = 0; i < t->n_steps; i++)
-			t->steps[i].op = TPL_OP_GENERIC;
-	}
-	if (off == 0)
-		return CFS_DROP_TPL_ZERO_LEN;
-	if (off > 65535)
-		return CFS_DROP_TPL_TRUNCATED;
-	t->rec_len = off;
-	return CFS_DROP_MAX;
-}
-
 enum cfs_drop
 tpl_define(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, enum tpl_kind kind,
 	   const struct tpl_field *f, uint16_t n, uint16_t scope, uint64_t now_ms)
@@ -389,10 +199,11 @@ tpl_define(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, enum tpl_kind 
 	enum cfs_drop why;
 	int pos;
 
-	if (tid < 256)
-		why = CFS_DROP_TPL_ID_LOW;
-	else if (n > TPL_MAX_FIELDS)
+	/* The one check of the field limit: decoders pass every field they read. */
+	if (n > TPL_MAX_FIELDS)
 		why = CFS_DROP_TPL_TOO_MANY_FIELDS;
+	else if (tid < 256)
+		why = CFS_DROP_TPL_ID_LOW;
 	else if (kind == TPL_KIND_OPTIONS && (scope > n || (ex->version == CFR_V_IPFIX && scope == 0)))
 		why = CFS_DROP_TPL_BAD_SCOPE;
 	else
