@@ -276,7 +276,7 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char 
 	}
 	for (i = 0; i < ctl->n_rx; i++) {
 		const struct cfd_ctx *d = &ctl->rx[i]->dctx;
-		uint32_t n = (uint32_t)rte_hash_max_key_id(d->exp_hash) + 1, k;
+		uint32_t n = cfd_exporter_slots(d), k;
 
 		cpl.slot_series[i] = malloc(n * sizeof(uint32_t));
 		cpl.seen_pos[i] = malloc(n * sizeof(uint32_t));

@@ -112,7 +112,7 @@ cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,
 		return -1;
 	}
 	if (cfg->template_file[0] != '\0' && cfg->template_save_interval != 0) {
-		rx->snap.cap = tpl_snap_size(rx->dctx.tpl);
+		rx->snap.cap = tpl_snap_size(&rx->dctx);
 		rx->snap.buf = rte_malloc_socket("cf_tpl_snap", rx->snap.cap, 0,
 						 (int)rte_lcore_to_socket_id(lcore_id));
 		if (rx->snap.buf == NULL) {
@@ -180,7 +180,7 @@ rx_template_snapshot(struct cf_rx *rx)
 	if (likely(rx->snap_req == rx->snap_ack))
 		return;
 	req = __atomic_load_n(&rx->snap_req, __ATOMIC_ACQUIRE);
-	rx->snap_rc = rx->snap.buf != NULL ? tpl_snap_take(rx->dctx.tpl, &rx->snap) : -1;
+	rx->snap_rc = rx->snap.buf != NULL ? tpl_snap_take(&rx->dctx, &rx->snap) : -1;
 	__atomic_store_n(&rx->snap_ack, req, __ATOMIC_RELEASE);
 }
 

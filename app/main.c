@@ -302,12 +302,15 @@ main(int argc, char **argv)
 	cf_control_print_stats(&ctl, stderr, "final");
 	{
 		struct tpl_cache *tc[RTE_MAX_LCORE];
+		struct cfd_ctx *dc[RTE_MAX_LCORE];
 
-		for (i = 0; i < (unsigned int)n_rx; i++)
+		for (i = 0; i < (unsigned int)n_rx; i++) {
 			tc[i] = rx[i]->dctx.tpl;
+			dc[i] = &rx[i]->dctx;
+		}
 		tpl_unknown_print(stderr, tc, (unsigned int)n_rx);
 		if (cfg.template_file[0] != '\0') {
-			int n = tpl_save(cfg.template_file, tc, (unsigned int)n_rx, err, sizeof(err));
+			int n = tpl_save(cfg.template_file, dc, (unsigned int)n_rx, err, sizeof(err));
 
 			if (n < 0)
 				CF_LOG(ERR, "%s\n", err);

@@ -33,9 +33,9 @@ cfx_ctx_init(struct cfd_ctx *ctx, const char *name, int socket_id, const struct 
 		goto fail;
 	}
 	snprintf(n, sizeof(n), "%s_tpl", name);
-	ctx->tpl = tpl_cache_create(n, socket_id, cfg->tpl != NULL ? cfg->tpl : &tpl_defaults);
-	if (ctx->tpl == NULL) {
-		snprintf(err, errlen, "template cache: %s", rte_strerror(rte_errno));
+	rc = tpl_cache_attach(ctx, n, socket_id, cfg->tpl != NULL ? cfg->tpl : &tpl_defaults);
+	if (rc != 0) {
+		snprintf(err, errlen, "template cache: %s", rte_strerror(-rc));
 		goto fail;
 	}
 	return 0;
@@ -49,8 +49,7 @@ cfx_ctx_fini(struct cfd_ctx *ctx)
 {
 	sfl_lcore_free(ctx->sflow);
 	ctx->sflow = NULL;
-	tpl_cache_free(ctx->tpl);
-	ctx->tpl = NULL;
+	tpl_cache_detach(ctx);
 	cfd_ctx_fini(ctx);
 }
 

@@ -105,8 +105,10 @@ ipx_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
 	m.domain = cfw_be32(p + 12);
 	m.version = CFR_V_IPFIX;
 
+	/* The one exporter lookup of the datagram; sequence accounting waits for the record count. */
+	e = cfd_exporter_get(ctx, dg, CFR_V_IPFIX, m.domain);
 	tpl_tick(ctx, dg->now_ms);
-	ex = tpl_exporter(ctx, dg, CFR_V_IPFIX, m.domain);
+	ex = tpl_exp_get(ctx, e, dg->now_ms);
 
 	while (len - pos >= 4) {
 		uint16_t id = cfw_be16(p + pos), slen = cfw_be16(p + pos + 2);
@@ -132,7 +134,6 @@ ipx_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
 		pos += slen;
 	}
 
-	e = cfd_exporter_get(ctx, dg, CFR_V_IPFIX, m.domain);
 	if (e != NULL) {
 		cfd_seq_account(ctx, e, cfw_be32(p + 8), records, 0);
 		e->records += records;

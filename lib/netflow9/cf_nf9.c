@@ -94,7 +94,7 @@ nf9_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
 	if (e != NULL)
 		cfd_seq_account(ctx, e, cfw_be32(p + 12), 1, m.uptime_ms);
 	tpl_tick(ctx, dg->now_ms);
-	ex = tpl_exporter(ctx, dg, CFR_V_NF9, m.domain);
+	ex = tpl_exp_get(ctx, e, dg->now_ms);
 
 	while (len - pos >= 4) {
 		uint16_t id = cfw_be16(p + pos), slen = cfw_be16(p + pos + 2);

@@ -13,8 +13,9 @@
  *    thread safe: only the owning lcore calls anything here (tpl_unknown_*
  *    readers excepted, which read plain counters after the lcore stopped or
  *    accept a stale value; the saver's own rules are below).
- *  - Templates are keyed by (exporter, template id), the exporter being
- *    (address, version, observation domain / source id). A template is
+ *  - The exporter is the lcore's exporter table's (cf_decode.h): its slot,
+ *    found once per datagram, indexes the template state; templates are
+ *    keyed by (that state, template id). A template is
  *    compiled when it arrives: a fixed-length template becomes a list of
  *    (offset, length, destination) steps run by one loop; a template with a
  *    variable-length element keeps every field in order and is walked field
@@ -127,14 +128,27 @@ int tpl_fieldmap_lookup(const struct tpl_fieldmap *fm, uint8_t version, uint32_t
 
 /* ---------------------------------------------------------------- the store */
 
-/* Create the cache for one lcore (name unique per process). NULL on failure (rte_errno set). */
-struct tpl_cache *tpl_cache_create(const char *name, int socket_id, const struct tpl_config *cfg);
-void tpl_cache_free(struct tpl_cache *c);
+/*
+ * Build ctx's template cache (ctx->tpl; name unique per process), its state
+ * indexed by ctx's exporter slots, and make the template timeout the
+ * exporters' idle period (ctx->idle_ms): expiry is decided once for both
+ * tables. 0 or -ENOMEM. tpl_cache_detach() frees it.
+ */
+int tpl_cache_attach(struct cfd_ctx *ctx, const char *name, int socket_id,
+		     const struct tpl_config *cfg);
+void tpl_cache_detach(struct cfd_ctx *ctx);
 
 /*
- * The template-owning exporter for (dg->src, version, domain), added when new.
- * NULL when the exporter table is full (counted as tpl_exporters_full).
+ * The template state of exporter e (from cfd_exporter_get(): the one lookup
+ * per datagram), taken when new. The state lives while e's slot holds this
+ * exporter; it holds the slot (cfd_exporter.held) while it has templates or
+ * waiting data, and gives its room back when the exporter is idle. NULL when
+ * e is NULL (the exporter table was full, already counted) or when
+ * cfg->max_exporters exporters hold state (counted as tpl_exporters_full).
  */
+struct tpl_exp *tpl_exp_get(struct cfd_ctx *ctx, struct cfd_exporter *e, uint64_t now_ms);
+
+/* cfd_exporter_get() then tpl_exp_get(): for callers without the exporter (tests). */
 struct tpl_exp *tpl_exporter(struct cfd_ctx *ctx, const struct cfd_dgram *dg,
 			     uint8_t version, uint32_t domain);
 
@@ -226,11 +240,11 @@ struct tpl_snap {
 	size_t cap, exp_len, len;
 	uint32_t n_exp, n_tpl;
 };
-size_t tpl_snap_size(const struct tpl_cache *c);
-int tpl_snap_take(const struct tpl_cache *c, struct tpl_snap *s);
+size_t tpl_snap_size(const struct cfd_ctx *ctx);
+int tpl_snap_take(const struct cfd_ctx *ctx, struct tpl_snap *s);
 int tpl_save_snaps(const char *path, const struct tpl_snap *const *s, unsigned int n,
 		   char *err, size_t errlen);
-int tpl_save(const char *path, struct tpl_cache *const *c, unsigned int n, char *err,
+int tpl_save(const char *path, struct cfd_ctx *const *ctx, unsigned int n, char *err,
 	     size_t errlen);
 int tpl_restore_file(struct cfd_ctx *const *ctx, unsigned int n, const char *path,
 		     uint64_t now_ms, char *err, size_t errlen);

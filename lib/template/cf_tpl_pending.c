@@ -24,6 +24,7 @@ pend_age(struct cfd_ctx *ctx, uint64_t now_ms)
 			pd->used = 0;
 			c->n_pend--;
 			c->exps[pd->exp_idx].pend_len -= pd->len;
+			tpl_exp_hold(ctx, &c->exps[pd->exp_idx]);
 			ctx->stats->drops[CFS_DROP_NO_TEMPLATE]++;
 		}
 	}
@@ -61,6 +62,7 @@ tpl_pending_add(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, const str
 		pd->len = len;
 		memcpy(pd->data, p, len);
 		ex->pend_len += len;
+		tpl_exp_hold(ctx, ex);
 		if (c->n_pend++ == 0)
 			c->pend_next_check = now_ms + 1000;
 		ctx->stats->tpl_pending++;
@@ -93,6 +95,7 @@ tpl_pending_run(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, const str
 		pd->used = 0;
 		c->n_pend--;
 		ex->pend_len -= pd->len;
+		tpl_exp_hold(ctx, ex);
 		ctx->stats->tpl_pending_done++;
 	}
 }

@@ -38,15 +38,19 @@ struct tpl {
 	uint8_t varlen;            /* 1: walk fields, steps[] holds every field in order */
 	uint8_t in_use;
 	uint8_t pad;
-	uint32_t exp_idx;          /* owning exporter slot */
+	uint32_t exp_idx;          /* owning exporter state (tpl_exp_index) */
 	uint32_t fast_present;     /* CFR_F_* bits every record gets from specialised steps */
 	struct tpl_step steps[TPL_MAX_FIELDS];
 };
 
-/* Template-owning exporter: (address, version, domain) with its state. */
+/*
+ * Template state of one exporter slot (struct cfd_exporter in the lcore's
+ * exporter table): the identity is the slot and its generation, so a slot
+ * given to another exporter is never mistaken for this one.
+ */
 struct tpl_exp {
-	uint8_t addr[16];
-	uint32_t domain;
+	uint32_t slot;             /* cfd_exporter_slot() */
+	uint32_t gen;              /* the slot's generation when the state was taken */
 	uint8_t version;
 	uint8_t in_use;
 	uint16_t n_templates;
@@ -54,9 +58,7 @@ struct tpl_exp {
 	uint32_t n_samplers;
 	struct { uint32_t id, rate; } samplers[TPL_MAX_SAMPLERS];
 	uint64_t sysinit_ms;       /* IPFIX systemInitTimeMilliseconds from options data */
-	uint64_t last_ms;
-	uint32_t pend_off;         /* data sets waiting for their template (tpl_pending) */
-	uint32_t pend_len;
+	uint32_t pend_len;         /* bytes of data sets waiting for their template */
 };
 
 struct tpl_unknown {
@@ -84,15 +86,17 @@ struct tpl_raw {
 };
 
 struct tpl_cache {
-	struct rte_hash *xh;       /* exporter key -> exps[] slot */
-	struct rte_hash *th;       /* (exporter slot, template id) -> tpls[] slot */
-	struct tpl_exp *exps;
+	struct rte_hash *th;       /* (state index, template id) -> tpls[] slot */
+	uint32_t *slot_exp;        /* per exporter slot: 1 + index into exps[], 0 = none */
+	uint32_t n_slots;
+	struct tpl_exp *exps;      /* max_exps states */
+	uint32_t *free_exps;       /* stack of free state indexes */
+	uint32_t n_free;
 	struct tpl *tpls;
 	struct tpl_raw *raw;
-	struct tpl_exp *last_exp;
 	struct tpl *last_tpl;
 	uint32_t max_exps, per_exp, max_tpls;
-	uint32_t n_exps, n_tpls;
+	uint32_t n_tpls;
 	uint64_t timeout_ms;
 	uint64_t pend_age_ms;
 	uint32_t pend_cap;         /* bytes per exporter; 0 = buffering off */
@@ -116,6 +120,13 @@ static inline struct tpl_exp *
 tpl_exp_at(struct tpl_cache *c, uint32_t idx)
 {
 	return &c->exps[idx];
+}
+
+/* The exporter slot keeps this state while it holds templates or waiting data. */
+static inline void
+tpl_exp_hold(struct cfd_ctx *ctx, const struct tpl_exp *ex)
+{
+	ctx->exporters[ex->slot].held = ex->n_templates != 0 || ex->pend_len != 0;
 }
 
 /* Compiler: the decode program of (f, n) into t; CFS_DROP_MAX or the reason (not counted). */

@@ -12,32 +12,38 @@
 #include "cf_tpl_dst.h"
 #include "cf_tpl_priv.h"
 
-struct exp_key {
-	uint8_t addr[16];
-	uint32_t domain;
-	uint8_t version;
-	uint8_t pad[3];
-};
-
 struct tpl_key {
 	uint32_t exp_idx;
 	uint16_t tid;
 	uint16_t pad;
 };
 
-struct tpl_cache *
-tpl_cache_create(const char *name, int socket_id, const struct tpl_config *cfg)
+static void
+tpl_cache_free(struct tpl_cache *c)
+{
+	if (c == NULL)
+		return;
+	rte_hash_free(c->th);
+	rte_free(c->slot_exp);
+	rte_free(c->exps);
+	rte_free(c->free_exps);
+	rte_free(c->tpls);
+	rte_free(c->raw);
+	rte_free(c->pend);
+	rte_free(c);
+}
+
+int
+tpl_cache_attach(struct cfd_ctx *ctx, const char *name, int socket_id, const struct tpl_config *cfg)
 {
 	char hn[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = { .hash_func = rte_jhash, .socket_id = socket_id };
 	struct tpl_cache *c;
-	uint32_t cap;
+	uint32_t cap, i;
 
 	c = rte_zmalloc_socket(name, sizeof(*c), 64, socket_id);
-	if (c == NULL) {
-		rte_errno = ENOMEM;
-		return NULL;
-	}
+	if (c == NULL)
+		return -ENOMEM;
 	c->max_exps = cfg->max_exporters ? cfg->max_exporters : 512;
 	c->per_exp = cfg->max_per_exporter ? cfg->max_per_exporter : 32;
 	c->timeout_ms = (uint64_t)(cfg->timeout_s ? cfg->timeout_s : 1800) * 1000;
@@ -48,58 +54,59 @@ tpl_cache_create(const char *name, int socket_id, const struct tpl_config *cfg)
 		cap = 1u << 20;
 	c->max_tpls = cap;
 	c->fm = cfg->field_map;
+	c->n_slots = cfd_exporter_slots(ctx);
 
-	snprintf(hn, sizeof(hn), "%s_x", name);
-	hp.name = hn;
-	hp.entries = c->max_exps < 8 ? 8 : c->max_exps;
-	hp.key_len = sizeof(struct exp_key);
-	c->xh = rte_hash_create(&hp);
 	snprintf(hn, sizeof(hn), "%s_t", name);
 	hp.name = hn;
 	/* Room above the limit so bucket collisions do not refuse before the limit does. */
 	hp.entries = cap + cap / 4 + 8;
 	hp.key_len = sizeof(struct tpl_key);
 	c->th = rte_hash_create(&hp);
-	if (c->xh == NULL || c->th == NULL)
+	if (c->th == NULL)
 		goto fail;
-	c->exps = rte_zmalloc_socket(name, sizeof(struct tpl_exp) *
-				     (rte_hash_max_key_id(c->xh) + 1), 64, socket_id);
+	c->slot_exp = rte_zmalloc_socket(name, sizeof(uint32_t) * c->n_slots, 64, socket_id);
+	c->exps = rte_zmalloc_socket(name, sizeof(struct tpl_exp) * c->max_exps, 64, socket_id);
+	c->free_exps = rte_zmalloc_socket(name, sizeof(uint32_t) * c->max_exps, 64, socket_id);
 	c->tpls = rte_zmalloc_socket(name, sizeof(struct tpl) *
 				     (rte_hash_max_key_id(c->th) + 1), 64, socket_id);
 	c->raw = rte_zmalloc_socket(name, sizeof(struct tpl_raw) *
 				    (rte_hash_max_key_id(c->th) + 1), 64, socket_id);
 	c->pend = rte_zmalloc_socket(name, sizeof(struct tpl_pend) * TPL_PEND_SLOTS, 64,
 				     socket_id);
-	if (c->exps == NULL || c->tpls == NULL || c->raw == NULL || c->pend == NULL)
+	if (c->slot_exp == NULL || c->exps == NULL || c->free_exps == NULL || c->tpls == NULL ||
+	    c->raw == NULL || c->pend == NULL)
 		goto fail;
-	return c;
+	/* Free states as a stack, lowest index on top. */
+	for (i = 0; i < c->max_exps; i++)
+		c->free_exps[i] = c->max_exps - 1 - i;
+	c->n_free = c->max_exps;
+	ctx->tpl = c;
+	/* One expiry for both tables: a quiet exporter goes when its templates would. */
+	ctx->idle_ms = c->timeout_ms;
+	return 0;
 fail:
 	tpl_cache_free(c);
-	rte_errno = ENOMEM;
-	return NULL;
+	return -ENOMEM;
 }
 
 void
-tpl_cache_free(struct tpl_cache *c)
+tpl_cache_detach(struct cfd_ctx *ctx)
 {
-	if (c == NULL)
-		return;
-	rte_hash_free(c->xh);
-	rte_hash_free(c->th);
-	rte_free(c->exps);
-	rte_free(c->tpls);
-	rte_free(c->raw);
-	rte_free(c->pend);
-	rte_free(c);
+	tpl_cache_free(ctx->tpl);
+	ctx->tpl = NULL;
+	ctx->idle_ms = 0;
 }
 
 static void
-tpl_remove(struct tpl_cache *c, struct tpl *t)
+tpl_remove(struct cfd_ctx *ctx, struct tpl *t)
 {
+	struct tpl_cache *c = ctx->tpl;
 	struct tpl_key k = { .exp_idx = t->exp_idx, .tid = t->tid };
+	struct tpl_exp *ex = &c->exps[t->exp_idx];
 
 	rte_hash_del_key(c->th, &k);
-	c->exps[t->exp_idx].n_templates--;
+	ex->n_templates--;
+	tpl_exp_hold(ctx, ex);
 	c->n_tpls--;
 	t->in_use = 0;
 	if (c->last_tpl == t)
@@ -116,7 +123,7 @@ tpl_expire(struct cfd_ctx *ctx, uint64_t now_ms)
 		struct tpl *t = &c->tpls[i];
 
 		if (t->in_use && now_ms - t->last_ms > c->timeout_ms && now_ms > t->last_ms) {
-			tpl_remove(c, t);
+			tpl_remove(ctx, t);
 			n++;
 		}
 	}
@@ -124,69 +131,80 @@ tpl_expire(struct cfd_ctx *ctx, uint64_t now_ms)
 	return n;
 }
 
-/* Exporters with no template left and quiet for a timeout give their slot back. */
 static void
-exp_sweep(struct tpl_cache *c, uint64_t now_ms)
+exp_release(struct tpl_cache *c, struct tpl_exp *ex)
 {
-	uint32_t i, max = (uint32_t)rte_hash_max_key_id(c->xh) + 1;
+	c->slot_exp[ex->slot] = 0;
+	ex->in_use = 0;
+	c->free_exps[c->n_free++] = tpl_exp_index(c, ex);
+}
 
-	for (i = 0; i < max; i++) {
-		struct tpl_exp *e = &c->exps[i];
-		struct exp_key k;
+/*
+ * States give their room back when their exporter slot went to another
+ * exporter (generation moved), or when the exporter is idle by the exporter
+ * table's own rule (cfd_exporter_idle(): no template, no waiting data, quiet
+ * for the template timeout).
+ */
+static void
+exp_sweep(struct cfd_ctx *ctx, uint64_t now_ms)
+{
+	struct tpl_cache *c = ctx->tpl;
+	uint32_t i;
 
-		if (!e->in_use || e->n_templates != 0 || e->pend_len != 0 ||
-		    now_ms - e->last_ms <= c->timeout_ms)
+	for (i = 0; i < c->max_exps; i++) {
+		struct tpl_exp *ex = &c->exps[i];
+		const struct cfd_exporter *e;
+
+		if (!ex->in_use)
 			continue;
-		memset(&k, 0, sizeof(k));
-		memcpy(k.addr, e->addr, 16);
-		k.domain = e->domain;
-		k.version = e->version;
-		rte_hash_del_key(c->xh, &k);
-		e->in_use = 0;
-		c->n_exps--;
-		if (c->last_exp == e)
-			c->last_exp = NULL;
+		e = &ctx->exporters[ex->slot];
+		if (e->gen == ex->gen && !cfd_exporter_idle(ctx, e, now_ms))
+			continue;
+		exp_release(c, ex);
 	}
+}
+
+struct tpl_exp *
+tpl_exp_get(struct cfd_ctx *ctx, struct cfd_exporter *e, uint64_t now_ms)
+{
+	struct tpl_cache *c = ctx->tpl;
+	struct tpl_exp *ex;
+	uint32_t slot, k;
+
+	if (e == NULL)
+		return NULL;
+	slot = cfd_exporter_slot(ctx, e);
+	k = c->slot_exp[slot];
+	if (k != 0) {
+		ex = &c->exps[k - 1];
+		if (ex->gen == e->gen)
+			return ex;
+		/* The slot was reclaimed and given to this exporter: the old state is not its. */
+		exp_release(c, ex);
+	}
+	if (c->n_free == 0) {
+		tpl_expire(ctx, now_ms);
+		exp_sweep(ctx, now_ms);
+	}
+	if (c->n_free == 0) {
+		ctx->stats->drops[CFS_DROP_TPL_EXPORTERS_FULL]++;
+		return NULL;
+	}
+	k = c->free_exps[--c->n_free];
+	ex = &c->exps[k];
+	memset(ex, 0, sizeof(*ex));
+	ex->slot = slot;
+	ex->gen = e->gen;
+	ex->version = e->version;
+	ex->in_use = 1;
+	c->slot_exp[slot] = k + 1;
+	return ex;
 }
 
 struct tpl_exp *
 tpl_exporter(struct cfd_ctx *ctx, const struct cfd_dgram *dg, uint8_t version, uint32_t domain)
 {
-	struct tpl_cache *c = ctx->tpl;
-	struct tpl_exp *e = c->last_exp;
-	struct exp_key k;
-	int pos;
-
-	if (e != NULL && e->domain == domain && e->version == version &&
-	    memcmp(e->addr, dg->src, 16) == 0)
-		goto found;
-	memset(&k, 0, sizeof(k));
-	memcpy(k.addr, dg->src, 16);
-	k.domain = domain;
-	k.version = version;
-	pos = rte_hash_lookup(c->xh, &k);
-	if (pos < 0) {
-		if (c->n_exps >= c->max_exps) {
-			tpl_expire(ctx, dg->now_ms);
-			exp_sweep(c, dg->now_ms);
-		}
-		if (c->n_exps >= c->max_exps || (pos = rte_hash_add_key(c->xh, &k)) < 0) {
-			ctx->stats->drops[CFS_DROP_TPL_EXPORTERS_FULL]++;
-			return NULL;
-		}
-		e = &c->exps[pos];
-		memset(e, 0, sizeof(*e));
-		memcpy(e->addr, dg->src, 16);
-		e->domain = domain;
-		e->version = version;
-		e->in_use = 1;
-		c->n_exps++;
-	}
-	e = &c->exps[pos];
-	c->last_exp = e;
-found:
-	e->last_ms = dg->now_ms;
-	return e;
+	return tpl_exp_get(ctx, cfd_exporter_get(ctx, dg, version, domain), dg->now_ms);
 }
 
 enum cfs_drop
@@ -232,6 +250,7 @@ tpl_define(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, enum tpl_kind 
 			return CFS_DROP_TPL_EXPORTERS_FULL;
 		}
 		ex->n_templates++;
+		tpl_exp_hold(ctx, ex);
 		c->n_tpls++;
 		ctx->stats->tpl_added++;
 	}
@@ -260,7 +279,7 @@ tpl_find(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, uint64_t now_ms)
 		t = &c->tpls[pos];
 	}
 	if (now_ms > t->last_ms && now_ms - t->last_ms > c->timeout_ms) {
-		tpl_remove(c, t);
+		tpl_remove(ctx, t);
 		ctx->stats->tpl_expired++;
 		return NULL;
 	}
@@ -279,7 +298,7 @@ tpl_withdraw(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid)
 		ctx->stats->drops[CFS_DROP_TPL_WITHDRAW_UNKNOWN]++;
 		return -1;
 	}
-	tpl_remove(c, &c->tpls[pos]);
+	tpl_remove(ctx, &c->tpls[pos]);
 	ctx->stats->tpl_withdrawn++;
 	return 0;
 }
@@ -295,7 +314,7 @@ tpl_withdraw_all(struct cfd_ctx *ctx, struct tpl_exp *ex, enum tpl_kind kind)
 		struct tpl *t = &c->tpls[i];
 
 		if (t->in_use && t->exp_idx == idx && t->kind == kind) {
-			tpl_remove(c, t);
+			tpl_remove(ctx, t);
 			n++;
 		}
 	}
