@@ -134,8 +134,9 @@ cfd_exporter_idle(const struct cfd_ctx *ctx, const struct cfd_exporter *e, uint6
 /*
  * Any thread: a consistent copy of slot's identity and counters in *out
  * (out->gen tells one identity of the slot from the next). 1 when the slot
- * holds or held an exporter; 0 when it was never used or is being reassigned
- * right now (read it again later).
+ * holds or held an exporter (out->live 0: reclaimed, not reused yet); 0 when
+ * it was never used; -1 when it is being reassigned right now (read it again
+ * later).
  */
 int cfd_exporter_read(const struct cfd_ctx *ctx, uint32_t slot, struct cfd_exporter *out);
 

@@ -207,8 +207,10 @@ cfd_exporter_read(const struct cfd_ctx *ctx, uint32_t slot, struct cfd_exporter 
 
 	/* Pairs with exp_assign(): an even generation that did not move is one identity. */
 	g1 = __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE);
-	if (g1 == 0 || (g1 & 1))
+	if (g1 == 0)
 		return 0;
+	if (g1 & 1)
+		return -1;
 	memcpy(out->addr, e->addr, 16);
 	out->domain = e->domain;
 	out->version = e->version;
@@ -224,7 +226,7 @@ cfd_exporter_read(const struct cfd_ctx *ctx, uint32_t slot, struct cfd_exporter 
 	rte_smp_rmb();
 	g2 = __atomic_load_n(&e->gen, __ATOMIC_RELAXED);
 	if (g1 != g2)
-		return 0;
+		return -1;
 	out->gen = g1;
 	return 1;
 }
