@@ -34,13 +34,6 @@ cpl_sum_rx(struct cfs_lcore *t)
 	cfs_sum(t, in, cpl.ctl->n_rx);
 }
 
-/* The exporter library's log lines, as the application's own. */
-static void
-cpl_log(uint32_t level, const char *line)
-{
-	rte_log(level, cf_logtype, "clarion: %s", line);
-}
-
 /* Refreshes what health and event logs need. Lock held. */
 static void
 update_state(void)
@@ -219,7 +212,7 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char 
 			lc[i] = ctl->rx[i]->lcore_id;
 		}
 		cpl.exporters = cf_decode_metrics_new(dc, lc, ctl->n_rx, cfg->max_exporter_series,
-						      cpl_log);
+						      cf_log_line);
 		if (cpl.exporters == NULL) {
 			snprintf(err, errlen, "control plane: out of memory");
 			return -1;

@@ -111,16 +111,6 @@ cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,
 		snprintf(err, errlen, "lcore %u: %s", lcore_id, msg);
 		return -1;
 	}
-	if (cfg->template_file[0] != '\0' && cfg->template_save_interval != 0) {
-		rx->snap.cap = tpl_snap_size(&rx->dctx);
-		rx->snap.buf = rte_malloc_socket("cf_tpl_snap", rx->snap.cap, 0,
-						 (int)rte_lcore_to_socket_id(lcore_id));
-		if (rx->snap.buf == NULL) {
-			snprintf(err, errlen, "lcore %u: template snapshot buffer (%zu bytes)",
-				 lcore_id, rx->snap.cap);
-			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -138,8 +128,6 @@ cf_rx_set_presence(struct cf_rx *rx, const struct cnp_port *ports, uint16_t n_po
 void
 cf_rx_fini(struct cf_rx *rx)
 {
-	rte_free(rx->snap.buf);
-	rx->snap.buf = NULL;
 	if (rx->frag != NULL)
 		rte_ip_frag_table_destroy(rx->frag);
 	cfx_ctx_fini(&rx->dctx);
@@ -168,20 +156,6 @@ rx_packet(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_rx_queue *q, uin
 		return cf_rx_slow(rx, m, &meta, why, q, now_ms);
 	rx_datagram(rx, f, &meta, q->port, now_ms);
 	return 0;
-}
-
-/* A snapshot for a periodic template save (--template-save-interval): the
- * control lcore asks, this lcore copies its own cache, so no lock is needed. */
-static void
-rx_template_snapshot(struct cf_rx *rx)
-{
-	uint32_t req;
-
-	if (likely(rx->snap_req == rx->snap_ack))
-		return;
-	req = __atomic_load_n(&rx->snap_req, __ATOMIC_ACQUIRE);
-	rx->snap_rc = rx->snap.buf != NULL ? tpl_snap_take(&rx->dctx, &rx->snap) : -1;
-	__atomic_store_n(&rx->snap_ack, req, __ATOMIC_RELEASE);
 }
 
 int
@@ -231,7 +205,8 @@ cf_rx_main(void *arg)
 			rx_handoff(rx);
 		}
 		if (unlikely(t0 >= rx->next_periodic_tsc)) {
-			rx_template_snapshot(rx);
+			/* --template-save-interval: copy our own cache when the control lcore asks. */
+			tpl_saver_poll(rx->tpl_save);
 			cf_rx_periodic(rx, t0);
 		}
 		t1 = rte_rdtsc();

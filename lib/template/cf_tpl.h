@@ -220,34 +220,44 @@ unsigned int tpl_pending_flush(struct cfd_ctx *ctx);
 /* ---------------------------------------------------------------- --template-file */
 
 /*
- * --template-file. tpl_save() writes the templates and exporter sampling state
- * of n caches (call only when their lcores have stopped); returns templates
- * written or -1 (reason in err). tpl_restore_file() loads a saved file into
- * every ctx (an exporter may land on any lcore); returns templates per ctx,
- * 0 when the file does not exist, -1 when it is unreadable, foreign or
- * corrupt (nothing restored; reason in err).
+ * --template-file: every lcore's templates and exporter sampling state saved
+ * to one file (FILE.tmp, then renamed) and restored at start through the same
+ * checks and limits as templates from the wire (format: cf_tpl_persist.c).
+ *
+ *  - tpl_saver_open(): on the main lcore, after the contexts are built and
+ *    before the RX lcores run. Restores path into every ctx (after a restart
+ *    an exporter may land on any lcore) and logs how many templates came back,
+ *    or why the file was ignored. With interval_s != 0 it allocates one
+ *    snapshot buffer per lcore, on its socket. Returns NULL when path is ""
+ *    (every other call accepts NULL and does nothing) and, with err filled,
+ *    when out of memory. done[i] is RX lcore i's "stopped" flag, read by the
+ *    control lcore; the arrays are copied, the flags and contexts must
+ *    outlive s.
+ *  - tpl_saver_lcore(s, i): the handle RX lcore i polls (NULL when s is NULL).
+ *  - tpl_saver_poll(): on RX lcore i only, in its periodic work: when the
+ *    control lcore asked, copies its own cache into its own buffer (no lock,
+ *    no allocation) and answers (release store). Cheap when not asked.
+ *  - tpl_saver_tick(): on the control lcore, as often as it likes (now_ms
+ *    monotonic): every interval_s asks each lcore still running (*done[i] ==
+ *    0), and once all have answered writes the file from their snapshots. A
+ *    cache that outgrew its buffer makes that round skip the file with a
+ *    warning (a partial file would forget templates).
+ *  - tpl_saver_close(): after the RX lcores stopped: writes every cache
+ *    (logged, errors too) and frees s.
+ *  - log gets whole lines (ending in '\n') at an RTE_LOG_* level.
  */
-/*
- * Periodic --template-file saves without locks on the RX path: each RX lcore
- * copies its own cache into its own tpl_snap (buffer of tpl_snap_size() bytes,
- * allocated at start; tpl_snap_take() does no allocation and returns -1 when
- * the cache outgrew it, 0 otherwise) when the control lcore asks, and the
- * control lcore writes the file from the snapshots with tpl_save_snaps()
- * (same format and return values as tpl_save()).
- */
-struct tpl_snap {
-	uint8_t *buf;
-	size_t cap, exp_len, len;
-	uint32_t n_exp, n_tpl;
-};
-size_t tpl_snap_size(const struct cfd_ctx *ctx);
-int tpl_snap_take(const struct cfd_ctx *ctx, struct tpl_snap *s);
-int tpl_save_snaps(const char *path, const struct tpl_snap *const *s, unsigned int n,
-		   char *err, size_t errlen);
-int tpl_save(const char *path, struct cfd_ctx *const *ctx, unsigned int n, char *err,
-	     size_t errlen);
-int tpl_restore_file(struct cfd_ctx *const *ctx, unsigned int n, const char *path,
-		     uint64_t now_ms, char *err, size_t errlen);
+struct tpl_saver;
+struct tpl_saver_lcore;
+typedef void tpl_log_fn(uint32_t level, const char *line);
+
+struct tpl_saver *tpl_saver_open(const char *path, uint32_t interval_s,
+				 struct cfd_ctx *const *ctx, const volatile int *const *done,
+				 const unsigned int *lcore_id, unsigned int n, uint64_t wall_ms,
+				 tpl_log_fn *log, char *err, size_t errlen);
+struct tpl_saver_lcore *tpl_saver_lcore(struct tpl_saver *s, unsigned int i);
+void tpl_saver_poll(struct tpl_saver_lcore *l);
+void tpl_saver_tick(struct tpl_saver *s, uint64_t now_ms);
+void tpl_saver_close(struct tpl_saver *s);
 
 /* ---------------------------------------------------------------- element map, unknown elements */
 

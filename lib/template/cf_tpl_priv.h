@@ -136,4 +136,29 @@ enum cfs_drop tpl_compile(struct cfd_ctx *ctx, struct tpl *t, uint8_t version,
 /* One more template carrying the unmapped element (pen, id). */
 void tpl_unknown_hit(struct cfd_ctx *ctx, uint32_t pen, uint16_t id);
 
+/*
+ * The template file (cf_tpl_persist.c), for the saver (cf_tpl_save.c).
+ * tpl_save() writes the templates and exporter sampling state of n contexts
+ * (their lcores stopped); returns templates written or -1 (reason in err).
+ * tpl_restore_file() loads a saved file into every ctx; returns templates per
+ * ctx, 0 when the file does not exist, -1 when it is unreadable, foreign or
+ * corrupt (nothing restored; reason in err). A snapshot is one cache copied
+ * by its own lcore into a buffer of tpl_snap_size() bytes (tpl_snap_take():
+ * no allocation; -1 when the cache outgrew it); tpl_save_snaps() writes the
+ * file from snapshots, as tpl_save() does.
+ */
+struct tpl_snap {
+	uint8_t *buf;
+	size_t cap, exp_len, len;
+	uint32_t n_exp, n_tpl;
+};
+size_t tpl_snap_size(const struct cfd_ctx *ctx);
+int tpl_snap_take(const struct cfd_ctx *ctx, struct tpl_snap *s);
+int tpl_save_snaps(const char *path, const struct tpl_snap *const *s, unsigned int n,
+		   char *err, size_t errlen);
+int tpl_save(const char *path, struct cfd_ctx *const *ctx, unsigned int n, char *err,
+	     size_t errlen);
+int tpl_restore_file(struct cfd_ctx *const *ctx, unsigned int n, const char *path,
+		     uint64_t now_ms, char *err, size_t errlen);
+
 #endif
