@@ -149,9 +149,10 @@ exp_matches(const struct cfd_exporter *e, const uint8_t addr[16], uint8_t versio
 	return e->version == version && e->domain == domain && memcmp(e->addr, addr, 16) == 0;
 }
 
-struct cfd_exporter *
-cfd_exporter_find(struct cfd_ctx *ctx, const uint8_t addr[16], uint8_t v6, uint8_t version,
-		  uint32_t domain, uint64_t now_ms)
+/* Inlined into both callers: the per-datagram one is the decoders' only exporter lookup. */
+static inline struct cfd_exporter *
+exp_find(struct cfd_ctx *ctx, const uint8_t addr[16], uint8_t v6, uint8_t version,
+	 uint32_t domain, uint64_t now_ms)
 {
 	struct cfd_exporter *e = ctx->last_hit;
 	struct exp_key key;
@@ -186,11 +187,17 @@ full:
 }
 
 struct cfd_exporter *
+cfd_exporter_find(struct cfd_ctx *ctx, const uint8_t addr[16], uint8_t v6, uint8_t version,
+		  uint32_t domain, uint64_t now_ms)
+{
+	return exp_find(ctx, addr, v6, version, domain, now_ms);
+}
+
+struct cfd_exporter *
 cfd_exporter_get(struct cfd_ctx *ctx, const struct cfd_dgram *dg, uint8_t version,
 		 uint32_t domain)
 {
-	struct cfd_exporter *e = cfd_exporter_find(ctx, dg->src, dg->src_v6, version, domain,
-						   dg->now_ms);
+	struct cfd_exporter *e = exp_find(ctx, dg->src, dg->src_v6, version, domain, dg->now_ms);
 
 	if (e == NULL)
 		return NULL;
