@@ -92,7 +92,11 @@ struct cfd_ctx {
 	struct tpl_cache *tpl;          /* v9/IPFIX templates (lib/template), NULL if not set up */
 };
 
-/* Set up ctx for one lcore. name must be unique per process. 0 or -errno. */
+/*
+ * Set up ctx's exporter table (name unique per process). 0 or -errno. The
+ * whole context, with sFlow tables and template cache, is cfx_ctx_init()'s
+ * (cf_dispatch.h).
+ */
 int cfd_ctx_init(struct cfd_ctx *ctx, const char *name, int socket_id,
 		 const struct cfd_config *cfg, struct cfs_lcore *stats,
 		 struct cfr_sink *sink);

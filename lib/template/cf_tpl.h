@@ -15,16 +15,16 @@
  *    accept a stale value; the saver's own rules are below).
  *  - The exporter is the lcore's exporter table's (cf_decode.h): its slot,
  *    found once per datagram, indexes the template state; templates are
- *    keyed by (that state, template id). A template is
- *    compiled when it arrives: a fixed-length template becomes a list of
- *    (offset, length, destination) steps run by one loop; a template with a
- *    variable-length element keeps every field in order and is walked field
- *    by field. The compiled form (struct tpl) is private to lib/template.
+ *    keyed by (that state, template id). A template is compiled when it
+ *    arrives: a fixed-length template becomes a list of (offset, length,
+ *    destination) steps run by one loop; a template with a variable-length
+ *    element keeps every field in order and is walked field by field. The
+ *    compiled form (struct tpl) is private to lib/template.
  *  - Bounded: at most cfg->max_exporters template-exporters per lcore and
  *    cfg->max_per_exporter templates per exporter; each refusal is a counted
  *    drop (tpl_exporters_full, tpl_per_exporter_full). At most TPL_MAX_FIELDS
  *    elements per template (tpl_too_many_fields). Nothing is allocated after
- *    tpl_cache_create().
+ *    tpl_cache_attach().
  *  - Redefinition replaces in place; a template not refreshed for
  *    cfg->timeout_s seconds is expired (on lookup and by sweeps when the
  *    table is full); IPFIX withdrawals remove one or all templates of a kind.
