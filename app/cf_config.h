@@ -35,6 +35,7 @@
 #include "cf_decode.h"
 #include "cf_output.h"
 #include "cf_pkt.h"
+#include "cf_tpl.h"
 
 #define CF_MAX_PORTS 32
 
@@ -69,6 +70,7 @@ struct cf_config {
 	uint32_t frag_max_flows;   /* per RX lcore; 0 = reassembly off */
 	uint32_t frag_timeout_ms;
 	struct cfd_config decode;
+	struct tpl_config tpl;     /* v9/IPFIX template engine (lib/template) */
 	char field_map[512];       /* --field-map JSON file; "" = built-in map */
 	uint32_t template_save_interval; /* seconds between periodic saves; 0 = at exit only */
 	char template_file[512];   /* --template-file; "" = templates are not kept over restarts */

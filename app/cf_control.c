@@ -186,57 +186,6 @@ all_done(const struct cf_control *c)
 	return 1;
 }
 
-/*
- * Periodic --template-file save: ask every running RX lcore for a snapshot of
- * its own cache (no lock: a request counter each), and once all have answered
- * write the file from the snapshots here, off the RX path. A lcore whose
- * cache outgrew its buffer makes the round skip the file (a partial file
- * would forget templates); the exit save still writes everything.
- */
-static void
-tpl_save_tick(struct cf_control *c, uint64_t now, uint64_t hz)
-{
-	const struct tpl_snap *snaps[RTE_MAX_LCORE];
-	char err[256];
-	unsigned int i, n = 0;
-	int rc;
-
-	if (c->cfg->template_file[0] == '\0' || c->cfg->template_save_interval == 0)
-		return;
-	if (!c->tpl_save_pending) {
-		if (now < c->tpl_save_next)
-			return;
-		for (i = 0; i < c->n_rx; i++)
-			if (!c->rx[i]->done)
-				__atomic_store_n(&c->rx[i]->snap_req, c->rx[i]->snap_req + 1,
-						 __ATOMIC_RELEASE);
-		c->tpl_save_pending = 1;
-		return;
-	}
-	for (i = 0; i < c->n_rx; i++) {
-		struct cf_rx *rx = c->rx[i];
-
-		if (rx->done)
-			continue;
-		if (__atomic_load_n(&rx->snap_ack, __ATOMIC_ACQUIRE) != rx->snap_req)
-			return; /* not yet: look again next time */
-		if (rx->snap_rc != 0) {
-			CF_LOG(WARNING, "lcore %u: templates outgrew the snapshot buffer; "
-			       "periodic save skipped\n", rx->lcore_id);
-			goto next;
-		}
-		snaps[n++] = &rx->snap;
-	}
-	rc = tpl_save_snaps(c->cfg->template_file, snaps, n, err, sizeof(err));
-	if (rc < 0)
-		CF_LOG(WARNING, "%s\n", err);
-	else
-		CF_LOG(DEBUG, "%d template(s) saved to %s\n", rc, c->cfg->template_file);
-next:
-	c->tpl_save_pending = 0;
-	c->tpl_save_next = now + (uint64_t)c->cfg->template_save_interval * hz;
-}
-
 int
 cf_control_run(struct cf_control *c)
 {
@@ -249,7 +198,6 @@ cf_control_run(struct cf_control *c)
 
 	for (i = 0; i < c->n_ports; i++)
 		c->link_up[i] = 0xff; /* unknown: the first poll logs the state */
-	c->tpl_save_next = start + (uint64_t)c->cfg->template_save_interval * hz;
 
 	while (!cf_quit) {
 		uint64_t now;
@@ -270,9 +218,7 @@ cf_control_run(struct cf_control *c)
 			cf_sflow_out_poll(c->sflow_out);
 			next_tick = now + hz;
 		}
-		if (c->tpl_save_pending || now >= c->tpl_save_next) {
-			tpl_save_tick(c, now, hz);
-		}
+		tpl_saver_tick(c->tpl_save, now / (hz / 1000));
 		if (now >= next_stats) {
 			cf_control_print_stats(c, stderr, "stats");
 			next_stats = now + c->cfg->stats_period * hz;

@@ -38,9 +38,8 @@ struct cf_control {
 	/* Called on the control lcore about once a second (control plane: health, event logs). */
 	void (*on_tick)(void *arg);
 	void *tick_arg;
-	/* --template-save-interval: next save (TSC) and whether snapshots are asked for */
-	uint64_t tpl_save_next;
-	int tpl_save_pending;
+	/* --template-file: restore, periodic and exit saves (lib/template); NULL = none */
+	struct tpl_saver *tpl_save;
 };
 
 int cf_control_run(struct cf_control *c);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Control plane life cycle, exporter discovery, health checks, event logs. */
+/* Control plane life cycle, health checks, event logs. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -7,9 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <rte_atomic.h>
 #include <rte_ethdev.h>
-#include <rte_hash.h>
 
 #include <cjson/cJSON.h>
 
@@ -34,78 +32,6 @@ cpl_sum_rx(struct cfs_lcore *t)
 	for (i = 0; i < cpl.ctl->n_rx; i++)
 		in[i] = &cpl.ctl->rx[i]->stats;
 	cfs_sum(t, in, cpl.ctl->n_rx);
-}
-
-const char *
-cpl_version_name(uint8_t v)
-{
-	switch (v) {
-	case CFR_V_NF5: return "5";
-	case CFR_V_NF9: return "9";
-	case CFR_V_IPFIX: return "10";
-	case CFR_V_SFLOW: return "sflow5";
-	}
-	return "unknown";
-}
-
-/* Gives a newly seen exporter a series (or "other") and logs it once. Lock held. */
-static uint32_t
-notice_exporter(const struct cfd_exporter *e, unsigned int lcore)
-{
-	struct series *s;
-	uint32_t i;
-
-	cpl.n_exporters++;
-	for (i = 0; i < cpl.n_series; i++) {
-		s = &cpl.series[i];
-		/* Same exporter on another lcore (RSS on src+dst, two collector IPs): one series. */
-		if (s->version == e->version && s->domain == e->domain &&
-		    memcmp(s->addr, e->addr, 16) == 0)
-			return i;
-	}
-	if (cpl.n_series == cpl.max_series) {
-		if (cpl.n_folded++ == 0)
-			CF_LOG(WARNING, "more than %u exporters: further ones are reported as "
-			       "exporter=\"other\" (--max-exporter-series)\n", cpl.max_series);
-		return SLOT_OTHER;
-	}
-	s = &cpl.series[cpl.n_series];
-	memcpy(s->addr, e->addr, 16);
-	s->v6 = e->v6;
-	s->version = e->version;
-	s->domain = e->domain;
-	if (inet_ntop(e->v6 ? AF_INET6 : AF_INET, e->addr, s->addr_str, sizeof(s->addr_str)) == NULL)
-		snprintf(s->addr_str, sizeof(s->addr_str), "invalid");
-	CF_LOG(INFO, "new exporter %s version %s domain %u (lcore %u)\n", s->addr_str,
-	       cpl_version_name(e->version), e->domain, lcore);
-	return cpl.n_series++;
-}
-
-/* Walks every RX lcore's exporter table for slots not seen before. Lock held. */
-void
-cpl_scan_exporters(void)
-{
-	unsigned int i;
-	uint32_t pos;
-
-	for (i = 0; i < cpl.ctl->n_rx; i++) {
-		const struct cfd_ctx *d = &cpl.ctl->rx[i]->dctx;
-
-		/* Exporters are never removed: the table is walked only when it grew. */
-		if (__atomic_load_n(&d->n_exporters, __ATOMIC_RELAXED) <= cpl.n_seen[i])
-			continue;
-		for (pos = 0; pos < cpl.n_slots[i]; pos++) {
-			const struct cfd_exporter *e = &d->exporters[pos];
-
-			if (cpl.slot_series[i][pos] != SLOT_UNSEEN ||
-			    __atomic_load_n(&e->dgrams, __ATOMIC_RELAXED) == 0)
-				continue;
-			/* Pairs with the RX lcore's write barrier: the key is complete. */
-			rte_smp_rmb();
-			cpl.slot_series[i][pos] = notice_exporter(e, cpl.ctl->rx[i]->lcore_id);
-			cpl.seen_pos[i][cpl.n_seen[i]++] = pos;
-		}
-	}
 }
 
 /* Refreshes what health and event logs need. Lock held. */
@@ -148,7 +74,8 @@ update_state(void)
 		cpl.last_out_fail_ms = now;
 		cpl.prev_out_failed = failed;
 	}
-	cpl_scan_exporters();
+	/* New exporters are logged within a second, scrape or not. */
+	cf_decode_metrics_scan(cpl.exporters);
 }
 
 /* ---------------------------------------------------------------- health */
@@ -274,26 +201,22 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char 
 		cpl.port[i].link = -1;
 		cpl.port[i].last_change_ms = cf_clock_mono_ms();
 	}
-	for (i = 0; i < ctl->n_rx; i++) {
-		const struct cfd_ctx *d = &ctl->rx[i]->dctx;
-		uint32_t n = (uint32_t)rte_hash_max_key_id(d->exp_hash) + 1, k;
+	for (i = 0; i < ctl->n_rx; i++)
+		cpl.busy_ratio[i] = -1;
+	{
+		const struct cfd_ctx *dc[RTE_MAX_LCORE];
+		unsigned int lc[RTE_MAX_LCORE];
 
-		cpl.slot_series[i] = malloc(n * sizeof(uint32_t));
-		cpl.seen_pos[i] = malloc(n * sizeof(uint32_t));
-		if (cpl.slot_series[i] == NULL || cpl.seen_pos[i] == NULL) {
+		for (i = 0; i < ctl->n_rx; i++) {
+			dc[i] = &ctl->rx[i]->dctx;
+			lc[i] = ctl->rx[i]->lcore_id;
+		}
+		cpl.exporters = cf_decode_metrics_new(dc, lc, ctl->n_rx, cfg->max_exporter_series,
+						      cf_log_line);
+		if (cpl.exporters == NULL) {
 			snprintf(err, errlen, "control plane: out of memory");
 			return -1;
 		}
-		for (k = 0; k < n; k++)
-			cpl.slot_series[i][k] = SLOT_UNSEEN;
-		cpl.n_slots[i] = n;
-		cpl.busy_ratio[i] = -1;
-	}
-	cpl.max_series = cfg->max_exporter_series;
-	cpl.series = calloc(cpl.max_series, sizeof(*cpl.series));
-	if (cpl.series == NULL) {
-		snprintf(err, errlen, "control plane: out of memory");
-		return -1;
 	}
 	rc = cfm_register("engine", cpl_engine_provider, NULL);
 	if (rc == 0) {
@@ -372,8 +295,6 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char 
 void
 cf_ctlplane_stop(void)
 {
-	unsigned int i;
-
 	cfh_stop(cpl.agent);
 	cfh_stop(cpl.http);
 	cpl.agent = NULL;
@@ -386,16 +307,7 @@ cf_ctlplane_stop(void)
 	pthread_mutex_lock(&cpl.lock);
 	/* Telemetry commands cannot be unregistered: they see ctl == NULL from now on. */
 	cpl.ctl = NULL;
-	free(cpl.series);
-	cpl.series = NULL;
-	cpl.n_series = 0;
-	for (i = 0; i < RTE_MAX_LCORE; i++) {
-		free(cpl.slot_series[i]);
-		free(cpl.seen_pos[i]);
-		cpl.slot_series[i] = NULL;
-		cpl.seen_pos[i] = NULL;
-		cpl.n_seen[i] = 0;
-		cpl.n_slots[i] = 0;
-	}
+	cf_decode_metrics_free(cpl.exporters);
+	cpl.exporters = NULL;
 	pthread_mutex_unlock(&cpl.lock);
 }

@@ -125,96 +125,6 @@ lcores_provider(struct cfm_builder *b)
 	}
 }
 
-struct exp_acc *
-cpl_exporters_sum(void)
-{
-	struct exp_acc *acc = calloc(cpl.n_series + 1, sizeof(*acc));
-	unsigned int i;
-	uint32_t k;
-
-	if (acc == NULL)
-		return NULL;
-	for (i = 0; i < cpl.ctl->n_rx; i++) {
-		const struct cfd_ctx *d = &cpl.ctl->rx[i]->dctx;
-
-		for (k = 0; k < cpl.n_seen[i]; k++) {
-			uint32_t pos = cpl.seen_pos[i][k], sid = cpl.slot_series[i][pos];
-			const struct cfd_exporter *e = &d->exporters[pos];
-			struct exp_acc *a;
-			uint64_t gap, late;
-
-			a = &acc[sid == SLOT_OTHER ? cpl.n_series : sid];
-			a->dgrams += e->dgrams;
-			a->records += e->records;
-			gap = e->seq_gap;
-			late = e->seq_late;
-			a->lost += gap > late ? gap - late : 0;
-			if (e->last_seen_ms > a->last_seen_ms)
-				a->last_seen_ms = e->last_seen_ms;
-		}
-	}
-	return acc;
-}
-
-static void
-exporters_provider(struct cfm_builder *b)
-{
-	static const struct {
-		const char *name, *help;
-		enum cfm_type type;
-	} fams[] = {
-		{"clarion_flowd_exporter_datagrams_total", "datagrams received from the exporter",
-		 CFM_COUNTER},
-		{"clarion_flowd_exporter_records_total", "records the exporter's datagrams announced",
-		 CFM_COUNTER},
-		{"clarion_flowd_exporter_lost_records_total",
-		 "records missing at the exporter's sequence gaps, late arrivals credited back",
-		 CFM_COUNTER},
-		{"clarion_flowd_exporter_last_seen_timestamp_seconds",
-		 "Unix time of the exporter's last datagram", CFM_GAUGE},
-	};
-	struct exp_acc *acc = cpl_exporters_sum();
-	uint32_t k;
-	unsigned int f;
-	char dom[16];
-
-	cfm_family(b, "clarion_flowd_exporters", "exporters seen since start (all lcores)", CFM_GAUGE);
-	cfm_u64(b, CFM_NOLABELS, cpl.n_exporters);
-	cfm_family(b, "clarion_flowd_exporters_folded",
-		   "exporters beyond --max-exporter-series, reported as exporter=\"other\"", CFM_GAUGE);
-	cfm_u64(b, CFM_NOLABELS, cpl.n_folded);
-	if (acc == NULL)
-		return;
-	for (f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
-		cfm_family(b, fams[f].name, fams[f].help, fams[f].type);
-		for (k = 0; k <= cpl.n_series; k++) {
-			const struct exp_acc *a = &acc[k];
-			uint64_t v = f == 0 ? a->dgrams : f == 1 ? a->records : a->lost;
-
-			if (k == cpl.n_series && cpl.n_folded == 0)
-				break;
-			if (k < cpl.n_series) {
-				const struct series *s = &cpl.series[k];
-
-				snprintf(dom, sizeof(dom), "%u", s->domain);
-				if (f == 3)
-					cfm_f64(b, CFM_L({"exporter", s->addr_str}, {"domain", dom},
-							 {"version", cpl_version_name(s->version)}),
-						(double)a->last_seen_ms / 1000.0);
-				else
-					cfm_u64(b, CFM_L({"exporter", s->addr_str}, {"domain", dom},
-							 {"version", cpl_version_name(s->version)}), v);
-			} else if (f == 3) {
-				cfm_f64(b, CFM_L({"exporter", "other"}, {"domain", ""}, {"version", ""}),
-					(double)a->last_seen_ms / 1000.0);
-			} else {
-				cfm_u64(b, CFM_L({"exporter", "other"}, {"domain", ""}, {"version", ""}), v);
-			}
-		}
-	}
-	free(acc);
-}
-
 static void
 output_provider(struct cfm_builder *b, const struct cfs_lcore *t)
 {
@@ -253,7 +163,12 @@ output_provider(struct cfm_builder *b, const struct cfs_lcore *t)
 					       t->records_handed - drained : 0));
 	cfm_summary_set(b, "errors", (double)errors);
 	cfm_summary_set(b, "total_datagrams", (double)t->flow_dgrams);
-	cfm_summary_set(b, "exporters", (double)cpl.n_exporters);
+	{
+		uint64_t exporters, folded;
+
+		cf_decode_metrics_counts(cpl.exporters, &exporters, &folded);
+		cfm_summary_set(b, "exporters", (double)exporters);
+	}
 }
 
 void
@@ -263,7 +178,6 @@ cpl_engine_provider(struct cfm_builder *b, void *arg)
 
 	(void)arg;
 	pthread_mutex_lock(&cpl.lock);
-	cpl_scan_exporters();
 	cpl_sum_rx(&t);
 	cfm_family(b, "clarion_flowd_build_info", "version of the running collector", CFM_GAUGE);
 	cfm_u64(b, CFM_L({"version", CF_VERSION}), 1);
@@ -272,7 +186,7 @@ cpl_engine_provider(struct cfm_builder *b, void *arg)
 	cfm_f64(b, CFM_NOLABELS, (double)cpl.start_ms / 1000.0);
 	ports_provider(b);
 	lcores_provider(b);
-	exporters_provider(b);
+	cf_decode_metrics_provider(b, cpl.exporters);
 	output_provider(b, &t);
 	pthread_mutex_unlock(&cpl.lock);
 }

@@ -22,6 +22,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct cfs_lcore t;
 	const struct cfo_output *o;
+	uint64_t exporters, folded;
 	char key[64];
 	unsigned int i, c;
 
@@ -32,8 +33,8 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		pthread_mutex_unlock(&cpl.lock);
 		return -ENODEV;
 	}
-	cpl_scan_exporters();
 	cpl_sum_rx(&t);
+	cf_decode_metrics_counts(cpl.exporters, &exporters, &folded);
 	o = cpl.ctl->out;
 	rte_tel_data_start_dict(d);
 	for (c = 0; c < CFS_COUNTER_MAX; c++) {
@@ -50,7 +51,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "output_failed", o ? o->stats.failed : 0);
 	rte_tel_data_add_dict_u64(d, "sequence_lost", t.seq_lost > t.seq_late ?
 				  t.seq_lost - t.seq_late : 0);
-	rte_tel_data_add_dict_u64(d, "exporters", cpl.n_exporters);
+	rte_tel_data_add_dict_u64(d, "exporters", exporters);
 	rte_tel_data_add_dict_u64(d, "rx_lcores", cpl.ctl->n_rx);
 	for (i = 0; i < CFS_DROP_MAX; i++) {
 		snprintf(key, sizeof(key), "drop_%s", cfs_drop_name(i));
@@ -67,9 +68,9 @@ tel_exporters(const char *cmd, const char *params, struct rte_tel_data *d)
 	struct rte_tel_data *col[7];
 	static const char *const names[7] = { "exporter", "version", "domain", "datagrams",
 					      "records", "lost_records", "last_seen_ms" };
-	struct exp_acc *acc;
-	uint32_t k, n;
-	unsigned int c;
+	static struct cf_decode_exp_row rows[RTE_TEL_MAX_ARRAY_ENTRIES]; /* under cpl.lock */
+	uint64_t exporters, folded;
+	unsigned int c, k, n;
 
 	(void)cmd;
 	(void)params;
@@ -89,32 +90,20 @@ tel_exporters(const char *cmd, const char *params, struct rte_tel_data *d)
 			rte_tel_data_free(col[c]);
 		return -ENODEV;
 	}
-	cpl_scan_exporters();
-	acc = cpl_exporters_sum();
-	n = cpl.n_series + (cpl.n_folded ? 1 : 0);
-	if (n > RTE_TEL_MAX_ARRAY_ENTRIES)
-		n = RTE_TEL_MAX_ARRAY_ENTRIES;
-	for (k = 0; acc != NULL && k < n; k++) {
-		const struct exp_acc *a = &acc[k < cpl.n_series ? k : cpl.n_series];
-
-		if (k < cpl.n_series) {
-			rte_tel_data_add_array_string(col[0], cpl.series[k].addr_str);
-			rte_tel_data_add_array_string(col[1], cpl_version_name(cpl.series[k].version));
-			rte_tel_data_add_array_u64(col[2], cpl.series[k].domain);
-		} else {
-			rte_tel_data_add_array_string(col[0], "other");
-			rte_tel_data_add_array_string(col[1], "");
-			rte_tel_data_add_array_u64(col[2], 0);
-		}
-		rte_tel_data_add_array_u64(col[3], a->dgrams);
-		rte_tel_data_add_array_u64(col[4], a->records);
-		rte_tel_data_add_array_u64(col[5], a->lost);
-		rte_tel_data_add_array_u64(col[6], a->last_seen_ms);
+	n = cf_decode_metrics_rows(cpl.exporters, rows, RTE_TEL_MAX_ARRAY_ENTRIES);
+	cf_decode_metrics_counts(cpl.exporters, &exporters, &folded);
+	for (k = 0; k < n; k++) {
+		rte_tel_data_add_array_string(col[0], rows[k].exporter);
+		rte_tel_data_add_array_string(col[1], rows[k].version);
+		rte_tel_data_add_array_u64(col[2], rows[k].domain);
+		rte_tel_data_add_array_u64(col[3], rows[k].dgrams);
+		rte_tel_data_add_array_u64(col[4], rows[k].records);
+		rte_tel_data_add_array_u64(col[5], rows[k].lost);
+		rte_tel_data_add_array_u64(col[6], rows[k].last_seen_ms);
 	}
-	free(acc);
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "count", cpl.n_exporters);
-	rte_tel_data_add_dict_u64(d, "folded_into_other", cpl.n_folded);
+	rte_tel_data_add_dict_u64(d, "count", exporters);
+	rte_tel_data_add_dict_u64(d, "folded_into_other", folded);
 	pthread_mutex_unlock(&cpl.lock);
 	for (c = 0; c < 7; c++)
 		rte_tel_data_add_dict_container(d, names[c], col[c], 0);

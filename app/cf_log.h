@@ -10,4 +10,7 @@ extern int cf_logtype;
 
 #define CF_LOG(level, ...) rte_log(RTE_LOG_##level, cf_logtype, "clarion: " __VA_ARGS__)
 
+/* A whole line from a library's log callback (RTE_LOG_* level), logged as CF_LOG would. */
+void cf_log_line(uint32_t level, const char *line);
+
 #endif

@@ -13,7 +13,6 @@
 #include "cf_dispatch.h"
 #include "cf_rx.h"
 #include "cf_rx_priv.h"
-#include "cf_sflow.h"
 #include "cf_tpl.h"
 
 #define PREFETCH_AHEAD 4
@@ -76,8 +75,7 @@ cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,
 	   struct rte_mempool *block_pool, const struct cf_config *cfg,
 	   char *err, size_t errlen)
 {
-	char name[RTE_RING_NAMESIZE];
-	int rc;
+	char name[RTE_RING_NAMESIZE], msg[256];
 
 	rx->lcore_id = lcore_id;
 	rx->burst = cfg->burst;
@@ -106,35 +104,12 @@ cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,
 			return -1;
 		}
 	}
-	snprintf(name, sizeof(name), "cf_exp_%u", lcore_id);
-	rc = cfd_ctx_init(&rx->dctx, name, (int)rte_lcore_to_socket_id(lcore_id), &cfg->decode,
-			  &rx->stats, &rx->sink);
-	if (rc != 0) {
-		snprintf(err, errlen, "lcore %u: exporter table: %s", lcore_id, rte_strerror(-rc));
+	snprintf(name, sizeof(name), "cf_rx%u", lcore_id);
+	if (cfx_ctx_init(&rx->dctx, name, (int)rte_lcore_to_socket_id(lcore_id),
+			 &(struct cfx_config){ .decode = &cfg->decode, .tpl = &cfg->tpl },
+			 &rx->stats, &rx->sink, msg, sizeof(msg)) != 0) {
+		snprintf(err, errlen, "lcore %u: %s", lcore_id, msg);
 		return -1;
-	}
-	snprintf(name, sizeof(name), "cf_sfl_%u", lcore_id);
-	rx->dctx.sflow = sfl_lcore_create(name, (int)rte_lcore_to_socket_id(lcore_id), 0);
-	if (rx->dctx.sflow == NULL) {
-		snprintf(err, errlen, "lcore %u: sFlow counter table: %s", lcore_id,
-			 rte_strerror(rte_errno));
-		return -1;
-	}
-	snprintf(name, sizeof(name), "cf_tpl_%u", lcore_id);
-	rx->dctx.tpl = tpl_cache_create(name, (int)rte_lcore_to_socket_id(lcore_id), &cfg->decode);
-	if (rx->dctx.tpl == NULL) {
-		snprintf(err, errlen, "lcore %u: template cache: %s", lcore_id, rte_strerror(rte_errno));
-		return -1;
-	}
-	if (cfg->template_file[0] != '\0' && cfg->template_save_interval != 0) {
-		rx->snap.cap = tpl_snap_size(rx->dctx.tpl);
-		rx->snap.buf = rte_malloc_socket("cf_tpl_snap", rx->snap.cap, 0,
-						 (int)rte_lcore_to_socket_id(lcore_id));
-		if (rx->snap.buf == NULL) {
-			snprintf(err, errlen, "lcore %u: template snapshot buffer (%zu bytes)",
-				 lcore_id, rx->snap.cap);
-			return -1;
-		}
 	}
 	return 0;
 }
@@ -153,15 +128,9 @@ cf_rx_set_presence(struct cf_rx *rx, const struct cnp_port *ports, uint16_t n_po
 void
 cf_rx_fini(struct cf_rx *rx)
 {
-	sfl_lcore_free(rx->dctx.sflow);
-	rx->dctx.sflow = NULL;
-	tpl_cache_free(rx->dctx.tpl);
-	rx->dctx.tpl = NULL;
-	rte_free(rx->snap.buf);
-	rx->snap.buf = NULL;
 	if (rx->frag != NULL)
 		rte_ip_frag_table_destroy(rx->frag);
-	cfd_ctx_fini(&rx->dctx);
+	cfx_ctx_fini(&rx->dctx);
 	rte_ring_free(rx->ring);
 }
 
@@ -187,20 +156,6 @@ rx_packet(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_rx_queue *q, uin
 		return cf_rx_slow(rx, m, &meta, why, q, now_ms);
 	rx_datagram(rx, f, &meta, q->port, now_ms);
 	return 0;
-}
-
-/* A snapshot for a periodic template save (--template-save-interval): the
- * control lcore asks, this lcore copies its own cache, so no lock is needed. */
-static void
-rx_template_snapshot(struct cf_rx *rx)
-{
-	uint32_t req;
-
-	if (likely(rx->snap_req == rx->snap_ack))
-		return;
-	req = __atomic_load_n(&rx->snap_req, __ATOMIC_ACQUIRE);
-	rx->snap_rc = rx->snap.buf != NULL ? tpl_snap_take(rx->dctx.tpl, &rx->snap) : -1;
-	__atomic_store_n(&rx->snap_ack, req, __ATOMIC_RELEASE);
 }
 
 int
@@ -251,7 +206,8 @@ cf_rx_main(void *arg)
 			rx_handoff(rx);
 		}
 		if (unlikely(t0 >= rx->next_periodic_tsc)) {
-			rx_template_snapshot(rx);
+			/* --template-save-interval: copy our own cache when the control lcore asks. */
+			tpl_saver_poll(rx->tpl_save);
 			cf_rx_periodic(rx, t0);
 		}
 		t1 = rte_rdtsc();

@@ -95,13 +95,8 @@ struct cf_rx {
 	/* polled by the control lcore */
 	volatile uint64_t last_rx_tsc __attribute__((aligned(64))); /* --idle-exit; ~1 ms stale at most */
 	volatile int done;
-	/* --template-save-interval: the control lcore bumps snap_req; this lcore
-	 * copies its template cache into snap (its own buffer, allocated at init)
-	 * and then stores snap_ack = snap_req (release). snap_rc: tpl_snap_take(). */
-	volatile uint32_t snap_req;
-	volatile uint32_t snap_ack;
-	int snap_rc;
-	struct tpl_snap snap;
+	/* --template-save-interval: polled in the periodic work (lib/template's saver) */
+	struct tpl_saver_lcore *tpl_save;
 
 	uint8_t linear[CF_RX_LINEAR_MAX] __attribute__((aligned(64)));
 } __attribute__((aligned(64)));

@@ -47,6 +47,12 @@
 int cf_logtype;
 volatile int cf_quit;
 
+void
+cf_log_line(uint32_t level, const char *line)
+{
+	rte_log(level, cf_logtype, "clarion: %s", line);
+}
+
 static void
 on_signal(int sig)
 {
@@ -123,7 +129,7 @@ main(int argc, char **argv)
 
 		if (tpl_fieldmap_load(&field_map, cfg.field_map, err, sizeof(err)) != 0)
 			die(EXIT_USAGE, "%s", err);
-		cfg.decode.field_map = &field_map;
+		cfg.tpl.field_map = &field_map;
 	}
 
 	{
@@ -214,19 +220,24 @@ main(int argc, char **argv)
 			die(1, "%s", err);
 		i++;
 	}
-	if (cfg.template_file[0] != '\0') {
-		/* Any lcore may get any exporter after a restart: each gets every template. */
+	{
+		/* --template-file: restored now, into every lcore; saved by the saver from here on. */
+		const volatile int *done[RTE_MAX_LCORE];
 		struct cfd_ctx *dc[RTE_MAX_LCORE];
-		int n;
+		unsigned int lc[RTE_MAX_LCORE];
 
-		for (i = 0; i < (unsigned int)n_rx; i++)
+		for (i = 0; i < (unsigned int)n_rx; i++) {
 			dc[i] = &rx[i]->dctx;
-		n = tpl_restore_file(dc, (unsigned int)n_rx, cfg.template_file,
-				     cf_clock_wall_ms(), err, sizeof(err));
-		if (n < 0)
-			CF_LOG(WARNING, "%s\n", err);
-		else
-			CF_LOG(INFO, "%d template(s) restored from %s\n", n, cfg.template_file);
+			done[i] = &rx[i]->done;
+			lc[i] = rx[i]->lcore_id;
+		}
+		ctl.tpl_save = tpl_saver_open(cfg.template_file, cfg.template_save_interval, dc, done,
+					      lc, (unsigned int)n_rx, cf_clock_wall_ms(), cf_log_line,
+					      err, sizeof(err));
+		if (ctl.tpl_save == NULL && err[0] != '\0')
+			die(1, "%s", err);
+		for (i = 0; i < (unsigned int)n_rx; i++)
+			rx[i]->tpl_save = tpl_saver_lcore(ctl.tpl_save, i);
 	}
 
 	for (i = 0; i < ctl.n_ports; i++) {
@@ -304,15 +315,8 @@ main(int argc, char **argv)
 		for (i = 0; i < (unsigned int)n_rx; i++)
 			tc[i] = rx[i]->dctx.tpl;
 		tpl_unknown_print(stderr, tc, (unsigned int)n_rx);
-		if (cfg.template_file[0] != '\0') {
-			int n = tpl_save(cfg.template_file, tc, (unsigned int)n_rx, err, sizeof(err));
-
-			if (n < 0)
-				CF_LOG(ERR, "%s\n", err);
-			else
-				CF_LOG(INFO, "%d template(s) saved to %s\n", n, cfg.template_file);
-		}
 	}
+	tpl_saver_close(ctl.tpl_save);
 
 	cfo_close(ctl.out);
 	cf_sflow_out_close(ctl.sflow_out);

@@ -13,9 +13,18 @@
  *  - Decoders (nf5_decode(), ...) never fail: every datagram is either decoded
  *    (records written to ctx->sink) or counted under a CFS_DROP_* reason. They
  *    read only dg->data[0 .. dg->len) and never write it.
- *  - The exporter table is bounded (cfd_config.max_exporters); when full, a new
+ *  - The exporter table is the one exporter identity of the lcore: every
+ *    decoder looks an exporter up once per datagram, and the layers above
+ *    (the v9/IPFIX template state) index their own state by its slot.
+ *  - It is bounded (cfd_config.max_exporters). When it is full, slots that
+ *    are idle (cfd_exporter_idle(): not held by a layer above and quiet for
+ *    ctx->idle_ms) are reclaimed, at most once a second; if none is, a new
  *    exporter's datagrams are still decoded but its sequence is not tracked
- *    (counted as exporter_table_full).
+ *    and it gets no template state (counted as exporter_table_full).
+ *  - Readers on other threads (the control plane) see the table through
+ *    cfd_exporter_read(): a slot's generation changes whenever it is given to
+ *    another exporter, so a recycled slot is never read as the old exporter.
+ *    Counters are read whole but may be a datagram stale.
  *  - Needs the DPDK EAL to be initialised (the exporter table is an rte_hash).
  */
 
@@ -27,7 +36,6 @@
 struct rte_hash;
 struct sfl_lcore;
 struct tpl_cache;
-struct tpl_fieldmap;
 
 struct cfd_dgram {
 	const uint8_t *data;       /* UDP payload */
@@ -44,24 +52,19 @@ struct cfd_config {
 	uint32_t sampling_rate;    /* --sampling-rate: fills in when the exporter sends none */
 	uint8_t sampling_override; /* 1: --sampling-rate beats what the exporter says */
 	uint8_t scale_by_sampling; /* multiply bytes/packets by the rate */
-	/* v9/IPFIX template engine (lib/template); 0 = defaults */
-	uint32_t tpl_timeout_s;        /* --template-timeout, default 1800 */
-	uint32_t tpl_max_exporters;    /* per lcore, default 512 */
-	uint32_t tpl_max_per_exporter; /* default 32 */
-	uint32_t tpl_pending_s;        /* age limit of data waiting for its template, default 10 */
-	uint32_t tpl_pending_bytes;    /* per exporter, default 65536; 0 with tpl_pending_off */
-	uint8_t tpl_pending_off;       /* --no-template-wait */
-	const struct tpl_fieldmap *field_map; /* --field-map, NULL = built-in map only */
 };
 
-/* Sequence state of one (exporter, version, domain). */
+/* One (exporter address, version, domain): identity, sequence state, counters. */
 struct cfd_exporter {
 	uint8_t addr[16];
 	uint32_t domain;
 	uint8_t version;
 	uint8_t v6;
 	uint8_t seq_valid;
-	uint8_t pad;
+	uint8_t live;              /* in the table (a reclaimed slot keeps its last contents) */
+	uint8_t held;              /* a layer above keeps state here (templates): never idle */
+	uint8_t pad[3];
+	uint32_t gen;              /* identity: odd while (re)assigned, +2 each time; 0 = never used */
 	uint32_t next_seq;         /* expected next sequence number */
 	uint32_t last_uptime_ms;   /* exporter sysUptime, to see restarts */
 	uint64_t dgrams;
@@ -80,24 +83,76 @@ struct cfd_ctx {
 	struct rte_hash *exp_hash;
 	struct cfd_exporter *exporters; /* array indexed by hash position */
 	struct cfd_exporter *last_hit;  /* most exporters send bursts of datagrams */
-	uint32_t n_exporters;
+	uint32_t n_exporters;           /* live slots */
 	uint32_t max_exporters;
+	uint64_t idle_ms;               /* reclaim period (the template timeout); 0 = never */
+	uint64_t next_reclaim_ms;
+	uint64_t changes;               /* slots (re)assigned so far, for readers (atomic) */
 	struct sfl_lcore *sflow;        /* sFlow counter/unknown tables (lib/sflow), may be NULL */
 	struct tpl_cache *tpl;          /* v9/IPFIX templates (lib/template), NULL if not set up */
 };
 
-/* Set up ctx for one lcore. name must be unique per process. 0 or -errno. */
+/*
+ * Set up ctx's exporter table (name unique per process). 0 or -errno. The
+ * whole context, with sFlow tables and template cache, is cfx_ctx_init()'s
+ * (cf_dispatch.h).
+ */
 int cfd_ctx_init(struct cfd_ctx *ctx, const char *name, int socket_id,
 		 const struct cfd_config *cfg, struct cfs_lcore *stats,
 		 struct cfr_sink *sink);
 void cfd_ctx_fini(struct cfd_ctx *ctx);
 
 /*
- * Find or add the exporter (dg->src, version, domain). NULL when the table is
- * full (counted). Used by decoders for sequence and sampling state.
+ * The exporter of a datagram: (dg->src, version, domain) found or added, its
+ * datagram counted and its last-seen time set. NULL when the table is full
+ * (counted as exporter_table_full). Decoders call it once per datagram.
  */
 struct cfd_exporter *cfd_exporter_get(struct cfd_ctx *ctx, const struct cfd_dgram *dg,
 				      uint8_t version, uint32_t domain);
+
+/*
+ * Find or add an exporter without counting a datagram (restoring saved state).
+ * now_ms is its last-seen time when added. NULL when the table is full (counted).
+ */
+struct cfd_exporter *cfd_exporter_find(struct cfd_ctx *ctx, const uint8_t addr[16], uint8_t v6,
+				       uint8_t version, uint32_t domain, uint64_t now_ms);
+
+/* The slot of e, the index layers above keep their own per-exporter state by. */
+static inline uint32_t
+cfd_exporter_slot(const struct cfd_ctx *ctx, const struct cfd_exporter *e)
+{
+	return (uint32_t)(e - ctx->exporters);
+}
+
+/* Slots in the table (indexes of cfd_exporter_slot() and cfd_exporter_read()). */
+uint32_t cfd_exporter_slots(const struct cfd_ctx *ctx);
+
+/* 1 when e may be reclaimed at now_ms: not held and quiet for more than ctx->idle_ms. */
+static inline int
+cfd_exporter_idle(const struct cfd_ctx *ctx, const struct cfd_exporter *e, uint64_t now_ms)
+{
+	return ctx->idle_ms != 0 && !e->held && now_ms > e->last_seen_ms &&
+	       now_ms - e->last_seen_ms > ctx->idle_ms;
+}
+
+/*
+ * Any thread: a consistent copy of slot's identity and counters in *out
+ * (out->gen tells one identity of the slot from the next). 1 when the slot
+ * holds or held an exporter (out->live 0: reclaimed, not reused yet); 0 when
+ * it was never used; -1 when it is being reassigned right now (read it again
+ * later).
+ */
+int cfd_exporter_read(const struct cfd_ctx *ctx, uint32_t slot, struct cfd_exporter *out);
+
+/* Any thread: how many times slots were (re)assigned; a reader rescans when it moved. */
+static inline uint64_t
+cfd_exporter_changes(const struct cfd_ctx *ctx)
+{
+	return __atomic_load_n(&ctx->changes, __ATOMIC_ACQUIRE);
+}
+
+/* "5", "9", "10", "sflow5": the version label of metrics and logs. */
+const char *cfd_version_name(uint8_t version);
 
 /*
  * Account a datagram's sequence number. seq is the number the datagram

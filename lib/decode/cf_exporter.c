@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_atomic.h>
@@ -62,56 +63,179 @@ cfd_ctx_fini(struct cfd_ctx *ctx)
 	ctx->exporters = NULL;
 }
 
+uint32_t
+cfd_exporter_slots(const struct cfd_ctx *ctx)
+{
+	return (uint32_t)rte_hash_max_key_id(ctx->exp_hash) + 1;
+}
+
+const char *
+cfd_version_name(uint8_t v)
+{
+	switch (v) {
+	case CFR_V_NF5: return "5";
+	case CFR_V_NF9: return "9";
+	case CFR_V_IPFIX: return "10";
+	case CFR_V_SFLOW: return "sflow5";
+	}
+	return "unknown";
+}
+
+static inline void
+exp_key(struct exp_key *k, const uint8_t addr[16], uint8_t version, uint32_t domain)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->addr, addr, 16);
+	k->domain = domain;
+	k->version = version;
+}
+
+/* Give back every live slot that is idle. Slow path: only when the table is full. */
+static void
+exp_reclaim(struct cfd_ctx *ctx, uint64_t now_ms)
+{
+	uint32_t i, n = cfd_exporter_slots(ctx);
+	struct exp_key k;
+
+	for (i = 0; i < n; i++) {
+		struct cfd_exporter *e = &ctx->exporters[i];
+
+		if (!e->live || !cfd_exporter_idle(ctx, e, now_ms))
+			continue;
+		exp_key(&k, e->addr, e->version, e->domain);
+		rte_hash_del_key(ctx->exp_hash, &k);
+		/* The contents stay (readers keep the last counters) until the slot is reused. */
+		e->live = 0;
+		ctx->n_exporters--;
+		if (ctx->last_hit == e)
+			ctx->last_hit = NULL;
+	}
+}
+
+/*
+ * A new identity for slot pos. The generation is odd while the slot is being
+ * written, so a reader on another thread (cfd_exporter_read) never takes a
+ * half-written key, or the old exporter's counters, for the new exporter.
+ */
+static struct cfd_exporter *
+exp_assign(struct cfd_ctx *ctx, int pos, const uint8_t addr[16], uint8_t v6, uint8_t version,
+	   uint32_t domain, uint64_t now_ms)
+{
+	struct cfd_exporter *e = &ctx->exporters[pos];
+	uint32_t gen = e->gen;
+
+	__atomic_store_n(&e->gen, gen + 1, __ATOMIC_RELAXED);
+	rte_smp_wmb();
+	memset(e, 0, offsetof(struct cfd_exporter, gen));
+	memset(&e->next_seq, 0, sizeof(*e) - offsetof(struct cfd_exporter, next_seq));
+	memcpy(e->addr, addr, 16);
+	e->v6 = v6;
+	e->domain = domain;
+	e->version = version;
+	e->live = 1;
+	e->first_seen_ms = now_ms;
+	e->last_seen_ms = now_ms;
+	rte_smp_wmb();
+	__atomic_store_n(&e->gen, gen + 2, __ATOMIC_RELEASE);
+	ctx->n_exporters++;
+	__atomic_store_n(&ctx->changes, ctx->changes + 1, __ATOMIC_RELEASE);
+	return e;
+}
+
 static inline int
-exp_matches(const struct cfd_exporter *e, const struct cfd_dgram *dg, uint8_t version,
+exp_matches(const struct cfd_exporter *e, const uint8_t addr[16], uint8_t version,
 	    uint32_t domain)
 {
-	return e->version == version && e->domain == domain &&
-	       memcmp(e->addr, dg->src, 16) == 0;
+	return e->version == version && e->domain == domain && memcmp(e->addr, addr, 16) == 0;
+}
+
+/* Inlined into both callers: the per-datagram one is the decoders' only exporter lookup. */
+static inline struct cfd_exporter *
+exp_find(struct cfd_ctx *ctx, const uint8_t addr[16], uint8_t v6, uint8_t version,
+	 uint32_t domain, uint64_t now_ms)
+{
+	struct cfd_exporter *e = ctx->last_hit;
+	struct exp_key key;
+	int pos;
+
+	if (e != NULL && exp_matches(e, addr, version, domain))
+		return e;
+
+	exp_key(&key, addr, version, domain);
+	pos = rte_hash_lookup(ctx->exp_hash, &key);
+	if (pos >= 0) {
+		e = &ctx->exporters[pos];
+	} else {
+		if (ctx->n_exporters >= ctx->max_exporters && ctx->idle_ms != 0 &&
+		    now_ms >= ctx->next_reclaim_ms) {
+			/* At most once a second: a full table of busy exporters costs no scan per datagram. */
+			exp_reclaim(ctx, now_ms);
+			ctx->next_reclaim_ms = now_ms + 1000;
+		}
+		if (ctx->n_exporters >= ctx->max_exporters)
+			goto full;
+		pos = rte_hash_add_key(ctx->exp_hash, &key);
+		if (pos < 0)
+			goto full;
+		e = exp_assign(ctx, pos, addr, v6, version, domain, now_ms);
+	}
+	ctx->last_hit = e;
+	return e;
+full:
+	ctx->stats->drops[CFS_DROP_EXPORTER_TABLE_FULL]++;
+	return NULL;
+}
+
+struct cfd_exporter *
+cfd_exporter_find(struct cfd_ctx *ctx, const uint8_t addr[16], uint8_t v6, uint8_t version,
+		  uint32_t domain, uint64_t now_ms)
+{
+	return exp_find(ctx, addr, v6, version, domain, now_ms);
 }
 
 struct cfd_exporter *
 cfd_exporter_get(struct cfd_ctx *ctx, const struct cfd_dgram *dg, uint8_t version,
 		 uint32_t domain)
 {
-	struct cfd_exporter *e = ctx->last_hit;
-	struct exp_key key;
-	int pos;
+	struct cfd_exporter *e = exp_find(ctx, dg->src, dg->src_v6, version, domain, dg->now_ms);
 
-	if (e != NULL && exp_matches(e, dg, version, domain))
-		goto found;
-
-	memset(&key, 0, sizeof(key));
-	memcpy(key.addr, dg->src, 16);
-	key.domain = domain;
-	key.version = version;
-	pos = rte_hash_lookup(ctx->exp_hash, &key);
-	if (pos < 0) {
-		if (ctx->n_exporters >= ctx->max_exporters)
-			goto full;
-		pos = rte_hash_add_key(ctx->exp_hash, &key);
-		if (pos < 0)
-			goto full;
-		e = &ctx->exporters[pos];
-		memset(e, 0, sizeof(*e));
-		memcpy(e->addr, dg->src, 16);
-		e->v6 = dg->src_v6;
-		e->domain = domain;
-		e->version = version;
-		e->first_seen_ms = dg->now_ms;
-		ctx->n_exporters++;
-		/* The control plane finds new entries by dgrams != 0: key first. */
-		rte_smp_wmb();
-	}
-	e = &ctx->exporters[pos];
-	ctx->last_hit = e;
-found:
+	if (e == NULL)
+		return NULL;
 	e->dgrams++;
 	e->last_seen_ms = dg->now_ms;
 	return e;
-full:
-	ctx->stats->drops[CFS_DROP_EXPORTER_TABLE_FULL]++;
-	return NULL;
+}
+
+int
+cfd_exporter_read(const struct cfd_ctx *ctx, uint32_t slot, struct cfd_exporter *out)
+{
+	const struct cfd_exporter *e = &ctx->exporters[slot];
+	uint32_t g1, g2;
+
+	/* Pairs with exp_assign(): an even generation that did not move is one identity. */
+	g1 = __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE);
+	if (g1 == 0)
+		return 0;
+	if (g1 & 1)
+		return -1;
+	memcpy(out->addr, e->addr, 16);
+	out->domain = e->domain;
+	out->version = e->version;
+	out->v6 = e->v6;
+	out->live = __atomic_load_n(&e->live, __ATOMIC_RELAXED);
+	out->dgrams = __atomic_load_n(&e->dgrams, __ATOMIC_RELAXED);
+	out->records = __atomic_load_n(&e->records, __ATOMIC_RELAXED);
+	out->seq_gap = __atomic_load_n(&e->seq_gap, __ATOMIC_RELAXED);
+	out->seq_late = __atomic_load_n(&e->seq_late, __ATOMIC_RELAXED);
+	out->seq_resets = __atomic_load_n(&e->seq_resets, __ATOMIC_RELAXED);
+	out->first_seen_ms = __atomic_load_n(&e->first_seen_ms, __ATOMIC_RELAXED);
+	out->last_seen_ms = __atomic_load_n(&e->last_seen_ms, __ATOMIC_RELAXED);
+	rte_smp_rmb();
+	g2 = __atomic_load_n(&e->gen, __ATOMIC_RELAXED);
+	if (g1 != g2)
+		return -1;
+	out->gen = g1;
+	return 1;
 }
 
 void

@@ -5,12 +5,27 @@
 
 #define IPX_ENTERPRISE 0x8000
 
+enum cfs_drop
+ipx_validate(const uint8_t *p, uint32_t len, uint32_t *msg_len)
+{
+	uint32_t n;
+
+	*msg_len = 0;
+	if (len < IPX_HDR_LEN)
+		return CFS_DROP_IPFIX_SHORT;
+	n = cfw_be16(p + 2);
+	if (n < IPX_HDR_LEN || n > len)
+		return CFS_DROP_IPFIX_BAD_LENGTH;
+	*msg_len = n;
+	return CFS_DROP_MAX;
+}
+
 /* Template set (2) or options template set (3). */
 static void
 ipx_templates(struct cfd_ctx *ctx, struct tpl_exp *ex, const struct cfd_dgram *dg,
 	      const uint8_t *p, uint32_t len, int options)
 {
-	struct tpl_field f[TPL_MAX_FIELDS];
+	struct tpl_fields fs;
 	uint32_t pos = 0;
 
 	while (len - pos >= 4) {
@@ -37,6 +52,7 @@ ipx_templates(struct cfd_ctx *ctx, struct tpl_exp *ex, const struct cfd_dgram *d
 			scope = cfw_be16(p + pos);
 			pos += 2;
 		}
+		fs.n = 0;
 		for (i = 0; i < n; i++) {
 			uint16_t id, flen;
 			uint32_t pen = 0;
@@ -57,20 +73,12 @@ ipx_templates(struct cfd_ctx *ctx, struct tpl_exp *ex, const struct cfd_dgram *d
 				pos += 4;
 				id &= ~IPX_ENTERPRISE;
 			}
-			if (i < TPL_MAX_FIELDS) {
-				f[i].pen = pen;
-				f[i].id = id;
-				f[i].len = flen;
-			}
+			tpl_fields_add(&fs, pen, id, flen);
 		}
 		if (ex == NULL)
 			continue;
-		if (n > TPL_MAX_FIELDS) {
-			ctx->stats->drops[CFS_DROP_TPL_TOO_MANY_FIELDS]++;
-			continue;
-		}
-		if (tpl_define(ctx, ex, tid, options ? TPL_KIND_OPTIONS : TPL_KIND_DATA, f, n, scope,
-			       dg->now_ms) == CFS_DROP_MAX)
+		if (tpl_define(ctx, ex, tid, options ? TPL_KIND_OPTIONS : TPL_KIND_DATA, fs.f,
+			       (uint16_t)fs.n, scope, dg->now_ms) == CFS_DROP_MAX)
 			tpl_pending_run(ctx, ex, tid, dg);
 	}
 }
@@ -83,16 +91,13 @@ ipx_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
 	struct cfd_exporter *e;
 	struct tpl_exp *ex;
 	struct tpl_msg m;
+	enum cfs_drop why;
 	uint32_t pos = IPX_HDR_LEN, len, records = 0;
 	int uncounted = 0;
 
-	if (dg->len < IPX_HDR_LEN) {
-		st->drops[CFS_DROP_IPFIX_SHORT]++;
-		return;
-	}
-	len = cfw_be16(p + 2);
-	if (len < IPX_HDR_LEN || len > dg->len) {
-		st->drops[CFS_DROP_IPFIX_BAD_LENGTH]++;
+	why = ipx_validate(p, dg->len, &len);
+	if (why != CFS_DROP_MAX) {
+		st->drops[why]++;
 		return;
 	}
 	m.export_ms = (uint64_t)cfw_be32(p + 4) * 1000;
@@ -100,8 +105,10 @@ ipx_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
 	m.domain = cfw_be32(p + 12);
 	m.version = CFR_V_IPFIX;
 
+	/* The one exporter lookup of the datagram; sequence accounting waits for the record count. */
+	e = cfd_exporter_get(ctx, dg, CFR_V_IPFIX, m.domain);
 	tpl_tick(ctx, dg->now_ms);
-	ex = tpl_exporter(ctx, dg, CFR_V_IPFIX, m.domain);
+	ex = tpl_exp_get(ctx, e, dg->now_ms);
 
 	while (len - pos >= 4) {
 		uint16_t id = cfw_be16(p + pos), slen = cfw_be16(p + pos + 2);
@@ -117,21 +124,16 @@ ipx_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
 		} else if (id < 256) {
 			st->drops[CFS_DROP_SET_RESERVED]++;
 		} else {
-			const struct tpl *t = ex ? tpl_find(ctx, ex, id, dg->now_ms) : NULL;
+			uint32_t n = tpl_data_flowset(ctx, ex, id, &m, dg, body, slen - 4u);
 
-			if (t != NULL) {
-				records += tpl_data_set(ctx, ex, t, &m, dg, body, slen - 4u);
-			} else {
+			if (n == TPL_SET_UNKNOWN)
 				uncounted = 1;
-				if (ex == NULL ||
-				    tpl_pending_add(ctx, ex, id, &m, body, slen - 4u, dg->now_ms) != 0)
-					st->drops[CFS_DROP_NO_TEMPLATE]++;
-			}
+			else
+				records += n;
 		}
 		pos += slen;
 	}
 
-	e = cfd_exporter_get(ctx, dg, CFR_V_IPFIX, m.domain);
 	if (e != NULL) {
 		cfd_seq_account(ctx, e, cfw_be32(p + 8), records, 0);
 		e->records += records;

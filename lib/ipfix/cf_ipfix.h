@@ -10,9 +10,13 @@
  * reduced-size encoding are handled by lib/template.
  *
  * Contract (as for every decoder, see cf_decode.h):
- *  - ipx_decode() never fails and never writes the datagram; every set is
- *    decoded or counted. The message length must lie in [16, datagram];
- *    bytes after it are ignored.
+ *  - ipx_validate() is pure: CFS_DROP_MAX when the message header can be
+ *    decoded (*msg_len set to the message length, which must lie in
+ *    [16, datagram]), otherwise the drop reason (ipfix_short,
+ *    ipfix_bad_length). Sets are checked one by one while decoding.
+ *  - ipx_decode() validates and counts; it never fails and never writes the
+ *    datagram; every set is decoded or counted. Bytes after the message
+ *    length are ignored.
  *  - A template record with field count 0 is a withdrawal (template id 2 / 3
  *    withdraws every data / options template of the domain).
  *  - Sequence: IPFIX numbers data records (template records do not count).
@@ -27,6 +31,7 @@
 
 #define IPX_HDR_LEN 16
 
+enum cfs_drop ipx_validate(const uint8_t *p, uint32_t len, uint32_t *msg_len);
 void ipx_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg);
 
 #endif

@@ -3,6 +3,15 @@
 #include "cf_tpl.h"
 #include "cf_wire.h"
 
+enum cfs_drop
+nf9_validate(const uint8_t *p, uint32_t len)
+{
+	(void)p;
+	if (len < NF9_HDR_LEN)
+		return CFS_DROP_NF9_SHORT;
+	return CFS_DROP_MAX;
+}
+
 static int
 all_zero(const uint8_t *p, uint32_t n)
 {
@@ -19,13 +28,13 @@ static void
 nf9_templates(struct cfd_ctx *ctx, struct tpl_exp *ex, const struct cfd_dgram *dg,
 	      const uint8_t *p, uint32_t len, int options)
 {
-	struct tpl_field f[TPL_MAX_FIELDS];
+	struct tpl_fields fs;
 	const uint32_t hdr = options ? 6 : 4;
 	uint32_t pos = 0;
 
 	while (len - pos >= hdr) {
-		uint16_t tid = cfw_be16(p + pos), scope = 0, i;
-		uint32_t n, flen;
+		uint16_t tid = cfw_be16(p + pos), scope = 0;
+		uint32_t n, flen, i;
 
 		if (options) {
 			uint32_t sl = cfw_be16(p + pos + 2), ol = cfw_be16(p + pos + 4);
@@ -50,19 +59,12 @@ nf9_templates(struct cfd_ctx *ctx, struct tpl_exp *ex, const struct cfd_dgram *d
 			pos += flen;
 			continue;
 		}
-		if (n > TPL_MAX_FIELDS) {
-			ctx->stats->drops[CFS_DROP_TPL_TOO_MANY_FIELDS]++;
-			pos += flen;
-			continue;
-		}
-		for (i = 0; i < n; i++) {
-			f[i].pen = 0;
-			f[i].id = cfw_be16(p + pos + 4 * i);
-			f[i].len = cfw_be16(p + pos + 4 * i + 2);
-		}
+		fs.n = 0;
+		for (i = 0; i < n; i++)
+			tpl_fields_add(&fs, 0, cfw_be16(p + pos + 4 * i), cfw_be16(p + pos + 4 * i + 2));
 		pos += flen;
-		if (tpl_define(ctx, ex, tid, options ? TPL_KIND_OPTIONS : TPL_KIND_DATA, f,
-			       (uint16_t)n, scope, dg->now_ms) == CFS_DROP_MAX)
+		if (tpl_define(ctx, ex, tid, options ? TPL_KIND_OPTIONS : TPL_KIND_DATA, fs.f,
+			       (uint16_t)fs.n, scope, dg->now_ms) == CFS_DROP_MAX)
 			tpl_pending_run(ctx, ex, tid, dg);
 	}
 }
@@ -75,10 +77,12 @@ nf9_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
 	struct cfd_exporter *e;
 	struct tpl_exp *ex;
 	struct tpl_msg m;
+	enum cfs_drop why;
 	uint32_t pos = NF9_HDR_LEN, len = dg->len;
 
-	if (len < NF9_HDR_LEN) {
-		st->drops[CFS_DROP_NF9_SHORT]++;
+	why = nf9_validate(p, len);
+	if (why != CFS_DROP_MAX) {
+		st->drops[why]++;
 		return;
 	}
 	m.uptime_ms = cfw_be32(p + 4);
@@ -90,7 +94,7 @@ nf9_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
 	if (e != NULL)
 		cfd_seq_account(ctx, e, cfw_be32(p + 12), 1, m.uptime_ms);
 	tpl_tick(ctx, dg->now_ms);
-	ex = tpl_exporter(ctx, dg, CFR_V_NF9, m.domain);
+	ex = tpl_exp_get(ctx, e, dg->now_ms);
 
 	while (len - pos >= 4) {
 		uint16_t id = cfw_be16(p + pos), slen = cfw_be16(p + pos + 2);
@@ -106,17 +110,10 @@ nf9_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
 		} else if (id < 256) {
 			st->drops[CFS_DROP_SET_RESERVED]++;
 		} else {
-			const struct tpl *t = ex ? tpl_find(ctx, ex, id, dg->now_ms) : NULL;
-			uint32_t n;
+			uint32_t n = tpl_data_flowset(ctx, ex, id, &m, dg, body, slen - 4u);
 
-			if (t != NULL) {
-				n = tpl_data_set(ctx, ex, t, &m, dg, body, slen - 4u);
-				if (e != NULL)
-					e->records += n;
-			} else if (ex == NULL ||
-				   tpl_pending_add(ctx, ex, id, &m, body, slen - 4u, dg->now_ms) != 0) {
-				st->drops[CFS_DROP_NO_TEMPLATE]++;
-			}
+			if (n != TPL_SET_UNKNOWN && e != NULL)
+				e->records += n;
 		}
 		pos += slen;
 	}

@@ -7,10 +7,13 @@
  * 1 options templates, >= 256 data (2..255 reserved, skipped and counted).
  *
  * Contract (as for every decoder, see cf_decode.h):
- *  - nf9_decode() never fails and never writes the datagram: each flowset is
- *    decoded or counted under a CFS_DROP_* reason. A flowset length below 4 or
- *    past the datagram ends the datagram (set_bad_length), except an all-zero
- *    tail, which is padding.
+ *  - nf9_validate() is pure: CFS_DROP_MAX when the header can be decoded,
+ *    otherwise the drop reason (nf9_short). Flowsets are checked one by one
+ *    while decoding, since a bad one still lets the ones before it count.
+ *  - nf9_decode() validates and counts; it never fails and never writes the
+ *    datagram: each flowset is decoded or counted under a CFS_DROP_* reason. A
+ *    flowset length below 4 or past the datagram ends the datagram
+ *    (set_bad_length), except an all-zero tail, which is padding.
  *  - Templates go into ctx->tpl (lib/template); data flowsets whose template is
  *    not known yet wait there (bounded) and are decoded when it arrives.
  *  - Sequence: v9 numbers export packets, so each datagram counts 1 towards
@@ -23,6 +26,7 @@
 
 #define NF9_HDR_LEN 20
 
+enum cfs_drop nf9_validate(const uint8_t *p, uint32_t len);
 void nf9_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg);
 
 #endif

@@ -5,24 +5,28 @@
 /*
  * Template engine shared by the NetFlow v9 and IPFIX decoders: a per-lcore
  * cache of templates compiled into decode programs, per-exporter template
- * state (sampling, system init time), and the data-set decoder.
+ * state (sampling, system init time), the data-set decoder, the buffer of
+ * data that came before its template, and the --template-file saver.
  *
  * Contract:
  *  - One struct tpl_cache per RX lcore, reached through cfd_ctx.tpl. Not
  *    thread safe: only the owning lcore calls anything here (tpl_unknown_*
  *    readers excepted, which read plain counters after the lcore stopped or
- *    accept a stale value).
- *  - Templates are keyed by (exporter address, version, observation domain /
- *    source id, template id). A template is compiled when it arrives: a
- *    fixed-length template becomes a list of (offset, length, destination)
- *    steps run by one loop; a template with a variable-length element keeps
- *    every field in order and is walked field by field.
- *  - Bounded: at most cfg->tpl_max_exporters template-exporters per lcore and
- *    cfg->tpl_max_per_exporter templates per exporter; each refusal is a
- *    counted drop (tpl_exporters_full, tpl_per_exporter_full). Nothing is
- *    allocated after tpl_cache_create().
+ *    accept a stale value; the saver's own rules are below).
+ *  - The exporter is the lcore's exporter table's (cf_decode.h): its slot,
+ *    found once per datagram, indexes the template state; templates are
+ *    keyed by (that state, template id). A template is compiled when it
+ *    arrives: a fixed-length template becomes a list of (offset, length,
+ *    destination) steps run by one loop; a template with a variable-length
+ *    element keeps every field in order and is walked field by field. The
+ *    compiled form (struct tpl) is private to lib/template.
+ *  - Bounded: at most cfg->max_exporters template-exporters per lcore and
+ *    cfg->max_per_exporter templates per exporter; each refusal is a counted
+ *    drop (tpl_exporters_full, tpl_per_exporter_full). At most TPL_MAX_FIELDS
+ *    elements per template (tpl_too_many_fields). Nothing is allocated after
+ *    tpl_cache_attach().
  *  - Redefinition replaces in place; a template not refreshed for
- *    cfg->tpl_timeout_s seconds is expired (on lookup and by sweeps when the
+ *    cfg->timeout_s seconds is expired (on lookup and by sweeps when the
  *    table is full); IPFIX withdrawals remove one or all templates of a kind.
  *  - Elements we do not map are skipped by length and counted per (PEN, id)
  *    each time a template carrying them is defined.
@@ -30,12 +34,13 @@
  *    slots straight away, so replacing a template never leaves a dangling one.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "cf_decode.h"
 
-#define TPL_MAX_FIELDS 128     /* elements per template; more is refused */
+#define TPL_MAX_FIELDS 128     /* elements per template; more is refused by tpl_define() */
 #define TPL_VARLEN 0xffff      /* IPFIX variable-length field length */
 #define TPL_MAX_SAMPLERS 8     /* sampler ids remembered per exporter */
 #define TPL_UNKNOWN_SLOTS 256  /* distinct unknown (PEN, id) pairs counted per lcore */
@@ -54,48 +59,25 @@ struct tpl_field {
 };
 
 /*
- * One decode step: read len bytes at off (fixed templates) into dst. op is a
- * specialised form for the common (type, length) pairs: a plain copy or
- * byte-swap into the record at roff; TPL_OP_GENERIC goes through dst.
+ * A template record's fields as a decoder reads them off the wire. Every
+ * field is counted; only the first TPL_MAX_FIELDS are kept, and tpl_define()
+ * refuses a template with more (the one place that limit is decided).
  */
-struct tpl_step {
-	uint16_t off;
-	uint16_t len;
-	uint16_t dst;              /* enum tpl_dst */
-	uint8_t op;                /* TPL_OP_* (cf_tpl_dst.h) */
-	uint8_t roff;              /* offset in struct cfr_record for specialised ops */
+struct tpl_fields {
+	uint32_t n;
+	struct tpl_field f[TPL_MAX_FIELDS];
 };
 
-/* A compiled template. */
-struct tpl {
-	uint64_t last_ms;          /* defined or refreshed */
-	uint32_t rec_len;          /* fixed templates: bytes per record; varlen: minimum */
-	uint16_t tid;
-	uint16_t n_steps;
-	uint8_t kind;              /* enum tpl_kind */
-	uint8_t varlen;            /* 1: walk fields, steps[] holds every field in order */
-	uint8_t in_use;
-	uint8_t pad;
-	uint32_t exp_idx;          /* owning exporter slot */
-	uint32_t fast_present;     /* CFR_F_* bits every record gets from specialised steps */
-	struct tpl_step steps[TPL_MAX_FIELDS];
-};
-
-/* Template-owning exporter: (address, version, domain) with its state. */
-struct tpl_exp {
-	uint8_t addr[16];
-	uint32_t domain;
-	uint8_t version;
-	uint8_t in_use;
-	uint16_t n_templates;
-	uint32_t rate;             /* sampling rate from options data without a sampler id */
-	uint32_t n_samplers;
-	struct { uint32_t id, rate; } samplers[TPL_MAX_SAMPLERS];
-	uint64_t sysinit_ms;       /* IPFIX systemInitTimeMilliseconds from options data */
-	uint64_t last_ms;
-	uint32_t pend_off;         /* data sets waiting for their template (tpl_pending) */
-	uint32_t pend_len;
-};
+static inline void
+tpl_fields_add(struct tpl_fields *t, uint32_t pen, uint16_t id, uint16_t len)
+{
+	if (t->n < TPL_MAX_FIELDS) {
+		t->f[t->n].pen = pen;
+		t->f[t->n].id = id;
+		t->f[t->n].len = len;
+	}
+	t->n++;
+}
 
 /* Per-datagram header facts the data decoder needs. */
 struct tpl_msg {
@@ -106,6 +88,20 @@ struct tpl_msg {
 };
 
 struct tpl_cache;
+struct tpl_exp;                /* template state of one exporter (opaque) */
+struct tpl;                    /* a compiled template (opaque) */
+struct tpl_fieldmap;
+
+/* Settings of one lcore's template engine; 0 = the default in brackets. */
+struct tpl_config {
+	uint32_t timeout_s;        /* --template-timeout [1800] */
+	uint32_t max_exporters;    /* exporters holding template state per lcore [512] */
+	uint32_t max_per_exporter; /* templates one exporter may hold [32] */
+	uint32_t pending_s;        /* age limit of data waiting for its template [10] */
+	uint32_t pending_bytes;    /* such data kept per exporter [65536] */
+	uint8_t pending_off;       /* --no-template-wait: keep none */
+	const struct tpl_fieldmap *field_map; /* --field-map; NULL = built-in map only */
+};
 
 /* Operator field map (--field-map), read-only after start-up. */
 #define TPL_FM_MAX 256
@@ -130,14 +126,29 @@ int tpl_fieldmap_load(struct tpl_fieldmap *fm, const char *path, char *err, size
 int tpl_fieldmap_lookup(const struct tpl_fieldmap *fm, uint8_t version, uint32_t pen,
 			uint16_t id, uint16_t len, uint16_t *dst);
 
-/* Create the cache for one lcore (name unique per process). NULL on failure (rte_errno set). */
-struct tpl_cache *tpl_cache_create(const char *name, int socket_id, const struct cfd_config *cfg);
-void tpl_cache_free(struct tpl_cache *c);
+/* ---------------------------------------------------------------- the store */
 
 /*
- * The template-owning exporter for (dg->src, version, domain), added when new.
- * NULL when the exporter table is full (counted as tpl_exporters_full).
+ * Build ctx's template cache (ctx->tpl; name unique per process), its state
+ * indexed by ctx's exporter slots, and make the template timeout the
+ * exporters' idle period (ctx->idle_ms): expiry is decided once for both
+ * tables. 0 or -ENOMEM. tpl_cache_detach() frees it.
  */
+int tpl_cache_attach(struct cfd_ctx *ctx, const char *name, int socket_id,
+		     const struct tpl_config *cfg);
+void tpl_cache_detach(struct cfd_ctx *ctx);
+
+/*
+ * The template state of exporter e (from cfd_exporter_get(): the one lookup
+ * per datagram), taken when new. The state lives while e's slot holds this
+ * exporter; it holds the slot (cfd_exporter.held) while it has templates or
+ * waiting data, and gives its room back when the exporter is idle. NULL when
+ * e is NULL (the exporter table was full, already counted) or when
+ * cfg->max_exporters exporters hold state (counted as tpl_exporters_full).
+ */
+struct tpl_exp *tpl_exp_get(struct cfd_ctx *ctx, struct cfd_exporter *e, uint64_t now_ms);
+
+/* cfd_exporter_get() then tpl_exp_get(): for callers without the exporter (tests). */
 struct tpl_exp *tpl_exporter(struct cfd_ctx *ctx, const struct cfd_dgram *dg,
 			     uint8_t version, uint32_t domain);
 
@@ -162,6 +173,8 @@ unsigned int tpl_withdraw_all(struct cfd_ctx *ctx, struct tpl_exp *ex, enum tpl_
 /* Expire every template older than the timeout; returns how many went. */
 unsigned int tpl_expire(struct cfd_ctx *ctx, uint64_t now_ms);
 
+/* ---------------------------------------------------------------- data sets */
+
 /*
  * Decode one data set (the bytes after its 4-byte set header) with template t:
  * data records become flow records in ctx->sink, options records update ex.
@@ -172,9 +185,24 @@ uint32_t tpl_data_set(struct cfd_ctx *ctx, struct tpl_exp *ex, const struct tpl 
 		      const struct tpl_msg *m, const struct cfd_dgram *dg,
 		      const uint8_t *p, uint32_t len);
 
+#define TPL_SET_UNKNOWN UINT32_MAX
+
+/*
+ * A data set of template tid as a decoder meets it on the wire: decoded when
+ * ex holds the template (returns the data records, as tpl_data_set()), else
+ * kept until the template comes (tpl_pending_add()) or counted as
+ * no_template, and TPL_SET_UNKNOWN returned. ex may be NULL (the exporter has
+ * no template state): no_template.
+ */
+uint32_t tpl_data_flowset(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid,
+			  const struct tpl_msg *m, const struct cfd_dgram *dg,
+			  const uint8_t *p, uint32_t len);
+
+/* ---------------------------------------------------------------- data before its template */
+
 /*
  * Data before its template: keep a copy of the set (bounded per exporter and
- * per lcore, aged out after cfg->tpl_pending_s) and decode it when template
+ * per lcore, aged out after cfg->pending_s) and decode it when template
  * tid arrives. Returns 0 when kept, -1 when not (the caller counts no_template).
  */
 int tpl_pending_add(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid,
@@ -186,38 +214,52 @@ void tpl_pending_run(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid,
 /* Periodic work (ages out buffered data sets); cheap, call once per datagram. */
 void tpl_tick(struct cfd_ctx *ctx, uint64_t now_ms);
 
-/*
- * --template-file. tpl_save() writes the templates and exporter sampling state
- * of n caches (call only when their lcores have stopped); returns templates
- * written or -1 (reason in err). tpl_restore_file() loads a saved file into
- * every ctx (an exporter may land on any lcore); returns templates per ctx,
- * 0 when the file does not exist, -1 when it is unreadable, foreign or
- * corrupt (nothing restored; reason in err).
- */
-/*
- * Periodic --template-file saves without locks on the RX path: each RX lcore
- * copies its own cache into its own tpl_snap (buffer of tpl_snap_size() bytes,
- * allocated at start; tpl_snap_take() does no allocation and returns -1 when
- * the cache outgrew it, 0 otherwise) when the control lcore asks, and the
- * control lcore writes the file from the snapshots with tpl_save_snaps()
- * (same format and return values as tpl_save()).
- */
-struct tpl_snap {
-	uint8_t *buf;
-	size_t cap, exp_len, len;
-	uint32_t n_exp, n_tpl;
-};
-size_t tpl_snap_size(const struct tpl_cache *c);
-int tpl_snap_take(const struct tpl_cache *c, struct tpl_snap *s);
-int tpl_save_snaps(const char *path, const struct tpl_snap *const *s, unsigned int n,
-		   char *err, size_t errlen);
-int tpl_save(const char *path, struct tpl_cache *const *c, unsigned int n, char *err,
-	     size_t errlen);
-int tpl_restore_file(struct cfd_ctx *const *ctx, unsigned int n, const char *path,
-		     uint64_t now_ms, char *err, size_t errlen);
-
 /* Count every still-buffered data set as no_template (clean shutdown); returns how many. */
 unsigned int tpl_pending_flush(struct cfd_ctx *ctx);
+
+/* ---------------------------------------------------------------- --template-file */
+
+/*
+ * --template-file: every lcore's templates and exporter sampling state saved
+ * to one file (FILE.tmp, then renamed) and restored at start through the same
+ * checks and limits as templates from the wire (format: cf_tpl_persist.c).
+ *
+ *  - tpl_saver_open(): on the main lcore, after the contexts are built and
+ *    before the RX lcores run. Restores path into every ctx (after a restart
+ *    an exporter may land on any lcore) and logs how many templates came back,
+ *    or why the file was ignored. With interval_s != 0 it allocates one
+ *    snapshot buffer per lcore, on its socket. Returns NULL when path is ""
+ *    (every other call accepts NULL and does nothing) and, with err filled,
+ *    when out of memory. done[i] is RX lcore i's "stopped" flag, read by the
+ *    control lcore; the arrays are copied, the flags and contexts must
+ *    outlive s.
+ *  - tpl_saver_lcore(s, i): the handle RX lcore i polls (NULL when s is NULL).
+ *  - tpl_saver_poll(): on RX lcore i only, in its periodic work: when the
+ *    control lcore asked, copies its own cache into its own buffer (no lock,
+ *    no allocation) and answers (release store). Cheap when not asked.
+ *  - tpl_saver_tick(): on the control lcore, as often as it likes (now_ms
+ *    monotonic): every interval_s asks each lcore still running (*done[i] ==
+ *    0), and once all have answered writes the file from their snapshots. A
+ *    cache that outgrew its buffer makes that round skip the file with a
+ *    warning (a partial file would forget templates).
+ *  - tpl_saver_close(): after the RX lcores stopped: writes every cache
+ *    (logged, errors too) and frees s.
+ *  - log gets whole lines (ending in '\n') at an RTE_LOG_* level.
+ */
+struct tpl_saver;
+struct tpl_saver_lcore;
+typedef void tpl_log_fn(uint32_t level, const char *line);
+
+struct tpl_saver *tpl_saver_open(const char *path, uint32_t interval_s,
+				 struct cfd_ctx *const *ctx, const volatile int *const *done,
+				 const unsigned int *lcore_id, unsigned int n, uint64_t wall_ms,
+				 tpl_log_fn *log, char *err, size_t errlen);
+struct tpl_saver_lcore *tpl_saver_lcore(struct tpl_saver *s, unsigned int i);
+void tpl_saver_poll(struct tpl_saver_lcore *l);
+void tpl_saver_tick(struct tpl_saver *s, uint64_t now_ms);
+void tpl_saver_close(struct tpl_saver *s);
+
+/* ---------------------------------------------------------------- element map, unknown elements */
 
 /* Print the unknown (PEN, id) counters of n caches, summed, one line. */
 void tpl_unknown_print(FILE *f, struct tpl_cache *const *c, unsigned int n);

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "cf_tpl.h"
+#include "cf_tpl_priv.h"
 
 /*
  * Destinations of decode steps (private to lib/template and its tests).
@@ -66,11 +66,5 @@ struct tpl_scr {
 
 #define TPL_HAS(s, d) ((s)->have & (1u << ((d) - TPL_D_SCR_FIRST)))
 #define TPL_VAL(s, d) ((s)->v[(d) - TPL_D_SCR_FIRST])
-
-/* Decode-time helpers shared by the cache and the data decoder. */
-struct tpl_cache;
-uint32_t tpl_exp_index(const struct tpl_cache *c, const struct tpl_exp *ex);
-struct tpl_exp *tpl_exp_at(struct tpl_cache *c, uint32_t idx);
-
 
 #endif

@@ -35,7 +35,8 @@ struct tpf_exp {
 	uint8_t addr[16];
 	uint32_t domain;
 	uint8_t version;
-	uint8_t pad[3];
+	uint8_t v6;                  /* 0 in files written before it was kept: IPv4 */
+	uint8_t pad[2];
 	uint32_t rate;
 	uint32_t n_samplers;
 	struct { uint32_t id, rate; } samplers[TPL_MAX_SAMPLERS];
@@ -90,20 +91,23 @@ put(struct wbuf *w, const void *src, size_t n)
 }
 
 size_t
-tpl_snap_size(const struct tpl_cache *c)
+tpl_snap_size(const struct cfd_ctx *ctx)
 {
+	const struct tpl_cache *c = ctx->tpl;
+
 	if (c == NULL)
 		return 0;
-	return (size_t)((uint32_t)rte_hash_max_key_id(c->xh) + 1) * sizeof(struct tpf_exp) +
+	return (size_t)c->max_exps * sizeof(struct tpf_exp) +
 	       (size_t)((uint32_t)rte_hash_max_key_id(c->th) + 1) *
 	       (sizeof(struct tpf_tpl) + sizeof(((struct tpl_raw *)0)->f));
 }
 
-/* Exporters first (every slot, so indexes stay simple), then templates with
+/* Exporters first (every state, so indexes stay simple), then templates with
  * cache-local exporter indexes; tpl_save_snaps() rebases them. */
 int
-tpl_snap_take(const struct tpl_cache *c, struct tpl_snap *s)
+tpl_snap_take(const struct cfd_ctx *ctx, struct tpl_snap *s)
 {
+	const struct tpl_cache *c = ctx->tpl;
 	uint32_t i, max;
 	size_t len = 0;
 
@@ -111,22 +115,25 @@ tpl_snap_take(const struct tpl_cache *c, struct tpl_snap *s)
 	s->exp_len = s->len = 0;
 	if (c == NULL)
 		return 0;
-	if (tpl_snap_size(c) > s->cap)
+	if (tpl_snap_size(ctx) > s->cap)
 		return -1;
-	max = (uint32_t)rte_hash_max_key_id(c->xh) + 1;
+	max = c->max_exps;
 	for (i = 0; i < max; i++) {
-		const struct tpl_exp *e = &c->exps[i];
+		const struct tpl_exp *ex = &c->exps[i];
+		const struct cfd_exporter *e = &ctx->exporters[ex->slot];
 		struct tpf_exp x;
 
 		memset(&x, 0, sizeof(x));
-		if (e->in_use) {
+		/* A state whose slot went to another exporter holds nothing worth keeping. */
+		if (ex->in_use && e->gen == ex->gen) {
 			memcpy(x.addr, e->addr, 16);
 			x.domain = e->domain;
 			x.version = e->version;
-			x.rate = e->rate;
-			x.n_samplers = e->n_samplers;
-			memcpy(x.samplers, e->samplers, sizeof(x.samplers));
-			x.sysinit_ms = e->sysinit_ms;
+			x.v6 = e->v6;
+			x.rate = ex->rate;
+			x.n_samplers = ex->n_samplers;
+			memcpy(x.samplers, ex->samplers, sizeof(x.samplers));
+			x.sysinit_ms = ex->sysinit_ms;
 		}
 		memcpy(s->buf + len, &x, sizeof(x));
 		len += sizeof(x);
@@ -223,7 +230,7 @@ out:
 }
 
 int
-tpl_save(const char *path, struct tpl_cache *const *caches, unsigned int n_caches,
+tpl_save(const char *path, struct cfd_ctx *const *ctx, unsigned int n_caches,
 	 char *err, size_t errlen)
 {
 	struct tpl_snap *snaps = calloc(n_caches ? n_caches : 1, sizeof(*snaps));
@@ -234,11 +241,11 @@ tpl_save(const char *path, struct tpl_cache *const *caches, unsigned int n_cache
 	if (snaps == NULL || sp == NULL)
 		goto nomem;
 	for (i = 0; i < n_caches; i++) {
-		snaps[i].cap = tpl_snap_size(caches[i]);
+		snaps[i].cap = tpl_snap_size(ctx[i]);
 		snaps[i].buf = malloc(snaps[i].cap ? snaps[i].cap : 1);
 		if (snaps[i].buf == NULL)
 			goto nomem;
-		tpl_snap_take(caches[i], &snaps[i]);
+		tpl_snap_take(ctx[i], &snaps[i]);
 		sp[i] = &snaps[i];
 	}
 	rc = tpl_save_snaps(path, sp, n_caches, err, errlen);
@@ -269,7 +276,6 @@ walk(struct cfd_ctx *ctx, const struct tpf_hdr *h, const uint8_t *body, uint64_t
 		struct tpl_field f[TPL_MAX_FIELDS];
 		struct tpf_tpl x;
 		const struct tpf_exp *xe;
-		struct cfd_dgram dg;
 		struct tpl_exp *ex;
 
 		if (h->body_len - pos < sizeof(x))
@@ -290,10 +296,9 @@ walk(struct cfd_ctx *ctx, const struct tpf_hdr *h, const uint8_t *body, uint64_t
 		n++;
 		if (ctx == NULL)
 			continue;
-		memset(&dg, 0, sizeof(dg));
-		memcpy(dg.src, xe->addr, 16);
-		dg.now_ms = now_ms;
-		ex = tpl_exporter(ctx, &dg, xe->version, xe->domain);
+		/* Through the exporter table as from the wire, but without counting a datagram. */
+		ex = tpl_exp_get(ctx, cfd_exporter_find(ctx, xe->addr, xe->v6 != 0, xe->version,
+							xe->domain, now_ms), now_ms);
 		if (ex == NULL)
 			continue;
 		if (ex->rate == 0 && ex->n_samplers == 0 && ex->sysinit_ms == 0) {

@@ -39,6 +39,7 @@ main(int argc, char **argv)
 {
 	static struct cfs_lcore stats;
 	struct cfd_config cfg = {0};
+	char err[256];
 	struct cfd_ctx ctx;
 	struct cfb_sink sink;
 	struct cfb_set set;
@@ -68,8 +69,10 @@ main(int argc, char **argv)
 		cfb_gen_v5(&set, 64, exporters ? exporters : 1, 1);
 	}
 	cfb_sink_init(&sink, blocks ? blocks : 1);
-	if (cfd_ctx_init(&ctx, "cfb_dec", 0, &cfg, &stats, &sink.sink) != 0) {
-		fprintf(stderr, "cfd_ctx_init failed\n");
+	/* Built as an RX lcore builds its own: exporter table, sFlow tables, template cache. */
+	if (cfx_ctx_init(&ctx, "cfb_dec", 0, &(struct cfx_config){ .decode = &cfg }, &stats, &sink.sink,
+			 err, sizeof(err)) != 0) {
+		fprintf(stderr, "cfx_ctx_init: %s\n", err);
 		return 1;
 	}
 	/* Warm-up: exporter table, templates, caches. */
@@ -91,7 +94,7 @@ main(int argc, char **argv)
 	for (d = 0; d < CFS_DROP_MAX; d++)
 		if (stats.drops[d])
 			printf("decode: drop %s=%" PRIu64 "\n", cfs_drop_name(d), stats.drops[d]);
-	cfd_ctx_fini(&ctx);
+	cfx_ctx_fini(&ctx);
 	cfb_free(&set);
 	return records ? 0 : 1;
 }

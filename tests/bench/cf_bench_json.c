@@ -49,6 +49,7 @@ main(int argc, char **argv)
 {
 	static struct cfs_lcore stats;
 	struct cfd_config cfg = {0};
+	char err[256];
 	struct cfd_ctx ctx;
 	struct cfb_sink sink;
 	struct cfb_set set;
@@ -74,8 +75,12 @@ main(int argc, char **argv)
 		cfb_gen_v5(&set, 16, 16, 2);
 	}
 	cfb_sink_init(&sink, 1);
-	if (cfd_ctx_init(&ctx, "cfb_json", 0, &cfg, &stats, &sink.sink) != 0)
+	/* Built as an RX lcore builds its own: exporter table, sFlow tables, template cache. */
+	if (cfx_ctx_init(&ctx, "cfb_json", 0, &(struct cfx_config){ .decode = &cfg }, &stats, &sink.sink,
+			 err, sizeof(err)) != 0) {
+		fprintf(stderr, "cfx_ctx_init: %s\n", err);
 		return 1;
+	}
 	/* Fill one block (stop at its end so the records stay distinct). */
 	for (i = 0; i < set.n && sink.refills <= 1; i++)
 		cfx_datagram(&ctx, &set.dg[i]);
@@ -102,7 +107,7 @@ main(int argc, char **argv)
 	printf("json: %.2f M records/s, %.2f ns/record (CPU)\n", records / wall / 1e6,
 	       cpu * 1e9 / (double)records);
 	free(out);
-	cfd_ctx_fini(&ctx);
+	cfx_ctx_fini(&ctx);
 	cfb_free(&set);
 	return 0;
 }

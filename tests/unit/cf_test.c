@@ -7,9 +7,8 @@
 
 #include <rte_eal.h>
 
-#include "cf_sflow.h"
+#include "cf_dispatch.h"
 #include "cf_test.h"
-#include "cf_tpl.h"
 
 void
 cft_eal_init(const char *prog)
@@ -86,39 +85,52 @@ cft_sink_free(struct cft_sink *s)
 	free(s->recs);
 }
 
-void
-cft_dec_init(struct cft_dec *d, unsigned int cap)
+static void
+dec_build(struct cft_dec *d, const struct cft_dec_cfg *cfg)
 {
 	static unsigned int seq;
-	char name[32];
+	char name[32], err[256];
 
-	memset(d, 0, sizeof(*d));
-	cft_sink_init(&d->out, cap);
-	snprintf(name, sizeof(name), "cft_dec_%u", seq++);
-	if (cfd_ctx_init(&d->ctx, name, 0, &d->cfg, &d->stats, &d->out.sink) != 0) {
-		fprintf(stderr, "cfd_ctx_init failed\n");
-		exit(1);
+	if (cfg != NULL) {
+		d->cfg = cfg->decode;
+		d->tpl = cfg->tpl;
+	} else {
+		memset(&d->cfg, 0, sizeof(d->cfg));
+		memset(&d->tpl, 0, sizeof(d->tpl));
 	}
-	snprintf(name, sizeof(name), "cft_sfl_%u", seq - 1);
-	d->ctx.sflow = sfl_lcore_create(name, 0, 0);
-	if (d->ctx.sflow == NULL) {
-		fprintf(stderr, "sfl_lcore_create failed\n");
-		exit(1);
-	}
-	snprintf(name, sizeof(name), "cft_tpl_%u", seq);
-	d->ctx.tpl = tpl_cache_create(name, 0, &d->cfg);
-	if (d->ctx.tpl == NULL) {
-		fprintf(stderr, "tpl_cache_create failed\n");
+	snprintf(name, sizeof(name), "cft%u", seq++);
+	if (cfx_ctx_init(&d->ctx, name, 0, &(struct cfx_config){ .decode = &d->cfg, .tpl = &d->tpl },
+			 &d->stats, &d->out.sink, err, sizeof(err)) != 0) {
+		fprintf(stderr, "cfx_ctx_init: %s\n", err);
 		exit(1);
 	}
 }
 
 void
+cft_dec_init_cfg(struct cft_dec *d, unsigned int cap, const struct cft_dec_cfg *cfg)
+{
+	memset(d, 0, sizeof(*d));
+	cft_sink_init(&d->out, cap);
+	dec_build(d, cfg);
+}
+
+void
+cft_dec_init(struct cft_dec *d, unsigned int cap)
+{
+	cft_dec_init_cfg(d, cap, NULL);
+}
+
+void
+cft_dec_rebuild(struct cft_dec *d, const struct cft_dec_cfg *cfg)
+{
+	cfx_ctx_fini(&d->ctx);
+	dec_build(d, cfg);
+}
+
+void
 cft_dec_fini(struct cft_dec *d)
 {
-	sfl_lcore_free(d->ctx.sflow);
-	tpl_cache_free(d->ctx.tpl);
-	cfd_ctx_fini(&d->ctx);
+	cfx_ctx_fini(&d->ctx);
 	cft_sink_free(&d->out);
 }
 

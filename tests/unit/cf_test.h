@@ -16,6 +16,7 @@
 #include "cf_decode.h"
 #include "cf_record.h"
 #include "cf_stats.h"
+#include "cf_tpl.h"
 
 /* Starts the EAL (no hugepages, no PCI, unique file prefix). Aborts on failure. */
 void cft_eal_init(const char *prog);
@@ -44,15 +45,32 @@ unsigned int cft_sink_count(const struct cft_sink *s);
 void cft_sink_reset(struct cft_sink *s);
 void cft_sink_free(struct cft_sink *s);
 
-/* Decoder context bundle: stats + sink + ctx, ready to decode. */
+/* What a decoder context is built from; all zeros = the collector's defaults. */
+struct cft_dec_cfg {
+	struct cfd_config decode;
+	struct tpl_config tpl;
+};
+
+/*
+ * Decoder context bundle: stats + sink + ctx, built by cfx_ctx_init() as an RX
+ * lcore builds its own. ctx reads cfg while decoding, so a test may change the
+ * sampling policy in d.cfg between datagrams; template settings are fixed when
+ * the context is built.
+ */
 struct cft_dec {
 	struct cfs_lcore stats;
 	struct cft_sink out;
 	struct cfd_config cfg;
+	struct tpl_config tpl;
 	struct cfd_ctx ctx;
 };
 
+/* With the defaults; aborts on failure. */
 void cft_dec_init(struct cft_dec *d, unsigned int cap);
+/* With cfg (NULL = defaults); aborts on failure. */
+void cft_dec_init_cfg(struct cft_dec *d, unsigned int cap, const struct cft_dec_cfg *cfg);
+/* Builds the context again with cfg; counters and sink (and what it holds) carry over. */
+void cft_dec_rebuild(struct cft_dec *d, const struct cft_dec_cfg *cfg);
 void cft_dec_fini(struct cft_dec *d);
 
 /* Byte builder: append big-endian fields to a buffer of up to 64 KiB. */

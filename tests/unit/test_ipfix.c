@@ -6,6 +6,7 @@
 #include "cf_dispatch.h"
 #include "cf_ipfix.h"
 #include "cf_test.h"
+#include "cf_test_msg.h"
 #include "cf_tpl.h"
 
 #define EXPORT_S 1700000000u
@@ -18,49 +19,7 @@ static struct cft_buf b;
 static void
 hdr(uint32_t seq)
 {
-	b.len = 0;
-	cft_u16(&b, 10);
-	cft_u16(&b, 0);          /* patched by done() */
-	cft_u32(&b, EXPORT_S);
-	cft_u32(&b, seq);
-	cft_u32(&b, DOMAIN);
-}
-
-static void
-done(void)
-{
-	cft_put16(&b, 2, (uint16_t)b.len);
-}
-
-static size_t
-set_begin(uint16_t id)
-{
-	size_t off = b.len;
-
-	cft_u16(&b, id);
-	cft_u16(&b, 0);
-	return off;
-}
-
-static void
-set_end(size_t off)
-{
-	cft_put16(&b, off + 2, (uint16_t)(b.len - off));
-}
-
-static void
-ie(uint16_t id, uint16_t len)
-{
-	cft_u16(&b, id);
-	cft_u16(&b, len);
-}
-
-static void
-ie_pen(uint16_t id, uint16_t len, uint32_t pen)
-{
-	cft_u16(&b, id | 0x8000);
-	cft_u16(&b, len);
-	cft_u32(&b, pen);
+	cft_ipfix_hdr(&b, EXPORT_S, seq, DOMAIN);
 }
 
 static void
@@ -68,7 +27,7 @@ feed(struct cft_dec *d)
 {
 	struct cfd_dgram dg;
 
-	done();
+	cft_ipfix_end(&b);
 	cft_dgram(&dg, &b, "198.51.100.9");
 	cfx_datagram(&d->ctx, &dg);
 }
@@ -77,20 +36,19 @@ feed(struct cft_dec *d)
 static void
 tpl_sgt_varlen(void)
 {
-	size_t s = set_begin(2);
+	size_t s = cft_set_begin(&b, 2);
 
-	cft_u16(&b, 256);
-	cft_u16(&b, 9);
-	ie(8, 4);
-	ie(12, 4);
-	ie_pen(12235, 65535, 6876);  /* unknown enterprise element, variable length */
-	ie(7, 2);
-	ie(11, 2);
-	ie_pen(1232, 2, 9);
-	ie_pen(1233, 4, 9);
-	ie(411, 4);                  /* dot1qServiceInstanceTag: NOT an SGT */
-	ie(152, 8);                  /* flowStartMilliseconds */
-	set_end(s);
+	cft_tpl_hdr(&b, 256, 9);
+	cft_field(&b, 8, 4);
+	cft_field(&b, 12, 4);
+	cft_field_pen(&b, 12235, 65535, 6876);  /* unknown enterprise element, variable length */
+	cft_field(&b, 7, 2);
+	cft_field(&b, 11, 2);
+	cft_field_pen(&b, 1232, 2, 9);
+	cft_field_pen(&b, 1233, 4, 9);
+	cft_field(&b, 411, 4);                  /* dot1qServiceInstanceTag: NOT an SGT */
+	cft_field(&b, 152, 8);                  /* flowStartMilliseconds */
+	cft_set_end(&b, s, 0);
 }
 
 static void
@@ -126,13 +84,13 @@ test_enterprise_varlen_sgt(void)
 	cft_dec_init(&d, 16);
 	hdr(0);
 	tpl_sgt_varlen();
-	s = set_begin(256);
+	s = cft_set_begin(&b, 256);
 	rec_sgt_varlen("10.0.0.1", 5, 1000);    /* 1-byte length form */
 	rec_sgt_varlen("10.0.0.3", 300, 1001);  /* 3-byte length form */
 	rec_sgt_varlen("10.0.0.4", 0, 1002);    /* empty */
 	cft_u8(&b, 0);                          /* padding shorter than a record */
 	cft_u8(&b, 0);
-	set_end(s);
+	cft_set_end(&b, s, 0);
 	feed(&d);
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 3);
 	inet_pton(AF_INET, "10.0.0.3", a);
@@ -153,9 +111,9 @@ test_enterprise_varlen_sgt(void)
 	CU_ASSERT_EQUAL(d.stats.unknown_elements, 2);
 	/* IPFIX counts data records: 3 here; next message at 3 is no gap. */
 	hdr(3);
-	s = set_begin(256);
+	s = cft_set_begin(&b, 256);
 	rec_sgt_varlen("10.0.0.5", 1, 1);
-	set_end(s);
+	cft_set_end(&b, s, 0);
 	feed(&d);
 	CU_ASSERT_EQUAL(d.stats.seq_lost, 0);
 	hdr(10);
@@ -164,13 +122,13 @@ test_enterprise_varlen_sgt(void)
 
 	/* A varlen record running past its set is counted. */
 	hdr(10);
-	s = set_begin(256);
+	s = cft_set_begin(&b, 256);
 	cft_ip4(&b, "10.0.0.6");
 	cft_ip4(&b, "10.0.0.7");
 	cft_u8(&b, 200);
 	for (unsigned int i = 0; i < 8; i++)
 		cft_u32(&b, 0);  /* longer than the template's minimum, shorter than 200 */
-	set_end(s);
+	cft_set_end(&b, s, 0);
 	feed(&d);
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_REC_TRUNCATED], 1);
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 4);
@@ -190,37 +148,37 @@ test_time_forms(void)
 
 	cft_dec_init(&d, 16);
 	hdr(0);
-	s = set_begin(2);
-	cft_u16(&b, 300); cft_u16(&b, 2); ie(150, 4); ie(151, 4);       /* seconds */
-	cft_u16(&b, 301); cft_u16(&b, 2); ie(152, 8); ie(153, 8);       /* milliseconds */
-	cft_u16(&b, 302); cft_u16(&b, 2); ie(154, 8); ie(155, 8);       /* microseconds */
-	cft_u16(&b, 303); cft_u16(&b, 2); ie(156, 8); ie(157, 8);       /* nanoseconds */
-	cft_u16(&b, 304); cft_u16(&b, 2); ie(158, 4); ie(159, 4);       /* delta microseconds */
-	cft_u16(&b, 305); cft_u16(&b, 3); ie(160, 8); ie(22, 4); ie(21, 4); /* uptime + init */
-	cft_u16(&b, 306); cft_u16(&b, 2); ie(22, 4); ie(21, 4);         /* uptime, init from options */
-	set_end(s);
-	s = set_begin(3);
-	cft_u16(&b, 400); cft_u16(&b, 2); cft_u16(&b, 1); ie(144, 4); ie(160, 8);
-	set_end(s);
-	s = set_begin(300); cft_u32(&b, (uint32_t)(start / 1000)); cft_u32(&b, (uint32_t)(end / 1000)); set_end(s);
-	s = set_begin(301); cft_u64(&b, start); cft_u64(&b, end); set_end(s);
-	s = set_begin(302); cft_u64(&b, ntp_start); cft_u64(&b, ntp_end); set_end(s);
-	s = set_begin(303); cft_u64(&b, ntp_start); cft_u64(&b, ntp_end); set_end(s);
-	s = set_begin(304); cft_u32(&b, 10500000); cft_u32(&b, 250000); set_end(s);
-	s = set_begin(305);
+	s = cft_set_begin(&b, 2);
+	cft_tpl_hdr(&b, 300, 2); cft_field(&b, 150, 4); cft_field(&b, 151, 4);       /* seconds */
+	cft_tpl_hdr(&b, 301, 2); cft_field(&b, 152, 8); cft_field(&b, 153, 8);       /* milliseconds */
+	cft_tpl_hdr(&b, 302, 2); cft_field(&b, 154, 8); cft_field(&b, 155, 8);       /* microseconds */
+	cft_tpl_hdr(&b, 303, 2); cft_field(&b, 156, 8); cft_field(&b, 157, 8);       /* nanoseconds */
+	cft_tpl_hdr(&b, 304, 2); cft_field(&b, 158, 4); cft_field(&b, 159, 4);       /* delta microseconds */
+	cft_tpl_hdr(&b, 305, 3); cft_field(&b, 160, 8); cft_field(&b, 22, 4); cft_field(&b, 21, 4); /* uptime + init */
+	cft_tpl_hdr(&b, 306, 2); cft_field(&b, 22, 4); cft_field(&b, 21, 4);         /* uptime, init from options */
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 3);
+	cft_ipfix_opt_hdr(&b, 400, 2, 1); cft_field(&b, 144, 4); cft_field(&b, 160, 8);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 300); cft_u32(&b, (uint32_t)(start / 1000)); cft_u32(&b, (uint32_t)(end / 1000)); cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 301); cft_u64(&b, start); cft_u64(&b, end); cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 302); cft_u64(&b, ntp_start); cft_u64(&b, ntp_end); cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 303); cft_u64(&b, ntp_start); cft_u64(&b, ntp_end); cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 304); cft_u32(&b, 10500000); cft_u32(&b, 250000); cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 305);
 	cft_u64(&b, init);
 	cft_u32(&b, (uint32_t)(start - init));
 	cft_u32(&b, (uint32_t)(end - init));
-	set_end(s);
-	s = set_begin(306); /* before the options data: the exporter's init time is unknown */
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 306); /* before the options data: the exporter's init time is unknown */
 	cft_u32(&b, (uint32_t)(start - init));
 	cft_u32(&b, (uint32_t)(end - init));
-	set_end(s);
-	s = set_begin(400); cft_u32(&b, 1); cft_u64(&b, init); set_end(s);
-	s = set_begin(306);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 400); cft_u32(&b, 1); cft_u64(&b, init); cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 306);
 	cft_u32(&b, (uint32_t)(start - init));
 	cft_u32(&b, (uint32_t)(end - init));
-	set_end(s);
+	cft_set_end(&b, s, 0);
 	feed(&d);
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 8);
 	CU_ASSERT_EQUAL(d.out.recs[0].flow_start_ms, start / 1000 * 1000);
@@ -247,15 +205,15 @@ test_sysinit_from_options(void)
 
 	cft_dec_init(&d, 16);
 	hdr(0);
-	s = set_begin(3);
-	cft_u16(&b, 400); cft_u16(&b, 4); cft_u16(&b, 1);
-	ie(144, 4); ie(160, 8); ie(305, 4); ie(306, 4);
-	set_end(s);
-	s = set_begin(2);
-	cft_u16(&b, 306); cft_u16(&b, 3); ie(22, 4); ie(21, 4); ie(1, 4);
-	set_end(s);
-	s = set_begin(400); cft_u32(&b, 1); cft_u64(&b, init); cft_u32(&b, 1); cft_u32(&b, 99); set_end(s);
-	s = set_begin(306); cft_u32(&b, 1000); cft_u32(&b, 2000); cft_u32(&b, 77); set_end(s);
+	s = cft_set_begin(&b, 3);
+	cft_ipfix_opt_hdr(&b, 400, 4, 1);
+	cft_field(&b, 144, 4); cft_field(&b, 160, 8); cft_field(&b, 305, 4); cft_field(&b, 306, 4);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 2);
+	cft_tpl_hdr(&b, 306, 3); cft_field(&b, 22, 4); cft_field(&b, 21, 4); cft_field(&b, 1, 4);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 400); cft_u32(&b, 1); cft_u64(&b, init); cft_u32(&b, 1); cft_u32(&b, 99); cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 306); cft_u32(&b, 1000); cft_u32(&b, 2000); cft_u32(&b, 77); cft_set_end(&b, s, 0);
 	feed(&d);
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
 	CU_ASSERT_EQUAL(d.out.recs[0].flow_start_ms, init + 1000);
@@ -278,20 +236,20 @@ test_withdrawal(void)
 
 	cft_dec_init(&d, 16);
 	hdr(0);
-	s = set_begin(2);
-	cft_u16(&b, 256); cft_u16(&b, 1); ie(7, 2);
-	cft_u16(&b, 257); cft_u16(&b, 1); ie(11, 2);
-	cft_u16(&b, 258); cft_u16(&b, 1); ie(4, 1);
-	set_end(s);
+	s = cft_set_begin(&b, 2);
+	cft_tpl_hdr(&b, 256, 1); cft_field(&b, 7, 2);
+	cft_tpl_hdr(&b, 257, 1); cft_field(&b, 11, 2);
+	cft_tpl_hdr(&b, 258, 1); cft_field(&b, 4, 1);
+	cft_set_end(&b, s, 0);
 	feed(&d);
 	CU_ASSERT_EQUAL(d.stats.tpl_added, 3);
 
 	hdr(0); /* withdraw 256, then data for it: no template */
-	s = set_begin(2);
-	cft_u16(&b, 256); cft_u16(&b, 0);
-	set_end(s);
-	s = set_begin(256); cft_u16(&b, 1); set_end(s);
-	s = set_begin(257); cft_u16(&b, 2); set_end(s);
+	s = cft_set_begin(&b, 2);
+	cft_tpl_hdr(&b, 256, 0);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 256); cft_u16(&b, 1); cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 257); cft_u16(&b, 2); cft_set_end(&b, s, 0);
 	feed(&d);
 	CU_ASSERT_EQUAL(d.stats.tpl_withdrawn, 1);
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
@@ -299,10 +257,10 @@ test_withdrawal(void)
 	CU_ASSERT_EQUAL(d.stats.tpl_pending, 1); /* waits in case the template comes back */
 
 	hdr(0); /* withdraw all data templates; a withdrawal of an unknown id is counted */
-	s = set_begin(2);
-	cft_u16(&b, 2); cft_u16(&b, 0);
-	cft_u16(&b, 999); cft_u16(&b, 0);
-	set_end(s);
+	s = cft_set_begin(&b, 2);
+	cft_tpl_hdr(&b, 2, 0);
+	cft_tpl_hdr(&b, 999, 0);
+	cft_set_end(&b, s, 0);
 	feed(&d);
 	CU_ASSERT_EQUAL(d.stats.tpl_withdrawn, 3);
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_WITHDRAW_UNKNOWN], 1);
@@ -319,25 +277,20 @@ test_expiry(void)
 	struct cfd_dgram dg;
 	size_t s;
 
-	cft_dec_init(&d, 16);
-	tpl_cache_free(d.ctx.tpl);
-	d.cfg.tpl_timeout_s = 60;
-	d.cfg.tpl_pending_off = 1;
-	d.ctx.tpl = tpl_cache_create("ipx_expiry", 0, &d.cfg);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(d.ctx.tpl);
+	cft_dec_init_cfg(&d, 16, &(struct cft_dec_cfg){ .tpl = { .timeout_s = 60, .pending_off = 1 } });
 	hdr(0);
-	s = set_begin(2);
-	cft_u16(&b, 256); cft_u16(&b, 1); ie(7, 2);
-	set_end(s);
-	s = set_begin(256); cft_u16(&b, 1); set_end(s);
-	done();
+	s = cft_set_begin(&b, 2);
+	cft_tpl_hdr(&b, 256, 1); cft_field(&b, 7, 2);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 256); cft_u16(&b, 1); cft_set_end(&b, s, 0);
+	cft_ipfix_end(&b);
 	cft_dgram(&dg, &b, "198.51.100.9");
 	cfx_datagram(&d.ctx, &dg);
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
 
 	hdr(1);
-	s = set_begin(256); cft_u16(&b, 2); set_end(s);
-	done();
+	s = cft_set_begin(&b, 256); cft_u16(&b, 2); cft_set_end(&b, s, 0);
+	cft_ipfix_end(&b);
 	cft_dgram(&dg, &b, "198.51.100.9");
 	dg.now_ms += 59000;
 	cfx_datagram(&d.ctx, &dg);
@@ -382,31 +335,31 @@ test_rejects(void)
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_BAD_LENGTH], 1);
 
 	hdr(0); /* options template without scope */
-	s = set_begin(3);
-	cft_u16(&b, 300); cft_u16(&b, 1); cft_u16(&b, 0); ie(34, 4);
-	set_end(s);
+	s = cft_set_begin(&b, 3);
+	cft_ipfix_opt_hdr(&b, 300, 1, 0); cft_field(&b, 34, 4);
+	cft_set_end(&b, s, 0);
 	feed(&d);
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_BAD_SCOPE], 1);
 
 	hdr(0); /* enterprise field whose PEN is cut off by the set end */
-	s = set_begin(2);
-	cft_u16(&b, 301); cft_u16(&b, 1); cft_u16(&b, 0x8001); cft_u16(&b, 4); cft_u16(&b, 0);
-	set_end(s);
+	s = cft_set_begin(&b, 2);
+	cft_tpl_hdr(&b, 301, 1); cft_u16(&b, 0x8001); cft_u16(&b, 4); cft_u16(&b, 0);
+	cft_set_end(&b, s, 0);
 	feed(&d);
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_TRUNCATED], 1);
 
 	hdr(0); /* more elements than a template may hold */
-	s = set_begin(2);
-	cft_u16(&b, 302); cft_u16(&b, TPL_MAX_FIELDS + 1);
+	s = cft_set_begin(&b, 2);
+	cft_tpl_hdr(&b, 302, TPL_MAX_FIELDS + 1);
 	for (unsigned int i = 0; i <= TPL_MAX_FIELDS; i++)
-		ie(7, 2);
-	set_end(s);
+		cft_field(&b, 7, 2);
+	cft_set_end(&b, s, 0);
 	feed(&d);
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_TOO_MANY_FIELDS], 1);
 
 	hdr(0); /* reserved set ids 0, 1, 4..255 */
-	s = set_begin(4); cft_u32(&b, 0); set_end(s);
-	s = set_begin(1); cft_u32(&b, 0); set_end(s);
+	s = cft_set_begin(&b, 4); cft_u32(&b, 0); cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 1); cft_u32(&b, 0); cft_set_end(&b, s, 0);
 	feed(&d);
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_RESERVED], 2);
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 0);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Mutation soak: real datagrams (the corpus .dat files when ../shared is there,
- * plus a built v5 datagram) are flipped, truncated, extended and spliced, then
+ * plus built v5, v9 and IPFIX datagrams) are flipped, truncated, extended and spliced, then
  * fed through cfx_datagram() with a persistent per-lcore context, so template
  * and exporter state carry over between mutants as they would on a live port.
  * Under ASan/UBSan any out-of-bounds read is a failure; the assertions check
@@ -17,6 +17,7 @@
 #include "cf_dispatch.h"
 #include "cf_pkt.h"
 #include "cf_test.h"
+#include "cf_test_msg.h"
 
 #define MAX_SEEDS 256
 #define MAX_DGRAM 65535
@@ -84,6 +85,7 @@ builtin_seeds(void)
 {
 	static struct cft_buf b;
 	unsigned int i;
+	size_t s;
 
 	b.len = 0;
 	cft_u16(&b, 5);
@@ -95,6 +97,47 @@ builtin_seeds(void)
 	cft_u32(&b, 0);
 	for (i = 0; i < 3 * 48; i++)
 		cft_u8(&b, (uint8_t)(i * 7));
+	add_seed(b.b, (uint32_t)b.len);
+
+	/* v9: a template and two records of it, so mutants reach the template engine without a corpus. */
+	cft_nf9_hdr(&b, 3, 100000, 1700000000, 7, 1);
+	s = cft_set_begin(&b, CFT_SET_NF9_TPL);
+	cft_tpl_hdr(&b, 256, 4);
+	cft_field(&b, 8, 4);
+	cft_field(&b, 12, 4);
+	cft_field(&b, 7, 2);
+	cft_field(&b, 1, 4);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 256);
+	for (i = 0; i < 2 * 14; i++)
+		cft_u8(&b, (uint8_t)(i * 11));
+	cft_set_end(&b, s, 1);
+	add_seed(b.b, (uint32_t)b.len);
+
+	/* IPFIX: options template with a scope, an enterprise and a variable-length element, data. */
+	cft_ipfix_hdr(&b, 1700000000, 0, 42);
+	s = cft_set_begin(&b, CFT_SET_IPFIX_OPT);
+	cft_ipfix_opt_hdr(&b, 300, 2, 1);
+	cft_field(&b, 144, 4);
+	cft_field(&b, 34, 4);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, CFT_SET_IPFIX_TPL);
+	cft_tpl_hdr(&b, 301, 3);
+	cft_field(&b, 8, 4);
+	cft_field_pen(&b, 1232, 2, 9);
+	cft_field(&b, 96, 0xffff);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 300);
+	cft_u32(&b, 1);
+	cft_u32(&b, 100);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 301);
+	cft_ip4(&b, "10.0.0.1");
+	cft_u16(&b, 17);
+	cft_u8(&b, 3);
+	cft_bytes(&b, "abc", 3);
+	cft_set_end(&b, s, 0);
+	cft_ipfix_end(&b);
 	add_seed(b.b, (uint32_t)b.len);
 }
 
@@ -218,7 +261,7 @@ main(int argc, char **argv)
 	builtin_seeds();
 	load_dir(corpus ? corpus : "../shared/corpus/netflow-logstash/dat");
 	load_dir(corpus ? corpus : "../shared/corpus/sflow-logstash/dat");
-	if (n_seeds == 1)
-		printf("note: no corpus .dat files found (set CF_CORPUS_DAT); built-in seed only\n");
+	if (n_seeds == 3)
+		printf("note: no corpus .dat files found (set CF_CORPUS_DAT); built-in seeds only\n");
 	return cft_suite_main("mutate", cases);
 }

@@ -342,10 +342,7 @@ test_exporter_table_full(void)
 	char ip[32];
 	unsigned int i;
 
-	memset(&d, 0, sizeof(d));
-	cft_sink_init(&d.out, 64);
-	d.cfg.max_exporters = 8;
-	CU_ASSERT_EQUAL_FATAL(cfd_ctx_init(&d.ctx, "cft_full", 0, &d.cfg, &d.stats, &d.out.sink), 0);
+	cft_dec_init_cfg(&d, 64, &(struct cft_dec_cfg){ .decode.max_exporters = 8 });
 	for (i = 0; i < 10; i++) {
 		snprintf(ip, sizeof(ip), "198.51.100.%u", i + 1);
 		send_seq(&d, ip, 0, 0, 1, 100);

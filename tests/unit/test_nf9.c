@@ -6,6 +6,7 @@
 #include "cf_dispatch.h"
 #include "cf_nf9.h"
 #include "cf_test.h"
+#include "cf_test_msg.h"
 #include "cf_tpl.h"
 
 #define UPTIME 360000000u       /* 100 h */
@@ -18,51 +19,18 @@ static struct cft_buf b;
 static void
 hdr(uint16_t count, uint32_t seq)
 {
-	b.len = 0;
-	cft_u16(&b, 9);
-	cft_u16(&b, count);
-	cft_u32(&b, UPTIME);
-	cft_u32(&b, SECS);
-	cft_u32(&b, seq);
-	cft_u32(&b, SRC_ID);
-}
-
-static size_t
-set_begin(uint16_t id)
-{
-	size_t off = b.len;
-
-	cft_u16(&b, id);
-	cft_u16(&b, 0);
-	return off;
-}
-
-/* Pads to 4 bytes (RFC 3954 allows padding) and patches the length. */
-static void
-set_end(size_t off, int pad)
-{
-	while (pad && (b.len - off) % 4)
-		cft_u8(&b, 0);
-	cft_put16(&b, off + 2, (uint16_t)(b.len - off));
-}
-
-static void
-fld(uint16_t type, uint16_t len)
-{
-	cft_u16(&b, type);
-	cft_u16(&b, len);
+	cft_nf9_hdr(&b, count, UPTIME, SECS, seq, SRC_ID);
 }
 
 /* Cisco-like IPv4 template with SGT (34000 as 2 bytes, 34001 as 4 bytes). */
 static void
 tpl_cisco(uint16_t tid)
 {
-	cft_u16(&b, tid);
-	cft_u16(&b, 25);
-	fld(8, 4); fld(12, 4); fld(7, 2); fld(11, 2); fld(4, 1); fld(5, 1); fld(6, 1);
-	fld(1, 8); fld(2, 4); fld(22, 4); fld(21, 4); fld(10, 4); fld(14, 4);
-	fld(16, 4); fld(17, 4); fld(15, 4); fld(9, 1); fld(13, 1); fld(58, 2);
-	fld(56, 6); fld(80, 6); fld(61, 1); fld(34000, 2); fld(34001, 4); fld(48, 1);
+	cft_tpl_hdr(&b, tid, 25);
+	cft_field(&b, 8, 4); cft_field(&b, 12, 4); cft_field(&b, 7, 2); cft_field(&b, 11, 2); cft_field(&b, 4, 1); cft_field(&b, 5, 1); cft_field(&b, 6, 1);
+	cft_field(&b, 1, 8); cft_field(&b, 2, 4); cft_field(&b, 22, 4); cft_field(&b, 21, 4); cft_field(&b, 10, 4); cft_field(&b, 14, 4);
+	cft_field(&b, 16, 4); cft_field(&b, 17, 4); cft_field(&b, 15, 4); cft_field(&b, 9, 1); cft_field(&b, 13, 1); cft_field(&b, 58, 2);
+	cft_field(&b, 56, 6); cft_field(&b, 80, 6); cft_field(&b, 61, 1); cft_field(&b, 34000, 2); cft_field(&b, 34001, 4); cft_field(&b, 48, 1);
 }
 
 static const uint8_t MAC_S[6] = {0x00, 0x50, 0x56, 0xc0, 0x00, 0x01};
@@ -118,13 +86,13 @@ test_template_and_data(void)
 
 	cft_dec_init(&d, 64);
 	hdr(3, 1);
-	s = set_begin(0);
+	s = cft_set_begin(&b, 0);
 	tpl_cisco(256);
-	set_end(s, 0);
-	s = set_begin(256);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 256);
 	rec_cisco("10.1.2.3", 51000, 1ull << 33, 17, 4000000001u, 0);
 	rec_cisco("10.1.2.4", 51001, 1500, 0, 2, 0);
-	set_end(s, 1); /* 2 x 78 bytes + 4: padded by 0 */
+	cft_set_end(&b, s, 1); /* 2 x 78 bytes + 4: padded by 0 */
 	feed(&d, "198.51.100.7");
 
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 2);
@@ -182,12 +150,12 @@ test_data_before_template(void)
 
 	cft_dec_init(&d, 64);
 	hdr(2, 1);
-	s = set_begin(300);
+	s = cft_set_begin(&b, 300);
 	rec_cisco("10.9.9.9", 1, 100, 5, 6, 0);
-	set_end(s, 0);
-	s = set_begin(0);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 0);
 	tpl_cisco(300);
-	set_end(s, 0);
+	cft_set_end(&b, s, 0);
 	feed(&d, "198.51.100.7");
 	CU_ASSERT_EQUAL(d.stats.tpl_pending, 1);
 	CU_ASSERT_EQUAL(d.stats.tpl_pending_done, 1);
@@ -196,14 +164,11 @@ test_data_before_template(void)
 	CU_ASSERT_EQUAL(d.out.recs[0].flow_start_ms, EXPORT_MS - 60000);
 
 	/* Off: such data is a no_template drop at once. */
-	tpl_cache_free(d.ctx.tpl);
-	d.cfg.tpl_pending_off = 1;
-	d.ctx.tpl = tpl_cache_create("nf9_nowait", 0, &d.cfg);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(d.ctx.tpl);
+	cft_dec_rebuild(&d, &(struct cft_dec_cfg){ .tpl.pending_off = 1 });
 	hdr(1, 2);
-	s = set_begin(300);
+	s = cft_set_begin(&b, 300);
 	rec_cisco("10.9.9.9", 1, 100, 5, 6, 0);
-	set_end(s, 0);
+	cft_set_end(&b, s, 0);
 	feed(&d, "198.51.100.7");
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NO_TEMPLATE], 1);
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
@@ -219,27 +184,25 @@ test_options_sampling(void)
 
 	cft_dec_init(&d, 64);
 	hdr(4, 1);
-	s = set_begin(1);
-	cft_u16(&b, 257);
-	cft_u16(&b, 4);      /* scope length */
-	cft_u16(&b, 12);     /* options length */
-	fld(1, 4);           /* scope: system */
-	fld(48, 1);          /* FLOW_SAMPLER_ID */
-	fld(49, 1);          /* FLOW_SAMPLER_MODE */
-	fld(50, 4);          /* FLOW_SAMPLER_RANDOM_INTERVAL */
-	set_end(s, 1);
-	s = set_begin(257);
+	s = cft_set_begin(&b, 1);
+	cft_nf9_opt_hdr(&b, 257, 4, 12); /* scope 4 bytes, options 12 */
+	cft_field(&b, 1, 4);           /* scope: system */
+	cft_field(&b, 48, 1);          /* FLOW_SAMPLER_ID */
+	cft_field(&b, 49, 1);          /* FLOW_SAMPLER_MODE */
+	cft_field(&b, 50, 4);          /* FLOW_SAMPLER_RANDOM_INTERVAL */
+	cft_set_end(&b, s, 1);
+	s = cft_set_begin(&b, 257);
 	cft_u32(&b, 0); cft_u8(&b, 7); cft_u8(&b, 2); cft_u32(&b, 100);
 	cft_u32(&b, 0); cft_u8(&b, 9); cft_u8(&b, 2); cft_u32(&b, 512);
-	set_end(s, 1);
-	s = set_begin(0);
+	cft_set_end(&b, s, 1);
+	s = cft_set_begin(&b, 0);
 	tpl_cisco(256);
-	set_end(s, 0);
-	s = set_begin(256);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 256);
 	rec_cisco("10.1.1.1", 1, 10, 0, 0, 7);
 	rec_cisco("10.1.1.2", 2, 10, 0, 0, 9);
 	rec_cisco("10.1.1.3", 3, 10, 0, 0, 5); /* unknown sampler: exporter's latest rate */
-	set_end(s, 0);
+	cft_set_end(&b, s, 0);
 	feed(&d, "198.51.100.7");
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 3);
 	CU_ASSERT_EQUAL(d.out.recs[0].sampling_rate, 100);
@@ -252,9 +215,9 @@ test_options_sampling(void)
 	d.cfg.scale_by_sampling = 1;
 	cft_sink_reset(&d.out);
 	hdr(1, 2);
-	s = set_begin(256);
+	s = cft_set_begin(&b, 256);
 	rec_cisco("10.1.1.1", 1, 10, 0, 0, 7);
-	set_end(s, 0);
+	cft_set_end(&b, s, 0);
 	feed(&d, "198.51.100.7");
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
 	CU_ASSERT_EQUAL(d.out.recs[0].bytes, 1000);
@@ -276,24 +239,22 @@ test_zero_length_scope(void)
 
 	cft_dec_init(&d, 8);
 	hdr(2, 1);
-	s = set_begin(1);
-	cft_u16(&b, 256);
-	cft_u16(&b, 4);
-	cft_u16(&b, 8);
-	fld(1, 0);           /* scope system, 0 bytes */
-	fld(34, 4);          /* SAMPLING_INTERVAL */
-	fld(35, 1);
-	set_end(s, 1);
-	s = set_begin(256);
+	s = cft_set_begin(&b, 1);
+	cft_nf9_opt_hdr(&b, 256, 4, 8);
+	cft_field(&b, 1, 0);           /* scope system, 0 bytes */
+	cft_field(&b, 34, 4);          /* SAMPLING_INTERVAL */
+	cft_field(&b, 35, 1);
+	cft_set_end(&b, s, 1);
+	s = cft_set_begin(&b, 256);
 	cft_u32(&b, 1000);
 	cft_u8(&b, 2);
-	set_end(s, 1);
-	s = set_begin(0);
+	cft_set_end(&b, s, 1);
+	s = cft_set_begin(&b, 0);
 	tpl_cisco(257);
-	set_end(s, 0);
-	s = set_begin(257);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 257);
 	rec_cisco("10.1.1.1", 1, 10, 0, 0, 0);
-	set_end(s, 0);
+	cft_set_end(&b, s, 0);
 	feed(&d, "198.51.100.7");
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_ZERO_LEN], 0);
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
@@ -313,19 +274,18 @@ test_redefine_reduced_v6(void)
 
 	cft_dec_init(&d, 8);
 	hdr(2, 1);
-	s = set_begin(0);
+	s = cft_set_begin(&b, 0);
 	tpl_cisco(256);
-	set_end(s, 0);
+	cft_set_end(&b, s, 0);
 	feed(&d, "2001:db8::99");
 
 	hdr(2, 2);
-	s = set_begin(0);
-	cft_u16(&b, 256);
-	cft_u16(&b, 9);
-	fld(27, 16); fld(28, 16); fld(1, 3); fld(2, 1); fld(81, 6); fld(57, 6);
-	fld(59, 2); fld(32, 2); fld(62, 16);
-	set_end(s, 0);
-	s = set_begin(256);
+	s = cft_set_begin(&b, 0);
+	cft_tpl_hdr(&b, 256, 9);
+	cft_field(&b, 27, 16); cft_field(&b, 28, 16); cft_field(&b, 1, 3); cft_field(&b, 2, 1); cft_field(&b, 81, 6); cft_field(&b, 57, 6);
+	cft_field(&b, 59, 2); cft_field(&b, 32, 2); cft_field(&b, 62, 16);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 256);
 	cft_bytes(&b, v6s, 16);
 	cft_bytes(&b, v6d, 16);
 	cft_u8(&b, 0x01); cft_u8(&b, 0x02); cft_u8(&b, 0x03);   /* 66051 bytes in 3 */
@@ -335,7 +295,7 @@ test_redefine_reduced_v6(void)
 	cft_u16(&b, 42);
 	cft_u16(&b, 0x0800); /* echo request */
 	cft_bytes(&b, v6d, 16);
-	set_end(s, 1);
+	cft_set_end(&b, s, 1);
 	feed(&d, "2001:db8::99");
 	CU_ASSERT_EQUAL(d.stats.tpl_added, 1);
 	CU_ASSERT_EQUAL(d.stats.tpl_replaced, 1);
@@ -371,9 +331,9 @@ test_sequence(void)
 	cft_dec_init(&d, 64);
 	for (i = 0; i < 5; i++) {
 		hdr(1, seq[i]);
-		s = set_begin(0);
+		s = cft_set_begin(&b, 0);
 		tpl_cisco(256);
-		set_end(s, 0);
+		cft_set_end(&b, s, 0);
 		feed(&d, "198.51.100.7");
 	}
 	CU_ASSERT_EQUAL(d.stats.seq_lost, 2);  /* 12 and 13 missing at 14 */
@@ -415,48 +375,44 @@ test_rejects(void)
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_BAD_LENGTH], 2);
 
 	hdr(1, 3); /* field count past the set */
-	s = set_begin(0);
-	cft_u16(&b, 256);
-	cft_u16(&b, 30);
-	fld(8, 4);
-	set_end(s, 0);
+	s = cft_set_begin(&b, 0);
+	cft_tpl_hdr(&b, 256, 30);
+	cft_field(&b, 8, 4);
+	cft_set_end(&b, s, 0);
 	feed(&d, "198.51.100.7");
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_TRUNCATED], 1);
 
 	hdr(1, 4); /* template id below 256 */
-	s = set_begin(0);
-	cft_u16(&b, 255);
-	cft_u16(&b, 1);
-	fld(8, 4);
-	set_end(s, 0);
+	s = cft_set_begin(&b, 0);
+	cft_tpl_hdr(&b, 255, 1);
+	cft_field(&b, 8, 4);
+	cft_set_end(&b, s, 0);
 	feed(&d, "198.51.100.7");
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_ID_LOW], 1);
 
 	hdr(1, 5); /* every field 0 bytes long */
-	s = set_begin(0);
-	cft_u16(&b, 260);
-	cft_u16(&b, 2);
-	fld(8, 0);
-	fld(12, 0);
-	set_end(s, 0);
+	s = cft_set_begin(&b, 0);
+	cft_tpl_hdr(&b, 260, 2);
+	cft_field(&b, 8, 0);
+	cft_field(&b, 12, 0);
+	cft_set_end(&b, s, 0);
 	feed(&d, "198.51.100.7");
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_ZERO_LEN], 1);
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_FIELD_LEN], 1); /* a 0-byte address */
 
 	hdr(1, 6); /* reserved set id, then a good template: the template still counts */
-	s = set_begin(7);
+	s = cft_set_begin(&b, 7);
 	cft_u32(&b, 0);
-	set_end(s, 0);
-	s = set_begin(0);
-	cft_u16(&b, 261);
-	cft_u16(&b, 2);
-	fld(8, 2);           /* an IPv4 address of 2 bytes: element skipped, template kept */
-	fld(7, 2);
-	set_end(s, 0);
-	s = set_begin(261);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 0);
+	cft_tpl_hdr(&b, 261, 2);
+	cft_field(&b, 8, 2);           /* an IPv4 address of 2 bytes: element skipped, template kept */
+	cft_field(&b, 7, 2);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 261);
 	cft_u16(&b, 0x0a0b);
 	cft_u16(&b, 8080);
-	set_end(s, 0);
+	cft_set_end(&b, s, 0);
 	feed(&d, "198.51.100.7");
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_RESERVED], 1);
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_FIELD_LEN], 2);
@@ -465,10 +421,10 @@ test_rejects(void)
 	CU_ASSERT((d.out.recs[0].present & CFR_F_SRC_ADDR) == 0);
 
 	hdr(1, 7); /* an all-zero tail is padding, not an error (Palo Alto) */
-	s = set_begin(261);
+	s = cft_set_begin(&b, 261);
 	cft_u16(&b, 1);
 	cft_u16(&b, 1);
-	set_end(s, 0);
+	cft_set_end(&b, s, 0);
 	cft_u32(&b, 0);
 	cft_u32(&b, 0);
 	feed(&d, "198.51.100.7");

@@ -1,29 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Template engine: element mapping, bounded caches, buffering of early data, unknown elements. */
+#include <stdio.h>
 #include <string.h>
 
 #include "cf_test.h"
+#include "cf_test_msg.h"
 #include "cf_tpl.h"
 #include "cf_tpl_dst.h"
-
-static struct cfd_dgram
-dgram_from(const char *src, uint64_t now_ms)
-{
-	static struct cft_buf empty;
-	struct cfd_dgram dg;
-
-	cft_dgram(&dg, &empty, src);
-	dg.now_ms = now_ms;
-	return dg;
-}
-
-static void
-reopen(struct cft_dec *d, const char *name)
-{
-	tpl_cache_free(d->ctx.tpl);
-	d->ctx.tpl = tpl_cache_create(name, 0, &d->cfg);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(d->ctx.tpl);
-}
 
 static void
 test_map(void)
@@ -62,11 +45,9 @@ test_bounds(void)
 	struct cfd_dgram dg;
 	struct tpl_exp *ex;
 
-	cft_dec_init(&d, 4);
-	d.cfg.tpl_max_per_exporter = 2;
-	d.cfg.tpl_max_exporters = 2;
-	reopen(&d, "tpl_bounds");
-	dg = dgram_from("192.0.2.1", 1000);
+	cft_dec_init_cfg(&d, 4, &(struct cft_dec_cfg){ .tpl = { .max_per_exporter = 2,
+								 .max_exporters = 2 } });
+	cft_dgram_at(&dg, "192.0.2.1", 1000);
 	ex = tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
 	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 256, TPL_KIND_DATA, f, 2, 0, 1000), CFS_DROP_MAX);
@@ -81,12 +62,12 @@ test_bounds(void)
 
 	/* Same address, another domain, is another exporter; a third is refused. */
 	CU_ASSERT_PTR_NOT_NULL(tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 2));
-	dg = dgram_from("192.0.2.3", 1000);
+	cft_dgram_at(&dg, "192.0.2.3", 1000);
 	CU_ASSERT_PTR_NULL(tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 1));
 	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_EXPORTERS_FULL], 1);
 
 	/* Once the timeout has passed, idle exporters and their templates make room. */
-	dg = dgram_from("192.0.2.3", 1000 + 1801 * 1000ull);
+	cft_dgram_at(&dg, "192.0.2.3", 1000 + 1801 * 1000ull);
 	CU_ASSERT_PTR_NOT_NULL(tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 1));
 	CU_ASSERT_EQUAL(d.stats.tpl_expired, 2);
 	cft_dec_fini(&d);
@@ -104,15 +85,13 @@ test_pending(void)
 	struct tpl_exp *ex;
 	unsigned int i;
 
-	cft_dec_init(&d, 2048);
-	d.cfg.tpl_pending_bytes = 10000;
-	d.cfg.tpl_pending_s = 10;
-	reopen(&d, "tpl_pending");
+	cft_dec_init_cfg(&d, 2048, &(struct cft_dec_cfg){ .tpl = { .pending_bytes = 10000,
+								  .pending_s = 10 } });
 	for (i = 0; i < sizeof(set); i += 2) {
 		set[i] = 0;
 		set[i + 1] = (uint8_t)(i / 4);
 	}
-	dg = dgram_from("192.0.2.1", 5000);
+	cft_dgram_at(&dg, "192.0.2.1", 5000);
 	ex = tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
 	CU_ASSERT_EQUAL(tpl_pending_add(&d.ctx, ex, 256, &m, set, 4000, 5000), 0);
@@ -145,10 +124,11 @@ test_unknown(void)
 {
 	const struct tpl_field f[] = {{0, 7, 2}, {0, 95, 4}, {6876, 888, 4}, {0, 95, 4}};
 	struct cft_dec d;
-	struct cfd_dgram dg = dgram_from("192.0.2.1", 1000);
+	struct cfd_dgram dg;
 	struct tpl_exp *ex;
 	struct tpl_cache *all[1];
 
+	cft_dgram_at(&dg, "192.0.2.1", 1000);
 	cft_dec_init(&d, 4);
 	ex = tpl_exporter(&d.ctx, &dg, CFR_V_IPFIX, 1);
 	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 256, TPL_KIND_DATA, f, 4, 0, 1000), CFS_DROP_MAX);
@@ -175,9 +155,10 @@ test_station_fallback(void)
 	const struct tpl_field sta_only[] = {{0, 366, 4}, {0, 365, 6}, {0, 12, 4}};
 	struct tpl_msg m = {.export_ms = 1, .domain = 1, .version = CFR_V_NF9};
 	struct cft_dec d;
-	struct cfd_dgram dg = dgram_from("192.0.2.1", 1000);
+	struct cfd_dgram dg;
 	struct tpl_exp *ex;
 
+	cft_dgram_at(&dg, "192.0.2.1", 1000);
 	cft_dec_init(&d, 4);
 	ex = tpl_exporter(&d.ctx, &dg, CFR_V_NF9, 1);
 	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 256, TPL_KIND_DATA, with_src, 3, 0, 1000), CFS_DROP_MAX);
@@ -193,12 +174,110 @@ test_station_fallback(void)
 	cft_dec_fini(&d);
 }
 
+/*
+ * One exporter table for both layers: a full table reclaims the slots that
+ * are idle (no template, no waiting data, quiet for the template timeout),
+ * never one holding a template; a reclaimed slot comes back with a new
+ * generation and without the old exporter's template state.
+ */
+static void
+test_slot_reuse(void)
+{
+	static const uint8_t opt_rec[] = {0, 0, 0, 1, 0, 0, 0, 100}; /* scope 1, interval 100 */
+	static const uint8_t rec[] = {0x1f, 0x90, 0x01, 0xbb};
+	const struct tpl_field opt[] = {{0, 144, 4}, {0, 34, 4}};
+	const struct tpl_field f[] = {{0, 7, 2}, {0, 11, 2}};
+	const uint64_t t0 = 1000, later = t0 + 61000;
+	struct tpl_msg m = {.export_ms = 1, .domain = 1, .version = CFR_V_IPFIX};
+	struct cfd_exporter *e, *held, old[8], now;
+	struct tpl_exp *ex;
+	struct cft_dec d;
+	struct cfd_dgram dg;
+	uint32_t slot[8], i;
+	char ip[32];
+
+	cft_dec_init_cfg(&d, 4, &(struct cft_dec_cfg){ .decode.max_exporters = 8,
+						      .tpl.timeout_s = 60 });
+	CU_ASSERT_EQUAL(d.ctx.idle_ms, 60000); /* expiry decided once: the template timeout */
+	for (i = 0; i < 8; i++) {
+		snprintf(ip, sizeof(ip), "192.0.2.%u", i + 1);
+		cft_dgram_at(&dg, ip, t0);
+		e = cfd_exporter_get(&d.ctx, &dg, CFR_V_IPFIX, 1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+		slot[i] = cfd_exporter_slot(&d.ctx, e);
+		ex = tpl_exp_get(&d.ctx, e, t0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
+		if (i == 0) /* holds a template, refreshed below */
+			CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 256, TPL_KIND_DATA, f, 2, 0, t0), CFS_DROP_MAX);
+		if (i == 1) { /* learns a sampling rate, then withdraws its options template */
+			CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 300, TPL_KIND_OPTIONS, opt, 2, 1, t0),
+					CFS_DROP_MAX);
+			tpl_data_set(&d.ctx, ex, tpl_find(&d.ctx, ex, 300, t0), &m, &dg, opt_rec,
+				     sizeof(opt_rec));
+			CU_ASSERT_EQUAL(tpl_withdraw(&d.ctx, ex, 300), 0);
+			CU_ASSERT_EQUAL(e->held, 0);
+		}
+	}
+	held = &d.ctx.exporters[slot[0]];
+	CU_ASSERT_EQUAL(held->held, 1);
+	for (i = 0; i < 8; i++)
+		CU_ASSERT_EQUAL_FATAL(cfd_exporter_read(&d.ctx, slot[i], &old[i]), 1);
+
+	/* Full, nobody quiet long enough: refused. */
+	cft_dgram_at(&dg, "198.51.100.1", t0 + 30000);
+	CU_ASSERT_PTR_NULL(cfd_exporter_get(&d.ctx, &dg, CFR_V_IPFIX, 1));
+	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_EXPORTER_TABLE_FULL], 1);
+
+	/* Past the timeout: the seven quiet ones go, the one holding a template stays. */
+	CU_ASSERT_EQUAL(tpl_define(&d.ctx, tpl_exp_get(&d.ctx, held, later - 10000), 256,
+				   TPL_KIND_DATA, f, 2, 0, later - 10000), CFS_DROP_MAX);
+	cft_dgram_at(&dg, "198.51.100.1", later);
+	e = cfd_exporter_get(&d.ctx, &dg, CFR_V_IPFIX, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(d.ctx.n_exporters, 2);
+	CU_ASSERT_EQUAL(held->live, 1);
+	CU_ASSERT_EQUAL(held->gen, old[0].gen);
+	for (i = 0; i < 8; i++) {
+		CU_ASSERT_EQUAL_FATAL(cfd_exporter_read(&d.ctx, slot[i], &now), 1);
+		if (slot[i] == cfd_exporter_slot(&d.ctx, e)) {
+			/* Reused: a new identity, never the old exporter's. */
+			CU_ASSERT_EQUAL(now.gen, old[i].gen + 2);
+			CU_ASSERT(memcmp(now.addr, e->addr, 16) == 0);
+			CU_ASSERT_EQUAL(now.dgrams, 1);
+		} else {
+			/* Not reused yet: still reads as the old exporter, with its last counters. */
+			CU_ASSERT_EQUAL(now.gen, old[i].gen);
+			CU_ASSERT(memcmp(now.addr, old[i].addr, 16) == 0);
+			CU_ASSERT_EQUAL(now.dgrams, old[i].dgrams);
+			CU_ASSERT_EQUAL(now.live, i == 0);
+		}
+	}
+
+	/* rte_hash hands out freed positions first in, first out: the new exporter
+	 * takes the slot of the one that had learnt a sampling rate... */
+	CU_ASSERT_EQUAL(cfd_exporter_slot(&d.ctx, e), slot[1]);
+	/* ...and its template state starts empty: no template, no rate. */
+	ex = tpl_exp_get(&d.ctx, e, later);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
+	CU_ASSERT_PTR_NULL(tpl_find(&d.ctx, ex, 256, later));
+	CU_ASSERT_EQUAL(tpl_define(&d.ctx, ex, 256, TPL_KIND_DATA, f, 2, 0, later), CFS_DROP_MAX);
+	cft_sink_reset(&d.out);
+	tpl_data_set(&d.ctx, ex, tpl_find(&d.ctx, ex, 256, later), &m, &dg, rec, sizeof(rec));
+	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
+	CU_ASSERT_EQUAL(d.out.recs[0].sampling_rate, 0);
+	CU_ASSERT_EQUAL(d.out.recs[0].src_port, 8080);
+	/* The exporter that kept its slot kept its template. */
+	CU_ASSERT_PTR_NOT_NULL(tpl_find(&d.ctx, tpl_exp_get(&d.ctx, held, later), 256, later));
+	cft_dec_fini(&d);
+}
+
 static const struct cft_case cases[] = {
 	{"map", test_map},
 	{"bounds", test_bounds},
 	{"pending", test_pending},
 	{"unknown", test_unknown},
 	{"station_fallback", test_station_fallback},
+	{"slot_reuse", test_slot_reuse},
 	{NULL, NULL},
 };
 
