@@ -54,7 +54,7 @@ test_defaults(void)
 	CU_ASSERT_EQUAL(cfg.policy.ports[1], 4739);
 	CU_ASSERT_EQUAL(cfg.policy.ports[2], 6343);
 	CU_ASSERT_EQUAL(cfg.decode.max_exporters, 4096);
-	CU_ASSERT_EQUAL(cfg.decode.tpl_timeout_s, 1800);
+	CU_ASSERT_EQUAL(cfg.tpl.timeout_s, 1800);
 	CU_ASSERT_EQUAL(cfg.spool_max_bytes, UINT64_C(1) << 30);
 	CU_ASSERT_EQUAL(cfg.agent_max_body, 10u << 20);
 	CU_ASSERT_DOUBLE_EQUAL(cfg.retry_backoff, 1.5, 1e-9);
