@@ -58,9 +58,9 @@ struct opt {
 #define ENV(x) "CLARION_COLLECTOR_" x
 
 static const struct opt_name output_names[] = {
-	{.name = "ndjson", .value = CFO_SINK_NDJSON, .arg = "PATH",
+	{.name = "ndjson", .value = CF_OUTPUT_SINK_NDJSON, .arg = "PATH",
 	 .help = "one JSON object per line; - = stdout"},
-	{.name = "null", .value = CFO_SINK_NULL, .help = "count and discard"},
+	{.name = "null", .value = CF_OUTPUT_SINK_NULL, .help = "count and discard"},
 	{.name = NULL},
 };
 
@@ -71,15 +71,15 @@ static const struct opt_name sflow_counters_names[] = {
 };
 
 static const struct opt_name fsync_names[] = {
-	{.name = "batch", .value = CDL_FSYNC_BATCH, .help = "fsync each append"},
-	{.name = "interval", .value = CDL_FSYNC_INTERVAL, .help = "every second"},
-	{.name = "none", .value = CDL_FSYNC_NONE},
+	{.name = "batch", .value = CF_DELIVERY_FSYNC_BATCH, .help = "fsync each append"},
+	{.name = "interval", .value = CF_DELIVERY_FSYNC_INTERVAL, .help = "every second"},
+	{.name = "none", .value = CF_DELIVERY_FSYNC_NONE},
 	{.name = NULL},
 };
 
 static const struct opt_name full_names[] = {
-	{.name = "drop-oldest", .value = CDL_FULL_DROP_OLDEST, .help = "evict the oldest batches"},
-	{.name = "drop-newest", .value = CDL_FULL_DROP_NEWEST, .help = "refuse new ones"},
+	{.name = "drop-oldest", .value = CF_DELIVERY_FULL_DROP_OLDEST, .help = "evict the oldest batches"},
+	{.name = "drop-newest", .value = CF_DELIVERY_FULL_DROP_NEWEST, .help = "refuse new ones"},
 	{.name = NULL},
 };
 
@@ -351,11 +351,11 @@ parse_addr(struct cf_config *c, const char *v, char *err, size_t errlen)
 {
 	char why[256];
 
-	if (c->policy.n_addrs >= CFP_MAX_ADDRS) {
-		snprintf(err, errlen, "--collector-ip: at most %d addresses", CFP_MAX_ADDRS);
+	if (c->policy.n_addrs >= CF_PKT_MAX_ADDRS) {
+		snprintf(err, errlen, "--collector-ip: at most %d addresses", CF_PKT_MAX_ADDRS);
 		return -1;
 	}
-	if (cfp_addr_parse(v, &c->policy.addrs[c->policy.n_addrs], why, sizeof(why)) != 0) {
+	if (cf_pkt_addr_parse(v, &c->policy.addrs[c->policy.n_addrs], why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "--collector-ip: %s", why);
 		return -1;
 	}

@@ -63,18 +63,18 @@ struct cf_config {
 	uint32_t flush_us;         /* hand a partial block over after this long */
 	uint32_t run_time;         /* stop after N seconds; 0 = run until signalled */
 	uint32_t idle_exit;        /* stop after N seconds without a packet; 0 = never */
-	struct cfp_policy policy;  /* flow ports and --collector-ip */
+	struct cf_pkt_policy policy;  /* flow ports and --collector-ip */
 	uint32_t arp_rate;         /* ARP/NS replies per second per sender */
 	uint32_t icmp_rate;        /* echo replies per second per source */
 	uint32_t garp_interval;    /* seconds between announcements; 0 = link up only */
 	uint32_t frag_max_flows;   /* per RX lcore; 0 = reassembly off */
 	uint32_t frag_timeout_ms;
-	struct cfd_config decode;
-	struct tpl_config tpl;     /* v9/IPFIX template engine (lib/template) */
+	struct cf_decode_config decode;
+	struct cf_tpl_config tpl;     /* v9/IPFIX template engine (lib/template) */
 	char field_map[512];       /* --field-map JSON file; "" = built-in map */
 	uint32_t template_save_interval; /* seconds between periodic saves; 0 = at exit only */
 	char template_file[512];   /* --template-file; "" = templates are not kept over restarts */
-	struct cf_spec output;     /* .kind: enum cfo_sink */
+	struct cf_spec output;     /* .kind: enum cf_output_sink */
 	char backend_url[512];     /* "" = no delivery: records go to --output */
 	struct cf_spec sflow_counters; /* .kind: enum cf_sflow_counters */
 	uint32_t batch_size;
@@ -97,8 +97,8 @@ struct cf_config {
 	uint32_t breaker_cooldown_ms;
 	char spool_dir[512];
 	uint64_t spool_max_bytes;
-	enum cdl_fsync spool_fsync;
-	enum cdl_full spool_full;
+	enum cf_delivery_fsync spool_fsync;
+	enum cf_delivery_full spool_full;
 	char dead_letter_dir[512];
 	uint32_t shutdown_timeout;   /* seconds */
 	int log_level;             /* RTE_LOG_* */

@@ -20,9 +20,9 @@ drain(struct cf_control *c)
 	for (i = 0; i < c->n_rx; i++) {
 		n = rte_ring_sc_dequeue_burst(c->rx[i]->ring, blks, DRAIN_BURST, NULL);
 		for (k = 0; k < n; k++) {
-			struct cfr_block *b = blks[k];
+			struct cf_record_block *b = blks[k];
 
-			cfo_write(c->out, b->rec, b->count);
+			cf_output_write(c->out, b->rec, b->count);
 			c->records_out += b->count;
 		}
 		if (n != 0)
@@ -34,14 +34,14 @@ drain(struct cf_control *c)
 }
 
 static void
-sum_rx(const struct cf_control *c, struct cfs_lcore *out)
+sum_rx(const struct cf_control *c, struct cf_stats_lcore *out)
 {
-	const struct cfs_lcore *in[RTE_MAX_LCORE];
+	const struct cf_stats_lcore *in[RTE_MAX_LCORE];
 	unsigned int i;
 
 	for (i = 0; i < c->n_rx; i++)
 		in[i] = &c->rx[i]->stats;
-	cfs_sum(out, in, c->n_rx);
+	cf_stats_sum(out, in, c->n_rx);
 }
 
 /* The delivery ledger: every record (or sketch upload) accepted is in exactly one of the
@@ -49,12 +49,12 @@ sum_rx(const struct cf_control *c, struct cfs_lcore *out)
 static void
 print_delivery(const struct cf_control *c, FILE *f)
 {
-	struct cfo_delivery_stats s;
-	const struct cdl_stats *k = &s.dl;
+	struct cf_output_delivery_stats s;
+	const struct cf_delivery_stats *k = &s.dl;
 	uint64_t pending, rhs;
 	unsigned int d;
 
-	if (c->out == NULL || cfo_delivery_stats(c->out, &s) != 0)
+	if (c->out == NULL || cf_output_delivery_stats(c->out, &s) != 0)
 		return;
 	pending = s.open + k->ring_records + k->pending;
 	rhs = k->delivered + pending + k->spooled + k->dead_lettered + k->dropped_total;
@@ -74,32 +74,32 @@ print_delivery(const struct cf_control *c, FILE *f)
 		k->delivered_batches, k->dead_lettered_batches, k->replayed, k->spool_written,
 		k->spool_bytes, k->requests, k->responses_2xx, k->responses_transient,
 		k->responses_permanent, k->transport_errors, k->retries, k->body_bytes,
-		k->breaker_opens, cdl_breaker_name((enum cdl_breaker_state)k->breaker_state),
+		k->breaker_opens, cf_delivery_breaker_name((enum cf_delivery_breaker_state)k->breaker_state),
 		s.submit_stalls);
 	fprintf(f, "delivery_drops:");
-	for (d = 0; d < CDL_DROP_MAX; d++)
-		fprintf(f, " %s=%" PRIu64, cdl_drop_name(d), k->dropped[d]);
+	for (d = 0; d < CF_DELIVERY_DROP_MAX; d++)
+		fprintf(f, " %s=%" PRIu64, cf_delivery_drop_name(d), k->dropped[d]);
 	fprintf(f, "\n");
 }
 
-/* " name=value" for every CFS_COUNTER_TABLE row of group g, in table order. */
+/* " name=value" for every CF_STATS_COUNTER_TABLE row of group g, in table order. */
 static void
-print_group(FILE *f, const struct cfs_lcore *t, enum cfs_group g)
+print_group(FILE *f, const struct cf_stats_lcore *t, enum cf_stats_group g)
 {
 	unsigned int k;
 
-	for (k = 0; k < CFS_COUNTER_MAX; k++) {
-		const struct cfs_counter_info *ci = cfs_counter_info(k);
+	for (k = 0; k < CF_STATS_COUNTER_MAX; k++) {
+		const struct cf_stats_counter_info *ci = cf_stats_counter_info(k);
 
 		if (ci->group == g)
-			fprintf(f, " %s=%" PRIu64, ci->name, cfs_counter_value(t, k));
+			fprintf(f, " %s=%" PRIu64, ci->name, cf_stats_counter_value(t, k));
 	}
 }
 
 void
 cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 {
-	struct cfs_lcore t;
+	struct cf_stats_lcore t;
 	unsigned int i, d;
 
 	fprintf(f, "==== %s ====\n", title);
@@ -113,7 +113,7 @@ cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 			c->ports[i], es.ipackets, es.ibytes, es.imissed, es.ierrors, es.rx_nombuf);
 	}
 	for (i = 0; i < c->n_rx; i++) {
-		const struct cfs_lcore *s = &c->rx[i]->stats;
+		const struct cf_stats_lcore *s = &c->rx[i]->stats;
 
 		fprintf(f, "lcore %u: rx_packets=%" PRIu64 " flow_datagrams=%" PRIu64
 			   " records=%" PRIu64 " busy=%.1f%%\n",
@@ -122,26 +122,26 @@ cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 	}
 	sum_rx(c, &t);
 	fprintf(f, "total:");
-	print_group(f, &t, CFS_GROUP_RX);
-	for (d = 0; d < CFS_PROTO_MAX; d++)
-		fprintf(f, " %s=%" PRIu64, cfs_proto_name(d), t.dgrams[d]);
+	print_group(f, &t, CF_STATS_GROUP_RX);
+	for (d = 0; d < CF_STATS_PROTO_MAX; d++)
+		fprintf(f, " %s=%" PRIu64, cf_stats_proto_name(d), t.dgrams[d]);
 	fprintf(f, "\ntotal:");
-	print_group(f, &t, CFS_GROUP_REC);
+	print_group(f, &t, CF_STATS_GROUP_REC);
 	/* Not RX counters: what the output sink took. */
 	fprintf(f, " output=%" PRIu64 " output_failed=%" PRIu64, c->out ? c->out->stats.records : 0,
 		c->out ? c->out->stats.failed : 0);
-	print_group(f, &t, CFS_GROUP_SEQ);
+	print_group(f, &t, CF_STATS_GROUP_SEQ);
 	fprintf(f, "\ntotal:");
-	print_group(f, &t, CFS_GROUP_TPL);
+	print_group(f, &t, CF_STATS_GROUP_TPL);
 	fprintf(f, "\ntotal:");
-	print_group(f, &t, CFS_GROUP_NP);
+	print_group(f, &t, CF_STATS_GROUP_NP);
 	if (c->pkt_pool != NULL)
 		fprintf(f, " mbufs_in_use_start=%u mbufs_in_use=%u", c->mbufs_start,
 			rte_mempool_in_use_count(c->pkt_pool));
 	fprintf(f, "\n");
 	fprintf(f, "drops:");
-	for (d = 0; d < CFS_DROP_MAX; d++)
-		fprintf(f, " %s=%" PRIu64, cfs_drop_name(d), t.drops[d]);
+	for (d = 0; d < CF_STATS_DROP_MAX; d++)
+		fprintf(f, " %s=%" PRIu64, cf_stats_drop_name(d), t.drops[d]);
 	fprintf(f, "\n");
 	print_delivery(c, f);
 	cf_sflow_print_unknown(f, c->sflow, c->n_rx);
@@ -204,11 +204,11 @@ cf_control_run(struct cf_control *c)
 
 		if (drain(c) == 0)
 			rte_delay_us_sleep(50);
-		cfo_poll(c->out);
+		cf_output_poll(c->out);
 		now = rte_rdtsc();
 		if (now >= next_flush) {
 			/* Bound how long a record waits in the output's buffer. */
-			cfo_flush(c->out);
+			cf_output_flush(c->out);
 			next_flush = now + hz / 10;
 		}
 		if (now >= next_tick) {
@@ -218,7 +218,7 @@ cf_control_run(struct cf_control *c)
 			cf_sflow_out_poll(c->sflow_out);
 			next_tick = now + hz;
 		}
-		tpl_saver_tick(c->tpl_save, now / (hz / 1000));
+		cf_tpl_saver_tick(c->tpl_save, now / (hz / 1000));
 		if (now >= next_stats) {
 			cf_control_print_stats(c, stderr, "stats");
 			next_stats = now + c->cfg->stats_period * hz;
@@ -248,6 +248,6 @@ cf_control_run(struct cf_control *c)
 	/* RX lcores have stopped: this last poll reads exact counters. */
 	cf_sflow_out_poll(c->sflow_out);
 	/* http: last partial batch, then the delivery shutdown sequence. */
-	cfo_finish(c->out);
-	return cfo_flush(c->out) == 0 && c->out->stats.failed == 0 ? 0 : -1;
+	cf_output_finish(c->out);
+	return cf_output_flush(c->out) == 0 && c->out->stats.failed == 0 ? 0 : -1;
 }

@@ -24,12 +24,12 @@ struct cf_control {
 	struct cf_rx **rx;
 	unsigned int n_rx;
 	struct rte_mempool *block_pool;
-	struct cfo_output *out;
-	const struct sfl_lcore *sflow[RTE_MAX_LCORE]; /* each RX lcore's sFlow state, same order */
+	struct cf_output *out;
+	const struct cf_sflow_lcore *sflow[RTE_MAX_LCORE]; /* each RX lcore's sFlow state, same order */
 	struct cf_sflow_out *sflow_out; /* --sflow-counters; NULL = off */
 	uint16_t ports[CF_MAX_PORTS];
 	unsigned int n_ports;
-	struct cnp_port *np_ports;    /* announce_gen bumped when a link comes up */
+	struct cf_netpres_port *np_ports;    /* announce_gen bumped when a link comes up */
 	struct rte_mempool *pkt_pool;
 	unsigned int mbufs_start;     /* packet pool in use once ports started */
 	uint8_t link_up[CF_MAX_PORTS];   /* last logged state; 0xff = not yet known */
@@ -39,7 +39,7 @@ struct cf_control {
 	void (*on_tick)(void *arg);
 	void *tick_arg;
 	/* --template-file: restore, periodic and exit saves (lib/template); NULL = none */
-	struct tpl_saver *tpl_save;
+	struct cf_tpl_saver *tpl_save;
 };
 
 int cf_control_run(struct cf_control *c);

@@ -24,14 +24,14 @@
 struct cpl_state cpl = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 void
-cpl_sum_rx(struct cfs_lcore *t)
+cpl_sum_rx(struct cf_stats_lcore *t)
 {
-	const struct cfs_lcore *in[RTE_MAX_LCORE];
+	const struct cf_stats_lcore *in[RTE_MAX_LCORE];
 	unsigned int i;
 
 	for (i = 0; i < cpl.ctl->n_rx; i++)
 		in[i] = &cpl.ctl->rx[i]->stats;
-	cfs_sum(t, in, cpl.ctl->n_rx);
+	cf_stats_sum(t, in, cpl.ctl->n_rx);
 }
 
 /* Refreshes what health and event logs need. Lock held. */
@@ -39,7 +39,7 @@ static void
 update_state(void)
 {
 	uint64_t now = cf_clock_mono_ms(), ring, failed;
-	struct cfs_lcore t;
+	struct cf_stats_lcore t;
 	unsigned int i;
 
 	for (i = 0; i < cpl.ctl->n_ports; i++) {
@@ -58,7 +58,7 @@ update_state(void)
 			ps->link = link.link_status;
 	}
 	cpl_sum_rx(&t);
-	ring = t.drops[CFS_DROP_RING_FULL] + t.drops[CFS_DROP_NO_BLOCK];
+	ring = t.drops[CF_STATS_DROP_RING_FULL] + t.drops[CF_STATS_DROP_NO_BLOCK];
 	if (ring > cpl.prev_ring_drops) {
 		if (now - cpl.last_ring_drop_ms > (uint64_t)cpl.cfg->health_window * 1000)
 			cpl.ring_drops_window = 0;
@@ -81,7 +81,7 @@ update_state(void)
 /* ---------------------------------------------------------------- health */
 
 static void
-engine_health(struct cfm_health *h, void *arg)
+engine_health(struct cf_metrics_health *h, void *arg)
 {
 	uint64_t now, window;
 	unsigned int i, down = 0;
@@ -97,32 +97,32 @@ engine_health(struct cfm_health *h, void *arg)
 		const struct port_state *ps = &cpl.port[i];
 
 		if (ps->link == 0)
-			cfm_health_reason(h, down == cpl.ctl->n_ports ? CFM_UNHEALTHY : CFM_DEGRADED,
+			cf_metrics_health_reason(h, down == cpl.ctl->n_ports ? CF_METRICS_UNHEALTHY : CF_METRICS_DEGRADED,
 					  "link_down", "port %u: link down", cpl.ctl->ports[i]);
 		else if (ps->had_traffic && now - ps->last_change_ms >= cpl.cfg->health_rx_stall * 1000ull)
-			cfm_health_reason(h, CFM_DEGRADED, "rx_stalled",
+			cf_metrics_health_reason(h, CF_METRICS_DEGRADED, "rx_stalled",
 					  "port %u: no packet for %" PRIu64 " s", cpl.ctl->ports[i],
 					  (now - ps->last_change_ms) / 1000);
 	}
 	if (cpl.last_ring_drop_ms != 0 && now - cpl.last_ring_drop_ms < window)
-		cfm_health_reason(h, CFM_DEGRADED, "ring_drops",
+		cf_metrics_health_reason(h, CF_METRICS_DEGRADED, "ring_drops",
 				  "%" PRIu64 " records dropped (handoff ring full or no free block) "
 				  "in the last %u s", cpl.ring_drops_window, cpl.cfg->health_window);
 	if (cpl.last_out_fail_ms != 0 && now - cpl.last_out_fail_ms < window)
-		cfm_health_reason(h, CFM_UNHEALTHY, "output_failing",
+		cf_metrics_health_reason(h, CF_METRICS_UNHEALTHY, "output_failing",
 				  "%" PRIu64 " records lost to output errors in the last %u s",
 				  cpl.out_failed_window, cpl.cfg->health_window);
 	cpl_delivery_refresh();
 	/* Issue 5: the backend down long enough to open the circuit is unhealthy
 	 * (data piles up on disk or is dropped), not merely degraded. */
 	if (__atomic_load_n(&cpl.circuit_open, __ATOMIC_RELAXED))
-		cfm_health_reason(h, CFM_UNHEALTHY, "circuit_open",
+		cf_metrics_health_reason(h, CF_METRICS_UNHEALTHY, "circuit_open",
 				  "backend circuit breaker open: batches go to the spool");
 	{
 		uint32_t fill = __atomic_load_n(&cpl.spool_permille, __ATOMIC_RELAXED);
 
 		if (fill > 800)
-			cfm_health_reason(h, CFM_DEGRADED, "spool_high", "spool %u %% full",
+			cf_metrics_health_reason(h, CF_METRICS_DEGRADED, "spool_high", "spool %u %% full",
 					  fill / 10);
 	}
 	pthread_mutex_unlock(&cpl.lock);
@@ -143,15 +143,15 @@ cf_ctlplane_delivery_health(int circuit_open, double spool_fill_ratio)
 void
 cf_ctlplane_tick(void *arg)
 {
-	struct cfm_health *h;
-	enum cfm_status st;
+	struct cf_metrics_health *h;
+	enum cf_metrics_status st;
 	unsigned int i;
 
 	(void)arg;
 	pthread_mutex_lock(&cpl.lock);
 	update_state();
 	for (i = 0; i < cpl.ctl->n_rx; i++) {
-		const struct cfs_lcore *s = &cpl.ctl->rx[i]->stats;
+		const struct cf_stats_lcore *s = &cpl.ctl->rx[i]->stats;
 		uint64_t busy = __atomic_load_n(&s->busy_cycles, __ATOMIC_RELAXED);
 		uint64_t total = __atomic_load_n(&s->total_cycles, __ATOMIC_RELAXED);
 		uint64_t db = busy - cpl.prev_busy[i], dt = total - cpl.prev_total[i];
@@ -162,31 +162,31 @@ cf_ctlplane_tick(void *arg)
 		cpl.prev_total[i] = total;
 	}
 	pthread_mutex_unlock(&cpl.lock);
-	h = cfm_health_new();
+	h = cf_metrics_health_new();
 	if (h == NULL)
 		return;
-	st = cfm_health_collect(h);
+	st = cf_metrics_health_collect(h);
 	if (st != cpl.last_status) {
 		char *why = NULL;
-		cJSON *r = cfm_health_reasons_json(h);
+		cJSON *r = cf_metrics_health_reasons_json(h);
 
 		if (r != NULL)
 			why = cJSON_PrintUnformatted(r);
-		if (st == CFM_HEALTHY)
-			CF_LOG(INFO, "health: %s (was %s)\n", cfm_status_name(st),
-			       cfm_status_name(cpl.last_status));
+		if (st == CF_METRICS_HEALTHY)
+			CF_LOG(INFO, "health: %s (was %s)\n", cf_metrics_status_name(st),
+			       cf_metrics_status_name(cpl.last_status));
 		else
-			CF_LOG(WARNING, "health: %s (was %s): %s\n", cfm_status_name(st),
-			       cfm_status_name(cpl.last_status), why ? why : "");
+			CF_LOG(WARNING, "health: %s (was %s): %s\n", cf_metrics_status_name(st),
+			       cf_metrics_status_name(cpl.last_status), why ? why : "");
 		free(why);
 		cJSON_Delete(r);
 		cpl.last_status = st;
 	}
-	cfm_health_free(h);
+	cf_metrics_health_free(h);
 }
 
 int
-cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char *err,
+cf_ctlplane_start(struct cf_control *ctl, const struct cf_httpd_forwarder *fwd, char *err,
 		  size_t errlen)
 {
 	const struct cf_config *cfg = ctl->cfg;
@@ -204,7 +204,7 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char 
 	for (i = 0; i < ctl->n_rx; i++)
 		cpl.busy_ratio[i] = -1;
 	{
-		const struct cfd_ctx *dc[RTE_MAX_LCORE];
+		const struct cf_decode_ctx *dc[RTE_MAX_LCORE];
 		unsigned int lc[RTE_MAX_LCORE];
 
 		for (i = 0; i < ctl->n_rx; i++) {
@@ -218,21 +218,21 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char 
 			return -1;
 		}
 	}
-	rc = cfm_register("engine", cpl_engine_provider, NULL);
+	rc = cf_metrics_register("engine", cpl_engine_provider, NULL);
 	if (rc == 0) {
-		const struct sfl_lcore *sl[RTE_MAX_LCORE];
+		const struct cf_sflow_lcore *sl[RTE_MAX_LCORE];
 
 		for (i = 0; i < ctl->n_rx; i++)
 			sl[i] = ctl->rx[i]->dctx.sflow;
-		cpl.sflow = sfl_metrics_new(sl, ctl->n_rx, cfg->max_sflow_if_series);
+		cpl.sflow = cf_sflow_metrics_new(sl, ctl->n_rx, cfg->max_sflow_if_series);
 		rc = cpl.sflow == NULL ? -ENOMEM :
-			cfm_register("sflow_interfaces", sfl_metrics_provider, cpl.sflow);
+			cf_metrics_register("sflow_interfaces", cf_sflow_metrics_provider, cpl.sflow);
 	}
 	/* After "engine": its summary keys override the engine's (cf_metrics.h). */
-	if (rc == 0 && cfo_delivery_stats(ctl->out, &(struct cfo_delivery_stats){ 0 }) == 0)
-		rc = cfm_register("delivery", cpl_delivery_provider, NULL);
+	if (rc == 0 && cf_output_delivery_stats(ctl->out, &(struct cf_output_delivery_stats){ 0 }) == 0)
+		rc = cf_metrics_register("delivery", cpl_delivery_provider, NULL);
 	if (rc == 0)
-		rc = cfm_health_register("engine", engine_health, NULL);
+		rc = cf_metrics_health_register("engine", engine_health, NULL);
 	if (rc != 0) {
 		snprintf(err, errlen, "control plane: registering the engine provider: %s",
 			 strerror(-rc));
@@ -245,8 +245,8 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char 
 	ctl->on_tick = cf_ctlplane_tick;
 	ctl->tick_arg = NULL;
 	if (cfg->http_port != 0) {
-		struct cfh_config hc = {
-			.role = CFH_CONTROL,
+		struct cf_httpd_config hc = {
+			.role = CF_HTTPD_CONTROL,
 			.bind = cfg->http_bind,
 			.port = cfg->http_port,
 			.service = "clarion-flowd",
@@ -257,7 +257,7 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char 
 		};
 
 		/* Created from the main lcore: the server threads inherit its CPU, never an RX core's. */
-		cpl.http = cfh_start(&hc, &bad, err, errlen);
+		cpl.http = cf_httpd_start(&hc, &bad, err, errlen);
 		if (cpl.http == NULL && bad)
 			return -1;
 		if (cpl.http == NULL)
@@ -269,8 +269,8 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char 
 		CF_LOG(INFO, "control plane: HTTP off (--http-port 0); telemetry /clarion/* only\n");
 	}
 	if (cfg->agent_port != 0) {
-		struct cfh_config ac = {
-			.role = CFH_AGENT,
+		struct cf_httpd_config ac = {
+			.role = CF_HTTPD_AGENT,
 			.bind = cfg->agent_bind,
 			.port = cfg->agent_port,
 			.max_body = cfg->agent_max_body,
@@ -278,7 +278,7 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char 
 			.fwd = fwd,
 		};
 
-		cpl.agent = cfh_start(&ac, &bad, err, errlen);
+		cpl.agent = cf_httpd_start(&ac, &bad, err, errlen);
 		if (cpl.agent == NULL && bad)
 			return -1;
 		if (cpl.agent == NULL)
@@ -295,14 +295,14 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char 
 void
 cf_ctlplane_stop(void)
 {
-	cfh_stop(cpl.agent);
-	cfh_stop(cpl.http);
+	cf_httpd_stop(cpl.agent);
+	cf_httpd_stop(cpl.http);
 	cpl.agent = NULL;
 	cpl.http = NULL;
-	cfm_unregister("engine");
+	cf_metrics_unregister("engine");
 	/* Unregistered first: no scrape can be inside the provider when it is freed. */
-	cfm_unregister("sflow_interfaces");
-	sfl_metrics_free(cpl.sflow);
+	cf_metrics_unregister("sflow_interfaces");
+	cf_sflow_metrics_free(cpl.sflow);
 	cpl.sflow = NULL;
 	pthread_mutex_lock(&cpl.lock);
 	/* Telemetry commands cannot be unregistered: they see ctl == NULL from now on. */

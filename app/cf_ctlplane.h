@@ -33,7 +33,7 @@
  * and answered "forwarded": false. A listener whose port cannot be bound is
  * logged as an error and left off: flow collection goes on without it.
  */
-int cf_ctlplane_start(struct cf_control *ctl, const struct cfh_forwarder *fwd, char *err,
+int cf_ctlplane_start(struct cf_control *ctl, const struct cf_httpd_forwarder *fwd, char *err,
 		      size_t errlen);
 void cf_ctlplane_tick(void *arg);
 void cf_ctlplane_stop(void);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The HTTP delivery stage in the control plane: a metrics provider for the
- * http sink's engine counters (cfo_delivery_stats) registered after the
+ * http sink's engine counters (cf_output_delivery_stats) registered after the
  * engine's, so the Clarion summary keys (total_sent, pending, errors) say
  * what reached the backend; and the circuit/spool state fed to
  * cf_ctlplane_delivery_health() for /health. Nothing here when the output is
@@ -17,7 +17,7 @@
 #include "cf_output.h"
 
 static double
-spool_fill(const struct cfo_delivery_stats *s)
+spool_fill(const struct cf_output_delivery_stats *s)
 {
 	if (cpl.cfg->spool_dir[0] == '\0' || cpl.cfg->spool_max_bytes == 0)
 		return 0;
@@ -27,39 +27,39 @@ spool_fill(const struct cfo_delivery_stats *s)
 void
 cpl_delivery_refresh(void)
 {
-	struct cfo_delivery_stats s;
+	struct cf_output_delivery_stats s;
 
-	if (cpl.ctl == NULL || cfo_delivery_stats(cpl.ctl->out, &s) != 0)
+	if (cpl.ctl == NULL || cf_output_delivery_stats(cpl.ctl->out, &s) != 0)
 		return;
 	/* Half-open is still "open" for /health: only a successful probe closes it. */
-	cf_ctlplane_delivery_health(s.dl.breaker_state != CDL_BREAKER_CLOSED, spool_fill(&s));
+	cf_ctlplane_delivery_health(s.dl.breaker_state != CF_DELIVERY_BREAKER_CLOSED, spool_fill(&s));
 }
 
 static void
-counter(struct cfm_builder *b, const char *name, const char *help, uint64_t v)
+counter(struct cf_metrics_builder *b, const char *name, const char *help, uint64_t v)
 {
-	cfm_family(b, name, help, CFM_COUNTER);
-	cfm_u64(b, CFM_NOLABELS, v);
+	cf_metrics_family(b, name, help, CF_METRICS_COUNTER);
+	cf_metrics_u64(b, CF_METRICS_NOLABELS, v);
 }
 
 static void
-gauge(struct cfm_builder *b, const char *name, const char *help, double v)
+gauge(struct cf_metrics_builder *b, const char *name, const char *help, double v)
 {
-	cfm_family(b, name, help, CFM_GAUGE);
-	cfm_f64(b, CFM_NOLABELS, v);
+	cf_metrics_family(b, name, help, CF_METRICS_GAUGE);
+	cf_metrics_f64(b, CF_METRICS_NOLABELS, v);
 }
 
 void
-cpl_delivery_provider(struct cfm_builder *b, void *arg)
+cpl_delivery_provider(struct cf_metrics_builder *b, void *arg)
 {
-	const struct cdl_stats *d;
-	struct cfo_delivery_stats s;
-	double le[CDL_LAT_BUCKETS], v;
-	uint64_t cum[CDL_LAT_BUCKETS], acc = 0, flow_sent, flow_dl;
+	const struct cf_delivery_stats *d;
+	struct cf_output_delivery_stats s;
+	double le[CF_DELIVERY_LAT_BUCKETS], v;
+	uint64_t cum[CF_DELIVERY_LAT_BUCKETS], acc = 0, flow_sent, flow_dl;
 	unsigned int i;
 
 	(void)arg;
-	if (cpl.ctl == NULL || cfo_delivery_stats(cpl.ctl->out, &s) != 0)
+	if (cpl.ctl == NULL || cf_output_delivery_stats(cpl.ctl->out, &s) != 0)
 		return;
 	d = &s.dl;
 	/* Sketch requests count one item each in the engine; records are the rest. */
@@ -74,22 +74,22 @@ cpl_delivery_provider(struct cfm_builder *b, void *arg)
 	counter(b, "clarion_flowd_delivery_requests_total", "HTTP requests started", d->requests);
 	counter(b, "clarion_flowd_delivery_retries_total",
 		"retries scheduled for batches in memory after a transient failure", d->retries);
-	cfm_family(b, "clarion_flowd_delivery_failures_total",
+	cf_metrics_family(b, "clarion_flowd_delivery_failures_total",
 		   "failed requests by class: transient HTTP (5xx, 408, 429), permanent HTTP "
 		   "(other 4xx: dead-lettered), transport (refused, reset, timeout, TLS)",
-		   CFM_COUNTER);
-	cfm_u64(b, CFM_L({"class", "transient"}), d->responses_transient);
-	cfm_u64(b, CFM_L({"class", "permanent"}), d->responses_permanent);
-	cfm_u64(b, CFM_L({"class", "transport"}), d->transport_errors);
+		   CF_METRICS_COUNTER);
+	cf_metrics_u64(b, CF_METRICS_L({"class", "transient"}), d->responses_transient);
+	cf_metrics_u64(b, CF_METRICS_L({"class", "permanent"}), d->responses_permanent);
+	cf_metrics_u64(b, CF_METRICS_L({"class", "transport"}), d->transport_errors);
 	counter(b, "clarion_flowd_delivery_dead_lettered_records_total",
 		"flow records the backend refused for good (written to the dead-letter directory)",
 		flow_dl);
 	counter(b, "clarion_flowd_delivery_dead_lettered_batches_total",
 		"requests the backend refused for good", d->dead_lettered_batches);
-	cfm_family(b, "clarion_flowd_delivery_dropped_records_total",
-		   "items the delivery engine gave up, by reason", CFM_COUNTER);
-	for (i = 0; i < CDL_DROP_MAX; i++)
-		cfm_u64(b, CFM_L({"reason", cdl_drop_name(i)}), d->dropped[i]);
+	cf_metrics_family(b, "clarion_flowd_delivery_dropped_records_total",
+		   "items the delivery engine gave up, by reason", CF_METRICS_COUNTER);
+	for (i = 0; i < CF_DELIVERY_DROP_MAX; i++)
+		cf_metrics_u64(b, CF_METRICS_L({"reason", cf_delivery_drop_name(i)}), d->dropped[i]);
 	counter(b, "clarion_flowd_delivery_body_bytes_total",
 		"request body bytes sent (after compression)", d->body_bytes);
 	counter(b, "clarion_flowd_delivery_submit_stalls_total",
@@ -100,23 +100,23 @@ cpl_delivery_provider(struct cfm_builder *b, void *arg)
 	      "items in memory: batch being filled, ring, queued or waiting to retry",
 	      (double)(s.open + d->ring_records + d->pending));
 
-	cfm_family(b, "clarion_flowd_delivery_circuit_state",
-		   "circuit breaker state (1 for the current one)", CFM_GAUGE);
-	cfm_u64(b, CFM_L({"state", "closed"}), d->breaker_state == CDL_BREAKER_CLOSED);
-	cfm_u64(b, CFM_L({"state", "open"}), d->breaker_state == CDL_BREAKER_OPEN);
-	cfm_u64(b, CFM_L({"state", "half_open"}), d->breaker_state == CDL_BREAKER_HALF_OPEN);
+	cf_metrics_family(b, "clarion_flowd_delivery_circuit_state",
+		   "circuit breaker state (1 for the current one)", CF_METRICS_GAUGE);
+	cf_metrics_u64(b, CF_METRICS_L({"state", "closed"}), d->breaker_state == CF_DELIVERY_BREAKER_CLOSED);
+	cf_metrics_u64(b, CF_METRICS_L({"state", "open"}), d->breaker_state == CF_DELIVERY_BREAKER_OPEN);
+	cf_metrics_u64(b, CF_METRICS_L({"state", "half_open"}), d->breaker_state == CF_DELIVERY_BREAKER_HALF_OPEN);
 	counter(b, "clarion_flowd_delivery_circuit_opens_total", "times the circuit breaker opened",
 		d->breaker_opens);
 
-	for (i = 0; i < CDL_LAT_BUCKETS; i++) {
-		le[i] = cdl_lat_bounds_ms[i] / 1000.0;
+	for (i = 0; i < CF_DELIVERY_LAT_BUCKETS; i++) {
+		le[i] = cf_delivery_lat_bounds_ms[i] / 1000.0;
 		acc += d->lat_le[i];
 		cum[i] = acc;
 	}
-	cfm_family(b, "clarion_flowd_delivery_request_duration_seconds",
-		   "time from sending a request to its outcome (any outcome)", CFM_HISTOGRAM);
+	cf_metrics_family(b, "clarion_flowd_delivery_request_duration_seconds",
+		   "time from sending a request to its outcome (any outcome)", CF_METRICS_HISTOGRAM);
 	/* Counters are read while the engine writes: keep the +Inf bucket >= the rest. */
-	cfm_histogram(b, CFM_NOLABELS, le, cum, CDL_LAT_BUCKETS, (double)d->lat_sum_us / 1e6,
+	cf_metrics_histogram(b, CF_METRICS_NOLABELS, le, cum, CF_DELIVERY_LAT_BUCKETS, (double)d->lat_sum_us / 1e6,
 		      d->lat_count > acc ? d->lat_count : acc);
 
 	gauge(b, "clarion_flowd_delivery_spool_bytes", "bytes of spool segment files",
@@ -138,18 +138,18 @@ cpl_delivery_provider(struct cfm_builder *b, void *arg)
 	counter(b, "clarion_flowd_delivery_spool_replayed_records_total",
 		"items delivered from the spool", d->replayed);
 
-	cfm_family(b, "clarion_flowd_delivery_sketches_total",
-		   "edge-agent sketch uploads through the delivery engine", CFM_COUNTER);
-	cfm_u64(b, CFM_L({"outcome", "queued"}), d->req_submitted);
-	cfm_u64(b, CFM_L({"outcome", "delivered"}), d->req_delivered);
-	cfm_u64(b, CFM_L({"outcome", "dead_lettered"}), d->req_dead_lettered);
+	cf_metrics_family(b, "clarion_flowd_delivery_sketches_total",
+		   "edge-agent sketch uploads through the delivery engine", CF_METRICS_COUNTER);
+	cf_metrics_u64(b, CF_METRICS_L({"outcome", "queued"}), d->req_submitted);
+	cf_metrics_u64(b, CF_METRICS_L({"outcome", "delivered"}), d->req_delivered);
+	cf_metrics_u64(b, CF_METRICS_L({"outcome", "dead_lettered"}), d->req_dead_lettered);
 
 	/* What the Clarion UI shows: records that reached the backend, records
 	 * still on their way (RX hand-off included), records lost. */
-	cfm_summary_set(b, "total_sent", (double)flow_sent);
-	if (cfm_summary_get(b, "pending", &v))
-		cfm_summary_set(b, "pending", v + (double)(s.open + d->ring_records + d->pending +
+	cf_metrics_summary_set(b, "total_sent", (double)flow_sent);
+	if (cf_metrics_summary_get(b, "pending", &v))
+		cf_metrics_summary_set(b, "pending", v + (double)(s.open + d->ring_records + d->pending +
 							   d->spooled));
-	if (cfm_summary_get(b, "errors", &v))
-		cfm_summary_set(b, "errors", v + (double)(flow_dl + d->dropped_total));
+	if (cf_metrics_summary_get(b, "errors", &v))
+		cf_metrics_summary_set(b, "errors", v + (double)(flow_dl + d->dropped_total));
 }

@@ -35,31 +35,31 @@ struct cpl_state {
 	pthread_mutex_t lock;
 	struct cf_control *ctl;
 	const struct cf_config *cfg;
-	struct cfh_server *http;
-	struct cfh_server *agent;
+	struct cf_httpd_server *http;
+	struct cf_httpd_server *agent;
 	struct port_state port[CF_MAX_PORTS];
 	/* Busy share of each RX lcore over the last tick (~1 s); < 0 until the first one. */
 	uint64_t prev_busy[RTE_MAX_LCORE], prev_total[RTE_MAX_LCORE];
 	double busy_ratio[RTE_MAX_LCORE];
 	uint64_t prev_ring_drops, last_ring_drop_ms, ring_drops_window;
 	uint64_t prev_out_failed, last_out_fail_ms, out_failed_window;
-	enum cfm_status last_status;
+	enum cf_metrics_status last_status;
 	uint64_t start_ms;
 	/* Set by the delivery stage from its own thread. */
 	int circuit_open;
 	uint32_t spool_permille;
-	struct sfl_metrics *sflow;  /* the "sflow_interfaces" provider's state */
+	struct cf_sflow_metrics *sflow;  /* the "sflow_interfaces" provider's state */
 	struct cf_decode_metrics *exporters; /* exporter series (lib/decode), its own lock */
 };
 
 
 extern struct cpl_state cpl;
 
-void cpl_sum_rx(struct cfs_lcore *t);
+void cpl_sum_rx(struct cf_stats_lcore *t);
 /* The "engine" metrics provider (takes the lock). */
-void cpl_engine_provider(struct cfm_builder *b, void *arg);
+void cpl_engine_provider(struct cf_metrics_builder *b, void *arg);
 /* The "delivery" metrics provider (http sink only; no lock needed). */
-void cpl_delivery_provider(struct cfm_builder *b, void *arg);
+void cpl_delivery_provider(struct cf_metrics_builder *b, void *arg);
 /* Reads the http sink's breaker and spool into cf_ctlplane_delivery_health(). */
 void cpl_delivery_refresh(void);
 /* Registers /clarion/stats, /clarion/exporters, /clarion/templates. 0 or -1. */

@@ -12,16 +12,16 @@
 /* Keys tel_stats adds beside the table's: records_output, output_failed,
  * sequence_lost, exporters, rx_lcores. A full dict drops keys silently. */
 #define TEL_STATS_EXTRA 5
-_Static_assert(CFS_COUNTER_MAX + CFS_PROTO_MAX + CFS_DROP_MAX + TEL_STATS_EXTRA <=
+_Static_assert(CF_STATS_COUNTER_MAX + CF_STATS_PROTO_MAX + CF_STATS_DROP_MAX + TEL_STATS_EXTRA <=
 	       RTE_TEL_MAX_DICT_ENTRIES, "/clarion/stats outgrew a telemetry dict");
 
-/* Every CFS_COUNTER_TABLE row with a telemetry key, summed over the RX lcores,
+/* Every CF_STATS_COUNTER_TABLE row with a telemetry key, summed over the RX lcores,
  * datagrams by protocol, output and exporter totals, and drop_<reason>. */
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct cfs_lcore t;
-	const struct cfo_output *o;
+	struct cf_stats_lcore t;
+	const struct cf_output *o;
 	uint64_t exporters, folded;
 	char key[64];
 	unsigned int i, c;
@@ -37,14 +37,14 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	cf_decode_metrics_counts(cpl.exporters, &exporters, &folded);
 	o = cpl.ctl->out;
 	rte_tel_data_start_dict(d);
-	for (c = 0; c < CFS_COUNTER_MAX; c++) {
-		const struct cfs_counter_info *ci = cfs_counter_info(c);
+	for (c = 0; c < CF_STATS_COUNTER_MAX; c++) {
+		const struct cf_stats_counter_info *ci = cf_stats_counter_info(c);
 
 		if (ci->tel_key != NULL)
-			rte_tel_data_add_dict_u64(d, ci->tel_key, cfs_counter_value(&t, c));
+			rte_tel_data_add_dict_u64(d, ci->tel_key, cf_stats_counter_value(&t, c));
 	}
-	for (i = 0; i < CFS_PROTO_MAX; i++) {
-		snprintf(key, sizeof(key), "datagrams_%s", cfs_proto_name(i));
+	for (i = 0; i < CF_STATS_PROTO_MAX; i++) {
+		snprintf(key, sizeof(key), "datagrams_%s", cf_stats_proto_name(i));
 		rte_tel_data_add_dict_u64(d, key, t.dgrams[i]);
 	}
 	rte_tel_data_add_dict_u64(d, "records_output", o ? o->stats.records : 0);
@@ -53,8 +53,8 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 				  t.seq_lost - t.seq_late : 0);
 	rte_tel_data_add_dict_u64(d, "exporters", exporters);
 	rte_tel_data_add_dict_u64(d, "rx_lcores", cpl.ctl->n_rx);
-	for (i = 0; i < CFS_DROP_MAX; i++) {
-		snprintf(key, sizeof(key), "drop_%s", cfs_drop_name(i));
+	for (i = 0; i < CF_STATS_DROP_MAX; i++) {
+		snprintf(key, sizeof(key), "drop_%s", cf_stats_drop_name(i));
 		rte_tel_data_add_dict_u64(d, key, t.drops[i]);
 	}
 	pthread_mutex_unlock(&cpl.lock);
@@ -112,7 +112,7 @@ tel_exporters(const char *cmd, const char *params, struct rte_tel_data *d)
 
 /*
  * Every /metrics family whose name starts with clarion_flowd_template, one key
- * per sample: today the per-lcore template counters of CFS_COUNTER_TABLE
+ * per sample: today the per-lcore template counters of CF_STATS_COUNTER_TABLE
  * (templates_added_total/<lcore>, template_waits_total/<lcore>, ...), which
  * read 0 until a v9/IPFIX template has been seen; a provider that registers
  * more such families (the template cache) shows up here with no change.
@@ -122,27 +122,27 @@ static int
 tel_templates(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	static const char prefix[] = "clarion_flowd_template";
-	struct cfm_builder *b = cfm_builder_new();
+	struct cf_metrics_builder *b = cf_metrics_builder_new();
 	unsigned int f, s, k, entries = 0;
 
 	(void)cmd;
 	(void)params;
 	if (b == NULL)
 		return -ENOMEM;
-	cfm_collect(b);
+	cf_metrics_collect(b);
 	rte_tel_data_start_dict(d);
-	for (f = 0; f < cfm_n_families(b); f++) {
-		const char *name = cfm_family_name(b, f);
+	for (f = 0; f < cf_metrics_n_families(b); f++) {
+		const char *name = cf_metrics_family_name(b, f);
 
 		if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
 			continue;
-		for (s = 0; s < cfm_n_samples(b, f) && entries < RTE_TEL_MAX_DICT_ENTRIES - 1; s++) {
+		for (s = 0; s < cf_metrics_n_samples(b, f) && entries < RTE_TEL_MAX_DICT_ENTRIES - 1; s++) {
 			char key[RTE_TEL_MAX_STRING_LEN], *p;
-			const struct cfm_label *l;
+			const struct cf_metrics_label *l;
 			size_t len;
 
 			snprintf(key, sizeof(key), "%s", name + strlen("clarion_flowd_"));
-			for (k = 0; (l = cfm_sample_label(b, f, s, k)) != NULL; k++) {
+			for (k = 0; (l = cf_metrics_sample_label(b, f, s, k)) != NULL; k++) {
 				len = strlen(key);
 				snprintf(key + len, sizeof(key) - len, "/%s", l->value);
 			}
@@ -151,14 +151,14 @@ tel_templates(const char *cmd, const char *params, struct rte_tel_data *d)
 				if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 				      (*p >= '0' && *p <= '9') || *p == '/'))
 					*p = '_';
-			rte_tel_data_add_dict_u64(d, key, (uint64_t)cfm_sample_value(b, f, s));
+			rte_tel_data_add_dict_u64(d, key, (uint64_t)cf_metrics_sample_value(b, f, s));
 			entries++;
 		}
 	}
 	if (entries == 0)
 		rte_tel_data_add_dict_string(d, "templates",
 					     "none: no clarion_flowd_template* family registered");
-	cfm_builder_free(b);
+	cf_metrics_builder_free(b);
 	return 0;
 }
 

@@ -122,9 +122,9 @@ cf_port_stop(uint16_t port)
 }
 
 int
-cf_port_presence(uint16_t port, const struct cfp_policy *pol, struct cnp_port *np)
+cf_port_presence(uint16_t port, const struct cf_pkt_policy *pol, struct cf_netpres_port *np)
 {
-	struct rte_ether_addr mac, mc[CFP_MAX_ADDRS + 2];
+	struct rte_ether_addr mac, mc[CF_PKT_MAX_ADDRS + 2];
 	uint32_t n_mc = 0;
 	unsigned int i;
 	int rc;
@@ -135,7 +135,7 @@ cf_port_presence(uint16_t port, const struct cfp_policy *pol, struct cnp_port *n
 		       rte_strerror(-rc));
 		return -1;
 	}
-	cnp_port_init(np, mac.addr_bytes);
+	cf_netpres_port_init(np, mac.addr_bytes);
 	{
 		char m[RTE_ETHER_ADDR_FMT_SIZE];
 
@@ -143,17 +143,17 @@ cf_port_presence(uint16_t port, const struct cfp_policy *pol, struct cnp_port *n
 		CF_LOG(INFO, "port %u: answering ARP/ND/ping as %s\n", port, m);
 	}
 	for (i = 0; i < pol->n_addrs; i++) {
-		const struct cfp_addr *a = &pol->addrs[i];
+		const struct cf_pkt_addr *a = &pol->addrs[i];
 
 		if (!a->v6 || (a->bound_port && a->port != port))
 			continue;
 		np->has_v6 = 1;
-		cnp_solicited_mac(a->addr, mc[n_mc++].addr_bytes);
+		cf_netpres_solicited_mac(a->addr, mc[n_mc++].addr_bytes);
 	}
 	if (!np->has_v6)
 		return 0;
 	/* Neighbour Solicitations go to solicited-node groups, ours included. */
-	cnp_solicited_mac(np->ll6, mc[n_mc++].addr_bytes);
+	cf_netpres_solicited_mac(np->ll6, mc[n_mc++].addr_bytes);
 	rc = rte_eth_dev_set_mc_addr_list(port, mc, n_mc);
 	if (rc != 0) {
 		rc = rte_eth_allmulticast_enable(port);

@@ -25,7 +25,7 @@ int cf_port_setup(uint16_t port, uint16_t nb_rxq, const struct cf_config *cfg,
 /* Fills np for a started port (MAC, link-local address) and lets the
  * solicited-node multicast groups of our IPv6 addresses in (filter list, or
  * all-multicast). 0, or -1 when the port has no MAC (not answered on). */
-int cf_port_presence(uint16_t port, const struct cfp_policy *pol, struct cnp_port *np);
+int cf_port_presence(uint16_t port, const struct cf_pkt_policy *pol, struct cf_netpres_port *np);
 void cf_port_stop(uint16_t port);
 
 #endif

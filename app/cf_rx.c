@@ -21,7 +21,7 @@
 static void
 rx_handoff(struct cf_rx *rx)
 {
-	struct cfr_block *b = rx->blk;
+	struct cf_record_block *b = rx->blk;
 
 	if (b == NULL)
 		return;
@@ -32,7 +32,7 @@ rx_handoff(struct cf_rx *rx)
 		return;
 	}
 	if (rte_ring_sp_enqueue(rx->ring, b) != 0) {
-		rx->stats.drops[CFS_DROP_RING_FULL] += b->count;
+		rx->stats.drops[CF_STATS_DROP_RING_FULL] += b->count;
 		rte_mempool_put(rx->block_pool, b);
 		return;
 	}
@@ -40,15 +40,15 @@ rx_handoff(struct cf_rx *rx)
 	rx->stats.blocks_handed++;
 }
 
-/* cfr_sink refill: the block is full, or none has been taken yet. */
+/* cf_record_sink refill: the block is full, or none has been taken yet. */
 static int
-rx_refill(struct cfr_sink *s)
+rx_refill(struct cf_record_sink *s)
 {
 	struct cf_rx *rx = s->opaque;
-	struct cfr_block *b;
+	struct cf_record_block *b;
 
 	if (rx->blk != NULL) {
-		rx->blk->count = CFR_BLOCK_RECORDS;
+		rx->blk->count = CF_RECORD_BLOCK_RECORDS;
 		rx_handoff(rx);
 	}
 	if (rte_mempool_get(rx->block_pool, (void **)&b) != 0)
@@ -58,7 +58,7 @@ rx_refill(struct cfr_sink *s)
 	b->first_tsc = rte_rdtsc();
 	rx->blk = b;
 	s->cur = b->rec;
-	s->end = b->rec + CFR_BLOCK_RECORDS;
+	s->end = b->rec + CF_RECORD_BLOCK_RECORDS;
 	return 0;
 }
 
@@ -105,8 +105,8 @@ cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,
 		}
 	}
 	snprintf(name, sizeof(name), "cf_rx%u", lcore_id);
-	if (cfx_ctx_init(&rx->dctx, name, (int)rte_lcore_to_socket_id(lcore_id),
-			 &(struct cfx_config){ .decode = &cfg->decode, .tpl = &cfg->tpl },
+	if (cf_dispatch_ctx_init(&rx->dctx, name, (int)rte_lcore_to_socket_id(lcore_id),
+			 &(struct cf_dispatch_config){ .decode = &cfg->decode, .tpl = &cfg->tpl },
 			 &rx->stats, &rx->sink, msg, sizeof(msg)) != 0) {
 		snprintf(err, errlen, "lcore %u: %s", lcore_id, msg);
 		return -1;
@@ -115,10 +115,10 @@ cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,
 }
 
 void
-cf_rx_set_presence(struct cf_rx *rx, const struct cnp_port *ports, uint16_t n_ports,
+cf_rx_set_presence(struct cf_rx *rx, const struct cf_netpres_port *ports, uint16_t n_ports,
 		   struct rte_mempool *pkt_pool, const struct cf_config *cfg)
 {
-	cnp_ctx_init(&rx->np, &cfg->policy, ports, n_ports, cfg->arp_rate, cfg->icmp_rate,
+	cf_netpres_ctx_init(&rx->np, &cfg->policy, ports, n_ports, cfg->arp_rate, cfg->icmp_rate,
 		     &rx->stats);
 	rx->np_on = cfg->policy.n_addrs != 0;
 	rx->pkt_pool = pkt_pool;
@@ -130,7 +130,7 @@ cf_rx_fini(struct cf_rx *rx)
 {
 	if (rx->frag != NULL)
 		rte_ip_frag_table_destroy(rx->frag);
-	cfx_ctx_fini(&rx->dctx);
+	cf_dispatch_ctx_fini(&rx->dctx);
 	rte_ring_free(rx->ring);
 }
 
@@ -140,19 +140,19 @@ rx_packet(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_rx_queue *q, uin
 {
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_pkt_len(m);
-	struct cfp_meta meta;
-	enum cfs_drop why;
+	struct cf_pkt_meta meta;
+	enum cf_stats_drop why;
 
 	rx->stats.rx_bytes += len;
 	if (unlikely(m->nb_segs > 1)) {
 		if (len > CF_RX_LINEAR_MAX) {
-			rx->stats.drops[CFS_DROP_MBUF_CHAIN]++;
+			rx->stats.drops[CF_STATS_DROP_MBUF_CHAIN]++;
 			return 0;
 		}
 		f = rte_pktmbuf_read(m, 0, len, rx->linear);
 	}
-	why = cfp_parse(f, len, &meta);
-	if (unlikely(why != CFS_DROP_MAX))
+	why = cf_pkt_parse(f, len, &meta);
+	if (unlikely(why != CF_STATS_DROP_MAX))
 		return cf_rx_slow(rx, m, &meta, why, q, now_ms);
 	rx_datagram(rx, f, &meta, q->port, now_ms);
 	return 0;
@@ -207,7 +207,7 @@ cf_rx_main(void *arg)
 		}
 		if (unlikely(t0 >= rx->next_periodic_tsc)) {
 			/* --template-save-interval: copy our own cache when the control lcore asks. */
-			tpl_saver_poll(rx->tpl_save);
+			cf_tpl_saver_poll(rx->tpl_save);
 			cf_rx_periodic(rx, t0);
 		}
 		t1 = rte_rdtsc();
@@ -217,7 +217,7 @@ cf_rx_main(void *arg)
 	}
 	/* Data still waiting for a template will not get one now: count it. */
 	if (rx->dctx.tpl != NULL)
-		tpl_pending_flush(&rx->dctx);
+		cf_tpl_pending_flush(&rx->dctx);
 	cf_rx_frag_flush(rx);
 	rx->last_rx_tsc = rx->last_rx_local;
 	/* Clean stop: the control lcore is still draining, so wait for room. */

@@ -61,15 +61,15 @@ struct cf_rx_queue {
  *    on their own line and written rarely.
  */
 struct cf_rx {
-	struct cfs_lcore stats;              /* first: its own cache lines */
+	struct cf_stats_lcore stats;              /* first: its own cache lines */
 
 	/* RX lcore's working state */
-	struct cfr_sink sink;
-	struct cfr_block *blk;               /* block being filled */
+	struct cf_record_sink sink;
+	struct cf_record_block *blk;               /* block being filled */
 	uint64_t start_ms;                   /* wall clock at start_tsc */
 	uint64_t start_tsc;
 	uint64_t last_rx_local;              /* TSC of the last burst with packets */
-	struct cfd_ctx dctx;
+	struct cf_decode_ctx dctx;
 	/* network presence and reassembly (netpres): this lcore's own */
 	struct rte_mempool *pkt_pool;        /* announcements are built in fresh mbufs */
 	uint8_t np_on;                       /* some --collector-ip: answer for it */
@@ -79,13 +79,13 @@ struct cf_rx {
 	uint64_t next_periodic_tsc;
 	uint64_t frag_cycles;
 	struct rte_ip_frag_tbl *frag;        /* NULL: reassembly off */
-	struct cnp_ctx np;
+	struct cf_netpres_ctx np;
 	struct rte_ip_frag_death_row dr;
 
 	/* set up before launch, read-only afterwards */
 	struct rte_ring *ring __attribute__((aligned(64))); /* blocks to the control lcore */
 	struct rte_mempool *block_pool;
-	const struct cfp_policy *policy;
+	const struct cf_pkt_policy *policy;
 	uint64_t flush_cycles;
 	unsigned int lcore_id;
 	uint16_t n_queues;
@@ -96,7 +96,7 @@ struct cf_rx {
 	volatile uint64_t last_rx_tsc __attribute__((aligned(64))); /* --idle-exit; ~1 ms stale at most */
 	volatile int done;
 	/* --template-save-interval: polled in the periodic work (lib/template's saver) */
-	struct tpl_saver_lcore *tpl_save;
+	struct cf_tpl_saver_lcore *tpl_save;
 
 	uint8_t linear[CF_RX_LINEAR_MAX] __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
@@ -109,7 +109,7 @@ void cf_rx_fini(struct cf_rx *rx);
 
 /* Network presence for this lcore: the per-port table (indexed by DPDK port
  * id, n_ports entries, shared read-only) and the pool announcements come from. */
-void cf_rx_set_presence(struct cf_rx *rx, const struct cnp_port *ports, uint16_t n_ports,
+void cf_rx_set_presence(struct cf_rx *rx, const struct cf_netpres_port *ports, uint16_t n_ports,
 			struct rte_mempool *pkt_pool, const struct cf_config *cfg);
 
 /* lcore entry point; arg is struct cf_rx *. */

@@ -13,7 +13,7 @@ rx_send(struct cf_rx *rx, const struct cf_rx_queue *q, struct rte_mbuf *m)
 {
 	if (q->txq != CF_RX_NO_TXQ && rte_eth_tx_burst(q->port, q->txq, &m, 1) == 1)
 		return 1;
-	rx->stats.drops[CFS_DROP_PRESENCE_TX_FAILED]++;
+	rx->stats.drops[CF_STATS_DROP_PRESENCE_TX_FAILED]++;
 	return 0;
 }
 
@@ -24,7 +24,7 @@ rx_presence(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_rx_queue *q, u
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	uint32_t cap = rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m), rlen;
 
-	rlen = cnp_input(&rx->np, q->port, f, rte_pktmbuf_pkt_len(m), cap, now_ms);
+	rlen = cf_netpres_input(&rx->np, q->port, f, rte_pktmbuf_pkt_len(m), cap, now_ms);
 	if (rlen == 0)
 		return 0;
 	m->data_len = (uint16_t)rlen;
@@ -35,7 +35,7 @@ rx_presence(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_rx_queue *q, u
 
 /* Frees what rte_ip_frag put on death row, counting it under `why`. */
 static inline void
-rx_death_row(struct cf_rx *rx, enum cfs_drop why)
+rx_death_row(struct cf_rx *rx, enum cf_stats_drop why)
 {
 	if (rx->dr.cnt == 0)
 		return;
@@ -45,22 +45,22 @@ rx_death_row(struct cf_rx *rx, enum cfs_drop why)
 
 /* A fragment: into the table; a completed datagram is decoded here. 1 = consumed. */
 static int
-rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cfp_meta *meta,
+rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_pkt_meta *meta,
 	    const struct cf_rx_queue *q, uint64_t now_ms)
 {
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off);
 	uint64_t tsc = rte_rdtsc();
 	uint32_t l3_end, l3_len;
 	struct rte_mbuf *whole;
-	struct cfp_meta wm;
+	struct cf_pkt_meta wm;
 	const uint8_t *wf;
-	enum cfs_drop why;
+	enum cf_stats_drop why;
 	uint8_t v6 = (ip[0] >> 4) == 6;
 
 	/* Not addressed to us: no table slot for it. */
 	if (rx->policy->n_addrs != 0 &&
-	    !cfp_policy_owns(rx->policy, v6 ? ip + 24 : ip + 16, v6, q->port, cfp_meta_vlan(meta))) {
-		rx->stats.drops[CFS_DROP_DST_ADDR]++;
+	    !cf_pkt_policy_owns(rx->policy, v6 ? ip + 24 : ip + 16, v6, q->port, cf_pkt_meta_vlan(meta))) {
+		rx->stats.drops[CF_STATS_DROP_DST_ADDR]++;
 		return 0;
 	}
 	/* rte_ip_frag reads only the first segment's headers, expects the IPv6
@@ -70,7 +70,7 @@ rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cfp_meta *meta,
 				 rte_be_to_cpu_16(*(const uint16_t *)(ip + 2)));
 	if (rte_pktmbuf_data_len(m) < meta->l3_off + l3_len || l3_end <= meta->l3_off + l3_len ||
 	    (v6 && ip[6] != IPPROTO_FRAGMENT)) {
-		rx->stats.drops[CFS_DROP_FRAG_BAD]++;
+		rx->stats.drops[CF_STATS_DROP_FRAG_BAD]++;
 		return 0;
 	}
 	rx->stats.frag_in++;
@@ -81,7 +81,7 @@ rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cfp_meta *meta,
 	m->l3_len = l3_len;
 	/* Expire first, so what the table frees below is about this fragment. */
 	rte_ip_frag_table_del_expired_entries(rx->frag, &rx->dr, tsc);
-	rx_death_row(rx, CFS_DROP_FRAG_TIMEOUT);
+	rx_death_row(rx, CF_STATS_DROP_FRAG_TIMEOUT);
 	if (v6) {
 		whole = rte_ipv6_frag_reassemble_packet(rx->frag, &rx->dr, m, tsc,
 							(struct rte_ipv6_hdr *)ip,
@@ -91,17 +91,17 @@ rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cfp_meta *meta,
 							(struct rte_ipv4_hdr *)ip);
 	}
 	/* Alone on death row: no slot for a new datagram; more: its fragments collided. */
-	rx_death_row(rx, rx->dr.cnt == 1 && rx->dr.row[0] == m ? CFS_DROP_FRAG_TABLE_FULL :
-								 CFS_DROP_FRAG_BAD);
+	rx_death_row(rx, rx->dr.cnt == 1 && rx->dr.row[0] == m ? CF_STATS_DROP_FRAG_TABLE_FULL :
+								 CF_STATS_DROP_FRAG_BAD);
 	if (whole == NULL)
 		return 1;
 	rx->stats.frag_done++;
 	if (rte_pktmbuf_pkt_len(whole) > CF_RX_LINEAR_MAX) {
-		rx->stats.drops[CFS_DROP_MBUF_CHAIN]++;
+		rx->stats.drops[CF_STATS_DROP_MBUF_CHAIN]++;
 	} else {
 		wf = rte_pktmbuf_read(whole, 0, rte_pktmbuf_pkt_len(whole), rx->linear);
-		why = cfp_parse(wf, rte_pktmbuf_pkt_len(whole), &wm);
-		if (why == CFS_DROP_MAX)
+		why = cf_pkt_parse(wf, rte_pktmbuf_pkt_len(whole), &wm);
+		if (why == CF_STATS_DROP_MAX)
 			rx_datagram(rx, wf, &wm, q->port, now_ms);
 		else
 			rx->stats.drops[why]++;
@@ -112,19 +112,19 @@ rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cfp_meta *meta,
 
 /* Everything but a whole UDP datagram. 1 = mbuf consumed (sent or held). */
 int
-cf_rx_slow(struct cf_rx *rx, struct rte_mbuf *m, const struct cfp_meta *meta, enum cfs_drop why,
+cf_rx_slow(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_pkt_meta *meta, enum cf_stats_drop why,
 	const struct cf_rx_queue *q, uint64_t now_ms)
 {
 	switch (why) {
-	case CFS_DROP_L2_NOT_IP:
-	case CFS_DROP_NOT_UDP:
+	case CF_STATS_DROP_L2_NOT_IP:
+	case CF_STATS_DROP_NOT_UDP:
 		/* Even a passive listener (no --collector-ip) counts ARP/ICMP by kind. */
 		if (m->nb_segs > 1) {
-			why = CFS_DROP_PRESENCE_CHAINED;
+			why = CF_STATS_DROP_PRESENCE_CHAINED;
 			break;
 		}
 		return rx_presence(rx, m, q, now_ms);
-	case CFS_DROP_IP_FRAGMENT:
+	case CF_STATS_DROP_IP_FRAGMENT:
 		if (rx->frag != NULL)
 			return rx_fragment(rx, m, meta, q, now_ms);
 		break;
@@ -139,8 +139,8 @@ cf_rx_slow(struct cf_rx *rx, struct rte_mbuf *m, const struct cfp_meta *meta, en
 static void
 rx_announce(struct cf_rx *rx, const struct cf_rx_queue *q)
 {
-	const struct cfp_policy *pol = rx->policy;
-	const struct cnp_port *p = &rx->np.ports[q->port];
+	const struct cf_pkt_policy *pol = rx->policy;
+	const struct cf_netpres_port *p = &rx->np.ports[q->port];
 	unsigned int i;
 
 	for (i = 0; i <= pol->n_addrs; i++) {
@@ -152,7 +152,7 @@ rx_announce(struct cf_rx *rx, const struct cf_rx_queue *q)
 		char *d;
 
 		if (i < pol->n_addrs) {
-			const struct cfp_addr *a = &pol->addrs[i];
+			const struct cf_pkt_addr *a = &pol->addrs[i];
 
 			if (a->bound_port && a->port != q->port)
 				continue;
@@ -167,13 +167,13 @@ rx_announce(struct cf_rx *rx, const struct cf_rx_queue *q)
 			v6 = 1;
 		}
 		m = rte_pktmbuf_alloc(rx->pkt_pool);
-		if (m == NULL || (d = rte_pktmbuf_append(m, CNP_ANNOUNCE_MAX)) == NULL) {
+		if (m == NULL || (d = rte_pktmbuf_append(m, CF_NETPRES_ANNOUNCE_MAX)) == NULL) {
 			rte_pktmbuf_free(m);
-			rx->stats.drops[CFS_DROP_PRESENCE_TX_FAILED]++;
+			rx->stats.drops[CF_STATS_DROP_PRESENCE_TX_FAILED]++;
 			continue;
 		}
-		n = cnp_announce(p, addr, v6, vlan, (uint8_t *)d, CNP_ANNOUNCE_MAX);
-		rte_pktmbuf_trim(m, (uint16_t)(CNP_ANNOUNCE_MAX - n));
+		n = cf_netpres_announce(p, addr, v6, vlan, (uint8_t *)d, CF_NETPRES_ANNOUNCE_MAX);
+		rte_pktmbuf_trim(m, (uint16_t)(CF_NETPRES_ANNOUNCE_MAX - n));
 		if (rx_send(rx, q, m))
 			rx->stats.np_announces++;
 		else
@@ -191,7 +191,7 @@ cf_rx_periodic(struct cf_rx *rx, uint64_t now)
 	rx->next_periodic_tsc = now + hz / 100;
 	if (rx->frag != NULL) {
 		rte_ip_frag_table_del_expired_entries(rx->frag, &rx->dr, now);
-		rx_death_row(rx, CFS_DROP_FRAG_TIMEOUT);
+		rx_death_row(rx, CF_STATS_DROP_FRAG_TIMEOUT);
 	}
 	if (!rx->np_on)
 		return;
@@ -221,7 +221,7 @@ cf_rx_frag_flush(struct cf_rx *rx)
 		return;
 	do {
 		rte_ip_frag_table_del_expired_entries(rx->frag, &rx->dr, UINT64_MAX - rx->frag_cycles);
-		rx->stats.drops[CFS_DROP_FRAG_TIMEOUT] += rx->dr.cnt;
+		rx->stats.drops[CF_STATS_DROP_FRAG_TIMEOUT] += rx->dr.cnt;
 		if (rx->dr.cnt == 0)
 			break;
 		rte_ip_frag_free_death_row(&rx->dr, 0);

@@ -19,16 +19,16 @@
 
 /* A classified UDP datagram: policy, then its decoder. */
 static inline void
-rx_datagram(struct cf_rx *rx, const uint8_t *f, struct cfp_meta *meta, uint16_t port,
+rx_datagram(struct cf_rx *rx, const uint8_t *f, struct cf_pkt_meta *meta, uint16_t port,
 	    uint64_t now_ms)
 {
-	struct cfd_dgram dg;
-	enum cfs_drop why;
+	struct cf_decode_dgram dg;
+	enum cf_stats_drop why;
 
 	meta->rx_port = port;
-	why = cfp_accept(rx->policy, meta);
+	why = cf_pkt_accept(rx->policy, meta);
 
-	if (unlikely(why != CFS_DROP_MAX)) {
+	if (unlikely(why != CF_STATS_DROP_MAX)) {
 		rx->stats.drops[why]++;
 		return;
 	}
@@ -39,15 +39,15 @@ rx_datagram(struct cf_rx *rx, const uint8_t *f, struct cfp_meta *meta, uint16_t 
 	dg.src_port = meta->src_port;
 	dg.dst_port = meta->dst_port;
 	dg.now_ms = now_ms;
-	cfx_datagram(&rx->dctx, &dg);
+	cf_dispatch_datagram(&rx->dctx, &dg);
 }
 
 /*
- * A frame cfp_parse() did not pass as a whole UDP datagram (why): answered,
+ * A frame cf_pkt_parse() did not pass as a whole UDP datagram (why): answered,
  * held for reassembly, or counted. 1 when the mbuf was consumed.
  */
-int cf_rx_slow(struct cf_rx *rx, struct rte_mbuf *m, const struct cfp_meta *meta,
-	       enum cfs_drop why, const struct cf_rx_queue *q, uint64_t now_ms);
+int cf_rx_slow(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_pkt_meta *meta,
+	       enum cf_stats_drop why, const struct cf_rx_queue *q, uint64_t now_ms);
 /* Every ~10 ms: announcements due, fragments expired. */
 void cf_rx_periodic(struct cf_rx *rx, uint64_t now_tsc);
 /* At stop: free every fragment still waiting (counted as timed out). */

@@ -3,19 +3,19 @@
  * clarion-flowd: where a packet goes.
  *
  *   NIC queue --RSS on L3 src+dst--> RX lcore (cf_rx.h)
- *     rte_eth_rx_burst -> cfp_parse/cfp_accept (cf_pkt.h: Ethernet, VLANs, IP, UDP,
- *     flow port, --collector-ip) -> cfx_datagram (cf_dispatch.h: by version)
- *     -> nf5_decode (cf_nf5.h) ... -> records into a cfr_block (cf_record.h)
+ *     rte_eth_rx_burst -> cf_pkt_parse/cf_pkt_accept (cf_pkt.h: Ethernet, VLANs, IP, UDP,
+ *     flow port, --collector-ip) -> cf_dispatch_datagram (cf_dispatch.h: by version)
+ *     -> cf_nf5_decode (cf_nf5.h) ... -> records into a cf_record_block (cf_record.h)
  *     -> full or ~1 ms old block -> per-lcore SP/SC rte_ring
  *   control lcore = main lcore (cf_control.h)
- *     ring -> cfo_write (cf_output.h: ndjson | null | http) -> block back to its mempool
+ *     ring -> cf_output_write (cf_output.h: ndjson | null | http) -> block back to its mempool
  *     http: batches -> SP/SC ring -> delivery thread (cf_delivery.h: libcurl,
  *     retry, circuit breaker, disk spool) -> Clarion backend
- *   every drop is a CFS_DROP_* counter (cf_stats.h), printed by --stats-period
+ *   every drop is a CF_STATS_DROP_* counter (cf_stats.h), printed by --stats-period
  *   and at exit.
  *   control plane (cf_ctlplane.h, not an lcore): HTTP /health and /metrics,
  *   DPDK telemetry /clarion/..., event logs; reads the counters above lock-free.
- *   edge-agent sketches (cf_httpd.h, HTTP threads) -> cfo_http_forward ->
+ *   edge-agent sketches (cf_httpd.h, HTTP threads) -> cf_output_http_forward ->
  *     MP/SC request ring -> the same delivery thread (own path and headers).
  */
 #include <errno.h>
@@ -36,7 +36,7 @@
 #include "cf_control.h"
 #include "cf_ctlplane.h"
 #include "cf_log.h"
-#include "cf_output_setup.h"
+#include "cf_outputs.h"
 #include "cf_port.h"
 #include "cf_qmap.h"
 #include "cf_rx.h"
@@ -86,9 +86,9 @@ main(int argc, char **argv)
 {
 	static struct cf_config cfg;
 	static struct cf_control ctl;
-	static struct cfh_forwarder fwd;
+	static struct cf_httpd_forwarder fwd;
 	struct cf_rx *rx[RTE_MAX_LCORE];
-	static struct cnp_port np_ports[RTE_MAX_ETHPORTS];
+	static struct cf_netpres_port np_ports[RTE_MAX_ETHPORTS];
 	struct rte_mempool *pkt_pool, *block_pool;
 	char err[512];
 	int sep, rc, n_rx = 0, total_q = 0;
@@ -125,9 +125,9 @@ main(int argc, char **argv)
 	}
 	if (cfg.field_map[0] != '\0') {
 		/* Read once, before any lcore runs; shared read-only afterwards. */
-		static struct tpl_fieldmap field_map;
+		static struct cf_tpl_fieldmap field_map;
 
-		if (tpl_fieldmap_load(&field_map, cfg.field_map, err, sizeof(err)) != 0)
+		if (cf_tpl_fieldmap_load(&field_map, cfg.field_map, err, sizeof(err)) != 0)
 			die(EXIT_USAGE, "%s", err);
 		cfg.tpl.field_map = &field_map;
 	}
@@ -208,7 +208,7 @@ main(int argc, char **argv)
 		die(1, "cannot create the packet pool: %s (try --total-num-mbufs or more memory, -m)",
 		    rte_strerror(rte_errno));
 	block_pool = rte_mempool_create("cf_blocks", (unsigned int)n_rx * (cfg.ring_size + 32) + 64,
-					sizeof(struct cfr_block), 8, 0, NULL, NULL, NULL, NULL,
+					sizeof(struct cf_record_block), 8, 0, NULL, NULL, NULL, NULL,
 					(int)rte_socket_id(), 0);
 	if (block_pool == NULL)
 		die(1, "cannot create the record block pool: %s (lower --ring-size or add memory, -m)",
@@ -223,7 +223,7 @@ main(int argc, char **argv)
 	{
 		/* --template-file: restored now, into every lcore; saved by the saver from here on. */
 		const volatile int *done[RTE_MAX_LCORE];
-		struct cfd_ctx *dc[RTE_MAX_LCORE];
+		struct cf_decode_ctx *dc[RTE_MAX_LCORE];
 		unsigned int lc[RTE_MAX_LCORE];
 
 		for (i = 0; i < (unsigned int)n_rx; i++) {
@@ -231,13 +231,13 @@ main(int argc, char **argv)
 			done[i] = &rx[i]->done;
 			lc[i] = rx[i]->lcore_id;
 		}
-		ctl.tpl_save = tpl_saver_open(cfg.template_file, cfg.template_save_interval, dc, done,
+		ctl.tpl_save = cf_tpl_saver_open(cfg.template_file, cfg.template_save_interval, dc, done,
 					      lc, (unsigned int)n_rx, cf_clock_wall_ms(), cf_log_line,
 					      err, sizeof(err));
 		if (ctl.tpl_save == NULL && err[0] != '\0')
 			die(1, "%s", err);
 		for (i = 0; i < (unsigned int)n_rx; i++)
-			rx[i]->tpl_save = tpl_saver_lcore(ctl.tpl_save, i);
+			rx[i]->tpl_save = cf_tpl_saver_lcore(ctl.tpl_save, i);
 	}
 
 	for (i = 0; i < ctl.n_ports; i++) {
@@ -268,7 +268,7 @@ main(int argc, char **argv)
 	ctl.rx = rx;
 	ctl.n_rx = (unsigned int)n_rx;
 	ctl.block_pool = block_pool;
-	ctl.out = cf_output_open(&cfg, &rc, err, sizeof(err));
+	ctl.out = cf_outputs_open(&cfg, &rc, err, sizeof(err));
 	if (ctl.out == NULL)
 		die(rc, "%s", err);
 	for (i = 0; i < (unsigned int)n_rx; i++)
@@ -282,7 +282,7 @@ main(int argc, char **argv)
 
 	/* Agent sketches ride the http sink's delivery engine; without a backend
 	 * they are accepted and answered "forwarded": false. */
-	fwd.submit = cfo_http_forward;
+	fwd.submit = cf_output_http_forward;
 	fwd.ctx = ctl.out;
 	/* Before the RX lcores start, so the first scrape already sees every lcore. */
 	if (cf_ctlplane_start(&ctl, cfg.backend_url[0] ? &fwd : NULL, err, sizeof(err)) != 0)
@@ -310,15 +310,15 @@ main(int argc, char **argv)
 	cf_ctlplane_stop();
 	cf_control_print_stats(&ctl, stderr, "final");
 	{
-		struct tpl_cache *tc[RTE_MAX_LCORE];
+		struct cf_tpl_cache *tc[RTE_MAX_LCORE];
 
 		for (i = 0; i < (unsigned int)n_rx; i++)
 			tc[i] = rx[i]->dctx.tpl;
-		tpl_unknown_print(stderr, tc, (unsigned int)n_rx);
+		cf_tpl_unknown_print(stderr, tc, (unsigned int)n_rx);
 	}
-	tpl_saver_close(ctl.tpl_save);
+	cf_tpl_saver_close(ctl.tpl_save);
 
-	cfo_close(ctl.out);
+	cf_output_close(ctl.out);
 	cf_sflow_out_close(ctl.sflow_out);
 	for (i = 0; i < ctl.n_ports; i++)
 		cf_port_stop(ctl.ports[i]);

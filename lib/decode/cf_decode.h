@@ -7,22 +7,22 @@
  * exporter table with sequence accounting, sampling policy.
  *
  * Contract:
- *  - One struct cfd_ctx per RX lcore; not thread safe, never shared. Everything
+ *  - One struct cf_decode_ctx per RX lcore; not thread safe, never shared. Everything
  *    a decoder needs (counters, record sink, exporter table, template caches)
  *    is reached through it, nothing through globals.
- *  - Decoders (nf5_decode(), ...) never fail: every datagram is either decoded
- *    (records written to ctx->sink) or counted under a CFS_DROP_* reason. They
+ *  - Decoders (cf_nf5_decode(), ...) never fail: every datagram is either decoded
+ *    (records written to ctx->sink) or counted under a CF_STATS_DROP_* reason. They
  *    read only dg->data[0 .. dg->len) and never write it.
  *  - The exporter table is the one exporter identity of the lcore: every
  *    decoder looks an exporter up once per datagram, and the layers above
  *    (the v9/IPFIX template state) index their own state by its slot.
- *  - It is bounded (cfd_config.max_exporters). When it is full, slots that
- *    are idle (cfd_exporter_idle(): not held by a layer above and quiet for
+ *  - It is bounded (cf_decode_config.max_exporters). When it is full, slots that
+ *    are idle (cf_decode_exporter_idle(): not held by a layer above and quiet for
  *    ctx->idle_ms) are reclaimed, at most once a second; if none is, a new
  *    exporter's datagrams are still decoded but its sequence is not tracked
  *    and it gets no template state (counted as exporter_table_full).
  *  - Readers on other threads (the control plane) see the table through
- *    cfd_exporter_read(): a slot's generation changes whenever it is given to
+ *    cf_decode_exporter_read(): a slot's generation changes whenever it is given to
  *    another exporter, so a recycled slot is never read as the old exporter.
  *    Counters are read whole but may be a datagram stale.
  *  - Needs the DPDK EAL to be initialised (the exporter table is an rte_hash).
@@ -34,10 +34,10 @@
 #include "cf_stats.h"
 
 struct rte_hash;
-struct sfl_lcore;
-struct tpl_cache;
+struct cf_sflow_lcore;
+struct cf_tpl_cache;
 
-struct cfd_dgram {
+struct cf_decode_dgram {
 	const uint8_t *data;       /* UDP payload */
 	uint32_t len;
 	uint8_t src[16];           /* exporter address, network order */
@@ -47,7 +47,7 @@ struct cfd_dgram {
 	uint64_t now_ms;           /* receive time, Unix ms */
 };
 
-struct cfd_config {
+struct cf_decode_config {
 	uint32_t max_exporters;    /* per lcore; 0 = default 4096 */
 	uint32_t sampling_rate;    /* --sampling-rate: fills in when the exporter sends none */
 	uint8_t sampling_override; /* 1: --sampling-rate beats what the exporter says */
@@ -55,7 +55,7 @@ struct cfd_config {
 };
 
 /* One (exporter address, version, domain): identity, sequence state, counters. */
-struct cfd_exporter {
+struct cf_decode_exporter {
 	uint8_t addr[16];
 	uint32_t domain;
 	uint8_t version;
@@ -76,60 +76,60 @@ struct cfd_exporter {
 	uint64_t last_seen_ms;
 };
 
-struct cfd_ctx {
-	struct cfs_lcore *stats;
-	struct cfr_sink *sink;
-	const struct cfd_config *cfg;
+struct cf_decode_ctx {
+	struct cf_stats_lcore *stats;
+	struct cf_record_sink *sink;
+	const struct cf_decode_config *cfg;
 	struct rte_hash *exp_hash;
-	struct cfd_exporter *exporters; /* array indexed by hash position */
-	struct cfd_exporter *last_hit;  /* most exporters send bursts of datagrams */
+	struct cf_decode_exporter *exporters; /* array indexed by hash position */
+	struct cf_decode_exporter *last_hit;  /* most exporters send bursts of datagrams */
 	uint32_t n_exporters;           /* live slots */
 	uint32_t max_exporters;
 	uint64_t idle_ms;               /* reclaim period (the template timeout); 0 = never */
 	uint64_t next_reclaim_ms;
 	uint64_t changes;               /* slots (re)assigned so far, for readers (atomic) */
-	struct sfl_lcore *sflow;        /* sFlow counter/unknown tables (lib/sflow), may be NULL */
-	struct tpl_cache *tpl;          /* v9/IPFIX templates (lib/template), NULL if not set up */
+	struct cf_sflow_lcore *sflow;        /* sFlow counter/unknown tables (lib/sflow), may be NULL */
+	struct cf_tpl_cache *tpl;          /* v9/IPFIX templates (lib/template), NULL if not set up */
 };
 
 /*
  * Set up ctx's exporter table (name unique per process). 0 or -errno. The
- * whole context, with sFlow tables and template cache, is cfx_ctx_init()'s
+ * whole context, with sFlow tables and template cache, is cf_dispatch_ctx_init()'s
  * (cf_dispatch.h).
  */
-int cfd_ctx_init(struct cfd_ctx *ctx, const char *name, int socket_id,
-		 const struct cfd_config *cfg, struct cfs_lcore *stats,
-		 struct cfr_sink *sink);
-void cfd_ctx_fini(struct cfd_ctx *ctx);
+int cf_decode_ctx_init(struct cf_decode_ctx *ctx, const char *name, int socket_id,
+		 const struct cf_decode_config *cfg, struct cf_stats_lcore *stats,
+		 struct cf_record_sink *sink);
+void cf_decode_ctx_fini(struct cf_decode_ctx *ctx);
 
 /*
  * The exporter of a datagram: (dg->src, version, domain) found or added, its
  * datagram counted and its last-seen time set. NULL when the table is full
  * (counted as exporter_table_full). Decoders call it once per datagram.
  */
-struct cfd_exporter *cfd_exporter_get(struct cfd_ctx *ctx, const struct cfd_dgram *dg,
+struct cf_decode_exporter *cf_decode_exporter_get(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg,
 				      uint8_t version, uint32_t domain);
 
 /*
  * Find or add an exporter without counting a datagram (restoring saved state).
  * now_ms is its last-seen time when added. NULL when the table is full (counted).
  */
-struct cfd_exporter *cfd_exporter_find(struct cfd_ctx *ctx, const uint8_t addr[16], uint8_t v6,
+struct cf_decode_exporter *cf_decode_exporter_find(struct cf_decode_ctx *ctx, const uint8_t addr[16], uint8_t v6,
 				       uint8_t version, uint32_t domain, uint64_t now_ms);
 
 /* The slot of e, the index layers above keep their own per-exporter state by. */
 static inline uint32_t
-cfd_exporter_slot(const struct cfd_ctx *ctx, const struct cfd_exporter *e)
+cf_decode_exporter_slot(const struct cf_decode_ctx *ctx, const struct cf_decode_exporter *e)
 {
 	return (uint32_t)(e - ctx->exporters);
 }
 
-/* Slots in the table (indexes of cfd_exporter_slot() and cfd_exporter_read()). */
-uint32_t cfd_exporter_slots(const struct cfd_ctx *ctx);
+/* Slots in the table (indexes of cf_decode_exporter_slot() and cf_decode_exporter_read()). */
+uint32_t cf_decode_exporter_slots(const struct cf_decode_ctx *ctx);
 
 /* 1 when e may be reclaimed at now_ms: not held and quiet for more than ctx->idle_ms. */
 static inline int
-cfd_exporter_idle(const struct cfd_ctx *ctx, const struct cfd_exporter *e, uint64_t now_ms)
+cf_decode_exporter_idle(const struct cf_decode_ctx *ctx, const struct cf_decode_exporter *e, uint64_t now_ms)
 {
 	return ctx->idle_ms != 0 && !e->held && now_ms > e->last_seen_ms &&
 	       now_ms - e->last_seen_ms > ctx->idle_ms;
@@ -142,17 +142,17 @@ cfd_exporter_idle(const struct cfd_ctx *ctx, const struct cfd_exporter *e, uint6
  * it was never used; -1 when it is being reassigned right now (read it again
  * later).
  */
-int cfd_exporter_read(const struct cfd_ctx *ctx, uint32_t slot, struct cfd_exporter *out);
+int cf_decode_exporter_read(const struct cf_decode_ctx *ctx, uint32_t slot, struct cf_decode_exporter *out);
 
 /* Any thread: how many times slots were (re)assigned; a reader rescans when it moved. */
 static inline uint64_t
-cfd_exporter_changes(const struct cfd_ctx *ctx)
+cf_decode_exporter_changes(const struct cf_decode_ctx *ctx)
 {
 	return __atomic_load_n(&ctx->changes, __ATOMIC_ACQUIRE);
 }
 
 /* "5", "9", "10", "sflow5": the version label of metrics and logs. */
-const char *cfd_version_name(uint8_t version);
+const char *cf_decode_version_name(uint8_t version);
 
 /*
  * Account a datagram's sequence number. seq is the number the datagram
@@ -162,31 +162,31 @@ const char *cfd_version_name(uint8_t version);
  * exporter restart; a datagram behind the expected number is a late arrival
  * and is credited back.
  */
-void cfd_seq_account(struct cfd_ctx *ctx, struct cfd_exporter *e, uint32_t seq,
+void cf_decode_seq_account(struct cf_decode_ctx *ctx, struct cf_decode_exporter *e, uint32_t seq,
 		     uint32_t count, uint32_t uptime_ms);
 
 /* Fill a record's exporter, version and domain fields from the datagram. */
 static inline void
-cfd_record_origin(struct cfr_record *r, const struct cfd_dgram *dg, uint8_t version,
+cf_decode_record_origin(struct cf_record *r, const struct cf_decode_dgram *dg, uint8_t version,
 		  uint32_t domain)
 {
 	memcpy(r->exporter, dg->src, 16);
 	if (dg->src_v6)
-		r->present |= CFR_F_EXPORTER_V6;
+		r->present |= CF_RECORD_F_EXPORTER_V6;
 	r->version = version;
 	r->observation_domain = domain;
 }
 
 /* Apply --sampling-rate and --scale-by-sampling; rate is what the exporter said (0 = none). */
 static inline void
-cfd_apply_sampling(const struct cfd_config *cfg, struct cfr_record *r, uint32_t rate)
+cf_decode_apply_sampling(const struct cf_decode_config *cfg, struct cf_record *r, uint32_t rate)
 {
 	if (cfg->sampling_rate != 0 && (rate == 0 || cfg->sampling_override))
 		rate = cfg->sampling_rate;
 	if (rate == 0)
 		return;
 	r->sampling_rate = rate;
-	r->present |= CFR_F_SAMPLING;
+	r->present |= CF_RECORD_F_SAMPLING;
 	if (cfg->scale_by_sampling) {
 		r->bytes *= rate;
 		r->packets *= rate;

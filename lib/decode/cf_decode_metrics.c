@@ -37,13 +37,13 @@ struct slot {
 };
 
 struct lcore {
-	const struct cfd_ctx *ctx;
+	const struct cf_decode_ctx *ctx;
 	unsigned int lcore_id;
 	uint32_t n_slots;
 	struct slot *slot;
 	uint32_t *seen;            /* slots noticed, in order: scans refresh these only */
 	uint32_t n_seen;
-	uint64_t changes;          /* cfd_exporter_changes() at the last walk of the table */
+	uint64_t changes;          /* cf_decode_exporter_changes() at the last walk of the table */
 	uint32_t waiting;          /* slots the last walk could not take yet */
 };
 
@@ -96,7 +96,7 @@ cf_decode_metrics_free(struct cf_decode_metrics *m)
 }
 
 struct cf_decode_metrics *
-cf_decode_metrics_new(const struct cfd_ctx *const *ctx, const unsigned int *lcore_id,
+cf_decode_metrics_new(const struct cf_decode_ctx *const *ctx, const unsigned int *lcore_id,
 		      unsigned int n, uint32_t max_series, cf_decode_log_fn *log)
 {
 	struct cf_decode_metrics *m = calloc(1, sizeof(*m));
@@ -119,7 +119,7 @@ cf_decode_metrics_new(const struct cfd_ctx *const *ctx, const unsigned int *lcor
 
 		l->ctx = ctx[i];
 		l->lcore_id = lcore_id[i];
-		l->n_slots = cfd_exporter_slots(ctx[i]);
+		l->n_slots = cf_decode_exporter_slots(ctx[i]);
 		l->slot = malloc((size_t)l->n_slots * sizeof(*l->slot));
 		l->seen = malloc((size_t)l->n_slots * sizeof(*l->seen));
 		if (l->slot == NULL || l->seen == NULL)
@@ -137,7 +137,7 @@ fail:
 
 /* Series of a newly noticed exporter: an existing one (same exporter on another lcore), a new one, or OTHER. */
 static uint32_t
-notice(struct cf_decode_metrics *m, const struct cfd_exporter *e, unsigned int lcore_id)
+notice(struct cf_decode_metrics *m, const struct cf_decode_exporter *e, unsigned int lcore_id)
 {
 	struct series *s;
 	uint32_t i;
@@ -164,7 +164,7 @@ notice(struct cf_decode_metrics *m, const struct cfd_exporter *e, unsigned int l
 	if (inet_ntop(e->v6 ? AF_INET6 : AF_INET, e->addr, s->addr_str, sizeof(s->addr_str)) == NULL)
 		snprintf(s->addr_str, sizeof(s->addr_str), "invalid");
 	logf_(m, RTE_LOG_INFO, "new exporter %s version %s domain %u (lcore %u)\n", s->addr_str,
-	      cfd_version_name(e->version), e->domain, lcore_id);
+	      cf_decode_version_name(e->version), e->domain, lcore_id);
 	return m->n_series++;
 }
 
@@ -175,7 +175,7 @@ retired_of(struct cf_decode_metrics *m, uint32_t sid)
 }
 
 static void
-vals_of(struct vals *v, const struct cfd_exporter *e)
+vals_of(struct vals *v, const struct cf_decode_exporter *e)
 {
 	v->dgrams = e->dgrams;
 	v->records = e->records;
@@ -198,8 +198,8 @@ static void
 take_slot(struct cf_decode_metrics *m, struct lcore *l, uint32_t pos)
 {
 	struct slot *st = &l->slot[pos];
-	struct cfd_exporter e;
-	int rc = cfd_exporter_read(l->ctx, pos, &e);
+	struct cf_decode_exporter e;
+	int rc = cf_decode_exporter_read(l->ctx, pos, &e);
 
 	if (rc == 0)
 		return;
@@ -234,7 +234,7 @@ scan(struct cf_decode_metrics *m)
 
 	for (i = 0; i < m->n_lcores; i++) {
 		struct lcore *l = &m->lc[i];
-		uint64_t ch = cfd_exporter_changes(l->ctx);
+		uint64_t ch = cf_decode_exporter_changes(l->ctx);
 
 		if (ch != l->changes || l->waiting != 0) {
 			/* Slots were (re)assigned: walk the table for identities not seen before. */
@@ -305,7 +305,7 @@ cf_decode_metrics_rows(struct cf_decode_metrics *m, struct cf_decode_exp_row *ro
 
 		if (k < m->n_series) {
 			rows[k].exporter = m->series[k].addr_str;
-			rows[k].version = cfd_version_name(m->series[k].version);
+			rows[k].version = cf_decode_version_name(m->series[k].version);
 			rows[k].domain = m->series[k].domain;
 		} else {
 			rows[k].exporter = "other";
@@ -322,21 +322,21 @@ cf_decode_metrics_rows(struct cf_decode_metrics *m, struct cf_decode_exp_row *ro
 }
 
 void
-cf_decode_metrics_provider(struct cfm_builder *b, void *arg)
+cf_decode_metrics_provider(struct cf_metrics_builder *b, void *arg)
 {
 	static const struct {
 		const char *name, *help;
-		enum cfm_type type;
+		enum cf_metrics_type type;
 	} fams[] = {
 		{"clarion_flowd_exporter_datagrams_total", "datagrams received from the exporter",
-		 CFM_COUNTER},
+		 CF_METRICS_COUNTER},
 		{"clarion_flowd_exporter_records_total", "records the exporter's datagrams announced",
-		 CFM_COUNTER},
+		 CF_METRICS_COUNTER},
 		{"clarion_flowd_exporter_lost_records_total",
 		 "records missing at the exporter's sequence gaps, late arrivals credited back",
-		 CFM_COUNTER},
+		 CF_METRICS_COUNTER},
 		{"clarion_flowd_exporter_last_seen_timestamp_seconds",
-		 "Unix time of the exporter's last datagram", CFM_GAUGE},
+		 "Unix time of the exporter's last datagram", CF_METRICS_GAUGE},
 	};
 	struct cf_decode_metrics *m = arg;
 	unsigned int f;
@@ -346,13 +346,13 @@ cf_decode_metrics_provider(struct cfm_builder *b, void *arg)
 	pthread_mutex_lock(&m->lock);
 	scan(m);
 	sum(m);
-	cfm_family(b, "clarion_flowd_exporters", "exporters seen since start (all lcores)", CFM_GAUGE);
-	cfm_u64(b, CFM_NOLABELS, m->n_exporters);
-	cfm_family(b, "clarion_flowd_exporters_folded",
-		   "exporters beyond --max-exporter-series, reported as exporter=\"other\"", CFM_GAUGE);
-	cfm_u64(b, CFM_NOLABELS, m->n_folded);
+	cf_metrics_family(b, "clarion_flowd_exporters", "exporters seen since start (all lcores)", CF_METRICS_GAUGE);
+	cf_metrics_u64(b, CF_METRICS_NOLABELS, m->n_exporters);
+	cf_metrics_family(b, "clarion_flowd_exporters_folded",
+		   "exporters beyond --max-exporter-series, reported as exporter=\"other\"", CF_METRICS_GAUGE);
+	cf_metrics_u64(b, CF_METRICS_NOLABELS, m->n_folded);
 	for (f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
-		cfm_family(b, fams[f].name, fams[f].help, fams[f].type);
+		cf_metrics_family(b, fams[f].name, fams[f].help, fams[f].type);
 		for (k = 0; k <= m->n_series; k++) {
 			const struct vals *a = &m->acc[k];
 			uint64_t v = f == 0 ? a->dgrams : f == 1 ? a->records : a->lost;
@@ -364,17 +364,17 @@ cf_decode_metrics_provider(struct cfm_builder *b, void *arg)
 
 				snprintf(dom, sizeof(dom), "%u", s->domain);
 				if (f == 3)
-					cfm_f64(b, CFM_L({"exporter", s->addr_str}, {"domain", dom},
-							 {"version", cfd_version_name(s->version)}),
+					cf_metrics_f64(b, CF_METRICS_L({"exporter", s->addr_str}, {"domain", dom},
+							 {"version", cf_decode_version_name(s->version)}),
 						(double)a->last_seen_ms / 1000.0);
 				else
-					cfm_u64(b, CFM_L({"exporter", s->addr_str}, {"domain", dom},
-							 {"version", cfd_version_name(s->version)}), v);
+					cf_metrics_u64(b, CF_METRICS_L({"exporter", s->addr_str}, {"domain", dom},
+							 {"version", cf_decode_version_name(s->version)}), v);
 			} else if (f == 3) {
-				cfm_f64(b, CFM_L({"exporter", "other"}, {"domain", ""}, {"version", ""}),
+				cf_metrics_f64(b, CF_METRICS_L({"exporter", "other"}, {"domain", ""}, {"version", ""}),
 					(double)a->last_seen_ms / 1000.0);
 			} else {
-				cfm_u64(b, CFM_L({"exporter", "other"}, {"domain", ""}, {"version", ""}), v);
+				cf_metrics_u64(b, CF_METRICS_L({"exporter", "other"}, {"domain", ""}, {"version", ""}), v);
 			}
 		}
 	}

@@ -12,7 +12,7 @@
  *  - Runs on control-plane threads, never on an RX lcore. Every function takes
  *    the state's own lock, so any thread may call any of them; the exporter
  *    tables are read lock-free while the RX lcores write them
- *    (cfd_exporter_read()): a value may be a datagram stale.
+ *    (cf_decode_exporter_read()): a value may be a datagram stale.
  *  - The first max_series exporters noticed (address, version, domain; in
  *    scan order) get series of their own for as long as the process runs;
  *    later ones are summed into exporter="other" and counted as folded. One
@@ -31,23 +31,23 @@
 
 #include <stdint.h>
 
-struct cfd_ctx;
-struct cfm_builder;
+struct cf_decode_ctx;
+struct cf_metrics_builder;
 struct cf_decode_metrics;
 
 /* One log line (ends in '\n'); level is an RTE_LOG_* level. */
 typedef void cf_decode_log_fn(uint32_t level, const char *line);
 
 /* lcore_id[i]: the lcore of ctx[i], for the log line. */
-struct cf_decode_metrics *cf_decode_metrics_new(const struct cfd_ctx *const *ctx,
+struct cf_decode_metrics *cf_decode_metrics_new(const struct cf_decode_ctx *const *ctx,
 						const unsigned int *lcore_id, unsigned int n,
 						uint32_t max_series, cf_decode_log_fn *log);
 void cf_decode_metrics_free(struct cf_decode_metrics *m);
 
 void cf_decode_metrics_scan(struct cf_decode_metrics *m);
 
-/* cfm_provider_fn (arg = the state): clarion_flowd_exporters, _folded and the per-exporter families. */
-void cf_decode_metrics_provider(struct cfm_builder *b, void *m);
+/* cf_metrics_provider_fn (arg = the state): clarion_flowd_exporters, _folded and the per-exporter families. */
+void cf_decode_metrics_provider(struct cf_metrics_builder *b, void *m);
 
 /* Exporters noticed since start (all lcores) and how many of them were folded into "other". */
 void cf_decode_metrics_counts(struct cf_decode_metrics *m, uint64_t *exporters, uint64_t *folded);

@@ -12,7 +12,7 @@
 #include "cf_decode.h"
 
 /* Past this many records (or datagrams) a jump is a restart, not a loss. */
-#define CFD_SEQ_WINDOW (1u << 22)
+#define CF_DECODE_SEQ_WINDOW (1u << 22)
 
 struct exp_key {
 	uint8_t addr[16];
@@ -22,9 +22,9 @@ struct exp_key {
 };
 
 int
-cfd_ctx_init(struct cfd_ctx *ctx, const char *name, int socket_id,
-	     const struct cfd_config *cfg, struct cfs_lcore *stats,
-	     struct cfr_sink *sink)
+cf_decode_ctx_init(struct cf_decode_ctx *ctx, const char *name, int socket_id,
+	     const struct cf_decode_config *cfg, struct cf_stats_lcore *stats,
+	     struct cf_record_sink *sink)
 {
 	struct rte_hash_parameters hp = {
 		.name = name,
@@ -44,7 +44,7 @@ cfd_ctx_init(struct cfd_ctx *ctx, const char *name, int socket_id,
 	if (ctx->exp_hash == NULL)
 		return -rte_errno;
 	ctx->exporters = rte_zmalloc_socket(name,
-		sizeof(struct cfd_exporter) * (rte_hash_max_key_id(ctx->exp_hash) + 1),
+		sizeof(struct cf_decode_exporter) * (rte_hash_max_key_id(ctx->exp_hash) + 1),
 		64, socket_id);
 	if (ctx->exporters == NULL) {
 		rte_hash_free(ctx->exp_hash);
@@ -55,7 +55,7 @@ cfd_ctx_init(struct cfd_ctx *ctx, const char *name, int socket_id,
 }
 
 void
-cfd_ctx_fini(struct cfd_ctx *ctx)
+cf_decode_ctx_fini(struct cf_decode_ctx *ctx)
 {
 	rte_hash_free(ctx->exp_hash);
 	rte_free(ctx->exporters);
@@ -64,19 +64,19 @@ cfd_ctx_fini(struct cfd_ctx *ctx)
 }
 
 uint32_t
-cfd_exporter_slots(const struct cfd_ctx *ctx)
+cf_decode_exporter_slots(const struct cf_decode_ctx *ctx)
 {
 	return (uint32_t)rte_hash_max_key_id(ctx->exp_hash) + 1;
 }
 
 const char *
-cfd_version_name(uint8_t v)
+cf_decode_version_name(uint8_t v)
 {
 	switch (v) {
-	case CFR_V_NF5: return "5";
-	case CFR_V_NF9: return "9";
-	case CFR_V_IPFIX: return "10";
-	case CFR_V_SFLOW: return "sflow5";
+	case CF_RECORD_V_NF5: return "5";
+	case CF_RECORD_V_NF9: return "9";
+	case CF_RECORD_V_IPFIX: return "10";
+	case CF_RECORD_V_SFLOW: return "sflow5";
 	}
 	return "unknown";
 }
@@ -92,15 +92,15 @@ exp_key(struct exp_key *k, const uint8_t addr[16], uint8_t version, uint32_t dom
 
 /* Give back every live slot that is idle. Slow path: only when the table is full. */
 static void
-exp_reclaim(struct cfd_ctx *ctx, uint64_t now_ms)
+exp_reclaim(struct cf_decode_ctx *ctx, uint64_t now_ms)
 {
-	uint32_t i, n = cfd_exporter_slots(ctx);
+	uint32_t i, n = cf_decode_exporter_slots(ctx);
 	struct exp_key k;
 
 	for (i = 0; i < n; i++) {
-		struct cfd_exporter *e = &ctx->exporters[i];
+		struct cf_decode_exporter *e = &ctx->exporters[i];
 
-		if (!e->live || !cfd_exporter_idle(ctx, e, now_ms))
+		if (!e->live || !cf_decode_exporter_idle(ctx, e, now_ms))
 			continue;
 		exp_key(&k, e->addr, e->version, e->domain);
 		rte_hash_del_key(ctx->exp_hash, &k);
@@ -114,20 +114,20 @@ exp_reclaim(struct cfd_ctx *ctx, uint64_t now_ms)
 
 /*
  * A new identity for slot pos. The generation is odd while the slot is being
- * written, so a reader on another thread (cfd_exporter_read) never takes a
+ * written, so a reader on another thread (cf_decode_exporter_read) never takes a
  * half-written key, or the old exporter's counters, for the new exporter.
  */
-static struct cfd_exporter *
-exp_assign(struct cfd_ctx *ctx, int pos, const uint8_t addr[16], uint8_t v6, uint8_t version,
+static struct cf_decode_exporter *
+exp_assign(struct cf_decode_ctx *ctx, int pos, const uint8_t addr[16], uint8_t v6, uint8_t version,
 	   uint32_t domain, uint64_t now_ms)
 {
-	struct cfd_exporter *e = &ctx->exporters[pos];
+	struct cf_decode_exporter *e = &ctx->exporters[pos];
 	uint32_t gen = e->gen;
 
 	__atomic_store_n(&e->gen, gen + 1, __ATOMIC_RELAXED);
 	rte_smp_wmb();
-	memset(e, 0, offsetof(struct cfd_exporter, gen));
-	memset(&e->next_seq, 0, sizeof(*e) - offsetof(struct cfd_exporter, next_seq));
+	memset(e, 0, offsetof(struct cf_decode_exporter, gen));
+	memset(&e->next_seq, 0, sizeof(*e) - offsetof(struct cf_decode_exporter, next_seq));
 	memcpy(e->addr, addr, 16);
 	e->v6 = v6;
 	e->domain = domain;
@@ -143,18 +143,18 @@ exp_assign(struct cfd_ctx *ctx, int pos, const uint8_t addr[16], uint8_t v6, uin
 }
 
 static inline int
-exp_matches(const struct cfd_exporter *e, const uint8_t addr[16], uint8_t version,
+exp_matches(const struct cf_decode_exporter *e, const uint8_t addr[16], uint8_t version,
 	    uint32_t domain)
 {
 	return e->version == version && e->domain == domain && memcmp(e->addr, addr, 16) == 0;
 }
 
 /* Inlined into both callers: the per-datagram one is the decoders' only exporter lookup. */
-static inline struct cfd_exporter *
-exp_find(struct cfd_ctx *ctx, const uint8_t addr[16], uint8_t v6, uint8_t version,
+static inline struct cf_decode_exporter *
+exp_find(struct cf_decode_ctx *ctx, const uint8_t addr[16], uint8_t v6, uint8_t version,
 	 uint32_t domain, uint64_t now_ms)
 {
-	struct cfd_exporter *e = ctx->last_hit;
+	struct cf_decode_exporter *e = ctx->last_hit;
 	struct exp_key key;
 	int pos;
 
@@ -182,22 +182,22 @@ exp_find(struct cfd_ctx *ctx, const uint8_t addr[16], uint8_t v6, uint8_t versio
 	ctx->last_hit = e;
 	return e;
 full:
-	ctx->stats->drops[CFS_DROP_EXPORTER_TABLE_FULL]++;
+	ctx->stats->drops[CF_STATS_DROP_EXPORTER_TABLE_FULL]++;
 	return NULL;
 }
 
-struct cfd_exporter *
-cfd_exporter_find(struct cfd_ctx *ctx, const uint8_t addr[16], uint8_t v6, uint8_t version,
+struct cf_decode_exporter *
+cf_decode_exporter_find(struct cf_decode_ctx *ctx, const uint8_t addr[16], uint8_t v6, uint8_t version,
 		  uint32_t domain, uint64_t now_ms)
 {
 	return exp_find(ctx, addr, v6, version, domain, now_ms);
 }
 
-struct cfd_exporter *
-cfd_exporter_get(struct cfd_ctx *ctx, const struct cfd_dgram *dg, uint8_t version,
+struct cf_decode_exporter *
+cf_decode_exporter_get(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg, uint8_t version,
 		 uint32_t domain)
 {
-	struct cfd_exporter *e = exp_find(ctx, dg->src, dg->src_v6, version, domain, dg->now_ms);
+	struct cf_decode_exporter *e = exp_find(ctx, dg->src, dg->src_v6, version, domain, dg->now_ms);
 
 	if (e == NULL)
 		return NULL;
@@ -207,9 +207,9 @@ cfd_exporter_get(struct cfd_ctx *ctx, const struct cfd_dgram *dg, uint8_t versio
 }
 
 int
-cfd_exporter_read(const struct cfd_ctx *ctx, uint32_t slot, struct cfd_exporter *out)
+cf_decode_exporter_read(const struct cf_decode_ctx *ctx, uint32_t slot, struct cf_decode_exporter *out)
 {
-	const struct cfd_exporter *e = &ctx->exporters[slot];
+	const struct cf_decode_exporter *e = &ctx->exporters[slot];
 	uint32_t g1, g2;
 
 	/* Pairs with exp_assign(): an even generation that did not move is one identity. */
@@ -239,7 +239,7 @@ cfd_exporter_read(const struct cfd_ctx *ctx, uint32_t slot, struct cfd_exporter 
 }
 
 void
-cfd_seq_account(struct cfd_ctx *ctx, struct cfd_exporter *e, uint32_t seq,
+cf_decode_seq_account(struct cf_decode_ctx *ctx, struct cf_decode_exporter *e, uint32_t seq,
 		uint32_t count, uint32_t uptime_ms)
 {
 	int32_t diff;
@@ -261,11 +261,11 @@ cfd_seq_account(struct cfd_ctx *ctx, struct cfd_exporter *e, uint32_t seq,
 	diff = (int32_t)(seq - e->next_seq);
 	if (diff == 0) {
 		e->next_seq = seq + count;
-	} else if (diff > 0 && (uint32_t)diff <= CFD_SEQ_WINDOW) {
+	} else if (diff > 0 && (uint32_t)diff <= CF_DECODE_SEQ_WINDOW) {
 		e->seq_gap += (uint32_t)diff;
 		ctx->stats->seq_lost += (uint32_t)diff;
 		e->next_seq = seq + count;
-	} else if (diff < 0 && 0u - (uint32_t)diff <= CFD_SEQ_WINDOW) {
+	} else if (diff < 0 && 0u - (uint32_t)diff <= CF_DECODE_SEQ_WINDOW) {
 		/* Late: it was counted in a gap already; give it back once. */
 		if (e->seq_late + count <= e->seq_gap) {
 			e->seq_late += count;

@@ -16,13 +16,13 @@ static const struct {
 	int retried;
 	int breaker_ok;
 } outcomes[] = {
-#define CDL_X(e, n, r, b, h) { n, r, b },
-	CDL_OUTCOME_TABLE(CDL_X)
-#undef CDL_X
+#define CF_DELIVERY_X(e, n, r, b, h) { n, r, b },
+	CF_DELIVERY_OUTCOME_TABLE(CF_DELIVERY_X)
+#undef CF_DELIVERY_X
 };
 
 int64_t
-cdl_retry_after(const char *value, int64_t now_unix_s)
+cf_delivery_retry_after(const char *value, int64_t now_unix_s)
 {
 	const char *p = value;
 	long long n = 0;
@@ -53,21 +53,21 @@ cdl_retry_after(const char *value, int64_t now_unix_s)
 	return (int64_t)date - now_unix_s;
 }
 
-struct cdl_verdict
-cdl_classify(int curl_result, long http_status, const char *retry_after, int64_t now_unix_s)
+struct cf_delivery_verdict
+cf_delivery_classify(int curl_result, long http_status, const char *retry_after, int64_t now_unix_s)
 {
-	struct cdl_verdict v = { .outcome = CDL_OUT_PERMANENT, .retry_after_s = 0 };
+	struct cf_delivery_verdict v = { .outcome = CF_DELIVERY_OUT_PERMANENT, .retry_after_s = 0 };
 
 	if (curl_result != CURLE_OK) {
 		/* No usable answer, whatever status line came before the failure. */
-		v.outcome = CDL_OUT_TRANSPORT;
+		v.outcome = CF_DELIVERY_OUT_TRANSPORT;
 	} else if (http_status >= 200 && http_status < 300) {
-		v.outcome = CDL_OUT_DELIVERED;
+		v.outcome = CF_DELIVERY_OUT_DELIVERED;
 	} else if (http_status >= 500 || http_status == 408 || http_status == 429) {
-		v.outcome = CDL_OUT_TRANSIENT;
+		v.outcome = CF_DELIVERY_OUT_TRANSIENT;
 		/* The server's word on when to come back; only a wait counts. */
 		if (retry_after != NULL) {
-			int64_t s = cdl_retry_after(retry_after, now_unix_s);
+			int64_t s = cf_delivery_retry_after(retry_after, now_unix_s);
 
 			v.retry_after_s = s > 0 ? s : 0;
 		}
@@ -78,19 +78,19 @@ cdl_classify(int curl_result, long http_status, const char *retry_after, int64_t
 }
 
 const char *
-cdl_outcome_name(unsigned int o)
+cf_delivery_outcome_name(unsigned int o)
 {
-	return o < CDL_OUT_MAX ? outcomes[o].name : "?";
+	return o < CF_DELIVERY_OUT_MAX ? outcomes[o].name : "?";
 }
 
 int
-cdl_outcome_retried(unsigned int o)
+cf_delivery_outcome_retried(unsigned int o)
 {
-	return o < CDL_OUT_MAX && outcomes[o].retried;
+	return o < CF_DELIVERY_OUT_MAX && outcomes[o].retried;
 }
 
 int
-cdl_outcome_breaker_ok(unsigned int o)
+cf_delivery_outcome_breaker_ok(unsigned int o)
 {
-	return o < CDL_OUT_MAX && outcomes[o].breaker_ok;
+	return o < CF_DELIVERY_OUT_MAX && outcomes[o].breaker_ok;
 }

@@ -13,7 +13,7 @@
 #include "cf_delivery.h"
 
 int
-cdl_dead_letter_dir(char *out, size_t len, const char *dead_letter_dir, const char *spool_dir)
+cf_delivery_dead_letter_dir(char *out, size_t len, const char *dead_letter_dir, const char *spool_dir)
 {
 	int n;
 
@@ -49,7 +49,7 @@ put_file(const char *dir, const char *id, const char *ext, const long *code, con
 }
 
 int
-cdl_dead_letter_write(const char *dir, uint64_t boot, uint64_t seq, const void *body, uint32_t len,
+cf_delivery_dead_letter_write(const char *dir, uint64_t boot, uint64_t seq, const void *body, uint32_t len,
 		      long code, const void *resp, size_t resp_len)
 {
 	char id[48];
@@ -59,7 +59,7 @@ cdl_dead_letter_write(const char *dir, uint64_t boot, uint64_t seq, const void *
 		return 1;
 	/* Created on first use: most runs never refuse a batch. */
 	mkdir(dir, 0750);
-	cdl_batch_id(id, sizeof(id), boot, seq);
+	cf_delivery_batch_id(id, sizeof(id), boot, seq);
 	rc = put_file(dir, id, "json", NULL, body, len);
 	rc2 = put_file(dir, id, "response", &code, resp, resp_len);
 	return rc != 0 ? rc : rc2;

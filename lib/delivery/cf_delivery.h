@@ -9,18 +9,18 @@
  *  - cdl_backoff_*: exponential backoff with full jitter. Pure functions.
  *  - cdl_breaker_*: circuit breaker (closed -> open -> half-open -> closed).
  *    Not thread safe: one thread owns a breaker.
- *  - cdl_classify: what a finished request means (delivered, retry, dead
+ *  - cf_delivery_classify: what a finished request means (delivered, retry, dead
  *    letter). Pure function.
  *  - cdl_seg_* / cdl_spool_*: the durable on-disk segment log. Not thread
  *    safe: the delivery thread owns the spool.
  *  - cdl_dead_letter_*: the directory of refused batches beside the spool.
  *  - cdl_lat_*: the request latency histogram's buckets. Pure functions.
- *  - cdl_start/cdl_submit/cdl_stop: the delivery engine, a DPDK control thread
+ *  - cf_delivery_start/cf_delivery_submit/cf_delivery_stop: the delivery engine, a DPDK control thread
  *    (rte_ctrl_thread_create) that owns libcurl, the breaker and the spool,
- *    fed by an SP/SC rte_ring of finished batches. cdl_submit() is called by
- *    one producer thread (the control lcore); cdl_submit_request() (batches
+ *    fed by an SP/SC rte_ring of finished batches. cf_delivery_submit() is called by
+ *    one producer thread (the control lcore); cf_delivery_submit_request() (batches
  *    carrying their own request: edge-agent sketches) by any threads, on a
- *    separate MP/SC ring; cdl_stats() by any thread.
+ *    separate MP/SC ring; cf_delivery_stats() by any thread.
  *
  * Return values are listed at each function.
  */
@@ -33,9 +33,9 @@
 /* One JSON body {"records":[...]} with its id; malloc'd by the producer,
  * freed by the engine. Never shared between threads at the same time.
  * A batch with meta_len > 0 carries its own request (edge-agent sketches):
- * body starts with a metadata block (cdl_meta_encode: path, content type,
+ * body starts with a metadata block (cf_delivery_meta_encode: path, content type,
  * extra headers) and the HTTP body is the rest; it counts as nrec items. */
-struct cdl_batch {
+struct cf_delivery_batch {
 	uint64_t boot;     /* random per process start: ids never repeat across restarts */
 	uint64_t seq;      /* per process, from 1 */
 	uint32_t nrec;
@@ -49,45 +49,45 @@ struct cdl_batch {
 };
 
 /* Allocates a batch with `cap` body bytes; NULL when out of memory. */
-struct cdl_batch *cdl_batch_new(uint32_t cap);
-void cdl_batch_free(struct cdl_batch *b);
+struct cf_delivery_batch *cf_delivery_batch_new(uint32_t cap);
+void cf_delivery_batch_free(struct cf_delivery_batch *b);
 /* "%016x-%u" id text into buf (>= 40 bytes); returns length. */
-int cdl_batch_id(char *buf, size_t len, uint64_t boot, uint64_t seq);
+int cf_delivery_batch_id(char *buf, size_t len, uint64_t boot, uint64_t seq);
 
 /*
  * Metadata block of a batch with its own request: u16 little-endian length n
  * then n bytes of NUL-terminated strings: path ("/api/..."), content type,
- * then up to CDL_META_MAX_HDR "Name: value" header lines. Persisted in the
- * spool as the start of the entry body (entry flag CDL_SEG_F_META).
+ * then up to CF_DELIVERY_META_MAX_HDR "Name: value" header lines. Persisted in the
+ * spool as the start of the entry body (entry flag CF_DELIVERY_SEG_F_META).
  */
-#define CDL_META_MAX 2048u
-#define CDL_META_MAX_HDR 8u
+#define CF_DELIVERY_META_MAX 2048u
+#define CF_DELIVERY_META_MAX_HDR 8u
 
-struct cdl_meta {
+struct cf_delivery_meta {
 	const char *path;
 	const char *content_type;
-	const char *hdr[CDL_META_MAX_HDR];
+	const char *hdr[CF_DELIVERY_META_MAX_HDR];
 	unsigned int nhdr;
 	uint32_t len;      /* bytes of the block (2 + n) */
 };
 
 /* Encodes into out (cap bytes). headers: name, value pairs ending in NULL.
  * Returns the block length, or -EINVAL (path not starting with '/', a CR/LF
- * in any string, too many headers) or -ENOSPC (cap or CDL_META_MAX exceeded). */
-int cdl_meta_encode(char *out, size_t cap, const char *path, const char *content_type,
+ * in any string, too many headers) or -ENOSPC (cap or CF_DELIVERY_META_MAX exceeded). */
+int cf_delivery_meta_encode(char *out, size_t cap, const char *path, const char *content_type,
 		    const char *const *headers);
 /* Parses the block at the start of buf (len bytes): 0 and m filled (its
  * strings point into buf), -1 when malformed. */
-int cdl_meta_decode(const char *buf, uint32_t len, struct cdl_meta *m);
+int cf_delivery_meta_decode(const char *buf, uint32_t len, struct cf_delivery_meta *m);
 /* A batch carrying one request: metadata block + copy of body, nrec items.
- * NULL with -errno in *rc (cdl_meta_encode errors, -ENOMEM). */
-struct cdl_batch *cdl_batch_new_request(const char *path, const char *content_type,
+ * NULL with -errno in *rc (cf_delivery_meta_encode errors, -ENOMEM). */
+struct cf_delivery_batch *cf_delivery_batch_new_request(const char *path, const char *content_type,
 					const char *const *headers, const void *body,
 					size_t len, uint32_t nrec, int *rc);
 
 /* ---------------------------------------------------------------- backoff */
 
-struct cdl_backoff {
+struct cf_delivery_backoff {
 	uint64_t initial_ms;
 	uint64_t max_ms;
 	double factor;
@@ -95,20 +95,20 @@ struct cdl_backoff {
 
 /* Upper bound of the wait before retry number `attempt` (1 = first retry):
  * min(max_ms, initial_ms * factor^(attempt-1)). */
-uint64_t cdl_backoff_cap(const struct cdl_backoff *b, unsigned int attempt);
+uint64_t cf_delivery_backoff_cap(const struct cf_delivery_backoff *b, unsigned int attempt);
 /* Full jitter: uniform in [0, cap] picked with the 64 random bits `rnd`. */
-uint64_t cdl_backoff_delay(const struct cdl_backoff *b, unsigned int attempt, uint64_t rnd);
+uint64_t cf_delivery_backoff_delay(const struct cf_delivery_backoff *b, unsigned int attempt, uint64_t rnd);
 
 /* ---------------------------------------------------------------- breaker */
 
-enum cdl_breaker_state {
-	CDL_BREAKER_CLOSED,
-	CDL_BREAKER_OPEN,
-	CDL_BREAKER_HALF_OPEN,
+enum cf_delivery_breaker_state {
+	CF_DELIVERY_BREAKER_CLOSED,
+	CF_DELIVERY_BREAKER_OPEN,
+	CF_DELIVERY_BREAKER_HALF_OPEN,
 };
 
-struct cdl_breaker {
-	enum cdl_breaker_state state;
+struct cf_delivery_breaker {
+	enum cf_delivery_breaker_state state;
 	unsigned int threshold;    /* consecutive failures that open it */
 	uint64_t cooldown_ms;      /* open -> half-open after this long */
 	unsigned int failures;     /* consecutive */
@@ -117,14 +117,14 @@ struct cdl_breaker {
 	uint64_t opens;            /* times it opened */
 };
 
-void cdl_breaker_init(struct cdl_breaker *b, unsigned int threshold, uint64_t cooldown_ms);
+void cf_delivery_breaker_init(struct cf_delivery_breaker *b, unsigned int threshold, uint64_t cooldown_ms);
 /* May a request start now? 1 yes (in half-open: the one probe, which the
  * caller must then send), 0 no. Moves open -> half-open after the cool-down. */
-int cdl_breaker_allow(struct cdl_breaker *b, uint64_t now_ms);
+int cf_delivery_breaker_allow(struct cf_delivery_breaker *b, uint64_t now_ms);
 /* Outcome of a request the breaker allowed: ok = 1 success (any answer that
  * shows the backend alive, 422 included), 0 failure. */
-void cdl_breaker_result(struct cdl_breaker *b, int ok, uint64_t now_ms);
-const char *cdl_breaker_name(enum cdl_breaker_state s);
+void cf_delivery_breaker_result(struct cf_delivery_breaker *b, int ok, uint64_t now_ms);
+const char *cf_delivery_breaker_name(enum cf_delivery_breaker_state s);
 
 /* --------------------------------------------------------------- classify */
 
@@ -132,21 +132,21 @@ const char *cdl_breaker_name(enum cdl_breaker_state s);
  * What a finished request means, from what libcurl reported. One table
  * (name, retried, breaker success, meaning):
  */
-#define CDL_OUTCOME_TABLE(X) \
+#define CF_DELIVERY_OUTCOME_TABLE(X) \
 	X(DELIVERED, "delivered", 0, 1, "2xx: the backend took the batch") \
 	X(TRANSIENT, "transient", 1, 0, "HTTP 5xx, 408, 429: retry after a backoff") \
 	X(TRANSPORT, "transport", 1, 0, "no HTTP answer: refused, reset, timeout, TLS, empty reply") \
 	X(PERMANENT, "permanent", 0, 1, "any other status (4xx, 1xx, 3xx): dead letter, never retried")
 
-enum cdl_outcome {
-#define CDL_X(e, n, r, b, h) CDL_OUT_##e,
-	CDL_OUTCOME_TABLE(CDL_X)
-#undef CDL_X
-	CDL_OUT_MAX
+enum cf_delivery_outcome {
+#define CF_DELIVERY_X(e, n, r, b, h) CF_DELIVERY_OUT_##e,
+	CF_DELIVERY_OUTCOME_TABLE(CF_DELIVERY_X)
+#undef CF_DELIVERY_X
+	CF_DELIVERY_OUT_MAX
 };
 
-struct cdl_verdict {
-	enum cdl_outcome outcome;
+struct cf_delivery_verdict {
+	enum cf_delivery_outcome outcome;
 	/* Seconds the server asked us to wait (Retry-After), > 0; 0 = no hint.
 	 * Only a TRANSIENT answer carries one. */
 	int64_t retry_after_s;
@@ -158,7 +158,7 @@ struct cdl_verdict {
  * text after the colon; NULL when absent) and now_unix_s the wall clock, to
  * turn an HTTP date into seconds. A transfer error wins over any status.
  */
-struct cdl_verdict cdl_classify(int curl_result, long http_status, const char *retry_after,
+struct cf_delivery_verdict cf_delivery_classify(int curl_result, long http_status, const char *retry_after,
 				int64_t now_unix_s);
 /*
  * Retry-After value (delay-seconds or HTTP-date) as libcurl 7.88 reads it for
@@ -166,12 +166,12 @@ struct cdl_verdict cdl_classify(int curl_result, long http_status, const char *r
  * skipped, a sign or junk after it ignored), else a date minus now_unix_s;
  * 0 when neither (or the number overflows). May be negative (a past date).
  */
-int64_t cdl_retry_after(const char *value, int64_t now_unix_s);
-const char *cdl_outcome_name(unsigned int o);
+int64_t cf_delivery_retry_after(const char *value, int64_t now_unix_s);
+const char *cf_delivery_outcome_name(unsigned int o);
 /* 1 when the batch is kept and sent again (transient, transport). */
-int cdl_outcome_retried(unsigned int o);
+int cf_delivery_outcome_retried(unsigned int o);
 /* The breaker's view: 1 when the answer shows the backend alive. */
-int cdl_outcome_breaker_ok(unsigned int o);
+int cf_delivery_outcome_breaker_ok(unsigned int o);
 
 /* ---------------------------------------------------------------- segment */
 
@@ -180,18 +180,18 @@ int cdl_outcome_breaker_ok(unsigned int o);
  *   header (40 bytes, little endian): magic "CFSP", body length, record count,
  *   CRC32C of the body, batch boot id, batch seq, flags, CRC32C of the
  *   previous 36 bytes; then the body. Flags 0: a records batch (the only
- *   kind older versions wrote); CDL_SEG_F_META: the body starts with a
- *   metadata block (struct cdl_meta). Unknown flag bits: the entry is skipped
+ *   kind older versions wrote); CF_DELIVERY_SEG_F_META: the body starts with a
+ *   metadata block (struct cf_delivery_meta). Unknown flag bits: the entry is skipped
  *   as corrupt (written by a newer version that this one cannot send).
  * A bad header CRC, bad magic or a short entry ends the segment (torn tail:
  * truncated at recovery). A bad body CRC skips just that entry (counted).
  */
-#define CDL_SEG_MAGIC 0x50534643u /* "CFSP" read little endian */
-#define CDL_SEG_HDR 40u
-#define CDL_SEG_MAX_BODY (256u << 20)
-#define CDL_SEG_F_META 1u
+#define CF_DELIVERY_SEG_MAGIC 0x50534643u /* "CFSP" read little endian */
+#define CF_DELIVERY_SEG_HDR 40u
+#define CF_DELIVERY_SEG_MAX_BODY (256u << 20)
+#define CF_DELIVERY_SEG_F_META 1u
 
-struct cdl_seg_hdr {
+struct cf_delivery_seg_hdr {
 	uint32_t len;
 	uint32_t nrec;
 	uint32_t body_crc;
@@ -201,25 +201,25 @@ struct cdl_seg_hdr {
 };
 
 /* CRC32C (Castagnoli), standard init/final xor: "123456789" -> 0xE3069283. */
-uint32_t cdl_crc32c(const void *p, size_t n);
+uint32_t cf_delivery_crc32c(const void *p, size_t n);
 /* Writes the 40-byte header for body into out (flags 0). */
-void cdl_seg_encode(uint8_t out[CDL_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
+void cf_delivery_seg_encode(uint8_t out[CF_DELIVERY_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
 		    const void *body, uint32_t len);
-void cdl_seg_encode_flags(uint8_t out[CDL_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
+void cf_delivery_seg_encode_flags(uint8_t out[CF_DELIVERY_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
 			  uint32_t flags, const void *body, uint32_t len);
 /* Parses a header: 0 ok (h filled), -1 bad magic/header CRC/length. */
-int cdl_seg_decode(const uint8_t in[CDL_SEG_HDR], struct cdl_seg_hdr *h);
+int cf_delivery_seg_decode(const uint8_t in[CF_DELIVERY_SEG_HDR], struct cf_delivery_seg_hdr *h);
 /* 1 when body matches h->body_crc, else 0. */
-int cdl_seg_body_ok(const struct cdl_seg_hdr *h, const void *body);
+int cf_delivery_seg_body_ok(const struct cf_delivery_seg_hdr *h, const void *body);
 
 /* ------------------------------------------------------------------ spool */
 
-enum cdl_fsync { CDL_FSYNC_BATCH, CDL_FSYNC_INTERVAL, CDL_FSYNC_NONE };
-enum cdl_full { CDL_FULL_DROP_OLDEST, CDL_FULL_DROP_NEWEST };
+enum cf_delivery_fsync { CF_DELIVERY_FSYNC_BATCH, CF_DELIVERY_FSYNC_INTERVAL, CF_DELIVERY_FSYNC_NONE };
+enum cf_delivery_full { CF_DELIVERY_FULL_DROP_OLDEST, CF_DELIVERY_FULL_DROP_NEWEST };
 
-struct cdl_spool;
+struct cf_delivery_spool;
 
-struct cdl_spool_info {
+struct cf_delivery_spool_info {
 	uint64_t records;          /* records on disk not yet replayed */
 	uint64_t batches;
 	uint64_t bytes;            /* bytes of segment files */
@@ -239,32 +239,32 @@ struct cdl_spool_info {
 /* Opens (creating) dir, recovers every complete entry of the segments there
  * (truncating torn tails) and starts a new segment for writing. Returns NULL
  * with a reason in err on failure. */
-struct cdl_spool *cdl_spool_open(const char *dir, uint64_t max_bytes, enum cdl_fsync fsync_policy,
-				 enum cdl_full full, char *err, size_t errlen);
+struct cf_delivery_spool *cf_delivery_spool_open(const char *dir, uint64_t max_bytes, enum cf_delivery_fsync fsync_policy,
+				 enum cf_delivery_full full, char *err, size_t errlen);
 /* Appends one batch. 0 stored; 1 not stored: full and policy drop-newest (or
  * the batch alone exceeds the budget); -errno on I/O error (not stored). With
  * drop-oldest, older segments may be deleted first (counted in the info). */
-int cdl_spool_append(struct cdl_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
+int cf_delivery_spool_append(struct cf_delivery_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
 		     const void *body, uint32_t len);
-/* The same with entry flags (CDL_SEG_F_META); cdl_spool_append is flags 0. */
-int cdl_spool_append_flags(struct cdl_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
+/* The same with entry flags (CF_DELIVERY_SEG_F_META); cf_delivery_spool_append is flags 0. */
+int cf_delivery_spool_append_flags(struct cf_delivery_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
 			   uint32_t flags, const void *body, uint32_t len);
 /* The oldest entry not yet consumed: 1 and a malloc'd body in *body (caller
  * frees) and its header in *h; 0 when the spool is empty; -errno on I/O error.
- * Calling it again without cdl_spool_consume() returns the same entry. */
-int cdl_spool_peek(struct cdl_spool *s, struct cdl_seg_hdr *h, char **body);
+ * Calling it again without cf_delivery_spool_consume() returns the same entry. */
+int cf_delivery_spool_peek(struct cf_delivery_spool *s, struct cf_delivery_seg_hdr *h, char **body);
 /* Marks the entry last peeked done (delivered or dead-lettered) and deletes
  * segments that are fully consumed. */
-void cdl_spool_consume(struct cdl_spool *s);
+void cf_delivery_spool_consume(struct cf_delivery_spool *s);
 /* Gives the entry last peeked back (not delivered): it will be peeked again,
  * unless drop-oldest evicted its segment meanwhile, in which case its records
  * are counted in dropped_oldest_records now. */
-void cdl_spool_release(struct cdl_spool *s);
+void cf_delivery_spool_release(struct cf_delivery_spool *s);
 /* Periodic work: fsync for the "interval" policy. */
-void cdl_spool_tick(struct cdl_spool *s, uint64_t now_ms);
-void cdl_spool_get_info(const struct cdl_spool *s, struct cdl_spool_info *i);
+void cf_delivery_spool_tick(struct cf_delivery_spool *s, uint64_t now_ms);
+void cf_delivery_spool_get_info(const struct cf_delivery_spool *s, struct cf_delivery_spool_info *i);
 /* Syncs and frees; the files stay for the next start. */
-void cdl_spool_close(struct cdl_spool *s);
+void cf_delivery_spool_close(struct cf_delivery_spool *s);
 
 /* ----------------------------------------------------------- dead letters */
 
@@ -277,33 +277,33 @@ void cdl_spool_close(struct cdl_spool *s);
 
 /* The directory: dead_letter_dir when set, else spool_dir/dead-letter, else
  * none (out = ""). 0, or -ENAMETOOLONG when it does not fit in len bytes. */
-int cdl_dead_letter_dir(char *out, size_t len, const char *dead_letter_dir, const char *spool_dir);
+int cf_delivery_dead_letter_dir(char *out, size_t len, const char *dead_letter_dir, const char *spool_dir);
 /* Writes both files (creating dir, mode 0750). 0 written; 1 dir is "" (not
  * kept); -errno when a file could not be created (the other is still tried). */
-int cdl_dead_letter_write(const char *dir, uint64_t boot, uint64_t seq, const void *body,
+int cf_delivery_dead_letter_write(const char *dir, uint64_t boot, uint64_t seq, const void *body,
 			  uint32_t len, long code, const void *resp, size_t resp_len);
 
 /* ----------------------------------------------------------------- engine */
 
 /* Why the engine gave records up (records, not batches). */
-#define CDL_DROP_TABLE(X) \
+#define CF_DELIVERY_DROP_TABLE(X) \
 	X(SPOOL_FULL_OLDEST, "spool_full_oldest", "spooled records evicted to make room (--spool-full=drop-oldest)") \
 	X(SPOOL_FULL_NEWEST, "spool_full_newest", "records refused by a full spool (--spool-full=drop-newest)") \
 	X(NO_SPOOL, "no_spool", "undeliverable records with no --spool-dir to keep them") \
 	X(SPOOL_IO, "spool_io", "records lost to a spool write error") \
 	X(SPOOL_CORRUPT, "spool_corrupt", "spooled records whose body failed its CRC")
 
-enum cdl_drop {
-#define CDL_X(e, n, h) CDL_DROP_##e,
-	CDL_DROP_TABLE(CDL_X)
-#undef CDL_X
-	CDL_DROP_MAX
+enum cf_delivery_drop {
+#define CF_DELIVERY_X(e, n, h) CF_DELIVERY_DROP_##e,
+	CF_DELIVERY_DROP_TABLE(CF_DELIVERY_X)
+#undef CF_DELIVERY_X
+	CF_DELIVERY_DROP_MAX
 };
 
-const char *cdl_drop_name(unsigned int d);
-const char *cdl_drop_help(unsigned int d);
+const char *cf_delivery_drop_name(unsigned int d);
+const char *cf_delivery_drop_help(unsigned int d);
 
-struct cdl_config {
+struct cf_delivery_config {
 	const char *url;            /* full URL: backend + path */
 	const char *base_url;       /* backend without path, for batches with their own
 				     * path (NULL/"" = refuse them); no trailing '/' */
@@ -315,30 +315,30 @@ struct cdl_config {
 	uint64_t connect_timeout_ms;
 	uint64_t timeout_ms;
 	unsigned int retry_attempts;
-	struct cdl_backoff backoff;
+	struct cf_delivery_backoff backoff;
 	unsigned int breaker_threshold;
 	uint64_t breaker_cooldown_ms;
 	const char *spool_dir;      /* "" = no spool */
 	uint64_t spool_max_bytes;
-	enum cdl_fsync spool_fsync;
-	enum cdl_full spool_full;
+	enum cf_delivery_fsync spool_fsync;
+	enum cf_delivery_full spool_full;
 	const char *dead_letter_dir;  /* "" = spool_dir/dead-letter, or none */
 	uint64_t shutdown_timeout_ms;
 	unsigned int ring_size;     /* batches between producer and engine */
 };
 
 /* Request latency histogram: upper bounds in ms (ascending, +Inf after). */
-#define CDL_LAT_BUCKETS 12
-extern const double cdl_lat_bounds_ms[CDL_LAT_BUCKETS];
+#define CF_DELIVERY_LAT_BUCKETS 12
+extern const double cf_delivery_lat_bounds_ms[CF_DELIVERY_LAT_BUCKETS];
 /* The bucket of a request that took us microseconds: the first i with us <=
- * cdl_lat_bounds_ms[i] ms; CDL_LAT_BUCKETS when slower than the last bound. */
-unsigned int cdl_lat_bucket(uint64_t us);
+ * cf_delivery_lat_bounds_ms[i] ms; CF_DELIVERY_LAT_BUCKETS when slower than the last bound. */
+unsigned int cf_delivery_lat_bucket(uint64_t us);
 
 /* Read-only counters (records unless named otherwise; a batch with its own
  * request counts its nrec items, see the req_* fields). Invariant, exact once
  * the engine stopped:
  *   taken + recovered = delivered + pending + spooled + dead_lettered + dropped */
-struct cdl_stats {
+struct cf_delivery_stats {
 	uint64_t taken;            /* records the engine took from the ring */
 	uint64_t taken_batches;
 	uint64_t ring_records;     /* submitted, not yet taken */
@@ -353,7 +353,7 @@ struct cdl_stats {
 	uint64_t delivered_batches;
 	uint64_t dead_lettered;
 	uint64_t dead_lettered_batches;
-	uint64_t dropped[CDL_DROP_MAX];
+	uint64_t dropped[CF_DELIVERY_DROP_MAX];
 	uint64_t dropped_total;
 	uint64_t requests;
 	uint64_t responses_2xx;
@@ -365,13 +365,13 @@ struct cdl_stats {
 	uint64_t breaker_opens;
 	int breaker_state;
 	/* Latency of every finished request (any outcome), counted by the engine
-	 * thread: lat_le[i] requests took <= cdl_lat_bounds_ms[i] and more than
+	 * thread: lat_le[i] requests took <= cf_delivery_lat_bounds_ms[i] and more than
 	 * the bound before (not cumulative); lat_count all of them. */
-	uint64_t lat_le[CDL_LAT_BUCKETS];
+	uint64_t lat_le[CF_DELIVERY_LAT_BUCKETS];
 	uint64_t lat_count;
 	uint64_t lat_sum_us;
-	/* Batches with their own request (cdl_submit_request): */
-	uint64_t req_submitted;        /* accepted by cdl_submit_request (batches) */
+	/* Batches with their own request (cf_delivery_submit_request): */
+	uint64_t req_submitted;        /* accepted by cf_delivery_submit_request (batches) */
 	uint64_t req_items_submitted;  /* their nrec */
 	uint64_t req_delivered;        /* batches delivered (live or replayed) */
 	uint64_t req_items_delivered;
@@ -380,34 +380,34 @@ struct cdl_stats {
 	uint64_t spool_oldest_unix_s;  /* 0 when the spool is empty */
 };
 
-struct cdl;
+struct cf_delivery;
 
 /* Starts the engine thread. NULL with a reason in err (bad URL/CA, spool
  * directory unusable, ring/thread creation failed). */
-struct cdl *cdl_start(const struct cdl_config *cfg, char *err, size_t errlen);
+struct cf_delivery *cf_delivery_start(const struct cf_delivery_config *cfg, char *err, size_t errlen);
 /* Hands a finished batch over (ownership moves on success). 0, or -ENOBUFS
  * when the ring is full (the caller keeps the batch and tries again). */
-int cdl_submit(struct cdl *d, struct cdl_batch *b);
+int cf_delivery_submit(struct cf_delivery *d, struct cf_delivery_batch *b);
 /*
  * Multi-producer path for batches that carry their own request (meta_len >
- * 0): any thread, any number of them, concurrently with cdl_submit (a
+ * 0): any thread, any number of them, concurrently with cf_delivery_submit (a
  * separate MP/SC ring). Assigns b->boot/seq. Ownership moves on success.
  * 0; -ENOBUFS ring full, or no spool and the breaker not closed (a batch
  * taken then could only be dropped); -EINVAL no metadata or no base_url;
- * -ESHUTDOWN once cdl_stop() began (not taken: the caller answers "retry").
+ * -ESHUTDOWN once cf_delivery_stop() began (not taken: the caller answers "retry").
  */
-int cdl_submit_request(struct cdl *d, struct cdl_batch *b);
+int cf_delivery_submit_request(struct cf_delivery *d, struct cf_delivery_batch *b);
 /* Next batch sequence number (thread safe, shared by both paths). */
-uint64_t cdl_next_seq(struct cdl *d);
+uint64_t cf_delivery_next_seq(struct cf_delivery *d);
 /* Stop sequence: everything submitted is delivered within the shutdown
  * timeout or spooled (or counted dropped); joins the thread and copies the
- * final counters into *final (may be NULL). cdl_stats() stays valid. */
-void cdl_stop(struct cdl *d, struct cdl_stats *final);
+ * final counters into *final (may be NULL). cf_delivery_stats() stays valid. */
+void cf_delivery_stop(struct cf_delivery *d, struct cf_delivery_stats *final);
 /* Frees a stopped engine. */
-void cdl_free(struct cdl *d);
+void cf_delivery_free(struct cf_delivery *d);
 /* A copy of the counters (each exact, the set not an atomic snapshot). */
-void cdl_stats(const struct cdl *d, struct cdl_stats *out);
+void cf_delivery_stats(const struct cf_delivery *d, struct cf_delivery_stats *out);
 /* Process-unique boot id for batch ids. */
-uint64_t cdl_boot_id(const struct cdl *d);
+uint64_t cf_delivery_boot_id(const struct cf_delivery *d);
 
 #endif

@@ -26,7 +26,7 @@
 
 /* A configuration checked and copied: nothing in it points at the caller's strings. */
 struct settings {
-	struct cdl_config cfg;       /* its strings point at the buffers below */
+	struct cf_delivery_config cfg;       /* its strings point at the buffers below */
 	char url[1024];
 	char base[1024];
 	char auth[1100];             /* "Authorization: ..." header line, or "" */
@@ -35,7 +35,7 @@ struct settings {
 	char dl_dir[PATH_MAX];
 };
 
-struct cdl {
+struct cf_delivery {
 	struct settings set;
 	struct rte_ring *ring;
 	struct rte_ring *mring;      /* MP/SC: request batches from any thread */
@@ -49,9 +49,9 @@ struct cdl {
 	pthread_t tid;
 	volatile int stop;
 	uint64_t deadline_ms;        /* engine only, once stopping */
-	struct cdl_tp *tp;
-	struct cdl_spool *spool;
-	struct cdl_sched s;          /* engine thread only (st read by others) */
+	struct cf_delivery_tp *tp;
+	struct cf_delivery_spool *spool;
+	struct cf_delivery_sched s;          /* engine thread only (st read by others) */
 };
 
 /* ------------------------------------------------------------- validation */
@@ -71,7 +71,7 @@ copy_str(char *dst, size_t len, const char *src, const char *what, char *err, si
  * the reason in err (the option it names is the user's).
  */
 static int
-check_config(const struct cdl_config *cfg, struct settings *set, char *err, size_t errlen)
+check_config(const struct cf_delivery_config *cfg, struct settings *set, char *err, size_t errlen)
 {
 	set->cfg = *cfg;
 	if (copy_str(set->url, sizeof(set->url), cfg->url, "backend URL", err, errlen) != 0 ||
@@ -92,7 +92,7 @@ check_config(const struct cdl_config *cfg, struct settings *set, char *err, size
 			return -1;
 		}
 	}
-	if (cdl_dead_letter_dir(set->dl_dir, sizeof(set->dl_dir), cfg->dead_letter_dir,
+	if (cf_delivery_dead_letter_dir(set->dl_dir, sizeof(set->dl_dir), cfg->dead_letter_dir,
 				set->spool_dir) != 0) {
 		snprintf(err, errlen, "%s too long", cfg->dead_letter_dir && cfg->dead_letter_dir[0] ?
 			 "--dead-letter-dir" : "--spool-dir");
@@ -112,52 +112,52 @@ check_config(const struct cdl_config *cfg, struct settings *set, char *err, size
 /* ----------------------------------------------------------------- thread */
 
 static int
-idle(const struct cdl *d)
+idle(const struct cf_delivery *d)
 {
-	return cdl_sched_idle(&d->s) && rte_ring_empty(d->ring) && rte_ring_empty(d->mring);
+	return cf_delivery_sched_idle(&d->s) && rte_ring_empty(d->ring) && rte_ring_empty(d->mring);
 }
 
 static void *
 engine_main(void *arg)
 {
-	struct cdl *d = arg;
-	struct cdl_sched *s = &d->s;
-	struct cdl_batch *b;
+	struct cf_delivery *d = arg;
+	struct cf_delivery_sched *s = &d->s;
+	struct cf_delivery_batch *b;
 
 	for (;;) {
 		uint64_t now = cf_clock_mono_ms();
-		struct cdl_tp_done r;
+		struct cf_delivery_tp_done r;
 		unsigned int done = 0;
 
-		cdl_sched_take(s, d->ring, d->mring, now);
+		cf_delivery_sched_take(s, d->ring, d->mring, now);
 		if (d->stop && !s->stopping) {
 			s->stopping = 1;
 			d->deadline_ms = now + d->set.cfg.shutdown_timeout_ms;
 		}
 		if (s->stopping && (idle(d) || now >= d->deadline_ms))
 			break;
-		cdl_sched_run(s, now);
-		cdl_tp_perform(d->tp);
-		while (cdl_tp_next_done(d->tp, &r)) {
-			cdl_sched_done(s, &r, cf_clock_mono_ms());
+		cf_delivery_sched_run(s, now);
+		cf_delivery_tp_perform(d->tp);
+		while (cf_delivery_tp_next_done(d->tp, &r)) {
+			cf_delivery_sched_done(s, &r, cf_clock_mono_ms());
 			done++;
 		}
 		if (d->spool != NULL)
-			cdl_spool_tick(d->spool, now);
+			cf_delivery_spool_tick(d->spool, now);
 		/* A finished request frees a slot: refill it now rather than sleep
 		 * (the producer may be waiting on a full ring and not wake us). */
 		if (done == 0)
-			cdl_tp_wait(d->tp, (int)cdl_sched_wait_ms(s, now));
+			cf_delivery_tp_wait(d->tp, (int)cf_delivery_sched_wait_ms(s, now));
 	}
 	/* Out of time or done: in flight, in memory and in the rings go to disk. */
-	cdl_sched_abort(s);
+	cf_delivery_sched_abort(s);
 	while (rte_ring_sc_dequeue(d->ring, (void **)&b) == 0)
-		cdl_sched_spool_taken(s, b);
+		cf_delivery_sched_spool_taken(s, b);
 	/* No request batch may be accepted after this drain. */
 	pthread_mutex_lock(&d->mlock);
 	d->mclosed = 1;
 	while (rte_ring_sc_dequeue(d->mring, (void **)&b) == 0)
-		cdl_sched_spool_taken(s, b);
+		cf_delivery_sched_spool_taken(s, b);
 	pthread_mutex_unlock(&d->mlock);
 	return NULL;
 }
@@ -172,36 +172,36 @@ free_ring(struct rte_ring *r)
 	if (r == NULL)
 		return;
 	while (rte_ring_dequeue(r, &b) == 0)
-		cdl_batch_free(b);
+		cf_delivery_batch_free(b);
 	rte_ring_free(r);
 }
 
 static void
-free_engine(struct cdl *d)
+free_engine(struct cf_delivery *d)
 {
-	cdl_sched_fini(&d->s);
-	cdl_tp_close(d->tp);
+	cf_delivery_sched_fini(&d->s);
+	cf_delivery_tp_close(d->tp);
 	free_ring(d->ring);
 	free_ring(d->mring);
 	pthread_mutex_destroy(&d->mlock);
-	cdl_spool_close(d->spool);
+	cf_delivery_spool_close(d->spool);
 	free(d);
 }
 
 /* The spool as found: opened (torn tails truncated) and reported. */
 static int
-open_spool(struct cdl *d, char *err, size_t errlen)
+open_spool(struct cf_delivery *d, char *err, size_t errlen)
 {
-	const struct cdl_config *c = &d->set.cfg;
-	struct cdl_spool_info si;
+	const struct cf_delivery_config *c = &d->set.cfg;
+	struct cf_delivery_spool_info si;
 
-	d->spool = cdl_spool_open(c->spool_dir, c->spool_max_bytes, c->spool_fsync, c->spool_full, err,
+	d->spool = cf_delivery_spool_open(c->spool_dir, c->spool_max_bytes, c->spool_fsync, c->spool_full, err,
 				  errlen);
 	if (d->spool == NULL)
 		return -1;
-	cdl_spool_get_info(d->spool, &si);
+	cf_delivery_spool_get_info(d->spool, &si);
 	if (si.recovered_batches || si.torn_bytes || si.corrupt_batches)
-		cdl_log("spool '%s': recovered %" PRIu64 " records in %" PRIu64
+		cf_delivery_log("spool '%s': recovered %" PRIu64 " records in %" PRIu64
 			" batches; truncated %" PRIu64 " torn bytes; skipped %" PRIu64
 			" corrupt batches (%" PRIu64 " records)",
 			c->spool_dir, si.recovered_records, si.recovered_batches, si.torn_bytes,
@@ -223,13 +223,13 @@ make_ring(const char *prefix, uint64_t boot, unsigned int size, unsigned int fla
 	return r;
 }
 
-struct cdl *
-cdl_start(const struct cdl_config *cfg, char *err, size_t errlen)
+struct cf_delivery *
+cf_delivery_start(const struct cf_delivery_config *cfg, char *err, size_t errlen)
 {
-	struct cdl *d = calloc(1, sizeof(*d));
-	const struct cdl_config *c;
-	struct cdl_tp_config tc;
-	struct cdl_sched_config sc;
+	struct cf_delivery *d = calloc(1, sizeof(*d));
+	const struct cf_delivery_config *c;
+	struct cf_delivery_tp_config tc;
+	struct cf_delivery_sched_config sc;
 
 	if (d == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -242,22 +242,22 @@ cdl_start(const struct cdl_config *cfg, char *err, size_t errlen)
 	d->boot = rte_rand();
 	if (d->set.spool_dir[0] && open_spool(d, err, errlen) != 0)
 		goto fail;
-	tc = (struct cdl_tp_config){
+	tc = (struct cf_delivery_tp_config){
 		.url = d->set.url, .base = d->set.base, .auth = d->set.auth,
 		.ca_file = d->set.ca_file, .insecure = c->insecure, .compress = c->compress,
 		.connect_timeout_ms = c->connect_timeout_ms, .timeout_ms = c->timeout_ms,
 		.nslots = c->concurrency + 1,
 	};
-	d->tp = cdl_tp_open(&tc, err, errlen);
+	d->tp = cf_delivery_tp_open(&tc, err, errlen);
 	if (d->tp == NULL)
 		goto fail;
-	sc = (struct cdl_sched_config){
+	sc = (struct cf_delivery_sched_config){
 		.retry_attempts = c->retry_attempts, .backoff = c->backoff,
 		.breaker_threshold = c->breaker_threshold,
 		.breaker_cooldown_ms = c->breaker_cooldown_ms, .concurrency = c->concurrency,
 		.ring_size = c->ring_size, .dead_letter_dir = d->set.dl_dir,
 	};
-	if (cdl_sched_init(&d->s, &sc, d->tp, d->spool) != 0) {
+	if (cf_delivery_sched_init(&d->s, &sc, d->tp, d->spool) != 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -279,25 +279,25 @@ fail:
 }
 
 int
-cdl_submit(struct cdl *d, struct cdl_batch *b)
+cf_delivery_submit(struct cf_delivery *d, struct cf_delivery_batch *b)
 {
 	uint32_t n = b->nrec;
 
 	if (rte_ring_sp_enqueue(d->ring, b) != 0)
 		return -ENOBUFS;
 	__atomic_add_fetch(&d->submitted, n, __ATOMIC_RELAXED);
-	cdl_tp_wakeup(d->tp);
+	cf_delivery_tp_wakeup(d->tp);
 	return 0;
 }
 
 uint64_t
-cdl_next_seq(struct cdl *d)
+cf_delivery_next_seq(struct cf_delivery *d)
 {
 	return __atomic_add_fetch(&d->seq, 1, __ATOMIC_RELAXED);
 }
 
 int
-cdl_submit_request(struct cdl *d, struct cdl_batch *b)
+cf_delivery_submit_request(struct cf_delivery *d, struct cf_delivery_batch *b)
 {
 	uint32_t n = b->nrec;
 	int rc = 0;
@@ -305,7 +305,7 @@ cdl_submit_request(struct cdl *d, struct cdl_batch *b)
 	if (b->meta_len == 0 || d->set.base[0] == '\0')
 		return -EINVAL;
 	b->boot = d->boot;
-	b->seq = cdl_next_seq(d);
+	b->seq = cf_delivery_next_seq(d);
 	/* The lock only orders producers against the engine's final drain: a
 	 * batch is either taken by it or refused, never left in the ring. */
 	pthread_mutex_lock(&d->mlock);
@@ -314,7 +314,7 @@ cdl_submit_request(struct cdl *d, struct cdl_batch *b)
 	/* No spool to keep it while the backend is down: "retry later" beats
 	 * accepting something we would have to drop. */
 	else if (d->spool == NULL &&
-		 __atomic_load_n(&d->s.br.state, __ATOMIC_RELAXED) != CDL_BREAKER_CLOSED)
+		 __atomic_load_n(&d->s.br.state, __ATOMIC_RELAXED) != CF_DELIVERY_BREAKER_CLOSED)
 		rc = -ENOBUFS;
 	else if (rte_ring_mp_enqueue(d->mring, b) != 0)
 		rc = -ENOBUFS;
@@ -325,31 +325,31 @@ cdl_submit_request(struct cdl *d, struct cdl_batch *b)
 	}
 	pthread_mutex_unlock(&d->mlock);
 	if (rc == 0)
-		cdl_tp_wakeup(d->tp);
+		cf_delivery_tp_wakeup(d->tp);
 	return rc;
 }
 
 void
-cdl_stop(struct cdl *d, struct cdl_stats *final)
+cf_delivery_stop(struct cf_delivery *d, struct cf_delivery_stats *final)
 {
 	if (d == NULL)
 		return;
 	d->stop = 1;
-	cdl_tp_wakeup(d->tp);
+	cf_delivery_tp_wakeup(d->tp);
 	pthread_join(d->tid, NULL);
 	if (final != NULL)
-		cdl_stats(d, final);
+		cf_delivery_stats(d, final);
 }
 
 void
-cdl_free(struct cdl *d)
+cf_delivery_free(struct cf_delivery *d)
 {
 	if (d != NULL)
 		free_engine(d);
 }
 
 void
-cdl_stats(const struct cdl *d, struct cdl_stats *out)
+cf_delivery_stats(const struct cf_delivery *d, struct cf_delivery_stats *out)
 {
 	uint64_t sub = __atomic_load_n(&d->submitted, __ATOMIC_RELAXED);
 
@@ -362,7 +362,7 @@ cdl_stats(const struct cdl *d, struct cdl_stats *out)
 }
 
 uint64_t
-cdl_boot_id(const struct cdl *d)
+cf_delivery_boot_id(const struct cf_delivery *d)
 {
 	return d->boot;
 }

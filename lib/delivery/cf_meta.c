@@ -19,7 +19,7 @@ put_str(char *out, size_t cap, size_t *off, const char *s)
 
 	if (strpbrk(s, "\r\n") != NULL)
 		return -EINVAL;
-	if (*off + n + 1 > cap || *off + n + 1 > CDL_META_MAX)
+	if (*off + n + 1 > cap || *off + n + 1 > CF_DELIVERY_META_MAX)
 		return -ENOSPC;
 	memcpy(out + *off, s, n + 1);
 	*off += n + 1;
@@ -27,7 +27,7 @@ put_str(char *out, size_t cap, size_t *off, const char *s)
 }
 
 int
-cdl_meta_encode(char *out, size_t cap, const char *path, const char *content_type,
+cf_delivery_meta_encode(char *out, size_t cap, const char *path, const char *content_type,
 		const char *const *headers)
 {
 	size_t off = 2, n;
@@ -42,9 +42,9 @@ cdl_meta_encode(char *out, size_t cap, const char *path, const char *content_typ
 	    (rc = put_str(out, cap, &off, content_type)) != 0)
 		return rc;
 	for (; headers != NULL && headers[0] != NULL; headers += 2) {
-		char line[CDL_META_MAX];
+		char line[CF_DELIVERY_META_MAX];
 
-		if (headers[1] == NULL || ++k > CDL_META_MAX_HDR ||
+		if (headers[1] == NULL || ++k > CF_DELIVERY_META_MAX_HDR ||
 		    strchr(headers[0], ':') != NULL || headers[0][0] == '\0')
 			return -EINVAL;
 		if ((size_t)snprintf(line, sizeof(line), "%s: %s", headers[0], headers[1]) >=
@@ -60,7 +60,7 @@ cdl_meta_encode(char *out, size_t cap, const char *path, const char *content_typ
 }
 
 int
-cdl_meta_decode(const char *buf, uint32_t len, struct cdl_meta *m)
+cf_delivery_meta_decode(const char *buf, uint32_t len, struct cf_delivery_meta *m)
 {
 	const unsigned char *u = (const unsigned char *)buf;
 	uint32_t n, off = 2;
@@ -69,7 +69,7 @@ cdl_meta_decode(const char *buf, uint32_t len, struct cdl_meta *m)
 	if (len < 2)
 		return -1;
 	n = (uint32_t)u[0] | (uint32_t)u[1] << 8;
-	if (n == 0 || n + 2 > len || n + 2 > CDL_META_MAX || buf[n + 1] != '\0')
+	if (n == 0 || n + 2 > len || n + 2 > CF_DELIVERY_META_MAX || buf[n + 1] != '\0')
 		return -1;
 	memset(m, 0, sizeof(*m));
 	m->len = n + 2;
@@ -81,7 +81,7 @@ cdl_meta_decode(const char *buf, uint32_t len, struct cdl_meta *m)
 			m->path = s;
 		else if (k == 1)
 			m->content_type = s;
-		else if (m->nhdr < CDL_META_MAX_HDR && strchr(s, ':') != NULL)
+		else if (m->nhdr < CF_DELIVERY_META_MAX_HDR && strchr(s, ':') != NULL)
 			m->hdr[m->nhdr++] = s;
 		else
 			return -1;
@@ -93,23 +93,23 @@ cdl_meta_decode(const char *buf, uint32_t len, struct cdl_meta *m)
 	return 0;
 }
 
-struct cdl_batch *
-cdl_batch_new_request(const char *path, const char *content_type, const char *const *headers,
+struct cf_delivery_batch *
+cf_delivery_batch_new_request(const char *path, const char *content_type, const char *const *headers,
 		      const void *body, size_t len, uint32_t nrec, int *rc)
 {
-	char meta[CDL_META_MAX];
-	struct cdl_batch *b;
-	int ml = cdl_meta_encode(meta, sizeof(meta), path, content_type, headers);
+	char meta[CF_DELIVERY_META_MAX];
+	struct cf_delivery_batch *b;
+	int ml = cf_delivery_meta_encode(meta, sizeof(meta), path, content_type, headers);
 
 	if (ml < 0) {
 		*rc = ml;
 		return NULL;
 	}
-	if (len > CDL_SEG_MAX_BODY - (size_t)ml) {
+	if (len > CF_DELIVERY_SEG_MAX_BODY - (size_t)ml) {
 		*rc = -E2BIG;
 		return NULL;
 	}
-	b = cdl_batch_new((uint32_t)(ml + len) + 1);
+	b = cf_delivery_batch_new((uint32_t)(ml + len) + 1);
 	if (b == NULL) {
 		*rc = -ENOMEM;
 		return NULL;

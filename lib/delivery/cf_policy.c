@@ -7,10 +7,10 @@
 
 #include "cf_delivery.h"
 
-struct cdl_batch *
-cdl_batch_new(uint32_t cap)
+struct cf_delivery_batch *
+cf_delivery_batch_new(uint32_t cap)
 {
-	struct cdl_batch *b = calloc(1, sizeof(*b));
+	struct cf_delivery_batch *b = calloc(1, sizeof(*b));
 
 	if (b == NULL)
 		return NULL;
@@ -24,7 +24,7 @@ cdl_batch_new(uint32_t cap)
 }
 
 void
-cdl_batch_free(struct cdl_batch *b)
+cf_delivery_batch_free(struct cf_delivery_batch *b)
 {
 	if (b == NULL)
 		return;
@@ -33,13 +33,13 @@ cdl_batch_free(struct cdl_batch *b)
 }
 
 int
-cdl_batch_id(char *buf, size_t len, uint64_t boot, uint64_t seq)
+cf_delivery_batch_id(char *buf, size_t len, uint64_t boot, uint64_t seq)
 {
 	return snprintf(buf, len, "%016" PRIx64 "-%" PRIu64, boot, seq);
 }
 
 uint64_t
-cdl_backoff_cap(const struct cdl_backoff *b, unsigned int attempt)
+cf_delivery_backoff_cap(const struct cf_delivery_backoff *b, unsigned int attempt)
 {
 	double d;
 
@@ -53,9 +53,9 @@ cdl_backoff_cap(const struct cdl_backoff *b, unsigned int attempt)
 }
 
 uint64_t
-cdl_backoff_delay(const struct cdl_backoff *b, unsigned int attempt, uint64_t rnd)
+cf_delivery_backoff_delay(const struct cf_delivery_backoff *b, unsigned int attempt, uint64_t rnd)
 {
-	uint64_t cap = cdl_backoff_cap(b, attempt);
+	uint64_t cap = cf_delivery_backoff_cap(b, attempt);
 
 	/* Full jitter spreads retries of many batches over the whole window, so a
 	 * recovering backend is not hit by synchronised waves. */
@@ -63,9 +63,9 @@ cdl_backoff_delay(const struct cdl_backoff *b, unsigned int attempt, uint64_t rn
 }
 
 void
-cdl_breaker_init(struct cdl_breaker *b, unsigned int threshold, uint64_t cooldown_ms)
+cf_delivery_breaker_init(struct cf_delivery_breaker *b, unsigned int threshold, uint64_t cooldown_ms)
 {
-	b->state = CDL_BREAKER_CLOSED;
+	b->state = CF_DELIVERY_BREAKER_CLOSED;
 	b->threshold = threshold ? threshold : 1;
 	b->cooldown_ms = cooldown_ms;
 	b->failures = 0;
@@ -75,19 +75,19 @@ cdl_breaker_init(struct cdl_breaker *b, unsigned int threshold, uint64_t cooldow
 }
 
 int
-cdl_breaker_allow(struct cdl_breaker *b, uint64_t now_ms)
+cf_delivery_breaker_allow(struct cf_delivery_breaker *b, uint64_t now_ms)
 {
 	switch (b->state) {
-	case CDL_BREAKER_CLOSED:
+	case CF_DELIVERY_BREAKER_CLOSED:
 		return 1;
-	case CDL_BREAKER_OPEN:
+	case CF_DELIVERY_BREAKER_OPEN:
 		if (now_ms - b->opened_ms < b->cooldown_ms)
 			return 0;
-		b->state = CDL_BREAKER_HALF_OPEN;
+		b->state = CF_DELIVERY_BREAKER_HALF_OPEN;
 		b->probe_out = 0;
 		/* The first caller after the cool-down is the probe. */
 		/* fall through */
-	case CDL_BREAKER_HALF_OPEN:
+	case CF_DELIVERY_BREAKER_HALF_OPEN:
 		if (b->probe_out)
 			return 0;
 		b->probe_out = 1;
@@ -97,18 +97,18 @@ cdl_breaker_allow(struct cdl_breaker *b, uint64_t now_ms)
 }
 
 void
-cdl_breaker_result(struct cdl_breaker *b, int ok, uint64_t now_ms)
+cf_delivery_breaker_result(struct cf_delivery_breaker *b, int ok, uint64_t now_ms)
 {
 	if (ok) {
 		b->failures = 0;
-		b->state = CDL_BREAKER_CLOSED;
+		b->state = CF_DELIVERY_BREAKER_CLOSED;
 		b->probe_out = 0;
 		return;
 	}
 	b->failures++;
-	if (b->state == CDL_BREAKER_HALF_OPEN ||
-	    (b->state == CDL_BREAKER_CLOSED && b->failures >= b->threshold)) {
-		b->state = CDL_BREAKER_OPEN;
+	if (b->state == CF_DELIVERY_BREAKER_HALF_OPEN ||
+	    (b->state == CF_DELIVERY_BREAKER_CLOSED && b->failures >= b->threshold)) {
+		b->state = CF_DELIVERY_BREAKER_OPEN;
 		b->opened_ms = now_ms;
 		b->probe_out = 0;
 		b->opens++;
@@ -116,35 +116,35 @@ cdl_breaker_result(struct cdl_breaker *b, int ok, uint64_t now_ms)
 }
 
 const char *
-cdl_breaker_name(enum cdl_breaker_state s)
+cf_delivery_breaker_name(enum cf_delivery_breaker_state s)
 {
 	switch (s) {
-	case CDL_BREAKER_CLOSED: return "closed";
-	case CDL_BREAKER_OPEN: return "open";
-	case CDL_BREAKER_HALF_OPEN: return "half-open";
+	case CF_DELIVERY_BREAKER_CLOSED: return "closed";
+	case CF_DELIVERY_BREAKER_OPEN: return "open";
+	case CF_DELIVERY_BREAKER_HALF_OPEN: return "half-open";
 	}
 	return "?";
 }
 
 static const char *const drop_names[] = {
-#define CDL_X(e, n, h) n,
-	CDL_DROP_TABLE(CDL_X)
-#undef CDL_X
+#define CF_DELIVERY_X(e, n, h) n,
+	CF_DELIVERY_DROP_TABLE(CF_DELIVERY_X)
+#undef CF_DELIVERY_X
 };
 static const char *const drop_helps[] = {
-#define CDL_X(e, n, h) h,
-	CDL_DROP_TABLE(CDL_X)
-#undef CDL_X
+#define CF_DELIVERY_X(e, n, h) h,
+	CF_DELIVERY_DROP_TABLE(CF_DELIVERY_X)
+#undef CF_DELIVERY_X
 };
 
 const char *
-cdl_drop_name(unsigned int d)
+cf_delivery_drop_name(unsigned int d)
 {
-	return d < CDL_DROP_MAX ? drop_names[d] : "?";
+	return d < CF_DELIVERY_DROP_MAX ? drop_names[d] : "?";
 }
 
 const char *
-cdl_drop_help(unsigned int d)
+cf_delivery_drop_help(unsigned int d)
 {
-	return d < CDL_DROP_MAX ? drop_helps[d] : "?";
+	return d < CF_DELIVERY_DROP_MAX ? drop_helps[d] : "?";
 }

@@ -2,7 +2,7 @@
 /*
  * The delivery policy (cf_sched.h): which batch goes out next, what an
  * outcome does to it, and the ledger. The transport (cf_transport.c) only
- * moves bytes; cdl_classify() says what an answer means.
+ * moves bytes; cf_delivery_classify() says what an answer means.
  *
  * A batch taken from a ring is "live" (in memory) until it is delivered,
  * dead-lettered or sent to disk. Live batches use the first `concurrency`
@@ -21,7 +21,7 @@
 #include "cf_clock.h"
 #include "cf_sched.h"
 
-/* struct cdl_batch.state of a live batch. */
+/* struct cf_delivery_batch.state of a live batch. */
 enum { B_QUEUED, B_INFLIGHT, B_WAIT };
 
 /* ------------------------------------------------------------------- logs */
@@ -39,7 +39,7 @@ vlog(uint64_t suppressed, const char *fmt, va_list ap)
 }
 
 void
-cdl_log(const char *fmt, ...)
+cf_delivery_log(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -50,7 +50,7 @@ cdl_log(const char *fmt, ...)
 
 /* Errors of the same kind repeat for every batch during an outage: one line a second. */
 static void __attribute__((format(printf, 2, 3)))
-log_err(struct cdl_sched *s, const char *fmt, ...)
+log_err(struct cf_delivery_sched *s, const char *fmt, ...)
 {
 	uint64_t t = cf_clock_mono_ms();
 	va_list ap;
@@ -67,12 +67,12 @@ log_err(struct cdl_sched *s, const char *fmt, ...)
 }
 
 static void
-breaker_log(struct cdl_sched *s)
+breaker_log(struct cf_delivery_sched *s)
 {
 	if ((int)s->br.state == s->br_logged)
 		return;
-	cdl_log("circuit breaker %s -> %s (%u consecutive failures)",
-		cdl_breaker_name((enum cdl_breaker_state)s->br_logged), cdl_breaker_name(s->br.state),
+	cf_delivery_log("circuit breaker %s -> %s (%u consecutive failures)",
+		cf_delivery_breaker_name((enum cf_delivery_breaker_state)s->br_logged), cf_delivery_breaker_name(s->br.state),
 		s->br.failures);
 	s->br_logged = (int)s->br.state;
 	s->st.breaker_state = (int)s->br.state;
@@ -83,29 +83,29 @@ breaker_log(struct cdl_sched *s)
 
 /* The spool's counters into st, and the drop total. */
 static void
-refresh(struct cdl_sched *s)
+refresh(struct cf_delivery_sched *s)
 {
-	struct cdl_spool_info i;
+	struct cf_delivery_spool_info i;
 	uint64_t t = 0;
 	unsigned int k;
 
 	if (s->spool != NULL) {
-		cdl_spool_get_info(s->spool, &i);
+		cf_delivery_spool_get_info(s->spool, &i);
 		s->st.spooled = i.records;
 		s->st.spool_bytes = i.bytes;
 		s->st.spool_written = i.written_records;
 		s->st.spool_batches = i.batches;
 		s->st.spool_oldest_unix_s = i.oldest_unix_s;
-		s->st.dropped[CDL_DROP_SPOOL_FULL_OLDEST] = i.dropped_oldest_records;
-		s->st.dropped[CDL_DROP_SPOOL_CORRUPT] = i.corrupt_records;
+		s->st.dropped[CF_DELIVERY_DROP_SPOOL_FULL_OLDEST] = i.dropped_oldest_records;
+		s->st.dropped[CF_DELIVERY_DROP_SPOOL_CORRUPT] = i.corrupt_records;
 	}
-	for (k = 0; k < CDL_DROP_MAX; k++)
+	for (k = 0; k < CF_DELIVERY_DROP_MAX; k++)
 		t += s->st.dropped[k];
 	s->st.dropped_total = t;
 }
 
 static void
-live_remove(struct cdl_sched *s, struct cdl_batch *b)
+live_remove(struct cf_delivery_sched *s, struct cf_delivery_batch *b)
 {
 	unsigned int i;
 
@@ -120,28 +120,28 @@ live_remove(struct cdl_sched *s, struct cdl_batch *b)
 
 /* A batch that cannot be delivered now goes to disk, or is counted dropped. Frees b. */
 static void
-to_disk(struct cdl_sched *s, struct cdl_batch *b)
+to_disk(struct cf_delivery_sched *s, struct cf_delivery_batch *b)
 {
 	int rc;
 
 	if (s->spool == NULL) {
-		s->st.dropped[CDL_DROP_NO_SPOOL] += b->nrec;
+		s->st.dropped[CF_DELIVERY_DROP_NO_SPOOL] += b->nrec;
 	} else {
-		rc = cdl_spool_append_flags(s->spool, b->boot, b->seq, b->nrec,
-					    b->meta_len ? CDL_SEG_F_META : 0, b->body, b->len);
+		rc = cf_delivery_spool_append_flags(s->spool, b->boot, b->seq, b->nrec,
+					    b->meta_len ? CF_DELIVERY_SEG_F_META : 0, b->body, b->len);
 		if (rc == 1) {
-			s->st.dropped[CDL_DROP_SPOOL_FULL_NEWEST] += b->nrec;
+			s->st.dropped[CF_DELIVERY_DROP_SPOOL_FULL_NEWEST] += b->nrec;
 		} else if (rc < 0) {
-			s->st.dropped[CDL_DROP_SPOOL_IO] += b->nrec;
+			s->st.dropped[CF_DELIVERY_DROP_SPOOL_IO] += b->nrec;
 			log_err(s, "spool write failed: %s (errno %d); batch dropped", strerror(-rc), -rc);
 		}
 	}
-	cdl_batch_free(b);
+	cf_delivery_batch_free(b);
 }
 
 /* What accounting needs of a batch from a ring or of the replay entry. */
 struct item {
-	struct cdl_batch *b;          /* the batch, or NULL: the replay entry */
+	struct cf_delivery_batch *b;          /* the batch, or NULL: the replay entry */
 	int queued;                   /* b is in the live queue (counted pending) */
 	uint64_t boot;
 	uint64_t seq;
@@ -159,7 +159,7 @@ enum fate {
 };
 
 static struct item
-batch_item(struct cdl_batch *b, int queued)
+batch_item(struct cf_delivery_batch *b, int queued)
 {
 	/* A batch's dead letter is its HTTP body, without the metadata block. */
 	return (struct item){ .b = b, .queued = queued, .boot = b->boot, .seq = b->seq,
@@ -168,7 +168,7 @@ batch_item(struct cdl_batch *b, int queued)
 }
 
 static struct item
-replay_item(const struct cdl_replay *rp)
+replay_item(const struct cf_delivery_replay *rp)
 {
 	/* A spool entry's dead letter is the entry as stored, metadata block
 	 * included (it may be what made the entry unsendable). */
@@ -182,7 +182,7 @@ replay_item(const struct cdl_replay *rp)
  * here, for live batches and replays alike. Frees what it settles.
  */
 static void
-settle(struct cdl_sched *s, const struct item *it, enum fate f, long code, const char *resp,
+settle(struct cf_delivery_sched *s, const struct item *it, enum fate f, long code, const char *resp,
        size_t resp_len)
 {
 	switch (f) {
@@ -198,7 +198,7 @@ settle(struct cdl_sched *s, const struct item *it, enum fate f, long code, const
 		break;
 	case FATE_DEAD:
 		/* A failed write loses only the copy kept for a human: still counted. */
-		cdl_dead_letter_write(s->cfg.dead_letter_dir, it->boot, it->seq, it->body, it->len,
+		cf_delivery_dead_letter_write(s->cfg.dead_letter_dir, it->boot, it->seq, it->body, it->len,
 				      code, resp, resp_len);
 		s->st.dead_lettered += it->nrec;
 		s->st.dead_lettered_batches++;
@@ -213,12 +213,12 @@ settle(struct cdl_sched *s, const struct item *it, enum fate f, long code, const
 		if (f == FATE_DISK)
 			to_disk(s, it->b);
 		else
-			cdl_batch_free(it->b);
+			cf_delivery_batch_free(it->b);
 	} else {
 		if (f == FATE_DISK)
-			cdl_spool_release(s->spool);
+			cf_delivery_spool_release(s->spool);
 		else
-			cdl_spool_consume(s->spool);
+			cf_delivery_spool_consume(s->spool);
 		free(s->rp.body);
 		s->rp.body = NULL;
 	}
@@ -226,18 +226,18 @@ settle(struct cdl_sched *s, const struct item *it, enum fate f, long code, const
 }
 
 static void
-count_request(struct cdl_sched *s, size_t wire)
+count_request(struct cf_delivery_sched *s, size_t wire)
 {
 	s->st.requests++;
 	s->st.body_bytes += wire;
 }
 
 static void
-count_latency(struct cdl_sched *s, uint64_t us)
+count_latency(struct cf_delivery_sched *s, uint64_t us)
 {
-	unsigned int k = cdl_lat_bucket(us);
+	unsigned int k = cf_delivery_lat_bucket(us);
 
-	if (k < CDL_LAT_BUCKETS)
+	if (k < CF_DELIVERY_LAT_BUCKETS)
 		s->st.lat_le[k]++;
 	s->st.lat_sum_us += us;
 	s->st.lat_count++;
@@ -247,9 +247,9 @@ count_latency(struct cdl_sched *s, uint64_t us)
 
 /* Open and cooling down: nothing may be sent. */
 static int
-blocked(const struct cdl_sched *s, uint64_t now)
+blocked(const struct cf_delivery_sched *s, uint64_t now)
 {
-	return s->br.state == CDL_BREAKER_OPEN && now - s->br.opened_ms < s->br.cooldown_ms;
+	return s->br.state == CF_DELIVERY_BREAKER_OPEN && now - s->br.opened_ms < s->br.cooldown_ms;
 }
 
 /*
@@ -259,25 +259,25 @@ blocked(const struct cdl_sched *s, uint64_t now)
  * live batches follow docs/delivery.md's "lower bound").
  */
 static uint64_t
-retry_delay(const struct cdl_sched *s, unsigned int attempt, const struct cdl_verdict *v,
+retry_delay(const struct cf_delivery_sched *s, unsigned int attempt, const struct cf_delivery_verdict *v,
 	    int replay)
 {
-	uint64_t delay = cdl_backoff_delay(&s->cfg.backoff, attempt, rte_rand());
+	uint64_t delay = cf_delivery_backoff_delay(&s->cfg.backoff, attempt, rte_rand());
 
 	if (v->retry_after_s > 0 && (replay || (uint64_t)v->retry_after_s * 1000 > delay))
 		delay = (uint64_t)v->retry_after_s * 1000;
 	return delay;
 }
 
-static struct cdl_batch *
-next_live(const struct cdl_sched *s, uint64_t now)
+static struct cf_delivery_batch *
+next_live(const struct cf_delivery_sched *s, uint64_t now)
 {
-	struct cdl_batch *best = NULL;
+	struct cf_delivery_batch *best = NULL;
 	unsigned int i;
 
 	/* Oldest first, so the backend sees batches roughly in order. */
 	for (i = 0; i < s->nlive; i++) {
-		struct cdl_batch *b = s->live[i];
+		struct cf_delivery_batch *b = s->live[i];
 
 		if (b->state == B_INFLIGHT || (b->state == B_WAIT && b->ready_ms > now))
 			continue;
@@ -303,24 +303,24 @@ enum rp_event {
  *   busy --abort--> idle (entry given back: replayed at the next start)
  */
 static void
-replay_step(struct cdl_sched *s, enum rp_event ev, const struct cdl_verdict *v,
-	    const struct cdl_tp_done *r, uint64_t now)
+replay_step(struct cf_delivery_sched *s, enum rp_event ev, const struct cf_delivery_verdict *v,
+	    const struct cf_delivery_tp_done *r, uint64_t now)
 {
-	struct cdl_replay *rp = &s->rp;
+	struct cf_delivery_replay *rp = &s->rp;
 	unsigned int slot = s->nslots - 1;
-	struct cdl_tp_req rq;
+	struct cf_delivery_tp_req rq;
 	struct item it;
 	size_t wire;
 	int rc;
 
 	switch (rp->state) {
-	case CDL_RP_IDLE:
+	case CF_DELIVERY_RP_IDLE:
 		if (ev != RP_EV_TICK || s->spool == NULL || s->stopping || now < rp->ready_ms)
 			return;
-		if (s->st.spooled == 0 && s->st.dropped[CDL_DROP_SPOOL_CORRUPT] == 0)
+		if (s->st.spooled == 0 && s->st.dropped[CF_DELIVERY_DROP_SPOOL_CORRUPT] == 0)
 			return;
 		/* Peek first: an allowed probe must be sent. */
-		rc = cdl_spool_peek(s->spool, &rp->h, &rp->body);
+		rc = cf_delivery_spool_peek(s->spool, &rp->h, &rp->body);
 		refresh(s);
 		if (rc < 0) {
 			log_err(s, "spool read failed: %s (errno %d)", strerror(-rc), -rc);
@@ -331,22 +331,22 @@ replay_step(struct cdl_sched *s, enum rp_event ev, const struct cdl_verdict *v,
 			return;
 		rp->meta = 0;
 		it = replay_item(rp);
-		if (!cdl_breaker_allow(&s->br, now)) {
+		if (!cf_delivery_breaker_allow(&s->br, now)) {
 			settle(s, &it, FATE_DISK, 0, NULL, 0);
 			return;
 		}
 		breaker_log(s);
-		rq = (struct cdl_tp_req){ .boot = rp->h.boot, .seq = rp->h.seq, .body = rp->body,
+		rq = (struct cf_delivery_tp_req){ .boot = rp->h.boot, .seq = rp->h.seq, .body = rp->body,
 					  .len = rp->h.len, .flags = rp->h.flags, .replay = 1 };
-		rc = cdl_tp_send(s->tp, slot, &rq, &wire, &rp->meta);
+		rc = cf_delivery_tp_send(s->tp, slot, &rq, &wire, &rp->meta);
 		if (rc == 0) {
 			count_request(s, wire);
-			rp->state = CDL_RP_BUSY;
+			rp->state = CF_DELIVERY_RP_BUSY;
 			return;
 		}
 		/* Not sent: a half-open breaker must not wait for this probe. */
 		s->br.probe_out = 0;
-		if (rc == CDL_TP_UNSENDABLE) {
+		if (rc == CF_DELIVERY_TP_UNSENDABLE) {
 			/* Never sendable (unknown format): keep it for a human. */
 			log_err(s, "spool entry %" PRIu64 " cannot be sent; dead-lettered", rp->h.seq);
 			settle(s, &it, FATE_DEAD, 0, NULL, 0);
@@ -355,23 +355,23 @@ replay_step(struct cdl_sched *s, enum rp_event ev, const struct cdl_verdict *v,
 			rp->ready_ms = now + 1000;
 		}
 		return;
-	case CDL_RP_BUSY:
+	case CF_DELIVERY_RP_BUSY:
 		if (ev == RP_EV_TICK)
 			return;
-		rp->state = CDL_RP_IDLE;
+		rp->state = CF_DELIVERY_RP_IDLE;
 		it = replay_item(rp);
 		if (ev == RP_EV_ABORT) {
-			cdl_tp_abort(s->tp, slot);
+			cf_delivery_tp_abort(s->tp, slot);
 			/* Not consumed: it stays in the spool for the next start. */
 			settle(s, &it, FATE_DISK, 0, NULL, 0);
-		} else if (cdl_outcome_retried(v->outcome)) {
+		} else if (cf_delivery_outcome_retried(v->outcome)) {
 			/* On disk already: never given up, only retried later. */
 			rp->fails++;
 			rp->ready_ms = now + retry_delay(s, rp->fails, v, 1);
 			settle(s, &it, FATE_DISK, 0, NULL, 0);
 		} else {
 			rp->fails = 0;
-			settle(s, &it, v->outcome == CDL_OUT_DELIVERED ? FATE_DELIVERED : FATE_DEAD,
+			settle(s, &it, v->outcome == CF_DELIVERY_OUT_DELIVERED ? FATE_DELIVERED : FATE_DEAD,
 			       r->http_status, r->resp, r->resp_len);
 		}
 		return;
@@ -380,17 +380,17 @@ replay_step(struct cdl_sched *s, enum rp_event ev, const struct cdl_verdict *v,
 
 /* A live batch's request finished. */
 static void
-live_done(struct cdl_sched *s, unsigned int slot, const struct cdl_verdict *v,
-	  const struct cdl_tp_done *r, uint64_t now)
+live_done(struct cf_delivery_sched *s, unsigned int slot, const struct cf_delivery_verdict *v,
+	  const struct cf_delivery_tp_done *r, uint64_t now)
 {
-	struct cdl_batch *b = s->slot_live[slot];
+	struct cf_delivery_batch *b = s->slot_live[slot];
 	struct item it = batch_item(b, 1);
 
 	s->slot_live[slot] = NULL;
 	s->st.in_flight -= b->nrec;
-	if (v->outcome == CDL_OUT_DELIVERED) {
+	if (v->outcome == CF_DELIVERY_OUT_DELIVERED) {
 		settle(s, &it, FATE_DELIVERED, 0, NULL, 0);
-	} else if (!cdl_outcome_retried(v->outcome)) {
+	} else if (!cf_delivery_outcome_retried(v->outcome)) {
 		settle(s, &it, FATE_DEAD, r->http_status, r->resp, r->resp_len);
 	} else if (b->attempts > s->cfg.retry_attempts || s->stopping) {
 		/* Out of tries, or shutting down (no retry waits): disk keeps it. */
@@ -403,33 +403,33 @@ live_done(struct cdl_sched *s, unsigned int slot, const struct cdl_verdict *v,
 }
 
 void
-cdl_sched_done(struct cdl_sched *s, const struct cdl_tp_done *r, uint64_t now)
+cf_delivery_sched_done(struct cf_delivery_sched *s, const struct cf_delivery_tp_done *r, uint64_t now)
 {
 	/* The wall clock only turns a Retry-After date into seconds. */
 	int64_t wall_s = r->retry_after != NULL ? (int64_t)(cf_clock_wall_ms() / 1000) : 0;
-	struct cdl_verdict v = cdl_classify(r->curl_result, r->http_status, r->retry_after, wall_s);
+	struct cf_delivery_verdict v = cf_delivery_classify(r->curl_result, r->http_status, r->retry_after, wall_s);
 
 	count_latency(s, r->latency_us);
 	switch (v.outcome) {
-	case CDL_OUT_DELIVERED:
+	case CF_DELIVERY_OUT_DELIVERED:
 		s->st.responses_2xx++;
 		break;
-	case CDL_OUT_TRANSPORT:
+	case CF_DELIVERY_OUT_TRANSPORT:
 		s->st.transport_errors++;
 		log_err(s, "POST failed: %s (curl %d)", r->error, r->curl_result);
 		break;
-	case CDL_OUT_TRANSIENT:
+	case CF_DELIVERY_OUT_TRANSIENT:
 		s->st.responses_transient++;
 		log_err(s, "backend answered HTTP %ld; will retry", r->http_status);
 		break;
-	case CDL_OUT_PERMANENT:
+	case CF_DELIVERY_OUT_PERMANENT:
 	default:
 		s->st.responses_permanent++;
 		log_err(s, "backend refused a batch with HTTP %ld; dead-lettered", r->http_status);
 		break;
 	}
 	/* 4xx other than 408/429 proves the backend is up: not a breaker failure. */
-	cdl_breaker_result(&s->br, cdl_outcome_breaker_ok(v.outcome), now);
+	cf_delivery_breaker_result(&s->br, cf_delivery_outcome_breaker_ok(v.outcome), now);
 	breaker_log(s);
 	if (r->slot == s->nslots - 1)
 		replay_step(s, RP_EV_DONE, &v, r, now);
@@ -438,14 +438,14 @@ cdl_sched_done(struct cdl_sched *s, const struct cdl_tp_done *r, uint64_t now)
 }
 
 void
-cdl_sched_run(struct cdl_sched *s, uint64_t now)
+cf_delivery_sched_run(struct cf_delivery_sched *s, uint64_t now)
 {
 	unsigned int i;
 
 	if (blocked(s, now)) {
 		/* Open: nothing waits in memory for the network; disk it all. */
 		for (i = 0; i < s->nlive;) {
-			struct cdl_batch *b = s->live[i];
+			struct cf_delivery_batch *b = s->live[i];
 			struct item it;
 
 			if (b->state == B_INFLIGHT) {
@@ -458,21 +458,21 @@ cdl_sched_run(struct cdl_sched *s, uint64_t now)
 		return;
 	}
 	for (i = 0; i + 1 < s->nslots; i++) {
-		struct cdl_tp_req rq;
-		struct cdl_batch *b;
+		struct cf_delivery_tp_req rq;
+		struct cf_delivery_batch *b;
 		struct item it;
 		size_t wire;
 		int meta;
 
-		if (cdl_tp_busy(s->tp, i))
+		if (cf_delivery_tp_busy(s->tp, i))
 			continue;
 		b = next_live(s, now);
-		if (b == NULL || !cdl_breaker_allow(&s->br, now))
+		if (b == NULL || !cf_delivery_breaker_allow(&s->br, now))
 			break;
 		breaker_log(s);
-		rq = (struct cdl_tp_req){ .boot = b->boot, .seq = b->seq, .body = b->body, .len = b->len,
-					  .flags = b->meta_len ? CDL_SEG_F_META : 0, .replay = 0 };
-		if (cdl_tp_send(s->tp, i, &rq, &wire, &meta) != 0) {
+		rq = (struct cf_delivery_tp_req){ .boot = b->boot, .seq = b->seq, .body = b->body, .len = b->len,
+					  .flags = b->meta_len ? CF_DELIVERY_SEG_F_META : 0, .replay = 0 };
+		if (cf_delivery_tp_send(s->tp, i, &rq, &wire, &meta) != 0) {
 			/* Not sent: a half-open breaker must not wait for this probe. */
 			s->br.probe_out = 0;
 			it = batch_item(b, 1);
@@ -489,7 +489,7 @@ cdl_sched_run(struct cdl_sched *s, uint64_t now)
 }
 
 void
-cdl_sched_spool_taken(struct cdl_sched *s, struct cdl_batch *b)
+cf_delivery_sched_spool_taken(struct cf_delivery_sched *s, struct cf_delivery_batch *b)
 {
 	struct item it = batch_item(b, 0);
 
@@ -506,12 +506,12 @@ cdl_sched_spool_taken(struct cdl_sched *s, struct cdl_batch *b)
  * and only an open breaker drops, counted as no_spool.
  */
 void
-cdl_sched_take(struct cdl_sched *s, struct rte_ring *ring, struct rte_ring *mring, uint64_t now)
+cf_delivery_sched_take(struct cf_delivery_sched *s, struct rte_ring *ring, struct rte_ring *mring, uint64_t now)
 {
 	int open = blocked(s, now) && !s->stopping;
 
 	for (;;) {
-		struct cdl_batch *b;
+		struct cf_delivery_batch *b;
 		int to_live = !open && s->nlive < s->cap_live;
 
 		if (!to_live && !open &&
@@ -524,7 +524,7 @@ cdl_sched_take(struct cdl_sched *s, struct rte_ring *ring, struct rte_ring *mrin
 		b->state = B_QUEUED;
 		b->attempts = 0;
 		if (!to_live) {
-			cdl_sched_spool_taken(s, b);
+			cf_delivery_sched_spool_taken(s, b);
 			continue;
 		}
 		s->st.taken += b->nrec;
@@ -535,13 +535,13 @@ cdl_sched_take(struct cdl_sched *s, struct rte_ring *ring, struct rte_ring *mrin
 }
 
 int
-cdl_sched_idle(const struct cdl_sched *s)
+cf_delivery_sched_idle(const struct cf_delivery_sched *s)
 {
-	return s->nlive == 0 && s->rp.state == CDL_RP_IDLE;
+	return s->nlive == 0 && s->rp.state == CF_DELIVERY_RP_IDLE;
 }
 
 uint64_t
-cdl_sched_wait_ms(const struct cdl_sched *s, uint64_t now)
+cf_delivery_sched_wait_ms(const struct cf_delivery_sched *s, uint64_t now)
 {
 	uint64_t w = 20;
 	unsigned int i;
@@ -554,16 +554,16 @@ cdl_sched_wait_ms(const struct cdl_sched *s, uint64_t now)
 }
 
 void
-cdl_sched_abort(struct cdl_sched *s)
+cf_delivery_sched_abort(struct cf_delivery_sched *s)
 {
 	unsigned int i;
 
 	for (i = 0; i + 1 < s->nslots; i++) {
-		struct cdl_batch *b = s->slot_live[i];
+		struct cf_delivery_batch *b = s->slot_live[i];
 
-		if (!cdl_tp_busy(s->tp, i))
+		if (!cf_delivery_tp_busy(s->tp, i))
 			continue;
-		cdl_tp_abort(s->tp, i);
+		cf_delivery_tp_abort(s->tp, i);
 		if (b != NULL) {
 			s->st.in_flight -= b->nrec;
 			b->state = B_QUEUED;
@@ -580,27 +580,27 @@ cdl_sched_abort(struct cdl_sched *s)
 }
 
 int
-cdl_sched_init(struct cdl_sched *s, const struct cdl_sched_config *cfg, struct cdl_tp *tp,
-	       struct cdl_spool *spool)
+cf_delivery_sched_init(struct cf_delivery_sched *s, const struct cf_delivery_sched_config *cfg, struct cf_delivery_tp *tp,
+	       struct cf_delivery_spool *spool)
 {
 	memset(s, 0, sizeof(*s));
 	s->cfg = *cfg;
 	s->tp = tp;
 	s->spool = spool;
-	cdl_breaker_init(&s->br, cfg->breaker_threshold, cfg->breaker_cooldown_ms);
-	s->br_logged = CDL_BREAKER_CLOSED;
+	cf_delivery_breaker_init(&s->br, cfg->breaker_threshold, cfg->breaker_cooldown_ms);
+	s->br_logged = CF_DELIVERY_BREAKER_CLOSED;
 	s->cap_live = cfg->concurrency * 4 < 16 ? 16 : cfg->concurrency * 4;
 	s->nslots = cfg->concurrency + 1;
 	s->live = calloc(s->cap_live, sizeof(*s->live));
 	s->slot_live = calloc(s->nslots, sizeof(*s->slot_live));
 	if (s->live == NULL || s->slot_live == NULL) {
-		cdl_sched_fini(s);
+		cf_delivery_sched_fini(s);
 		return -ENOMEM;
 	}
 	if (spool != NULL) {
-		struct cdl_spool_info si;
+		struct cf_delivery_spool_info si;
 
-		cdl_spool_get_info(spool, &si);
+		cf_delivery_spool_get_info(spool, &si);
 		/* Entries found corrupt later were on disk at start too. */
 		s->st.recovered = si.recovered_records + si.corrupt_records;
 	}
@@ -609,13 +609,13 @@ cdl_sched_init(struct cdl_sched *s, const struct cdl_sched_config *cfg, struct c
 }
 
 void
-cdl_sched_fini(struct cdl_sched *s)
+cf_delivery_sched_fini(struct cf_delivery_sched *s)
 {
 	unsigned int i;
 
 	if (s->live != NULL)
 		for (i = 0; i < s->nlive; i++)
-			cdl_batch_free(s->live[i]);
+			cf_delivery_batch_free(s->live[i]);
 	free(s->live);
 	free(s->slot_live);
 	free(s->rp.body);

@@ -26,7 +26,7 @@
 /* ---------------------------------------------------------------- segment */
 
 uint32_t
-cdl_crc32c(const void *p, size_t n)
+cf_delivery_crc32c(const void *p, size_t n)
 {
 	/* rte_hash_crc is CRC32C without the final inversion. */
 	return ~rte_hash_crc(p, (uint32_t)n, 0xFFFFFFFFu);
@@ -61,33 +61,33 @@ get64(const uint8_t *p)
 }
 
 void
-cdl_seg_encode(uint8_t out[CDL_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
+cf_delivery_seg_encode(uint8_t out[CF_DELIVERY_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
 	       const void *body, uint32_t len)
 {
-	cdl_seg_encode_flags(out, boot, seq, nrec, 0, body, len);
+	cf_delivery_seg_encode_flags(out, boot, seq, nrec, 0, body, len);
 }
 
 void
-cdl_seg_encode_flags(uint8_t out[CDL_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
+cf_delivery_seg_encode_flags(uint8_t out[CF_DELIVERY_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
 		     uint32_t flags, const void *body, uint32_t len)
 {
-	put32(out, CDL_SEG_MAGIC);
+	put32(out, CF_DELIVERY_SEG_MAGIC);
 	put32(out + 4, len);
 	put32(out + 8, nrec);
-	put32(out + 12, cdl_crc32c(body, len));
+	put32(out + 12, cf_delivery_crc32c(body, len));
 	put64(out + 16, boot);
 	put64(out + 24, seq);
 	put32(out + 32, flags);
-	put32(out + 36, cdl_crc32c(out, 36));
+	put32(out + 36, cf_delivery_crc32c(out, 36));
 }
 
 int
-cdl_seg_decode(const uint8_t in[CDL_SEG_HDR], struct cdl_seg_hdr *h)
+cf_delivery_seg_decode(const uint8_t in[CF_DELIVERY_SEG_HDR], struct cf_delivery_seg_hdr *h)
 {
-	if (get32(in) != CDL_SEG_MAGIC || get32(in + 36) != cdl_crc32c(in, 36))
+	if (get32(in) != CF_DELIVERY_SEG_MAGIC || get32(in + 36) != cf_delivery_crc32c(in, 36))
 		return -1;
 	h->len = get32(in + 4);
-	if (h->len > CDL_SEG_MAX_BODY)
+	if (h->len > CF_DELIVERY_SEG_MAX_BODY)
 		return -1;
 	h->nrec = get32(in + 8);
 	h->body_crc = get32(in + 12);
@@ -98,9 +98,9 @@ cdl_seg_decode(const uint8_t in[CDL_SEG_HDR], struct cdl_seg_hdr *h)
 }
 
 int
-cdl_seg_body_ok(const struct cdl_seg_hdr *h, const void *body)
+cf_delivery_seg_body_ok(const struct cf_delivery_seg_hdr *h, const void *body)
 {
-	return cdl_crc32c(body, h->len) == h->body_crc;
+	return cf_delivery_crc32c(body, h->len) == h->body_crc;
 }
 
 /* ------------------------------------------------------------------ spool */
@@ -115,12 +115,12 @@ struct seg {
 	uint64_t created_s;      /* Unix time; recovered segments: file mtime */
 };
 
-struct cdl_spool {
+struct cf_delivery_spool {
 	char dir[PATH_MAX - 64];
 	uint64_t max_bytes;
 	uint64_t seg_max;
-	enum cdl_fsync fsync_policy;
-	enum cdl_full full;
+	enum cf_delivery_fsync fsync_policy;
+	enum cf_delivery_full full;
 	struct seg *segs;        /* oldest first */
 	unsigned int n, cap;
 	int wfd;                 /* fd of segs[n-1] while it is the write segment */
@@ -136,21 +136,21 @@ struct cdl_spool {
 	uint32_t peek_nrec;
 	int dirty;
 	uint64_t last_sync_ms;
-	struct cdl_spool_info info;
+	struct cf_delivery_spool_info info;
 };
 
 static void
-seg_path(const struct cdl_spool *s, uint64_t id, char *buf, size_t len)
+seg_path(const struct cf_delivery_spool *s, uint64_t id, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/seg-%020" PRIu64 ".log", s->dir, id);
 }
 
 static void
-sync_dir(const struct cdl_spool *s)
+sync_dir(const struct cf_delivery_spool *s)
 {
 	int fd;
 
-	if (s->fsync_policy == CDL_FSYNC_NONE)
+	if (s->fsync_policy == CF_DELIVERY_FSYNC_NONE)
 		return;
 	fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -160,7 +160,7 @@ sync_dir(const struct cdl_spool *s)
 }
 
 static int
-push_seg(struct cdl_spool *s, const struct seg *g)
+push_seg(struct cf_delivery_spool *s, const struct seg *g)
 {
 	if (s->n == s->cap) {
 		unsigned int nc = s->cap ? s->cap * 2 : 16;
@@ -177,7 +177,7 @@ push_seg(struct cdl_spool *s, const struct seg *g)
 
 /* Removes segs[0] from disk and memory. */
 static void
-drop_first(struct cdl_spool *s)
+drop_first(struct cf_delivery_spool *s)
 {
 	char path[PATH_MAX];
 
@@ -208,7 +208,7 @@ cmp_u64(const void *a, const void *b)
 
 /* Scans one segment: counts valid entries, truncates a torn tail. */
 static int
-recover_seg(struct cdl_spool *s, uint64_t id)
+recover_seg(struct cf_delivery_spool *s, uint64_t id)
 {
 	char path[PATH_MAX];
 	struct seg g = { .id = id };
@@ -225,22 +225,22 @@ recover_seg(struct cdl_spool *s, uint64_t id)
 		return -errno;
 	}
 	for (;;) {
-		uint8_t hb[CDL_SEG_HDR];
-		struct cdl_seg_hdr h;
+		uint8_t hb[CF_DELIVERY_SEG_HDR];
+		struct cf_delivery_seg_hdr h;
 		char *nb;
 
-		if (off + CDL_SEG_HDR > (uint64_t)st.st_size ||
-		    pread(fd, hb, CDL_SEG_HDR, (off_t)off) != CDL_SEG_HDR ||
-		    cdl_seg_decode(hb, &h) != 0 ||
-		    off + CDL_SEG_HDR + h.len > (uint64_t)st.st_size)
+		if (off + CF_DELIVERY_SEG_HDR > (uint64_t)st.st_size ||
+		    pread(fd, hb, CF_DELIVERY_SEG_HDR, (off_t)off) != CF_DELIVERY_SEG_HDR ||
+		    cf_delivery_seg_decode(hb, &h) != 0 ||
+		    off + CF_DELIVERY_SEG_HDR + h.len > (uint64_t)st.st_size)
 			break;
 		nb = realloc(body, h.len ? h.len : 1);
 		if (nb == NULL)
 			break;
 		body = nb;
-		if (pread(fd, body, h.len, (off_t)(off + CDL_SEG_HDR)) != (ssize_t)h.len)
+		if (pread(fd, body, h.len, (off_t)(off + CF_DELIVERY_SEG_HDR)) != (ssize_t)h.len)
 			break;
-		if (cdl_seg_body_ok(&h, body)) {
+		if (cf_delivery_seg_body_ok(&h, body)) {
 			g.records += h.nrec;
 			g.batches++;
 		} else {
@@ -248,12 +248,12 @@ recover_seg(struct cdl_spool *s, uint64_t id)
 			s->info.corrupt_batches++;
 			s->info.corrupt_records += h.nrec;
 		}
-		off += CDL_SEG_HDR + h.len;
+		off += CF_DELIVERY_SEG_HDR + h.len;
 	}
 	free(body);
 	if (off < (uint64_t)st.st_size) {
 		s->info.torn_bytes += (uint64_t)st.st_size - off;
-		if (ftruncate(fd, (off_t)off) == 0 && s->fsync_policy != CDL_FSYNC_NONE)
+		if (ftruncate(fd, (off_t)off) == 0 && s->fsync_policy != CF_DELIVERY_FSYNC_NONE)
 			fsync(fd);
 	}
 	close(fd);
@@ -272,11 +272,11 @@ recover_seg(struct cdl_spool *s, uint64_t id)
 	return push_seg(s, &g);
 }
 
-struct cdl_spool *
-cdl_spool_open(const char *dir, uint64_t max_bytes, enum cdl_fsync fsync_policy, enum cdl_full full,
+struct cf_delivery_spool *
+cf_delivery_spool_open(const char *dir, uint64_t max_bytes, enum cf_delivery_fsync fsync_policy, enum cf_delivery_full full,
 	       char *err, size_t errlen)
 {
-	struct cdl_spool *s;
+	struct cf_delivery_spool *s;
 	struct dirent *de;
 	uint64_t *ids = NULL;
 	size_t nids = 0, capids = 0, i;
@@ -341,7 +341,7 @@ cdl_spool_open(const char *dir, uint64_t max_bytes, enum cdl_fsync fsync_policy,
 			snprintf(err, errlen, "cannot recover spool segment %" PRIu64 " in '%s': %s",
 				 ids[i], dir, strerror(-rc));
 			free(ids);
-			cdl_spool_close(s);
+			cf_delivery_spool_close(s);
 			return NULL;
 		}
 		if (ids[i] >= s->next_id)
@@ -358,7 +358,7 @@ cdl_spool_open(const char *dir, uint64_t max_bytes, enum cdl_fsync fsync_policy,
 		if (fd < 0) {
 			snprintf(err, errlen, "spool directory '%s' is not writable: %s", dir,
 				 strerror(errno));
-			cdl_spool_close(s);
+			cf_delivery_spool_close(s);
 			return NULL;
 		}
 		close(fd);
@@ -368,14 +368,14 @@ cdl_spool_open(const char *dir, uint64_t max_bytes, enum cdl_fsync fsync_policy,
 }
 
 static int
-roll(struct cdl_spool *s)
+roll(struct cf_delivery_spool *s)
 {
 	char path[PATH_MAX];
 	struct seg g = { .id = s->next_id, .created_s = cf_clock_wall_ms() / 1000 };
 	int fd;
 
 	if (s->wfd >= 0) {
-		if (s->fsync_policy != CDL_FSYNC_NONE)
+		if (s->fsync_policy != CF_DELIVERY_FSYNC_NONE)
 			fsync(s->wfd);
 		close(s->wfd);
 		s->wfd = -1;
@@ -397,7 +397,7 @@ roll(struct cdl_spool *s)
 
 /* Records of segs[0] not consumed and not out as the current peek. */
 static uint64_t
-first_unclaimed(const struct cdl_spool *s)
+first_unclaimed(const struct cf_delivery_spool *s)
 {
 	uint64_t left = s->segs[0].records - s->segs[0].consumed;
 
@@ -407,28 +407,28 @@ first_unclaimed(const struct cdl_spool *s)
 }
 
 int
-cdl_spool_append(struct cdl_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
+cf_delivery_spool_append(struct cf_delivery_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
 		 const void *body, uint32_t len)
 {
-	return cdl_spool_append_flags(s, boot, seq, nrec, 0, body, len);
+	return cf_delivery_spool_append_flags(s, boot, seq, nrec, 0, body, len);
 }
 
 int
-cdl_spool_append_flags(struct cdl_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
+cf_delivery_spool_append_flags(struct cf_delivery_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
 		       uint32_t flags, const void *body, uint32_t len)
 {
-	uint64_t need = CDL_SEG_HDR + (uint64_t)len;
-	uint8_t hb[CDL_SEG_HDR];
+	uint64_t need = CF_DELIVERY_SEG_HDR + (uint64_t)len;
+	uint8_t hb[CF_DELIVERY_SEG_HDR];
 	struct iovec iov[2];
 	struct seg *w;
 	ssize_t wr;
 
-	if (need > s->max_bytes || len > CDL_SEG_MAX_BODY)
+	if (need > s->max_bytes || len > CF_DELIVERY_SEG_MAX_BODY)
 		return 1;
 	while (s->total_bytes + need > s->max_bytes) {
 		uint64_t left;
 
-		if (s->full == CDL_FULL_DROP_NEWEST || s->n == 0)
+		if (s->full == CF_DELIVERY_FULL_DROP_NEWEST || s->n == 0)
 			return 1;
 		left = first_unclaimed(s);
 		if (s->peeked && !s->peek_orphan)
@@ -447,9 +447,9 @@ cdl_spool_append_flags(struct cdl_spool *s, uint64_t boot, uint64_t seq, uint32_
 		}
 	}
 	w = &s->segs[s->n - 1];
-	cdl_seg_encode_flags(hb, boot, seq, nrec, flags, body, len);
+	cf_delivery_seg_encode_flags(hb, boot, seq, nrec, flags, body, len);
 	iov[0].iov_base = hb;
-	iov[0].iov_len = CDL_SEG_HDR;
+	iov[0].iov_len = CF_DELIVERY_SEG_HDR;
 	iov[1].iov_base = (void *)(uintptr_t)body;
 	iov[1].iov_len = len;
 	wr = writev(s->wfd, iov, 2);
@@ -464,9 +464,9 @@ cdl_spool_append_flags(struct cdl_spool *s, uint64_t boot, uint64_t seq, uint32_
 		s->info.write_errors++;
 		return -e;
 	}
-	if (s->fsync_policy == CDL_FSYNC_BATCH)
+	if (s->fsync_policy == CF_DELIVERY_FSYNC_BATCH)
 		fdatasync(s->wfd);
-	else if (s->fsync_policy == CDL_FSYNC_INTERVAL)
+	else if (s->fsync_policy == CF_DELIVERY_FSYNC_INTERVAL)
 		s->dirty = 1;
 	w->bytes += need;
 	w->records += nrec;
@@ -480,10 +480,10 @@ cdl_spool_append_flags(struct cdl_spool *s, uint64_t boot, uint64_t seq, uint32_
 }
 
 int
-cdl_spool_peek(struct cdl_spool *s, struct cdl_seg_hdr *h, char **body)
+cf_delivery_spool_peek(struct cf_delivery_spool *s, struct cf_delivery_seg_hdr *h, char **body)
 {
 	for (;;) {
-		uint8_t hb[CDL_SEG_HDR];
+		uint8_t hb[CF_DELIVERY_SEG_HDR];
 		struct seg *g;
 		char *b;
 
@@ -506,8 +506,8 @@ cdl_spool_peek(struct cdl_spool *s, struct cdl_seg_hdr *h, char **body)
 				return -errno;
 			s->rfd_id = g->id;
 		}
-		if (pread(s->rfd, hb, CDL_SEG_HDR, (off_t)s->roff) != CDL_SEG_HDR ||
-		    cdl_seg_decode(hb, h) != 0 || s->roff + CDL_SEG_HDR + h->len > g->bytes) {
+		if (pread(s->rfd, hb, CF_DELIVERY_SEG_HDR, (off_t)s->roff) != CF_DELIVERY_SEG_HDR ||
+		    cf_delivery_seg_decode(hb, h) != 0 || s->roff + CF_DELIVERY_SEG_HDR + h->len > g->bytes) {
 			/* Damaged after recovery: nothing after this point can be trusted. */
 			uint64_t left = g->records - g->consumed;
 
@@ -521,11 +521,11 @@ cdl_spool_peek(struct cdl_spool *s, struct cdl_seg_hdr *h, char **body)
 		b = malloc(h->len ? h->len : 1);
 		if (b == NULL)
 			return -ENOMEM;
-		if (pread(s->rfd, b, h->len, (off_t)(s->roff + CDL_SEG_HDR)) != (ssize_t)h->len) {
+		if (pread(s->rfd, b, h->len, (off_t)(s->roff + CF_DELIVERY_SEG_HDR)) != (ssize_t)h->len) {
 			free(b);
 			return -EIO;
 		}
-		if (!cdl_seg_body_ok(h, b)) {
+		if (!cf_delivery_seg_body_ok(h, b)) {
 			free(b);
 			if (g->corrupt_known > 0) {
 				g->corrupt_known--;
@@ -535,12 +535,12 @@ cdl_spool_peek(struct cdl_spool *s, struct cdl_seg_hdr *h, char **body)
 				s->info.records -= h->nrec;
 				g->consumed += h->nrec;
 			}
-			s->roff += CDL_SEG_HDR + h->len;
+			s->roff += CF_DELIVERY_SEG_HDR + h->len;
 			continue;
 		}
 		s->peeked = 1;
 		s->peek_orphan = 0;
-		s->peek_next = s->roff + CDL_SEG_HDR + h->len;
+		s->peek_next = s->roff + CF_DELIVERY_SEG_HDR + h->len;
 		s->peek_nrec = h->nrec;
 		*body = b;
 		return 1;
@@ -548,7 +548,7 @@ cdl_spool_peek(struct cdl_spool *s, struct cdl_seg_hdr *h, char **body)
 }
 
 void
-cdl_spool_consume(struct cdl_spool *s)
+cf_delivery_spool_consume(struct cf_delivery_spool *s)
 {
 	if (!s->peeked)
 		return;
@@ -564,7 +564,7 @@ cdl_spool_consume(struct cdl_spool *s)
 }
 
 void
-cdl_spool_release(struct cdl_spool *s)
+cf_delivery_spool_release(struct cf_delivery_spool *s)
 {
 	if (!s->peeked)
 		return;
@@ -577,7 +577,7 @@ cdl_spool_release(struct cdl_spool *s)
 }
 
 void
-cdl_spool_tick(struct cdl_spool *s, uint64_t now_ms)
+cf_delivery_spool_tick(struct cf_delivery_spool *s, uint64_t now_ms)
 {
 	if (s->dirty && now_ms - s->last_sync_ms >= 1000) {
 		if (s->wfd >= 0)
@@ -588,7 +588,7 @@ cdl_spool_tick(struct cdl_spool *s, uint64_t now_ms)
 }
 
 void
-cdl_spool_get_info(const struct cdl_spool *s, struct cdl_spool_info *i)
+cf_delivery_spool_get_info(const struct cf_delivery_spool *s, struct cf_delivery_spool_info *i)
 {
 	*i = s->info;
 	i->bytes = s->total_bytes;
@@ -597,12 +597,12 @@ cdl_spool_get_info(const struct cdl_spool *s, struct cdl_spool_info *i)
 }
 
 void
-cdl_spool_close(struct cdl_spool *s)
+cf_delivery_spool_close(struct cf_delivery_spool *s)
 {
 	if (s == NULL)
 		return;
 	if (s->wfd >= 0) {
-		if (s->fsync_policy != CDL_FSYNC_NONE)
+		if (s->fsync_policy != CF_DELIVERY_FSYNC_NONE)
 			fsync(s->wfd);
 		close(s->wfd);
 	}

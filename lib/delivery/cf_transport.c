@@ -21,17 +21,17 @@ struct xfer {
 	struct curl_slist *hdrs;
 	unsigned char *zbody;        /* gzip output, grown on demand */
 	size_t zcap;
-	char resp[CDL_TP_RESP_MAX];
+	char resp[CF_DELIVERY_TP_RESP_MAX];
 	size_t resp_len;
-	char retry_after[CDL_TP_RA_MAX];
+	char retry_after[CF_DELIVERY_TP_RA_MAX];
 	int has_retry_after;
 	int body_seen;               /* header lines after this are trailers */
 	uint64_t t0_us;
 	int busy;
 };
 
-struct cdl_tp {
-	struct cdl_tp_config cfg;
+struct cf_delivery_tp {
+	struct cf_delivery_tp_config cfg;
 	CURLM *multi;
 	struct xfer *x;
 	char line[2048];             /* scratch: request batch URL, Content-Type line */
@@ -41,7 +41,7 @@ static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
-	size_t len = size * n, room = CDL_TP_RESP_MAX - x->resp_len;
+	size_t len = size * n, room = CF_DELIVERY_TP_RESP_MAX - x->resp_len;
 
 	x->body_seen = 1;
 	memcpy(x->resp + x->resp_len, p, len < room ? len : room);
@@ -51,7 +51,7 @@ on_body(char *p, size_t size, size_t n, void *arg)
 
 /*
  * Keeps the last Retry-After value of the answer, as libcurl does for
- * CURLINFO_RETRY_AFTER, but as text: cdl_classify() reads it, so the rule
+ * CURLINFO_RETRY_AFTER, but as text: cf_delivery_classify() reads it, so the rule
  * lives in one pure function.
  */
 static size_t
@@ -109,25 +109,25 @@ gzip_body(struct xfer *x, const char *body, uint32_t len, size_t *out_len)
 	return 0;
 }
 
-/* A request batch's metadata block: CDL_TP_UNSENDABLE when it cannot be sent
+/* A request batch's metadata block: CF_DELIVERY_TP_UNSENDABLE when it cannot be sent
  * (corrupt, or no base URL to send it to), else 0 and *m filled. */
 static int
-req_meta(const struct cdl_tp *tp, const char *body, uint32_t len, uint32_t flags,
-	 struct cdl_meta *m)
+req_meta(const struct cf_delivery_tp *tp, const char *body, uint32_t len, uint32_t flags,
+	 struct cf_delivery_meta *m)
 {
-	if (flags & ~CDL_SEG_F_META)
-		return CDL_TP_UNSENDABLE;      /* written by a newer version */
-	if (!(flags & CDL_SEG_F_META)) {
+	if (flags & ~CF_DELIVERY_SEG_F_META)
+		return CF_DELIVERY_TP_UNSENDABLE;      /* written by a newer version */
+	if (!(flags & CF_DELIVERY_SEG_F_META)) {
 		m->len = 0;
 		return 0;
 	}
-	if (tp->cfg.base[0] == '\0' || cdl_meta_decode(body, len, m) != 0)
-		return CDL_TP_UNSENDABLE;
+	if (tp->cfg.base[0] == '\0' || cf_delivery_meta_decode(body, len, m) != 0)
+		return CF_DELIVERY_TP_UNSENDABLE;
 	return 0;
 }
 
 int
-cdl_tp_send(struct cdl_tp *tp, unsigned int slot, const struct cdl_tp_req *rq, size_t *wire,
+cf_delivery_tp_send(struct cf_delivery_tp *tp, unsigned int slot, const struct cf_delivery_tp_req *rq, size_t *wire,
 	    int *meta)
 {
 	struct xfer *x = &tp->x[slot];
@@ -136,12 +136,12 @@ cdl_tp_send(struct cdl_tp *tp, unsigned int slot, const struct cdl_tp_req *rq, s
 	char hdr[96], id[48];
 	const void *post;
 	size_t plen;
-	struct cdl_meta m;
+	struct cf_delivery_meta m;
 	int gz = 0, encoded = 0, is_meta;
 	unsigned int k;
 
 	if (req_meta(tp, body, len, rq->flags, &m) != 0)
-		return CDL_TP_UNSENDABLE;
+		return CF_DELIVERY_TP_UNSENDABLE;
 	body += m.len;
 	len -= m.len;
 	post = body;
@@ -150,7 +150,7 @@ cdl_tp_send(struct cdl_tp *tp, unsigned int slot, const struct cdl_tp_req *rq, s
 	if (is_meta) {
 		if ((size_t)snprintf(tp->line, sizeof(tp->line), "%s%s", tp->cfg.base, m.path) >=
 		    sizeof(tp->line))
-			return CDL_TP_UNSENDABLE;
+			return CF_DELIVERY_TP_UNSENDABLE;
 		curl_easy_setopt(x->easy, CURLOPT_URL, tp->line);
 		/* Only JSON is ours to compress: an opaque body goes as the agent sent it. */
 		encoded = strcmp(m.content_type, "application/json") != 0;
@@ -176,7 +176,7 @@ cdl_tp_send(struct cdl_tp *tp, unsigned int slot, const struct cdl_tp_req *rq, s
 	}
 	/* A 100-continue round trip per batch would halve throughput. */
 	x->hdrs = curl_slist_append(x->hdrs, "Expect:");
-	cdl_batch_id(id, sizeof(id), rq->boot, rq->seq);
+	cf_delivery_batch_id(id, sizeof(id), rq->boot, rq->seq);
 	snprintf(hdr, sizeof(hdr), "X-Clarion-Batch-Id: %s", id);
 	x->hdrs = curl_slist_append(x->hdrs, hdr);
 	if (gz)
@@ -186,7 +186,7 @@ cdl_tp_send(struct cdl_tp *tp, unsigned int slot, const struct cdl_tp_req *rq, s
 	if (tp->cfg.auth[0])
 		x->hdrs = curl_slist_append(x->hdrs, tp->cfg.auth);
 	if (x->hdrs == NULL)
-		return CDL_TP_ERR;
+		return CF_DELIVERY_TP_ERR;
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->hdrs);
 	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)plen);
 	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, post);
@@ -195,7 +195,7 @@ cdl_tp_send(struct cdl_tp *tp, unsigned int slot, const struct cdl_tp_req *rq, s
 	x->body_seen = 0;
 	x->t0_us = cf_clock_mono_us();
 	if (curl_multi_add_handle(tp->multi, x->easy) != CURLM_OK)
-		return CDL_TP_ERR;
+		return CF_DELIVERY_TP_ERR;
 	x->busy = 1;
 	*wire = plen;
 	*meta = is_meta;
@@ -203,13 +203,13 @@ cdl_tp_send(struct cdl_tp *tp, unsigned int slot, const struct cdl_tp_req *rq, s
 }
 
 int
-cdl_tp_busy(const struct cdl_tp *tp, unsigned int slot)
+cf_delivery_tp_busy(const struct cf_delivery_tp *tp, unsigned int slot)
 {
 	return tp->x[slot].busy;
 }
 
 void
-cdl_tp_perform(struct cdl_tp *tp)
+cf_delivery_tp_perform(struct cf_delivery_tp *tp)
 {
 	int running;
 
@@ -217,7 +217,7 @@ cdl_tp_perform(struct cdl_tp *tp)
 }
 
 int
-cdl_tp_next_done(struct cdl_tp *tp, struct cdl_tp_done *out)
+cf_delivery_tp_next_done(struct cf_delivery_tp *tp, struct cf_delivery_tp_done *out)
 {
 	CURLMsg *m;
 	int left;
@@ -252,7 +252,7 @@ cdl_tp_next_done(struct cdl_tp *tp, struct cdl_tp_done *out)
 }
 
 void
-cdl_tp_abort(struct cdl_tp *tp, unsigned int slot)
+cf_delivery_tp_abort(struct cf_delivery_tp *tp, unsigned int slot)
 {
 	struct xfer *x = &tp->x[slot];
 
@@ -263,21 +263,21 @@ cdl_tp_abort(struct cdl_tp *tp, unsigned int slot)
 }
 
 void
-cdl_tp_wait(struct cdl_tp *tp, int timeout_ms)
+cf_delivery_tp_wait(struct cf_delivery_tp *tp, int timeout_ms)
 {
 	curl_multi_poll(tp->multi, NULL, 0, timeout_ms, NULL);
 }
 
 void
-cdl_tp_wakeup(struct cdl_tp *tp)
+cf_delivery_tp_wakeup(struct cf_delivery_tp *tp)
 {
 	curl_multi_wakeup(tp->multi);
 }
 
 /* Options that stay for the life of the handle; per request are only the
- * URL, headers and body (cdl_tp_send). */
+ * URL, headers and body (cf_delivery_tp_send). */
 static void
-setup_easy(const struct cdl_tp *tp, struct xfer *x)
+setup_easy(const struct cf_delivery_tp *tp, struct xfer *x)
 {
 	CURL *e = x->easy;
 
@@ -300,11 +300,11 @@ setup_easy(const struct cdl_tp *tp, struct xfer *x)
 	}
 }
 
-struct cdl_tp *
-cdl_tp_open(const struct cdl_tp_config *cfg, char *err, size_t errlen)
+struct cf_delivery_tp *
+cf_delivery_tp_open(const struct cf_delivery_tp_config *cfg, char *err, size_t errlen)
 {
 	static int curl_ready;
-	struct cdl_tp *tp;
+	struct cf_delivery_tp *tp;
 	unsigned int i;
 
 	if (!curl_ready) {
@@ -324,7 +324,7 @@ cdl_tp_open(const struct cdl_tp_config *cfg, char *err, size_t errlen)
 	tp->multi = curl_multi_init();
 	if (tp->x == NULL || tp->multi == NULL) {
 		snprintf(err, errlen, "out of memory");
-		cdl_tp_close(tp);
+		cf_delivery_tp_close(tp);
 		return NULL;
 	}
 	curl_multi_setopt(tp->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->nslots);
@@ -332,7 +332,7 @@ cdl_tp_open(const struct cdl_tp_config *cfg, char *err, size_t errlen)
 		tp->x[i].easy = curl_easy_init();
 		if (tp->x[i].easy == NULL) {
 			snprintf(err, errlen, "curl_easy_init failed");
-			cdl_tp_close(tp);
+			cf_delivery_tp_close(tp);
 			return NULL;
 		}
 		setup_easy(tp, &tp->x[i]);
@@ -341,7 +341,7 @@ cdl_tp_open(const struct cdl_tp_config *cfg, char *err, size_t errlen)
 }
 
 void
-cdl_tp_close(struct cdl_tp *tp)
+cf_delivery_tp_close(struct cf_delivery_tp *tp)
 {
 	unsigned int i;
 

@@ -7,23 +7,23 @@
  * owns libcurl (one multi handle, one easy handle per request slot), builds
  * each request (URL, headers, gzip, timeouts, TLS) and reports finished
  * transfers as plain values. It decides nothing: what an answer means is
- * cdl_classify(), what to do about it is the scheduler (cf_sched.h).
+ * cf_delivery_classify(), what to do about it is the scheduler (cf_sched.h).
  *
  * Thread safety: one thread (the delivery thread) calls everything except
- * cdl_tp_wakeup(), which any thread may call while the transport is open.
+ * cf_delivery_tp_wakeup(), which any thread may call while the transport is open.
  */
 
 #include <stddef.h>
 #include <stdint.h>
 
 /* Answer body bytes kept per request (for the dead letter). */
-#define CDL_TP_RESP_MAX 4096
+#define CF_DELIVERY_TP_RESP_MAX 4096
 /* Retry-After value bytes kept per request. */
-#define CDL_TP_RA_MAX 256
+#define CF_DELIVERY_TP_RA_MAX 256
 
-struct cdl_tp;
+struct cf_delivery_tp;
 
-struct cdl_tp_config {
+struct cf_delivery_tp_config {
 	/* Strings must outlive the transport. */
 	const char *url;          /* record batches */
 	const char *base;         /* request batches: base + their path; "" = none */
@@ -37,7 +37,7 @@ struct cdl_tp_config {
 };
 
 /* One request: a batch or spool entry as stored (metadata block included). */
-struct cdl_tp_req {
+struct cf_delivery_tp_req {
 	uint64_t boot;
 	uint64_t seq;
 	const char *body;
@@ -46,44 +46,44 @@ struct cdl_tp_req {
 	int replay;               /* adds X-Clarion-Replay: 1 */
 };
 
-/* cdl_tp_send() results besides 0. */
-#define CDL_TP_ERR (-1)         /* not started now (libcurl, memory); may work later */
-#define CDL_TP_UNSENDABLE (-2)  /* never sendable: unknown flags, bad metadata, no base URL */
+/* cf_delivery_tp_send() results besides 0. */
+#define CF_DELIVERY_TP_ERR (-1)         /* not started now (libcurl, memory); may work later */
+#define CF_DELIVERY_TP_UNSENDABLE (-2)  /* never sendable: unknown flags, bad metadata, no base URL */
 
 /* A finished transfer. Pointers stay valid until the slot is sent again. */
-struct cdl_tp_done {
+struct cf_delivery_tp_done {
 	unsigned int slot;
 	int curl_result;          /* CURLcode */
 	long http_status;         /* 0 when no answer */
 	const char *retry_after;  /* Retry-After value, NULL when absent */
 	const char *error;        /* text of curl_result */
-	const char *resp;         /* first CDL_TP_RESP_MAX bytes of the answer body */
+	const char *resp;         /* first CF_DELIVERY_TP_RESP_MAX bytes of the answer body */
 	size_t resp_len;
 	uint64_t latency_us;      /* send to completion */
 };
 
 /* Initialises libcurl (once per process) and nslots easy handles. NULL with
  * a reason in err. */
-struct cdl_tp *cdl_tp_open(const struct cdl_tp_config *cfg, char *err, size_t errlen);
-void cdl_tp_close(struct cdl_tp *tp);
+struct cf_delivery_tp *cf_delivery_tp_open(const struct cf_delivery_tp_config *cfg, char *err, size_t errlen);
+void cf_delivery_tp_close(struct cf_delivery_tp *tp);
 /*
  * Starts rq on a free slot. 0: in flight, *wire = body bytes on the wire
  * (after compression), *meta = 1 when it went as a request batch (own path
- * and headers). CDL_TP_ERR or CDL_TP_UNSENDABLE: nothing started.
+ * and headers). CF_DELIVERY_TP_ERR or CF_DELIVERY_TP_UNSENDABLE: nothing started.
  */
-int cdl_tp_send(struct cdl_tp *tp, unsigned int slot, const struct cdl_tp_req *rq, size_t *wire,
+int cf_delivery_tp_send(struct cf_delivery_tp *tp, unsigned int slot, const struct cf_delivery_tp_req *rq, size_t *wire,
 		int *meta);
-int cdl_tp_busy(const struct cdl_tp *tp, unsigned int slot);
+int cf_delivery_tp_busy(const struct cf_delivery_tp *tp, unsigned int slot);
 /* Moves transfers along without blocking. */
-void cdl_tp_perform(struct cdl_tp *tp);
+void cf_delivery_tp_perform(struct cf_delivery_tp *tp);
 /* The next finished transfer: 1 and *out filled (its slot is free again),
  * 0 when none is left. */
-int cdl_tp_next_done(struct cdl_tp *tp, struct cdl_tp_done *out);
+int cf_delivery_tp_next_done(struct cf_delivery_tp *tp, struct cf_delivery_tp_done *out);
 /* Drops a transfer in flight (shutdown); its slot is free again. */
-void cdl_tp_abort(struct cdl_tp *tp, unsigned int slot);
-/* Sleeps until a socket is ready, cdl_tp_wakeup() or timeout_ms. */
-void cdl_tp_wait(struct cdl_tp *tp, int timeout_ms);
-/* Ends a cdl_tp_wait() early. Any thread. */
-void cdl_tp_wakeup(struct cdl_tp *tp);
+void cf_delivery_tp_abort(struct cf_delivery_tp *tp, unsigned int slot);
+/* Sleeps until a socket is ready, cf_delivery_tp_wakeup() or timeout_ms. */
+void cf_delivery_tp_wait(struct cf_delivery_tp *tp, int timeout_ms);
+/* Ends a cf_delivery_tp_wait() early. Any thread. */
+void cf_delivery_tp_wakeup(struct cf_delivery_tp *tp);
 
 #endif

@@ -10,7 +10,7 @@
  * counted as unknown_version.
  *
  * Contract:
- *  - cfx_ctx_init() is the one constructor of a struct cfd_ctx with every
+ *  - cf_dispatch_ctx_init() is the one constructor of a struct cf_decode_ctx with every
  *    table the decoders use; the RX lcores, the unit tests and the
  *    micro-benchmarks all build their contexts with it. Returns 0, or -1 with
  *    a one-line reason in err naming the part that could not be built
@@ -18,8 +18,8 @@
  *    ..."); nothing is left allocated then. Not for the hot path.
  *  - cfg->decode is read while decoding (sampling policy), so it must outlive
  *    the context; cfg->tpl is read once here (NULL = defaults).
- *  - cfx_ctx_fini() frees what cfx_ctx_init() built (a zeroed ctx is fine).
- *  - cfx_datagram(): as for every decoder (cf_decode.h): never fails, never
+ *  - cf_dispatch_ctx_fini() frees what cf_dispatch_ctx_init() built (a zeroed ctx is fine).
+ *  - cf_dispatch_datagram(): as for every decoder (cf_decode.h): never fails, never
  *    writes the datagram, counts every datagram either as decoded or under a
  *    drop reason. ctx->stats->flow_dgrams counts every call; dgrams[proto]
  *    each recognised one. A context without a template cache (ctx->tpl NULL)
@@ -31,21 +31,21 @@
 
 #include "cf_decode.h"
 
-struct tpl_config;
+struct cf_tpl_config;
 
 /* Everything one lcore's decode context is built from. */
-struct cfx_config {
-	const struct cfd_config *decode; /* exporter table and sampling policy */
-	const struct tpl_config *tpl;    /* v9/IPFIX template engine; NULL = defaults */
+struct cf_dispatch_config {
+	const struct cf_decode_config *decode; /* exporter table and sampling policy */
+	const struct cf_tpl_config *tpl;    /* v9/IPFIX template engine; NULL = defaults */
 	uint32_t sflow_max_ifc;          /* sFlow interface counter slots; 0 = default */
 };
 
 /* name: unique per process, at most 20 characters (table names derive from it). */
-int cfx_ctx_init(struct cfd_ctx *ctx, const char *name, int socket_id,
-		 const struct cfx_config *cfg, struct cfs_lcore *stats, struct cfr_sink *sink,
+int cf_dispatch_ctx_init(struct cf_decode_ctx *ctx, const char *name, int socket_id,
+		 const struct cf_dispatch_config *cfg, struct cf_stats_lcore *stats, struct cf_record_sink *sink,
 		 char *err, size_t errlen);
-void cfx_ctx_fini(struct cfd_ctx *ctx);
+void cf_dispatch_ctx_fini(struct cf_decode_ctx *ctx);
 
-void cfx_datagram(struct cfd_ctx *ctx, const struct cfd_dgram *dg);
+void cf_dispatch_datagram(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Edge-agent sketch ingest (role CFH_AGENT): validate, fill in, hand to the forwarder. */
+/* Edge-agent sketch ingest (role CF_HTTPD_AGENT): validate, fill in, hand to the forwarder. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +28,7 @@ token_ok(const char *want, const char *got)
 }
 
 static int
-authorised(const struct cfh_server *s, struct MHD_Connection *c)
+authorised(const struct cf_httpd_server *s, struct MHD_Connection *c)
 {
 	const char *auth, *alt;
 
@@ -42,7 +42,7 @@ authorised(const struct cfh_server *s, struct MHD_Connection *c)
 }
 
 enum MHD_Result
-cfh_agent_begin(struct cfh_server *s, struct MHD_Connection *c, struct cfh_req *r,
+cf_httpd_agent_begin(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_httpd_req *r,
 		unsigned int *sent)
 {
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -50,17 +50,17 @@ cfh_agent_begin(struct cfh_server *s, struct MHD_Connection *c, struct cfh_req *
 
 	(void)r;
 	if (!authorised(s, c))
-		return cfh_error(c, MHD_HTTP_UNAUTHORIZED, "missing or wrong agent token",
+		return cf_httpd_error(c, MHD_HTTP_UNAUTHORIZED, "missing or wrong agent token",
 				 MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer", sent);
 	if (cl != NULL && strtoull(cl, NULL, 10) > s->cfg.max_body)
-		return cfh_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body larger than --agent-max-body",
+		return cf_httpd_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body larger than --agent-max-body",
 				 NULL, NULL, sent);
 	return MHD_YES;
 }
 
 /* Hands a body to the forwarder; *forwarded tells the agent. 0, or an HTTP error status. */
 static unsigned int
-forward(struct cfh_server *s, const char *path, const void *body, size_t len, const char *ctype,
+forward(struct cf_httpd_server *s, const char *path, const void *body, size_t len, const char *ctype,
 	const char *const *headers, int *forwarded)
 {
 	int rc;
@@ -80,7 +80,7 @@ forward(struct cfh_server *s, const char *path, const void *body, size_t len, co
 }
 
 static enum MHD_Result
-accepted(struct cfh_server *s, struct MHD_Connection *c, const char *switch_id, double n,
+accepted(struct cf_httpd_server *s, struct MHD_Connection *c, const char *switch_id, double n,
 	 int forwarded, unsigned int *sent)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -93,9 +93,9 @@ accepted(struct cfh_server *s, struct MHD_Connection *c, const char *switch_id, 
 	txt = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	if (txt == NULL)
-		return cfh_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
 	__atomic_fetch_add(&s->sketch_items, (uint64_t)n, __ATOMIC_RELAXED);
-	return cfh_respond(c, MHD_HTTP_ACCEPTED, "application/json", txt, strlen(txt), NULL, NULL,
+	return cf_httpd_respond(c, MHD_HTTP_ACCEPTED, "application/json", txt, strlen(txt), NULL, NULL,
 			   sent);
 }
 
@@ -103,13 +103,13 @@ static enum MHD_Result
 refused(struct MHD_Connection *c, unsigned int status, unsigned int *sent)
 {
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
-		return cfh_error(c, status, "forwarding queue full, retry later",
+		return cf_httpd_error(c, status, "forwarding queue full, retry later",
 				 MHD_HTTP_HEADER_RETRY_AFTER, "1", sent);
-	return cfh_error(c, status, "forwarding failed", NULL, NULL, sent);
+	return cf_httpd_error(c, status, "forwarding failed", NULL, NULL, sent);
 }
 
 static enum MHD_Result
-finish_json(struct cfh_server *s, struct MHD_Connection *c, struct cfh_req *r, unsigned int *sent)
+finish_json(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_httpd_req *r, unsigned int *sent)
 {
 	cJSON *root = cJSON_ParseWithLength(r->body ? r->body : "", r->len), *sid, *sk, *ts, *cnt;
 	enum MHD_Result ret;
@@ -119,7 +119,7 @@ finish_json(struct cfh_server *s, struct MHD_Connection *c, struct cfh_req *r, u
 
 	if (root == NULL || !cJSON_IsObject(root)) {
 		cJSON_Delete(root);
-		return cfh_error(c, MHD_HTTP_BAD_REQUEST, "body is not a JSON object", NULL, NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "body is not a JSON object", NULL, NULL, sent);
 	}
 	sid = cJSON_GetObjectItemCaseSensitive(root, "switch_id");
 	sk = cJSON_GetObjectItemCaseSensitive(root, "sketches");
@@ -127,18 +127,18 @@ finish_json(struct cfh_server *s, struct MHD_Connection *c, struct cfh_req *r, u
 	cnt = cJSON_GetObjectItemCaseSensitive(root, "sketch_count");
 	if (!cJSON_IsString(sid) || sid->valuestring[0] == '\0') {
 		cJSON_Delete(root);
-		return cfh_error(c, MHD_HTTP_BAD_REQUEST, "switch_id is required (a non-empty string)",
+		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "switch_id is required (a non-empty string)",
 				 NULL, NULL, sent);
 	}
 	if (!cJSON_IsArray(sk) || cJSON_GetArraySize(sk) == 0) {
 		cJSON_Delete(root);
-		return cfh_error(c, MHD_HTTP_BAD_REQUEST, "sketches must be a non-empty array", NULL,
+		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "sketches must be a non-empty array", NULL,
 				 NULL, sent);
 	}
 	if ((ts != NULL && !cJSON_IsNull(ts) && !cJSON_IsNumber(ts)) ||
 	    (cnt != NULL && !cJSON_IsNull(cnt) && !cJSON_IsNumber(cnt))) {
 		cJSON_Delete(root);
-		return cfh_error(c, MHD_HTTP_BAD_REQUEST, "timestamp and sketch_count must be numbers",
+		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "timestamp and sketch_count must be numbers",
 				 NULL, NULL, sent);
 	}
 	n = cJSON_GetArraySize(sk);
@@ -156,7 +156,7 @@ finish_json(struct cfh_server *s, struct MHD_Connection *c, struct cfh_req *r, u
 	if (out == NULL || id == NULL) {
 		free(out);
 		free(id);
-		return cfh_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
 	}
 	{
 		static const char *const no_headers[] = { NULL };
@@ -177,7 +177,7 @@ finish_json(struct cfh_server *s, struct MHD_Connection *c, struct cfh_req *r, u
 }
 
 static enum MHD_Result
-finish_binary(struct cfh_server *s, struct MHD_Connection *c, struct cfh_req *r,
+finish_binary(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_httpd_req *r,
 	      unsigned int *sent)
 {
 	const char *sid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Switch-ID");
@@ -190,7 +190,7 @@ finish_binary(struct cfh_server *s, struct MHD_Connection *c, struct cfh_req *r,
 	int fwd;
 
 	if (sid == NULL || sid[0] == '\0')
-		return cfh_error(c, MHD_HTTP_BAD_REQUEST, "X-Switch-ID header is required", NULL, NULL,
+		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "X-Switch-ID header is required", NULL, NULL,
 				 sent);
 	if (cnt != NULL) {
 		char *end;
@@ -198,12 +198,12 @@ finish_binary(struct cfh_server *s, struct MHD_Connection *c, struct cfh_req *r,
 		errno = 0;
 		n = strtoull(cnt, &end, 10);
 		if (errno != 0 || end == cnt || *end != '\0' || cnt[0] == '-')
-			return cfh_error(c, MHD_HTTP_BAD_REQUEST,
+			return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST,
 					 "X-Sketch-Count must be a non-negative integer", NULL, NULL,
 					 sent);
 	}
 	if (r->len == 0)
-		return cfh_error(c, MHD_HTTP_BAD_REQUEST, "empty body", NULL, NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "empty body", NULL, NULL, sent);
 	headers[k++] = "X-Switch-ID";
 	headers[k++] = sid;
 	if (cnt != NULL) {
@@ -226,7 +226,7 @@ finish_binary(struct cfh_server *s, struct MHD_Connection *c, struct cfh_req *r,
 }
 
 enum MHD_Result
-cfh_agent_finish(struct cfh_server *s, struct MHD_Connection *c, struct cfh_req *r,
+cf_httpd_agent_finish(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_httpd_req *r,
 		 unsigned int *sent)
 {
 	return r->route == R_SKETCHES ? finish_json(s, c, r, sent) : finish_binary(s, c, r, sent);

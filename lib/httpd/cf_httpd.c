@@ -20,12 +20,12 @@ static const char *const route_names[R_MAX] = {
 	[R_SKETCHES_BIN] = "/api/edge/sketches/binary", [R_OTHER] = "other",
 };
 
-static const unsigned int statuses[CFH_N_STATUS] = {
+static const unsigned int statuses[CF_HTTPD_N_STATUS] = {
 	200, 202, 400, 401, 404, 405, 413, 500, 503, 0,
 };
 
 /* Request duration buckets, seconds. */
-static const double dur_le[CFH_N_DUR] = {
+static const double dur_le[CF_HTTPD_N_DUR] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1,
 };
 
@@ -36,14 +36,14 @@ elapsed_s(uint64_t from_us)
 }
 
 static void
-count(struct cfh_server *s, enum cfh_route r, unsigned int status, double dur)
+count(struct cf_httpd_server *s, enum cf_httpd_route r, unsigned int status, double dur)
 {
 	unsigned int i;
 
-	for (i = 0; i < CFH_N_STATUS && statuses[i] != status; i++)
+	for (i = 0; i < CF_HTTPD_N_STATUS && statuses[i] != status; i++)
 		;
 	__atomic_fetch_add(&s->requests[r][i], 1, __ATOMIC_RELAXED);
-	for (i = 0; i < CFH_N_DUR; i++)
+	for (i = 0; i < CF_HTTPD_N_DUR; i++)
 		if (dur <= dur_le[i])
 			__atomic_fetch_add(&s->dur_bucket[r][i], 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&s->dur_count[r], 1, __ATOMIC_RELAXED);
@@ -58,46 +58,46 @@ ld(const uint64_t *p)
 
 /* Routes a listener serves, for its counters. */
 static int
-route_of_role(const struct cfh_server *s, enum cfh_route r)
+route_of_role(const struct cf_httpd_server *s, enum cf_httpd_route r)
 {
 	if (r == R_OTHER)
 		return 1;
-	return s->cfg.role == CFH_CONTROL ? (r == R_HEALTH || r == R_METRICS) :
+	return s->cfg.role == CF_HTTPD_CONTROL ? (r == R_HEALTH || r == R_METRICS) :
 					    (r == R_SKETCHES || r == R_SKETCHES_BIN);
 }
 
 static void
-http_provider(struct cfm_builder *b, void *ctx)
+http_provider(struct cf_metrics_builder *b, void *ctx)
 {
-	struct cfh_server *s = ctx;
+	struct cf_httpd_server *s = ctx;
 	unsigned int r, i;
 
-	cfm_family(b, "clarion_flowd_http_requests_total",
+	cf_metrics_family(b, "clarion_flowd_http_requests_total",
 		   "HTTP requests served by the control plane, by listener, path and status",
-		   CFM_COUNTER);
+		   CF_METRICS_COUNTER);
 	for (r = 0; r < R_MAX; r++) {
-		for (i = 0; i <= CFH_N_STATUS; i++) {
+		for (i = 0; i <= CF_HTTPD_N_STATUS; i++) {
 			uint64_t n = ld(&s->requests[r][i]);
 			char code[16];
 
 			if (n == 0)
 				continue;
-			if (i < CFH_N_STATUS && statuses[i] != 0)
+			if (i < CF_HTTPD_N_STATUS && statuses[i] != 0)
 				snprintf(code, sizeof(code), "%u", statuses[i]);
 			else
 				snprintf(code, sizeof(code), "other");
-			cfm_u64(b, CFM_L({"listener", s->role_name}, {"path", route_names[r]},
+			cf_metrics_u64(b, CF_METRICS_L({"listener", s->role_name}, {"path", route_names[r]},
 					 {"code", code}), n);
 		}
 	}
-	cfm_family(b, "clarion_flowd_http_request_duration_seconds",
-		   "time to build and queue a control-plane HTTP response", CFM_HISTOGRAM);
+	cf_metrics_family(b, "clarion_flowd_http_request_duration_seconds",
+		   "time to build and queue a control-plane HTTP response", CF_METRICS_HISTOGRAM);
 	for (r = 0; r < R_MAX; r++) {
-		uint64_t cum[CFH_N_DUR], n = ld(&s->dur_count[r]);
+		uint64_t cum[CF_HTTPD_N_DUR], n = ld(&s->dur_count[r]);
 
 		if (!route_of_role(s, r))
 			continue;
-		for (i = 0; i < CFH_N_DUR; i++) {
+		for (i = 0; i < CF_HTTPD_N_DUR; i++) {
 			cum[i] = ld(&s->dur_bucket[r][i]);
 			/* Read one by one while requests land: keep the series consistent. */
 			if (i > 0 && cum[i] < cum[i - 1])
@@ -105,29 +105,29 @@ http_provider(struct cfm_builder *b, void *ctx)
 			if (cum[i] > n)
 				n = cum[i];
 		}
-		cfm_histogram(b, CFM_L({"listener", s->role_name}, {"path", route_names[r]}),
-			      dur_le, cum, CFH_N_DUR, (double)ld(&s->dur_sum_ns[r]) / 1e9, n);
+		cf_metrics_histogram(b, CF_METRICS_L({"listener", s->role_name}, {"path", route_names[r]}),
+			      dur_le, cum, CF_HTTPD_N_DUR, (double)ld(&s->dur_sum_ns[r]) / 1e9, n);
 	}
-	if (s->cfg.role != CFH_AGENT)
+	if (s->cfg.role != CF_HTTPD_AGENT)
 		return;
-	cfm_family(b, "clarion_flowd_agent_requests_accepted_total",
-		   "edge-agent sketch requests accepted (202), by encoding", CFM_COUNTER);
-	cfm_u64(b, CFM_L({"encoding", "json"}), ld(&s->sketches[0]));
-	cfm_u64(b, CFM_L({"encoding", "binary"}), ld(&s->sketches[1]));
-	cfm_family(b, "clarion_flowd_agent_sketches_total",
-		   "sketches in accepted edge-agent requests (sketch_count)", CFM_COUNTER);
-	cfm_u64(b, CFM_NOLABELS, ld(&s->sketch_items));
-	cfm_family(b, "clarion_flowd_agent_bytes_total", "bytes of accepted edge-agent bodies",
-		   CFM_COUNTER);
-	cfm_u64(b, CFM_NOLABELS, ld(&s->sketch_bytes));
-	cfm_family(b, "clarion_flowd_agent_not_forwarded_total",
-		   "accepted edge-agent requests not forwarded, by reason", CFM_COUNTER);
-	cfm_u64(b, CFM_L({"reason", "no_forwarder"}), ld(&s->not_forwarded));
-	cfm_u64(b, CFM_L({"reason", "forwarder_refused"}), ld(&s->fwd_refused));
+	cf_metrics_family(b, "clarion_flowd_agent_requests_accepted_total",
+		   "edge-agent sketch requests accepted (202), by encoding", CF_METRICS_COUNTER);
+	cf_metrics_u64(b, CF_METRICS_L({"encoding", "json"}), ld(&s->sketches[0]));
+	cf_metrics_u64(b, CF_METRICS_L({"encoding", "binary"}), ld(&s->sketches[1]));
+	cf_metrics_family(b, "clarion_flowd_agent_sketches_total",
+		   "sketches in accepted edge-agent requests (sketch_count)", CF_METRICS_COUNTER);
+	cf_metrics_u64(b, CF_METRICS_NOLABELS, ld(&s->sketch_items));
+	cf_metrics_family(b, "clarion_flowd_agent_bytes_total", "bytes of accepted edge-agent bodies",
+		   CF_METRICS_COUNTER);
+	cf_metrics_u64(b, CF_METRICS_NOLABELS, ld(&s->sketch_bytes));
+	cf_metrics_family(b, "clarion_flowd_agent_not_forwarded_total",
+		   "accepted edge-agent requests not forwarded, by reason", CF_METRICS_COUNTER);
+	cf_metrics_u64(b, CF_METRICS_L({"reason", "no_forwarder"}), ld(&s->not_forwarded));
+	cf_metrics_u64(b, CF_METRICS_L({"reason", "forwarder_refused"}), ld(&s->fwd_refused));
 }
 
 enum MHD_Result
-cfh_respond(struct MHD_Connection *c, unsigned int status, const char *ctype, char *body,
+cf_httpd_respond(struct MHD_Connection *c, unsigned int status, const char *ctype, char *body,
 	    size_t len, const char *hdr, const char *hdr_value, unsigned int *sent)
 {
 	struct MHD_Response *resp;
@@ -156,12 +156,12 @@ respond_json(struct MHD_Connection *c, unsigned int status, cJSON *j, unsigned i
 
 	cJSON_Delete(j);
 	if (txt == NULL)
-		return cfh_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
-	return cfh_respond(c, status, "application/json", txt, strlen(txt), NULL, NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
+	return cf_httpd_respond(c, status, "application/json", txt, strlen(txt), NULL, NULL, sent);
 }
 
 enum MHD_Result
-cfh_error(struct MHD_Connection *c, unsigned int status, const char *msg, const char *hdr,
+cf_httpd_error(struct MHD_Connection *c, unsigned int status, const char *msg, const char *hdr,
 	  const char *hdr_value, unsigned int *sent)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -172,11 +172,11 @@ cfh_error(struct MHD_Connection *c, unsigned int status, const char *msg, const 
 	cJSON_Delete(j);
 	if (txt == NULL)
 		return MHD_NO;
-	return cfh_respond(c, status, "application/json", txt, strlen(txt), hdr, hdr_value, sent);
+	return cf_httpd_respond(c, status, "application/json", txt, strlen(txt), hdr, hdr_value, sent);
 }
 
 static void
-add_identity(cJSON *j, const struct cfh_server *s)
+add_identity(cJSON *j, const struct cf_httpd_server *s)
 {
 	cJSON_AddStringToObject(j, "service", s->service);
 	cJSON_AddStringToObject(j, "version", s->version);
@@ -188,23 +188,23 @@ add_identity(cJSON *j, const struct cfh_server *s)
 }
 
 static enum MHD_Result
-serve_health(struct cfh_server *s, struct MHD_Connection *c, unsigned int *sent)
+serve_health(struct cf_httpd_server *s, struct MHD_Connection *c, unsigned int *sent)
 {
-	struct cfm_health *h = cfm_health_new();
-	enum cfm_status st;
+	struct cf_metrics_health *h = cf_metrics_health_new();
+	enum cf_metrics_status st;
 	cJSON *j;
 
 	if (h == NULL)
-		return cfh_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
-	st = cfm_health_collect(h);
+		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
+	st = cf_metrics_health_collect(h);
 	j = cJSON_CreateObject();
 	if (j != NULL) {
-		cJSON_AddStringToObject(j, "status", cfm_status_name(st));
-		cJSON_AddItemToObject(j, "reasons", cfm_health_reasons_json(h));
+		cJSON_AddStringToObject(j, "status", cf_metrics_status_name(st));
+		cJSON_AddItemToObject(j, "reasons", cf_metrics_health_reasons_json(h));
 		add_identity(j, s);
 	}
-	cfm_health_free(h);
-	return respond_json(c, st == CFM_UNHEALTHY ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK, j,
+	cf_metrics_health_free(h);
+	return respond_json(c, st == CF_METRICS_UNHEALTHY ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK, j,
 			    sent);
 }
 
@@ -230,49 +230,49 @@ want_prometheus(struct MHD_Connection *c)
 static const char *const clarion_keys[] = { "total_received", "total_sent", "pending", "errors" };
 
 static enum MHD_Result
-serve_metrics(struct cfh_server *s, struct MHD_Connection *c, unsigned int *sent)
+serve_metrics(struct cf_httpd_server *s, struct MHD_Connection *c, unsigned int *sent)
 {
-	struct cfm_builder *b;
+	struct cf_metrics_builder *b;
 	int prom = want_prometheus(c);
 	unsigned int i;
 	cJSON *j;
 	double v;
 
 	if (prom < 0)
-		return cfh_error(c, MHD_HTTP_BAD_REQUEST, "format must be prometheus or json", NULL,
+		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "format must be prometheus or json", NULL,
 				 NULL, sent);
-	b = cfm_builder_new();
+	b = cf_metrics_builder_new();
 	if (b == NULL)
-		return cfh_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
-	cfm_collect(b);
+		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
+	cf_metrics_collect(b);
 	if (prom) {
 		size_t len;
-		char *txt = cfm_render_prometheus(b, &len);
+		char *txt = cf_metrics_render_prometheus(b, &len);
 
-		cfm_builder_free(b);
+		cf_metrics_builder_free(b);
 		if (txt == NULL)
-			return cfh_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL,
+			return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL,
 					 NULL, sent);
-		return cfh_respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", txt,
+		return cf_httpd_respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", txt,
 				   len, NULL, NULL, sent);
 	}
 	/* The keys the Clarion UI reads are always there, even before any provider sets them. */
 	for (i = 0; i < sizeof(clarion_keys) / sizeof(clarion_keys[0]); i++)
-		if (!cfm_summary_get(b, clarion_keys[i], &v))
-			cfm_summary_set(b, clarion_keys[i], 0);
-	cfm_summary_set(b, "batch_size", s->cfg.batch_size);
-	cfm_summary_set(b, "batch_interval_seconds", s->cfg.batch_interval_s);
-	j = cfm_render_json(b);
-	cfm_builder_free(b);
+		if (!cf_metrics_summary_get(b, clarion_keys[i], &v))
+			cf_metrics_summary_set(b, clarion_keys[i], 0);
+	cf_metrics_summary_set(b, "batch_size", s->cfg.batch_size);
+	cf_metrics_summary_set(b, "batch_interval_seconds", s->cfg.batch_interval_s);
+	j = cf_metrics_render_json(b);
+	cf_metrics_builder_free(b);
 	if (j != NULL)
 		add_identity(j, s);
 	return respond_json(c, MHD_HTTP_OK, j, sent);
 }
 
-static enum cfh_route
-route_of(const struct cfh_server *s, const char *url)
+static enum cf_httpd_route
+route_of(const struct cf_httpd_server *s, const char *url)
 {
-	if (s->cfg.role == CFH_CONTROL) {
+	if (s->cfg.role == CF_HTTPD_CONTROL) {
 		if (strcmp(url, "/health") == 0)
 			return R_HEALTH;
 		if (strcmp(url, "/metrics") == 0)
@@ -290,7 +290,7 @@ static void
 on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	     enum MHD_RequestTerminationCode toe)
 {
-	struct cfh_req *r = *con_cls;
+	struct cf_httpd_req *r = *con_cls;
 
 	(void)cls;
 	(void)c;
@@ -306,8 +306,8 @@ static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	   const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
-	struct cfh_server *s = cls;
-	struct cfh_req *r = *con_cls;
+	struct cf_httpd_server *s = cls;
+	struct cf_httpd_req *r = *con_cls;
 	uint64_t t0;
 	unsigned int sent = 0;
 	enum MHD_Result ret;
@@ -324,12 +324,12 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*con_cls = r;
 		r->route = route_of(s, url);
 		if (r->route == R_OTHER)
-			ret = cfh_error(c, MHD_HTTP_NOT_FOUND, "not found", NULL, NULL, &sent);
-		else if (s->cfg.role == CFH_CONTROL && !get)
-			ret = cfh_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed",
+			ret = cf_httpd_error(c, MHD_HTTP_NOT_FOUND, "not found", NULL, NULL, &sent);
+		else if (s->cfg.role == CF_HTTPD_CONTROL && !get)
+			ret = cf_httpd_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed",
 					MHD_HTTP_HEADER_ALLOW, "GET, HEAD", &sent);
-		else if (s->cfg.role == CFH_AGENT && !post)
-			ret = cfh_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed",
+		else if (s->cfg.role == CF_HTTPD_AGENT && !post)
+			ret = cf_httpd_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed",
 					MHD_HTTP_HEADER_ALLOW, "POST", &sent);
 		else if (r->route == R_HEALTH)
 			ret = serve_health(s, c, &sent);
@@ -337,7 +337,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 			ret = serve_metrics(s, c, &sent);
 		else {
 			/* Authentication and size limits before a byte of body is read. */
-			ret = cfh_agent_begin(s, c, r, &sent);
+			ret = cf_httpd_agent_begin(s, c, r, &sent);
 			if (sent == 0)
 				return ret; /* the body follows */
 		}
@@ -378,23 +378,23 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return MHD_YES;
 	r->early = 1;
 	if (r->too_large)
-		ret = cfh_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body larger than --agent-max-body",
+		ret = cf_httpd_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body larger than --agent-max-body",
 				NULL, NULL, &sent);
 	else
-		ret = cfh_agent_finish(s, c, r, &sent);
+		ret = cf_httpd_agent_finish(s, c, r, &sent);
 	count(s, r->route, sent, elapsed_s(t0));
 	return ret;
 }
 
-struct cfh_server *
-cfh_start(const struct cfh_config *cfg, int *bad_config, char *err, size_t errlen)
+struct cf_httpd_server *
+cf_httpd_start(const struct cf_httpd_config *cfg, int *bad_config, char *err, size_t errlen)
 {
-	struct cfh_server *s = calloc(1, sizeof(*s));
+	struct cf_httpd_server *s = calloc(1, sizeof(*s));
 	struct sockaddr_in6 a6;
 	struct sockaddr_in a4;
 	struct sockaddr *sa;
 	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-	const char *flag = cfg->role == CFH_CONTROL ? "--http-bind" : "--agent-bind";
+	const char *flag = cfg->role == CF_HTTPD_CONTROL ? "--http-bind" : "--agent-bind";
 	int rc;
 
 	*bad_config = 0;
@@ -403,7 +403,7 @@ cfh_start(const struct cfh_config *cfg, int *bad_config, char *err, size_t errle
 		return NULL;
 	}
 	s->cfg = *cfg;
-	s->role_name = cfg->role == CFH_CONTROL ? "control" : "agent";
+	s->role_name = cfg->role == CF_HTTPD_CONTROL ? "control" : "agent";
 	if (s->cfg.max_body == 0)
 		s->cfg.max_body = 10u << 20;
 	snprintf(s->bind, sizeof(s->bind), "%s", cfg->bind);
@@ -447,7 +447,7 @@ cfh_start(const struct cfh_config *cfg, int *bad_config, char *err, size_t errle
 		free(s);
 		return NULL;
 	}
-	rc = cfm_register(cfg->role == CFH_CONTROL ? "http_control" : "http_agent", http_provider, s);
+	rc = cf_metrics_register(cfg->role == CF_HTTPD_CONTROL ? "http_control" : "http_agent", http_provider, s);
 	if (rc != 0) {
 		snprintf(err, errlen, "metrics provider for the %s listener: %s", s->role_name,
 			 strerror(-rc));
@@ -460,18 +460,18 @@ cfh_start(const struct cfh_config *cfg, int *bad_config, char *err, size_t errle
 }
 
 void
-cfh_stop(struct cfh_server *s)
+cf_httpd_stop(struct cf_httpd_server *s)
 {
 	if (s == NULL)
 		return;
 	/* Unregister first: it waits for a scrape running our provider to finish. */
-	cfm_unregister(s->cfg.role == CFH_CONTROL ? "http_control" : "http_agent");
+	cf_metrics_unregister(s->cfg.role == CF_HTTPD_CONTROL ? "http_control" : "http_agent");
 	MHD_stop_daemon(s->d);
 	free(s);
 }
 
 uint16_t
-cfh_port(const struct cfh_server *s)
+cf_httpd_port(const struct cf_httpd_server *s)
 {
 	const union MHD_DaemonInfo *i = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 

@@ -4,9 +4,9 @@
 
 /*
  * The control plane's HTTP listeners (libmicrohttpd, their own threads, never
- * an RX lcore). One struct cfh_server per listener, with a role:
+ * an RX lcore). One struct cf_httpd_server per listener, with a role:
  *
- * CFH_CONTROL (--http-port, default 8081):
+ * CF_HTTPD_CONTROL (--http-port, default 8081):
  *  GET /health   JSON {status, reasons, service, version, uptime_s,
  *                backend_url}; 200 when healthy or degraded, 503 unhealthy
  *                (the cf_metrics.h health checks decide).
@@ -16,7 +16,7 @@
  *                pending, errors, batch_size, batch_interval_seconds, then
  *                every metric family). ?format=prometheus|json forces one;
  *                another ?format is 400.
- * CFH_AGENT (--agent-port, default 8080): edge-agent sketch ingest.
+ * CF_HTTPD_AGENT (--agent-port, default 8080): edge-agent sketch ingest.
  *  POST /api/edge/sketches         JSON {switch_id, sketches[], timestamp?,
  *                sketch_count?}: 400 (JSON error) when not a JSON object,
  *                switch_id missing/empty or sketches missing/empty; timestamp
@@ -35,11 +35,11 @@
  * counted in clarion_flowd_http_requests_total{listener, path, code}.
  *
  * Contract:
- *  - cfh_start() binds and starts the listener's threads; NULL with a
+ *  - cf_httpd_start() binds and starts the listener's threads; NULL with a
  *    one-line reason in err when the address is invalid (*bad_config = 1) or
  *    the port cannot be bound (*bad_config = 0). Registers a metrics provider
  *    named after the role ("http_control", "http_agent"); one server per role.
- *  - cfh_stop() stops the threads (in-flight requests finish) and frees.
+ *  - cf_httpd_stop() stops the threads (in-flight requests finish) and frees.
  *  - Requests are served concurrently by the pool's threads: a forwarder's
  *    submit() must be thread safe.
  */
@@ -47,7 +47,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct cfh_server;
+struct cf_httpd_server;
 
 /*
  * Where accepted sketches go (the reliable delivery path). submit() copies
@@ -56,38 +56,38 @@ struct cfh_server;
  * -EAGAIN when it cannot take more now (503 + Retry-After), any other
  * negative errno on a permanent failure (500).
  */
-struct cfh_forwarder {
+struct cf_httpd_forwarder {
 	int (*submit)(void *ctx, const char *path, const void *body, size_t len,
 		      const char *content_type, const char *const *headers);
 	void *ctx;
 };
 
-enum cfh_role {
-	CFH_CONTROL,
-	CFH_AGENT,
+enum cf_httpd_role {
+	CF_HTTPD_CONTROL,
+	CF_HTTPD_AGENT,
 };
 
-struct cfh_config {
-	enum cfh_role role;
+struct cf_httpd_config {
+	enum cf_httpd_role role;
 	const char *bind;          /* IPv4 or IPv6 literal */
 	uint16_t port;
 	unsigned int threads;      /* 0 = 2 */
-	/* CFH_CONTROL */
+	/* CF_HTTPD_CONTROL */
 	const char *service;
 	const char *version;
 	const char *backend_url;   /* "" = none (reported as null) */
 	uint32_t batch_size;
 	uint32_t batch_interval_s;
-	/* CFH_AGENT */
+	/* CF_HTTPD_AGENT */
 	size_t max_body;           /* bytes; 0 = 10 MiB */
 	const char *token;         /* NULL or "" = no authentication */
-	const struct cfh_forwarder *fwd; /* NULL = accept, answer forwarded:false */
+	const struct cf_httpd_forwarder *fwd; /* NULL = accept, answer forwarded:false */
 };
 
-struct cfh_server *cfh_start(const struct cfh_config *cfg, int *bad_config, char *err,
+struct cf_httpd_server *cf_httpd_start(const struct cf_httpd_config *cfg, int *bad_config, char *err,
 			     size_t errlen);
-void cfh_stop(struct cfh_server *s);
+void cf_httpd_stop(struct cf_httpd_server *s);
 /* The port actually bound (cfg.port 0 asks the kernel for a free one, as tests do). */
-uint16_t cfh_port(const struct cfh_server *s);
+uint16_t cf_httpd_port(const struct cf_httpd_server *s);
 
 #endif

@@ -10,11 +10,11 @@
  * reduced-size encoding are handled by lib/template.
  *
  * Contract (as for every decoder, see cf_decode.h):
- *  - ipx_validate() is pure: CFS_DROP_MAX when the message header can be
+ *  - cf_ipfix_validate() is pure: CF_STATS_DROP_MAX when the message header can be
  *    decoded (*msg_len set to the message length, which must lie in
  *    [16, datagram]), otherwise the drop reason (ipfix_short,
  *    ipfix_bad_length). Sets are checked one by one while decoding.
- *  - ipx_decode() validates and counts; it never fails and never writes the
+ *  - cf_ipfix_decode() validates and counts; it never fails and never writes the
  *    datagram; every set is decoded or counted. Bytes after the message
  *    length are ignored.
  *  - A template record with field count 0 is a withdrawal (template id 2 / 3
@@ -29,9 +29,9 @@
 
 #include "cf_decode.h"
 
-#define IPX_HDR_LEN 16
+#define CF_IPFIX_HDR_LEN 16
 
-enum cfs_drop ipx_validate(const uint8_t *p, uint32_t len, uint32_t *msg_len);
-void ipx_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg);
+enum cf_stats_drop cf_ipfix_validate(const uint8_t *p, uint32_t len, uint32_t *msg_len);
+void cf_ipfix_decode(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg);
 
 #endif

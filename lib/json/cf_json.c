@@ -157,7 +157,7 @@ put_ipv4(char *p, const uint8_t *a)
 }
 
 size_t
-cfj_addr(char *buf, const uint8_t *addr, int v6)
+cf_json_addr(char *buf, const uint8_t *addr, int v6)
 {
 	if (!v6) {
 		char tmp[20];
@@ -178,7 +178,7 @@ put_addr(char *p, const uint8_t *a, int v6)
 {
 	*p++ = '"';
 	if (v6)
-		p += cfj_addr(p, a, 1);
+		p += cf_json_addr(p, a, 1);
 	else
 		p = put_ipv4(p, a);
 	*p++ = '"';
@@ -202,10 +202,10 @@ put_mac(char *p, const uint8_t *m)
 }
 
 size_t
-cfj_record(char *buf, const struct cfr_record *r)
+cf_json_record(char *buf, const struct cf_record *r)
 {
 	const uint32_t f = r->present;
-	const int v6 = (f & CFR_F_SRC_V6) != 0;
+	const int v6 = (f & CF_RECORD_F_SRC_V6) != 0;
 	struct ms_text start, end;
 	char *p = buf;
 
@@ -231,71 +231,71 @@ cfj_record(char *buf, const struct cfr_record *r)
 	p = PUT_LIT(p, ",\"flow_end\":");
 	p = put_secs(p, &end);
 	p = PUT_LIT(p, ",\"switch_id\":");
-	p = put_addr(p, r->exporter, (f & CFR_F_EXPORTER_V6) != 0);
+	p = put_addr(p, r->exporter, (f & CF_RECORD_F_EXPORTER_V6) != 0);
 
 	p = PUT_LIT(p, ",\"src_sgt\":");
-	p = (f & CFR_F_SRC_SGT) ? put_u64(p, r->src_sgt) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_SRC_SGT) ? put_u64(p, r->src_sgt) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"dst_sgt\":");
-	p = (f & CFR_F_DST_SGT) ? put_u64(p, r->dst_sgt) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_DST_SGT) ? put_u64(p, r->dst_sgt) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"src_mac\":");
-	p = (f & CFR_F_SRC_MAC) ? put_mac(p, r->src_mac) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_SRC_MAC) ? put_mac(p, r->src_mac) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"dst_mac\":");
-	p = (f & CFR_F_DST_MAC) ? put_mac(p, r->dst_mac) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_DST_MAC) ? put_mac(p, r->dst_mac) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"vlan_id\":");
-	p = (f & CFR_F_VLAN) ? put_u64(p, r->vlan_id) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_VLAN) ? put_u64(p, r->vlan_id) : PUT_LIT(p, "null");
 
 	/* Richer fields: the backend ignores keys it does not know. */
 	p = PUT_LIT(p, ",\"flow_start_ms\":");
-	p = (f & CFR_F_FLOW_START) ? put_ms(p, &start) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_FLOW_START) ? put_ms(p, &start) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"flow_end_ms\":");
-	p = (f & CFR_F_FLOW_END) ? put_ms(p, &end) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_FLOW_END) ? put_ms(p, &end) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"tcp_flags\":");
-	p = (f & CFR_F_TCP_FLAGS) ? put_u8(p, r->tcp_flags) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_TCP_FLAGS) ? put_u8(p, r->tcp_flags) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"tos\":");
-	p = (f & CFR_F_TOS) ? put_u8(p, r->tos) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_TOS) ? put_u8(p, r->tos) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"input_if\":");
-	p = (f & CFR_F_INPUT_IF) ? put_u64(p, r->input_if) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_INPUT_IF) ? put_u64(p, r->input_if) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"output_if\":");
-	p = (f & CFR_F_OUTPUT_IF) ? put_u64(p, r->output_if) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_OUTPUT_IF) ? put_u64(p, r->output_if) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"src_as\":");
-	p = (f & CFR_F_SRC_AS) ? put_u64(p, r->src_as) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_SRC_AS) ? put_u64(p, r->src_as) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"dst_as\":");
-	p = (f & CFR_F_DST_AS) ? put_u64(p, r->dst_as) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_DST_AS) ? put_u64(p, r->dst_as) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"src_mask\":");
-	p = (f & CFR_F_SRC_MASK) ? put_u8(p, r->src_mask) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_SRC_MASK) ? put_u8(p, r->src_mask) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"dst_mask\":");
-	p = (f & CFR_F_DST_MASK) ? put_u8(p, r->dst_mask) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_DST_MASK) ? put_u8(p, r->dst_mask) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"next_hop\":");
-	p = (f & CFR_F_NEXT_HOP) ? put_addr(p, r->next_hop, (f & CFR_F_NEXT_HOP_V6) != 0)
+	p = (f & CF_RECORD_F_NEXT_HOP) ? put_addr(p, r->next_hop, (f & CF_RECORD_F_NEXT_HOP_V6) != 0)
 				 : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"sampling_rate\":");
-	p = (f & CFR_F_SAMPLING) ? put_u64(p, r->sampling_rate) : PUT_LIT(p, "null");
-	if (f & CFR_F_DIRECTION) {
+	p = (f & CF_RECORD_F_SAMPLING) ? put_u64(p, r->sampling_rate) : PUT_LIT(p, "null");
+	if (f & CF_RECORD_F_DIRECTION) {
 		p = PUT_LIT(p, ",\"direction\":");
 		p = put_u8(p, r->direction);
 	}
-	if (f & CFR_F_ICMP) {
+	if (f & CF_RECORD_F_ICMP) {
 		p = PUT_LIT(p, ",\"icmp_type\":");
 		p = put_u8(p, r->icmp_type);
 		p = PUT_LIT(p, ",\"icmp_code\":");
 		p = put_u8(p, r->icmp_code);
 	}
-	if (f & CFR_F_POST_VLAN) {
+	if (f & CF_RECORD_F_POST_VLAN) {
 		p = PUT_LIT(p, ",\"post_vlan_id\":");
 		p = put_u64(p, r->post_vlan_id);
 	}
 	/* Constant-length copies: the compiler inlines them (strlen + memcpy would be calls). */
 	switch (r->version) {
-	case CFR_V_NF5:
+	case CF_RECORD_V_NF5:
 		p = PUT_LIT(p, ",\"exporter_version\":5,\"export_protocol\":\"netflow_v5\"");
 		break;
-	case CFR_V_NF9:
+	case CF_RECORD_V_NF9:
 		p = PUT_LIT(p, ",\"exporter_version\":9,\"export_protocol\":\"netflow_v9\"");
 		break;
-	case CFR_V_IPFIX:
+	case CF_RECORD_V_IPFIX:
 		p = PUT_LIT(p, ",\"exporter_version\":10,\"export_protocol\":\"ipfix\"");
 		break;
-	case CFR_V_SFLOW:
+	case CF_RECORD_V_SFLOW:
 		p = PUT_LIT(p, ",\"exporter_version\":5,\"export_protocol\":\"sflow_v5\"");
 		break;
 	default:
@@ -343,7 +343,7 @@ utf8_seq(const uint8_t *s, size_t len)
 }
 
 size_t
-cfj_string(char *out, const uint8_t *s, size_t len)
+cf_json_string(char *out, const uint8_t *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	char *p = out;

@@ -6,15 +6,15 @@
  * Streaming JSON encoder for flow records in the Clarion schema.
  *
  * Contract:
- *  - cfj_record() writes one JSON object (no newline) for r at buf and returns
- *    the bytes written; buf must have CFJ_RECORD_MAX bytes free. It never
+ *  - cf_json_record() writes one JSON object (no newline) for r at buf and returns
+ *    the bytes written; buf must have CF_JSON_RECORD_MAX bytes free. It never
  *    allocates and never fails.
  *  - Key order is fixed: the Clarion keys (src_ip, dst_ip, src_port, dst_port,
  *    protocol, bytes, packets, flow_start, flow_end, switch_id, src_sgt,
  *    dst_sgt, src_mac, dst_mac, vlan_id), then the richer ones. Optional keys
  *    absent from the record are null; integers are printed exactly (64-bit).
  *  - flow_start/flow_end are Unix seconds (floor of the ms value).
- *  - cfj_string() escapes any byte string as a JSON string (used for names,
+ *  - cf_json_string() escapes any byte string as a JSON string (used for names,
  *    paths and bodies outside the record path): control characters as \uXXXX
  *    or their short forms, invalid UTF-8 bytes as \u00XX of the byte.
  */
@@ -24,14 +24,14 @@
 
 #include "cf_record.h"
 
-#define CFJ_RECORD_MAX 1024
+#define CF_JSON_RECORD_MAX 1024
 
-size_t cfj_record(char *buf, const struct cfr_record *r);
+size_t cf_json_record(char *buf, const struct cf_record *r);
 
 /* Address text (IPv4 dotted or RFC 5952 IPv6), NUL-terminated; returns length. */
-size_t cfj_addr(char *buf, const uint8_t *addr, int v6);
+size_t cf_json_addr(char *buf, const uint8_t *addr, int v6);
 
 /* Escaped, quoted string; out needs 6 * len + 3 bytes. Returns bytes written. */
-size_t cfj_string(char *out, const uint8_t *s, size_t len);
+size_t cf_json_string(char *out, const uint8_t *s, size_t len);
 
 #endif

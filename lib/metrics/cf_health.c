@@ -11,31 +11,31 @@
 #include "cf_metrics_priv.h"
 
 struct reason {
-	enum cfm_status severity;
+	enum cf_metrics_status severity;
 	char code[48];
 	char detail[200];
 };
 
-struct cfm_health {
+struct cf_metrics_health {
 	struct reason *r;
 	unsigned int n, cap;
-	enum cfm_status status;
+	enum cf_metrics_status status;
 };
 
 int
-cfm_health_register(const char *name, cfm_health_fn fn, void *ctx)
+cf_metrics_health_register(const char *name, cf_metrics_health_fn fn, void *ctx)
 {
-	return cfm_registry_add(name, CFM_KIND_HEALTH, (void *)fn, ctx);
+	return cf_metrics_registry_add(name, CF_METRICS_KIND_HEALTH, (void *)fn, ctx);
 }
 
-struct cfm_health *
-cfm_health_new(void)
+struct cf_metrics_health *
+cf_metrics_health_new(void)
 {
-	return calloc(1, sizeof(struct cfm_health));
+	return calloc(1, sizeof(struct cf_metrics_health));
 }
 
 void
-cfm_health_free(struct cfm_health *h)
+cf_metrics_health_free(struct cf_metrics_health *h)
 {
 	if (h == NULL)
 		return;
@@ -46,18 +46,18 @@ cfm_health_free(struct cfm_health *h)
 static void
 call_check(void *fn, void *ctx, void *arg)
 {
-	((cfm_health_fn)fn)(arg, ctx);
+	((cf_metrics_health_fn)fn)(arg, ctx);
 }
 
-enum cfm_status
-cfm_health_collect(struct cfm_health *h)
+enum cf_metrics_status
+cf_metrics_health_collect(struct cf_metrics_health *h)
 {
-	cfm_registry_run(CFM_KIND_HEALTH, call_check, h);
+	cf_metrics_registry_run(CF_METRICS_KIND_HEALTH, call_check, h);
 	return h->status;
 }
 
 int
-cfm_health_reason(struct cfm_health *h, enum cfm_status severity, const char *code,
+cf_metrics_health_reason(struct cf_metrics_health *h, enum cf_metrics_status severity, const char *code,
 		  const char *fmt, ...)
 {
 	struct reason *r;
@@ -87,25 +87,25 @@ cfm_health_reason(struct cfm_health *h, enum cfm_status severity, const char *co
 	return 0;
 }
 
-enum cfm_status
-cfm_health_status(const struct cfm_health *h)
+enum cf_metrics_status
+cf_metrics_health_status(const struct cf_metrics_health *h)
 {
 	return h->status;
 }
 
 const char *
-cfm_status_name(enum cfm_status s)
+cf_metrics_status_name(enum cf_metrics_status s)
 {
 	switch (s) {
-	case CFM_HEALTHY: return "healthy";
-	case CFM_DEGRADED: return "degraded";
-	case CFM_UNHEALTHY: return "unhealthy";
+	case CF_METRICS_HEALTHY: return "healthy";
+	case CF_METRICS_DEGRADED: return "degraded";
+	case CF_METRICS_UNHEALTHY: return "unhealthy";
 	}
 	return "unknown";
 }
 
 cJSON *
-cfm_health_reasons_json(const struct cfm_health *h)
+cf_metrics_health_reasons_json(const struct cf_metrics_health *h)
 {
 	cJSON *arr = cJSON_CreateArray();
 	unsigned int i;
@@ -116,7 +116,7 @@ cfm_health_reasons_json(const struct cfm_health *h)
 		if (o == NULL)
 			break;
 		cJSON_AddStringToObject(o, "code", h->r[i].code);
-		cJSON_AddStringToObject(o, "severity", cfm_status_name(h->r[i].severity));
+		cJSON_AddStringToObject(o, "severity", cf_metrics_status_name(h->r[i].severity));
 		cJSON_AddStringToObject(o, "detail", h->r[i].detail);
 		cJSON_AddItemToArray(arr, o);
 	}

@@ -15,18 +15,18 @@
 
 /* ---------------------------------------------------------------- registry */
 
-static struct cfm_entry registry[CFM_MAX_PROVIDERS];
-pthread_mutex_t cfm_registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cf_metrics_entry registry[CF_METRICS_MAX_PROVIDERS];
+pthread_mutex_t cf_metrics_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int
-cfm_registry_add(const char *name, int kind, void *fn, void *ctx)
+cf_metrics_registry_add(const char *name, int kind, void *fn, void *ctx)
 {
 	int i, free_slot = -1, rc = 0;
 
 	if (name == NULL || fn == NULL || strlen(name) >= sizeof(registry[0].name))
 		return -EINVAL;
-	pthread_mutex_lock(&cfm_registry_lock);
-	for (i = 0; i < CFM_MAX_PROVIDERS; i++) {
+	pthread_mutex_lock(&cf_metrics_registry_lock);
+	for (i = 0; i < CF_METRICS_MAX_PROVIDERS; i++) {
 		if (registry[i].fn == NULL) {
 			if (free_slot < 0)
 				free_slot = i;
@@ -38,57 +38,57 @@ cfm_registry_add(const char *name, int kind, void *fn, void *ctx)
 		rc = -ENOSPC;
 	if (rc == 0) {
 		/* Keep registration order: later providers override summary keys. */
-		for (i = 0; i < CFM_MAX_PROVIDERS && registry[i].fn != NULL; i++)
+		for (i = 0; i < CF_METRICS_MAX_PROVIDERS && registry[i].fn != NULL; i++)
 			;
 		strcpy(registry[i].name, name);
 		registry[i].kind = kind;
 		registry[i].ctx = ctx;
 		registry[i].fn = fn;
 	}
-	pthread_mutex_unlock(&cfm_registry_lock);
+	pthread_mutex_unlock(&cf_metrics_registry_lock);
 	return rc;
 }
 
 /* Runs every entry of one kind; the caller holds no lock. */
 int
-cfm_registry_run(int kind, void (*call)(void *fn, void *ctx, void *arg), void *arg)
+cf_metrics_registry_run(int kind, void (*call)(void *fn, void *ctx, void *arg), void *arg)
 {
 	int i, n = 0;
 
-	pthread_mutex_lock(&cfm_registry_lock);
-	for (i = 0; i < CFM_MAX_PROVIDERS && registry[i].fn != NULL; i++) {
+	pthread_mutex_lock(&cf_metrics_registry_lock);
+	for (i = 0; i < CF_METRICS_MAX_PROVIDERS && registry[i].fn != NULL; i++) {
 		if (registry[i].kind != kind)
 			continue;
 		call(registry[i].fn, registry[i].ctx, arg);
 		n++;
 	}
-	pthread_mutex_unlock(&cfm_registry_lock);
+	pthread_mutex_unlock(&cf_metrics_registry_lock);
 	return n;
 }
 
 int
-cfm_register(const char *name, cfm_provider_fn fn, void *ctx)
+cf_metrics_register(const char *name, cf_metrics_provider_fn fn, void *ctx)
 {
-	return cfm_registry_add(name, CFM_KIND_METRICS, (void *)fn, ctx);
+	return cf_metrics_registry_add(name, CF_METRICS_KIND_METRICS, (void *)fn, ctx);
 }
 
 int
-cfm_unregister(const char *name)
+cf_metrics_unregister(const char *name)
 {
 	int i, rc = -ENOENT;
 
-	pthread_mutex_lock(&cfm_registry_lock);
-	for (i = 0; i < CFM_MAX_PROVIDERS && registry[i].fn != NULL; i++) {
+	pthread_mutex_lock(&cf_metrics_registry_lock);
+	for (i = 0; i < CF_METRICS_MAX_PROVIDERS && registry[i].fn != NULL; i++) {
 		if (strcmp(registry[i].name, name) != 0)
 			continue;
 		/* Close the gap so the array stays dense and ordered. */
 		memmove(&registry[i], &registry[i + 1],
-			(size_t)(CFM_MAX_PROVIDERS - i - 1) * sizeof(registry[0]));
-		memset(&registry[CFM_MAX_PROVIDERS - 1], 0, sizeof(registry[0]));
+			(size_t)(CF_METRICS_MAX_PROVIDERS - i - 1) * sizeof(registry[0]));
+		memset(&registry[CF_METRICS_MAX_PROVIDERS - 1], 0, sizeof(registry[0]));
 		rc = 0;
 		i--;
 	}
-	pthread_mutex_unlock(&cfm_registry_lock);
+	pthread_mutex_unlock(&cf_metrics_registry_lock);
 	return rc;
 }
 
@@ -114,7 +114,7 @@ struct bucket {
 struct family {
 	char *name;
 	char *help;
-	enum cfm_type type;
+	enum cf_metrics_type type;
 	unsigned int *samples;      /* indexes into b->samples, in order added */
 	unsigned int n_samples, cap_samples;
 };
@@ -124,12 +124,12 @@ struct summary {
 	double v;
 };
 
-struct cfm_builder {
+struct cf_metrics_builder {
 	struct family *fams;
 	unsigned int n_fams, cap_fams;
 	struct sample *samples;
 	unsigned int n_samples, cap_samples;
-	struct cfm_label *labels;   /* owned copies */
+	struct cf_metrics_label *labels;   /* owned copies */
 	unsigned int n_labels, cap_labels;
 	struct bucket *buckets;
 	unsigned int n_buckets, cap_buckets;
@@ -160,10 +160,10 @@ grow(void *arr, unsigned int *cap, unsigned int need, size_t sz)
 	return 0;
 }
 
-struct cfm_builder *
-cfm_builder_new(void)
+struct cf_metrics_builder *
+cf_metrics_builder_new(void)
 {
-	struct cfm_builder *b = calloc(1, sizeof(*b));
+	struct cf_metrics_builder *b = calloc(1, sizeof(*b));
 
 	if (b != NULL)
 		b->cur = -1;
@@ -171,7 +171,7 @@ cfm_builder_new(void)
 }
 
 void
-cfm_builder_free(struct cfm_builder *b)
+cf_metrics_builder_free(struct cf_metrics_builder *b)
 {
 	unsigned int i;
 
@@ -197,7 +197,7 @@ cfm_builder_free(struct cfm_builder *b)
 }
 
 unsigned int
-cfm_builder_errors(const struct cfm_builder *b)
+cf_metrics_builder_errors(const struct cf_metrics_builder *b)
 {
 	return b->errors;
 }
@@ -205,16 +205,16 @@ cfm_builder_errors(const struct cfm_builder *b)
 static void
 call_provider(void *fn, void *ctx, void *arg)
 {
-	struct cfm_builder *b = arg;
+	struct cf_metrics_builder *b = arg;
 
-	((cfm_provider_fn)fn)(b, ctx);
+	((cf_metrics_provider_fn)fn)(b, ctx);
 	b->cur = -1; /* a provider cannot add to the previous provider's family by accident */
 }
 
 int
-cfm_collect(struct cfm_builder *b)
+cf_metrics_collect(struct cf_metrics_builder *b)
 {
-	return cfm_registry_run(CFM_KIND_METRICS, call_provider, b);
+	return cf_metrics_registry_run(CF_METRICS_KIND_METRICS, call_provider, b);
 }
 
 static int
@@ -235,19 +235,19 @@ valid_name(const char *s, int colon_ok)
 }
 
 static int
-fail(struct cfm_builder *b, int rc)
+fail(struct cf_metrics_builder *b, int rc)
 {
 	b->errors++;
 	return rc;
 }
 
 int
-cfm_family(struct cfm_builder *b, const char *name, const char *help, enum cfm_type type)
+cf_metrics_family(struct cf_metrics_builder *b, const char *name, const char *help, enum cf_metrics_type type)
 {
 	struct family *f;
 	unsigned int i;
 
-	if (!valid_name(name, 1) || (unsigned int)type > CFM_HISTOGRAM) {
+	if (!valid_name(name, 1) || (unsigned int)type > CF_METRICS_HISTOGRAM) {
 		b->cur = -1;
 		return fail(b, -EINVAL);
 	}
@@ -279,7 +279,7 @@ cfm_family(struct cfm_builder *b, const char *name, const char *help, enum cfm_t
 
 /* Appends a sample with copied labels to the current family; returns it or NULL. */
 static struct sample *
-add_sample(struct cfm_builder *b, const struct cfm_label *l, unsigned int nl, int *rc)
+add_sample(struct cf_metrics_builder *b, const struct cf_metrics_label *l, unsigned int nl, int *rc)
 {
 	struct family *f;
 	struct sample *s;
@@ -302,7 +302,7 @@ add_sample(struct cfm_builder *b, const struct cfm_label *l, unsigned int nl, in
 	memset(s, 0, sizeof(*s));
 	s->first_label = b->n_labels;
 	for (i = 0; i < nl; i++) {
-		struct cfm_label *dst = &b->labels[b->n_labels];
+		struct cf_metrics_label *dst = &b->labels[b->n_labels];
 
 		dst->name = strdup(l[i].name);
 		dst->value = strdup(l[i].value);
@@ -320,12 +320,12 @@ add_sample(struct cfm_builder *b, const struct cfm_label *l, unsigned int nl, in
 }
 
 int
-cfm_u64(struct cfm_builder *b, const struct cfm_label *l, unsigned int nl, uint64_t v)
+cf_metrics_u64(struct cf_metrics_builder *b, const struct cf_metrics_label *l, unsigned int nl, uint64_t v)
 {
 	int rc;
 	struct sample *s;
 
-	if (b->cur >= 0 && b->fams[b->cur].type == CFM_HISTOGRAM)
+	if (b->cur >= 0 && b->fams[b->cur].type == CF_METRICS_HISTOGRAM)
 		return fail(b, -EINVAL);
 	s = add_sample(b, l, nl, &rc);
 	if (s == NULL)
@@ -337,12 +337,12 @@ cfm_u64(struct cfm_builder *b, const struct cfm_label *l, unsigned int nl, uint6
 }
 
 int
-cfm_f64(struct cfm_builder *b, const struct cfm_label *l, unsigned int nl, double v)
+cf_metrics_f64(struct cf_metrics_builder *b, const struct cf_metrics_label *l, unsigned int nl, double v)
 {
 	int rc;
 	struct sample *s;
 
-	if (b->cur >= 0 && b->fams[b->cur].type == CFM_HISTOGRAM)
+	if (b->cur >= 0 && b->fams[b->cur].type == CF_METRICS_HISTOGRAM)
 		return fail(b, -EINVAL);
 	s = add_sample(b, l, nl, &rc);
 	if (s == NULL)
@@ -352,14 +352,14 @@ cfm_f64(struct cfm_builder *b, const struct cfm_label *l, unsigned int nl, doubl
 }
 
 int
-cfm_histogram(struct cfm_builder *b, const struct cfm_label *l, unsigned int nl,
+cf_metrics_histogram(struct cf_metrics_builder *b, const struct cf_metrics_label *l, unsigned int nl,
 	      const double *le, const uint64_t *cum, unsigned int n, double sum, uint64_t count)
 {
 	struct sample *s;
 	unsigned int i;
 	int rc;
 
-	if (b->cur < 0 || b->fams[b->cur].type != CFM_HISTOGRAM)
+	if (b->cur < 0 || b->fams[b->cur].type != CF_METRICS_HISTOGRAM)
 		return fail(b, -EINVAL);
 	for (i = 0; i < n; i++)
 		if (isnan(le[i]) || (i > 0 && !(le[i] > le[i - 1])) || cum[i] > count ||
@@ -385,7 +385,7 @@ cfm_histogram(struct cfm_builder *b, const struct cfm_label *l, unsigned int nl,
 }
 
 int
-cfm_summary_set(struct cfm_builder *b, const char *key, double v)
+cf_metrics_summary_set(struct cf_metrics_builder *b, const char *key, double v)
 {
 	unsigned int i;
 
@@ -405,7 +405,7 @@ cfm_summary_set(struct cfm_builder *b, const char *key, double v)
 }
 
 int
-cfm_summary_get(const struct cfm_builder *b, const char *key, double *v)
+cf_metrics_summary_get(const struct cf_metrics_builder *b, const char *key, double *v)
 {
 	unsigned int i;
 
@@ -419,7 +419,7 @@ cfm_summary_get(const struct cfm_builder *b, const char *key, double *v)
 }
 
 static const struct family *
-find_family(const struct cfm_builder *b, const char *name)
+find_family(const struct cf_metrics_builder *b, const char *name)
 {
 	unsigned int i;
 
@@ -430,7 +430,7 @@ find_family(const struct cfm_builder *b, const char *name)
 }
 
 double
-cfm_family_sum(const struct cfm_builder *b, const char *family, const char *label,
+cf_metrics_family_sum(const struct cf_metrics_builder *b, const char *family, const char *label,
 	       const char *value)
 {
 	const struct family *f = find_family(b, family);
@@ -444,7 +444,7 @@ cfm_family_sum(const struct cfm_builder *b, const char *family, const char *labe
 		int match = label == NULL;
 
 		for (k = 0; !match && k < s->n_labels; k++) {
-			const struct cfm_label *l = &b->labels[s->first_label + k];
+			const struct cf_metrics_label *l = &b->labels[s->first_label + k];
 
 			match = strcmp(l->name, label) == 0 && strcmp(l->value, value) == 0;
 		}
@@ -455,25 +455,25 @@ cfm_family_sum(const struct cfm_builder *b, const char *family, const char *labe
 }
 
 unsigned int
-cfm_n_families(const struct cfm_builder *b)
+cf_metrics_n_families(const struct cf_metrics_builder *b)
 {
 	return b->n_fams;
 }
 
 const char *
-cfm_family_name(const struct cfm_builder *b, unsigned int f)
+cf_metrics_family_name(const struct cf_metrics_builder *b, unsigned int f)
 {
 	return f < b->n_fams ? b->fams[f].name : NULL;
 }
 
 unsigned int
-cfm_n_samples(const struct cfm_builder *b, unsigned int f)
+cf_metrics_n_samples(const struct cf_metrics_builder *b, unsigned int f)
 {
 	return f < b->n_fams ? b->fams[f].n_samples : 0;
 }
 
-const struct cfm_label *
-cfm_sample_label(const struct cfm_builder *b, unsigned int f, unsigned int s, unsigned int k)
+const struct cf_metrics_label *
+cf_metrics_sample_label(const struct cf_metrics_builder *b, unsigned int f, unsigned int s, unsigned int k)
 {
 	const struct sample *sm;
 
@@ -484,7 +484,7 @@ cfm_sample_label(const struct cfm_builder *b, unsigned int f, unsigned int s, un
 }
 
 double
-cfm_sample_value(const struct cfm_builder *b, unsigned int f, unsigned int s)
+cf_metrics_sample_value(const struct cf_metrics_builder *b, unsigned int f, unsigned int s)
 {
 	if (f >= b->n_fams || s >= b->fams[f].n_samples)
 		return NAN;
@@ -588,7 +588,7 @@ buf_value(struct buf *o, const struct sample *s)
 
 /* {a="x",b="y"[,le="..."]} — nothing when there is no label at all. */
 static void
-buf_labels(struct buf *o, const struct cfm_builder *b, const struct sample *s, const char *le)
+buf_labels(struct buf *o, const struct cf_metrics_builder *b, const struct sample *s, const char *le)
 {
 	unsigned int k;
 
@@ -596,7 +596,7 @@ buf_labels(struct buf *o, const struct cfm_builder *b, const struct sample *s, c
 		return;
 	buf_str(o, "{");
 	for (k = 0; k < s->n_labels; k++) {
-		const struct cfm_label *l = &b->labels[s->first_label + k];
+		const struct cf_metrics_label *l = &b->labels[s->first_label + k];
 
 		if (k)
 			buf_str(o, ",");
@@ -616,11 +616,11 @@ buf_labels(struct buf *o, const struct cfm_builder *b, const struct sample *s, c
 }
 
 static const char *const type_names[] = {
-	[CFM_COUNTER] = "counter", [CFM_GAUGE] = "gauge", [CFM_HISTOGRAM] = "histogram",
+	[CF_METRICS_COUNTER] = "counter", [CF_METRICS_GAUGE] = "gauge", [CF_METRICS_HISTOGRAM] = "histogram",
 };
 
 char *
-cfm_render_prometheus(const struct cfm_builder *b, size_t *len)
+cf_metrics_render_prometheus(const struct cf_metrics_builder *b, size_t *len)
 {
 	struct buf o = {0};
 	unsigned int i, j, k;
@@ -641,7 +641,7 @@ cfm_render_prometheus(const struct cfm_builder *b, size_t *len)
 		for (j = 0; j < f->n_samples; j++) {
 			const struct sample *s = &b->samples[f->samples[j]];
 
-			if (f->type != CFM_HISTOGRAM) {
+			if (f->type != CF_METRICS_HISTOGRAM) {
 				buf_str(&o, f->name);
 				buf_labels(&o, b, s, NULL);
 				buf_str(&o, " ");
@@ -693,7 +693,7 @@ json_number(double v)
 }
 
 cJSON *
-cfm_render_json(const struct cfm_builder *b)
+cf_metrics_render_json(const struct cf_metrics_builder *b)
 {
 	cJSON *root = cJSON_CreateObject(), *metrics;
 	unsigned int i, j, k;
@@ -721,11 +721,11 @@ cfm_render_json(const struct cfm_builder *b)
 			cJSON_AddItemToArray(arr, js);
 			jl = cJSON_AddObjectToObject(js, "labels");
 			for (k = 0; jl != NULL && k < s->n_labels; k++) {
-				const struct cfm_label *l = &b->labels[s->first_label + k];
+				const struct cf_metrics_label *l = &b->labels[s->first_label + k];
 
 				cJSON_AddStringToObject(jl, l->name, l->value);
 			}
-			if (f->type == CFM_HISTOGRAM) {
+			if (f->type == CF_METRICS_HISTOGRAM) {
 				cJSON *jb = cJSON_AddObjectToObject(js, "buckets");
 
 				for (k = 0; jb != NULL && k < s->n_buckets; k++) {

@@ -5,18 +5,18 @@
 /* Internal to lib/metrics: the one registry shared by metric and health providers. */
 
 enum {
-	CFM_KIND_METRICS = 1,
-	CFM_KIND_HEALTH = 2,
+	CF_METRICS_KIND_METRICS = 1,
+	CF_METRICS_KIND_HEALTH = 2,
 };
 
-struct cfm_entry {
+struct cf_metrics_entry {
 	char name[48];
 	int kind;
-	void *fn;       /* cfm_provider_fn or cfm_health_fn; NULL = free slot */
+	void *fn;       /* cf_metrics_provider_fn or cf_metrics_health_fn; NULL = free slot */
 	void *ctx;
 };
 
-int cfm_registry_add(const char *name, int kind, void *fn, void *ctx);
-int cfm_registry_run(int kind, void (*call)(void *fn, void *ctx, void *arg), void *arg);
+int cf_metrics_registry_add(const char *name, int kind, void *fn, void *ctx);
+int cf_metrics_registry_run(int kind, void (*call)(void *fn, void *ctx, void *arg), void *arg);
 
 #endif

@@ -37,7 +37,7 @@ put16(uint8_t *p, uint16_t v)
 }
 
 uint32_t
-cnp_csum_add(uint32_t sum, const uint8_t *buf, uint32_t len)
+cf_netpres_csum_add(uint32_t sum, const uint8_t *buf, uint32_t len)
 {
 	uint32_t i;
 
@@ -52,7 +52,7 @@ cnp_csum_add(uint32_t sum, const uint8_t *buf, uint32_t len)
 }
 
 uint16_t
-cnp_csum_fold(uint32_t sum)
+cf_netpres_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -63,7 +63,7 @@ cnp_csum_fold(uint32_t sum)
 static uint32_t
 ip6_pseudo(const uint8_t *ip6, uint32_t ulen, uint8_t nh)
 {
-	uint32_t sum = cnp_csum_add(0, ip6 + 8, 32);
+	uint32_t sum = cf_netpres_csum_add(0, ip6 + 8, 32);
 
 	sum += ulen >> 16;
 	sum += ulen & 0xffff;
@@ -72,7 +72,7 @@ ip6_pseudo(const uint8_t *ip6, uint32_t ulen, uint8_t nh)
 }
 
 void
-cnp_solicited_mac(const uint8_t addr6[16], uint8_t mac[6])
+cf_netpres_solicited_mac(const uint8_t addr6[16], uint8_t mac[6])
 {
 	mac[0] = 0x33;
 	mac[1] = 0x33;
@@ -81,7 +81,7 @@ cnp_solicited_mac(const uint8_t addr6[16], uint8_t mac[6])
 }
 
 void
-cnp_port_init(struct cnp_port *p, const uint8_t mac[6])
+cf_netpres_port_init(struct cf_netpres_port *p, const uint8_t mac[6])
 {
 	memset(p, 0, sizeof(*p));
 	memcpy(p->mac, mac, 6);
@@ -100,20 +100,20 @@ cnp_port_init(struct cnp_port *p, const uint8_t mac[6])
 }
 
 static void
-limiter_init(struct cnp_limiter *l, uint32_t rate)
+limiter_init(struct cf_netpres_limiter *l, uint32_t rate)
 {
 	unsigned int i;
 
 	memset(l, 0, sizeof(*l));
 	l->rate = rate;
-	l->global.milli_tokens = (uint64_t)rate * 1000 * CNP_GLOBAL_FACTOR;
-	for (i = 0; i < CNP_BUCKETS; i++)
+	l->global.milli_tokens = (uint64_t)rate * 1000 * CF_NETPRES_GLOBAL_FACTOR;
+	for (i = 0; i < CF_NETPRES_BUCKETS; i++)
 		l->b[i].milli_tokens = (uint64_t)rate * 1000;
 }
 
 void
-cnp_ctx_init(struct cnp_ctx *c, const struct cfp_policy *policy, const struct cnp_port *ports,
-	     uint16_t n_ports, uint32_t arp_rate, uint32_t icmp_rate, struct cfs_lcore *stats)
+cf_netpres_ctx_init(struct cf_netpres_ctx *c, const struct cf_pkt_policy *policy, const struct cf_netpres_port *ports,
+	     uint16_t n_ports, uint32_t arp_rate, uint32_t icmp_rate, struct cf_stats_lcore *stats)
 {
 	memset(c, 0, sizeof(*c));
 	c->policy = policy;
@@ -126,7 +126,7 @@ cnp_ctx_init(struct cnp_ctx *c, const struct cfp_policy *policy, const struct cn
 
 /* Refills a bucket (rate tokens/s, at most cap_milli) and takes one token. */
 static int
-bucket_take(struct cnp_bucket *b, uint32_t rate, uint64_t cap_milli, uint64_t now_ms)
+bucket_take(struct cf_netpres_bucket *b, uint32_t rate, uint64_t cap_milli, uint64_t now_ms)
 {
 	if (now_ms > b->last_ms) {
 		uint64_t add = (now_ms - b->last_ms) * rate;
@@ -142,9 +142,9 @@ bucket_take(struct cnp_bucket *b, uint32_t rate, uint64_t cap_milli, uint64_t no
 
 /* 1 when the source may have one more reply now. */
 static int
-limiter_allow(struct cnp_limiter *l, const uint8_t *src, unsigned int alen, uint64_t now_ms)
+limiter_allow(struct cf_netpres_limiter *l, const uint8_t *src, unsigned int alen, uint64_t now_ms)
 {
-	struct cnp_bucket *b;
+	struct cf_netpres_bucket *b;
 	uint32_t h = 2166136261u;
 	uint8_t key[16] = {0};
 	unsigned int i;
@@ -152,7 +152,7 @@ limiter_allow(struct cnp_limiter *l, const uint8_t *src, unsigned int alen, uint
 	memcpy(key, src, alen);
 	for (i = 0; i < 16; i++)
 		h = (h ^ key[i]) * 16777619u;
-	b = &l->b[(h ^ (h >> 16)) % CNP_BUCKETS];
+	b = &l->b[(h ^ (h >> 16)) % CF_NETPRES_BUCKETS];
 	if (memcmp(b->key, key, 16) != 0) {
 		/* A new source takes the slot with a full bucket. */
 		memcpy(b->key, key, 16);
@@ -161,8 +161,8 @@ limiter_allow(struct cnp_limiter *l, const uint8_t *src, unsigned int alen, uint
 	}
 	if (!bucket_take(b, l->rate, (uint64_t)l->rate * 1000, now_ms))
 		return 0;
-	if (!bucket_take(&l->global, l->rate * CNP_GLOBAL_FACTOR,
-			 (uint64_t)l->rate * 1000 * CNP_GLOBAL_FACTOR, now_ms)) {
+	if (!bucket_take(&l->global, l->rate * CF_NETPRES_GLOBAL_FACTOR,
+			 (uint64_t)l->rate * 1000 * CF_NETPRES_GLOBAL_FACTOR, now_ms)) {
 		b->milli_tokens += 1000;
 		return 0;
 	}
@@ -171,15 +171,15 @@ limiter_allow(struct cnp_limiter *l, const uint8_t *src, unsigned int alen, uint
 
 /* 1 when addr is one of our addresses on (port, vlan). */
 static int
-is_ours(const struct cnp_ctx *c, const uint8_t *addr, uint8_t v6, uint16_t port, uint16_t vlan)
+is_ours(const struct cf_netpres_ctx *c, const uint8_t *addr, uint8_t v6, uint16_t port, uint16_t vlan)
 {
-	return cfp_policy_owns(c->policy, addr, v6, port, vlan);
+	return cf_pkt_policy_owns(c->policy, addr, v6, port, vlan);
 }
 
 /* Our IPv6 addresses on (port, vlan) include the port's link-local address
  * wherever a global IPv6 address of ours is reachable. */
 static int
-is_ours6(const struct cnp_ctx *c, const uint8_t *addr, uint16_t port, uint16_t vlan)
+is_ours6(const struct cf_netpres_ctx *c, const uint8_t *addr, uint16_t port, uint16_t vlan)
 {
 	unsigned int i;
 
@@ -188,7 +188,7 @@ is_ours6(const struct cnp_ctx *c, const uint8_t *addr, uint16_t port, uint16_t v
 	if (memcmp(addr, c->ports[port].ll6, 16) != 0)
 		return 0;
 	for (i = 0; i < c->policy->n_addrs; i++) {
-		const struct cfp_addr *a = &c->policy->addrs[i];
+		const struct cf_pkt_addr *a = &c->policy->addrs[i];
 
 		if (a->v6 && (!a->bound_port || a->port == port) &&
 		    (!a->bound_vlan || a->vlan == vlan))
@@ -205,25 +205,25 @@ set_eth(uint8_t *f, const uint8_t *dst, const uint8_t *src)
 }
 
 static uint32_t
-do_arp(struct cnp_ctx *c, const struct cnp_port *p, uint16_t port, uint16_t vlan, uint8_t *f,
+do_arp(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t port, uint16_t vlan, uint8_t *f,
        uint32_t off, uint32_t len, uint64_t now_ms)
 {
 	uint8_t *a = f + off;
 	uint8_t sha[6], spa[4], tpa[4];
 
-	if (off + ARP_LEN > len || cfw_be16(a) != 1 || cfw_be16(a + 2) != ETYPE_IPV4 ||
+	if (off + ARP_LEN > len || cf_wire_be16(a) != 1 || cf_wire_be16(a + 2) != ETYPE_IPV4 ||
 	    a[4] != 6 || a[5] != 4) {
-		c->stats->drops[CFS_DROP_ARP_BAD]++;
+		c->stats->drops[CF_STATS_DROP_ARP_BAD]++;
 		return 0;
 	}
 	/* Sender = target is an announcement (RFC 5227), ours echoed back included. */
-	if (cfw_be16(a + 6) != 1 || !is_ours(c, a + 24, 0, port, vlan) ||
+	if (cf_wire_be16(a + 6) != 1 || !is_ours(c, a + 24, 0, port, vlan) ||
 	    memcmp(a + 14, a + 24, 4) == 0) {
-		c->stats->drops[CFS_DROP_ARP_IGNORED]++;
+		c->stats->drops[CF_STATS_DROP_ARP_IGNORED]++;
 		return 0;
 	}
 	if (!limiter_allow(&c->arp, a + 14, 4, now_ms)) {
-		c->stats->drops[CFS_DROP_ARP_RATE]++;
+		c->stats->drops[CF_STATS_DROP_ARP_RATE]++;
 		return 0;
 	}
 	memcpy(sha, a + 8, 6);
@@ -241,35 +241,35 @@ do_arp(struct cnp_ctx *c, const struct cnp_port *p, uint16_t port, uint16_t vlan
 }
 
 static uint32_t
-do_icmp4(struct cnp_ctx *c, const struct cnp_port *p, uint16_t port, uint16_t vlan, uint8_t *f,
+do_icmp4(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t port, uint16_t vlan, uint8_t *f,
 	 uint32_t off, uint32_t len, uint64_t now_ms)
 {
 	uint8_t *ip = f + off, *icmp, tmp[4];
 	uint32_t ihl, tot;
 
 	ihl = (ip[0] & 0x0fu) * 4;
-	tot = cfw_be16(ip + 2);
+	tot = cf_wire_be16(ip + 2);
 	if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl + 8 || off + tot > len ||
-	    (cfw_be16(ip + 6) & 0x3fff) != 0) {
-		c->stats->drops[CFS_DROP_ICMP_BAD]++;
+	    (cf_wire_be16(ip + 6) & 0x3fff) != 0) {
+		c->stats->drops[CF_STATS_DROP_ICMP_BAD]++;
 		return 0;
 	}
 	if (!is_ours(c, ip + 16, 0, port, vlan)) {
-		c->stats->drops[CFS_DROP_ICMP_IGNORED]++;
+		c->stats->drops[CF_STATS_DROP_ICMP_IGNORED]++;
 		return 0;
 	}
 	icmp = ip + ihl;
-	if (cnp_csum_fold(cnp_csum_add(0, ip, ihl)) != 0 ||
-	    cnp_csum_fold(cnp_csum_add(0, icmp, tot - ihl)) != 0) {
-		c->stats->drops[CFS_DROP_ICMP_BAD]++;
+	if (cf_netpres_csum_fold(cf_netpres_csum_add(0, ip, ihl)) != 0 ||
+	    cf_netpres_csum_fold(cf_netpres_csum_add(0, icmp, tot - ihl)) != 0) {
+		c->stats->drops[CF_STATS_DROP_ICMP_BAD]++;
 		return 0;
 	}
 	if (icmp[0] != ICMP_ECHO_REQUEST || icmp[1] != 0) {
-		c->stats->drops[CFS_DROP_ICMP_IGNORED]++;
+		c->stats->drops[CF_STATS_DROP_ICMP_IGNORED]++;
 		return 0;
 	}
 	if (!limiter_allow(&c->icmp, ip + 12, 4, now_ms)) {
-		c->stats->drops[CFS_DROP_ICMP_RATE]++;
+		c->stats->drops[CF_STATS_DROP_ICMP_RATE]++;
 		return 0;
 	}
 	memcpy(tmp, ip + 12, 4);
@@ -277,10 +277,10 @@ do_icmp4(struct cnp_ctx *c, const struct cnp_port *p, uint16_t port, uint16_t vl
 	memcpy(ip + 16, tmp, 4);
 	ip[8] = REPLY_TTL;
 	put16(ip + 10, 0);
-	put16(ip + 10, cnp_csum_fold(cnp_csum_add(0, ip, ihl)));
+	put16(ip + 10, cf_netpres_csum_fold(cf_netpres_csum_add(0, ip, ihl)));
 	icmp[0] = ICMP_ECHO_REPLY;
 	put16(icmp + 2, 0);
-	put16(icmp + 2, cnp_csum_fold(cnp_csum_add(0, icmp, tot - ihl)));
+	put16(icmp + 2, cf_netpres_csum_fold(cf_netpres_csum_add(0, icmp, tot - ihl)));
 	set_eth(f, f + 6, p->mac);
 	c->stats->np_echo_replies++;
 	return off + tot;
@@ -292,12 +292,12 @@ icmp6_finish(uint8_t *ip, uint32_t ulen)
 	uint8_t *icmp = ip + IP6_HLEN;
 
 	put16(icmp + 2, 0);
-	put16(icmp + 2, cnp_csum_fold(cnp_csum_add(ip6_pseudo(ip, ulen, PROTO_ICMP6), icmp, ulen)));
+	put16(icmp + 2, cf_netpres_csum_fold(cf_netpres_csum_add(ip6_pseudo(ip, ulen, PROTO_ICMP6), icmp, ulen)));
 }
 
 /* Neighbor Solicitation (RFC 4861 7.1.1 checks) -> solicited NA (7.2.4). */
 static uint32_t
-do_ns(struct cnp_ctx *c, const struct cnp_port *p, uint16_t port, uint16_t vlan, uint8_t *f,
+do_ns(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t port, uint16_t vlan, uint8_t *f,
       uint32_t off, uint32_t ulen, uint32_t cap, uint64_t now_ms)
 {
 	uint8_t *ip = f + off, *icmp = ip + IP6_HLEN, target[16], src[16], eth_dst[6];
@@ -307,41 +307,41 @@ do_ns(struct cnp_ctx *c, const struct cnp_port *p, uint16_t port, uint16_t vlan,
 	uint32_t o;
 
 	if (ip[7] != 255 || icmp[1] != 0 || ulen < 24) {
-		c->stats->drops[CFS_DROP_ND_BAD]++;
+		c->stats->drops[CF_STATS_DROP_ND_BAD]++;
 		return 0;
 	}
 	memcpy(target, icmp + 8, 16);
 	if (!is_ours6(c, target, port, vlan)) {
-		c->stats->drops[CFS_DROP_ICMP_IGNORED]++;
+		c->stats->drops[CF_STATS_DROP_ICMP_IGNORED]++;
 		return 0;
 	}
 	for (o = 24; o < ulen;) {
 		uint32_t olen;
 
 		if (o + 2 > ulen || (olen = icmp[o + 1] * 8u) == 0 || o + olen > ulen) {
-			c->stats->drops[CFS_DROP_ND_BAD]++;
+			c->stats->drops[CF_STATS_DROP_ND_BAD]++;
 			return 0;
 		}
 		if (icmp[o] == ND_OPT_SLLA && olen >= 8)
 			slla = icmp + o + 2;
 		o += olen;
 	}
-	dad = cfw_be32(ip + 8) == 0 && cfw_be32(ip + 12) == 0 && cfw_be32(ip + 16) == 0 &&
-	      cfw_be32(ip + 20) == 0;
+	dad = cf_wire_be32(ip + 8) == 0 && cf_wire_be32(ip + 12) == 0 && cf_wire_be32(ip + 16) == 0 &&
+	      cf_wire_be32(ip + 20) == 0;
 	memcpy(sol_ip + 13, target + 13, 3);
 	/* Addressed to the target itself or to its solicited-node group; DAD only
 	 * to the group and without a source link-layer address option. */
 	if ((memcmp(ip + 24, sol_ip, 16) != 0 && (dad || memcmp(ip + 24, target, 16) != 0)) ||
 	    (dad && slla != NULL)) {
-		c->stats->drops[CFS_DROP_ND_BAD]++;
+		c->stats->drops[CF_STATS_DROP_ND_BAD]++;
 		return 0;
 	}
 	if (off + IP6_HLEN + ND_NA_LEN > cap) {
-		c->stats->drops[CFS_DROP_PRESENCE_TX_FAILED]++;
+		c->stats->drops[CF_STATS_DROP_PRESENCE_TX_FAILED]++;
 		return 0;
 	}
 	if (!limiter_allow(&c->arp, dad ? f + 6 : ip + 8, dad ? 6 : 16, now_ms)) {
-		c->stats->drops[CFS_DROP_ARP_RATE]++;
+		c->stats->drops[CF_STATS_DROP_ARP_RATE]++;
 		return 0;
 	}
 	memcpy(src, ip + 8, 16);
@@ -372,29 +372,29 @@ do_ns(struct cnp_ctx *c, const struct cnp_port *p, uint16_t port, uint16_t vlan,
 }
 
 static uint32_t
-do_icmp6(struct cnp_ctx *c, const struct cnp_port *p, uint16_t port, uint16_t vlan, uint8_t *f,
+do_icmp6(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t port, uint16_t vlan, uint8_t *f,
 	 uint32_t off, uint32_t cap, uint64_t now_ms)
 {
 	uint8_t *ip = f + off, *icmp = ip + IP6_HLEN, tmp[16];
-	uint32_t ulen = cfw_be16(ip + 4);
+	uint32_t ulen = cf_wire_be16(ip + 4);
 
 	/* Extension headers before ICMPv6 are not used by ND or ping: not ours. */
 	if (ip[6] != PROTO_ICMP6) {
-		c->stats->drops[CFS_DROP_ICMP_IGNORED]++;
+		c->stats->drops[CF_STATS_DROP_ICMP_IGNORED]++;
 		return 0;
 	}
-	if (ulen < 8 || cnp_csum_fold(cnp_csum_add(ip6_pseudo(ip, ulen, PROTO_ICMP6), icmp, ulen)) != 0) {
-		c->stats->drops[CFS_DROP_ICMP_BAD]++;
+	if (ulen < 8 || cf_netpres_csum_fold(cf_netpres_csum_add(ip6_pseudo(ip, ulen, PROTO_ICMP6), icmp, ulen)) != 0) {
+		c->stats->drops[CF_STATS_DROP_ICMP_BAD]++;
 		return 0;
 	}
 	if (icmp[0] == ND_NS)
 		return do_ns(c, p, port, vlan, f, off, ulen, cap, now_ms);
 	if (icmp[0] != ICMP6_ECHO_REQUEST || icmp[1] != 0 || !is_ours6(c, ip + 24, port, vlan)) {
-		c->stats->drops[CFS_DROP_ICMP_IGNORED]++;
+		c->stats->drops[CF_STATS_DROP_ICMP_IGNORED]++;
 		return 0;
 	}
 	if (!limiter_allow(&c->icmp, ip + 8, 16, now_ms)) {
-		c->stats->drops[CFS_DROP_ICMP_RATE]++;
+		c->stats->drops[CF_STATS_DROP_ICMP_RATE]++;
 		return 0;
 	}
 	memcpy(tmp, ip + 8, 16);
@@ -409,45 +409,45 @@ do_icmp6(struct cnp_ctx *c, const struct cnp_port *p, uint16_t port, uint16_t vl
 }
 
 uint32_t
-cnp_input(struct cnp_ctx *c, uint16_t port, uint8_t *f, uint32_t len, uint32_t cap,
+cf_netpres_input(struct cf_netpres_ctx *c, uint16_t port, uint8_t *f, uint32_t len, uint32_t cap,
 	  uint64_t now_ms)
 {
-	const struct cnp_port *p;
+	const struct cf_netpres_port *p;
 	uint32_t off = ETH_HLEN;
 	uint16_t etype, vlan = 0, kind;
 	unsigned int tags = 0;
 
 	if (len < ETH_HLEN)
-		return c->stats->drops[CFS_DROP_L2_TRUNCATED]++, 0;
-	etype = cfw_be16(f + 12);
+		return c->stats->drops[CF_STATS_DROP_L2_TRUNCATED]++, 0;
+	etype = cf_wire_be16(f + 12);
 	while (etype == ETYPE_VLAN || etype == ETYPE_QINQ || etype == ETYPE_QINQ_OLD) {
 		if (tags == 2)
-			return c->stats->drops[CFS_DROP_VLAN_TOO_DEEP]++, 0;
+			return c->stats->drops[CF_STATS_DROP_VLAN_TOO_DEEP]++, 0;
 		if (off + 4 > len)
-			return c->stats->drops[CFS_DROP_L2_TRUNCATED]++, 0;
-		vlan = cfw_be16(f + off) & 0x0fff;
-		etype = cfw_be16(f + off + 2);
+			return c->stats->drops[CF_STATS_DROP_L2_TRUNCATED]++, 0;
+		vlan = cf_wire_be16(f + off) & 0x0fff;
+		etype = cf_wire_be16(f + off + 2);
 		off += 4;
 		tags++;
 	}
-	/* IP frames reach us only after cfp_parse() validated their headers and
+	/* IP frames reach us only after cf_pkt_parse() validated their headers and
 	 * lengths and found a protocol other than UDP. */
 	if (etype == ETYPE_ARP) {
 		kind = ETYPE_ARP;
 	} else if (etype == ETYPE_IPV4 && off + 20 <= len && f[off + 9] == PROTO_ICMP) {
 		kind = PROTO_ICMP;
 	} else if (etype == ETYPE_IPV6 && off + IP6_HLEN <= len &&
-		   off + IP6_HLEN + cfw_be16(f + off + 4) <= len && f[off + 6] == PROTO_ICMP6) {
+		   off + IP6_HLEN + cf_wire_be16(f + off + 4) <= len && f[off + 6] == PROTO_ICMP6) {
 		kind = PROTO_ICMP6;
 	} else {
-		/* TCP, GRE, ... and non-IP EtherTypes keep cfp_parse()'s reasons. */
-		c->stats->drops[etype == ETYPE_IPV4 || etype == ETYPE_IPV6 ? CFS_DROP_NOT_UDP :
-									       CFS_DROP_L2_NOT_IP]++;
+		/* TCP, GRE, ... and non-IP EtherTypes keep cf_pkt_parse()'s reasons. */
+		c->stats->drops[etype == ETYPE_IPV4 || etype == ETYPE_IPV6 ? CF_STATS_DROP_NOT_UDP :
+									       CF_STATS_DROP_L2_NOT_IP]++;
 		return 0;
 	}
 	if (port >= c->n_ports || !c->ports[port].valid || c->policy->n_addrs == 0) {
 		/* No address of ours here: a passive listener answers nothing. */
-		c->stats->drops[kind == ETYPE_ARP ? CFS_DROP_ARP_IGNORED : CFS_DROP_ICMP_IGNORED]++;
+		c->stats->drops[kind == ETYPE_ARP ? CF_STATS_DROP_ARP_IGNORED : CF_STATS_DROP_ICMP_IGNORED]++;
 		return 0;
 	}
 	p = &c->ports[port];
@@ -459,14 +459,14 @@ cnp_input(struct cnp_ctx *c, uint16_t port, uint8_t *f, uint32_t len, uint32_t c
 }
 
 uint32_t
-cnp_announce(const struct cnp_port *p, const uint8_t *addr, uint8_t v6, uint16_t vlan,
+cf_netpres_announce(const struct cf_netpres_port *p, const uint8_t *addr, uint8_t v6, uint16_t vlan,
 	     uint8_t *buf, uint32_t cap)
 {
 	uint32_t off = ETH_HLEN;
 
-	if (cap < CNP_ANNOUNCE_MAX)
+	if (cap < CF_NETPRES_ANNOUNCE_MAX)
 		return 0;
-	memset(buf, 0, CNP_ANNOUNCE_MAX);
+	memset(buf, 0, CF_NETPRES_ANNOUNCE_MAX);
 	memcpy(buf + 6, p->mac, 6);
 	if (vlan >= 1 && vlan <= 4094) {
 		put16(buf + 12, ETYPE_VLAN);

@@ -11,7 +11,7 @@
  * Contract:
  *  - Pure functions over a frame buffer: no DPDK port, mbuf or clock is used,
  *    the caller passes the port id and the time in ms.
- *  - cnp_input() takes a frame that cfp_parse() refused as l2_not_ip or
+ *  - cf_netpres_input() takes a frame that cf_pkt_parse() refused as l2_not_ip or
  *    not_udp. When it is a request for one of our addresses (on its DPDK port
  *    and VLAN) and the sender is within its rate, the frame is rewritten in
  *    place into the reply (VLAN tags kept) and its length returned (<= cap);
@@ -20,11 +20,11 @@
  *    read but is unchanged). It never reads past len nor writes past cap.
  *  - Rate limits: a token bucket per source address (--arp-rate for ARP and
  *    Neighbor Solicitations, --icmp-rate for echo requests; burst = one
- *    second's worth), in a direct-mapped table of CNP_BUCKETS slots, plus a
- *    per-context bucket of CNP_GLOBAL_FACTOR times the rate so spoofed
+ *    second's worth), in a direct-mapped table of CF_NETPRES_BUCKETS slots, plus a
+ *    per-context bucket of CF_NETPRES_GLOBAL_FACTOR times the rate so spoofed
  *    sources cannot take the whole lcore.
- *  - One struct cnp_ctx per RX lcore: not thread safe, no locks needed.
- *    struct cnp_port entries are read-only once RX lcores run, except
+ *  - One struct cf_netpres_ctx per RX lcore: not thread safe, no locks needed.
+ *    struct cf_netpres_port entries are read-only once RX lcores run, except
  *    announce_gen (written by the control lcore, read by RX lcores).
  */
 
@@ -33,14 +33,14 @@
 #include "cf_pkt.h"
 #include "cf_stats.h"
 
-#define CNP_BUCKETS 256
-#define CNP_GLOBAL_FACTOR 8
-/* Largest reply cnp_input() builds beyond the request: NS (24) -> NA (32). */
-#define CNP_GROWTH 8
+#define CF_NETPRES_BUCKETS 256
+#define CF_NETPRES_GLOBAL_FACTOR 8
+/* Largest reply cf_netpres_input() builds beyond the request: NS (24) -> NA (32). */
+#define CF_NETPRES_GROWTH 8
 /* Size of an announcement frame: tags + IPv6 + NA with its option. */
-#define CNP_ANNOUNCE_MAX 96
+#define CF_NETPRES_ANNOUNCE_MAX 96
 
-struct cnp_port {
+struct cf_netpres_port {
 	uint8_t mac[6];
 	uint8_t valid;
 	uint8_t has_v6;              /* an IPv6 --collector-ip is bound here */
@@ -48,51 +48,51 @@ struct cnp_port {
 	volatile uint32_t announce_gen; /* bumped by the control lcore when the link comes up */
 };
 
-struct cnp_bucket {
+struct cf_netpres_bucket {
 	uint8_t key[16];
 	uint64_t last_ms;
 	uint64_t milli_tokens;
 };
 
-struct cnp_limiter {
+struct cf_netpres_limiter {
 	uint32_t rate;               /* tokens per second */
-	struct cnp_bucket global;
-	struct cnp_bucket b[CNP_BUCKETS];
+	struct cf_netpres_bucket global;
+	struct cf_netpres_bucket b[CF_NETPRES_BUCKETS];
 };
 
-struct cnp_ctx {
-	const struct cfp_policy *policy;
-	const struct cnp_port *ports;   /* indexed by DPDK port id */
+struct cf_netpres_ctx {
+	const struct cf_pkt_policy *policy;
+	const struct cf_netpres_port *ports;   /* indexed by DPDK port id */
 	uint16_t n_ports;
-	struct cfs_lcore *stats;
-	struct cnp_limiter arp;
-	struct cnp_limiter icmp;
+	struct cf_stats_lcore *stats;
+	struct cf_netpres_limiter arp;
+	struct cf_netpres_limiter icmp;
 };
 
 /* Fills p for a port with MAC mac (derives the link-local address). */
-void cnp_port_init(struct cnp_port *p, const uint8_t mac[6]);
+void cf_netpres_port_init(struct cf_netpres_port *p, const uint8_t mac[6]);
 
-void cnp_ctx_init(struct cnp_ctx *c, const struct cfp_policy *policy, const struct cnp_port *ports,
-		  uint16_t n_ports, uint32_t arp_rate, uint32_t icmp_rate, struct cfs_lcore *stats);
+void cf_netpres_ctx_init(struct cf_netpres_ctx *c, const struct cf_pkt_policy *policy, const struct cf_netpres_port *ports,
+		  uint16_t n_ports, uint32_t arp_rate, uint32_t icmp_rate, struct cf_stats_lcore *stats);
 
 /* See the contract above. Returns the reply length, or 0 (counted). */
-uint32_t cnp_input(struct cnp_ctx *c, uint16_t port, uint8_t *f, uint32_t len, uint32_t cap,
+uint32_t cf_netpres_input(struct cf_netpres_ctx *c, uint16_t port, uint8_t *f, uint32_t len, uint32_t cap,
 		   uint64_t now_ms);
 
-/* Announcement of address a on port p into buf (cap >= CNP_ANNOUNCE_MAX):
+/* Announcement of address a on port p into buf (cap >= CF_NETPRES_ANNOUNCE_MAX):
  * an ARP request for itself to the broadcast MAC (RFC 5227 announcement) for
  * IPv4, an unsolicited NA (override set) to ff02::1 for IPv6. Tagged with
  * vlan when that is 1..4094, untagged otherwise. Returns the length, or 0
  * when cap is too small. */
-uint32_t cnp_announce(const struct cnp_port *p, const uint8_t *addr, uint8_t v6, uint16_t vlan,
+uint32_t cf_netpres_announce(const struct cf_netpres_port *p, const uint8_t *addr, uint8_t v6, uint16_t vlan,
 		      uint8_t *buf, uint32_t cap);
 
 /* Ethernet multicast MAC of the solicited-node group of an IPv6 address. */
-void cnp_solicited_mac(const uint8_t addr6[16], uint8_t mac[6]);
+void cf_netpres_solicited_mac(const uint8_t addr6[16], uint8_t mac[6]);
 
 /* Internet checksum (RFC 1071) of buf, continuing from partial sum `sum`;
- * cnp_csum_fold() finishes it. Exposed for the tests. */
-uint32_t cnp_csum_add(uint32_t sum, const uint8_t *buf, uint32_t len);
-uint16_t cnp_csum_fold(uint32_t sum);
+ * cf_netpres_csum_fold() finishes it. Exposed for the tests. */
+uint32_t cf_netpres_csum_add(uint32_t sum, const uint8_t *buf, uint32_t len);
+uint16_t cf_netpres_csum_fold(uint32_t sum);
 
 #endif

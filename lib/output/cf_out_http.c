@@ -18,8 +18,8 @@
 #define TAIL "]}"
 
 struct http_out {
-	struct cdl *d;
-	struct cdl_batch *cur;
+	struct cf_delivery *d;
+	struct cf_delivery_batch *cur;
 	uint32_t batch_size;
 	uint64_t interval_ms;
 	uint64_t first_ms;         /* when cur got its first record */
@@ -28,14 +28,14 @@ struct http_out {
 	uint64_t sealed;           /* records in batches handed to the engine */
 	uint64_t submit_stalls;
 	int finished;
-	struct cdl_stats final;
+	struct cf_delivery_stats final;
 };
 
 static void
-seal(struct cfo_output *o)
+seal(struct cf_output *o)
 {
 	struct http_out *h = o->priv;
-	struct cdl_batch *b = h->cur;
+	struct cf_delivery_batch *b = h->cur;
 
 	if (b == NULL)
 		return;
@@ -43,12 +43,12 @@ seal(struct cfo_output *o)
 	memcpy(b->body + b->len, TAIL, sizeof(TAIL) - 1);
 	b->len += sizeof(TAIL) - 1;
 	b->boot = h->boot;
-	b->seq = cdl_next_seq(h->d);
+	b->seq = cf_delivery_next_seq(h->d);
 	o->stats.bytes += b->len;
 	h->sealed += b->nrec;
 	/* A full ring means the engine is behind even on disk: wait for it rather
 	 * than lose accepted records; RX rings absorb (and count) the backlog. */
-	while (cdl_submit(h->d, b) != 0) {
+	while (cf_delivery_submit(h->d, b) != 0) {
 		struct timespec ts = { 0, 50000 };
 
 		h->submit_stalls++;
@@ -57,7 +57,7 @@ seal(struct cfo_output *o)
 }
 
 static int
-grow(struct cdl_batch *b, size_t need)
+grow(struct cf_delivery_batch *b, size_t need)
 {
 	size_t nc = b->cap;
 	char *nb;
@@ -75,19 +75,19 @@ grow(struct cdl_batch *b, size_t need)
 }
 
 static int
-http_write(struct cfo_output *o, const struct cfr_record *r, unsigned int n)
+http_write(struct cf_output *o, const struct cf_record *r, unsigned int n)
 {
 	struct http_out *h = o->priv;
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		struct cdl_batch *b = h->cur;
+		struct cf_delivery_batch *b = h->cur;
 
 		if (b == NULL) {
 			/* ~590 bytes per v5 record (every key present): most batches never grow. */
 			uint32_t cap = (h->batch_size < 4096 ? h->batch_size : 4096) * 640 + 64;
 
-			b = cdl_batch_new(cap);
+			b = cf_delivery_batch_new(cap);
 			if (b == NULL) {
 				o->stats.failed += n - i;
 				return -ENOMEM;
@@ -97,13 +97,13 @@ http_write(struct cfo_output *o, const struct cfr_record *r, unsigned int n)
 			h->cur = b;
 			h->first_ms = cf_clock_coarse_ms();
 		}
-		if (b->cap - b->len < CFJ_RECORD_MAX + 8 && grow(b, CFJ_RECORD_MAX + 8) != 0) {
+		if (b->cap - b->len < CF_JSON_RECORD_MAX + 8 && grow(b, CF_JSON_RECORD_MAX + 8) != 0) {
 			o->stats.failed += n - i;
 			return -ENOMEM;
 		}
 		if (b->nrec != 0)
 			b->body[b->len++] = ',';
-		b->len += (uint32_t)cfj_record(b->body + b->len, &r[i]);
+		b->len += (uint32_t)cf_json_record(b->body + b->len, &r[i]);
 		b->nrec++;
 		h->received++;
 		o->stats.records++;
@@ -114,7 +114,7 @@ http_write(struct cfo_output *o, const struct cfr_record *r, unsigned int n)
 }
 
 static void
-http_poll(struct cfo_output *o)
+http_poll(struct cf_output *o)
 {
 	struct http_out *h = o->priv;
 
@@ -123,29 +123,29 @@ http_poll(struct cfo_output *o)
 }
 
 static void
-http_finish(struct cfo_output *o)
+http_finish(struct cf_output *o)
 {
 	struct http_out *h = o->priv;
 
 	if (h->finished)
 		return;
 	seal(o);
-	cdl_stop(h->d, &h->final);
+	cf_delivery_stop(h->d, &h->final);
 	h->finished = 1;
 }
 
 static void
-http_close(struct cfo_output *o)
+http_close(struct cf_output *o)
 {
 	struct http_out *h = o->priv;
 
 	http_finish(o);
-	cdl_free(h->d);
+	cf_delivery_free(h->d);
 	free(h);
 }
 
 static int
-http_open(struct cfo_output *o, const char *arg, char *err, size_t errlen)
+http_open(struct cf_output *o, const char *arg, char *err, size_t errlen)
 {
 	(void)o;
 	(void)arg;
@@ -153,7 +153,7 @@ http_open(struct cfo_output *o, const char *arg, char *err, size_t errlen)
 	return -1;
 }
 
-static const struct cfo_ops cfo_http_ops = {
+static const struct cf_output_ops cf_output_http_ops = {
 	.scheme = "http",
 	.open = http_open,
 	.write = http_write,
@@ -162,10 +162,10 @@ static const struct cfo_ops cfo_http_ops = {
 	.close = http_close,
 };
 
-struct cfo_output *
-cfo_open_http(const struct cfo_http_config *cfg, char *err, size_t errlen)
+struct cf_output *
+cf_output_open_http(const struct cf_output_http_config *cfg, char *err, size_t errlen)
 {
-	struct cfo_output *o = calloc(1, sizeof(*o));
+	struct cf_output *o = calloc(1, sizeof(*o));
 	struct http_out *h = calloc(1, sizeof(*h));
 
 	if (o == NULL || h == NULL) {
@@ -176,49 +176,49 @@ cfo_open_http(const struct cfo_http_config *cfg, char *err, size_t errlen)
 	}
 	h->batch_size = cfg->batch_size ? cfg->batch_size : 1;
 	h->interval_ms = cfg->batch_interval_ms;
-	h->d = cdl_start(&cfg->dl, err, errlen);
+	h->d = cf_delivery_start(&cfg->dl, err, errlen);
 	if (h->d == NULL) {
 		free(o);
 		free(h);
 		return NULL;
 	}
-	h->boot = cdl_boot_id(h->d);
-	o->ops = &cfo_http_ops;
+	h->boot = cf_delivery_boot_id(h->d);
+	o->ops = &cf_output_http_ops;
 	o->priv = h;
 	return o;
 }
 
 int
-cfo_http_forward(void *output, const char *path, const void *body, size_t len,
+cf_output_http_forward(void *output, const char *path, const void *body, size_t len,
 		 const char *content_type, const char *const *headers)
 {
-	struct cfo_output *o = output;
-	struct cdl_batch *b;
+	struct cf_output *o = output;
+	struct cf_delivery_batch *b;
 	int rc;
 
-	if (o == NULL || o->ops != &cfo_http_ops)
+	if (o == NULL || o->ops != &cf_output_http_ops)
 		return -EINVAL;
-	b = cdl_batch_new_request(path, content_type, headers, body, len, 1, &rc);
+	b = cf_delivery_batch_new_request(path, content_type, headers, body, len, 1, &rc);
 	if (b == NULL)
 		return rc;
-	rc = cdl_submit_request(((struct http_out *)o->priv)->d, b);
+	rc = cf_delivery_submit_request(((struct http_out *)o->priv)->d, b);
 	if (rc == 0)
 		return 0;
-	cdl_batch_free(b);
+	cf_delivery_batch_free(b);
 	return rc == -ENOBUFS || rc == -ESHUTDOWN ? -EAGAIN : rc;
 }
 
 int
-cfo_delivery_stats(const struct cfo_output *o, struct cfo_delivery_stats *s)
+cf_output_delivery_stats(const struct cf_output *o, struct cf_output_delivery_stats *s)
 {
 	const struct http_out *h;
 
-	if (o == NULL || o->ops != &cfo_http_ops)
+	if (o == NULL || o->ops != &cf_output_http_ops)
 		return -1;
 	h = o->priv;
 	s->received = h->received;
 	s->open = h->received - h->sealed;
 	s->submit_stalls = h->submit_stalls;
-	cdl_stats(h->d, &s->dl);
+	cf_delivery_stats(h->d, &s->dl);
 	return 0;
 }

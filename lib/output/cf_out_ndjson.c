@@ -46,7 +46,7 @@ ndjson_target(const char *arg, int *own, char *err, size_t errlen)
 }
 
 static int
-ndjson_open(struct cfo_output *o, const char *arg, char *err, size_t errlen)
+ndjson_open(struct cf_output *o, const char *arg, char *err, size_t errlen)
 {
 	struct ndjson *nj;
 
@@ -66,7 +66,7 @@ ndjson_open(struct cfo_output *o, const char *arg, char *err, size_t errlen)
 }
 
 FILE *
-cfo_ndjson_stream_open(const char *path, char *err, size_t errlen)
+cf_output_ndjson_stream_open(const char *path, char *err, size_t errlen)
 {
 	int own, fd = ndjson_target(path, &own, err, errlen);
 	FILE *f;
@@ -84,7 +84,7 @@ cfo_ndjson_stream_open(const char *path, char *err, size_t errlen)
 }
 
 int
-cfo_ndjson_stream_close(FILE *f)
+cf_output_ndjson_stream_close(FILE *f)
 {
 	if (f == NULL)
 		return 0;
@@ -113,7 +113,7 @@ ndjson_drain(struct ndjson *nj)
 }
 
 static int
-ndjson_flush(struct cfo_output *o)
+ndjson_flush(struct cf_output *o)
 {
 	struct ndjson *nj = o->priv;
 	int rc = ndjson_drain(nj);
@@ -132,7 +132,7 @@ ndjson_flush(struct cfo_output *o)
 }
 
 static int
-ndjson_write(struct cfo_output *o, const struct cfr_record *r, unsigned int n)
+ndjson_write(struct cf_output *o, const struct cf_record *r, unsigned int n)
 {
 	struct ndjson *nj = o->priv;
 	unsigned int i;
@@ -141,13 +141,13 @@ ndjson_write(struct cfo_output *o, const struct cfr_record *r, unsigned int n)
 	for (i = 0; i < n; i++) {
 		size_t len;
 
-		if (nj->used + CFJ_RECORD_MAX + 1 > NDJSON_BUF) {
+		if (nj->used + CF_JSON_RECORD_MAX + 1 > NDJSON_BUF) {
 			int frc = ndjson_flush(o);
 
 			if (frc != 0)
 				rc = frc;
 		}
-		len = cfj_record(nj->buf + nj->used, &r[i]);
+		len = cf_json_record(nj->buf + nj->used, &r[i]);
 		nj->buf[nj->used + len] = '\n';
 		nj->used += len + 1;
 		o->stats.bytes += len + 1;
@@ -157,7 +157,7 @@ ndjson_write(struct cfo_output *o, const struct cfr_record *r, unsigned int n)
 }
 
 static void
-ndjson_close(struct cfo_output *o)
+ndjson_close(struct cf_output *o)
 {
 	struct ndjson *nj = o->priv;
 
@@ -166,7 +166,7 @@ ndjson_close(struct cfo_output *o)
 	free(nj);
 }
 
-const struct cfo_ops cfo_ndjson_ops = {
+const struct cf_output_ops cf_output_ndjson_ops = {
 	.scheme = "ndjson",
 	.open = ndjson_open,
 	.write = ndjson_write,

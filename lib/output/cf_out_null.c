@@ -4,7 +4,7 @@
 /* Counts and discards: measures decode cost without any encoding. */
 
 static int
-null_open(struct cfo_output *o, const char *arg, char *err, size_t errlen)
+null_open(struct cf_output *o, const char *arg, char *err, size_t errlen)
 {
 	(void)o;
 	(void)arg;
@@ -14,14 +14,14 @@ null_open(struct cfo_output *o, const char *arg, char *err, size_t errlen)
 }
 
 static int
-null_write(struct cfo_output *o, const struct cfr_record *r, unsigned int n)
+null_write(struct cf_output *o, const struct cf_record *r, unsigned int n)
 {
 	(void)r;
 	o->stats.records += n;
 	return 0;
 }
 
-const struct cfo_ops cfo_null_ops = {
+const struct cf_output_ops cf_output_null_ops = {
 	.scheme = "null",
 	.open = null_open,
 	.write = null_write,

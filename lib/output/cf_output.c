@@ -4,20 +4,20 @@
 
 #include "cf_output.h"
 
-extern const struct cfo_ops cfo_ndjson_ops;
-extern const struct cfo_ops cfo_null_ops;
+extern const struct cf_output_ops cf_output_ndjson_ops;
+extern const struct cf_output_ops cf_output_null_ops;
 
-static const struct cfo_ops *const sinks[CFO_SINK_MAX] = {
-	[CFO_SINK_NDJSON] = &cfo_ndjson_ops,
-	[CFO_SINK_NULL] = &cfo_null_ops,
+static const struct cf_output_ops *const sinks[CF_OUTPUT_SINK_MAX] = {
+	[CF_OUTPUT_SINK_NDJSON] = &cf_output_ndjson_ops,
+	[CF_OUTPUT_SINK_NULL] = &cf_output_null_ops,
 };
 
-struct cfo_output *
-cfo_open_sink(enum cfo_sink sink, const char *arg, char *err, size_t errlen)
+struct cf_output *
+cf_output_open_sink(enum cf_output_sink sink, const char *arg, char *err, size_t errlen)
 {
-	struct cfo_output *o;
+	struct cf_output *o;
 
-	if ((unsigned int)sink >= CFO_SINK_MAX) {
+	if ((unsigned int)sink >= CF_OUTPUT_SINK_MAX) {
 		snprintf(err, errlen, "unknown output sink %d", (int)sink);
 		return NULL;
 	}
@@ -35,38 +35,38 @@ cfo_open_sink(enum cfo_sink sink, const char *arg, char *err, size_t errlen)
 }
 
 int
-cfo_write(struct cfo_output *o, const struct cfr_record *r, unsigned int n)
+cf_output_write(struct cf_output *o, const struct cf_record *r, unsigned int n)
 {
 	return o->ops->write(o, r, n);
 }
 
 int
-cfo_flush(struct cfo_output *o)
+cf_output_flush(struct cf_output *o)
 {
 	return o->ops->flush ? o->ops->flush(o) : 0;
 }
 
 void
-cfo_poll(struct cfo_output *o)
+cf_output_poll(struct cf_output *o)
 {
 	if (o->ops->poll)
 		o->ops->poll(o);
 }
 
 void
-cfo_finish(struct cfo_output *o)
+cf_output_finish(struct cf_output *o)
 {
 	if (o->ops->finish)
 		o->ops->finish(o);
 }
 
 void
-cfo_close(struct cfo_output *o)
+cf_output_close(struct cf_output *o)
 {
 	if (o == NULL)
 		return;
-	cfo_finish(o);
-	cfo_flush(o);
+	cf_output_finish(o);
+	cf_output_flush(o);
 	if (o->ops->close)
 		o->ops->close(o);
 	free(o);

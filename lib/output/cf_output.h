@@ -5,26 +5,26 @@
 /*
  * Output sinks for decoded records, run on the control lcore only.
  *
- * Sinks: CFO_SINK_NDJSON with a path (one JSON object per line, cf_json.h
- * schema; "-" = stdout), CFO_SINK_NULL (count and discard, for benchmarks).
+ * Sinks: CF_OUTPUT_SINK_NDJSON with a path (one JSON object per line, cf_json.h
+ * schema; "-" = stdout), CF_OUTPUT_SINK_NULL (count and discard, for benchmarks).
  * The command line names them ("ndjson:PATH", "null": app/cf_config.c) and
  * hands over the enum, so no spec string is parsed here. "http" is built from
- * its own config with cfo_open_http(): records are batched ({"records":[...]})
+ * its own config with cf_output_open_http(): records are batched ({"records":[...]})
  * and handed to the delivery engine (cf_delivery.h).
  *
  * Contract:
  *  - Not thread safe: one thread owns an output.
- *  - cfo_open_sink() returns NULL and writes a one-line reason into err on an
+ *  - cf_output_open_sink() returns NULL and writes a one-line reason into err on an
  *    unknown sink, a missing or unopenable path.
- *  - cfo_write() takes records by copy (the caller may reuse them at once) and
+ *  - cf_output_write() takes records by copy (the caller may reuse them at once) and
  *    returns 0, or -errno when records could not be written; those records are
- *    counted in cfo_stats.failed, never silently lost.
- *  - cfo_flush() pushes buffered bytes out (http: no-op, batches go by size
- *    and age); cfo_poll() does periodic work (http: send a batch that reached
+ *    counted in cf_output_stats.failed, never silently lost.
+ *  - cf_output_flush() pushes buffered bytes out (http: no-op, batches go by size
+ *    and age); cf_output_poll() does periodic work (http: send a batch that reached
  *    --batch-interval) and is cheap enough to call every loop iteration.
- *  - cfo_finish() ends delivery (http: last partial batch, shutdown sequence);
- *    counters stay readable until cfo_close(), which finishes, flushes, frees.
- *  - cfo_delivery_stats() copies the http sink's counters; -1 for other sinks.
+ *  - cf_output_finish() ends delivery (http: last partial batch, shutdown sequence);
+ *    counters stay readable until cf_output_close(), which finishes, flushes, frees.
+ *  - cf_output_delivery_stats() copies the http sink's counters; -1 for other sinks.
  *    Callable from any thread (each counter exact, not an atomic snapshot).
  */
 
@@ -35,80 +35,80 @@
 #include "cf_delivery.h"
 #include "cf_record.h"
 
-struct cfo_output;
+struct cf_output;
 
-struct cfo_stats {
+struct cf_output_stats {
 	uint64_t records;         /* accepted by the sink */
 	uint64_t bytes;           /* bytes produced */
 	uint64_t failed;          /* records lost to write errors */
 };
 
-struct cfo_ops {
+struct cf_output_ops {
 	const char *scheme;       /* "ndjson", "null", "http": the sink label in metrics */
-	int (*open)(struct cfo_output *o, const char *arg, char *err, size_t errlen);
-	int (*write)(struct cfo_output *o, const struct cfr_record *r, unsigned int n);
-	int (*flush)(struct cfo_output *o);
-	void (*poll)(struct cfo_output *o);     /* optional */
-	void (*finish)(struct cfo_output *o);   /* optional */
-	void (*close)(struct cfo_output *o);
+	int (*open)(struct cf_output *o, const char *arg, char *err, size_t errlen);
+	int (*write)(struct cf_output *o, const struct cf_record *r, unsigned int n);
+	int (*flush)(struct cf_output *o);
+	void (*poll)(struct cf_output *o);     /* optional */
+	void (*finish)(struct cf_output *o);   /* optional */
+	void (*close)(struct cf_output *o);
 };
 
-struct cfo_output {
-	const struct cfo_ops *ops;
-	struct cfo_stats stats;
+struct cf_output {
+	const struct cf_output_ops *ops;
+	struct cf_output_stats stats;
 	void *priv;
 };
 
-enum cfo_sink {
-	CFO_SINK_NDJSON,          /* arg: PATH, "-" = stdout */
-	CFO_SINK_NULL,            /* arg: ignored */
-	CFO_SINK_MAX,
+enum cf_output_sink {
+	CF_OUTPUT_SINK_NDJSON,          /* arg: PATH, "-" = stdout */
+	CF_OUTPUT_SINK_NULL,            /* arg: ignored */
+	CF_OUTPUT_SINK_MAX,
 };
 
-struct cfo_output *cfo_open_sink(enum cfo_sink sink, const char *arg, char *err, size_t errlen);
-int cfo_write(struct cfo_output *o, const struct cfr_record *r, unsigned int n);
-int cfo_flush(struct cfo_output *o);
-void cfo_poll(struct cfo_output *o);
-void cfo_finish(struct cfo_output *o);
-void cfo_close(struct cfo_output *o);
+struct cf_output *cf_output_open_sink(enum cf_output_sink sink, const char *arg, char *err, size_t errlen);
+int cf_output_write(struct cf_output *o, const struct cf_record *r, unsigned int n);
+int cf_output_flush(struct cf_output *o);
+void cf_output_poll(struct cf_output *o);
+void cf_output_finish(struct cf_output *o);
+void cf_output_close(struct cf_output *o);
 
 /*
  * The target of an "ndjson:PATH" / "ndjson:-" spec as a stdio stream, for
  * lines someone else encodes (lib/sflow's counter writer): "-" is stdout,
  * anything else PATH, created (0644) and appended to, exactly as the ndjson
  * sink opens it. Returns the stream, or NULL with a one-line reason in err.
- * cfo_ndjson_stream_close() flushes the stream and closes it unless it is
+ * cf_output_ndjson_stream_close() flushes the stream and closes it unless it is
  * stdout (NULL is a no-op); 0, or -1 when buffered lines could not be
  * written. Not thread safe: one thread owns a stream.
  */
-FILE *cfo_ndjson_stream_open(const char *path, char *err, size_t errlen);
-int cfo_ndjson_stream_close(FILE *f);
+FILE *cf_output_ndjson_stream_open(const char *path, char *err, size_t errlen);
+int cf_output_ndjson_stream_close(FILE *f);
 
-struct cfo_http_config {
-	struct cdl_config dl;
+struct cf_output_http_config {
+	struct cf_delivery_config dl;
 	uint32_t batch_size;       /* records per batch */
 	uint64_t batch_interval_ms;   /* oldest record waits at most this long */
 };
 
-struct cfo_delivery_stats {
+struct cf_output_delivery_stats {
 	uint64_t received;         /* records accepted into batches */
 	uint64_t open;             /* in the batch being filled */
 	uint64_t submit_stalls;    /* times the engine's ring was full */
-	struct cdl_stats dl;       /* the engine's counters */
+	struct cf_delivery_stats dl;       /* the engine's counters */
 };
 
-struct cfo_output *cfo_open_http(const struct cfo_http_config *cfg, char *err, size_t errlen);
-int cfo_delivery_stats(const struct cfo_output *o, struct cfo_delivery_stats *s);
+struct cf_output *cf_output_open_http(const struct cf_output_http_config *cfg, char *err, size_t errlen);
+int cf_output_delivery_stats(const struct cf_output *o, struct cf_output_delivery_stats *s);
 /*
  * One request of its own (edge-agent sketches) through the http sink's
  * delivery engine: POSTed to the backend base URL + path with its content
  * type and headers (name, value pairs ending in NULL), with retry, breaker
- * and spool. Any thread, concurrently with the owner (cfh_forwarder submit
+ * and spool. Any thread, concurrently with the owner (cf_httpd_forwarder submit
  * signature; ctx is the output). Copies what it needs. 0 queued; -EAGAIN
  * queue full or shutting down (retry later); -EINVAL bad path/headers or not
  * an http sink; -E2BIG; -ENOMEM.
  */
-int cfo_http_forward(void *output, const char *path, const void *body, size_t len,
+int cf_output_http_forward(void *output, const char *path, const void *body, size_t len,
 		     const char *content_type, const char *const *headers);
 
 #endif

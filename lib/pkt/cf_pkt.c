@@ -22,7 +22,7 @@ is_vlan_tpid(uint16_t t)
 }
 
 /* Walks the IPv6 extension chain; returns the upper-layer protocol or a drop. */
-static enum cfs_drop
+static enum cf_stats_drop
 ip6_skip_ext(const uint8_t *p, uint32_t avail, uint8_t *nh, uint32_t *off)
 {
 	unsigned int n;
@@ -35,52 +35,52 @@ ip6_skip_ext(const uint8_t *p, uint32_t avail, uint8_t *nh, uint32_t *off)
 		case 43: /* routing */
 		case 60: /* destination options */
 			if (*off + 2 > avail)
-				return CFS_DROP_IP6_EXT_BAD;
+				return CF_STATS_DROP_IP6_EXT_BAD;
 			hlen = ((uint32_t)p[*off + 1] + 1) * 8;
 			break;
 		case 51: /* authentication header: length in 4-byte units minus 2 */
 			if (*off + 2 > avail)
-				return CFS_DROP_IP6_EXT_BAD;
+				return CF_STATS_DROP_IP6_EXT_BAD;
 			hlen = ((uint32_t)p[*off + 1] + 2) * 4;
 			break;
 		case 44:
-			return CFS_DROP_IP_FRAGMENT;
+			return CF_STATS_DROP_IP_FRAGMENT;
 		default:
-			return CFS_DROP_MAX;
+			return CF_STATS_DROP_MAX;
 		}
 		if (*off + hlen > avail)
-			return CFS_DROP_IP6_EXT_BAD;
+			return CF_STATS_DROP_IP6_EXT_BAD;
 		*nh = p[*off];
 		*off += hlen;
 	}
-	return CFS_DROP_IP6_EXT_BAD;
+	return CF_STATS_DROP_IP6_EXT_BAD;
 }
 
-enum cfs_drop
-cfp_parse(const uint8_t *f, uint32_t len, struct cfp_meta *m)
+enum cf_stats_drop
+cf_pkt_parse(const uint8_t *f, uint32_t len, struct cf_pkt_meta *m)
 {
 	uint32_t off = ETH_HLEN, ip_end, l4;
 	uint16_t etype;
 	uint8_t proto;
 
 	if (len < ETH_HLEN)
-		return CFS_DROP_L2_TRUNCATED;
-	etype = cfw_be16(f + 12);
+		return CF_STATS_DROP_L2_TRUNCATED;
+	etype = cf_wire_be16(f + 12);
 	m->vlans = 0;
 	while (is_vlan_tpid(etype)) {
 		uint16_t tci;
 
 		if (m->vlans == 2)
-			return CFS_DROP_VLAN_TOO_DEEP;
+			return CF_STATS_DROP_VLAN_TOO_DEEP;
 		if (off + 4 > len)
-			return CFS_DROP_L2_TRUNCATED;
-		tci = cfw_be16(f + off) & 0x0fff;
+			return CF_STATS_DROP_L2_TRUNCATED;
+		tci = cf_wire_be16(f + off) & 0x0fff;
 		if (m->vlans == 0)
 			m->vlan_outer = tci;
 		else
 			m->vlan_inner = tci;
 		m->vlans++;
-		etype = cfw_be16(f + off + 2);
+		etype = cf_wire_be16(f + off + 2);
 		off += 4;
 	}
 	m->l3_off = off;
@@ -90,17 +90,17 @@ cfp_parse(const uint8_t *f, uint32_t len, struct cfp_meta *m)
 		uint32_t ihl, tot;
 
 		if (off + 20 > len)
-			return CFS_DROP_IP_TRUNCATED;
+			return CF_STATS_DROP_IP_TRUNCATED;
 		if ((ip[0] >> 4) != 4 || (ihl = (ip[0] & 0x0f) * 4u) < 20)
-			return CFS_DROP_IP_BAD_HEADER;
-		tot = cfw_be16(ip + 2);
+			return CF_STATS_DROP_IP_BAD_HEADER;
+		tot = cf_wire_be16(ip + 2);
 		if (tot < ihl)
-			return CFS_DROP_IP_BAD_HEADER;
+			return CF_STATS_DROP_IP_BAD_HEADER;
 		if (off + tot > len)
-			return CFS_DROP_IP_TRUNCATED;
+			return CF_STATS_DROP_IP_TRUNCATED;
 		/* MF set or a non-zero offset: a piece of a datagram. */
-		if (cfw_be16(ip + 6) & 0x3fff)
-			return CFS_DROP_IP_FRAGMENT;
+		if (cf_wire_be16(ip + 6) & 0x3fff)
+			return CF_STATS_DROP_IP_FRAGMENT;
 		proto = ip[9];
 		m->v6 = 0;
 		memset(m->src, 0, sizeof(m->src));
@@ -112,58 +112,58 @@ cfp_parse(const uint8_t *f, uint32_t len, struct cfp_meta *m)
 	} else if (etype == ETYPE_IPV6) {
 		const uint8_t *ip = f + off;
 		uint32_t plen;
-		enum cfs_drop why;
+		enum cf_stats_drop why;
 
 		if (off + 40 > len)
-			return CFS_DROP_IP_TRUNCATED;
+			return CF_STATS_DROP_IP_TRUNCATED;
 		if ((ip[0] >> 4) != 6)
-			return CFS_DROP_IP_BAD_HEADER;
-		plen = cfw_be16(ip + 4);
+			return CF_STATS_DROP_IP_BAD_HEADER;
+		plen = cf_wire_be16(ip + 4);
 		/* plen 0 would be a jumbogram: not on an Ethernet link. */
 		if (plen == 0)
-			return CFS_DROP_IP_BAD_HEADER;
+			return CF_STATS_DROP_IP_BAD_HEADER;
 		if (off + 40 + plen > len)
-			return CFS_DROP_IP_TRUNCATED;
+			return CF_STATS_DROP_IP_TRUNCATED;
 		ip_end = off + 40 + plen;
 		proto = ip[6];
 		l4 = off + 40;
 		why = ip6_skip_ext(f, ip_end, &proto, &l4);
-		if (why != CFS_DROP_MAX)
+		if (why != CF_STATS_DROP_MAX)
 			return why;
 		m->v6 = 1;
 		memcpy(m->src, ip + 8, 16);
 		memcpy(m->dst, ip + 24, 16);
 	} else {
-		return CFS_DROP_L2_NOT_IP;
+		return CF_STATS_DROP_L2_NOT_IP;
 	}
 
 	if (proto != IPPROTO_UDP_)
-		return CFS_DROP_NOT_UDP;
+		return CF_STATS_DROP_NOT_UDP;
 	if (l4 + 8 > ip_end)
-		return CFS_DROP_UDP_TRUNCATED;
+		return CF_STATS_DROP_UDP_TRUNCATED;
 	{
-		uint32_t ulen = cfw_be16(f + l4 + 4);
+		uint32_t ulen = cf_wire_be16(f + l4 + 4);
 
 		if (ulen < 8 || l4 + ulen > ip_end)
-			return CFS_DROP_UDP_TRUNCATED;
-		m->src_port = cfw_be16(f + l4);
-		m->dst_port = cfw_be16(f + l4 + 2);
+			return CF_STATS_DROP_UDP_TRUNCATED;
+		m->src_port = cf_wire_be16(f + l4);
+		m->dst_port = cf_wire_be16(f + l4 + 2);
 		m->payload_off = l4 + 8;
 		m->payload_len = ulen - 8;
 	}
-	return CFS_DROP_MAX;
+	return CF_STATS_DROP_MAX;
 }
 
-enum cfs_drop
-cfp_accept(const struct cfp_policy *pol, const struct cfp_meta *m)
+enum cf_stats_drop
+cf_pkt_accept(const struct cf_pkt_policy *pol, const struct cf_pkt_meta *m)
 {
 	if (m->dst_port == 0 || (m->dst_port != pol->ports[0] && m->dst_port != pol->ports[1] &&
 				 m->dst_port != pol->ports[2]))
-		return CFS_DROP_UDP_PORT;
+		return CF_STATS_DROP_UDP_PORT;
 	if (pol->n_addrs == 0)
-		return CFS_DROP_MAX;
-	return cfp_policy_owns(pol, m->dst, m->v6, m->rx_port, cfp_meta_vlan(m)) ?
-		       CFS_DROP_MAX : CFS_DROP_DST_ADDR;
+		return CF_STATS_DROP_MAX;
+	return cf_pkt_policy_owns(pol, m->dst, m->v6, m->rx_port, cf_pkt_meta_vlan(m)) ?
+		       CF_STATS_DROP_MAX : CF_STATS_DROP_DST_ADDR;
 }
 
 /* Reads a decimal number in [0, max] from s up to (not including) end. */
@@ -186,7 +186,7 @@ parse_num(const char *s, const char *end, unsigned long max, unsigned long *out)
 }
 
 int
-cfp_addr_parse(const char *s, struct cfp_addr *a, char *err, size_t errlen)
+cf_pkt_addr_parse(const char *s, struct cf_pkt_addr *a, char *err, size_t errlen)
 {
 	char ip[INET6_ADDRSTRLEN + 1];
 	const char *at = strchr(s, '@'), *slash = strchr(s, '/');

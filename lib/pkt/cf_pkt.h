@@ -6,22 +6,22 @@
  * Classification of a received frame down to the UDP payload, in place.
  *
  * Contract:
- *  - cfp_parse() is pure: it reads frame[0 .. len) only and returns
- *    CFS_DROP_MAX with *m filled when the frame is a whole, consistent
+ *  - cf_pkt_parse() is pure: it reads frame[0 .. len) only and returns
+ *    CF_STATS_DROP_MAX with *m filled when the frame is a whole, consistent
  *    Ethernet [/802.1Q|802.1ad [/802.1Q]] / IPv4 (options allowed) | IPv6
  *    (extension headers allowed) / UDP datagram; otherwise the drop reason.
  *  - Ethernet padding after the IP packet is ignored; an IP total length or a
  *    UDP length reaching past what the frame holds is a drop, never a read.
  *  - Fragments (IPv4 MF/offset, IPv6 Fragment header) are reported as
- *    CFS_DROP_IP_FRAGMENT; reassembly happens elsewhere.
- *  - cfp_accept() applies the listener policy (flow ports, --collector-ip
+ *    CF_STATS_DROP_IP_FRAGMENT; reassembly happens elsewhere.
+ *  - cf_pkt_accept() applies the listener policy (flow ports, --collector-ip
  *    bound to a DPDK port and/or a VLAN).
- *  - cfp_addr_parse() reads one --collector-ip value:
+ *  - cf_pkt_addr_parse() reads one --collector-ip value:
  *        ADDR[/PREFIX][@portN][@vlanV]
  *    ADDR is IPv4 or IPv6; PREFIX defaults to /32 or /128; without @portN
  *    the address is ours on every DPDK port, without @vlanV on untagged
  *    frames and on every VLAN; @vlan0 means untagged frames only. The VLAN
- *    compared is the innermost tag (cfp_meta_vlan()).
+ *    compared is the innermost tag (cf_pkt_meta_vlan()).
  *  - UDP checksums are not verified (NICs do it, and exporters often send 0).
  */
 
@@ -31,9 +31,9 @@
 
 #include "cf_stats.h"
 
-#define CFP_MAX_ADDRS 16
+#define CF_PKT_MAX_ADDRS 16
 
-struct cfp_meta {
+struct cf_pkt_meta {
 	uint8_t src[16];
 	uint8_t dst[16];
 	uint8_t v6;
@@ -45,10 +45,10 @@ struct cfp_meta {
 	uint16_t dst_port;
 	uint16_t payload_off;     /* UDP payload offset in the frame */
 	uint16_t payload_len;
-	uint16_t rx_port;         /* DPDK port: set by the caller, read by cfp_accept() */
+	uint16_t rx_port;         /* DPDK port: set by the caller, read by cf_pkt_accept() */
 };
 
-struct cfp_addr {
+struct cf_pkt_addr {
 	uint8_t addr[16];
 	uint8_t v6;
 	uint8_t prefix;           /* /PREFIX (documentation and announcements) */
@@ -59,28 +59,28 @@ struct cfp_addr {
 };
 
 /* Listener policy. A port of 0 is not listened on. */
-struct cfp_policy {
+struct cf_pkt_policy {
 	uint16_t ports[3];        /* netflow, ipfix, sflow */
 	uint16_t n_addrs;         /* 0 = accept any destination */
-	struct cfp_addr addrs[CFP_MAX_ADDRS];
+	struct cf_pkt_addr addrs[CF_PKT_MAX_ADDRS];
 };
 
-enum cfs_drop cfp_parse(const uint8_t *frame, uint32_t len, struct cfp_meta *m);
+enum cf_stats_drop cf_pkt_parse(const uint8_t *frame, uint32_t len, struct cf_pkt_meta *m);
 
-/* CFS_DROP_MAX when the policy takes the datagram received on DPDK port
- * m->rx_port (cfp_parse() does not set it), else udp_port or dst_addr. */
-enum cfs_drop cfp_accept(const struct cfp_policy *pol, const struct cfp_meta *m);
+/* CF_STATS_DROP_MAX when the policy takes the datagram received on DPDK port
+ * m->rx_port (cf_pkt_parse() does not set it), else udp_port or dst_addr. */
+enum cf_stats_drop cf_pkt_accept(const struct cf_pkt_policy *pol, const struct cf_pkt_meta *m);
 
 /* The VLAN a frame is on for address binding: innermost tag, 0 when untagged. */
 static inline uint16_t
-cfp_meta_vlan(const struct cfp_meta *m)
+cf_pkt_meta_vlan(const struct cf_pkt_meta *m)
 {
 	return m->vlans == 0 ? 0 : m->vlans == 1 ? m->vlan_outer : m->vlan_inner;
 }
 
 /* 1 when a is ours for (addr of family v6) on DPDK port `port`, VLAN `vlan`. */
 static inline int
-cfp_addr_match(const struct cfp_addr *a, const uint8_t *addr, uint8_t v6, uint16_t port,
+cf_pkt_addr_match(const struct cf_pkt_addr *a, const uint8_t *addr, uint8_t v6, uint16_t port,
 	       uint16_t vlan)
 {
 	if (a->v6 != v6)
@@ -97,19 +97,19 @@ cfp_addr_match(const struct cfp_addr *a, const uint8_t *addr, uint8_t v6, uint16
 /* 1 when one of the policy's addresses is ours for (addr, v6) on (port, vlan); 0 when
  * none is (also when the policy lists no address: callers decide what that means). */
 static inline int
-cfp_policy_owns(const struct cfp_policy *pol, const uint8_t *addr, uint8_t v6, uint16_t port,
+cf_pkt_policy_owns(const struct cf_pkt_policy *pol, const uint8_t *addr, uint8_t v6, uint16_t port,
 		uint16_t vlan)
 {
 	unsigned int i;
 
 	for (i = 0; i < pol->n_addrs; i++)
-		if (cfp_addr_match(&pol->addrs[i], addr, v6, port, vlan))
+		if (cf_pkt_addr_match(&pol->addrs[i], addr, v6, port, vlan))
 			return 1;
 	return 0;
 }
 
 /* Parses one --collector-ip value (grammar above) into *a.
  * 0, or -1 with a one-line reason in err. */
-int cfp_addr_parse(const char *s, struct cfp_addr *a, char *err, size_t errlen);
+int cf_pkt_addr_parse(const char *s, struct cf_pkt_addr *a, char *err, size_t errlen);
 
 #endif

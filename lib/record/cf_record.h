@@ -8,65 +8,65 @@
  * decoder asks for record slots.
  *
  * Contract:
- *  - struct cfr_record is fixed-size (192 bytes, three cache lines) and has no
+ *  - struct cf_record is fixed-size (192 bytes, three cache lines) and has no
  *    pointers: it can be copied, spooled to disk and read by another process.
  *  - A field is meaningful only when its CFR_F_* bit is set in .present;
- *    decoders never need to clear unset fields (cfr_sink_next() zeroes the slot).
+ *    decoders never need to clear unset fields (cf_record_sink_next() zeroes the slot).
  *    Unset fields and padding are zero in every record handed on, so records
- *    compare and spool byte for byte. cfr_sink_next_raw() and
- *    cfr_sink_take_raw() skip the zeroing for a decoder that writes all 192
+ *    compare and spool byte for byte. cf_record_sink_next_raw() and
+ *    cf_record_sink_take_raw() skip the zeroing for a decoder that writes all 192
  *    bytes itself (NetFlow v5: the slot is then written once, not twice).
  *  - Addresses are 16 bytes in network order; an IPv4 address sits in the first
  *    4 bytes with the *_v6 presence bit clear.
  *  - Times are milliseconds since the Unix epoch.
- *  - A sink is owned by one thread. cfr_sink_next() never blocks: it returns
+ *  - A sink is owned by one thread. cf_record_sink_next() never blocks: it returns
  *    NULL when no slot can be had, and the caller counts the record as dropped.
  */
 
 #include <stdint.h>
 #include <string.h>
 
-enum cfr_field {
-	CFR_F_SRC_ADDR      = 1u << 0,
-	CFR_F_DST_ADDR      = 1u << 1,
-	CFR_F_SRC_V6        = 1u << 2,  /* src/dst addresses are IPv6 */
-	CFR_F_PORTS         = 1u << 3,
-	CFR_F_PROTOCOL      = 1u << 4,
-	CFR_F_TOS           = 1u << 5,
-	CFR_F_TCP_FLAGS     = 1u << 6,
-	CFR_F_BYTES         = 1u << 7,
-	CFR_F_PACKETS       = 1u << 8,
-	CFR_F_FLOW_START    = 1u << 9,
-	CFR_F_FLOW_END      = 1u << 10,
-	CFR_F_INPUT_IF      = 1u << 11,
-	CFR_F_OUTPUT_IF     = 1u << 12,
-	CFR_F_SRC_AS        = 1u << 13,
-	CFR_F_DST_AS        = 1u << 14,
-	CFR_F_SRC_MASK      = 1u << 15,
-	CFR_F_DST_MASK      = 1u << 16,
-	CFR_F_NEXT_HOP      = 1u << 17,
-	CFR_F_NEXT_HOP_V6   = 1u << 18,
-	CFR_F_VLAN          = 1u << 19,
-	CFR_F_SRC_MAC       = 1u << 20,
-	CFR_F_DST_MAC       = 1u << 21,
-	CFR_F_SRC_SGT       = 1u << 22,
-	CFR_F_DST_SGT       = 1u << 23,
-	CFR_F_SAMPLING      = 1u << 24,
-	CFR_F_DIRECTION     = 1u << 25,
-	CFR_F_ICMP          = 1u << 26,
-	CFR_F_EXPORTER_V6   = 1u << 27,
-	CFR_F_POST_VLAN     = 1u << 28,
+enum cf_record_field {
+	CF_RECORD_F_SRC_ADDR      = 1u << 0,
+	CF_RECORD_F_DST_ADDR      = 1u << 1,
+	CF_RECORD_F_SRC_V6        = 1u << 2,  /* src/dst addresses are IPv6 */
+	CF_RECORD_F_PORTS         = 1u << 3,
+	CF_RECORD_F_PROTOCOL      = 1u << 4,
+	CF_RECORD_F_TOS           = 1u << 5,
+	CF_RECORD_F_TCP_FLAGS     = 1u << 6,
+	CF_RECORD_F_BYTES         = 1u << 7,
+	CF_RECORD_F_PACKETS       = 1u << 8,
+	CF_RECORD_F_FLOW_START    = 1u << 9,
+	CF_RECORD_F_FLOW_END      = 1u << 10,
+	CF_RECORD_F_INPUT_IF      = 1u << 11,
+	CF_RECORD_F_OUTPUT_IF     = 1u << 12,
+	CF_RECORD_F_SRC_AS        = 1u << 13,
+	CF_RECORD_F_DST_AS        = 1u << 14,
+	CF_RECORD_F_SRC_MASK      = 1u << 15,
+	CF_RECORD_F_DST_MASK      = 1u << 16,
+	CF_RECORD_F_NEXT_HOP      = 1u << 17,
+	CF_RECORD_F_NEXT_HOP_V6   = 1u << 18,
+	CF_RECORD_F_VLAN          = 1u << 19,
+	CF_RECORD_F_SRC_MAC       = 1u << 20,
+	CF_RECORD_F_DST_MAC       = 1u << 21,
+	CF_RECORD_F_SRC_SGT       = 1u << 22,
+	CF_RECORD_F_DST_SGT       = 1u << 23,
+	CF_RECORD_F_SAMPLING      = 1u << 24,
+	CF_RECORD_F_DIRECTION     = 1u << 25,
+	CF_RECORD_F_ICMP          = 1u << 26,
+	CF_RECORD_F_EXPORTER_V6   = 1u << 27,
+	CF_RECORD_F_POST_VLAN     = 1u << 28,
 };
 
-/* Export protocol the record came from (cfr_record.version). */
-enum cfr_version {
-	CFR_V_NF5 = 5,
-	CFR_V_NF9 = 9,
-	CFR_V_IPFIX = 10,
-	CFR_V_SFLOW = 0x5f, /* sFlow v5; distinct from the NetFlow numbers */
+/* Export protocol the record came from (cf_record.version). */
+enum cf_record_version {
+	CF_RECORD_V_NF5 = 5,
+	CF_RECORD_V_NF9 = 9,
+	CF_RECORD_V_IPFIX = 10,
+	CF_RECORD_V_SFLOW = 0x5f, /* sFlow v5; distinct from the NetFlow numbers */
 };
 
-struct cfr_record {
+struct cf_record {
 	/* cache line 0: what the Clarion backend requires */
 	uint64_t bytes;
 	uint64_t packets;
@@ -82,7 +82,7 @@ struct cfr_record {
 	uint8_t protocol;
 	uint8_t tos;
 	uint8_t tcp_flags;
-	uint8_t version;           /* enum cfr_version */
+	uint8_t version;           /* enum cf_record_version */
 	uint8_t src_mask;
 	uint8_t dst_mask;
 	uint8_t direction;         /* 0 ingress, 1 egress (IPFIX flowDirection) */
@@ -109,18 +109,18 @@ struct cfr_record {
 	uint8_t reserved[28];
 } __attribute__((aligned(64)));
 
-_Static_assert(sizeof(struct cfr_record) == 192, "record must stay three cache lines");
+_Static_assert(sizeof(struct cf_record) == 192, "record must stay three cache lines");
 
 /* Records per block: 256 * 192 B = 48 KiB, a handful of datagrams' worth. */
-#define CFR_BLOCK_RECORDS 256
+#define CF_RECORD_BLOCK_RECORDS 256
 
-struct cfr_block {
+struct cf_record_block {
 	uint32_t count;            /* records used */
 	uint16_t lcore;            /* producing lcore, for accounting */
 	uint16_t pad;
 	uint64_t first_tsc;        /* TSC when the first record was written */
 	uint8_t pad2[48];
-	struct cfr_record rec[CFR_BLOCK_RECORDS];
+	struct cf_record rec[CF_RECORD_BLOCK_RECORDS];
 } __attribute__((aligned(64)));
 
 /*
@@ -128,16 +128,16 @@ struct cfr_block {
  * range is exhausted; it must set cur/end to a fresh range and return 0, or
  * return -1 when no room can be had (the decoder then drops the record).
  */
-struct cfr_sink {
-	struct cfr_record *cur;
-	struct cfr_record *end;
-	int (*refill)(struct cfr_sink *s);
+struct cf_record_sink {
+	struct cf_record *cur;
+	struct cf_record *end;
+	int (*refill)(struct cf_record_sink *s);
 	void *opaque;
 };
 
 /* A slot with undefined contents, or NULL: the caller writes every byte. */
-static inline struct cfr_record *
-cfr_sink_next_raw(struct cfr_sink *s)
+static inline struct cf_record *
+cf_record_sink_next_raw(struct cf_record_sink *s)
 {
 	if (__builtin_expect(s->cur == s->end, 0)) {
 		if (s->refill == NULL || s->refill(s) != 0)
@@ -151,10 +151,10 @@ cfr_sink_next_raw(struct cfr_sink *s)
  * (0, and NULL returned, when no slot can be had). A decoder that knows its
  * record count writes a run without touching the sink per record.
  */
-static inline struct cfr_record *
-cfr_sink_take_raw(struct cfr_sink *s, uint32_t want, uint32_t *got)
+static inline struct cf_record *
+cf_record_sink_take_raw(struct cf_record_sink *s, uint32_t want, uint32_t *got)
 {
-	struct cfr_record *r;
+	struct cf_record *r;
 	uint32_t room;
 
 	if (__builtin_expect(s->cur == s->end, 0)) {
@@ -171,10 +171,10 @@ cfr_sink_take_raw(struct cfr_sink *s, uint32_t want, uint32_t *got)
 }
 
 /* A zeroed slot, or NULL. */
-static inline struct cfr_record *
-cfr_sink_next(struct cfr_sink *s)
+static inline struct cf_record *
+cf_record_sink_next(struct cf_record_sink *s)
 {
-	struct cfr_record *r = cfr_sink_next_raw(s);
+	struct cf_record *r = cf_record_sink_next_raw(s);
 
 	if (r != NULL)
 		memset(r, 0, sizeof(*r));

@@ -10,8 +10,8 @@
 #include "cf_wire.h"
 
 /* What one flow sample says about its packet, before it becomes a record. */
-struct sfl_flow {
-	struct cfr_record *rec;    /* the sink slot being filled */
+struct cf_sflow_flow {
+	struct cf_record *rec;    /* the sink slot being filled */
 	uint32_t rate;
 	uint32_t src_type, src_index;
 	uint32_t in_fmt, in_val, out_fmt, out_val;
@@ -21,9 +21,9 @@ struct sfl_flow {
 
 /* Bytes of an XDR address (type + value) at p, or 0 for an unknown type. */
 static inline uint32_t
-sfl_addr_len(const uint8_t *p)
+cf_sflow_addr_len(const uint8_t *p)
 {
-	switch (cfw_be32(p)) {
+	switch (cf_wire_be32(p)) {
 	case 1: return 8;
 	case 2: return 20;
 	default: return 0;
@@ -31,7 +31,7 @@ sfl_addr_len(const uint8_t *p)
 }
 
 static inline void
-flow_len(struct sfl_flow *f, uint32_t len, uint32_t prio)
+flow_len(struct cf_sflow_flow *f, uint32_t len, uint32_t prio)
 {
 	if (prio > f->len_prio) {
 		f->len_prio = prio;
@@ -40,235 +40,235 @@ flow_len(struct sfl_flow *f, uint32_t len, uint32_t prio)
 }
 
 /* One flow record of length n at p. 0 when decoded or skipped, else a drop reason. */
-static enum cfs_drop
-flow_record(struct cfd_ctx *ctx, struct sfl_flow *f, uint32_t fmt, const uint8_t *p, uint32_t n)
+static enum cf_stats_drop
+flow_record(struct cf_decode_ctx *ctx, struct cf_sflow_flow *f, uint32_t fmt, const uint8_t *p, uint32_t n)
 {
-	struct cfr_record *r = f->rec;
+	struct cf_record *r = f->rec;
 	uint32_t alen;
 
 	if ((fmt >> 12) != 0) {
-		sfl_unknown_hit(ctx->sflow, SFL_KIND_FLOW_RECORD, fmt >> 12, fmt & 0xfff);
-		return CFS_DROP_SFLOW_UNKNOWN_RECORD;
+		cf_sflow_unknown_hit(ctx->sflow, CF_SFLOW_KIND_FLOW_RECORD, fmt >> 12, fmt & 0xfff);
+		return CF_STATS_DROP_SFLOW_UNKNOWN_RECORD;
 	}
 	switch (fmt) {
-	case SFL_FLOW_HEADER: {
+	case CF_SFLOW_FLOW_HEADER: {
 		uint32_t hlen;
 
-		if (n < 16 || (hlen = cfw_be32(p + 12)) > n - 16)
-			return CFS_DROP_SFLOW_RECORD_SHORT;
-		flow_len(f, cfw_be32(p + 4), 3);
-		if (sfl_parse_header(cfw_be32(p), p + 16, hlen, r) &&
-		    (r->present & CFR_F_SRC_ADDR))
+		if (n < 16 || (hlen = cf_wire_be32(p + 12)) > n - 16)
+			return CF_STATS_DROP_SFLOW_RECORD_SHORT;
+		flow_len(f, cf_wire_be32(p + 4), 3);
+		if (cf_sflow_parse_header(cf_wire_be32(p), p + 16, hlen, r) &&
+		    (r->present & CF_RECORD_F_SRC_ADDR))
 			f->have_hdr_l3 = 1;
-		return CFS_DROP_MAX;
+		return CF_STATS_DROP_MAX;
 	}
-	case SFL_FLOW_ETHERNET:
+	case CF_SFLOW_FLOW_ETHERNET:
 		if (n < 24)
-			return CFS_DROP_SFLOW_RECORD_SHORT;
-		flow_len(f, cfw_be32(p), 1);
-		if (!(r->present & CFR_F_SRC_MAC)) {
+			return CF_STATS_DROP_SFLOW_RECORD_SHORT;
+		flow_len(f, cf_wire_be32(p), 1);
+		if (!(r->present & CF_RECORD_F_SRC_MAC)) {
 			memcpy(r->src_mac, p + 4, 6);
 			memcpy(r->dst_mac, p + 12, 6);
-			r->present |= CFR_F_SRC_MAC | CFR_F_DST_MAC;
+			r->present |= CF_RECORD_F_SRC_MAC | CF_RECORD_F_DST_MAC;
 		}
-		return CFS_DROP_MAX;
-	case SFL_FLOW_IPV4:
-	case SFL_FLOW_IPV6: {
-		uint32_t a = fmt == SFL_FLOW_IPV4 ? 4 : 16;
+		return CF_STATS_DROP_MAX;
+	case CF_SFLOW_FLOW_IPV4:
+	case CF_SFLOW_FLOW_IPV6: {
+		uint32_t a = fmt == CF_SFLOW_FLOW_IPV4 ? 4 : 16;
 
 		if (n < 24 + 2 * a)
-			return CFS_DROP_SFLOW_RECORD_SHORT;
-		flow_len(f, cfw_be32(p), 2);
+			return CF_STATS_DROP_SFLOW_RECORD_SHORT;
+		flow_len(f, cf_wire_be32(p), 2);
 		/* The sampled header, when there is one, is the more direct witness. */
 		if (f->have_hdr_l3)
-			return CFS_DROP_MAX;
-		r->protocol = (uint8_t)cfw_be32(p + 4);
+			return CF_STATS_DROP_MAX;
+		r->protocol = (uint8_t)cf_wire_be32(p + 4);
 		memset(r->src_addr, 0, 16);
 		memset(r->dst_addr, 0, 16);
 		memcpy(r->src_addr, p + 8, a);
 		memcpy(r->dst_addr, p + 8 + a, a);
-		r->src_port = (uint16_t)cfw_be32(p + 8 + 2 * a);
-		r->dst_port = (uint16_t)cfw_be32(p + 12 + 2 * a);
-		r->tcp_flags = (uint8_t)cfw_be32(p + 16 + 2 * a);
-		r->tos = (uint8_t)cfw_be32(p + 20 + 2 * a);
-		r->present |= CFR_F_PROTOCOL | CFR_F_SRC_ADDR | CFR_F_DST_ADDR | CFR_F_TOS;
+		r->src_port = (uint16_t)cf_wire_be32(p + 8 + 2 * a);
+		r->dst_port = (uint16_t)cf_wire_be32(p + 12 + 2 * a);
+		r->tcp_flags = (uint8_t)cf_wire_be32(p + 16 + 2 * a);
+		r->tos = (uint8_t)cf_wire_be32(p + 20 + 2 * a);
+		r->present |= CF_RECORD_F_PROTOCOL | CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_TOS;
 		if (a == 16)
-			r->present |= CFR_F_SRC_V6;
+			r->present |= CF_RECORD_F_SRC_V6;
 		else
-			r->present &= ~(uint32_t)CFR_F_SRC_V6;
+			r->present &= ~(uint32_t)CF_RECORD_F_SRC_V6;
 		if (r->protocol == 6 || r->protocol == 17 || r->protocol == 132)
-			r->present |= CFR_F_PORTS;
+			r->present |= CF_RECORD_F_PORTS;
 		if (r->protocol == 6)
-			r->present |= CFR_F_TCP_FLAGS;
-		return CFS_DROP_MAX;
+			r->present |= CF_RECORD_F_TCP_FLAGS;
+		return CF_STATS_DROP_MAX;
 	}
-	case SFL_FLOW_EXT_SWITCH:
+	case CF_SFLOW_FLOW_EXT_SWITCH:
 		if (n < 16)
-			return CFS_DROP_SFLOW_RECORD_SHORT;
+			return CF_STATS_DROP_SFLOW_RECORD_SHORT;
 		/* The switch knows the VLAN even of untagged (native) frames; 0 = none. */
-		if (cfw_be32(p) != 0) {
-			r->vlan_id = (uint16_t)(cfw_be32(p) & 0x0fff);
-			r->present |= CFR_F_VLAN;
+		if (cf_wire_be32(p) != 0) {
+			r->vlan_id = (uint16_t)(cf_wire_be32(p) & 0x0fff);
+			r->present |= CF_RECORD_F_VLAN;
 		}
-		if (cfw_be32(p + 8) != 0) {
-			r->post_vlan_id = (uint16_t)(cfw_be32(p + 8) & 0x0fff);
-			r->present |= CFR_F_POST_VLAN;
+		if (cf_wire_be32(p + 8) != 0) {
+			r->post_vlan_id = (uint16_t)(cf_wire_be32(p + 8) & 0x0fff);
+			r->present |= CF_RECORD_F_POST_VLAN;
 		}
-		return CFS_DROP_MAX;
-	case SFL_FLOW_EXT_ROUTER:
-		if (n < 4 || (alen = sfl_addr_len(p)) == 0 || n < alen + 8)
-			return CFS_DROP_SFLOW_RECORD_SHORT;
+		return CF_STATS_DROP_MAX;
+	case CF_SFLOW_FLOW_EXT_ROUTER:
+		if (n < 4 || (alen = cf_sflow_addr_len(p)) == 0 || n < alen + 8)
+			return CF_STATS_DROP_SFLOW_RECORD_SHORT;
 		memset(r->next_hop, 0, 16);
 		memcpy(r->next_hop, p + 4, alen - 4);
-		r->present |= CFR_F_NEXT_HOP | CFR_F_SRC_MASK | CFR_F_DST_MASK;
+		r->present |= CF_RECORD_F_NEXT_HOP | CF_RECORD_F_SRC_MASK | CF_RECORD_F_DST_MASK;
 		if (alen == 20)
-			r->present |= CFR_F_NEXT_HOP_V6;
-		r->src_mask = (uint8_t)cfw_be32(p + alen);
-		r->dst_mask = (uint8_t)cfw_be32(p + alen + 4);
-		return CFS_DROP_MAX;
-	case SFL_FLOW_EXT_GATEWAY: {
+			r->present |= CF_RECORD_F_NEXT_HOP_V6;
+		r->src_mask = (uint8_t)cf_wire_be32(p + alen);
+		r->dst_mask = (uint8_t)cf_wire_be32(p + alen + 4);
+		return CF_STATS_DROP_MAX;
+	case CF_SFLOW_FLOW_EXT_GATEWAY: {
 		uint32_t off, nseg, i, dst_as = 0, have_dst = 0;
 
-		if (n < 4 || (alen = sfl_addr_len(p)) == 0 || n < alen + 16)
-			return CFS_DROP_SFLOW_RECORD_SHORT;
+		if (n < 4 || (alen = cf_sflow_addr_len(p)) == 0 || n < alen + 16)
+			return CF_STATS_DROP_SFLOW_RECORD_SHORT;
 		off = alen;
-		r->src_as = cfw_be32(p + off + 4);
-		nseg = cfw_be32(p + off + 12);
+		r->src_as = cf_wire_be32(p + off + 4);
+		nseg = cf_wire_be32(p + off + 12);
 		off += 16;
 		/* The destination AS is the last one of the AS path. */
 		for (i = 0; i < nseg; i++) {
 			uint32_t cnt;
 
 			if (n - off < 8)
-				return CFS_DROP_SFLOW_RECORD_SHORT;
-			cnt = cfw_be32(p + off + 4);
+				return CF_STATS_DROP_SFLOW_RECORD_SHORT;
+			cnt = cf_wire_be32(p + off + 4);
 			off += 8;
 			if (cnt > (n - off) / 4)
-				return CFS_DROP_SFLOW_RECORD_SHORT;
+				return CF_STATS_DROP_SFLOW_RECORD_SHORT;
 			if (cnt != 0) {
-				dst_as = cfw_be32(p + off + 4 * (cnt - 1));
+				dst_as = cf_wire_be32(p + off + 4 * (cnt - 1));
 				have_dst = 1;
 			}
 			off += 4 * cnt;
 		}
-		r->present |= CFR_F_SRC_AS;
+		r->present |= CF_RECORD_F_SRC_AS;
 		if (have_dst) {
 			r->dst_as = dst_as;
-			r->present |= CFR_F_DST_AS;
+			r->present |= CF_RECORD_F_DST_AS;
 		}
-		return CFS_DROP_MAX;
+		return CF_STATS_DROP_MAX;
 	}
 	default:
-		sfl_unknown_hit(ctx->sflow, SFL_KIND_FLOW_RECORD, 0, fmt);
-		return CFS_DROP_SFLOW_UNKNOWN_RECORD;
+		cf_sflow_unknown_hit(ctx->sflow, CF_SFLOW_KIND_FLOW_RECORD, 0, fmt);
+		return CF_STATS_DROP_SFLOW_UNKNOWN_RECORD;
 	}
 }
 
 /* Interface fields: format 0 = ifIndex, 1 = discarded, 2 = several outputs. */
 static void
-flow_ifaces(struct sfl_flow *f)
+flow_ifaces(struct cf_sflow_flow *f)
 {
-	struct cfr_record *r = f->rec;
+	struct cf_record *r = f->rec;
 
 	/* 0 is "unknown" and 0x3fffffff "internal": neither is an ifIndex. */
 	if (f->in_fmt == 0 && f->in_val != 0 && f->in_val != 0x3fffffff) {
 		r->input_if = f->in_val;
-		r->present |= CFR_F_INPUT_IF;
+		r->present |= CF_RECORD_F_INPUT_IF;
 	}
 	if (f->out_fmt == 0 && f->out_val != 0 && f->out_val != 0x3fffffff) {
 		r->output_if = f->out_val;
-		r->present |= CFR_F_OUTPUT_IF;
+		r->present |= CF_RECORD_F_OUTPUT_IF;
 	} else if (f->out_fmt == 1) {
 		/* Dropped: NetFlow's convention is output interface 0. */
 		r->output_if = 0;
-		r->present |= CFR_F_OUTPUT_IF;
+		r->present |= CF_RECORD_F_OUTPUT_IF;
 	}
 	/* The data source says on which side the packet was sampled. */
 	if (f->src_type == 0 && f->src_index != 0) {
-		if ((r->present & CFR_F_INPUT_IF) && f->src_index == r->input_if) {
+		if ((r->present & CF_RECORD_F_INPUT_IF) && f->src_index == r->input_if) {
 			r->direction = 0;
-			r->present |= CFR_F_DIRECTION;
-		} else if ((r->present & CFR_F_OUTPUT_IF) && f->src_index == r->output_if) {
+			r->present |= CF_RECORD_F_DIRECTION;
+		} else if ((r->present & CF_RECORD_F_OUTPUT_IF) && f->src_index == r->output_if) {
 			r->direction = 1;
-			r->present |= CFR_F_DIRECTION;
+			r->present |= CF_RECORD_F_DIRECTION;
 		}
 	}
 }
 
 /*
- * Hands back the slot cfr_sink_next() gave last, for a sample found bad after
+ * Hands back the slot cf_record_sink_next() gave last, for a sample found bad after
  * its record was started: the sink's cursor simply steps back over it.
  */
 static inline void
-sink_unget(struct cfr_sink *s)
+sink_unget(struct cf_record_sink *s)
 {
 	s->cur--;
 }
 
 static void
-flow_sample(struct cfd_ctx *ctx, const struct cfd_dgram *adg, uint32_t sub_agent,
+flow_sample(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *adg, uint32_t sub_agent,
 	    int expanded, const uint8_t *p, uint32_t n)
 {
-	struct cfs_lcore *st = ctx->stats;
-	struct cfr_record *r;
-	struct sfl_flow f;
+	struct cf_stats_lcore *st = ctx->stats;
+	struct cf_record *r;
+	struct cf_sflow_flow f;
 	uint32_t off, nrec, i;
 
 	if (n < (expanded ? 44u : 32u)) {
-		st->drops[CFS_DROP_SFLOW_SAMPLE_SHORT]++;
+		st->drops[CF_STATS_DROP_SFLOW_SAMPLE_SHORT]++;
 		return;
 	}
 	/* Decoded straight into the slot; a sample found bad gives it back. */
-	r = cfr_sink_next(ctx->sink);
+	r = cf_record_sink_next(ctx->sink);
 	if (r == NULL) {
-		st->drops[CFS_DROP_NO_BLOCK]++;
+		st->drops[CF_STATS_DROP_NO_BLOCK]++;
 		return;
 	}
 	f.rec = r;
 	f.len_prio = 0;
 	f.have_hdr_l3 = 0;
 	if (!expanded) {
-		uint32_t src = cfw_be32(p + 4), in = cfw_be32(p + 20), outif = cfw_be32(p + 24);
+		uint32_t src = cf_wire_be32(p + 4), in = cf_wire_be32(p + 20), outif = cf_wire_be32(p + 24);
 
 		f.src_type = src >> 24;
 		f.src_index = src & 0x00ffffff;
-		f.rate = cfw_be32(p + 8);
+		f.rate = cf_wire_be32(p + 8);
 		f.in_fmt = in >> 30;
 		f.in_val = in & 0x3fffffff;
 		f.out_fmt = outif >> 30;
 		f.out_val = outif & 0x3fffffff;
-		nrec = cfw_be32(p + 28);
+		nrec = cf_wire_be32(p + 28);
 		off = 32;
 	} else {
-		f.src_type = cfw_be32(p + 4);
-		f.src_index = cfw_be32(p + 8);
-		f.rate = cfw_be32(p + 12);
-		f.in_fmt = cfw_be32(p + 24);
-		f.in_val = cfw_be32(p + 28);
-		f.out_fmt = cfw_be32(p + 32);
-		f.out_val = cfw_be32(p + 36);
-		nrec = cfw_be32(p + 40);
+		f.src_type = cf_wire_be32(p + 4);
+		f.src_index = cf_wire_be32(p + 8);
+		f.rate = cf_wire_be32(p + 12);
+		f.in_fmt = cf_wire_be32(p + 24);
+		f.in_val = cf_wire_be32(p + 28);
+		f.out_fmt = cf_wire_be32(p + 32);
+		f.out_val = cf_wire_be32(p + 36);
+		nrec = cf_wire_be32(p + 40);
 		off = 44;
 	}
 
 	for (i = 0; i < nrec; i++) {
 		uint32_t fmt, rlen;
-		enum cfs_drop why;
+		enum cf_stats_drop why;
 
-		if (n - off < 8 || (rlen = cfw_be32(p + off + 4)) > n - off - 8) {
-			st->drops[CFS_DROP_SFLOW_RECORD_TRUNCATED]++;
+		if (n - off < 8 || (rlen = cf_wire_be32(p + off + 4)) > n - off - 8) {
+			st->drops[CF_STATS_DROP_SFLOW_RECORD_TRUNCATED]++;
 			sink_unget(ctx->sink);
 			return;
 		}
-		fmt = cfw_be32(p + off);
+		fmt = cf_wire_be32(p + off);
 		why = flow_record(ctx, &f, fmt, p + off + 8, rlen);
-		if (why != CFS_DROP_MAX)
+		if (why != CF_STATS_DROP_MAX)
 			st->drops[why]++;
 		off += 8 + rlen;
 	}
 
-	if (f.len_prio == 0 && !(r->present & CFR_F_SRC_ADDR)) {
-		st->drops[CFS_DROP_SFLOW_SAMPLE_EMPTY]++;
+	if (f.len_prio == 0 && !(r->present & CF_RECORD_F_SRC_ADDR)) {
+		st->drops[CF_STATS_DROP_SFLOW_SAMPLE_EMPTY]++;
 		sink_unget(ctx->sink);
 		return;
 	}
@@ -276,79 +276,79 @@ flow_sample(struct cfd_ctx *ctx, const struct cfd_dgram *adg, uint32_t sub_agent
 	r->packets = 1;
 	r->flow_start_ms = adg->now_ms;
 	r->flow_end_ms = adg->now_ms;
-	r->present |= CFR_F_PACKETS | CFR_F_FLOW_START | CFR_F_FLOW_END;
+	r->present |= CF_RECORD_F_PACKETS | CF_RECORD_F_FLOW_START | CF_RECORD_F_FLOW_END;
 	if (f.len_prio != 0)
-		r->present |= CFR_F_BYTES;
-	cfd_record_origin(r, adg, CFR_V_SFLOW, sub_agent);
-	cfd_apply_sampling(ctx->cfg, r, f.rate);
+		r->present |= CF_RECORD_F_BYTES;
+	cf_decode_record_origin(r, adg, CF_RECORD_V_SFLOW, sub_agent);
+	cf_decode_apply_sampling(ctx->cfg, r, f.rate);
 	st->records++;
 }
 
 static void
-ctr_generic(struct sfl_ifc *e, const uint8_t *p)
+ctr_generic(struct cf_sflow_ifc *e, const uint8_t *p)
 {
-	e->if_type = cfw_be32(p + 4);
-	e->if_speed = cfw_be64(p + 8);
-	e->if_direction = cfw_be32(p + 16);
-	e->if_status = cfw_be32(p + 20);
-	e->in_octets = cfw_be64(p + 24);
-	e->in_ucast = cfw_be32(p + 32);
-	e->in_mcast = cfw_be32(p + 36);
-	e->in_bcast = cfw_be32(p + 40);
-	e->in_discards = cfw_be32(p + 44);
-	e->in_errors = cfw_be32(p + 48);
-	e->in_unknown_protos = cfw_be32(p + 52);
-	e->out_octets = cfw_be64(p + 56);
-	e->out_ucast = cfw_be32(p + 64);
-	e->out_mcast = cfw_be32(p + 68);
-	e->out_bcast = cfw_be32(p + 72);
-	e->out_discards = cfw_be32(p + 76);
-	e->out_errors = cfw_be32(p + 80);
-	e->if_promisc = cfw_be32(p + 84);
-	e->present |= SFL_IFC_GENERIC;
+	e->if_type = cf_wire_be32(p + 4);
+	e->if_speed = cf_wire_be64(p + 8);
+	e->if_direction = cf_wire_be32(p + 16);
+	e->if_status = cf_wire_be32(p + 20);
+	e->in_octets = cf_wire_be64(p + 24);
+	e->in_ucast = cf_wire_be32(p + 32);
+	e->in_mcast = cf_wire_be32(p + 36);
+	e->in_bcast = cf_wire_be32(p + 40);
+	e->in_discards = cf_wire_be32(p + 44);
+	e->in_errors = cf_wire_be32(p + 48);
+	e->in_unknown_protos = cf_wire_be32(p + 52);
+	e->out_octets = cf_wire_be64(p + 56);
+	e->out_ucast = cf_wire_be32(p + 64);
+	e->out_mcast = cf_wire_be32(p + 68);
+	e->out_bcast = cf_wire_be32(p + 72);
+	e->out_discards = cf_wire_be32(p + 76);
+	e->out_errors = cf_wire_be32(p + 80);
+	e->if_promisc = cf_wire_be32(p + 84);
+	e->present |= CF_SFLOW_IFC_GENERIC;
 }
 
 static void
-ctr_lag(struct sfl_ifc *e, const uint8_t *p)
+ctr_lag(struct cf_sflow_ifc *e, const uint8_t *p)
 {
 	unsigned int i;
 
 	memcpy(e->lag_actor_id, p, 6);
 	memcpy(e->lag_partner_id, p + 8, 6);
-	e->lag_agg_id = cfw_be32(p + 16);
+	e->lag_agg_id = cf_wire_be32(p + 16);
 	memcpy(e->lag_state, p + 20, 4);
 	for (i = 0; i < 8; i++)
-		e->lag_pdus[i] = cfw_be32(p + 24 + 4 * i);
-	e->present |= SFL_IFC_LAG;
+		e->lag_pdus[i] = cf_wire_be32(p + 24 + 4 * i);
+	e->present |= CF_SFLOW_IFC_LAG;
 }
 
 static void
-counter_sample(struct cfd_ctx *ctx, const struct cfd_dgram *adg, uint32_t sub_agent,
+counter_sample(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *adg, uint32_t sub_agent,
 	       int expanded, const uint8_t *p, uint32_t n)
 {
-	struct cfs_lcore *st = ctx->stats;
-	struct sfl_lcore *s = ctx->sflow;
-	struct sfl_ifc *e = NULL;
+	struct cf_stats_lcore *st = ctx->stats;
+	struct cf_sflow_lcore *s = ctx->sflow;
+	struct cf_sflow_ifc *e = NULL;
 	uint32_t off, nrec, i, seq, index;
 
 	if (n < (expanded ? 16u : 12u)) {
-		st->drops[CFS_DROP_SFLOW_SAMPLE_SHORT]++;
+		st->drops[CF_STATS_DROP_SFLOW_SAMPLE_SHORT]++;
 		return;
 	}
-	seq = cfw_be32(p);
+	seq = cf_wire_be32(p);
 	if (!expanded) {
-		index = cfw_be32(p + 4) & 0x00ffffff;
-		nrec = cfw_be32(p + 8);
+		index = cf_wire_be32(p + 4) & 0x00ffffff;
+		nrec = cf_wire_be32(p + 8);
 		off = 12;
 	} else {
-		index = cfw_be32(p + 8);
-		nrec = cfw_be32(p + 12);
+		index = cf_wire_be32(p + 8);
+		nrec = cf_wire_be32(p + 12);
 		off = 16;
 	}
 	if (s != NULL) {
-		e = sfl_ifc_get(s, adg->src, adg->src_v6, index);
+		e = cf_sflow_ifc_get(s, adg->src, adg->src_v6, index);
 		if (e == NULL) {
-			st->drops[CFS_DROP_SFLOW_COUNTERS_FULL]++;
+			st->drops[CF_STATS_DROP_SFLOW_COUNTERS_FULL]++;
 			return;
 		}
 		e->sub_agent = sub_agent;
@@ -361,34 +361,34 @@ counter_sample(struct cfd_ctx *ctx, const struct cfd_dgram *adg, uint32_t sub_ag
 		uint32_t fmt, rlen;
 		const uint8_t *rp;
 
-		if (n - off < 8 || (rlen = cfw_be32(p + off + 4)) > n - off - 8) {
-			st->drops[CFS_DROP_SFLOW_RECORD_TRUNCATED]++;
+		if (n - off < 8 || (rlen = cf_wire_be32(p + off + 4)) > n - off - 8) {
+			st->drops[CF_STATS_DROP_SFLOW_RECORD_TRUNCATED]++;
 			return;
 		}
-		fmt = cfw_be32(p + off);
+		fmt = cf_wire_be32(p + off);
 		rp = p + off + 8;
 		off += 8 + rlen;
-		if ((fmt >> 12) != 0 || (fmt != SFL_CTR_GENERIC && fmt != SFL_CTR_ETHERNET &&
-					 fmt != SFL_CTR_LAG)) {
-			sfl_unknown_hit(s, SFL_KIND_COUNTER_RECORD, fmt >> 12, fmt & 0xfff);
-			st->drops[CFS_DROP_SFLOW_UNKNOWN_RECORD]++;
+		if ((fmt >> 12) != 0 || (fmt != CF_SFLOW_CTR_GENERIC && fmt != CF_SFLOW_CTR_ETHERNET &&
+					 fmt != CF_SFLOW_CTR_LAG)) {
+			cf_sflow_unknown_hit(s, CF_SFLOW_KIND_COUNTER_RECORD, fmt >> 12, fmt & 0xfff);
+			st->drops[CF_STATS_DROP_SFLOW_UNKNOWN_RECORD]++;
 			continue;
 		}
-		if ((fmt == SFL_CTR_GENERIC && rlen < 88) || (fmt == SFL_CTR_ETHERNET && rlen < 52) ||
-		    (fmt == SFL_CTR_LAG && rlen < 56)) {
-			st->drops[CFS_DROP_SFLOW_RECORD_SHORT]++;
+		if ((fmt == CF_SFLOW_CTR_GENERIC && rlen < 88) || (fmt == CF_SFLOW_CTR_ETHERNET && rlen < 52) ||
+		    (fmt == CF_SFLOW_CTR_LAG && rlen < 56)) {
+			st->drops[CF_STATS_DROP_SFLOW_RECORD_SHORT]++;
 			continue;
 		}
 		if (e == NULL)
 			continue;
-		if (fmt == SFL_CTR_GENERIC) {
+		if (fmt == CF_SFLOW_CTR_GENERIC) {
 			ctr_generic(e, rp);
-		} else if (fmt == SFL_CTR_ETHERNET) {
+		} else if (fmt == CF_SFLOW_CTR_ETHERNET) {
 			unsigned int k;
 
 			for (k = 0; k < 13; k++)
-				e->eth[k] = cfw_be32(rp + 4 * k);
-			e->present |= SFL_IFC_ETHERNET;
+				e->eth[k] = cf_wire_be32(rp + 4 * k);
+			e->present |= CF_SFLOW_IFC_ETHERNET;
 		} else {
 			ctr_lag(e, rp);
 		}
@@ -396,28 +396,28 @@ counter_sample(struct cfd_ctx *ctx, const struct cfd_dgram *adg, uint32_t sub_ag
 }
 
 void
-sfl_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
+cf_sflow_decode(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg)
 {
 	const uint8_t *p = dg->data;
-	struct cfs_lcore *st = ctx->stats;
-	struct cfd_exporter *e;
-	struct cfd_dgram adg;
+	struct cf_stats_lcore *st = ctx->stats;
+	struct cf_decode_exporter *e;
+	struct cf_decode_dgram adg;
 	uint32_t alen, off, sub_agent, nsamples, i;
 
 	if (dg->len < 8) {
-		st->drops[CFS_DROP_SFLOW_SHORT]++;
+		st->drops[CF_STATS_DROP_SFLOW_SHORT]++;
 		return;
 	}
-	switch (cfw_be32(p + 4)) {
+	switch (cf_wire_be32(p + 4)) {
 	case 1: alen = 4; break;
 	case 2: alen = 16; break;
 	default:
-		st->drops[CFS_DROP_SFLOW_BAD_AGENT]++;
+		st->drops[CF_STATS_DROP_SFLOW_BAD_AGENT]++;
 		return;
 	}
 	off = 8 + alen;
 	if (dg->len < off + 16) {
-		st->drops[CFS_DROP_SFLOW_SHORT]++;
+		st->drops[CF_STATS_DROP_SFLOW_SHORT]++;
 		return;
 	}
 	/* The agent, not the UDP source, is the exporter: relays and NAT change the latter. */
@@ -425,12 +425,12 @@ sfl_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
 	memset(adg.src, 0, sizeof(adg.src));
 	memcpy(adg.src, p + 8, alen);
 	adg.src_v6 = alen == 16;
-	sub_agent = cfw_be32(p + off);
-	nsamples = cfw_be32(p + off + 12);
+	sub_agent = cf_wire_be32(p + off);
+	nsamples = cf_wire_be32(p + off + 12);
 
-	e = cfd_exporter_get(ctx, &adg, CFR_V_SFLOW, sub_agent);
+	e = cf_decode_exporter_get(ctx, &adg, CF_RECORD_V_SFLOW, sub_agent);
 	if (e != NULL)
-		cfd_seq_account(ctx, e, cfw_be32(p + off + 4), 1, cfw_be32(p + off + 8));
+		cf_decode_seq_account(ctx, e, cf_wire_be32(p + off + 4), 1, cf_wire_be32(p + off + 8));
 	off += 16;
 
 	for (i = 0; i < nsamples; i++) {
@@ -438,32 +438,32 @@ sfl_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg)
 		const uint8_t *sp;
 
 		if (dg->len - off < 8) {
-			st->drops[CFS_DROP_SFLOW_SAMPLES_MISSING]++;
+			st->drops[CF_STATS_DROP_SFLOW_SAMPLES_MISSING]++;
 			return;
 		}
-		fmt = cfw_be32(p + off);
-		slen = cfw_be32(p + off + 4);
+		fmt = cf_wire_be32(p + off);
+		slen = cf_wire_be32(p + off + 4);
 		if (slen > dg->len - off - 8) {
-			st->drops[CFS_DROP_SFLOW_SAMPLE_TRUNCATED]++;
+			st->drops[CF_STATS_DROP_SFLOW_SAMPLE_TRUNCATED]++;
 			return;
 		}
 		sp = p + off + 8;
 		off += 8 + slen;
 		switch (fmt) {
-		case SFL_SAMPLE_FLOW:
-		case SFL_SAMPLE_FLOW_EXP:
-			flow_sample(ctx, &adg, sub_agent, fmt == SFL_SAMPLE_FLOW_EXP, sp, slen);
+		case CF_SFLOW_SAMPLE_FLOW:
+		case CF_SFLOW_SAMPLE_FLOW_EXP:
+			flow_sample(ctx, &adg, sub_agent, fmt == CF_SFLOW_SAMPLE_FLOW_EXP, sp, slen);
 			break;
-		case SFL_SAMPLE_COUNTERS:
-		case SFL_SAMPLE_COUNTERS_EXP:
-			counter_sample(ctx, &adg, sub_agent, fmt == SFL_SAMPLE_COUNTERS_EXP, sp, slen);
+		case CF_SFLOW_SAMPLE_COUNTERS:
+		case CF_SFLOW_SAMPLE_COUNTERS_EXP:
+			counter_sample(ctx, &adg, sub_agent, fmt == CF_SFLOW_SAMPLE_COUNTERS_EXP, sp, slen);
 			break;
 		default:
-			sfl_unknown_hit(ctx->sflow, SFL_KIND_SAMPLE, fmt >> 12, fmt & 0xfff);
-			st->drops[CFS_DROP_SFLOW_UNKNOWN_SAMPLE]++;
+			cf_sflow_unknown_hit(ctx->sflow, CF_SFLOW_KIND_SAMPLE, fmt >> 12, fmt & 0xfff);
+			st->drops[CF_STATS_DROP_SFLOW_UNKNOWN_SAMPLE]++;
 			break;
 		}
-		if (e != NULL && (fmt == SFL_SAMPLE_FLOW || fmt == SFL_SAMPLE_FLOW_EXP))
+		if (e != NULL && (fmt == CF_SFLOW_SAMPLE_FLOW || fmt == CF_SFLOW_SAMPLE_FLOW_EXP))
 			e->records++;
 	}
 }

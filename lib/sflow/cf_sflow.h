@@ -6,10 +6,10 @@
  * sFlow version 5 decoder (sflow.org "sFlow Version 5", XDR encoding).
  *
  * Contract:
- *  - sfl_decode() never fails: each flow sample (compact or expanded) becomes
- *    one struct cfr_record in ctx->sink (bytes = sampled frame length,
+ *  - cf_sflow_decode() never fails: each flow sample (compact or expanded) becomes
+ *    one struct cf_record in ctx->sink (bytes = sampled frame length,
  *    packets = 1, flow_start = flow_end = receive time, exporter = the AGENT
- *    address, observation_domain = sub-agent id, version CFR_V_SFLOW), each
+ *    address, observation_domain = sub-agent id, version CF_RECORD_V_SFLOW), each
  *    counter sample updates the per-lcore interface counter table, and
  *    everything else is counted: a sample whose length runs past the datagram
  *    ends the datagram; a record whose length runs past its sample ends that
@@ -18,12 +18,12 @@
  *    counts lost datagrams (seq_lost).
  *  - Unknown sample and record types are skipped by their length and counted
  *    per (kind, enterprise, format) in a bounded per-lcore table.
- *  - sfl_parse_header() is pure: it decodes what a sampled header holds
+ *  - cf_sflow_parse_header() is pure: it decodes what a sampled header holds
  *    (Ethernet, up to two VLAN tags, IPv4, IPv6, TCP, UDP, ICMP). The header is
  *    truncated by design, so it fills only the fields whose bytes are present
  *    and never reads past hlen.
- *  - struct sfl_lcore is owned by one RX lcore (one writer, no locks). Other
- *    threads may read the counter table through sfl_ifc_at(): every 64-bit
+ *  - struct cf_sflow_lcore is owned by one RX lcore (one writer, no locks). Other
+ *    threads may read the counter table through cf_sflow_ifc_at(): every 64-bit
  *    field is read whole, but one entry may mix two consecutive samples while
  *    the RX lcore is running; after the RX lcore stops, reads are exact.
  *  - A ctx without ctx->sflow (NULL) still decodes flow samples; counter
@@ -36,52 +36,52 @@
 #include "cf_decode.h"
 
 /* Sample and record formats (enterprise 0) this decoder understands. */
-#define SFL_SAMPLE_FLOW 1
-#define SFL_SAMPLE_COUNTERS 2
-#define SFL_SAMPLE_FLOW_EXP 3
-#define SFL_SAMPLE_COUNTERS_EXP 4
+#define CF_SFLOW_SAMPLE_FLOW 1
+#define CF_SFLOW_SAMPLE_COUNTERS 2
+#define CF_SFLOW_SAMPLE_FLOW_EXP 3
+#define CF_SFLOW_SAMPLE_COUNTERS_EXP 4
 
-#define SFL_FLOW_HEADER 1
-#define SFL_FLOW_ETHERNET 2
-#define SFL_FLOW_IPV4 3
-#define SFL_FLOW_IPV6 4
-#define SFL_FLOW_EXT_SWITCH 1001
-#define SFL_FLOW_EXT_ROUTER 1002
-#define SFL_FLOW_EXT_GATEWAY 1003
+#define CF_SFLOW_FLOW_HEADER 1
+#define CF_SFLOW_FLOW_ETHERNET 2
+#define CF_SFLOW_FLOW_IPV4 3
+#define CF_SFLOW_FLOW_IPV6 4
+#define CF_SFLOW_FLOW_EXT_SWITCH 1001
+#define CF_SFLOW_FLOW_EXT_ROUTER 1002
+#define CF_SFLOW_FLOW_EXT_GATEWAY 1003
 
-#define SFL_CTR_GENERIC 1
-#define SFL_CTR_ETHERNET 2
-#define SFL_CTR_LAG 7
+#define CF_SFLOW_CTR_GENERIC 1
+#define CF_SFLOW_CTR_ETHERNET 2
+#define CF_SFLOW_CTR_LAG 7
 
 /* Header protocols of the raw packet header record. */
-#define SFL_HDR_ETHERNET 1
-#define SFL_HDR_IPV4 11
-#define SFL_HDR_IPV6 12
+#define CF_SFLOW_HDR_ETHERNET 1
+#define CF_SFLOW_HDR_IPV4 11
+#define CF_SFLOW_HDR_IPV6 12
 
 /* Kinds in the unknown-type table. */
-enum sfl_kind {
-	SFL_KIND_SAMPLE = 0,
-	SFL_KIND_FLOW_RECORD = 1,
-	SFL_KIND_COUNTER_RECORD = 2,
+enum cf_sflow_kind {
+	CF_SFLOW_KIND_SAMPLE = 0,
+	CF_SFLOW_KIND_FLOW_RECORD = 1,
+	CF_SFLOW_KIND_COUNTER_RECORD = 2,
 };
 
-#define SFL_UNKNOWN_SLOTS 32
+#define CF_SFLOW_UNKNOWN_SLOTS 32
 
-struct sfl_unknown {
+struct cf_sflow_unknown {
 	uint32_t enterprise;
 	uint16_t format;
-	uint8_t kind;              /* enum sfl_kind */
+	uint8_t kind;              /* enum cf_sflow_kind */
 	uint8_t used;
 	uint64_t count;
 };
 
-/* Which counter blocks an entry holds (sfl_ifc.present). */
-#define SFL_IFC_GENERIC (1u << 0)
-#define SFL_IFC_ETHERNET (1u << 1)
-#define SFL_IFC_LAG (1u << 2)
+/* Which counter blocks an entry holds (cf_sflow_ifc.present). */
+#define CF_SFLOW_IFC_GENERIC (1u << 0)
+#define CF_SFLOW_IFC_ETHERNET (1u << 1)
+#define CF_SFLOW_IFC_LAG (1u << 2)
 
 /* Latest counters of one (agent, ifindex). Field names follow the sFlow spec. */
-struct sfl_ifc {
+struct cf_sflow_ifc {
 	uint8_t agent[16];
 	uint8_t agent_v6;
 	uint8_t used;
@@ -114,16 +114,16 @@ struct sfl_ifc {
 };
 
 /* Per-lcore sFlow state: unknown-type table and interface counter table. */
-struct sfl_lcore;
+struct cf_sflow_lcore;
 
 /*
  * Allocates the state of one lcore with room for max_ifc interfaces
  * (0 = default 4096). name must be unique in the process. NULL on failure.
  */
-struct sfl_lcore *sfl_lcore_create(const char *name, int socket_id, uint32_t max_ifc);
-void sfl_lcore_free(struct sfl_lcore *s);
+struct cf_sflow_lcore *cf_sflow_lcore_create(const char *name, int socket_id, uint32_t max_ifc);
+void cf_sflow_lcore_free(struct cf_sflow_lcore *s);
 
-void sfl_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg);
+void cf_sflow_decode(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg);
 
 /*
  * Decodes a sampled header of protocol proto (SFL_HDR_*) into r: MACs, VLAN,
@@ -131,30 +131,30 @@ void sfl_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg);
  * reaches. Returns 1 when the protocol is known (even if hlen held nothing
  * useful), 0 when it is not.
  */
-int sfl_parse_header(uint32_t proto, const uint8_t *h, uint32_t hlen, struct cfr_record *r);
+int cf_sflow_parse_header(uint32_t proto, const uint8_t *h, uint32_t hlen, struct cf_record *r);
 
-/* Counter table: slots [0, sfl_ifc_slots()), unused slots have .used == 0. */
-uint32_t sfl_ifc_slots(const struct sfl_lcore *s);
-const struct sfl_ifc *sfl_ifc_at(const struct sfl_lcore *s, uint32_t i);
+/* Counter table: slots [0, cf_sflow_ifc_slots()), unused slots have .used == 0. */
+uint32_t cf_sflow_ifc_slots(const struct cf_sflow_lcore *s);
+const struct cf_sflow_ifc *cf_sflow_ifc_at(const struct cf_sflow_lcore *s, uint32_t i);
 /*
  * Entry of (agent, family, ifindex), or NULL; v6 != 0 for an IPv6 agent (an
  * IPv4 agent's address is in agent[0..3]). Owner lcore only (uses the hash).
  */
-const struct sfl_ifc *sfl_ifc_lookup(const struct sfl_lcore *s, const uint8_t agent[16], int v6,
+const struct cf_sflow_ifc *cf_sflow_ifc_lookup(const struct cf_sflow_lcore *s, const uint8_t agent[16], int v6,
 				     uint32_t ifindex);
 /* Interfaces in the table, and counter samples that found no room. */
-uint32_t sfl_ifc_count(const struct sfl_lcore *s);
-uint64_t sfl_ifc_full(const struct sfl_lcore *s);
+uint32_t cf_sflow_ifc_count(const struct cf_sflow_lcore *s);
+uint64_t cf_sflow_ifc_full(const struct cf_sflow_lcore *s);
 
 /*
  * One entry as a JSON object on one line (no newline):
  * {"type":"sflow_counters","agent":"...","ifindex":N,...}. Returns its length,
  * or 0 when buf is too small (1024 bytes always suffice).
  */
-size_t sfl_ifc_json(const struct sfl_ifc *c, char *buf, size_t len);
+size_t cf_sflow_ifc_json(const struct cf_sflow_ifc *c, char *buf, size_t len);
 
-/* Unknown-type table: SFL_UNKNOWN_SLOTS entries, and hits that found no slot. */
-const struct sfl_unknown *sfl_unknown_at(const struct sfl_lcore *s, uint32_t i);
-uint64_t sfl_unknown_overflow(const struct sfl_lcore *s);
+/* Unknown-type table: CF_SFLOW_UNKNOWN_SLOTS entries, and hits that found no slot. */
+const struct cf_sflow_unknown *cf_sflow_unknown_at(const struct cf_sflow_lcore *s, uint32_t i);
+uint64_t cf_sflow_unknown_overflow(const struct cf_sflow_lcore *s);
 
 #endif

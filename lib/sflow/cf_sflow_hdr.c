@@ -22,20 +22,20 @@ is_vlan_tpid(uint16_t t)
 }
 
 static void
-hdr_l4(uint8_t proto, const uint8_t *p, uint32_t n, struct cfr_record *r)
+hdr_l4(uint8_t proto, const uint8_t *p, uint32_t n, struct cf_record *r)
 {
 	if (proto == 6 && n >= 14) {
 		r->tcp_flags = p[13];
-		r->present |= CFR_F_TCP_FLAGS;
+		r->present |= CF_RECORD_F_TCP_FLAGS;
 	}
 	switch (proto) {
 	case 6:   /* TCP */
 	case 17:  /* UDP */
 	case 132: /* SCTP */
 		if (n >= 4) {
-			r->src_port = cfw_be16(p);
-			r->dst_port = cfw_be16(p + 2);
-			r->present |= CFR_F_PORTS;
+			r->src_port = cf_wire_be16(p);
+			r->dst_port = cf_wire_be16(p + 2);
+			r->present |= CF_RECORD_F_PORTS;
 		}
 		break;
 	case 1:   /* ICMP */
@@ -43,7 +43,7 @@ hdr_l4(uint8_t proto, const uint8_t *p, uint32_t n, struct cfr_record *r)
 		if (n >= 2) {
 			r->icmp_type = p[0];
 			r->icmp_code = p[1];
-			r->present |= CFR_F_ICMP;
+			r->present |= CF_RECORD_F_ICMP;
 		}
 		break;
 	default:
@@ -52,7 +52,7 @@ hdr_l4(uint8_t proto, const uint8_t *p, uint32_t n, struct cfr_record *r)
 }
 
 static void
-hdr_ip4(const uint8_t *p, uint32_t n, struct cfr_record *r)
+hdr_ip4(const uint8_t *p, uint32_t n, struct cf_record *r)
 {
 	uint32_t ihl;
 
@@ -62,26 +62,26 @@ hdr_ip4(const uint8_t *p, uint32_t n, struct cfr_record *r)
 	r->protocol = p[9];
 	memcpy(r->src_addr, p + 12, 4);
 	memcpy(r->dst_addr, p + 16, 4);
-	r->present |= CFR_F_TOS | CFR_F_PROTOCOL | CFR_F_SRC_ADDR | CFR_F_DST_ADDR;
-	r->present &= ~(uint32_t)CFR_F_SRC_V6;
+	r->present |= CF_RECORD_F_TOS | CF_RECORD_F_PROTOCOL | CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR;
+	r->present &= ~(uint32_t)CF_RECORD_F_SRC_V6;
 	/* Only the first fragment carries the transport header. */
-	if ((cfw_be16(p + 6) & 0x1fff) != 0 || n <= ihl)
+	if ((cf_wire_be16(p + 6) & 0x1fff) != 0 || n <= ihl)
 		return;
 	hdr_l4(p[9], p + ihl, n - ihl, r);
 }
 
 static void
-hdr_ip6(const uint8_t *p, uint32_t n, struct cfr_record *r)
+hdr_ip6(const uint8_t *p, uint32_t n, struct cf_record *r)
 {
 	uint32_t off = 40, i;
 	uint8_t nh;
 
 	if (n < 40 || (p[0] >> 4) != 6)
 		return;
-	r->tos = (uint8_t)(cfw_be16(p) >> 4);
+	r->tos = (uint8_t)(cf_wire_be16(p) >> 4);
 	memcpy(r->src_addr, p + 8, 16);
 	memcpy(r->dst_addr, p + 24, 16);
-	r->present |= CFR_F_TOS | CFR_F_SRC_ADDR | CFR_F_DST_ADDR | CFR_F_SRC_V6;
+	r->present |= CF_RECORD_F_TOS | CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_SRC_V6;
 	nh = p[6];
 	for (i = 0; i < IP6_MAX_EXT; i++) {
 		uint32_t hlen;
@@ -99,7 +99,7 @@ hdr_ip6(const uint8_t *p, uint32_t n, struct cfr_record *r)
 			if (off + 8 > n)
 				return;
 			/* A later fragment has no transport header. */
-			if ((cfw_be16(p + off + 2) & 0xfff8) != 0) {
+			if ((cf_wire_be16(p + off + 2) & 0xfff8) != 0) {
 				nh = p[off];
 				goto proto_only;
 			}
@@ -113,41 +113,41 @@ hdr_ip6(const uint8_t *p, uint32_t n, struct cfr_record *r)
 	if (i == IP6_MAX_EXT)
 		return;
 	r->protocol = nh;
-	r->present |= CFR_F_PROTOCOL;
+	r->present |= CF_RECORD_F_PROTOCOL;
 	if (off < n)
 		hdr_l4(nh, p + off, n - off, r);
 	return;
 proto_only:
 	r->protocol = nh;
-	r->present |= CFR_F_PROTOCOL;
+	r->present |= CF_RECORD_F_PROTOCOL;
 }
 
 static void
-hdr_eth(const uint8_t *p, uint32_t n, struct cfr_record *r)
+hdr_eth(const uint8_t *p, uint32_t n, struct cf_record *r)
 {
 	uint32_t off = 14, tags = 0;
 	uint16_t etype;
 
 	if (n >= 6) {
 		memcpy(r->dst_mac, p, 6);
-		r->present |= CFR_F_DST_MAC;
+		r->present |= CF_RECORD_F_DST_MAC;
 	}
 	if (n >= 12) {
 		memcpy(r->src_mac, p + 6, 6);
-		r->present |= CFR_F_SRC_MAC;
+		r->present |= CF_RECORD_F_SRC_MAC;
 	}
 	if (n < 14)
 		return;
-	etype = cfw_be16(p + 12);
+	etype = cf_wire_be16(p + 12);
 	while (is_vlan_tpid(etype)) {
 		if (tags == 2 || off + 4 > n)
 			return;
 		/* The outer tag is the one the switch port sees. */
 		if (tags == 0) {
-			r->vlan_id = cfw_be16(p + off) & 0x0fff;
-			r->present |= CFR_F_VLAN;
+			r->vlan_id = cf_wire_be16(p + off) & 0x0fff;
+			r->present |= CF_RECORD_F_VLAN;
 		}
-		etype = cfw_be16(p + off + 2);
+		etype = cf_wire_be16(p + off + 2);
 		off += 4;
 		tags++;
 	}
@@ -158,16 +158,16 @@ hdr_eth(const uint8_t *p, uint32_t n, struct cfr_record *r)
 }
 
 int
-sfl_parse_header(uint32_t proto, const uint8_t *h, uint32_t hlen, struct cfr_record *r)
+cf_sflow_parse_header(uint32_t proto, const uint8_t *h, uint32_t hlen, struct cf_record *r)
 {
 	switch (proto) {
-	case SFL_HDR_ETHERNET:
+	case CF_SFLOW_HDR_ETHERNET:
 		hdr_eth(h, hlen, r);
 		return 1;
-	case SFL_HDR_IPV4:
+	case CF_SFLOW_HDR_IPV4:
 		hdr_ip4(h, hlen, r);
 		return 1;
-	case SFL_HDR_IPV6:
+	case CF_SFLOW_HDR_IPV6:
 		hdr_ip6(h, hlen, r);
 		return 1;
 	default:

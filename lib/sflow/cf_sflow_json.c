@@ -14,7 +14,7 @@
 } while (0)
 
 size_t
-sfl_ifc_json(const struct sfl_ifc *c, char *buf, size_t len)
+cf_sflow_ifc_json(const struct cf_sflow_ifc *c, char *buf, size_t len)
 {
 	char agent[INET6_ADDRSTRLEN];
 	size_t n = 0;
@@ -26,7 +26,7 @@ sfl_ifc_json(const struct sfl_ifc *c, char *buf, size_t len)
 	ADD("{\"type\":\"sflow_counters\",\"agent\":\"%s\",\"sub_agent\":%" PRIu32
 	    ",\"ifindex\":%" PRIu32 ",\"sequence\":%" PRIu32 ",\"updated_ms\":%" PRIu64,
 	    agent, c->sub_agent, c->ifindex, c->sample_seq, c->updated_ms);
-	if (c->present & SFL_IFC_GENERIC) {
+	if (c->present & CF_SFLOW_IFC_GENERIC) {
 		ADD(",\"if_type\":%" PRIu32 ",\"if_speed\":%" PRIu64 ",\"if_direction\":%" PRIu32
 		    ",\"if_admin_up\":%s,\"if_oper_up\":%s,\"if_promiscuous\":%" PRIu32,
 		    c->if_type, c->if_speed, c->if_direction,
@@ -44,13 +44,13 @@ sfl_ifc_json(const struct sfl_ifc *c, char *buf, size_t len)
 		    c->out_octets, c->out_ucast, c->out_mcast, c->out_bcast, c->out_discards,
 		    c->out_errors);
 	}
-	if (c->present & SFL_IFC_ETHERNET) {
+	if (c->present & CF_SFLOW_IFC_ETHERNET) {
 		ADD(",\"dot3_stats\":[");
 		for (i = 0; i < 13; i++)
 			ADD("%s%" PRIu32, i ? "," : "", c->eth[i]);
 		ADD("]");
 	}
-	if (c->present & SFL_IFC_LAG) {
+	if (c->present & CF_SFLOW_IFC_LAG) {
 		ADD(",\"lag_agg_id\":%" PRIu32 ",\"lag_pdus\":[", c->lag_agg_id);
 		for (i = 0; i < 8; i++)
 			ADD("%s%" PRIu32, i ? "," : "", c->lag_pdus[i]);

@@ -14,10 +14,10 @@
 #define OTHER (UINT32_MAX - 1)
 #define P "clarion_flowd_sflow_if_"
 
-#define C32(f) offsetof(struct sfl_ifc, f), 4
-#define C64(f) offsetof(struct sfl_ifc, f), 8
-#define CETH(k) offsetof(struct sfl_ifc, eth) + 4 * (k), 4
-#define CLAG(k) offsetof(struct sfl_ifc, lag_pdus) + 4 * (k), 4
+#define C32(f) offsetof(struct cf_sflow_ifc, f), 4
+#define C64(f) offsetof(struct cf_sflow_ifc, f), 8
+#define CETH(k) offsetof(struct cf_sflow_ifc, eth) + 4 * (k), 4
+#define CLAG(k) offsetof(struct cf_sflow_ifc, lag_pdus) + 4 * (k), 4
 
 /* Counter columns: summed into "other" when folded. */
 static const struct col {
@@ -27,51 +27,51 @@ static const struct col {
 	unsigned int width;
 } cols[] = {
 	{P "samples_total", "counter samples received for the interface", 0, C64(samples)},
-	{P "in_octets_total", "ifInOctets (generic interface counters)", SFL_IFC_GENERIC, C64(in_octets)},
-	{P "in_unicast_packets_total", "ifInUcastPkts", SFL_IFC_GENERIC, C32(in_ucast)},
-	{P "in_multicast_packets_total", "ifInMulticastPkts", SFL_IFC_GENERIC, C32(in_mcast)},
-	{P "in_broadcast_packets_total", "ifInBroadcastPkts", SFL_IFC_GENERIC, C32(in_bcast)},
-	{P "in_discards_total", "ifInDiscards", SFL_IFC_GENERIC, C32(in_discards)},
-	{P "in_errors_total", "ifInErrors", SFL_IFC_GENERIC, C32(in_errors)},
-	{P "in_unknown_protos_total", "ifInUnknownProtos", SFL_IFC_GENERIC, C32(in_unknown_protos)},
-	{P "out_octets_total", "ifOutOctets", SFL_IFC_GENERIC, C64(out_octets)},
-	{P "out_unicast_packets_total", "ifOutUcastPkts", SFL_IFC_GENERIC, C32(out_ucast)},
-	{P "out_multicast_packets_total", "ifOutMulticastPkts", SFL_IFC_GENERIC, C32(out_mcast)},
-	{P "out_broadcast_packets_total", "ifOutBroadcastPkts", SFL_IFC_GENERIC, C32(out_bcast)},
-	{P "out_discards_total", "ifOutDiscards", SFL_IFC_GENERIC, C32(out_discards)},
-	{P "out_errors_total", "ifOutErrors", SFL_IFC_GENERIC, C32(out_errors)},
+	{P "in_octets_total", "ifInOctets (generic interface counters)", CF_SFLOW_IFC_GENERIC, C64(in_octets)},
+	{P "in_unicast_packets_total", "ifInUcastPkts", CF_SFLOW_IFC_GENERIC, C32(in_ucast)},
+	{P "in_multicast_packets_total", "ifInMulticastPkts", CF_SFLOW_IFC_GENERIC, C32(in_mcast)},
+	{P "in_broadcast_packets_total", "ifInBroadcastPkts", CF_SFLOW_IFC_GENERIC, C32(in_bcast)},
+	{P "in_discards_total", "ifInDiscards", CF_SFLOW_IFC_GENERIC, C32(in_discards)},
+	{P "in_errors_total", "ifInErrors", CF_SFLOW_IFC_GENERIC, C32(in_errors)},
+	{P "in_unknown_protos_total", "ifInUnknownProtos", CF_SFLOW_IFC_GENERIC, C32(in_unknown_protos)},
+	{P "out_octets_total", "ifOutOctets", CF_SFLOW_IFC_GENERIC, C64(out_octets)},
+	{P "out_unicast_packets_total", "ifOutUcastPkts", CF_SFLOW_IFC_GENERIC, C32(out_ucast)},
+	{P "out_multicast_packets_total", "ifOutMulticastPkts", CF_SFLOW_IFC_GENERIC, C32(out_mcast)},
+	{P "out_broadcast_packets_total", "ifOutBroadcastPkts", CF_SFLOW_IFC_GENERIC, C32(out_bcast)},
+	{P "out_discards_total", "ifOutDiscards", CF_SFLOW_IFC_GENERIC, C32(out_discards)},
+	{P "out_errors_total", "ifOutErrors", CF_SFLOW_IFC_GENERIC, C32(out_errors)},
 	/* Ethernet counters, dot3Stats* in the order of the sFlow record */
-	{P "dot3_alignment_errors_total", "dot3StatsAlignmentErrors", SFL_IFC_ETHERNET, CETH(0)},
-	{P "dot3_fcs_errors_total", "dot3StatsFCSErrors", SFL_IFC_ETHERNET, CETH(1)},
-	{P "dot3_single_collision_frames_total", "dot3StatsSingleCollisionFrames", SFL_IFC_ETHERNET,
+	{P "dot3_alignment_errors_total", "dot3StatsAlignmentErrors", CF_SFLOW_IFC_ETHERNET, CETH(0)},
+	{P "dot3_fcs_errors_total", "dot3StatsFCSErrors", CF_SFLOW_IFC_ETHERNET, CETH(1)},
+	{P "dot3_single_collision_frames_total", "dot3StatsSingleCollisionFrames", CF_SFLOW_IFC_ETHERNET,
 	 CETH(2)},
 	{P "dot3_multiple_collision_frames_total", "dot3StatsMultipleCollisionFrames",
-	 SFL_IFC_ETHERNET, CETH(3)},
-	{P "dot3_sqe_test_errors_total", "dot3StatsSQETestErrors", SFL_IFC_ETHERNET, CETH(4)},
-	{P "dot3_deferred_transmissions_total", "dot3StatsDeferredTransmissions", SFL_IFC_ETHERNET,
+	 CF_SFLOW_IFC_ETHERNET, CETH(3)},
+	{P "dot3_sqe_test_errors_total", "dot3StatsSQETestErrors", CF_SFLOW_IFC_ETHERNET, CETH(4)},
+	{P "dot3_deferred_transmissions_total", "dot3StatsDeferredTransmissions", CF_SFLOW_IFC_ETHERNET,
 	 CETH(5)},
-	{P "dot3_late_collisions_total", "dot3StatsLateCollisions", SFL_IFC_ETHERNET, CETH(6)},
-	{P "dot3_excessive_collisions_total", "dot3StatsExcessiveCollisions", SFL_IFC_ETHERNET,
+	{P "dot3_late_collisions_total", "dot3StatsLateCollisions", CF_SFLOW_IFC_ETHERNET, CETH(6)},
+	{P "dot3_excessive_collisions_total", "dot3StatsExcessiveCollisions", CF_SFLOW_IFC_ETHERNET,
 	 CETH(7)},
 	{P "dot3_internal_mac_transmit_errors_total", "dot3StatsInternalMacTransmitErrors",
-	 SFL_IFC_ETHERNET, CETH(8)},
-	{P "dot3_carrier_sense_errors_total", "dot3StatsCarrierSenseErrors", SFL_IFC_ETHERNET,
+	 CF_SFLOW_IFC_ETHERNET, CETH(8)},
+	{P "dot3_carrier_sense_errors_total", "dot3StatsCarrierSenseErrors", CF_SFLOW_IFC_ETHERNET,
 	 CETH(9)},
-	{P "dot3_frame_too_longs_total", "dot3StatsFrameTooLongs", SFL_IFC_ETHERNET, CETH(10)},
+	{P "dot3_frame_too_longs_total", "dot3StatsFrameTooLongs", CF_SFLOW_IFC_ETHERNET, CETH(10)},
 	{P "dot3_internal_mac_receive_errors_total", "dot3StatsInternalMacReceiveErrors",
-	 SFL_IFC_ETHERNET, CETH(11)},
-	{P "dot3_symbol_errors_total", "dot3StatsSymbolErrors", SFL_IFC_ETHERNET, CETH(12)},
+	 CF_SFLOW_IFC_ETHERNET, CETH(11)},
+	{P "dot3_symbol_errors_total", "dot3StatsSymbolErrors", CF_SFLOW_IFC_ETHERNET, CETH(12)},
 	/* LAG port counters (IEEE 802.1AX) */
-	{P "lag_lacpdus_rx_total", "dot3adAggPortStatsLACPDUsRx", SFL_IFC_LAG, CLAG(0)},
-	{P "lag_marker_pdus_rx_total", "dot3adAggPortStatsMarkerPDUsRx", SFL_IFC_LAG, CLAG(1)},
+	{P "lag_lacpdus_rx_total", "dot3adAggPortStatsLACPDUsRx", CF_SFLOW_IFC_LAG, CLAG(0)},
+	{P "lag_marker_pdus_rx_total", "dot3adAggPortStatsMarkerPDUsRx", CF_SFLOW_IFC_LAG, CLAG(1)},
 	{P "lag_marker_response_pdus_rx_total", "dot3adAggPortStatsMarkerResponsePDUsRx",
-	 SFL_IFC_LAG, CLAG(2)},
-	{P "lag_unknown_rx_total", "dot3adAggPortStatsUnknownRx", SFL_IFC_LAG, CLAG(3)},
-	{P "lag_illegal_rx_total", "dot3adAggPortStatsIllegalRx", SFL_IFC_LAG, CLAG(4)},
-	{P "lag_lacpdus_tx_total", "dot3adAggPortStatsLACPDUsTx", SFL_IFC_LAG, CLAG(5)},
-	{P "lag_marker_pdus_tx_total", "dot3adAggPortStatsMarkerPDUsTx", SFL_IFC_LAG, CLAG(6)},
+	 CF_SFLOW_IFC_LAG, CLAG(2)},
+	{P "lag_unknown_rx_total", "dot3adAggPortStatsUnknownRx", CF_SFLOW_IFC_LAG, CLAG(3)},
+	{P "lag_illegal_rx_total", "dot3adAggPortStatsIllegalRx", CF_SFLOW_IFC_LAG, CLAG(4)},
+	{P "lag_lacpdus_tx_total", "dot3adAggPortStatsLACPDUsTx", CF_SFLOW_IFC_LAG, CLAG(5)},
+	{P "lag_marker_pdus_tx_total", "dot3adAggPortStatsMarkerPDUsTx", CF_SFLOW_IFC_LAG, CLAG(6)},
 	{P "lag_marker_response_pdus_tx_total", "dot3adAggPortStatsMarkerResponsePDUsTx",
-	 SFL_IFC_LAG, CLAG(7)},
+	 CF_SFLOW_IFC_LAG, CLAG(7)},
 };
 
 #define N_COLS (sizeof(cols) / sizeof(cols[0]))
@@ -93,18 +93,18 @@ struct series {
 	char ifindex_str[12];
 };
 
-struct sfl_metrics {
+struct cf_sflow_metrics {
 	unsigned int n_lcores;
 	uint32_t max_series, n_series;
 	uint64_t n_folded;
 	struct series *series;
 	struct snap *acc;          /* scratch: n_series + 1 ("other") */
-	const struct sfl_lcore **lc;
+	const struct cf_sflow_lcore **lc;
 	uint32_t **slot;           /* per lcore: table slot -> series, UNSEEN or OTHER */
 };
 
 void
-sfl_metrics_free(struct sfl_metrics *m)
+cf_sflow_metrics_free(struct cf_sflow_metrics *m)
 {
 	unsigned int i;
 
@@ -119,10 +119,10 @@ sfl_metrics_free(struct sfl_metrics *m)
 	free(m);
 }
 
-struct sfl_metrics *
-sfl_metrics_new(const struct sfl_lcore *const *lcores, unsigned int n, uint32_t max_series)
+struct cf_sflow_metrics *
+cf_sflow_metrics_new(const struct cf_sflow_lcore *const *lcores, unsigned int n, uint32_t max_series)
 {
-	struct sfl_metrics *m = calloc(1, sizeof(*m));
+	struct cf_sflow_metrics *m = calloc(1, sizeof(*m));
 	unsigned int i;
 	uint32_t k;
 
@@ -137,7 +137,7 @@ sfl_metrics_new(const struct sfl_lcore *const *lcores, unsigned int n, uint32_t 
 	if (m->series == NULL || m->acc == NULL || m->lc == NULL || m->slot == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
-		uint32_t slots = sfl_ifc_slots(lcores[i]);
+		uint32_t slots = cf_sflow_ifc_slots(lcores[i]);
 
 		m->lc[i] = lcores[i];
 		m->slot[i] = malloc((size_t)slots * sizeof(uint32_t) + 1);
@@ -148,13 +148,13 @@ sfl_metrics_new(const struct sfl_lcore *const *lcores, unsigned int n, uint32_t 
 	}
 	return m;
 fail:
-	sfl_metrics_free(m);
+	cf_sflow_metrics_free(m);
 	return NULL;
 }
 
 /* Series of a newly seen entry: an existing one (same interface on another lcore), a new one, or OTHER. */
 static uint32_t
-assign(struct sfl_metrics *m, const struct sfl_ifc *c)
+assign(struct cf_sflow_metrics *m, const struct cf_sflow_ifc *c)
 {
 	struct series *s;
 	uint32_t k;
@@ -179,7 +179,7 @@ assign(struct sfl_metrics *m, const struct sfl_ifc *c)
 }
 
 static void
-read_entry(const struct sfl_ifc *c, struct snap *sn)
+read_entry(const struct cf_sflow_ifc *c, struct snap *sn)
 {
 	unsigned int k;
 
@@ -198,7 +198,7 @@ read_entry(const struct sfl_ifc *c, struct snap *sn)
 
 /* Reads every table into m->acc: the latest sample per series, the sum for "other". */
 static void
-scan(struct sfl_metrics *m)
+scan(struct cf_sflow_metrics *m)
 {
 	struct snap *other = &m->acc[m->max_series], sn;
 	unsigned int i, k;
@@ -206,10 +206,10 @@ scan(struct sfl_metrics *m)
 
 	memset(m->acc, 0, ((size_t)m->max_series + 1) * sizeof(*m->acc));
 	for (i = 0; i < m->n_lcores; i++) {
-		uint32_t slots = sfl_ifc_slots(m->lc[i]);
+		uint32_t slots = cf_sflow_ifc_slots(m->lc[i]);
 
 		for (j = 0; j < slots; j++) {
-			const struct sfl_ifc *c = sfl_ifc_at(m->lc[i], j);
+			const struct cf_sflow_ifc *c = cf_sflow_ifc_at(m->lc[i], j);
 			uint32_t sid = m->slot[i][j];
 
 			if (sid == UNSEEN) {
@@ -235,9 +235,9 @@ scan(struct sfl_metrics *m)
 }
 
 void
-sfl_metrics_provider(struct cfm_builder *b, void *arg)
+cf_sflow_metrics_provider(struct cf_metrics_builder *b, void *arg)
 {
-	struct sfl_metrics *m = arg;
+	struct cf_sflow_metrics *m = arg;
 	const struct snap *other;
 	uint64_t full = 0;
 	unsigned int i, k;
@@ -246,55 +246,55 @@ sfl_metrics_provider(struct cfm_builder *b, void *arg)
 	scan(m);
 	other = &m->acc[m->max_series];
 	for (i = 0; i < m->n_lcores; i++)
-		full += sfl_ifc_full(m->lc[i]);
-	cfm_family(b, "clarion_flowd_sflow_interfaces",
-		   "sFlow interfaces (agent, ifindex) with counters, own series and folded", CFM_GAUGE);
-	cfm_u64(b, CFM_NOLABELS, m->n_series + m->n_folded);
-	cfm_family(b, P "series_folded",
+		full += cf_sflow_ifc_full(m->lc[i]);
+	cf_metrics_family(b, "clarion_flowd_sflow_interfaces",
+		   "sFlow interfaces (agent, ifindex) with counters, own series and folded", CF_METRICS_GAUGE);
+	cf_metrics_u64(b, CF_METRICS_NOLABELS, m->n_series + m->n_folded);
+	cf_metrics_family(b, P "series_folded",
 		   "sFlow interfaces beyond --max-sflow-if-series, summed into agent=\"other\"",
-		   CFM_GAUGE);
-	cfm_u64(b, CFM_NOLABELS, m->n_folded);
-	cfm_family(b, P "table_full_total",
-		   "sFlow counter samples dropped because the interface table was full", CFM_COUNTER);
-	cfm_u64(b, CFM_NOLABELS, full);
-	cfm_summary_set(b, "sflow_interfaces", (double)(m->n_series + m->n_folded));
+		   CF_METRICS_GAUGE);
+	cf_metrics_u64(b, CF_METRICS_NOLABELS, m->n_folded);
+	cf_metrics_family(b, P "table_full_total",
+		   "sFlow counter samples dropped because the interface table was full", CF_METRICS_COUNTER);
+	cf_metrics_u64(b, CF_METRICS_NOLABELS, full);
+	cf_metrics_summary_set(b, "sflow_interfaces", (double)(m->n_series + m->n_folded));
 
 	for (k = 0; k < N_COLS; k++) {
-		cfm_family(b, cols[k].name, cols[k].help, CFM_COUNTER);
+		cf_metrics_family(b, cols[k].name, cols[k].help, CF_METRICS_COUNTER);
 		for (s = 0; s < m->n_series; s++) {
 			const struct snap *a = &m->acc[s];
 
 			if (a->present == 0 || (cols[k].block && !(a->present & cols[k].block)))
 				continue;
-			cfm_u64(b, CFM_L({"agent", m->series[s].agent_str},
+			cf_metrics_u64(b, CF_METRICS_L({"agent", m->series[s].agent_str},
 					 {"ifindex", m->series[s].ifindex_str}), a->v[k]);
 		}
 		if (m->n_folded && (cols[k].block == 0 || (other->present & cols[k].block)))
-			cfm_u64(b, CFM_L({"agent", "other"}, {"ifindex", "other"}), other->v[k]);
+			cf_metrics_u64(b, CF_METRICS_L({"agent", "other"}, {"ifindex", "other"}), other->v[k]);
 	}
 
 	/* Gauges: per interface only (a sum of speeds or states means nothing). */
-	cfm_family(b, P "speed_bps", "ifSpeed in bits per second", CFM_GAUGE);
+	cf_metrics_family(b, P "speed_bps", "ifSpeed in bits per second", CF_METRICS_GAUGE);
 	for (s = 0; s < m->n_series; s++)
-		if (m->acc[s].present & SFL_IFC_GENERIC)
-			cfm_u64(b, CFM_L({"agent", m->series[s].agent_str},
+		if (m->acc[s].present & CF_SFLOW_IFC_GENERIC)
+			cf_metrics_u64(b, CF_METRICS_L({"agent", m->series[s].agent_str},
 					 {"ifindex", m->series[s].ifindex_str}), m->acc[s].speed);
-	cfm_family(b, P "admin_up", "1 when ifAdminStatus is up (ifStatus bit 0)", CFM_GAUGE);
+	cf_metrics_family(b, P "admin_up", "1 when ifAdminStatus is up (ifStatus bit 0)", CF_METRICS_GAUGE);
 	for (s = 0; s < m->n_series; s++)
-		if (m->acc[s].present & SFL_IFC_GENERIC)
-			cfm_u64(b, CFM_L({"agent", m->series[s].agent_str},
+		if (m->acc[s].present & CF_SFLOW_IFC_GENERIC)
+			cf_metrics_u64(b, CF_METRICS_L({"agent", m->series[s].agent_str},
 					 {"ifindex", m->series[s].ifindex_str}), m->acc[s].status & 1);
-	cfm_family(b, P "oper_up", "1 when ifOperStatus is up (ifStatus bit 1)", CFM_GAUGE);
+	cf_metrics_family(b, P "oper_up", "1 when ifOperStatus is up (ifStatus bit 1)", CF_METRICS_GAUGE);
 	for (s = 0; s < m->n_series; s++)
-		if (m->acc[s].present & SFL_IFC_GENERIC)
-			cfm_u64(b, CFM_L({"agent", m->series[s].agent_str},
+		if (m->acc[s].present & CF_SFLOW_IFC_GENERIC)
+			cf_metrics_u64(b, CF_METRICS_L({"agent", m->series[s].agent_str},
 					 {"ifindex", m->series[s].ifindex_str}),
 				(m->acc[s].status >> 1) & 1);
-	cfm_family(b, P "last_sample_timestamp_seconds",
-		   "receive time (Unix) of the interface's latest counter sample", CFM_GAUGE);
+	cf_metrics_family(b, P "last_sample_timestamp_seconds",
+		   "receive time (Unix) of the interface's latest counter sample", CF_METRICS_GAUGE);
 	for (s = 0; s < m->n_series; s++)
 		if (m->acc[s].present)
-			cfm_f64(b, CFM_L({"agent", m->series[s].agent_str},
+			cf_metrics_f64(b, CF_METRICS_L({"agent", m->series[s].agent_str},
 					 {"ifindex", m->series[s].ifindex_str}),
 				(double)m->acc[s].updated_ms / 1000.0);
 }

@@ -8,30 +8,30 @@
  * agent and ifindex, rendered from the RX lcores' counter tables.
  *
  * Contract:
- *  - sfl_metrics_provider() is a cfm_provider_fn (ctx = the struct
- *    sfl_metrics); it runs on the scraping thread, never on an RX lcore, and
+ *  - cf_sflow_metrics_provider() is a cf_metrics_provider_fn (ctx = the struct
+ *    cf_sflow_metrics); it runs on the scraping thread, never on an RX lcore, and
  *    reads the tables lock-free while the RX lcores write them: each value is
  *    read whole (relaxed atomic loads) but one interface may mix two
  *    consecutive samples. It keeps private state, so it must not run
- *    concurrently with itself (cfm_collect guarantees that).
+ *    concurrently with itself (cf_metrics_collect guarantees that).
  *  - The first max_series interfaces seen (agent, family, ifindex; in scrape
  *    order) get series of their own for as long as the process runs; later
  *    ones are summed into agent="other", ifindex="other" (counters only) and
  *    counted in clarion_flowd_sflow_if_series_folded. An interface held by
  *    several lcores is one series showing its most recent sample.
- *  - sfl_metrics_new() returns NULL when out of memory; the lcore tables must
+ *  - cf_sflow_metrics_new() returns NULL when out of memory; the lcore tables must
  *    outlive the struct.
  */
 
 #include <stdint.h>
 
-struct sfl_lcore;
-struct sfl_metrics;
-struct cfm_builder;
+struct cf_sflow_lcore;
+struct cf_sflow_metrics;
+struct cf_metrics_builder;
 
-struct sfl_metrics *sfl_metrics_new(const struct sfl_lcore *const *lcores, unsigned int n,
+struct cf_sflow_metrics *cf_sflow_metrics_new(const struct cf_sflow_lcore *const *lcores, unsigned int n,
 				    uint32_t max_series);
-void sfl_metrics_free(struct sfl_metrics *m);
-void sfl_metrics_provider(struct cfm_builder *b, void *m);
+void cf_sflow_metrics_free(struct cf_sflow_metrics *m);
+void cf_sflow_metrics_provider(struct cf_metrics_builder *b, void *m);
 
 #endif

@@ -7,7 +7,7 @@
 #include "cf_sflow_out.h"
 
 struct lc_state {
-	const struct sfl_lcore *s;
+	const struct cf_sflow_lcore *s;
 	uint64_t *seen;           /* samples count per slot at the last poll */
 };
 
@@ -20,13 +20,13 @@ struct cf_sflow_out {
 };
 
 static uint32_t
-slots(const struct sfl_lcore *s)
+slots(const struct cf_sflow_lcore *s)
 {
-	return s != NULL ? sfl_ifc_slots(s) : 0;
+	return s != NULL ? cf_sflow_ifc_slots(s) : 0;
 }
 
 struct cf_sflow_out *
-cf_sflow_out_open(const char *path, const struct sfl_lcore *const *lc, unsigned int n_lc,
+cf_sflow_out_open(const char *path, const struct cf_sflow_lcore *const *lc, unsigned int n_lc,
 		  char *err, size_t errlen)
 {
 	struct cf_sflow_out *o = calloc(1, sizeof(*o) + n_lc * sizeof(o->lc[0]));
@@ -47,7 +47,7 @@ cf_sflow_out_open(const char *path, const struct sfl_lcore *const *lc, unsigned 
 			return NULL;
 		}
 	}
-	o->f = cfo_ndjson_stream_open(path, err, errlen);
+	o->f = cf_output_ndjson_stream_open(path, err, errlen);
 	if (o->f == NULL) {
 		cf_sflow_out_close(o);
 		return NULL;
@@ -65,11 +65,11 @@ cf_sflow_out_poll(struct cf_sflow_out *o)
 	if (o == NULL)
 		return;
 	for (i = 0; i < o->n_lc; i++) {
-		const struct sfl_lcore *s = o->lc[i].s;
+		const struct cf_sflow_lcore *s = o->lc[i].s;
 		uint32_t n_slots = slots(s);
 
 		for (k = 0; k < n_slots; k++) {
-			const struct sfl_ifc *c = sfl_ifc_at(s, k);
+			const struct cf_sflow_ifc *c = cf_sflow_ifc_at(s, k);
 			uint64_t samples;
 			size_t n;
 
@@ -79,7 +79,7 @@ cf_sflow_out_poll(struct cf_sflow_out *o)
 			if (samples == o->lc[i].seen[k])
 				continue;
 			o->lc[i].seen[k] = samples;
-			n = sfl_ifc_json(c, line, sizeof(line) - 1);
+			n = cf_sflow_ifc_json(c, line, sizeof(line) - 1);
 			line[n++] = '\n';
 			if (fwrite(line, 1, n, o->f) != n)
 				o->failed++;
@@ -111,36 +111,36 @@ cf_sflow_out_close(struct cf_sflow_out *o)
 		return;
 	for (i = 0; i < o->n_lc; i++)
 		free(o->lc[i].seen);
-	cfo_ndjson_stream_close(o->f);
+	cf_output_ndjson_stream_close(o->f);
 	free(o);
 }
 
 void
-cf_sflow_print_unknown(FILE *f, const struct sfl_lcore *const *lc, unsigned int n_lc)
+cf_sflow_print_unknown(FILE *f, const struct cf_sflow_lcore *const *lc, unsigned int n_lc)
 {
 	static const char *const kinds[] = {
-		[SFL_KIND_SAMPLE] = "sample",
-		[SFL_KIND_FLOW_RECORD] = "flow_record",
-		[SFL_KIND_COUNTER_RECORD] = "counter_record",
+		[CF_SFLOW_KIND_SAMPLE] = "sample",
+		[CF_SFLOW_KIND_FLOW_RECORD] = "flow_record",
+		[CF_SFLOW_KIND_COUNTER_RECORD] = "counter_record",
 	};
 	unsigned int i, k, printed = 0;
 
 	for (i = 0; i < n_lc; i++) {
-		const struct sfl_lcore *s = lc[i];
+		const struct cf_sflow_lcore *s = lc[i];
 
 		if (s == NULL)
 			continue;
-		for (k = 0; k < SFL_UNKNOWN_SLOTS; k++) {
-			const struct sfl_unknown *u = sfl_unknown_at(s, k);
+		for (k = 0; k < CF_SFLOW_UNKNOWN_SLOTS; k++) {
+			const struct cf_sflow_unknown *u = cf_sflow_unknown_at(s, k);
 
 			if (!u->used || u->kind >= sizeof(kinds) / sizeof(kinds[0]))
 				continue;
 			fprintf(f, "%s %s:%u:%u=%" PRIu64, printed++ ? "" : "sflow_unknown:",
 				kinds[u->kind], u->enterprise, u->format, u->count);
 		}
-		if (sfl_unknown_overflow(s) != 0)
+		if (cf_sflow_unknown_overflow(s) != 0)
 			fprintf(f, "%s other=%" PRIu64, printed++ ? "" : "sflow_unknown:",
-				sfl_unknown_overflow(s));
+				cf_sflow_unknown_overflow(s));
 	}
 	if (printed)
 		fputc('\n', f);

@@ -7,13 +7,13 @@
  * lcore: --sflow-counters lines and the unknown-type summary of the stats.
  *
  * Contract:
- *  - Control lcore only; lc[] holds each RX lcore's struct sfl_lcore (NULL
+ *  - Control lcore only; lc[] holds each RX lcore's struct cf_sflow_lcore (NULL
  *    entries are skipped) and must outlive the writer.
  *  - cf_sflow_out_open() writes to an "ndjson:" target through lib/output
- *    (cfo_ndjson_stream_open(): "-" = stdout, else PATH appended to). Returns
+ *    (cf_output_ndjson_stream_open(): "-" = stdout, else PATH appended to). Returns
  *    the writer, or NULL with a one-line reason in err.
  *  - cf_sflow_out_poll() writes one line {"type":"sflow_counters",...}
- *    (sfl_ifc_json()) per interface whose counter samples changed since the
+ *    (cf_sflow_ifc_json()) per interface whose counter samples changed since the
  *    last poll, then flushes. The RX lcores keep writing meanwhile, so a line
  *    written while they run may mix two consecutive samples of one interface
  *    (each 64-bit value is whole); the poll after they stopped is exact.
@@ -28,7 +28,7 @@
 
 struct cf_sflow_out;
 
-struct cf_sflow_out *cf_sflow_out_open(const char *path, const struct sfl_lcore *const *lc,
+struct cf_sflow_out *cf_sflow_out_open(const char *path, const struct cf_sflow_lcore *const *lc,
 				       unsigned int n_lc, char *err, size_t errlen);
 void cf_sflow_out_poll(struct cf_sflow_out *o);
 /* Lines written, and lines lost to write errors. */
@@ -40,6 +40,6 @@ void cf_sflow_out_close(struct cf_sflow_out *o);
  * One line "sflow_unknown: sample:ENT:FMT=N flow_record:... counter_record:..."
  * with the unknown sFlow types every lcore skipped (nothing when none).
  */
-void cf_sflow_print_unknown(FILE *f, const struct sfl_lcore *const *lc, unsigned int n_lc);
+void cf_sflow_print_unknown(FILE *f, const struct cf_sflow_lcore *const *lc, unsigned int n_lc);
 
 #endif

@@ -8,11 +8,11 @@
 
 struct rte_hash;
 
-struct sfl_lcore {
-	struct sfl_unknown unknown[SFL_UNKNOWN_SLOTS];
+struct cf_sflow_lcore {
+	struct cf_sflow_unknown unknown[CF_SFLOW_UNKNOWN_SLOTS];
 	uint64_t unknown_overflow;
 	struct rte_hash *ifc_hash;
-	struct sfl_ifc *ifc;       /* indexed by hash position */
+	struct cf_sflow_ifc *ifc;       /* indexed by hash position */
 	uint32_t ifc_slots;
 	uint32_t ifc_count;
 	uint32_t ifc_max;
@@ -20,11 +20,11 @@ struct sfl_lcore {
 };
 
 /* Counts one unknown (kind, enterprise, format); s may be NULL. */
-void sfl_unknown_hit(struct sfl_lcore *s, enum sfl_kind kind, uint32_t enterprise,
+void cf_sflow_unknown_hit(struct cf_sflow_lcore *s, enum cf_sflow_kind kind, uint32_t enterprise,
 		     uint32_t format);
 
 /* Entry for (agent, ifindex), created if needed; NULL when the table is full. */
-struct sfl_ifc *sfl_ifc_get(struct sfl_lcore *s, const uint8_t agent[16], uint8_t v6,
+struct cf_sflow_ifc *cf_sflow_ifc_get(struct cf_sflow_lcore *s, const uint8_t agent[16], uint8_t v6,
 			    uint32_t ifindex);
 
 #endif

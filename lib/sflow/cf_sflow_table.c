@@ -16,8 +16,8 @@ struct ifc_key {
 	uint8_t pad[3];
 };
 
-struct sfl_lcore *
-sfl_lcore_create(const char *name, int socket_id, uint32_t max_ifc)
+struct cf_sflow_lcore *
+cf_sflow_lcore_create(const char *name, int socket_id, uint32_t max_ifc)
 {
 	struct rte_hash_parameters hp = {
 		.name = name,
@@ -25,7 +25,7 @@ sfl_lcore_create(const char *name, int socket_id, uint32_t max_ifc)
 		.hash_func = rte_jhash,
 		.socket_id = socket_id,
 	};
-	struct sfl_lcore *s;
+	struct cf_sflow_lcore *s;
 
 	s = rte_zmalloc_socket(name, sizeof(*s), 64, socket_id);
 	if (s == NULL)
@@ -36,17 +36,17 @@ sfl_lcore_create(const char *name, int socket_id, uint32_t max_ifc)
 	if (s->ifc_hash == NULL)
 		goto fail;
 	s->ifc_slots = (uint32_t)rte_hash_max_key_id(s->ifc_hash) + 1;
-	s->ifc = rte_zmalloc_socket(name, sizeof(struct sfl_ifc) * s->ifc_slots, 64, socket_id);
+	s->ifc = rte_zmalloc_socket(name, sizeof(struct cf_sflow_ifc) * s->ifc_slots, 64, socket_id);
 	if (s->ifc == NULL)
 		goto fail;
 	return s;
 fail:
-	sfl_lcore_free(s);
+	cf_sflow_lcore_free(s);
 	return NULL;
 }
 
 void
-sfl_lcore_free(struct sfl_lcore *s)
+cf_sflow_lcore_free(struct cf_sflow_lcore *s)
 {
 	if (s == NULL)
 		return;
@@ -56,15 +56,15 @@ sfl_lcore_free(struct sfl_lcore *s)
 }
 
 void
-sfl_unknown_hit(struct sfl_lcore *s, enum sfl_kind kind, uint32_t enterprise, uint32_t format)
+cf_sflow_unknown_hit(struct cf_sflow_lcore *s, enum cf_sflow_kind kind, uint32_t enterprise, uint32_t format)
 {
 	unsigned int i;
 
 	if (s == NULL)
 		return;
 	/* A handful of distinct unknown types per lcore at most: a linear scan is enough. */
-	for (i = 0; i < SFL_UNKNOWN_SLOTS; i++) {
-		struct sfl_unknown *u = &s->unknown[i];
+	for (i = 0; i < CF_SFLOW_UNKNOWN_SLOTS; i++) {
+		struct cf_sflow_unknown *u = &s->unknown[i];
 
 		if (!u->used) {
 			u->used = 1;
@@ -91,11 +91,11 @@ ifc_key(struct ifc_key *k, const uint8_t agent[16], uint8_t v6, uint32_t ifindex
 	k->v6 = v6 ? 1 : 0;
 }
 
-struct sfl_ifc *
-sfl_ifc_get(struct sfl_lcore *s, const uint8_t agent[16], uint8_t v6, uint32_t ifindex)
+struct cf_sflow_ifc *
+cf_sflow_ifc_get(struct cf_sflow_lcore *s, const uint8_t agent[16], uint8_t v6, uint32_t ifindex)
 {
 	struct ifc_key k;
-	struct sfl_ifc *e;
+	struct cf_sflow_ifc *e;
 	int pos;
 
 	ifc_key(&k, agent, v6, ifindex);
@@ -118,19 +118,19 @@ sfl_ifc_get(struct sfl_lcore *s, const uint8_t agent[16], uint8_t v6, uint32_t i
 }
 
 uint32_t
-sfl_ifc_slots(const struct sfl_lcore *s)
+cf_sflow_ifc_slots(const struct cf_sflow_lcore *s)
 {
 	return s->ifc_slots;
 }
 
-const struct sfl_ifc *
-sfl_ifc_at(const struct sfl_lcore *s, uint32_t i)
+const struct cf_sflow_ifc *
+cf_sflow_ifc_at(const struct cf_sflow_lcore *s, uint32_t i)
 {
 	return i < s->ifc_slots ? &s->ifc[i] : NULL;
 }
 
-const struct sfl_ifc *
-sfl_ifc_lookup(const struct sfl_lcore *s, const uint8_t agent[16], int v6, uint32_t ifindex)
+const struct cf_sflow_ifc *
+cf_sflow_ifc_lookup(const struct cf_sflow_lcore *s, const uint8_t agent[16], int v6, uint32_t ifindex)
 {
 	struct ifc_key k;
 	int pos;
@@ -141,25 +141,25 @@ sfl_ifc_lookup(const struct sfl_lcore *s, const uint8_t agent[16], int v6, uint3
 }
 
 uint32_t
-sfl_ifc_count(const struct sfl_lcore *s)
+cf_sflow_ifc_count(const struct cf_sflow_lcore *s)
 {
 	return s->ifc_count;
 }
 
 uint64_t
-sfl_ifc_full(const struct sfl_lcore *s)
+cf_sflow_ifc_full(const struct cf_sflow_lcore *s)
 {
 	return s->ifc_full;
 }
 
-const struct sfl_unknown *
-sfl_unknown_at(const struct sfl_lcore *s, uint32_t i)
+const struct cf_sflow_unknown *
+cf_sflow_unknown_at(const struct cf_sflow_lcore *s, uint32_t i)
 {
-	return i < SFL_UNKNOWN_SLOTS ? &s->unknown[i] : NULL;
+	return i < CF_SFLOW_UNKNOWN_SLOTS ? &s->unknown[i] : NULL;
 }
 
 uint64_t
-sfl_unknown_overflow(const struct sfl_lcore *s)
+cf_sflow_unknown_overflow(const struct cf_sflow_lcore *s)
 {
 	return s->unknown_overflow;
 }

@@ -7,20 +7,20 @@
  * table of every reason a packet, datagram or record can be dropped.
  *
  * Contract:
- *  - Each RX lcore owns one struct cfs_lcore and is its only writer; plain
+ *  - Each RX lcore owns one struct cf_stats_lcore and is its only writer; plain
  *    64-bit stores, no atomics. Readers (control lcore, HTTP thread) may read
  *    at any time and sum across lcores; a read can be one burst stale, never torn
  *    on x86-64/aarch64 (aligned 64-bit loads).
- *  - CFS_COUNTER_TABLE is the only place a counter is declared: struct field,
+ *  - CF_STATS_COUNTER_TABLE is the only place a counter is declared: struct field,
  *    stderr name and line, telemetry key, Prometheus family, type and help side
- *    by side. struct cfs_lcore is generated from it; the stderr stats, /metrics
- *    and /clarion/stats loop over it through cfs_counter_info(). Adding a row
+ *    by side. struct cf_stats_lcore is generated from it; the stderr stats, /metrics
+ *    and /clarion/stats loop over it through cf_stats_counter_info(). Adding a row
  *    (and its increment) is all a new counter needs.
- *  - CFS_DROP_TABLE is the only place a drop reason is declared: enum value,
- *    metric label and help text side by side. cfs_drop_name()/cfs_drop_help()
+ *  - CF_STATS_DROP_TABLE is the only place a drop reason is declared: enum value,
+ *    metric label and help text side by side. cf_stats_drop_name()/cf_stats_drop_help()
  *    read it; nothing else spells a reason's name.
- *  - struct cfs_lcore is nothing but uint64_t words: the table's fields, then
- *    dgrams[], then drops[] (checked below at compile time). cfs_sum() relies on it.
+ *  - struct cf_stats_lcore is nothing but uint64_t words: the table's fields, then
+ *    dgrams[], then drops[] (checked below at compile time). cf_stats_sum() relies on it.
  *  - Units: "pkt" reasons count frames, "dgram" reasons count flow datagrams,
  *    "rec" reasons count flow records, "tpl" reasons count templates, "set"
  *    reasons count v9 flowsets / IPFIX sets, "sample" reasons count sFlow samples.
@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 /* X(enum suffix, metric label, unit, help) */
-#define CFS_DROP_TABLE(X) \
+#define CF_STATS_DROP_TABLE(X) \
 	X(L2_TRUNCATED, "l2_truncated", "pkt", "frame shorter than its Ethernet/VLAN headers") \
 	X(L2_NOT_IP, "l2_not_ip", "pkt", "EtherType is neither IPv4 nor IPv6 (ARP, LLDP, ...)") \
 	X(VLAN_TOO_DEEP, "vlan_too_deep", "pkt", "more than two VLAN tags") \
@@ -94,20 +94,20 @@
 	X(NO_TEMPLATE, "no_template", "set", "data set whose template is unknown or expired (also buffered sets that aged out)") \
 	X(REC_TRUNCATED, "rec_truncated", "rec", "variable-length data record runs past its set")
 
-enum cfs_drop {
-#define CFS_X_ENUM(e, n, u, h) CFS_DROP_##e,
-	CFS_DROP_TABLE(CFS_X_ENUM)
-#undef CFS_X_ENUM
-	CFS_DROP_MAX
+enum cf_stats_drop {
+#define CF_STATS_X_ENUM(e, n, u, h) CF_STATS_DROP_##e,
+	CF_STATS_DROP_TABLE(CF_STATS_X_ENUM)
+#undef CF_STATS_X_ENUM
+	CF_STATS_DROP_MAX
 };
 
-/* Export protocol of a datagram; index into cfs_lcore.dgrams[]. */
-enum cfs_proto {
-	CFS_PROTO_NF5 = 0,
-	CFS_PROTO_NF9,
-	CFS_PROTO_IPFIX,
-	CFS_PROTO_SFLOW,
-	CFS_PROTO_MAX
+/* Export protocol of a datagram; index into cf_stats_lcore.dgrams[]. */
+enum cf_stats_proto {
+	CF_STATS_PROTO_NF5 = 0,
+	CF_STATS_PROTO_NF9,
+	CF_STATS_PROTO_IPFIX,
+	CF_STATS_PROTO_SFLOW,
+	CF_STATS_PROTO_MAX
 };
 
 /*
@@ -117,26 +117,26 @@ enum cfs_proto {
  * (datagrams by protocol, output=, output_failed=, mbufs_in_use) between them.
  * cflib.parse_final and the e2e tests read these lines.
  */
-enum cfs_group {
-	CFS_GROUP_NONE = 0, /* not on stderr: /metrics and telemetry only */
-	CFS_GROUP_RX,       /* line 1, before the per-protocol datagram counts */
-	CFS_GROUP_REC,      /* line 2, before output= output_failed= */
-	CFS_GROUP_SEQ,      /* line 2, after them */
-	CFS_GROUP_TPL,      /* line 3: v9/IPFIX templates */
-	CFS_GROUP_NP,       /* line 4: network presence and reassembly, before mbufs_in_use */
-	CFS_GROUP_MAX
+enum cf_stats_group {
+	CF_STATS_GROUP_NONE = 0, /* not on stderr: /metrics and telemetry only */
+	CF_STATS_GROUP_RX,       /* line 1, before the per-protocol datagram counts */
+	CF_STATS_GROUP_REC,      /* line 2, before output= output_failed= */
+	CF_STATS_GROUP_SEQ,      /* line 2, after them */
+	CF_STATS_GROUP_TPL,      /* line 3: v9/IPFIX templates */
+	CF_STATS_GROUP_NP,       /* line 4: network presence and reassembly, before mbufs_in_use */
+	CF_STATS_GROUP_MAX
 };
 
 /* Prometheus type of a counter's family. */
-enum cfs_kind {
-	CFS_KIND_COUNTER = 0, /* only grows; the family name ends in _total */
-	CFS_KIND_GAUGE,       /* goes up and down */
+enum cf_stats_kind {
+	CF_STATS_KIND_COUNTER = 0, /* only grows; the family name ends in _total */
+	CF_STATS_KIND_GAUGE,       /* goes up and down */
 };
 
 /*
  * X(field, stderr group, stderr name, telemetry key, metric family, kind, help)
  *
- * field: member of struct cfs_lcore. Name: the "name=" key on the stderr
+ * field: member of struct cf_stats_lcore. Name: the "name=" key on the stderr
  * "total:" line of its group. Telemetry key: key in /clarion/stats, NULL for
  * none. Metric family: /metrics family with one sample per RX lcore (label
  * "lcore"), NULL for none. Help: the family's HELP text, and the field's doc.
@@ -145,7 +145,7 @@ enum cfs_kind {
  * Row order is the struct's and the /metrics families' order, and within a
  * group the stderr order.
  */
-#define CFS_COUNTER_TABLE(X) \
+#define CF_STATS_COUNTER_TABLE(X) \
 	X(rx_pkts, RX, "rx_packets", "rx_packets", "clarion_flowd_rx_packets_total", COUNTER, "frames taken from the NIC by the RX lcore") \
 	X(rx_bytes, NONE, "rx_bytes", "rx_bytes", "clarion_flowd_rx_bytes_total", COUNTER, "bytes of the frames taken by the RX lcore") \
 	X(rx_bursts, RX, "rx_bursts", "rx_bursts", "clarion_flowd_rx_bursts_total", COUNTER, "RX bursts that returned frames; rx_packets / rx_bursts near --burst means the lcore is at capacity") \
@@ -176,66 +176,66 @@ enum cfs_kind {
 	X(busy_cycles, NONE, "busy_cycles", "busy_cycles", "clarion_flowd_lcore_busy_cycles_total", COUNTER, "TSC cycles spent in bursts that returned packets") \
 	X(total_cycles, NONE, "total_cycles", "total_cycles", "clarion_flowd_lcore_cycles_total", COUNTER, "TSC cycles of the RX loop")
 
-/* Index of a counter: CFS_CTR_<field>, also its word in struct cfs_lcore. */
-enum cfs_counter {
-#define CFS_X_ENUM(f, g, n, t, m, k, h) CFS_CTR_##f,
-	CFS_COUNTER_TABLE(CFS_X_ENUM)
-#undef CFS_X_ENUM
-	CFS_COUNTER_MAX
+/* Index of a counter: CF_STATS_CTR_<field>, also its word in struct cf_stats_lcore. */
+enum cf_stats_counter {
+#define CF_STATS_X_ENUM(f, g, n, t, m, k, h) CF_STATS_CTR_##f,
+	CF_STATS_COUNTER_TABLE(CF_STATS_X_ENUM)
+#undef CF_STATS_X_ENUM
+	CF_STATS_COUNTER_MAX
 };
 
-struct cfs_lcore {
-#define CFS_X_FIELD(f, g, n, t, m, k, h) uint64_t f;
-	CFS_COUNTER_TABLE(CFS_X_FIELD)
-#undef CFS_X_FIELD
-	uint64_t dgrams[CFS_PROTO_MAX];
-	uint64_t drops[CFS_DROP_MAX];
+struct cf_stats_lcore {
+#define CF_STATS_X_FIELD(f, g, n, t, m, k, h) uint64_t f;
+	CF_STATS_COUNTER_TABLE(CF_STATS_X_FIELD)
+#undef CF_STATS_X_FIELD
+	uint64_t dgrams[CF_STATS_PROTO_MAX];
+	uint64_t drops[CF_STATS_DROP_MAX];
 } __attribute__((aligned(64)));
 
-/* The layout cfs_sum() and cfs_counter_value() rely on: only uint64_t words, the
+/* The layout cf_stats_sum() and cf_stats_counter_value() rely on: only uint64_t words, the
  * table's in table order, then dgrams[] and drops[]; a member added by hand fails here. */
-#define CFS_LCORE_WORDS (CFS_COUNTER_MAX + CFS_PROTO_MAX + CFS_DROP_MAX)
-#define CFS_X_ASSERT(f, g, n, t, m, k, h) \
-	_Static_assert(_Generic(((struct cfs_lcore *)0)->f, uint64_t: 1, default: 0) && \
-		       offsetof(struct cfs_lcore, f) == CFS_CTR_##f * sizeof(uint64_t), \
+#define CF_STATS_LCORE_WORDS (CF_STATS_COUNTER_MAX + CF_STATS_PROTO_MAX + CF_STATS_DROP_MAX)
+#define CF_STATS_X_ASSERT(f, g, n, t, m, k, h) \
+	_Static_assert(_Generic(((struct cf_stats_lcore *)0)->f, uint64_t: 1, default: 0) && \
+		       offsetof(struct cf_stats_lcore, f) == CF_STATS_CTR_##f * sizeof(uint64_t), \
 		       "struct cfs_lcore: " #f " is not the uint64_t word of its CFS_COUNTER_TABLE row");
-CFS_COUNTER_TABLE(CFS_X_ASSERT)
-#undef CFS_X_ASSERT
-_Static_assert(offsetof(struct cfs_lcore, dgrams) == CFS_COUNTER_MAX * sizeof(uint64_t),
+CF_STATS_COUNTER_TABLE(CF_STATS_X_ASSERT)
+#undef CF_STATS_X_ASSERT
+_Static_assert(offsetof(struct cf_stats_lcore, dgrams) == CF_STATS_COUNTER_MAX * sizeof(uint64_t),
 	       "struct cfs_lcore: a member outside CFS_COUNTER_TABLE");
-_Static_assert(offsetof(struct cfs_lcore, drops) ==
-	       (CFS_COUNTER_MAX + CFS_PROTO_MAX) * sizeof(uint64_t),
+_Static_assert(offsetof(struct cf_stats_lcore, drops) ==
+	       (CF_STATS_COUNTER_MAX + CF_STATS_PROTO_MAX) * sizeof(uint64_t),
 	       "struct cfs_lcore: dgrams[] is not followed by drops[]");
-_Static_assert(sizeof(struct cfs_lcore) == (CFS_LCORE_WORDS * sizeof(uint64_t) + 63) / 64 * 64,
+_Static_assert(sizeof(struct cf_stats_lcore) == (CF_STATS_LCORE_WORDS * sizeof(uint64_t) + 63) / 64 * 64,
 	       "struct cfs_lcore: a member after drops[]");
 
-/* One row of CFS_COUNTER_TABLE, for readers. */
-struct cfs_counter_info {
+/* One row of CF_STATS_COUNTER_TABLE, for readers. */
+struct cf_stats_counter_info {
 	const char *name;     /* stderr key */
 	const char *tel_key;  /* /clarion/stats key, or NULL */
 	const char *metric;   /* /metrics family (label lcore), or NULL */
 	const char *help;
-	enum cfs_group group;
-	enum cfs_kind kind;
+	enum cf_stats_group group;
+	enum cf_stats_kind kind;
 };
 
 /* The row of counter c; NULL when c is out of range. */
-const struct cfs_counter_info *cfs_counter_info(enum cfs_counter c);
+const struct cf_stats_counter_info *cf_stats_counter_info(enum cf_stats_counter c);
 
-/* Counter c of s (c < CFS_COUNTER_MAX). A relaxed atomic load: safe while the
+/* Counter c of s (c < CF_STATS_COUNTER_MAX). A relaxed atomic load: safe while the
  * owning lcore writes, a plain load on x86-64/aarch64. */
 static inline uint64_t
-cfs_counter_value(const struct cfs_lcore *s, enum cfs_counter c)
+cf_stats_counter_value(const struct cf_stats_lcore *s, enum cf_stats_counter c)
 {
 	return __atomic_load_n((const uint64_t *)s + c, __ATOMIC_RELAXED);
 }
 
-const char *cfs_drop_name(enum cfs_drop d);
-const char *cfs_drop_unit(enum cfs_drop d);
-const char *cfs_drop_help(enum cfs_drop d);
-const char *cfs_proto_name(enum cfs_proto p);
+const char *cf_stats_drop_name(enum cf_stats_drop d);
+const char *cf_stats_drop_unit(enum cf_stats_drop d);
+const char *cf_stats_drop_help(enum cf_stats_drop d);
+const char *cf_stats_proto_name(enum cf_stats_proto p);
 
 /* Sum n per-lcore blocks into out (out is zeroed first). */
-void cfs_sum(struct cfs_lcore *out, const struct cfs_lcore *const *in, unsigned int n);
+void cf_stats_sum(struct cf_stats_lcore *out, const struct cf_stats_lcore *const *in, unsigned int n);
 
 #endif

@@ -12,7 +12,7 @@
 #include <string.h>
 
 static inline uint16_t
-cfw_be16(const uint8_t *p)
+cf_wire_be16(const uint8_t *p)
 {
 	uint16_t v;
 
@@ -21,7 +21,7 @@ cfw_be16(const uint8_t *p)
 }
 
 static inline uint32_t
-cfw_be32(const uint8_t *p)
+cf_wire_be32(const uint8_t *p)
 {
 	uint32_t v;
 
@@ -30,7 +30,7 @@ cfw_be32(const uint8_t *p)
 }
 
 static inline uint64_t
-cfw_be64(const uint8_t *p)
+cf_wire_be64(const uint8_t *p)
 {
 	uint64_t v;
 
@@ -40,7 +40,7 @@ cfw_be64(const uint8_t *p)
 
 /* Unsigned big-endian integer of 1..8 bytes (reduced-size encoding, RFC 7011 6.2). */
 static inline uint64_t
-cfw_beN(const uint8_t *p, unsigned int n)
+cf_wire_beN(const uint8_t *p, unsigned int n)
 {
 	uint64_t v = 0;
 	unsigned int i;

@@ -131,7 +131,7 @@ cfb_load_pcap(struct cfb_set *s, const char *path)
 		abort();
 	while (fread(rh, 1, 16, f) == 16) {
 		uint32_t incl;
-		struct cfp_meta m;
+		struct cf_pkt_meta m;
 		uint8_t *frame = s->buf + used;
 
 		memcpy(&incl, rh + 8, 4);
@@ -140,7 +140,7 @@ cfb_load_pcap(struct cfb_set *s, const char *path)
 		if (incl > 65535 || fread(frame, 1, incl, f) != incl)
 			break;
 		used += (incl + 63) / 64 * 64;
-		if (cfp_parse(frame, incl, &m) != CFS_DROP_MAX)
+		if (cf_pkt_parse(frame, incl, &m) != CF_STATS_DROP_MAX)
 			continue;
 		if (s->n == cap_dg) {
 			cap_dg *= 2;
@@ -170,13 +170,13 @@ cfb_free(struct cfb_set *s)
 }
 
 static int
-recycle(struct cfr_sink *sk)
+recycle(struct cf_record_sink *sk)
 {
 	struct cfb_sink *s = sk->opaque;
 
 	s->refills++;
-	sk->cur = s->recs + (size_t)s->next * CFR_BLOCK_RECORDS;
-	sk->end = sk->cur + CFR_BLOCK_RECORDS;
+	sk->cur = s->recs + (size_t)s->next * CF_RECORD_BLOCK_RECORDS;
+	sk->end = sk->cur + CF_RECORD_BLOCK_RECORDS;
 	if (++s->next == s->n_blocks)
 		s->next = 0;
 	return 0;
@@ -185,7 +185,7 @@ recycle(struct cfr_sink *sk)
 void
 cfb_sink_init(struct cfb_sink *s, uint32_t n_blocks)
 {
-	size_t size = sizeof(struct cfr_record) * CFR_BLOCK_RECORDS * n_blocks;
+	size_t size = sizeof(struct cf_record) * CF_RECORD_BLOCK_RECORDS * n_blocks;
 
 	s->recs = aligned_alloc(64, size);
 	if (s->recs == NULL)

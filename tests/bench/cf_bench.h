@@ -18,14 +18,14 @@
 
 struct cfb_set {
 	uint32_t n;
-	struct cfd_dgram *dg;     /* data points into buf */
+	struct cf_decode_dgram *dg;     /* data points into buf */
 	uint8_t *buf;
 };
 
 /* n_dgrams NetFlow v5 datagrams of 30 records from n_exporters exporters. */
 void cfb_gen_v5(struct cfb_set *s, uint32_t n_dgrams, uint32_t n_exporters, uint32_t seed);
 
-/* UDP payloads of every frame of a classic pcap that cfp_parse() takes. 0 or -1. */
+/* UDP payloads of every frame of a classic pcap that cf_pkt_parse() takes. 0 or -1. */
 int cfb_load_pcap(struct cfb_set *s, const char *path);
 
 void cfb_free(struct cfb_set *s);
@@ -36,8 +36,8 @@ void cfb_free(struct cfb_set *s);
  * footprint of the application's block pool cycling through its ring.
  */
 struct cfb_sink {
-	struct cfr_sink sink;
-	struct cfr_record *recs;
+	struct cf_record_sink sink;
+	struct cf_record *recs;
 	uint32_t n_blocks;
 	uint32_t next;
 	uint64_t refills;

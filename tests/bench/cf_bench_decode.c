@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Decoder micro-benchmark: cfx_datagram() over a set of datagrams held in
+ * Decoder micro-benchmark: cf_dispatch_datagram() over a set of datagrams held in
  * memory, records into a recycling block-sized sink. No NIC, no PMD, no rings.
  *
  *   cf_bench_decode [-n ITERATIONS] [-e EXPORTERS] [-b BLOCKS] [PCAP]
@@ -20,27 +20,27 @@
 #include "cf_test.h"
 
 /* The timed loop, kept out of line for callgrind --toggle-collect. */
-__attribute__((noinline)) void cfb_loop_decode(struct cfd_ctx *ctx, const struct cfb_set *s,
+__attribute__((noinline)) void cfb_loop_decode(struct cf_decode_ctx *ctx, const struct cfb_set *s,
 					       uint64_t iters);
 
 void
-cfb_loop_decode(struct cfd_ctx *ctx, const struct cfb_set *s, uint64_t iters)
+cfb_loop_decode(struct cf_decode_ctx *ctx, const struct cfb_set *s, uint64_t iters)
 {
 	uint64_t it;
 	uint32_t i;
 
 	for (it = 0; it < iters; it++)
 		for (i = 0; i < s->n; i++)
-			cfx_datagram(ctx, &s->dg[i]);
+			cf_dispatch_datagram(ctx, &s->dg[i]);
 }
 
 int
 main(int argc, char **argv)
 {
-	static struct cfs_lcore stats;
-	struct cfd_config cfg = {0};
+	static struct cf_stats_lcore stats;
+	struct cf_decode_config cfg = {0};
 	char err[256];
-	struct cfd_ctx ctx;
+	struct cf_decode_ctx ctx;
 	struct cfb_sink sink;
 	struct cfb_set set;
 	uint64_t iters = 20000, records;
@@ -70,7 +70,7 @@ main(int argc, char **argv)
 	}
 	cfb_sink_init(&sink, blocks ? blocks : 1);
 	/* Built as an RX lcore builds its own: exporter table, sFlow tables, template cache. */
-	if (cfx_ctx_init(&ctx, "cfb_dec", 0, &(struct cfx_config){ .decode = &cfg }, &stats, &sink.sink,
+	if (cf_dispatch_ctx_init(&ctx, "cfb_dec", 0, &(struct cf_dispatch_config){ .decode = &cfg }, &stats, &sink.sink,
 			 err, sizeof(err)) != 0) {
 		fprintf(stderr, "cfx_ctx_init: %s\n", err);
 		return 1;
@@ -91,10 +91,10 @@ main(int argc, char **argv)
 	printf("decode: %.2f M records/s, %.2f ns/record (CPU), %.2f M datagrams/s\n",
 	       records / wall / 1e6, cpu * 1e9 / (double)(records ? records : 1),
 	       (double)set.n * (double)iters / wall / 1e6);
-	for (d = 0; d < CFS_DROP_MAX; d++)
+	for (d = 0; d < CF_STATS_DROP_MAX; d++)
 		if (stats.drops[d])
-			printf("decode: drop %s=%" PRIu64 "\n", cfs_drop_name(d), stats.drops[d]);
-	cfx_ctx_fini(&ctx);
+			printf("decode: drop %s=%" PRIu64 "\n", cf_stats_drop_name(d), stats.drops[d]);
+	cf_dispatch_ctx_fini(&ctx);
 	cfb_free(&set);
 	return records ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * JSON encoder micro-benchmark: cfj_record() over one block of records
+ * JSON encoder micro-benchmark: cf_json_record() over one block of records
  * decoded from generated NetFlow v5 (or from PCAP), into a 1 MiB buffer that
  * starts again when full, as the NDJSON output does.
  *
@@ -18,11 +18,11 @@
 
 #define OUT_BUF (1u << 20)
 
-__attribute__((noinline)) uint64_t cfb_loop_json(char *out, const struct cfr_record *r,
+__attribute__((noinline)) uint64_t cfb_loop_json(char *out, const struct cf_record *r,
 						 unsigned int n, uint64_t iters);
 
 uint64_t
-cfb_loop_json(char *out, const struct cfr_record *r, unsigned int n, uint64_t iters)
+cfb_loop_json(char *out, const struct cf_record *r, unsigned int n, uint64_t iters)
 {
 	uint64_t it, bytes = 0;
 	size_t used = 0;
@@ -32,11 +32,11 @@ cfb_loop_json(char *out, const struct cfr_record *r, unsigned int n, uint64_t it
 		for (i = 0; i < n; i++) {
 			size_t len;
 
-			if (used + CFJ_RECORD_MAX + 1 > OUT_BUF) {
+			if (used + CF_JSON_RECORD_MAX + 1 > OUT_BUF) {
 				bytes += used;
 				used = 0;
 			}
-			len = cfj_record(out + used, &r[i]);
+			len = cf_json_record(out + used, &r[i]);
 			out[used + len] = '\n';
 			used += len + 1;
 		}
@@ -47,10 +47,10 @@ cfb_loop_json(char *out, const struct cfr_record *r, unsigned int n, uint64_t it
 int
 main(int argc, char **argv)
 {
-	static struct cfs_lcore stats;
-	struct cfd_config cfg = {0};
+	static struct cf_stats_lcore stats;
+	struct cf_decode_config cfg = {0};
 	char err[256];
-	struct cfd_ctx ctx;
+	struct cf_decode_ctx ctx;
 	struct cfb_sink sink;
 	struct cfb_set set;
 	uint64_t iters = 20000, bytes, records;
@@ -76,15 +76,15 @@ main(int argc, char **argv)
 	}
 	cfb_sink_init(&sink, 1);
 	/* Built as an RX lcore builds its own: exporter table, sFlow tables, template cache. */
-	if (cfx_ctx_init(&ctx, "cfb_json", 0, &(struct cfx_config){ .decode = &cfg }, &stats, &sink.sink,
+	if (cf_dispatch_ctx_init(&ctx, "cfb_json", 0, &(struct cf_dispatch_config){ .decode = &cfg }, &stats, &sink.sink,
 			 err, sizeof(err)) != 0) {
 		fprintf(stderr, "cfx_ctx_init: %s\n", err);
 		return 1;
 	}
 	/* Fill one block (stop at its end so the records stay distinct). */
 	for (i = 0; i < set.n && sink.refills <= 1; i++)
-		cfx_datagram(&ctx, &set.dg[i]);
-	n = sink.refills > 1 ? CFR_BLOCK_RECORDS : (unsigned int)(sink.sink.cur - sink.recs);
+		cf_dispatch_datagram(&ctx, &set.dg[i]);
+	n = sink.refills > 1 ? CF_RECORD_BLOCK_RECORDS : (unsigned int)(sink.sink.cur - sink.recs);
 	if (n == 0) {
 		fprintf(stderr, "no records decoded\n");
 		return 1;
@@ -107,7 +107,7 @@ main(int argc, char **argv)
 	printf("json: %.2f M records/s, %.2f ns/record (CPU)\n", records / wall / 1e6,
 	       cpu * 1e9 / (double)records);
 	free(out);
-	cfx_ctx_fini(&ctx);
+	cf_dispatch_ctx_fini(&ctx);
 	cfb_free(&set);
 	return 0;
 }

@@ -37,7 +37,7 @@ def free_port():
 
 
 def drop_reasons():
-    """Every label of CFS_DROP_TABLE, read from the header (not from the binary)."""
+    """Every label of CF_STATS_DROP_TABLE, read from the header (not from the binary)."""
     with open(os.path.join(cflib.ROOT, "lib", "stats", "cf_stats.h")) as f:
         return re.findall(r'^\s*X\(\w+, "(\w+)"', f.read(), re.M)
 
@@ -279,7 +279,7 @@ def scenario_counts(d):
              "output records")
         C.eq(value(s, "clarion_flowd_drops_total"), 0, "no drop")
         reasons = {dict(l)["reason"] for l in series_of(s, "clarion_flowd_drops_total")}
-        C.eq(sorted(reasons), sorted(drop_reasons()), "every CFS_DROP_TABLE reason is a label")
+        C.eq(sorted(reasons), sorted(drop_reasons()), "every CF_STATS_DROP_TABLE reason is a label")
         exp = series_of(s, "clarion_flowd_exporter_datagrams_total")
         C.eq(len(exp), n_exp, "one series per exporter")
         C.eq(sorted(dict(l)["exporter"] for l in exp),

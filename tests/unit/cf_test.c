@@ -50,7 +50,7 @@ cft_suite_main(const char *suite, const struct cft_case *cases)
 }
 
 static int
-sink_full(struct cfr_sink *s)
+sink_full(struct cf_record_sink *s)
 {
 	(void)s;
 	return -1;
@@ -59,7 +59,7 @@ sink_full(struct cfr_sink *s)
 void
 cft_sink_init(struct cft_sink *s, unsigned int cap)
 {
-	s->recs = aligned_alloc(64, sizeof(struct cfr_record) * cap);
+	s->recs = aligned_alloc(64, sizeof(struct cf_record) * cap);
 	s->cap = cap;
 	s->sink.refill = sink_full;
 	s->sink.opaque = s;
@@ -99,7 +99,7 @@ dec_build(struct cft_dec *d, const struct cft_dec_cfg *cfg)
 		memset(&d->tpl, 0, sizeof(d->tpl));
 	}
 	snprintf(name, sizeof(name), "cft%u", seq++);
-	if (cfx_ctx_init(&d->ctx, name, 0, &(struct cfx_config){ .decode = &d->cfg, .tpl = &d->tpl },
+	if (cf_dispatch_ctx_init(&d->ctx, name, 0, &(struct cf_dispatch_config){ .decode = &d->cfg, .tpl = &d->tpl },
 			 &d->stats, &d->out.sink, err, sizeof(err)) != 0) {
 		fprintf(stderr, "cfx_ctx_init: %s\n", err);
 		exit(1);
@@ -123,14 +123,14 @@ cft_dec_init(struct cft_dec *d, unsigned int cap)
 void
 cft_dec_rebuild(struct cft_dec *d, const struct cft_dec_cfg *cfg)
 {
-	cfx_ctx_fini(&d->ctx);
+	cf_dispatch_ctx_fini(&d->ctx);
 	dec_build(d, cfg);
 }
 
 void
 cft_dec_fini(struct cft_dec *d)
 {
-	cfx_ctx_fini(&d->ctx);
+	cf_dispatch_ctx_fini(&d->ctx);
 	cft_sink_free(&d->out);
 }
 
@@ -169,7 +169,7 @@ cft_put16(struct cft_buf *b, size_t off, uint16_t v)
 }
 
 void
-cft_dgram(struct cfd_dgram *dg, const struct cft_buf *b, const char *src)
+cft_dgram(struct cf_decode_dgram *dg, const struct cft_buf *b, const char *src)
 {
 	memset(dg, 0, sizeof(*dg));
 	dg->data = b->b;

@@ -35,8 +35,8 @@ int cft_suite_main(const char *suite, const struct cft_case *cases);
 
 /* A sink over an array of cap records: what decoders wrote, in order. */
 struct cft_sink {
-	struct cfr_sink sink;
-	struct cfr_record *recs;
+	struct cf_record_sink sink;
+	struct cf_record *recs;
 	unsigned int cap;
 };
 
@@ -47,22 +47,22 @@ void cft_sink_free(struct cft_sink *s);
 
 /* What a decoder context is built from; all zeros = the collector's defaults. */
 struct cft_dec_cfg {
-	struct cfd_config decode;
-	struct tpl_config tpl;
+	struct cf_decode_config decode;
+	struct cf_tpl_config tpl;
 };
 
 /*
- * Decoder context bundle: stats + sink + ctx, built by cfx_ctx_init() as an RX
+ * Decoder context bundle: stats + sink + ctx, built by cf_dispatch_ctx_init() as an RX
  * lcore builds its own. ctx reads cfg while decoding, so a test may change the
  * sampling policy in d.cfg between datagrams; template settings are fixed when
  * the context is built.
  */
 struct cft_dec {
-	struct cfs_lcore stats;
+	struct cf_stats_lcore stats;
 	struct cft_sink out;
-	struct cfd_config cfg;
-	struct tpl_config tpl;
-	struct cfd_ctx ctx;
+	struct cf_decode_config cfg;
+	struct cf_tpl_config tpl;
+	struct cf_decode_ctx ctx;
 };
 
 /* With the defaults; aborts on failure. */
@@ -88,6 +88,6 @@ void cft_ip4(struct cft_buf *b, const char *dotted);
 void cft_put16(struct cft_buf *b, size_t off, uint16_t v); /* patch a length later */
 
 /* A datagram from exporter `src` (dotted IPv4 or IPv6 text) over buf. */
-void cft_dgram(struct cfd_dgram *dg, const struct cft_buf *b, const char *src);
+void cft_dgram(struct cf_decode_dgram *dg, const struct cft_buf *b, const char *src);
 
 #endif

@@ -90,7 +90,7 @@ cft_field_pen(struct cft_buf *b, uint16_t id, uint16_t len, uint32_t pen)
 }
 
 void
-cft_dgram_at(struct cfd_dgram *dg, const char *src, uint64_t now_ms)
+cft_dgram_at(struct cf_decode_dgram *dg, const char *src, uint64_t now_ms)
 {
 	static const struct cft_buf empty;
 

@@ -53,7 +53,7 @@ void cft_field(struct cft_buf *b, uint16_t id, uint16_t len);
 void cft_field_pen(struct cft_buf *b, uint16_t id, uint16_t len, uint32_t pen);
 
 /* A datagram without payload from src at now_ms: the exporter identity the
- * template engine's own calls (tpl_exporter, tpl_data_set) take. */
-void cft_dgram_at(struct cfd_dgram *dg, const char *src, uint64_t now_ms);
+ * template engine's own calls (cf_tpl_exporter, cf_tpl_data_set) take. */
+void cft_dgram_at(struct cf_decode_dgram *dg, const char *src, uint64_t now_ms);
 
 #endif

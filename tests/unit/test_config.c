@@ -60,10 +60,10 @@ test_defaults(void)
 	CU_ASSERT_DOUBLE_EQUAL(cfg.retry_backoff, 1.5, 1e-9);
 	CU_ASSERT_STRING_EQUAL(cfg.backend_path, "/api/netflow/netflow");
 	CU_ASSERT_STRING_EQUAL(cfg.http_bind, "127.0.0.1");
-	CU_ASSERT_EQUAL(cfg.spool_fsync, CDL_FSYNC_BATCH);
-	CU_ASSERT_EQUAL(cfg.spool_full, CDL_FULL_DROP_OLDEST);
+	CU_ASSERT_EQUAL(cfg.spool_fsync, CF_DELIVERY_FSYNC_BATCH);
+	CU_ASSERT_EQUAL(cfg.spool_full, CF_DELIVERY_FULL_DROP_OLDEST);
 	CU_ASSERT_EQUAL(cfg.log_level, RTE_LOG_INFO);
-	CU_ASSERT_EQUAL(cfg.output.kind, CFO_SINK_NDJSON);
+	CU_ASSERT_EQUAL(cfg.output.kind, CF_OUTPUT_SINK_NDJSON);
 	CU_ASSERT_STRING_EQUAL(cfg.output.arg, "-");
 	CU_ASSERT_EQUAL(cfg.sflow_counters.kind, CF_SFLOW_COUNTERS_OFF);
 	/* Worked out at start-up: the zero the rest of the program takes as "not given". */
@@ -111,9 +111,9 @@ struct row {
 	void (*check)(void);
 };
 
-static void fsync_none(void) { CU_ASSERT_EQUAL(cfg.spool_fsync, CDL_FSYNC_NONE); }
-static void fsync_interval(void) { CU_ASSERT_EQUAL(cfg.spool_fsync, CDL_FSYNC_INTERVAL); }
-static void full_newest(void) { CU_ASSERT_EQUAL(cfg.spool_full, CDL_FULL_DROP_NEWEST); }
+static void fsync_none(void) { CU_ASSERT_EQUAL(cfg.spool_fsync, CF_DELIVERY_FSYNC_NONE); }
+static void fsync_interval(void) { CU_ASSERT_EQUAL(cfg.spool_fsync, CF_DELIVERY_FSYNC_INTERVAL); }
+static void full_newest(void) { CU_ASSERT_EQUAL(cfg.spool_full, CF_DELIVERY_FULL_DROP_NEWEST); }
 static void level_warning(void) { CU_ASSERT_EQUAL(cfg.log_level, RTE_LOG_WARNING); }
 static void level_debug(void) { CU_ASSERT_EQUAL(cfg.log_level, RTE_LOG_DEBUG); }
 static void level_crit(void) { CU_ASSERT_EQUAL(cfg.log_level, RTE_LOG_CRIT); }
@@ -121,21 +121,21 @@ static void level_crit(void) { CU_ASSERT_EQUAL(cfg.log_level, RTE_LOG_CRIT); }
 static void
 output_null(void)
 {
-	CU_ASSERT_EQUAL(cfg.output.kind, CFO_SINK_NULL);
+	CU_ASSERT_EQUAL(cfg.output.kind, CF_OUTPUT_SINK_NULL);
 	CU_ASSERT_STRING_EQUAL(cfg.output.arg, "");
 }
 
 static void
 output_path(void)
 {
-	CU_ASSERT_EQUAL(cfg.output.kind, CFO_SINK_NDJSON);
+	CU_ASSERT_EQUAL(cfg.output.kind, CF_OUTPUT_SINK_NDJSON);
 	CU_ASSERT_STRING_EQUAL(cfg.output.arg, "/var/log/a:b.ndjson");
 }
 
 static void
 output_default(void)
 {
-	CU_ASSERT_EQUAL(cfg.output.kind, CFO_SINK_NDJSON);
+	CU_ASSERT_EQUAL(cfg.output.kind, CF_OUTPUT_SINK_NDJSON);
 	CU_ASSERT_STRING_EQUAL(cfg.output.arg, "-");
 }
 
@@ -237,13 +237,13 @@ test_output_names(void)
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const char *args[] = {"--output", names[i].spec, NULL};
-		struct cfo_output *o;
+		struct cf_output *o;
 
 		CU_ASSERT_EQUAL_FATAL(parse(args), 0);
-		o = cfo_open_sink((enum cfo_sink)cfg.output.kind, cfg.output.arg, err, sizeof(err));
+		o = cf_output_open_sink((enum cf_output_sink)cfg.output.kind, cfg.output.arg, err, sizeof(err));
 		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 		CU_ASSERT_STRING_EQUAL(o->ops->scheme, names[i].scheme);
-		cfo_close(o);
+		cf_output_close(o);
 	}
 }
 

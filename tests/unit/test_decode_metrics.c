@@ -25,12 +25,12 @@ capture(uint32_t level, const char *line)
 static void
 send(struct cft_dec *d, const char *src, uint32_t domain, unsigned int n, uint64_t now_ms)
 {
-	struct cfd_dgram dg;
-	struct cfd_exporter *e;
+	struct cf_decode_dgram dg;
+	struct cf_decode_exporter *e;
 
 	cft_dgram_at(&dg, src, now_ms);
 	while (n-- > 0) {
-		e = cfd_exporter_get(&d->ctx, &dg, CFR_V_NF9, domain);
+		e = cf_decode_exporter_get(&d->ctx, &dg, CF_RECORD_V_NF9, domain);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 		e->records += 10;
 	}
@@ -39,15 +39,15 @@ send(struct cft_dec *d, const char *src, uint32_t domain, unsigned int n, uint64
 static double
 dgrams_of(struct cf_decode_metrics *m, const char *exporter)
 {
-	struct cfm_builder *b = cfm_builder_new();
+	struct cf_metrics_builder *b = cf_metrics_builder_new();
 	double v;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	cf_decode_metrics_provider(b, m);
-	CU_ASSERT_EQUAL(cfm_builder_errors(b), 0);
-	v = cfm_family_sum(b, "clarion_flowd_exporter_datagrams_total", exporter ? "exporter" : NULL,
+	CU_ASSERT_EQUAL(cf_metrics_builder_errors(b), 0);
+	v = cf_metrics_family_sum(b, "clarion_flowd_exporter_datagrams_total", exporter ? "exporter" : NULL,
 			   exporter);
-	cfm_builder_free(b);
+	cf_metrics_builder_free(b);
 	return v;
 }
 
@@ -55,11 +55,11 @@ dgrams_of(struct cf_decode_metrics *m, const char *exporter)
 static void
 test_series_and_fold(void)
 {
-	const struct cfd_ctx *ctx[2];
+	const struct cf_decode_ctx *ctx[2];
 	const unsigned int lcore[2] = {1, 2};
 	struct cf_decode_exp_row rows[8];
 	struct cf_decode_metrics *m;
-	struct cfm_builder *b;
+	struct cf_metrics_builder *b;
 	struct cft_dec a, c;
 	uint64_t n, folded;
 	char *text;
@@ -86,10 +86,10 @@ test_series_and_fold(void)
 	CU_ASSERT_EQUAL(n, 4);      /* every (lcore, exporter) noticed */
 	CU_ASSERT_EQUAL(folded, 1);
 
-	b = cfm_builder_new();
+	b = cf_metrics_builder_new();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	cf_decode_metrics_provider(b, m);
-	text = cfm_render_prometheus(b, &len);
+	text = cf_metrics_render_prometheus(b, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	CU_ASSERT(strstr(text, "clarion_flowd_exporter_datagrams_total{exporter=\"10.0.0.1\","
 			       "domain=\"1\",version=\"9\"} 5\n") != NULL);
@@ -102,7 +102,7 @@ test_series_and_fold(void)
 	CU_ASSERT(strstr(text, "clarion_flowd_exporters 4\n") != NULL);
 	CU_ASSERT(strstr(text, "clarion_flowd_exporters_folded 1\n") != NULL);
 	free(text);
-	cfm_builder_free(b);
+	cf_metrics_builder_free(b);
 
 	CU_ASSERT_EQUAL_FATAL(cf_decode_metrics_rows(m, rows, 8), 3);
 	CU_ASSERT_STRING_EQUAL(rows[0].exporter, "10.0.0.1");
@@ -128,7 +128,7 @@ test_series_and_fold(void)
 static void
 test_recycled_slot(void)
 {
-	const struct cfd_ctx *ctx[1];
+	const struct cf_decode_ctx *ctx[1];
 	const unsigned int lcore[1] = {1};
 	struct cf_decode_metrics *m;
 	struct cft_dec d;

@@ -89,23 +89,23 @@ http(uint16_t port, const char *method, const char *path, const char *headers, c
 	return status;
 }
 
-static struct cfh_server *
+static struct cf_httpd_server *
 agent(struct fake_fwd *f, const char *token)
 {
-	static struct cfh_forwarder fwd;
-	struct cfh_config c = {
-		.role = CFH_AGENT, .bind = "127.0.0.1", .port = 0, .max_body = 4096, .token = token,
+	static struct cf_httpd_forwarder fwd;
+	struct cf_httpd_config c = {
+		.role = CF_HTTPD_AGENT, .bind = "127.0.0.1", .port = 0, .max_body = 4096, .token = token,
 		.fwd = &fwd,
 	};
 	char err[256];
 	int bad;
-	struct cfh_server *s;
+	struct cf_httpd_server *s;
 
 	fwd.submit = fake_submit;
 	fwd.ctx = f;
-	s = cfh_start(&c, &bad, err, sizeof(err));
+	s = cf_httpd_start(&c, &bad, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-	CU_ASSERT(cfh_port(s) != 0);
+	CU_ASSERT(cf_httpd_port(s) != 0);
 	return s;
 }
 
@@ -113,13 +113,13 @@ static void
 test_json_forwarded_filled_in(void)
 {
 	struct fake_fwd f = { .rc = 0 };
-	struct cfh_server *s = agent(&f, NULL);
+	struct cf_httpd_server *s = agent(&f, NULL);
 	char out[4096];
 	cJSON *j, *sent;
 	time_t before = time(NULL);
 	int st;
 
-	st = http(cfh_port(s), "POST", "/api/edge/sketches", "",
+	st = http(cf_httpd_port(s), "POST", "/api/edge/sketches", "",
 		  "{\"switch_id\":\"sw9\",\"sketches\":[{\"k\":1},{\"k\":2}],\"extra\":\"kept\"}",
 		  out, sizeof(out));
 	CU_ASSERT_EQUAL(st, 202);
@@ -142,7 +142,7 @@ test_json_forwarded_filled_in(void)
 	cJSON_Delete(sent);
 
 	/* Given values are kept as sent. */
-	st = http(cfh_port(s), "POST", "/api/edge/sketches", "",
+	st = http(cf_httpd_port(s), "POST", "/api/edge/sketches", "",
 		  "{\"switch_id\":\"a\",\"sketches\":[1],\"timestamp\":123,\"sketch_count\":7}",
 		  out, sizeof(out));
 	CU_ASSERT_EQUAL(st, 202);
@@ -151,21 +151,21 @@ test_json_forwarded_filled_in(void)
 	CU_ASSERT_EQUAL(cJSON_GetObjectItem(sent, "timestamp")->valueint, 123);
 	CU_ASSERT_EQUAL(cJSON_GetObjectItem(sent, "sketch_count")->valueint, 7);
 	cJSON_Delete(sent);
-	cfh_stop(s);
+	cf_httpd_stop(s);
 }
 
 static void
 test_binary_headers(void)
 {
 	struct fake_fwd f = { .rc = 0 };
-	struct cfh_server *s = agent(&f, "tok");
+	struct cf_httpd_server *s = agent(&f, "tok");
 	char out[4096];
 
-	CU_ASSERT_EQUAL(http(cfh_port(s), "POST", "/api/edge/sketches/binary",
+	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "POST", "/api/edge/sketches/binary",
 			     "X-Switch-ID: sw1\r\nX-Sketch-Count: 4\r\n", "BINARY", out, sizeof(out)),
 			401);
 	CU_ASSERT_EQUAL(f.calls, 0);
-	CU_ASSERT_EQUAL(http(cfh_port(s), "POST", "/api/edge/sketches/binary",
+	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "POST", "/api/edge/sketches/binary",
 			     "Authorization: Bearer tok\r\nX-Switch-ID: sw1\r\nX-Sketch-Count: 4\r\n",
 			     "BINARY", out, sizeof(out)), 202);
 	CU_ASSERT_EQUAL(f.calls, 1);
@@ -173,62 +173,62 @@ test_binary_headers(void)
 	CU_ASSERT_STRING_EQUAL(f.ctype, "application/octet-stream");
 	CU_ASSERT_STRING_EQUAL(f.body, "BINARY");
 	CU_ASSERT_STRING_EQUAL(f.headers, "X-Switch-ID=sw1;X-Sketch-Count=4;");
-	cfh_stop(s);
+	cf_httpd_stop(s);
 }
 
 static void
 test_forwarder_refuses(void)
 {
 	struct fake_fwd f = { .rc = -EAGAIN };
-	struct cfh_server *s = agent(&f, NULL);
+	struct cf_httpd_server *s = agent(&f, NULL);
 	const char *good = "{\"switch_id\":\"x\",\"sketches\":[1]}";
 	char out[4096];
 
-	CU_ASSERT_EQUAL(http(cfh_port(s), "POST", "/api/edge/sketches", "", good, out, sizeof(out)),
+	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "POST", "/api/edge/sketches", "", good, out, sizeof(out)),
 			503);
 	f.rc = -EIO;
-	CU_ASSERT_EQUAL(http(cfh_port(s), "POST", "/api/edge/sketches", "", good, out, sizeof(out)),
+	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "POST", "/api/edge/sketches", "", good, out, sizeof(out)),
 			500);
 	/* Invalid input never reaches the forwarder. */
-	CU_ASSERT_EQUAL(http(cfh_port(s), "POST", "/api/edge/sketches", "", "{\"sketches\":[1]}",
+	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "POST", "/api/edge/sketches", "", "{\"sketches\":[1]}",
 			     out, sizeof(out)), 400);
 	CU_ASSERT_EQUAL(f.calls, 2);
-	cfh_stop(s);
+	cf_httpd_stop(s);
 }
 
 static void
-unhealthy_check(struct cfm_health *h, void *ctx)
+unhealthy_check(struct cf_metrics_health *h, void *ctx)
 {
 	if (*(int *)ctx)
-		cfm_health_reason(h, CFM_UNHEALTHY, "test", "forced");
+		cf_metrics_health_reason(h, CF_METRICS_UNHEALTHY, "test", "forced");
 }
 
 static void
-summary_provider(struct cfm_builder *b, void *ctx)
+summary_provider(struct cf_metrics_builder *b, void *ctx)
 {
 	(void)ctx;
-	cfm_family(b, "t_total", "t", CFM_COUNTER);
-	cfm_u64(b, CFM_NOLABELS, 5);
-	cfm_summary_set(b, "total_received", 5);
+	cf_metrics_family(b, "t_total", "t", CF_METRICS_COUNTER);
+	cf_metrics_u64(b, CF_METRICS_NOLABELS, 5);
+	cf_metrics_summary_set(b, "total_received", 5);
 }
 
 static void
 test_control_negotiation(void)
 {
-	struct cfh_config c = {
-		.role = CFH_CONTROL, .bind = "127.0.0.1", .port = 0, .service = "svc",
+	struct cf_httpd_config c = {
+		.role = CF_HTTPD_CONTROL, .bind = "127.0.0.1", .port = 0, .service = "svc",
 		.version = "1", .backend_url = "", .batch_size = 11, .batch_interval_s = 3,
 	};
 	char err[256], out[65536];
-	struct cfh_server *s;
+	struct cf_httpd_server *s;
 	int bad, sick = 0;
 	cJSON *j;
 
-	CU_ASSERT_EQUAL(cfm_register("t", summary_provider, NULL), 0);
-	CU_ASSERT_EQUAL(cfm_health_register("t", unhealthy_check, &sick), 0);
-	s = cfh_start(&c, &bad, err, sizeof(err));
+	CU_ASSERT_EQUAL(cf_metrics_register("t", summary_provider, NULL), 0);
+	CU_ASSERT_EQUAL(cf_metrics_health_register("t", unhealthy_check, &sick), 0);
+	s = cf_httpd_start(&c, &bad, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-	CU_ASSERT_EQUAL(http(cfh_port(s), "GET", "/metrics", "Accept: */*\r\n", NULL, out,
+	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "GET", "/metrics", "Accept: */*\r\n", NULL, out,
 			     sizeof(out)), 200);
 	j = cJSON_Parse(out);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
@@ -237,36 +237,36 @@ test_control_negotiation(void)
 	CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "batch_size")->valueint, 11);
 	CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "batch_interval_seconds")->valueint, 3);
 	cJSON_Delete(j);
-	CU_ASSERT_EQUAL(http(cfh_port(s), "GET", "/metrics",
+	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "GET", "/metrics",
 			     "Accept: text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n", NULL, out,
 			     sizeof(out)), 200);
 	CU_ASSERT(strstr(out, "# TYPE t_total counter\nt_total 5\n") != NULL);
-	CU_ASSERT_EQUAL(http(cfh_port(s), "GET", "/health", "", NULL, out, sizeof(out)), 200);
+	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "GET", "/health", "", NULL, out, sizeof(out)), 200);
 	sick = 1;
-	CU_ASSERT_EQUAL(http(cfh_port(s), "GET", "/health", "", NULL, out, sizeof(out)), 503);
+	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "GET", "/health", "", NULL, out, sizeof(out)), 503);
 	CU_ASSERT(strstr(out, "\"status\":\"unhealthy\"") != NULL);
-	CU_ASSERT_EQUAL(http(cfh_port(s), "PUT", "/health", "", "x", out, sizeof(out)), 405);
-	cfh_stop(s);
-	CU_ASSERT_EQUAL(cfm_unregister("t"), 0);
+	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "PUT", "/health", "", "x", out, sizeof(out)), 405);
+	cf_httpd_stop(s);
+	CU_ASSERT_EQUAL(cf_metrics_unregister("t"), 0);
 }
 
 static void
 test_port_taken(void)
 {
 	struct fake_fwd f = { .rc = 0 };
-	struct cfh_server *a = agent(&f, NULL), *b;
-	struct cfh_config c = { .role = CFH_CONTROL, .bind = "127.0.0.1", .port = cfh_port(a) };
+	struct cf_httpd_server *a = agent(&f, NULL), *b;
+	struct cf_httpd_config c = { .role = CF_HTTPD_CONTROL, .bind = "127.0.0.1", .port = cf_httpd_port(a) };
 	char err[256];
 	int bad = -1;
 
-	b = cfh_start(&c, &bad, err, sizeof(err));
+	b = cf_httpd_start(&c, &bad, err, sizeof(err));
 	CU_ASSERT_PTR_NULL(b);
 	CU_ASSERT_EQUAL(bad, 0);
 	c.bind = "not-an-address";
 	c.port = 0;
-	CU_ASSERT_PTR_NULL(cfh_start(&c, &bad, err, sizeof(err)));
+	CU_ASSERT_PTR_NULL(cf_httpd_start(&c, &bad, err, sizeof(err)));
 	CU_ASSERT_EQUAL(bad, 1);
-	cfh_stop(a);
+	cf_httpd_stop(a);
 }
 
 static const struct cft_case cases[] = {

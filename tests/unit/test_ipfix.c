@@ -25,11 +25,11 @@ hdr(uint32_t seq)
 static void
 feed(struct cft_dec *d)
 {
-	struct cfd_dgram dg;
+	struct cf_decode_dgram dg;
 
 	cft_ipfix_end(&b);
 	cft_dgram(&dg, &b, "198.51.100.9");
-	cfx_datagram(&d->ctx, &dg);
+	cf_dispatch_datagram(&d->ctx, &dg);
 }
 
 /* Template 256: addresses, ports, SGT as Cisco PEN 9 1232/1233, a varlen string in the middle. */
@@ -102,12 +102,12 @@ test_enterprise_varlen_sgt(void)
 	CU_ASSERT_EQUAL(d.out.recs[1].src_sgt, 1234);
 	CU_ASSERT_EQUAL(d.out.recs[1].dst_sgt, 5678);
 	CU_ASSERT_EQUAL(d.out.recs[2].flow_start_ms, EXPORT_MS - 777);
-	CU_ASSERT_EQUAL(d.out.recs[0].version, CFR_V_IPFIX);
+	CU_ASSERT_EQUAL(d.out.recs[0].version, CF_RECORD_V_IPFIX);
 	CU_ASSERT_EQUAL(d.out.recs[0].observation_domain, DOMAIN);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_REC_TRUNCATED], 0);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_REC_TRUNCATED], 0);
 	/* Unmapped elements are counted per (PEN, id); 411 is one of them. */
-	CU_ASSERT_EQUAL(tpl_unknown_count(d.ctx.tpl, 6876, 12235), 1);
-	CU_ASSERT_EQUAL(tpl_unknown_count(d.ctx.tpl, 0, 411), 1);
+	CU_ASSERT_EQUAL(cf_tpl_unknown_count(d.ctx.tpl, 6876, 12235), 1);
+	CU_ASSERT_EQUAL(cf_tpl_unknown_count(d.ctx.tpl, 0, 411), 1);
 	CU_ASSERT_EQUAL(d.stats.unknown_elements, 2);
 	/* IPFIX counts data records: 3 here; next message at 3 is no gap. */
 	hdr(3);
@@ -130,7 +130,7 @@ test_enterprise_varlen_sgt(void)
 		cft_u32(&b, 0);  /* longer than the template's minimum, shorter than 200 */
 	cft_set_end(&b, s, 0);
 	feed(&d);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_REC_TRUNCATED], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_REC_TRUNCATED], 1);
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 4);
 	cft_dec_fini(&d);
 }
@@ -188,7 +188,7 @@ test_time_forms(void)
 		CU_ASSERT_EQUAL(d.out.recs[i].flow_end_ms, end);
 	}
 	/* SysUpTime before the exporter's init time is known: no time rather than a wrong one. */
-	CU_ASSERT((d.out.recs[6].present & (CFR_F_FLOW_START | CFR_F_FLOW_END)) == 0);
+	CU_ASSERT((d.out.recs[6].present & (CF_RECORD_F_FLOW_START | CF_RECORD_F_FLOW_END)) == 0);
 	/* After the options data record (not a flow) gave systemInitTimeMilliseconds. */
 	CU_ASSERT_EQUAL(d.out.recs[7].flow_start_ms, start);
 	CU_ASSERT_EQUAL(d.out.recs[7].flow_end_ms, end);
@@ -263,9 +263,9 @@ test_withdrawal(void)
 	cft_set_end(&b, s, 0);
 	feed(&d);
 	CU_ASSERT_EQUAL(d.stats.tpl_withdrawn, 3);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_WITHDRAW_UNKNOWN], 1);
-	CU_ASSERT_EQUAL(tpl_pending_flush(&d.ctx), 1);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NO_TEMPLATE], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_TPL_WITHDRAW_UNKNOWN], 1);
+	CU_ASSERT_EQUAL(cf_tpl_pending_flush(&d.ctx), 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_NO_TEMPLATE], 1);
 	cft_dec_fini(&d);
 }
 
@@ -274,7 +274,7 @@ static void
 test_expiry(void)
 {
 	struct cft_dec d;
-	struct cfd_dgram dg;
+	struct cf_decode_dgram dg;
 	size_t s;
 
 	cft_dec_init_cfg(&d, 16, &(struct cft_dec_cfg){ .tpl = { .timeout_s = 60, .pending_off = 1 } });
@@ -285,7 +285,7 @@ test_expiry(void)
 	s = cft_set_begin(&b, 256); cft_u16(&b, 1); cft_set_end(&b, s, 0);
 	cft_ipfix_end(&b);
 	cft_dgram(&dg, &b, "198.51.100.9");
-	cfx_datagram(&d.ctx, &dg);
+	cf_dispatch_datagram(&d.ctx, &dg);
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
 
 	hdr(1);
@@ -293,13 +293,13 @@ test_expiry(void)
 	cft_ipfix_end(&b);
 	cft_dgram(&dg, &b, "198.51.100.9");
 	dg.now_ms += 59000;
-	cfx_datagram(&d.ctx, &dg);
+	cf_dispatch_datagram(&d.ctx, &dg);
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 2);
 	dg.now_ms += 2000; /* 61 s after the template */
-	cfx_datagram(&d.ctx, &dg);
+	cf_dispatch_datagram(&d.ctx, &dg);
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 2);
 	CU_ASSERT_EQUAL(d.stats.tpl_expired, 1);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NO_TEMPLATE], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_NO_TEMPLATE], 1);
 	cft_dec_fini(&d);
 }
 
@@ -307,7 +307,7 @@ static void
 test_rejects(void)
 {
 	struct cft_dec d;
-	struct cfd_dgram dg;
+	struct cf_decode_dgram dg;
 	size_t s;
 
 	cft_dec_init(&d, 16);
@@ -315,53 +315,53 @@ test_rejects(void)
 	cft_u16(&b, 10);
 	cft_u16(&b, 16);
 	cft_dgram(&dg, &b, "198.51.100.9");
-	cfx_datagram(&d.ctx, &dg);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_IPFIX_SHORT], 1);
+	cf_dispatch_datagram(&d.ctx, &dg);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_IPFIX_SHORT], 1);
 
 	hdr(0); /* length beyond the datagram */
 	cft_dgram(&dg, &b, "198.51.100.9");
 	cft_put16(&b, 2, 100);
-	cfx_datagram(&d.ctx, &dg);
+	cf_dispatch_datagram(&d.ctx, &dg);
 	hdr(0); /* length below the header */
 	cft_dgram(&dg, &b, "198.51.100.9");
 	cft_put16(&b, 2, 12);
-	cfx_datagram(&d.ctx, &dg);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_IPFIX_BAD_LENGTH], 2);
+	cf_dispatch_datagram(&d.ctx, &dg);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_IPFIX_BAD_LENGTH], 2);
 
 	hdr(0); /* set length 2 */
 	cft_u16(&b, 256);
 	cft_u16(&b, 2);
 	feed(&d);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_BAD_LENGTH], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SET_BAD_LENGTH], 1);
 
 	hdr(0); /* options template without scope */
 	s = cft_set_begin(&b, 3);
 	cft_ipfix_opt_hdr(&b, 300, 1, 0); cft_field(&b, 34, 4);
 	cft_set_end(&b, s, 0);
 	feed(&d);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_BAD_SCOPE], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_TPL_BAD_SCOPE], 1);
 
 	hdr(0); /* enterprise field whose PEN is cut off by the set end */
 	s = cft_set_begin(&b, 2);
 	cft_tpl_hdr(&b, 301, 1); cft_u16(&b, 0x8001); cft_u16(&b, 4); cft_u16(&b, 0);
 	cft_set_end(&b, s, 0);
 	feed(&d);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_TRUNCATED], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_TPL_TRUNCATED], 1);
 
 	hdr(0); /* more elements than a template may hold */
 	s = cft_set_begin(&b, 2);
-	cft_tpl_hdr(&b, 302, TPL_MAX_FIELDS + 1);
-	for (unsigned int i = 0; i <= TPL_MAX_FIELDS; i++)
+	cft_tpl_hdr(&b, 302, CF_TPL_MAX_FIELDS + 1);
+	for (unsigned int i = 0; i <= CF_TPL_MAX_FIELDS; i++)
 		cft_field(&b, 7, 2);
 	cft_set_end(&b, s, 0);
 	feed(&d);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_TOO_MANY_FIELDS], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_TPL_TOO_MANY_FIELDS], 1);
 
 	hdr(0); /* reserved set ids 0, 1, 4..255 */
 	s = cft_set_begin(&b, 4); cft_u32(&b, 0); cft_set_end(&b, s, 0);
 	s = cft_set_begin(&b, 1); cft_u32(&b, 0); cft_set_end(&b, s, 0);
 	feed(&d);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_RESERVED], 2);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SET_RESERVED], 2);
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 0);
 	cft_dec_fini(&d);
 }

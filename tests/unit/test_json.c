@@ -20,8 +20,8 @@ test_full_record(void)
 		"\"src_mask\":32,\"dst_mask\":0,\"next_hop\":\"::\",\"sampling_rate\":1000,"
 		"\"direction\":1,\"icmp_type\":8,\"icmp_code\":0,"
 		"\"exporter_version\":10,\"export_protocol\":\"ipfix\",\"observation_domain\":4294967295}";
-	struct cfr_record r;
-	char buf[CFJ_RECORD_MAX];
+	struct cf_record r;
+	char buf[CF_JSON_RECORD_MAX];
 	size_t n;
 
 	memset(&r, 0, sizeof(r));
@@ -47,14 +47,14 @@ test_full_record(void)
 	r.sampling_rate = 1000;
 	r.direction = 1;
 	r.icmp_type = 8;
-	r.version = CFR_V_IPFIX;
+	r.version = CF_RECORD_V_IPFIX;
 	r.observation_domain = UINT32_MAX;
-	r.present = CFR_F_SRC_ADDR | CFR_F_DST_ADDR | CFR_F_EXPORTER_V6 | CFR_F_SRC_SGT |
-		    CFR_F_DST_SGT | CFR_F_SRC_MAC | CFR_F_DST_MAC | CFR_F_VLAN | CFR_F_FLOW_START |
-		    CFR_F_FLOW_END | CFR_F_TCP_FLAGS | CFR_F_TOS | CFR_F_INPUT_IF | CFR_F_OUTPUT_IF |
-		    CFR_F_SRC_AS | CFR_F_DST_AS | CFR_F_SRC_MASK | CFR_F_DST_MASK | CFR_F_NEXT_HOP |
-		    CFR_F_NEXT_HOP_V6 | CFR_F_SAMPLING | CFR_F_DIRECTION | CFR_F_ICMP;
-	n = cfj_record(buf, &r);
+	r.present = CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_EXPORTER_V6 | CF_RECORD_F_SRC_SGT |
+		    CF_RECORD_F_DST_SGT | CF_RECORD_F_SRC_MAC | CF_RECORD_F_DST_MAC | CF_RECORD_F_VLAN | CF_RECORD_F_FLOW_START |
+		    CF_RECORD_F_FLOW_END | CF_RECORD_F_TCP_FLAGS | CF_RECORD_F_TOS | CF_RECORD_F_INPUT_IF | CF_RECORD_F_OUTPUT_IF |
+		    CF_RECORD_F_SRC_AS | CF_RECORD_F_DST_AS | CF_RECORD_F_SRC_MASK | CF_RECORD_F_DST_MASK | CF_RECORD_F_NEXT_HOP |
+		    CF_RECORD_F_NEXT_HOP_V6 | CF_RECORD_F_SAMPLING | CF_RECORD_F_DIRECTION | CF_RECORD_F_ICMP;
+	n = cf_json_record(buf, &r);
 	buf[n] = '\0';
 	CU_ASSERT_EQUAL(n, strlen(want));
 	CU_ASSERT_STRING_EQUAL(buf, want);
@@ -65,16 +65,16 @@ test_full_record(void)
 static void
 test_absent_fields_null(void)
 {
-	struct cfr_record r;
-	char buf[CFJ_RECORD_MAX];
+	struct cf_record r;
+	char buf[CF_JSON_RECORD_MAX];
 	size_t n;
 
 	memset(&r, 0, sizeof(r));
 	inet_pton(AF_INET6, "2001:db8::1", r.src_addr);
 	inet_pton(AF_INET6, "fe80::1", r.dst_addr);
-	r.present = CFR_F_SRC_V6;
-	r.version = CFR_V_SFLOW;
-	n = cfj_record(buf, &r);
+	r.present = CF_RECORD_F_SRC_V6;
+	r.version = CF_RECORD_V_SFLOW;
+	n = cf_json_record(buf, &r);
 	buf[n] = '\0';
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"src_ip\":\"2001:db8::1\",\"dst_ip\":\"fe80::1\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"src_sgt\":null,\"dst_sgt\":null,\"src_mac\":null,"
@@ -88,13 +88,13 @@ test_absent_fields_null(void)
 static void
 test_bound(void)
 {
-	struct cfr_record r;
-	char buf[CFJ_RECORD_MAX + 64];
+	struct cf_record r;
+	char buf[CF_JSON_RECORD_MAX + 64];
 
 	memset(&r, 0xff, sizeof(r));
 	r.present = UINT32_MAX;
-	r.version = CFR_V_NF9;
-	CU_ASSERT(cfj_record(buf, &r) < CFJ_RECORD_MAX);
+	r.version = CF_RECORD_V_NF9;
+	CU_ASSERT(cf_json_record(buf, &r) < CF_JSON_RECORD_MAX);
 }
 
 static void
@@ -107,7 +107,7 @@ test_escape_controls(void)
 
 	for (i = 0; i < 32; i++)
 		in[i] = (uint8_t)i;
-	n = cfj_string(out, in, 32);
+	n = cf_json_string(out, in, 32);
 	CU_ASSERT_EQUAL(n, strlen(out));
 	CU_ASSERT_STRING_EQUAL(out,
 		"\"\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\b\\t\\n\\u000b\\f\\r"
@@ -120,16 +120,16 @@ test_escape_specials_and_utf8(void)
 {
 	char out[256];
 
-	cfj_string(out, (const uint8_t *)"a\"b\\c/d\x7f", 8);
+	cf_json_string(out, (const uint8_t *)"a\"b\\c/d\x7f", 8);
 	CU_ASSERT_STRING_EQUAL(out, "\"a\\\"b\\\\c/d\\u007f\"");
 	/* valid UTF-8 passes through: e-acute, euro sign, U+1F600 */
-	cfj_string(out, (const uint8_t *)"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9);
+	cf_json_string(out, (const uint8_t *)"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9);
 	CU_ASSERT_STRING_EQUAL(out, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
 	/* invalid: lone continuation, overlong '/', truncated sequence, surrogate, > U+10FFFF */
-	cfj_string(out, (const uint8_t *)"\x80\xc0\xaf\xe2\x82\xed\xa0\x80\xf4\x90\x80\x80", 12);
+	cf_json_string(out, (const uint8_t *)"\x80\xc0\xaf\xe2\x82\xed\xa0\x80\xf4\x90\x80\x80", 12);
 	CU_ASSERT_STRING_EQUAL(out, "\"\\u0080\\u00c0\\u00af\\u00e2\\u0082\\u00ed\\u00a0\\u0080"
 				    "\\u00f4\\u0090\\u0080\\u0080\"");
-	cfj_string(out, (const uint8_t *)"", 0);
+	cf_json_string(out, (const uint8_t *)"", 0);
 	CU_ASSERT_STRING_EQUAL(out, "\"\"");
 }
 

@@ -2,7 +2,7 @@
 /*
  * JSON encoder (Clarion schema): every number against printf, every IPv4
  * address against inet_ntop, the full key order of a record against a string
- * assembled here field by field, and the longest record against CFJ_RECORD_MAX.
+ * assembled here field by field, and the longest record against CF_JSON_RECORD_MAX.
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -12,10 +12,10 @@
 #include "cf_json.h"
 #include "cf_test.h"
 
-static char buf[CFJ_RECORD_MAX + 64];
+static char buf[CF_JSON_RECORD_MAX + 64];
 
 static void
-v5_like(struct cfr_record *r)
+v5_like(struct cf_record *r)
 {
 	static const uint8_t src[4] = {10, 1, 2, 3}, dst[4] = {192, 168, 7, 9}, nh[4] = {0, 0, 0, 0},
 			     exp[4] = {198, 51, 100, 7};
@@ -40,12 +40,12 @@ v5_like(struct cfr_record *r)
 	r->dst_as = 15169;
 	r->src_mask = 24;
 	r->dst_mask = 16;
-	r->version = CFR_V_NF5;
+	r->version = CF_RECORD_V_NF5;
 	r->observation_domain = 0x0102;
-	r->present = CFR_F_SRC_ADDR | CFR_F_DST_ADDR | CFR_F_NEXT_HOP | CFR_F_INPUT_IF |
-		     CFR_F_OUTPUT_IF | CFR_F_PACKETS | CFR_F_BYTES | CFR_F_FLOW_START |
-		     CFR_F_FLOW_END | CFR_F_PORTS | CFR_F_TCP_FLAGS | CFR_F_PROTOCOL | CFR_F_TOS |
-		     CFR_F_SRC_AS | CFR_F_DST_AS | CFR_F_SRC_MASK | CFR_F_DST_MASK;
+	r->present = CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_NEXT_HOP | CF_RECORD_F_INPUT_IF |
+		     CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_PACKETS | CF_RECORD_F_BYTES | CF_RECORD_F_FLOW_START |
+		     CF_RECORD_F_FLOW_END | CF_RECORD_F_PORTS | CF_RECORD_F_TCP_FLAGS | CF_RECORD_F_PROTOCOL | CF_RECORD_F_TOS |
+		     CF_RECORD_F_SRC_AS | CF_RECORD_F_DST_AS | CF_RECORD_F_SRC_MASK | CF_RECORD_F_DST_MASK;
 }
 
 /* The text between "key": and the next ',' or '}' of the encoded record. */
@@ -71,7 +71,7 @@ value_of(const char *json, const char *key, char *out, size_t cap)
 static void
 check_u64(uint64_t v)
 {
-	struct cfr_record r;
+	struct cf_record r;
 	char want[32], got[32];
 	size_t n;
 
@@ -80,7 +80,7 @@ check_u64(uint64_t v)
 	r.packets = ~v;
 	r.flow_start_ms = v;
 	r.flow_end_ms = ~v;
-	n = cfj_record(buf, &r);
+	n = cf_json_record(buf, &r);
 	buf[n] = '\0';
 	snprintf(want, sizeof(want), "%" PRIu64, v);
 	CU_ASSERT_STRING_EQUAL(value_of(buf, "bytes", got, sizeof(got)), want);
@@ -124,7 +124,7 @@ test_numbers(void)
 static void
 test_byte_fields(void)
 {
-	struct cfr_record r;
+	struct cf_record r;
 	char want[8], got[32];
 	unsigned int v;
 
@@ -134,7 +134,7 @@ test_byte_fields(void)
 		v5_like(&r);
 		r.protocol = r.tos = r.tcp_flags = r.src_mask = (uint8_t)v;
 		r.dst_mask = (uint8_t)(255 - v);
-		n = cfj_record(buf, &r);
+		n = cf_json_record(buf, &r);
 		buf[n] = '\0';
 		snprintf(want, sizeof(want), "%u", v);
 		CU_ASSERT_STRING_EQUAL(value_of(buf, "protocol", got, sizeof(got)), want);
@@ -149,7 +149,7 @@ test_byte_fields(void)
 static void
 test_ipv4_every_octet(void)
 {
-	struct cfr_record r;
+	struct cf_record r;
 	char want[INET_ADDRSTRLEN + 2], got[64], addr[INET_ADDRSTRLEN];
 	unsigned int v, pos;
 
@@ -160,7 +160,7 @@ test_ipv4_every_octet(void)
 			v5_like(&r);
 			r.src_addr[pos] = (uint8_t)v;
 			r.exporter[3 - pos] = (uint8_t)v;
-			n = cfj_record(buf, &r);
+			n = cf_json_record(buf, &r);
 			buf[n] = '\0';
 			inet_ntop(AF_INET, r.src_addr, addr, sizeof(addr));
 			snprintf(want, sizeof(want), "\"%s\"", addr);
@@ -168,7 +168,7 @@ test_ipv4_every_octet(void)
 			inet_ntop(AF_INET, r.exporter, addr, sizeof(addr));
 			snprintf(want, sizeof(want), "\"%s\"", addr);
 			CU_ASSERT_STRING_EQUAL(value_of(buf, "switch_id", got, sizeof(got)), want);
-			n = cfj_addr(got, r.src_addr, 0);
+			n = cf_json_addr(got, r.src_addr, 0);
 			inet_ntop(AF_INET, r.src_addr, addr, sizeof(addr));
 			CU_ASSERT_EQUAL(n, strlen(addr));
 			CU_ASSERT_STRING_EQUAL(got, addr);
@@ -179,7 +179,7 @@ test_ipv4_every_octet(void)
 static void
 test_v5_record_whole(void)
 {
-	struct cfr_record r;
+	struct cf_record r;
 	size_t n;
 	const char *want =
 		"{\"src_ip\":\"10.1.2.3\",\"dst_ip\":\"192.168.7.9\",\"src_port\":51000,\"dst_port\":443,"
@@ -192,7 +192,7 @@ test_v5_record_whole(void)
 		"\"exporter_version\":5,\"export_protocol\":\"netflow_v5\",\"observation_domain\":258}";
 
 	v5_like(&r);
-	n = cfj_record(buf, &r);
+	n = cf_json_record(buf, &r);
 	buf[n] = '\0';
 	CU_ASSERT_EQUAL(n, strlen(want));
 	CU_ASSERT_STRING_EQUAL(buf, want);
@@ -202,16 +202,16 @@ static void
 test_versions_and_optionals(void)
 {
 	static const struct { uint8_t v; const char *text; } vers[] = {
-		{CFR_V_NF5, "\"exporter_version\":5,\"export_protocol\":\"netflow_v5\""},
-		{CFR_V_NF9, "\"exporter_version\":9,\"export_protocol\":\"netflow_v9\""},
-		{CFR_V_IPFIX, "\"exporter_version\":10,\"export_protocol\":\"ipfix\""},
-		{CFR_V_SFLOW, "\"exporter_version\":5,\"export_protocol\":\"sflow_v5\""},
+		{CF_RECORD_V_NF5, "\"exporter_version\":5,\"export_protocol\":\"netflow_v5\""},
+		{CF_RECORD_V_NF9, "\"exporter_version\":9,\"export_protocol\":\"netflow_v9\""},
+		{CF_RECORD_V_IPFIX, "\"exporter_version\":10,\"export_protocol\":\"ipfix\""},
+		{CF_RECORD_V_SFLOW, "\"exporter_version\":5,\"export_protocol\":\"sflow_v5\""},
 		{0, "\"exporter_version\":0,\"export_protocol\":\"unknown\""},
 		{7, "\"exporter_version\":7,\"export_protocol\":\"unknown\""},
 		{200, "\"exporter_version\":200,\"export_protocol\":\"unknown\""},
 	};
 	static const uint8_t mac[6] = {0xaa, 0xbb, 0x0c, 0x00, 0xfe, 0x01};
-	struct cfr_record r;
+	struct cf_record r;
 	char got[64];
 	unsigned int i;
 	size_t n;
@@ -219,13 +219,13 @@ test_versions_and_optionals(void)
 	for (i = 0; i < sizeof(vers) / sizeof(vers[0]); i++) {
 		v5_like(&r);
 		r.version = vers[i].v;
-		n = cfj_record(buf, &r);
+		n = cf_json_record(buf, &r);
 		buf[n] = '\0';
 		CU_ASSERT_PTR_NOT_NULL(strstr(buf, vers[i].text));
 	}
 	v5_like(&r);
-	r.present |= CFR_F_SRC_SGT | CFR_F_DST_SGT | CFR_F_SRC_MAC | CFR_F_VLAN | CFR_F_SAMPLING |
-		     CFR_F_DIRECTION | CFR_F_ICMP | CFR_F_POST_VLAN;
+	r.present |= CF_RECORD_F_SRC_SGT | CF_RECORD_F_DST_SGT | CF_RECORD_F_SRC_MAC | CF_RECORD_F_VLAN | CF_RECORD_F_SAMPLING |
+		     CF_RECORD_F_DIRECTION | CF_RECORD_F_ICMP | CF_RECORD_F_POST_VLAN;
 	r.src_sgt = 0;
 	r.dst_sgt = 65535;
 	memcpy(r.src_mac, mac, 6);
@@ -235,7 +235,7 @@ test_versions_and_optionals(void)
 	r.icmp_type = 3;
 	r.icmp_code = 13;
 	r.post_vlan_id = 10;
-	n = cfj_record(buf, &r);
+	n = cf_json_record(buf, &r);
 	buf[n] = '\0';
 	CU_ASSERT_STRING_EQUAL(value_of(buf, "src_sgt", got, sizeof(got)), "0");
 	CU_ASSERT_STRING_EQUAL(value_of(buf, "dst_sgt", got, sizeof(got)), "65535");
@@ -251,7 +251,7 @@ test_versions_and_optionals(void)
 static void
 test_longest_record_fits(void)
 {
-	struct cfr_record r;
+	struct cf_record r;
 	char addr[INET6_ADDRSTRLEN], want[INET6_ADDRSTRLEN + 2], got[64];
 	size_t n;
 
@@ -260,9 +260,9 @@ test_longest_record_fits(void)
 	r.version = 200;
 	/* Widest RFC 5952 text: no run of zeros to compress. */
 	memcpy(r.src_addr, "\xfe\x80\xab\xcd\x12\x34\x56\x78\x9a\xbc\xde\xf0\x11\x22\x33\x44", 16);
-	n = cfj_record(buf, &r);
+	n = cf_json_record(buf, &r);
 	buf[n] = '\0';
-	CU_ASSERT(n < CFJ_RECORD_MAX - 8);
+	CU_ASSERT(n < CF_JSON_RECORD_MAX - 8);
 	CU_ASSERT_EQUAL(strlen(buf), n);
 	CU_ASSERT_EQUAL(buf[0], '{');
 	CU_ASSERT_EQUAL(buf[n - 1], '}');

@@ -2,7 +2,7 @@
 /*
  * Mutation soak: real datagrams (the corpus .dat files when ../shared is there,
  * plus built v5, v9 and IPFIX datagrams) are flipped, truncated, extended and spliced, then
- * fed through cfx_datagram() with a persistent per-lcore context, so template
+ * fed through cf_dispatch_datagram() with a persistent per-lcore context, so template
  * and exporter state carry over between mutants as they would on a live port.
  * Under ASan/UBSan any out-of-bounds read is a failure; the assertions check
  * that every datagram is accounted for and the sink is never overrun.
@@ -195,7 +195,7 @@ test_mutants(void)
 {
 	static uint8_t buf[MAX_DGRAM + 16];
 	struct cft_dec d;
-	struct cfd_dgram dg;
+	struct cf_decode_dgram dg;
 	uint64_t fed = 0, recs = 0;
 	unsigned int round, i;
 
@@ -208,7 +208,7 @@ test_mutants(void)
 			/* a handful of exporters, so per-exporter state is exercised */
 			dg.src[3] = (uint8_t)(rnd() % 4);
 			cft_sink_reset(&d.out);
-			cfx_datagram(&d.ctx, &dg);
+			cf_dispatch_datagram(&d.ctx, &dg);
 			fed++;
 			recs += cft_sink_count(&d.out);
 			CU_ASSERT(cft_sink_count(&d.out) <= d.out.cap);
@@ -229,7 +229,7 @@ test_frames(void)
 
 	for (i = 0; i < 200000; i++) {
 		uint32_t len = rnd() % sizeof(frame);
-		struct cfp_meta m;
+		struct cf_pkt_meta m;
 
 		for (j = 0; j < len; j++)
 			frame[j] = (uint8_t)rnd();
@@ -240,7 +240,7 @@ test_frames(void)
 			if (len > 15)
 				frame[14] = (i & 1) ? 0x45 : 0x60;
 		}
-		if (cfp_parse(frame, len, &m) == CFS_DROP_MAX)
+		if (cf_pkt_parse(frame, len, &m) == CF_STATS_DROP_MAX)
 			CU_ASSERT(m.payload_off + m.payload_len <= len);
 	}
 }

@@ -20,10 +20,10 @@ static const uint8_t PORT_MAC[6] = {0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee};
 static const uint8_t PEER_MAC[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-static struct cfp_policy pol;
-static struct cnp_port ports[2];
-static struct cfs_lcore st;
-static struct cnp_ctx ctx;
+static struct cf_pkt_policy pol;
+static struct cf_netpres_port ports[2];
+static struct cf_stats_lcore st;
+static struct cf_netpres_ctx ctx;
 
 /* RFC 1071, written independently of the library. */
 static uint16_t
@@ -66,7 +66,7 @@ add_addr(const char *spec)
 {
 	char err[256];
 
-	CU_ASSERT_FATAL(cfp_addr_parse(spec, &pol.addrs[pol.n_addrs], err, sizeof(err)) == 0);
+	CU_ASSERT_FATAL(cf_pkt_addr_parse(spec, &pol.addrs[pol.n_addrs], err, sizeof(err)) == 0);
 	pol.n_addrs++;
 }
 
@@ -78,10 +78,10 @@ setup(uint32_t rate)
 	add_addr("192.0.2.2@vlan0");
 	add_addr("198.51.100.7/24@port0@vlan100");
 	add_addr("2001:db8::2");
-	cnp_port_init(&ports[0], PORT_MAC);
-	cnp_port_init(&ports[1], PORT_MAC);
+	cf_netpres_port_init(&ports[0], PORT_MAC);
+	cf_netpres_port_init(&ports[1], PORT_MAC);
 	ports[0].has_v6 = ports[1].has_v6 = 1;
-	cnp_ctx_init(&ctx, &pol, ports, 2, rate, rate, &st);
+	cf_netpres_ctx_init(&ctx, &pol, ports, 2, rate, rate, &st);
 }
 
 static void
@@ -117,13 +117,13 @@ arp(struct cft_buf *b, int vlan, uint16_t op, const char *spa, const char *tpa)
 static uint32_t
 input(struct cft_buf *b, uint16_t port, uint64_t now)
 {
-	return cnp_input(&ctx, port, b->b, (uint32_t)b->len, sizeof(b->b), now);
+	return cf_netpres_input(&ctx, port, b->b, (uint32_t)b->len, sizeof(b->b), now);
 }
 
 static void
 test_addr_parse(void)
 {
-	struct cfp_addr a;
+	struct cf_pkt_addr a;
 	char err[256];
 	static const char *const bad[] = {
 		"", "192.0.2.300", "192.0.2.1/0", "192.0.2.1/33", "2001:db8::1/129", "192.0.2.1@",
@@ -132,30 +132,30 @@ test_addr_parse(void)
 	};
 	unsigned int i;
 
-	CU_ASSERT(cfp_addr_parse("198.51.100.2/24@port0", &a, err, sizeof(err)) == 0);
+	CU_ASSERT(cf_pkt_addr_parse("198.51.100.2/24@port0", &a, err, sizeof(err)) == 0);
 	CU_ASSERT_EQUAL(a.v6, 0);
 	CU_ASSERT_EQUAL(a.prefix, 24);
 	CU_ASSERT_EQUAL(a.bound_port, 1);
 	CU_ASSERT_EQUAL(a.port, 0);
 	CU_ASSERT_EQUAL(a.bound_vlan, 0);
 	CU_ASSERT(memcmp(a.addr, "\xc6\x33\x64\x02", 4) == 0);
-	CU_ASSERT(cfp_addr_parse("2001:db8::5@vlan42@port3", &a, err, sizeof(err)) == 0);
+	CU_ASSERT(cf_pkt_addr_parse("2001:db8::5@vlan42@port3", &a, err, sizeof(err)) == 0);
 	CU_ASSERT_EQUAL(a.v6, 1);
 	CU_ASSERT_EQUAL(a.prefix, 128);
 	CU_ASSERT_EQUAL(a.port, 3);
 	CU_ASSERT_EQUAL(a.bound_vlan, 1);
 	CU_ASSERT_EQUAL(a.vlan, 42);
 	CU_ASSERT_EQUAL(a.addr[15], 5);
-	CU_ASSERT(cfp_addr_parse("192.0.2.1", &a, err, sizeof(err)) == 0);
+	CU_ASSERT(cf_pkt_addr_parse("192.0.2.1", &a, err, sizeof(err)) == 0);
 	CU_ASSERT_EQUAL(a.bound_port, 0);
 	CU_ASSERT_EQUAL(a.bound_vlan, 0);
 	CU_ASSERT_EQUAL(a.prefix, 32);
-	CU_ASSERT(cfp_addr_parse("192.0.2.1@vlan0", &a, err, sizeof(err)) == 0);
+	CU_ASSERT(cf_pkt_addr_parse("192.0.2.1@vlan0", &a, err, sizeof(err)) == 0);
 	CU_ASSERT_EQUAL(a.vlan, 0);
 	CU_ASSERT_EQUAL(a.bound_vlan, 1);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		CU_ASSERT(cfp_addr_parse(bad[i], &a, err, sizeof(err)) == -1);
+		CU_ASSERT(cf_pkt_addr_parse(bad[i], &a, err, sizeof(err)) == -1);
 		CU_ASSERT(err[0] != '\0');
 	}
 }
@@ -163,32 +163,32 @@ test_addr_parse(void)
 static void
 test_accept_binding(void)
 {
-	struct cfp_meta m;
+	struct cf_pkt_meta m;
 
 	setup(100);
 	pol.ports[0] = 2055;
 	memset(&m, 0, sizeof(m));
 	m.dst_port = 2055;
 	inet_pton(AF_INET, "198.51.100.7", m.dst);
-	CU_ASSERT_EQUAL((m.rx_port = 0, cfp_accept(&pol, &m)), CFS_DROP_DST_ADDR);  /* untagged */
+	CU_ASSERT_EQUAL((m.rx_port = 0, cf_pkt_accept(&pol, &m)), CF_STATS_DROP_DST_ADDR);  /* untagged */
 	m.vlans = 1;
 	m.vlan_outer = VLAN;
-	CU_ASSERT_EQUAL((m.rx_port = 0, cfp_accept(&pol, &m)), CFS_DROP_MAX);
-	CU_ASSERT_EQUAL((m.rx_port = 1, cfp_accept(&pol, &m)), CFS_DROP_DST_ADDR);  /* other port */
+	CU_ASSERT_EQUAL((m.rx_port = 0, cf_pkt_accept(&pol, &m)), CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL((m.rx_port = 1, cf_pkt_accept(&pol, &m)), CF_STATS_DROP_DST_ADDR);  /* other port */
 	m.vlans = 2;                                                  /* QinQ: inner tag counts */
 	m.vlan_outer = 7;
 	m.vlan_inner = VLAN;
-	CU_ASSERT_EQUAL((m.rx_port = 0, cfp_accept(&pol, &m)), CFS_DROP_MAX);
+	CU_ASSERT_EQUAL((m.rx_port = 0, cf_pkt_accept(&pol, &m)), CF_STATS_DROP_MAX);
 	memset(m.dst, 0, 16);
 	inet_pton(AF_INET, "192.0.2.2", m.dst);
-	CU_ASSERT_EQUAL((m.rx_port = 0, cfp_accept(&pol, &m)), CFS_DROP_DST_ADDR);  /* @vlan0: untagged only */
+	CU_ASSERT_EQUAL((m.rx_port = 0, cf_pkt_accept(&pol, &m)), CF_STATS_DROP_DST_ADDR);  /* @vlan0: untagged only */
 	m.vlans = 0;
-	CU_ASSERT_EQUAL((m.rx_port = 1, cfp_accept(&pol, &m)), CFS_DROP_MAX);
+	CU_ASSERT_EQUAL((m.rx_port = 1, cf_pkt_accept(&pol, &m)), CF_STATS_DROP_MAX);
 	m.v6 = 1;
 	inet_pton(AF_INET6, "2001:db8::2", m.dst);
 	m.vlans = 1;
 	m.vlan_outer = 3999;
-	CU_ASSERT_EQUAL((m.rx_port = 1, cfp_accept(&pol, &m)), CFS_DROP_MAX);       /* any port, any VLAN */
+	CU_ASSERT_EQUAL((m.rx_port = 1, cf_pkt_accept(&pol, &m)), CF_STATS_DROP_MAX);       /* any port, any VLAN */
 }
 
 static void
@@ -243,14 +243,14 @@ test_arp_not_ours(void)
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
 	arp(b, -1, 1, "192.0.2.2", "192.0.2.2");                    /* an announcement */
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
-	CU_ASSERT_EQUAL(st.drops[CFS_DROP_ARP_IGNORED], 6);
+	CU_ASSERT_EQUAL(st.drops[CF_STATS_DROP_ARP_IGNORED], 6);
 	arp(b, -1, 1, "192.0.2.10", "192.0.2.2");
 	b->b[14 + 5] = 16;                                          /* plen 16: not IPv4 ARP */
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
 	arp(b, -1, 1, "192.0.2.10", "192.0.2.2");
 	b->len = 14 + 20;                                           /* truncated */
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
-	CU_ASSERT_EQUAL(st.drops[CFS_DROP_ARP_BAD], 2);
+	CU_ASSERT_EQUAL(st.drops[CF_STATS_DROP_ARP_BAD], 2);
 	CU_ASSERT_EQUAL(st.np_arp_replies, 0);
 	free(b);
 }
@@ -314,14 +314,14 @@ test_echo4(void)
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
 	echo4(b, -1, "192.0.2.10", "192.0.2.2", 13);               /* timestamp: not answered */
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
-	CU_ASSERT_EQUAL(st.drops[CFS_DROP_ICMP_IGNORED], 2);
+	CU_ASSERT_EQUAL(st.drops[CF_STATS_DROP_ICMP_IGNORED], 2);
 	echo4(b, -1, "192.0.2.10", "192.0.2.2", 8);
 	b->b[14 + 28 + 3] ^= 1;                                     /* ICMP data corrupted */
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
 	echo4(b, -1, "192.0.2.10", "192.0.2.2", 8);
 	b->b[14 + 8] ^= 1;                                          /* IP header corrupted */
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
-	CU_ASSERT_EQUAL(st.drops[CFS_DROP_ICMP_BAD], 2);
+	CU_ASSERT_EQUAL(st.drops[CF_STATS_DROP_ICMP_BAD], 2);
 	CU_ASSERT_EQUAL(st.np_echo_replies, 1);
 	free(b);
 }
@@ -400,11 +400,11 @@ test_echo6(void)
 
 	echo6(b, "2001:db8::10", "2001:db8::99");
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
-	CU_ASSERT_EQUAL(st.drops[CFS_DROP_ICMP_IGNORED], 1);
+	CU_ASSERT_EQUAL(st.drops[CF_STATS_DROP_ICMP_IGNORED], 1);
 	echo6(b, "2001:db8::10", "2001:db8::2");
 	b->b[14 + 40 + 10] ^= 0x10;
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
-	CU_ASSERT_EQUAL(st.drops[CFS_DROP_ICMP_BAD], 1);
+	CU_ASSERT_EQUAL(st.drops[CF_STATS_DROP_ICMP_BAD], 1);
 	free(b);
 }
 
@@ -487,14 +487,14 @@ test_ns(void)
 
 	ns(b, -1, "2001:db8::10", "ff02::1:ff00:99", "2001:db8::99", 255, 1);
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
-	CU_ASSERT_EQUAL(st.drops[CFS_DROP_ICMP_IGNORED], 1);
+	CU_ASSERT_EQUAL(st.drops[CF_STATS_DROP_ICMP_IGNORED], 1);
 	ns(b, -1, "2001:db8::10", "ff02::1:ff00:2", "2001:db8::2", 64, 1);   /* routed: forged */
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
 	ns(b, -1, "2001:db8::10", "ff02::1:ff00:3", "2001:db8::2", 255, 1);  /* wrong group */
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
 	ns(b, -1, "::", "ff02::1:ff00:2", "2001:db8::2", 255, 1);            /* DAD with SLLA */
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
-	CU_ASSERT_EQUAL(st.drops[CFS_DROP_ND_BAD], 3);
+	CU_ASSERT_EQUAL(st.drops[CF_STATS_DROP_ND_BAD], 3);
 	CU_ASSERT_EQUAL(st.np_nd_adverts, 4);
 	free(b);
 }
@@ -509,8 +509,8 @@ test_ns_vlan(void)
 	memset(&pol, 0, sizeof(pol));
 	memset(&st, 0, sizeof(st));
 	add_addr("2001:db8:64::7@port1@vlan100");
-	cnp_port_init(&ports[1], PORT_MAC);
-	cnp_ctx_init(&ctx, &pol, ports, 2, 100, 100, &st);
+	cf_netpres_port_init(&ports[1], PORT_MAC);
+	cf_netpres_ctx_init(&ctx, &pol, ports, 2, 100, 100, &st);
 	ns(b, VLAN, "2001:db8:64::10", "ff02::1:ff00:7", "2001:db8:64::7", 255, 1);
 	n = input(b, 1, T0);
 	CU_ASSERT_EQUAL(n, 18 + 40 + 32);
@@ -521,7 +521,7 @@ test_ns_vlan(void)
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);                       /* bound to port 1 */
 	ns(b, -1, "2001:db8:64::10", "ff02::1:ff00:7", "2001:db8:64::7", 255, 1);
 	CU_ASSERT_EQUAL(input(b, 1, T0), 0);                       /* untagged */
-	CU_ASSERT_EQUAL(st.drops[CFS_DROP_ICMP_IGNORED], 2);
+	CU_ASSERT_EQUAL(st.drops[CF_STATS_DROP_ICMP_IGNORED], 2);
 	free(b);
 }
 
@@ -537,7 +537,7 @@ test_rate_limit(void)
 		ok += input(b, 0, T0) != 0;
 	}
 	CU_ASSERT_EQUAL(ok, 3);
-	CU_ASSERT_EQUAL(st.drops[CFS_DROP_ICMP_RATE], 7);
+	CU_ASSERT_EQUAL(st.drops[CF_STATS_DROP_ICMP_RATE], 7);
 	/* Another source has its own bucket; ARP has its own limiter. */
 	echo4(b, -1, "192.0.2.11", "192.0.2.2", 8);
 	CU_ASSERT(input(b, 0, T0) != 0);
@@ -548,7 +548,7 @@ test_rate_limit(void)
 	CU_ASSERT(input(b, 0, T0 + 334) != 0);
 	echo4(b, -1, "192.0.2.10", "192.0.2.2", 8);
 	CU_ASSERT_EQUAL(input(b, 0, T0 + 334), 0);
-	CU_ASSERT_EQUAL(st.drops[CFS_DROP_ICMP_RATE], 8);
+	CU_ASSERT_EQUAL(st.drops[CF_STATS_DROP_ICMP_RATE], 8);
 	/* Many sources: the lcore-wide bucket (8 x rate) caps the total. */
 	setup(3);
 	for (i = 0, ok = 0; i < 200; i++) {
@@ -558,7 +558,7 @@ test_rate_limit(void)
 		echo4(b, -1, src, "192.0.2.2", 8);
 		ok += input(b, 0, T0) != 0;
 	}
-	CU_ASSERT_EQUAL(ok, 3 * CNP_GLOBAL_FACTOR);
+	CU_ASSERT_EQUAL(ok, 3 * CF_NETPRES_GLOBAL_FACTOR);
 	free(b);
 }
 
@@ -570,14 +570,14 @@ test_passive(void)
 	/* No --collector-ip: answer nothing, count everything. */
 	memset(&pol, 0, sizeof(pol));
 	memset(&st, 0, sizeof(st));
-	cnp_port_init(&ports[0], PORT_MAC);
-	cnp_ctx_init(&ctx, &pol, ports, 2, 100, 100, &st);
+	cf_netpres_port_init(&ports[0], PORT_MAC);
+	cf_netpres_ctx_init(&ctx, &pol, ports, 2, 100, 100, &st);
 	arp(b, -1, 1, "192.0.2.10", "192.0.2.2");
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
 	echo4(b, -1, "192.0.2.10", "192.0.2.2", 8);
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
-	CU_ASSERT_EQUAL(st.drops[CFS_DROP_ARP_IGNORED], 1);
-	CU_ASSERT_EQUAL(st.drops[CFS_DROP_ICMP_IGNORED], 1);
+	CU_ASSERT_EQUAL(st.drops[CF_STATS_DROP_ARP_IGNORED], 1);
+	CU_ASSERT_EQUAL(st.drops[CF_STATS_DROP_ICMP_IGNORED], 1);
 	/* A port id outside the table is never read. */
 	setup(100);
 	arp(b, -1, 1, "192.0.2.10", "192.0.2.2");
@@ -586,7 +586,7 @@ test_passive(void)
 	eth_hdr(b, BCAST, -1, 0x88cc);
 	cft_u32(b, 0);
 	CU_ASSERT_EQUAL(input(b, 0, T0), 0);
-	CU_ASSERT_EQUAL(st.drops[CFS_DROP_L2_NOT_IP], 1);
+	CU_ASSERT_EQUAL(st.drops[CF_STATS_DROP_L2_NOT_IP], 1);
 	free(b);
 }
 
@@ -594,12 +594,12 @@ static void
 test_announce(void)
 {
 	static const uint8_t all_nodes[6] = {0x33, 0x33, 0, 0, 0, 1};
-	uint8_t buf[CNP_ANNOUNCE_MAX], a4[4], a6[16];
+	uint8_t buf[CF_NETPRES_ANNOUNCE_MAX], a4[4], a6[16];
 	uint32_t n;
 
-	cnp_port_init(&ports[0], PORT_MAC);
+	cf_netpres_port_init(&ports[0], PORT_MAC);
 	inet_pton(AF_INET, "198.51.100.7", a4);
-	n = cnp_announce(&ports[0], a4, 0, VLAN, buf, sizeof(buf));
+	n = cf_netpres_announce(&ports[0], a4, 0, VLAN, buf, sizeof(buf));
 	CU_ASSERT_EQUAL(n, 64);
 	CU_ASSERT(memcmp(buf, BCAST, 6) == 0);
 	CU_ASSERT_EQUAL(buf[12] << 8 | buf[13], 0x8100);
@@ -608,17 +608,17 @@ test_announce(void)
 	CU_ASSERT_EQUAL(buf[18 + 7], 1);                            /* request */
 	CU_ASSERT(memcmp(buf + 18 + 14, a4, 4) == 0);               /* spa = tpa = us */
 	CU_ASSERT(memcmp(buf + 18 + 24, a4, 4) == 0);
-	n = cnp_announce(&ports[0], a4, 0, 0, buf, sizeof(buf));
+	n = cf_netpres_announce(&ports[0], a4, 0, 0, buf, sizeof(buf));
 	CU_ASSERT_EQUAL(n, 60);
 	CU_ASSERT_EQUAL(buf[12] << 8 | buf[13], 0x0806);
 	inet_pton(AF_INET6, "2001:db8::2", a6);
-	n = cnp_announce(&ports[0], a6, 1, 0, buf, sizeof(buf));
+	n = cf_netpres_announce(&ports[0], a6, 1, 0, buf, sizeof(buf));
 	CU_ASSERT_EQUAL(n, 14 + 40 + 32);
 	CU_ASSERT(memcmp(buf, all_nodes, 6) == 0);
 	CU_ASSERT_EQUAL(buf[14 + 40], 136);
 	CU_ASSERT_EQUAL(buf[14 + 44], 0x20);                        /* override, not solicited */
 	CU_ASSERT(icmp6_sum_ok(buf + 14));
-	CU_ASSERT_EQUAL(cnp_announce(&ports[0], a6, 1, 0, buf, 40), 0);
+	CU_ASSERT_EQUAL(cf_netpres_announce(&ports[0], a6, 1, 0, buf, 40), 0);
 }
 
 static void
@@ -626,14 +626,14 @@ test_addresses_derived(void)
 {
 	uint8_t mac[6], a6[16], ll[16];
 
-	cnp_port_init(&ports[0], PORT_MAC);
+	cf_netpres_port_init(&ports[0], PORT_MAC);
 	inet_pton(AF_INET6, "fe80::aa:bbff:fecc:ddee", ll);
 	CU_ASSERT(memcmp(ports[0].ll6, ll, 16) == 0);
 	inet_pton(AF_INET6, "2001:db8::1:2:3", a6);
-	cnp_solicited_mac(a6, mac);
+	cf_netpres_solicited_mac(a6, mac);
 	CU_ASSERT(memcmp(mac, "\x33\x33\xff\x02\x00\x03", 6) == 0);
 	/* The library's checksum against this file's on an odd length. */
-	CU_ASSERT_EQUAL(cnp_csum_fold(cnp_csum_add(0, (const uint8_t *)"\x45\x00\x01", 3)),
+	CU_ASSERT_EQUAL(cf_netpres_csum_fold(cf_netpres_csum_add(0, (const uint8_t *)"\x45\x00\x01", 3)),
 			(uint16_t)~sum16((const uint8_t *)"\x45\x00\x01", 3, 0));
 }
 
@@ -679,12 +679,12 @@ test_random_frames(void)
 			f[21] = 255;
 			f[54] = (seed & 0x100) ? 135 : 128;
 		}
-		for (k = 0; k < CFS_DROP_MAX; k++)
+		for (k = 0; k < CF_STATS_DROP_MAX; k++)
 			sum_before += (uint32_t)st.drops[k];
 		sum_before += (uint32_t)(st.np_arp_replies + st.np_echo_replies + st.np_nd_adverts);
-		n = cnp_input(&ctx, 0, f, len, len, T0 + i);
+		n = cf_netpres_input(&ctx, 0, f, len, len, T0 + i);
 		CU_ASSERT(n <= len);
-		for (k = 0; k < CFS_DROP_MAX; k++)
+		for (k = 0; k < CF_STATS_DROP_MAX; k++)
 			sum_after += (uint32_t)st.drops[k];
 		sum_after += (uint32_t)(st.np_arp_replies + st.np_echo_replies + st.np_nd_adverts);
 		CU_ASSERT_EQUAL(sum_after, sum_before + 1);

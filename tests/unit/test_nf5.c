@@ -69,7 +69,7 @@ v5_record(struct cft_buf *b, const struct v5rec *r)
 }
 
 static void
-check_record(const struct cfr_record *r, const struct v5rec *w, uint32_t uptime)
+check_record(const struct cf_record *r, const struct v5rec *w, uint32_t uptime)
 {
 	uint8_t a[4];
 
@@ -95,11 +95,11 @@ check_record(const struct cfr_record *r, const struct v5rec *w, uint32_t uptime)
 	CU_ASSERT_EQUAL(r->dst_as, w->das);
 	CU_ASSERT_EQUAL(r->src_mask, w->smask);
 	CU_ASSERT_EQUAL(r->dst_mask, w->dmask);
-	CU_ASSERT_EQUAL(r->version, CFR_V_NF5);
-	CU_ASSERT((r->present & CFR_F_SRC_V6) == 0);
-	CU_ASSERT((r->present & (CFR_F_FLOW_START | CFR_F_FLOW_END | CFR_F_BYTES)) ==
-		  (CFR_F_FLOW_START | CFR_F_FLOW_END | CFR_F_BYTES));
-	CU_ASSERT((r->present & (CFR_F_SRC_SGT | CFR_F_VLAN | CFR_F_SRC_MAC)) == 0);
+	CU_ASSERT_EQUAL(r->version, CF_RECORD_V_NF5);
+	CU_ASSERT((r->present & CF_RECORD_F_SRC_V6) == 0);
+	CU_ASSERT((r->present & (CF_RECORD_F_FLOW_START | CF_RECORD_F_FLOW_END | CF_RECORD_F_BYTES)) ==
+		  (CF_RECORD_F_FLOW_START | CF_RECORD_F_FLOW_END | CF_RECORD_F_BYTES));
+	CU_ASSERT((r->present & (CF_RECORD_F_SRC_SGT | CF_RECORD_F_VLAN | CF_RECORD_F_SRC_MAC)) == 0);
 }
 
 static void
@@ -107,7 +107,7 @@ test_every_field(void)
 {
 	static struct cft_buf b;
 	struct cft_dec d;
-	struct cfd_dgram dg;
+	struct cf_decode_dgram dg;
 	uint8_t exp4[4];
 
 	cft_dec_init(&d, 64);
@@ -116,17 +116,17 @@ test_every_field(void)
 	v5_record(&b, &R0);
 	v5_record(&b, &R1);
 	cft_dgram(&dg, &b, "198.51.100.7");
-	cfx_datagram(&d.ctx, &dg);
+	cf_dispatch_datagram(&d.ctx, &dg);
 
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 2);
 	CU_ASSERT_EQUAL(d.stats.records, 2);
-	CU_ASSERT_EQUAL(d.stats.dgrams[CFS_PROTO_NF5], 1);
+	CU_ASSERT_EQUAL(d.stats.dgrams[CF_STATS_PROTO_NF5], 1);
 	check_record(&d.out.recs[0], &R0, UPTIME);
 	check_record(&d.out.recs[1], &R1, UPTIME);
 	inet_pton(AF_INET, "198.51.100.7", exp4);
 	CU_ASSERT(memcmp(d.out.recs[0].exporter, exp4, 4) == 0);
 	CU_ASSERT_EQUAL(d.out.recs[0].observation_domain, (1u << 8) | 7);
-	CU_ASSERT((d.out.recs[0].present & CFR_F_SAMPLING) == 0);
+	CU_ASSERT((d.out.recs[0].present & CF_RECORD_F_SAMPLING) == 0);
 	cft_dec_fini(&d);
 }
 
@@ -137,7 +137,7 @@ test_uptime_wrap(void)
 	static struct cft_buf b;
 	struct v5rec w = R0;
 	struct cft_dec d;
-	struct cfd_dgram dg;
+	struct cf_decode_dgram dg;
 	const uint32_t uptime = 5000; /* just after the 49.7-day wrap */
 
 	cft_dec_init(&d, 4);
@@ -147,7 +147,7 @@ test_uptime_wrap(void)
 	v5_header(&b, 1, uptime, 0, 0, 0, 0);
 	v5_record(&b, &w);
 	cft_dgram(&dg, &b, "198.51.100.7");
-	cfx_datagram(&d.ctx, &dg);
+	cf_dispatch_datagram(&d.ctx, &dg);
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
 	CU_ASSERT_EQUAL(d.out.recs[0].flow_start_ms, EXPORT_MS - 15000);
 	CU_ASSERT_EQUAL(d.out.recs[0].flow_end_ms, EXPORT_MS - 1000);
@@ -159,23 +159,23 @@ test_sampling(void)
 {
 	static struct cft_buf b;
 	struct cft_dec d;
-	struct cfd_dgram dg;
+	struct cf_decode_dgram dg;
 
 	cft_dec_init(&d, 4);
 	b.len = 0;
 	v5_header(&b, 1, UPTIME, 0, 0, 0, (1u << 14) | 1000); /* mode 1, 1 in 1000 */
 	v5_record(&b, &R0);
 	cft_dgram(&dg, &b, "198.51.100.7");
-	cfx_datagram(&d.ctx, &dg);
+	cf_dispatch_datagram(&d.ctx, &dg);
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
-	CU_ASSERT(d.out.recs[0].present & CFR_F_SAMPLING);
+	CU_ASSERT(d.out.recs[0].present & CF_RECORD_F_SAMPLING);
 	CU_ASSERT_EQUAL(d.out.recs[0].sampling_rate, 1000);
 	CU_ASSERT_EQUAL(d.out.recs[0].bytes, R0.octets);
 
 	/* --scale-by-sampling multiplies counters */
 	d.cfg.scale_by_sampling = 1;
 	cft_sink_reset(&d.out);
-	cfx_datagram(&d.ctx, &dg);
+	cf_dispatch_datagram(&d.ctx, &dg);
 	CU_ASSERT_EQUAL(d.out.recs[0].bytes, (uint64_t)R0.octets * 1000);
 	CU_ASSERT_EQUAL(d.out.recs[0].packets, (uint64_t)R0.pkts * 1000);
 	cft_dec_fini(&d);
@@ -187,7 +187,7 @@ test_rejects(void)
 {
 	static struct cft_buf b;
 	struct cft_dec d;
-	struct cfd_dgram dg;
+	struct cf_decode_dgram dg;
 	unsigned int i;
 
 	cft_dec_init(&d, 64);
@@ -195,38 +195,38 @@ test_rejects(void)
 	b.len = 0; /* count 0 */
 	v5_header(&b, 0, UPTIME, 0, 0, 0, 0);
 	cft_dgram(&dg, &b, "198.51.100.7");
-	cfx_datagram(&d.ctx, &dg);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_V5_BAD_COUNT], 1);
+	cf_dispatch_datagram(&d.ctx, &dg);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_V5_BAD_COUNT], 1);
 
 	b.len = 0; /* count 31, and 31 records really present */
 	v5_header(&b, 31, UPTIME, 0, 0, 0, 0);
 	for (i = 0; i < 31; i++)
 		v5_record(&b, &R0);
 	cft_dgram(&dg, &b, "198.51.100.7");
-	cfx_datagram(&d.ctx, &dg);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_V5_BAD_COUNT], 2);
+	cf_dispatch_datagram(&d.ctx, &dg);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_V5_BAD_COUNT], 2);
 
 	b.len = 0; /* short header */
 	v5_header(&b, 1, UPTIME, 0, 0, 0, 0);
 	b.len = 20;
 	cft_dgram(&dg, &b, "198.51.100.7");
-	cfx_datagram(&d.ctx, &dg);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_V5_SHORT], 1);
+	cf_dispatch_datagram(&d.ctx, &dg);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_V5_SHORT], 1);
 
 	b.len = 0; /* count says 2, one record present */
 	v5_header(&b, 2, UPTIME, 0, 0, 0, 0);
 	v5_record(&b, &R0);
 	cft_dgram(&dg, &b, "198.51.100.7");
-	cfx_datagram(&d.ctx, &dg);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_V5_TRUNCATED], 1);
+	cf_dispatch_datagram(&d.ctx, &dg);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_V5_TRUNCATED], 1);
 
 	b.len = 0; /* wrong version */
 	v5_header(&b, 1, UPTIME, 0, 0, 0, 0);
 	v5_record(&b, &R0);
 	cft_put16(&b, 0, 6);
 	cft_dgram(&dg, &b, "198.51.100.7");
-	cfx_datagram(&d.ctx, &dg);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_UNKNOWN_VERSION], 1);
+	cf_dispatch_datagram(&d.ctx, &dg);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_UNKNOWN_VERSION], 1);
 
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 0);
 	CU_ASSERT_EQUAL(d.stats.records, 0);
@@ -239,7 +239,7 @@ test_trailing_bytes(void)
 {
 	static struct cft_buf b;
 	struct cft_dec d;
-	struct cfd_dgram dg;
+	struct cf_decode_dgram dg;
 
 	cft_dec_init(&d, 4);
 	b.len = 0;
@@ -247,7 +247,7 @@ test_trailing_bytes(void)
 	v5_record(&b, &R0);
 	cft_u32(&b, 0xdeadbeef);
 	cft_dgram(&dg, &b, "198.51.100.7");
-	cfx_datagram(&d.ctx, &dg);
+	cf_dispatch_datagram(&d.ctx, &dg);
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
 	CU_ASSERT_EQUAL(d.stats.v5_trailing, 1);
 	check_record(&d.out.recs[0], &R0, UPTIME);
@@ -260,7 +260,7 @@ test_sink_full(void)
 {
 	static struct cft_buf b;
 	struct cft_dec d;
-	struct cfd_dgram dg;
+	struct cf_decode_dgram dg;
 	unsigned int i;
 
 	cft_dec_init(&d, 3);
@@ -269,10 +269,10 @@ test_sink_full(void)
 	for (i = 0; i < 5; i++)
 		v5_record(&b, &R1);
 	cft_dgram(&dg, &b, "198.51.100.7");
-	cfx_datagram(&d.ctx, &dg);
+	cf_dispatch_datagram(&d.ctx, &dg);
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 3);
 	CU_ASSERT_EQUAL(d.stats.records, 3);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NO_BLOCK], 2);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_NO_BLOCK], 2);
 	cft_dec_fini(&d);
 }
 
@@ -281,7 +281,7 @@ send_seq(struct cft_dec *d, const char *exporter, uint8_t eid, uint32_t seq, uin
 	 uint32_t uptime)
 {
 	static struct cft_buf b;
-	struct cfd_dgram dg;
+	struct cf_decode_dgram dg;
 	uint16_t i;
 
 	b.len = 0;
@@ -290,7 +290,7 @@ send_seq(struct cft_dec *d, const char *exporter, uint8_t eid, uint32_t seq, uin
 		v5_record(&b, &R1);
 	cft_dgram(&dg, &b, exporter);
 	cft_sink_reset(&d->out);
-	cfx_datagram(&d->ctx, &dg);
+	cf_dispatch_datagram(&d->ctx, &dg);
 }
 
 static void
@@ -348,7 +348,7 @@ test_exporter_table_full(void)
 		send_seq(&d, ip, 0, 0, 1, 100);
 	}
 	CU_ASSERT_EQUAL(d.ctx.n_exporters, 8);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_EXPORTER_TABLE_FULL], 2);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_EXPORTER_TABLE_FULL], 2);
 	/* Still decoded: only sequence tracking is skipped. */
 	CU_ASSERT_EQUAL(d.stats.records, 10);
 	cft_dec_fini(&d);

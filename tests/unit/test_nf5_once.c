@@ -57,8 +57,8 @@ build(struct cft_buf *b, uint16_t sampling)
 
 /* The record as the format defines it, built on a zeroed slot. */
 static void
-reference(struct cfr_record *r, const uint8_t *dgram, unsigned int i, const struct cfd_dgram *dg,
-	  const struct cfd_config *cfg)
+reference(struct cf_record *r, const uint8_t *dgram, unsigned int i, const struct cf_decode_dgram *dg,
+	  const struct cf_decode_config *cfg)
 {
 	const uint8_t *f = dgram + 24 + 48 * i;
 	uint64_t export_ms = (uint64_t)SECS * 1000 + NSECS / 1000000;
@@ -83,20 +83,20 @@ reference(struct cfr_record *r, const uint8_t *dgram, unsigned int i, const stru
 	r->dst_as = rd16(f + 42);
 	r->src_mask = f[44];
 	r->dst_mask = f[45];
-	r->present = CFR_F_SRC_ADDR | CFR_F_DST_ADDR | CFR_F_NEXT_HOP | CFR_F_INPUT_IF |
-		     CFR_F_OUTPUT_IF | CFR_F_PACKETS | CFR_F_BYTES | CFR_F_FLOW_START |
-		     CFR_F_FLOW_END | CFR_F_PORTS | CFR_F_TCP_FLAGS | CFR_F_PROTOCOL | CFR_F_TOS |
-		     CFR_F_SRC_AS | CFR_F_DST_AS | CFR_F_SRC_MASK | CFR_F_DST_MASK;
+	r->present = CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_NEXT_HOP | CF_RECORD_F_INPUT_IF |
+		     CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_PACKETS | CF_RECORD_F_BYTES | CF_RECORD_F_FLOW_START |
+		     CF_RECORD_F_FLOW_END | CF_RECORD_F_PORTS | CF_RECORD_F_TCP_FLAGS | CF_RECORD_F_PROTOCOL | CF_RECORD_F_TOS |
+		     CF_RECORD_F_SRC_AS | CF_RECORD_F_DST_AS | CF_RECORD_F_SRC_MASK | CF_RECORD_F_DST_MASK;
 	memcpy(r->exporter, dg->src, 16);
 	if (dg->src_v6)
-		r->present |= CFR_F_EXPORTER_V6;
-	r->version = CFR_V_NF5;
+		r->present |= CF_RECORD_F_EXPORTER_V6;
+	r->version = CF_RECORD_V_NF5;
 	r->observation_domain = 2u << 8 | 9;
 	if (cfg->sampling_rate != 0 && (rate == 0 || cfg->sampling_override))
 		rate = cfg->sampling_rate;
 	if (rate != 0) {
 		r->sampling_rate = rate;
-		r->present |= CFR_F_SAMPLING;
+		r->present |= CF_RECORD_F_SAMPLING;
 		if (cfg->scale_by_sampling) {
 			r->bytes *= rate;
 			r->packets *= rate;
@@ -109,8 +109,8 @@ check(uint16_t sampling, uint32_t cfg_rate, uint8_t override, uint8_t scale, con
 {
 	static struct cft_buf b;
 	struct cft_dec d;
-	struct cfd_dgram dg;
-	struct cfr_record want;
+	struct cf_decode_dgram dg;
+	struct cf_record want;
 	unsigned int i, fill;
 
 	for (fill = 0; fill < 2; fill++) {
@@ -118,10 +118,10 @@ check(uint16_t sampling, uint32_t cfg_rate, uint8_t override, uint8_t scale, con
 		d.cfg.sampling_rate = cfg_rate;
 		d.cfg.sampling_override = override;
 		d.cfg.scale_by_sampling = scale;
-		memset(d.out.recs, fill ? 0xa5 : 0x5a, sizeof(struct cfr_record) * NREC);
+		memset(d.out.recs, fill ? 0xa5 : 0x5a, sizeof(struct cf_record) * NREC);
 		build(&b, sampling);
 		cft_dgram(&dg, &b, src);
-		cfx_datagram(&d.ctx, &dg);
+		cf_dispatch_datagram(&d.ctx, &dg);
 		CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), NREC);
 		CU_ASSERT_EQUAL(d.stats.records, NREC);
 		for (i = 0; i < NREC; i++) {
@@ -146,18 +146,18 @@ test_partial_sink(void)
 {
 	static struct cft_buf b;
 	struct cft_dec d;
-	struct cfd_dgram dg;
-	struct cfr_record want;
+	struct cf_decode_dgram dg;
+	struct cf_record want;
 	unsigned int i;
 
 	cft_dec_init(&d, 7);
-	memset(d.out.recs, 0xa5, sizeof(struct cfr_record) * 7);
+	memset(d.out.recs, 0xa5, sizeof(struct cf_record) * 7);
 	build(&b, 0);
 	cft_dgram(&dg, &b, "198.51.100.7");
-	cfx_datagram(&d.ctx, &dg);
+	cf_dispatch_datagram(&d.ctx, &dg);
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 7);
 	CU_ASSERT_EQUAL(d.stats.records, 7);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NO_BLOCK], NREC - 7);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_NO_BLOCK], NREC - 7);
 	for (i = 0; i < 7; i++) {
 		reference(&want, b.b, i, &dg, &d.cfg);
 		CU_ASSERT(memcmp(&d.out.recs[i], &want, sizeof(want)) == 0);
@@ -166,11 +166,11 @@ test_partial_sink(void)
 }
 
 /* Two blocks of 7 slots: the second handed out by refill, mid-datagram. */
-static struct cfr_record two_blocks[2][7];
+static struct cf_record two_blocks[2][7];
 static int two_refills;
 
 static int
-next_block(struct cfr_sink *s)
+next_block(struct cf_record_sink *s)
 {
 	if (two_refills == 2)
 		return -1;
@@ -185,8 +185,8 @@ test_straddles_blocks(void)
 {
 	static struct cft_buf b;
 	struct cft_dec d;
-	struct cfd_dgram dg;
-	struct cfr_record want;
+	struct cf_decode_dgram dg;
+	struct cf_record want;
 	unsigned int i;
 
 	cft_dec_init(&d, 1);
@@ -196,10 +196,10 @@ test_straddles_blocks(void)
 	d.out.sink.refill = next_block;
 	build(&b, 0);
 	cft_dgram(&dg, &b, "198.51.100.7");
-	cfx_datagram(&d.ctx, &dg);
+	cf_dispatch_datagram(&d.ctx, &dg);
 	CU_ASSERT_EQUAL(two_refills, 2);
 	CU_ASSERT_EQUAL(d.stats.records, 14);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NO_BLOCK], NREC - 14);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_NO_BLOCK], NREC - 14);
 	for (i = 0; i < 14; i++) {
 		reference(&want, b.b, i, &dg, &d.cfg);
 		CU_ASSERT(memcmp(&two_blocks[i / 7][i % 7], &want, sizeof(want)) == 0);

@@ -70,17 +70,17 @@ rec_cisco(const char *src, uint16_t sport, uint64_t bytes, uint16_t sgt_s, uint3
 static void
 feed(struct cft_dec *d, const char *src)
 {
-	struct cfd_dgram dg;
+	struct cf_decode_dgram dg;
 
 	cft_dgram(&dg, &b, src);
-	cfx_datagram(&d->ctx, &dg);
+	cf_dispatch_datagram(&d->ctx, &dg);
 }
 
 static void
 test_template_and_data(void)
 {
 	struct cft_dec d;
-	const struct cfr_record *r;
+	const struct cf_record *r;
 	uint8_t a[4];
 	size_t s;
 
@@ -96,7 +96,7 @@ test_template_and_data(void)
 	feed(&d, "198.51.100.7");
 
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 2);
-	CU_ASSERT_EQUAL(d.stats.dgrams[CFS_PROTO_NF9], 1);
+	CU_ASSERT_EQUAL(d.stats.dgrams[CF_STATS_PROTO_NF9], 1);
 	CU_ASSERT_EQUAL(d.stats.tpl_added, 1);
 	r = &d.out.recs[0];
 	inet_pton(AF_INET, "10.1.2.3", a);
@@ -126,18 +126,18 @@ test_template_and_data(void)
 	CU_ASSERT_EQUAL(r->direction, 1);
 	CU_ASSERT_EQUAL(r->src_sgt, 17);
 	CU_ASSERT_EQUAL(r->dst_sgt, 4000000001u);
-	CU_ASSERT_EQUAL(r->version, CFR_V_NF9);
+	CU_ASSERT_EQUAL(r->version, CF_RECORD_V_NF9);
 	CU_ASSERT_EQUAL(r->observation_domain, SRC_ID);
-	CU_ASSERT((r->present & (CFR_F_SRC_SGT | CFR_F_DST_SGT | CFR_F_VLAN | CFR_F_SRC_MAC |
-				 CFR_F_DST_MAC | CFR_F_DIRECTION | CFR_F_FLOW_START)) ==
-		  (CFR_F_SRC_SGT | CFR_F_DST_SGT | CFR_F_VLAN | CFR_F_SRC_MAC | CFR_F_DST_MAC |
-		   CFR_F_DIRECTION | CFR_F_FLOW_START));
-	CU_ASSERT((r->present & (CFR_F_SRC_V6 | CFR_F_SAMPLING | CFR_F_ICMP)) == 0);
+	CU_ASSERT((r->present & (CF_RECORD_F_SRC_SGT | CF_RECORD_F_DST_SGT | CF_RECORD_F_VLAN | CF_RECORD_F_SRC_MAC |
+				 CF_RECORD_F_DST_MAC | CF_RECORD_F_DIRECTION | CF_RECORD_F_FLOW_START)) ==
+		  (CF_RECORD_F_SRC_SGT | CF_RECORD_F_DST_SGT | CF_RECORD_F_VLAN | CF_RECORD_F_SRC_MAC | CF_RECORD_F_DST_MAC |
+		   CF_RECORD_F_DIRECTION | CF_RECORD_F_FLOW_START));
+	CU_ASSERT((r->present & (CF_RECORD_F_SRC_V6 | CF_RECORD_F_SAMPLING | CF_RECORD_F_ICMP)) == 0);
 	/* SGT 0 is "unknown" on Cisco: kept, the backend decides. */
 	CU_ASSERT_EQUAL(d.out.recs[1].src_sgt, 0);
-	CU_ASSERT(d.out.recs[1].present & CFR_F_SRC_SGT);
+	CU_ASSERT(d.out.recs[1].present & CF_RECORD_F_SRC_SGT);
 	CU_ASSERT_EQUAL(d.out.recs[1].bytes, 1500);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_BAD_LENGTH], 0);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SET_BAD_LENGTH], 0);
 	cft_dec_fini(&d);
 }
 
@@ -170,7 +170,7 @@ test_data_before_template(void)
 	rec_cisco("10.9.9.9", 1, 100, 5, 6, 0);
 	cft_set_end(&b, s, 0);
 	feed(&d, "198.51.100.7");
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NO_TEMPLATE], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_NO_TEMPLATE], 1);
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
 	cft_dec_fini(&d);
 }
@@ -208,7 +208,7 @@ test_options_sampling(void)
 	CU_ASSERT_EQUAL(d.out.recs[0].sampling_rate, 100);
 	CU_ASSERT_EQUAL(d.out.recs[1].sampling_rate, 512);
 	CU_ASSERT_EQUAL(d.out.recs[2].sampling_rate, 512);
-	CU_ASSERT(d.out.recs[0].present & CFR_F_SAMPLING);
+	CU_ASSERT(d.out.recs[0].present & CF_RECORD_F_SAMPLING);
 	CU_ASSERT_EQUAL(d.out.recs[0].bytes, 10);
 
 	/* --scale-by-sampling and --sampling-override apply on top. */
@@ -256,7 +256,7 @@ test_zero_length_scope(void)
 	rec_cisco("10.1.1.1", 1, 10, 0, 0, 0);
 	cft_set_end(&b, s, 0);
 	feed(&d, "198.51.100.7");
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_ZERO_LEN], 0);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_TPL_ZERO_LEN], 0);
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
 	CU_ASSERT_EQUAL(d.out.recs[0].sampling_rate, 1000);
 	cft_dec_fini(&d);
@@ -269,7 +269,7 @@ test_redefine_reduced_v6(void)
 	static const uint8_t v6s[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
 	static const uint8_t v6d[16] = {0x20, 0x01, 0x0d, 0xb8, [14] = 0xab, [15] = 2};
 	struct cft_dec d;
-	const struct cfr_record *r;
+	const struct cf_record *r;
 	size_t s;
 
 	cft_dec_init(&d, 8);
@@ -301,21 +301,21 @@ test_redefine_reduced_v6(void)
 	CU_ASSERT_EQUAL(d.stats.tpl_replaced, 1);
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
 	r = &d.out.recs[0];
-	CU_ASSERT(r->present & CFR_F_SRC_V6);
+	CU_ASSERT(r->present & CF_RECORD_F_SRC_V6);
 	CU_ASSERT(memcmp(r->src_addr, v6s, 16) == 0);
 	CU_ASSERT(memcmp(r->dst_addr, v6d, 16) == 0);
 	CU_ASSERT(memcmp(r->next_hop, v6d, 16) == 0);
-	CU_ASSERT(r->present & CFR_F_NEXT_HOP_V6);
+	CU_ASSERT(r->present & CF_RECORD_F_NEXT_HOP_V6);
 	CU_ASSERT_EQUAL(r->bytes, 66051);
 	CU_ASSERT_EQUAL(r->packets, 200);
 	CU_ASSERT(memcmp(r->src_mac, MAC_S, 6) == 0);
 	CU_ASSERT(memcmp(r->dst_mac, MAC_D, 6) == 0);
 	CU_ASSERT_EQUAL(r->post_vlan_id, 42);
-	CU_ASSERT((r->present & CFR_F_VLAN) == 0);
+	CU_ASSERT((r->present & CF_RECORD_F_VLAN) == 0);
 	CU_ASSERT_EQUAL(r->icmp_type, 8);
 	CU_ASSERT_EQUAL(r->icmp_code, 0);
-	CU_ASSERT(r->present & CFR_F_EXPORTER_V6);
-	CU_ASSERT((r->present & (CFR_F_FLOW_START | CFR_F_PORTS)) == 0);
+	CU_ASSERT(r->present & CF_RECORD_F_EXPORTER_V6);
+	CU_ASSERT((r->present & (CF_RECORD_F_FLOW_START | CF_RECORD_F_PORTS)) == 0);
 	cft_dec_fini(&d);
 }
 
@@ -358,21 +358,21 @@ test_rejects(void)
 	cft_u16(&b, 1);
 	cft_u32(&b, 0);
 	feed(&d, "198.51.100.7");
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NF9_SHORT], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_NF9_SHORT], 1);
 
 	hdr(1, 1); /* set length 3 */
 	cft_u16(&b, 256);
 	cft_u16(&b, 3);
 	cft_u32(&b, 0xdeadbeef);
 	feed(&d, "198.51.100.7");
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_BAD_LENGTH], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SET_BAD_LENGTH], 1);
 
 	hdr(1, 2); /* set length past the datagram */
 	cft_u16(&b, 0);
 	cft_u16(&b, 400);
 	cft_u32(&b, 0);
 	feed(&d, "198.51.100.7");
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_BAD_LENGTH], 2);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SET_BAD_LENGTH], 2);
 
 	hdr(1, 3); /* field count past the set */
 	s = cft_set_begin(&b, 0);
@@ -380,7 +380,7 @@ test_rejects(void)
 	cft_field(&b, 8, 4);
 	cft_set_end(&b, s, 0);
 	feed(&d, "198.51.100.7");
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_TRUNCATED], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_TPL_TRUNCATED], 1);
 
 	hdr(1, 4); /* template id below 256 */
 	s = cft_set_begin(&b, 0);
@@ -388,7 +388,7 @@ test_rejects(void)
 	cft_field(&b, 8, 4);
 	cft_set_end(&b, s, 0);
 	feed(&d, "198.51.100.7");
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_ID_LOW], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_TPL_ID_LOW], 1);
 
 	hdr(1, 5); /* every field 0 bytes long */
 	s = cft_set_begin(&b, 0);
@@ -397,8 +397,8 @@ test_rejects(void)
 	cft_field(&b, 12, 0);
 	cft_set_end(&b, s, 0);
 	feed(&d, "198.51.100.7");
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_ZERO_LEN], 1);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_FIELD_LEN], 1); /* a 0-byte address */
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_TPL_ZERO_LEN], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_TPL_FIELD_LEN], 1); /* a 0-byte address */
 
 	hdr(1, 6); /* reserved set id, then a good template: the template still counts */
 	s = cft_set_begin(&b, 7);
@@ -414,11 +414,11 @@ test_rejects(void)
 	cft_u16(&b, 8080);
 	cft_set_end(&b, s, 0);
 	feed(&d, "198.51.100.7");
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_RESERVED], 1);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_TPL_FIELD_LEN], 2);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SET_RESERVED], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_TPL_FIELD_LEN], 2);
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
 	CU_ASSERT_EQUAL(d.out.recs[0].src_port, 8080);
-	CU_ASSERT((d.out.recs[0].present & CFR_F_SRC_ADDR) == 0);
+	CU_ASSERT((d.out.recs[0].present & CF_RECORD_F_SRC_ADDR) == 0);
 
 	hdr(1, 7); /* an all-zero tail is padding, not an error (Palo Alto) */
 	s = cft_set_begin(&b, 261);
@@ -428,7 +428,7 @@ test_rejects(void)
 	cft_u32(&b, 0);
 	cft_u32(&b, 0);
 	feed(&d, "198.51.100.7");
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SET_BAD_LENGTH], 2);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SET_BAD_LENGTH], 2);
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 2);
 	cft_dec_fini(&d);
 }

@@ -21,7 +21,7 @@ struct frame_spec {
 	int udp_len_delta;    /* added to the UDP length field */
 	size_t cut;           /* frame truncated to this length when non-zero */
 	size_t pad;           /* Ethernet padding after the IP packet */
-	enum cfs_drop want;
+	enum cf_stats_drop want;
 };
 
 static size_t
@@ -101,31 +101,31 @@ build(const struct frame_spec *s, uint8_t *out, size_t payload_len)
 }
 
 static const struct frame_spec rows[] = {
-	{.name = "ipv4", .l3 = V4, .want = CFS_DROP_MAX},
-	{.name = "ipv4 options", .l3 = V4, .ip_opts_words = 3, .want = CFS_DROP_MAX},
-	{.name = "ipv4 padded frame", .l3 = V4, .pad = 20, .want = CFS_DROP_MAX},
-	{.name = "vlan", .vlans = 1, .l3 = V4, .want = CFS_DROP_MAX},
-	{.name = "qinq", .vlans = 2, .l3 = V4, .want = CFS_DROP_MAX},
-	{.name = "three tags", .vlans = 2, .extra_tag = 1, .l3 = V4, .want = CFS_DROP_VLAN_TOO_DEEP},
-	{.name = "ipv6", .l3 = V6, .want = CFS_DROP_MAX},
-	{.name = "ipv6 ext headers", .l3 = V6, .v6_ext = 1, .vlans = 1, .want = CFS_DROP_MAX},
-	{.name = "ipv6 fragment", .l3 = V6, .v6_frag = 1, .want = CFS_DROP_IP_FRAGMENT},
-	{.name = "ipv6 ext + fragment", .l3 = V6, .v6_ext = 1, .v6_frag = 1, .want = CFS_DROP_IP_FRAGMENT},
-	{.name = "ipv4 MF", .l3 = V4, .v4_frag = 0x2000, .want = CFS_DROP_IP_FRAGMENT},
-	{.name = "ipv4 offset", .l3 = V4, .v4_frag = 0x0010, .want = CFS_DROP_IP_FRAGMENT},
-	{.name = "ipv4 DF is whole", .l3 = V4, .v4_frag = 0x4000, .want = CFS_DROP_MAX},
-	{.name = "ip length beyond frame", .l3 = V4, .ip_len_delta = 1, .want = CFS_DROP_IP_TRUNCATED},
-	{.name = "ipv6 length beyond frame", .l3 = V6, .ip_len_delta = 8, .want = CFS_DROP_IP_TRUNCATED},
-	{.name = "ip header cut", .l3 = V4, .cut = 14 + 12, .want = CFS_DROP_IP_TRUNCATED},
-	{.name = "ipv6 header cut", .l3 = V6, .cut = 14 + 39, .want = CFS_DROP_IP_TRUNCATED},
-	{.name = "udp length beyond ip", .l3 = V4, .udp_len_delta = 1, .want = CFS_DROP_UDP_TRUNCATED},
-	{.name = "udp length < 8", .l3 = V4, .udp_len_delta = -30, .want = CFS_DROP_UDP_TRUNCATED},
+	{.name = "ipv4", .l3 = V4, .want = CF_STATS_DROP_MAX},
+	{.name = "ipv4 options", .l3 = V4, .ip_opts_words = 3, .want = CF_STATS_DROP_MAX},
+	{.name = "ipv4 padded frame", .l3 = V4, .pad = 20, .want = CF_STATS_DROP_MAX},
+	{.name = "vlan", .vlans = 1, .l3 = V4, .want = CF_STATS_DROP_MAX},
+	{.name = "qinq", .vlans = 2, .l3 = V4, .want = CF_STATS_DROP_MAX},
+	{.name = "three tags", .vlans = 2, .extra_tag = 1, .l3 = V4, .want = CF_STATS_DROP_VLAN_TOO_DEEP},
+	{.name = "ipv6", .l3 = V6, .want = CF_STATS_DROP_MAX},
+	{.name = "ipv6 ext headers", .l3 = V6, .v6_ext = 1, .vlans = 1, .want = CF_STATS_DROP_MAX},
+	{.name = "ipv6 fragment", .l3 = V6, .v6_frag = 1, .want = CF_STATS_DROP_IP_FRAGMENT},
+	{.name = "ipv6 ext + fragment", .l3 = V6, .v6_ext = 1, .v6_frag = 1, .want = CF_STATS_DROP_IP_FRAGMENT},
+	{.name = "ipv4 MF", .l3 = V4, .v4_frag = 0x2000, .want = CF_STATS_DROP_IP_FRAGMENT},
+	{.name = "ipv4 offset", .l3 = V4, .v4_frag = 0x0010, .want = CF_STATS_DROP_IP_FRAGMENT},
+	{.name = "ipv4 DF is whole", .l3 = V4, .v4_frag = 0x4000, .want = CF_STATS_DROP_MAX},
+	{.name = "ip length beyond frame", .l3 = V4, .ip_len_delta = 1, .want = CF_STATS_DROP_IP_TRUNCATED},
+	{.name = "ipv6 length beyond frame", .l3 = V6, .ip_len_delta = 8, .want = CF_STATS_DROP_IP_TRUNCATED},
+	{.name = "ip header cut", .l3 = V4, .cut = 14 + 12, .want = CF_STATS_DROP_IP_TRUNCATED},
+	{.name = "ipv6 header cut", .l3 = V6, .cut = 14 + 39, .want = CF_STATS_DROP_IP_TRUNCATED},
+	{.name = "udp length beyond ip", .l3 = V4, .udp_len_delta = 1, .want = CF_STATS_DROP_UDP_TRUNCATED},
+	{.name = "udp length < 8", .l3 = V4, .udp_len_delta = -30, .want = CF_STATS_DROP_UDP_TRUNCATED},
 	{.name = "udp header cut by ip length", .l3 = V4, .ip_len_delta = -30,
-	 .want = CFS_DROP_UDP_TRUNCATED},
-	{.name = "tcp", .l3 = V4, .proto = 6, .want = CFS_DROP_NOT_UDP},
-	{.name = "icmpv6", .l3 = V6, .proto = 58, .want = CFS_DROP_NOT_UDP},
-	{.name = "ethernet cut", .l3 = V4, .cut = 13, .want = CFS_DROP_L2_TRUNCATED},
-	{.name = "vlan tag cut", .vlans = 1, .l3 = V4, .cut = 15, .want = CFS_DROP_L2_TRUNCATED},
+	 .want = CF_STATS_DROP_UDP_TRUNCATED},
+	{.name = "tcp", .l3 = V4, .proto = 6, .want = CF_STATS_DROP_NOT_UDP},
+	{.name = "icmpv6", .l3 = V6, .proto = 58, .want = CF_STATS_DROP_NOT_UDP},
+	{.name = "ethernet cut", .l3 = V4, .cut = 13, .want = CF_STATS_DROP_L2_TRUNCATED},
+	{.name = "vlan tag cut", .vlans = 1, .l3 = V4, .cut = 15, .want = CF_STATS_DROP_L2_TRUNCATED},
 };
 
 static void
@@ -136,15 +136,15 @@ test_rows(void)
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct frame_spec *s = &rows[i];
-		struct cfp_meta m;
+		struct cf_pkt_meta m;
 		size_t len = build(s, frame, 28);
-		enum cfs_drop got = cfp_parse(frame, (uint32_t)len, &m);
+		enum cf_stats_drop got = cf_pkt_parse(frame, (uint32_t)len, &m);
 
 		if (got != s->want)
-			fprintf(stderr, "\n  row '%s': got %s want %s\n", s->name, cfs_drop_name(got),
-				cfs_drop_name(s->want));
+			fprintf(stderr, "\n  row '%s': got %s want %s\n", s->name, cf_stats_drop_name(got),
+				cf_stats_drop_name(s->want));
 		CU_ASSERT_EQUAL(got, s->want);
-		if (got != CFS_DROP_MAX || s->want != CFS_DROP_MAX)
+		if (got != CF_STATS_DROP_MAX || s->want != CF_STATS_DROP_MAX)
 			continue;
 		CU_ASSERT_EQUAL(m.payload_len, 28);
 		CU_ASSERT_EQUAL(frame[m.payload_off + 5], 5); /* payload bytes are 0, 1, 2, ... */
@@ -172,9 +172,9 @@ static void
 test_not_ip(void)
 {
 	static const uint8_t arp[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06};
-	struct cfp_meta m;
+	struct cf_pkt_meta m;
 
-	CU_ASSERT_EQUAL(cfp_parse(arp, sizeof(arp), &m), CFS_DROP_L2_NOT_IP);
+	CU_ASSERT_EQUAL(cf_pkt_parse(arp, sizeof(arp), &m), CF_STATS_DROP_L2_NOT_IP);
 }
 
 /* Every prefix of a good frame is either accepted whole or dropped by a reason. */
@@ -184,11 +184,11 @@ test_every_truncation(void)
 	static const struct frame_spec good = {.name = "v6 ext qinq", .vlans = 2, .l3 = V6, .v6_ext = 1};
 	static uint8_t frame[2048];
 	size_t len = build(&good, frame, 28), cut;
-	struct cfp_meta m;
+	struct cf_pkt_meta m;
 
 	for (cut = 0; cut < len; cut++)
-		CU_ASSERT_NOT_EQUAL(cfp_parse(frame, (uint32_t)cut, &m), CFS_DROP_MAX);
-	CU_ASSERT_EQUAL(cfp_parse(frame, (uint32_t)len, &m), CFS_DROP_MAX);
+		CU_ASSERT_NOT_EQUAL(cf_pkt_parse(frame, (uint32_t)cut, &m), CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL(cf_pkt_parse(frame, (uint32_t)len, &m), CF_STATS_DROP_MAX);
 }
 
 static void
@@ -196,27 +196,27 @@ test_accept_policy(void)
 {
 	static const struct frame_spec s = {.name = "ipv4", .l3 = V4};
 	static uint8_t frame[2048];
-	struct cfp_policy pol;
-	struct cfp_meta m;
+	struct cf_pkt_policy pol;
+	struct cf_pkt_meta m;
 
 	memset(&pol, 0, sizeof(pol));
 	pol.ports[0] = 2055;
-	CU_ASSERT_EQUAL_FATAL(cfp_parse(frame, (uint32_t)build(&s, frame, 28), &m), CFS_DROP_MAX);
-	CU_ASSERT_EQUAL(cfp_accept(&pol, &m), CFS_DROP_MAX);
+	CU_ASSERT_EQUAL_FATAL(cf_pkt_parse(frame, (uint32_t)build(&s, frame, 28), &m), CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL(cf_pkt_accept(&pol, &m), CF_STATS_DROP_MAX);
 	pol.ports[0] = 9995;
-	CU_ASSERT_EQUAL(cfp_accept(&pol, &m), CFS_DROP_UDP_PORT);
+	CU_ASSERT_EQUAL(cf_pkt_accept(&pol, &m), CF_STATS_DROP_UDP_PORT);
 	pol.ports[2] = 2055;
-	CU_ASSERT_EQUAL(cfp_accept(&pol, &m), CFS_DROP_MAX);
+	CU_ASSERT_EQUAL(cf_pkt_accept(&pol, &m), CF_STATS_DROP_MAX);
 
 	pol.n_addrs = 1;
 	memcpy(pol.addrs[0].addr, "\xc0\x00\x02\x03", 4);
-	CU_ASSERT_EQUAL(cfp_accept(&pol, &m), CFS_DROP_DST_ADDR);
+	CU_ASSERT_EQUAL(cf_pkt_accept(&pol, &m), CF_STATS_DROP_DST_ADDR);
 	pol.n_addrs = 2;
 	memcpy(pol.addrs[1].addr, "\xc0\x00\x02\x02", 4);
-	CU_ASSERT_EQUAL(cfp_accept(&pol, &m), CFS_DROP_MAX);
+	CU_ASSERT_EQUAL(cf_pkt_accept(&pol, &m), CF_STATS_DROP_MAX);
 	/* the same bytes as an IPv6 address prefix must not match an IPv4 packet */
 	pol.addrs[1].v6 = 1;
-	CU_ASSERT_EQUAL(cfp_accept(&pol, &m), CFS_DROP_DST_ADDR);
+	CU_ASSERT_EQUAL(cf_pkt_accept(&pol, &m), CF_STATS_DROP_DST_ADDR);
 }
 
 /* The drop table: every reason has a distinct name, a unit and help text. */
@@ -225,14 +225,14 @@ test_drop_table(void)
 {
 	unsigned int i, j;
 
-	for (i = 0; i < CFS_DROP_MAX; i++) {
-		CU_ASSERT(strlen(cfs_drop_name(i)) > 0);
-		CU_ASSERT(strlen(cfs_drop_help(i)) > 10);
-		CU_ASSERT(strcmp(cfs_drop_unit(i), "invalid") != 0);
+	for (i = 0; i < CF_STATS_DROP_MAX; i++) {
+		CU_ASSERT(strlen(cf_stats_drop_name(i)) > 0);
+		CU_ASSERT(strlen(cf_stats_drop_help(i)) > 10);
+		CU_ASSERT(strcmp(cf_stats_drop_unit(i), "invalid") != 0);
 		for (j = 0; j < i; j++)
-			CU_ASSERT(strcmp(cfs_drop_name(i), cfs_drop_name(j)) != 0);
+			CU_ASSERT(strcmp(cf_stats_drop_name(i), cf_stats_drop_name(j)) != 0);
 	}
-	CU_ASSERT_STRING_EQUAL(cfs_drop_name(CFS_DROP_MAX), "invalid");
+	CU_ASSERT_STRING_EQUAL(cf_stats_drop_name(CF_STATS_DROP_MAX), "invalid");
 }
 
 static const struct cft_case cases[] = {

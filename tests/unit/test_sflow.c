@@ -104,7 +104,7 @@ flow_compact(struct cft_buf *b, uint32_t source_id, uint32_t rate, uint32_t in, 
 static void
 rec_header(struct cft_buf *b, uint32_t proto, uint32_t frame_len, const uint8_t *h, uint32_t hlen)
 {
-	size_t s = open_len(b, 0, SFL_FLOW_HEADER);
+	size_t s = open_len(b, 0, CF_SFLOW_FLOW_HEADER);
 	static const uint8_t zero[4];
 
 	cft_u32(b, proto);
@@ -188,12 +188,12 @@ frame_eth_ip6_udp(uint8_t *out)
 static void
 decode(struct cft_dec *d, const struct cft_buf *b, const char *udp_src)
 {
-	struct cfd_dgram dg;
+	struct cf_decode_dgram dg;
 
 	cft_dgram(&dg, b, udp_src);
 	dg.dst_port = 6343;
 	dg.now_ms = NOW;
-	cfx_datagram(&d->ctx, &dg);
+	cf_dispatch_datagram(&d->ctx, &dg);
 }
 
 static void
@@ -202,28 +202,28 @@ test_flow_sample_every_record(void)
 	static struct cft_buf b;
 	uint8_t fr[256];
 	uint32_t n = frame_eth_ip4_tcp(fr, 1);
-	struct cfr_record *r;
+	struct cf_record *r;
 	struct cft_dec d;
 	size_t s, e;
 
 	cft_dec_init(&d, 16);
 	dgram_hdr(&b, "198.51.100.1", 3, 1000, 1);
-	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_FLOW);
 	flow_compact(&b, 0x00000007, 512, 7, 9, 4);
-	rec_header(&b, SFL_HDR_ETHERNET, 1418, fr, n);
-	e = open_len(&b, 0, SFL_FLOW_EXT_SWITCH);
+	rec_header(&b, CF_SFLOW_HDR_ETHERNET, 1418, fr, n);
+	e = open_len(&b, 0, CF_SFLOW_FLOW_EXT_SWITCH);
 	cft_u32(&b, 100);
 	cft_u32(&b, 1);
 	cft_u32(&b, 300);
 	cft_u32(&b, 0);
 	close_len(&b, e);
-	e = open_len(&b, 0, SFL_FLOW_EXT_ROUTER);
+	e = open_len(&b, 0, CF_SFLOW_FLOW_EXT_ROUTER);
 	cft_u32(&b, 1);
 	cft_ip4(&b, "10.0.0.254");
 	cft_u32(&b, 24);
 	cft_u32(&b, 16);
 	close_len(&b, e);
-	e = open_len(&b, 0, SFL_FLOW_EXT_GATEWAY);
+	e = open_len(&b, 0, CF_SFLOW_FLOW_EXT_GATEWAY);
 	cft_u32(&b, 2);
 	ip6(&b, "2001:db8::fe");
 	cft_u32(&b, 64500);    /* router AS */
@@ -245,16 +245,16 @@ test_flow_sample_every_record(void)
 
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
 	CU_ASSERT_EQUAL(d.stats.records, 1);
-	CU_ASSERT_EQUAL(d.stats.dgrams[CFS_PROTO_SFLOW], 1);
+	CU_ASSERT_EQUAL(d.stats.dgrams[CF_STATS_PROTO_SFLOW], 1);
 	r = &d.out.recs[0];
-	CU_ASSERT_EQUAL(r->version, CFR_V_SFLOW);
+	CU_ASSERT_EQUAL(r->version, CF_RECORD_V_SFLOW);
 	/* switch_id is the agent, not the UDP source */
 	CU_ASSERT(addr_is(r->exporter, "198.51.100.1"));
-	CU_ASSERT((r->present & CFR_F_EXPORTER_V6) == 0);
+	CU_ASSERT((r->present & CF_RECORD_F_EXPORTER_V6) == 0);
 	CU_ASSERT_EQUAL(r->observation_domain, 3);
 	CU_ASSERT(addr_is(r->src_addr, "10.1.2.3"));
 	CU_ASSERT(addr_is(r->dst_addr, "192.0.2.9"));
-	CU_ASSERT((r->present & CFR_F_SRC_V6) == 0);
+	CU_ASSERT((r->present & CF_RECORD_F_SRC_V6) == 0);
 	CU_ASSERT_EQUAL(r->protocol, 6);
 	CU_ASSERT_EQUAL(r->tos, 0xb8);
 	CU_ASSERT_EQUAL(r->src_port, 51000);
@@ -264,7 +264,7 @@ test_flow_sample_every_record(void)
 	CU_ASSERT(memcmp(r->dst_mac, MAC_DST, 6) == 0);
 	CU_ASSERT_EQUAL(r->vlan_id, 100);
 	CU_ASSERT_EQUAL(r->post_vlan_id, 300);
-	CU_ASSERT(r->present & CFR_F_POST_VLAN);
+	CU_ASSERT(r->present & CF_RECORD_F_POST_VLAN);
 	CU_ASSERT_EQUAL(r->bytes, 1418);
 	CU_ASSERT_EQUAL(r->packets, 1);
 	CU_ASSERT_EQUAL(r->flow_start_ms, NOW);
@@ -272,19 +272,19 @@ test_flow_sample_every_record(void)
 	CU_ASSERT_EQUAL(r->sampling_rate, 512);
 	CU_ASSERT_EQUAL(r->input_if, 7);
 	CU_ASSERT_EQUAL(r->output_if, 9);
-	CU_ASSERT(r->present & CFR_F_DIRECTION);
+	CU_ASSERT(r->present & CF_RECORD_F_DIRECTION);
 	CU_ASSERT_EQUAL(r->direction, 0); /* source ifIndex 7 = input: ingress sampling */
 	CU_ASSERT(addr_is(r->next_hop, "10.0.0.254"));
-	CU_ASSERT((r->present & CFR_F_NEXT_HOP_V6) == 0);
+	CU_ASSERT((r->present & CF_RECORD_F_NEXT_HOP_V6) == 0);
 	CU_ASSERT_EQUAL(r->src_mask, 24);
 	CU_ASSERT_EQUAL(r->dst_mask, 16);
 	CU_ASSERT_EQUAL(r->src_as, 64501);
 	CU_ASSERT_EQUAL(r->dst_as, 15169);
-	CU_ASSERT((r->present & (CFR_F_SRC_AS | CFR_F_DST_AS | CFR_F_BYTES | CFR_F_PACKETS |
-				 CFR_F_SAMPLING | CFR_F_INPUT_IF | CFR_F_OUTPUT_IF | CFR_F_VLAN |
-				 CFR_F_PORTS | CFR_F_TCP_FLAGS)) ==
-		  (CFR_F_SRC_AS | CFR_F_DST_AS | CFR_F_BYTES | CFR_F_PACKETS | CFR_F_SAMPLING |
-		   CFR_F_INPUT_IF | CFR_F_OUTPUT_IF | CFR_F_VLAN | CFR_F_PORTS | CFR_F_TCP_FLAGS));
+	CU_ASSERT((r->present & (CF_RECORD_F_SRC_AS | CF_RECORD_F_DST_AS | CF_RECORD_F_BYTES | CF_RECORD_F_PACKETS |
+				 CF_RECORD_F_SAMPLING | CF_RECORD_F_INPUT_IF | CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_VLAN |
+				 CF_RECORD_F_PORTS | CF_RECORD_F_TCP_FLAGS)) ==
+		  (CF_RECORD_F_SRC_AS | CF_RECORD_F_DST_AS | CF_RECORD_F_BYTES | CF_RECORD_F_PACKETS | CF_RECORD_F_SAMPLING |
+		   CF_RECORD_F_INPUT_IF | CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_VLAN | CF_RECORD_F_PORTS | CF_RECORD_F_TCP_FLAGS));
 	cft_dec_fini(&d);
 }
 
@@ -295,14 +295,14 @@ test_expanded_ipv6(void)
 	static struct cft_buf b;
 	uint8_t fr[256];
 	uint32_t n = frame_eth_ip6_udp(fr);
-	struct cfr_record *r;
+	struct cf_record *r;
 	struct cft_dec d;
 	size_t s;
 
 	cft_dec_init(&d, 16);
 	d.cfg.scale_by_sampling = 1;
 	dgram_hdr(&b, "2001:db8:a::1", 0, 1, 1);
-	s = open_len(&b, 0, SFL_SAMPLE_FLOW_EXP);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_FLOW_EXP);
 	cft_u32(&b, 1);          /* sequence */
 	cft_u32(&b, 0);          /* source id type */
 	cft_u32(&b, 0x01000000); /* source id index: beyond the compact 24 bits */
@@ -314,15 +314,15 @@ test_expanded_ipv6(void)
 	cft_u32(&b, 1);          /* output: discarded */
 	cft_u32(&b, 258);        /* reason code */
 	cft_u32(&b, 1);
-	rec_header(&b, SFL_HDR_ETHERNET, 170, fr, n);
+	rec_header(&b, CF_SFLOW_HDR_ETHERNET, 170, fr, n);
 	close_len(&b, s);
 	decode(&d, &b, "192.0.2.1");
 
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
 	r = &d.out.recs[0];
 	CU_ASSERT(addr_is(r->exporter, "2001:db8:a::1"));
-	CU_ASSERT(r->present & CFR_F_EXPORTER_V6);
-	CU_ASSERT(r->present & CFR_F_SRC_V6);
+	CU_ASSERT(r->present & CF_RECORD_F_EXPORTER_V6);
+	CU_ASSERT(r->present & CF_RECORD_F_SRC_V6);
 	CU_ASSERT(addr_is(r->src_addr, "2001:db8::1"));
 	CU_ASSERT(addr_is(r->dst_addr, "2001:db8:ffff::2"));
 	CU_ASSERT_EQUAL(r->protocol, 17);
@@ -330,13 +330,13 @@ test_expanded_ipv6(void)
 	CU_ASSERT_EQUAL(r->src_port, 5353);
 	CU_ASSERT_EQUAL(r->dst_port, 53);
 	CU_ASSERT_EQUAL(r->input_if, 0x01000000);
-	CU_ASSERT(r->present & CFR_F_OUTPUT_IF);
+	CU_ASSERT(r->present & CF_RECORD_F_OUTPUT_IF);
 	CU_ASSERT_EQUAL(r->output_if, 0); /* discarded */
 	CU_ASSERT_EQUAL(r->direction, 0);
 	/* --scale-by-sampling: one frame stands for rate frames */
 	CU_ASSERT_EQUAL(r->bytes, 170 * 1000);
 	CU_ASSERT_EQUAL(r->packets, 1000);
-	CU_ASSERT((r->present & CFR_F_VLAN) == 0);
+	CU_ASSERT((r->present & CF_RECORD_F_VLAN) == 0);
 	cft_dec_fini(&d);
 }
 
@@ -347,15 +347,15 @@ test_qinq_multi_output(void)
 	static struct cft_buf b;
 	uint8_t fr[256];
 	uint32_t n = frame_eth_ip4_tcp(fr, 2);
-	struct cfr_record *r;
+	struct cf_record *r;
 	struct cft_dec d;
 	size_t s;
 
 	cft_dec_init(&d, 16);
 	dgram_hdr(&b, "198.51.100.1", 0, 1, 1);
-	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_FLOW);
 	flow_compact(&b, 9, 64, 0x3fffffff, 0x80000003, 1);
-	rec_header(&b, SFL_HDR_ETHERNET, 1500, fr, n);
+	rec_header(&b, CF_SFLOW_HDR_ETHERNET, 1500, fr, n);
 	close_len(&b, s);
 	decode(&d, &b, "198.51.100.1");
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
@@ -364,7 +364,7 @@ test_qinq_multi_output(void)
 	CU_ASSERT(addr_is(r->dst_addr, "192.0.2.9"));
 	CU_ASSERT_EQUAL(r->dst_port, 443);
 	/* internal input and "3 interfaces" output: no ifIndex to report */
-	CU_ASSERT((r->present & (CFR_F_INPUT_IF | CFR_F_OUTPUT_IF | CFR_F_DIRECTION)) == 0);
+	CU_ASSERT((r->present & (CF_RECORD_F_INPUT_IF | CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_DIRECTION)) == 0);
 	cft_dec_fini(&d);
 }
 
@@ -374,25 +374,25 @@ test_ip_headers(void)
 {
 	uint8_t h[28] = {0x45, 0, 0, 28, 0, 1, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
 			 3, 13, 0, 0, 0, 0, 0, 0};
-	struct cfr_record r;
+	struct cf_record r;
 
 	memset(&r, 0, sizeof(r));
-	CU_ASSERT_EQUAL(sfl_parse_header(SFL_HDR_IPV4, h, sizeof(h), &r), 1);
-	CU_ASSERT(r.present & CFR_F_ICMP);
+	CU_ASSERT_EQUAL(cf_sflow_parse_header(CF_SFLOW_HDR_IPV4, h, sizeof(h), &r), 1);
+	CU_ASSERT(r.present & CF_RECORD_F_ICMP);
 	CU_ASSERT_EQUAL(r.icmp_type, 3);
 	CU_ASSERT_EQUAL(r.icmp_code, 13);
 	CU_ASSERT_EQUAL(r.protocol, 1);
 	CU_ASSERT(addr_is(r.dst_addr, "10.0.0.2"));
-	CU_ASSERT((r.present & CFR_F_PORTS) == 0);
+	CU_ASSERT((r.present & CF_RECORD_F_PORTS) == 0);
 	/* a non-first fragment has no transport header */
 	h[6] = 0x00;
 	h[7] = 0x10;
 	memset(&r, 0, sizeof(r));
-	sfl_parse_header(SFL_HDR_IPV4, h, sizeof(h), &r);
-	CU_ASSERT((r.present & CFR_F_ICMP) == 0);
-	CU_ASSERT(r.present & CFR_F_SRC_ADDR);
+	cf_sflow_parse_header(CF_SFLOW_HDR_IPV4, h, sizeof(h), &r);
+	CU_ASSERT((r.present & CF_RECORD_F_ICMP) == 0);
+	CU_ASSERT(r.present & CF_RECORD_F_SRC_ADDR);
 	memset(&r, 0, sizeof(r));
-	CU_ASSERT_EQUAL(sfl_parse_header(4 /* FDDI */, h, sizeof(h), &r), 0);
+	CU_ASSERT_EQUAL(cf_sflow_parse_header(4 /* FDDI */, h, sizeof(h), &r), 0);
 	CU_ASSERT_EQUAL(r.present, 0);
 }
 
@@ -409,30 +409,30 @@ test_truncated_headers(void)
 
 	for (cut = 0; cut <= n4; cut++) {
 		uint8_t *h = malloc(cut ? cut : 1);
-		struct cfr_record r;
+		struct cf_record r;
 
 		memcpy(h, fr, cut);
 		memset(&r, 0, sizeof(r));
-		sfl_parse_header(SFL_HDR_ETHERNET, h, cut, &r);
-		CU_ASSERT(!!(r.present & CFR_F_DST_MAC) == (cut >= 6));
-		CU_ASSERT(!!(r.present & CFR_F_SRC_MAC) == (cut >= 12));
-		CU_ASSERT(!!(r.present & CFR_F_VLAN) == (cut >= 18));
-		CU_ASSERT(!!(r.present & CFR_F_SRC_ADDR) == (cut >= 18 + 20));
-		CU_ASSERT(!!(r.present & CFR_F_PORTS) == (cut >= 18 + 24));
-		CU_ASSERT(!!(r.present & CFR_F_TCP_FLAGS) == (cut >= 18 + 34));
+		cf_sflow_parse_header(CF_SFLOW_HDR_ETHERNET, h, cut, &r);
+		CU_ASSERT(!!(r.present & CF_RECORD_F_DST_MAC) == (cut >= 6));
+		CU_ASSERT(!!(r.present & CF_RECORD_F_SRC_MAC) == (cut >= 12));
+		CU_ASSERT(!!(r.present & CF_RECORD_F_VLAN) == (cut >= 18));
+		CU_ASSERT(!!(r.present & CF_RECORD_F_SRC_ADDR) == (cut >= 18 + 20));
+		CU_ASSERT(!!(r.present & CF_RECORD_F_PORTS) == (cut >= 18 + 24));
+		CU_ASSERT(!!(r.present & CF_RECORD_F_TCP_FLAGS) == (cut >= 18 + 34));
 		free(h);
 	}
 	for (cut = 0; cut <= n6; cut++) {
 		uint8_t *h = malloc(cut ? cut : 1);
-		struct cfr_record r;
+		struct cf_record r;
 
 		memcpy(h, fr6, cut);
 		memset(&r, 0, sizeof(r));
-		sfl_parse_header(SFL_HDR_ETHERNET, h, cut, &r);
-		CU_ASSERT(!!(r.present & CFR_F_SRC_ADDR) == (cut >= 14 + 40));
+		cf_sflow_parse_header(CF_SFLOW_HDR_ETHERNET, h, cut, &r);
+		CU_ASSERT(!!(r.present & CF_RECORD_F_SRC_ADDR) == (cut >= 14 + 40));
 		/* the protocol is known once the hop-by-hop header's next-header and length bytes are there */
-		CU_ASSERT(!!(r.present & CFR_F_PROTOCOL) == (cut >= 14 + 40 + 2));
-		CU_ASSERT(!!(r.present & CFR_F_PORTS) == (cut >= 14 + 40 + 8 + 4));
+		CU_ASSERT(!!(r.present & CF_RECORD_F_PROTOCOL) == (cut >= 14 + 40 + 2));
+		CU_ASSERT(!!(r.present & CF_RECORD_F_PORTS) == (cut >= 14 + 40 + 8 + 4));
 		free(h);
 	}
 }
@@ -442,15 +442,15 @@ static void
 test_sampled_ip_records(void)
 {
 	static struct cft_buf b;
-	struct cfr_record *r;
+	struct cf_record *r;
 	struct cft_dec d;
 	size_t s, e;
 
 	cft_dec_init(&d, 16);
 	dgram_hdr(&b, "198.51.100.1", 0, 1, 2);
-	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_FLOW);
 	flow_compact(&b, 1, 100, 1, 2, 2);
-	e = open_len(&b, 0, SFL_FLOW_ETHERNET);
+	e = open_len(&b, 0, CF_SFLOW_FLOW_ETHERNET);
 	cft_u32(&b, 1518);
 	cft_bytes(&b, MAC_SRC, 6);
 	cft_u16(&b, 0);
@@ -458,7 +458,7 @@ test_sampled_ip_records(void)
 	cft_u16(&b, 0);
 	cft_u32(&b, 0x0800);
 	close_len(&b, e);
-	e = open_len(&b, 0, SFL_FLOW_IPV4);
+	e = open_len(&b, 0, CF_SFLOW_FLOW_IPV4);
 	cft_u32(&b, 1500);
 	cft_u32(&b, 17);
 	cft_ip4(&b, "172.16.0.1");
@@ -469,9 +469,9 @@ test_sampled_ip_records(void)
 	cft_u32(&b, 0x20);
 	close_len(&b, e);
 	close_len(&b, s);
-	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_FLOW);
 	flow_compact(&b, 1, 100, 1, 2, 1);
-	e = open_len(&b, 0, SFL_FLOW_IPV6);
+	e = open_len(&b, 0, CF_SFLOW_FLOW_IPV6);
 	cft_u32(&b, 80);
 	cft_u32(&b, 6);
 	ip6(&b, "fe80::1");
@@ -496,7 +496,7 @@ test_sampled_ip_records(void)
 	CU_ASSERT_EQUAL(r->tos, 0x20);
 	CU_ASSERT_EQUAL(r->protocol, 17);
 	r = &d.out.recs[1];
-	CU_ASSERT(r->present & CFR_F_SRC_V6);
+	CU_ASSERT(r->present & CF_RECORD_F_SRC_V6);
 	CU_ASSERT(addr_is(r->dst_addr, "fe80::2"));
 	CU_ASSERT_EQUAL(r->dst_port, 40000);
 	CU_ASSERT_EQUAL(r->tcp_flags, 0x12);
@@ -507,7 +507,7 @@ test_sampled_ip_records(void)
 static void
 ctr_generic(struct cft_buf *b, uint32_t ifindex, uint64_t in_octets)
 {
-	size_t e = open_len(b, 0, SFL_CTR_GENERIC);
+	size_t e = open_len(b, 0, CF_SFLOW_CTR_GENERIC);
 
 	cft_u32(b, ifindex);
 	cft_u32(b, 6);                 /* ethernetCsmacd */
@@ -535,7 +535,7 @@ static void
 test_counter_samples(void)
 {
 	static struct cft_buf b;
-	const struct sfl_ifc *c;
+	const struct cf_sflow_ifc *c;
 	uint8_t agent[16] = {0};
 	struct cft_dec d;
 	size_t s, e;
@@ -543,16 +543,16 @@ test_counter_samples(void)
 
 	cft_dec_init(&d, 16);
 	dgram_hdr(&b, "198.51.100.1", 0, 1, 2);
-	s = open_len(&b, 0, SFL_SAMPLE_COUNTERS);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_COUNTERS);
 	cft_u32(&b, 5);          /* sequence */
 	cft_u32(&b, 17);         /* source: ifIndex 17 */
 	cft_u32(&b, 3);
 	ctr_generic(&b, 17, 0x1122334455ull);
-	e = open_len(&b, 0, SFL_CTR_ETHERNET);
+	e = open_len(&b, 0, CF_SFLOW_CTR_ETHERNET);
 	for (i = 0; i < 13; i++)
 		cft_u32(&b, 100 + i);
 	close_len(&b, e);
-	e = open_len(&b, 0, SFL_CTR_LAG);
+	e = open_len(&b, 0, CF_SFLOW_CTR_LAG);
 	cft_bytes(&b, MAC_SRC, 6);
 	cft_u16(&b, 0);
 	cft_bytes(&b, MAC_DST, 6);
@@ -563,7 +563,7 @@ test_counter_samples(void)
 		cft_u32(&b, 300 + i);
 	close_len(&b, e);
 	close_len(&b, s);
-	s = open_len(&b, 0, SFL_SAMPLE_COUNTERS_EXP);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_COUNTERS_EXP);
 	cft_u32(&b, 6);
 	cft_u32(&b, 0);
 	cft_u32(&b, 0x02000000); /* expanded index beyond 24 bits */
@@ -573,11 +573,11 @@ test_counter_samples(void)
 	decode(&d, &b, "198.51.100.1");
 
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 0); /* counters are not flow records */
-	CU_ASSERT_EQUAL(sfl_ifc_count(d.ctx.sflow), 2);
+	CU_ASSERT_EQUAL(cf_sflow_ifc_count(d.ctx.sflow), 2);
 	inet_pton(AF_INET, "198.51.100.1", agent);
-	c = sfl_ifc_lookup(d.ctx.sflow, agent, 0, 17);
+	c = cf_sflow_ifc_lookup(d.ctx.sflow, agent, 0, 17);
 	CU_ASSERT_FATAL(c != NULL);
-	CU_ASSERT_EQUAL(c->present, SFL_IFC_GENERIC | SFL_IFC_ETHERNET | SFL_IFC_LAG);
+	CU_ASSERT_EQUAL(c->present, CF_SFLOW_IFC_GENERIC | CF_SFLOW_IFC_ETHERNET | CF_SFLOW_IFC_LAG);
 	CU_ASSERT_EQUAL(c->sample_seq, 5);
 	CU_ASSERT_EQUAL(c->if_type, 6);
 	CU_ASSERT_EQUAL(c->if_speed, 10000000000ull);
@@ -595,10 +595,10 @@ test_counter_samples(void)
 	CU_ASSERT_EQUAL(c->lag_agg_id, 42);
 	CU_ASSERT_EQUAL(c->lag_pdus[7], 307);
 	CU_ASSERT_EQUAL(c->updated_ms, NOW);
-	c = sfl_ifc_lookup(d.ctx.sflow, agent, 0, 0x02000000);
+	c = cf_sflow_ifc_lookup(d.ctx.sflow, agent, 0, 0x02000000);
 	CU_ASSERT_FATAL(c != NULL);
 	CU_ASSERT_EQUAL(c->in_octets, 99);
-	CU_ASSERT_EQUAL(c->present, SFL_IFC_GENERIC);
+	CU_ASSERT_EQUAL(c->present, CF_SFLOW_IFC_GENERIC);
 	cft_dec_fini(&d);
 }
 
@@ -610,7 +610,7 @@ counter_dgram(struct cft_dec *d, const char *agent, uint32_t ifindex, uint64_t i
 	size_t s;
 
 	dgram_hdr(&b, agent, 0, 1, 1);
-	s = open_len(&b, 0, SFL_SAMPLE_COUNTERS);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_COUNTERS);
 	cft_u32(&b, 9);
 	cft_u32(&b, ifindex);
 	cft_u32(&b, 1);
@@ -625,7 +625,7 @@ test_counter_key_family(void)
 {
 	struct cft_dec d;
 	uint8_t a4[16] = { 0 }, a6[16];
-	const struct sfl_ifc *c4, *c6;
+	const struct cf_sflow_ifc *c4, *c6;
 
 	cft_dec_init(&d, 16);
 	counter_dgram(&d, "10.0.0.1", 1, 111);
@@ -633,9 +633,9 @@ test_counter_key_family(void)
 	inet_pton(AF_INET, "10.0.0.1", a4);
 	inet_pton(AF_INET6, "a00:1::", a6);
 	CU_ASSERT_EQUAL(memcmp(a4, a6, 16), 0); /* the address bytes really collide */
-	CU_ASSERT_EQUAL(sfl_ifc_count(d.ctx.sflow), 2);
-	c4 = sfl_ifc_lookup(d.ctx.sflow, a4, 0, 1);
-	c6 = sfl_ifc_lookup(d.ctx.sflow, a6, 1, 1);
+	CU_ASSERT_EQUAL(cf_sflow_ifc_count(d.ctx.sflow), 2);
+	c4 = cf_sflow_ifc_lookup(d.ctx.sflow, a4, 0, 1);
+	c6 = cf_sflow_ifc_lookup(d.ctx.sflow, a6, 1, 1);
 	CU_ASSERT_FATAL(c4 != NULL && c6 != NULL);
 	CU_ASSERT(c4 != c6);
 	CU_ASSERT_EQUAL(c4->in_octets, 111);
@@ -649,9 +649,9 @@ test_counter_key_family(void)
 static void
 test_counter_metrics(void)
 {
-	const struct sfl_lcore *lc[1];
-	struct sfl_metrics *m;
-	struct cfm_builder *b;
+	const struct cf_sflow_lcore *lc[1];
+	struct cf_sflow_metrics *m;
+	struct cf_metrics_builder *b;
 	struct cft_dec d;
 	char *text;
 	size_t len;
@@ -664,12 +664,12 @@ test_counter_metrics(void)
 	counter_dgram(&d, "10.0.0.1", 7, 555); /* latest sample wins */
 	lc[0] = d.ctx.sflow;
 
-	m = sfl_metrics_new(lc, 1, 10);
-	b = cfm_builder_new();
+	m = cf_sflow_metrics_new(lc, 1, 10);
+	b = cf_metrics_builder_new();
 	CU_ASSERT_FATAL(m != NULL && b != NULL);
-	sfl_metrics_provider(b, m);
-	CU_ASSERT_EQUAL(cfm_builder_errors(b), 0);
-	text = cfm_render_prometheus(b, &len);
+	cf_sflow_metrics_provider(b, m);
+	CU_ASSERT_EQUAL(cf_metrics_builder_errors(b), 0);
+	text = cf_metrics_render_prometheus(b, &len);
 	CU_ASSERT_FATAL(text != NULL);
 	CU_ASSERT(strstr(text, "# TYPE clarion_flowd_sflow_if_in_octets_total counter\n") != NULL);
 	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_in_octets_total{agent=\"10.0.0.1\",ifindex=\"1\"} 111\n") != NULL);
@@ -683,31 +683,31 @@ test_counter_metrics(void)
 	CU_ASSERT(strstr(text, "{agent=\"other\"") == NULL);
 	/* No Ethernet block was sent: no dot3 series. */
 	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_dot3_fcs_errors_total{") == NULL);
-	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_series_folded", NULL, NULL), 0);
-	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_interfaces", NULL, NULL), 3);
-	CU_ASSERT(cfm_summary_get(b, "sflow_interfaces", &v) == 1 && v == 3);
+	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_if_series_folded", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_interfaces", NULL, NULL), 3);
+	CU_ASSERT(cf_metrics_summary_get(b, "sflow_interfaces", &v) == 1 && v == 3);
 	free(text);
-	cfm_builder_free(b);
-	sfl_metrics_free(m);
+	cf_metrics_builder_free(b);
+	cf_sflow_metrics_free(m);
 
 	/* One series: the other two interfaces are summed, gauges are not. */
-	m = sfl_metrics_new(lc, 1, 1);
-	b = cfm_builder_new();
+	m = cf_sflow_metrics_new(lc, 1, 1);
+	b = cf_metrics_builder_new();
 	CU_ASSERT_FATAL(m != NULL && b != NULL);
-	sfl_metrics_provider(b, m);
-	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_series_folded", NULL, NULL), 2);
-	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_in_octets_total", NULL, NULL),
+	cf_sflow_metrics_provider(b, m);
+	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_if_series_folded", NULL, NULL), 2);
+	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_if_in_octets_total", NULL, NULL),
 			111 + 222 + 555);
-	v = cfm_family_sum(b, "clarion_flowd_sflow_if_in_octets_total", "agent", "other");
+	v = cf_metrics_family_sum(b, "clarion_flowd_sflow_if_in_octets_total", "agent", "other");
 	CU_ASSERT(v == 111 + 222 || v == 111 + 555 || v == 222 + 555);
-	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_in_unicast_packets_total", "agent",
+	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_if_in_unicast_packets_total", "agent",
 				       "other"), 2 * 1001);
-	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_samples_total", NULL, NULL),
+	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_if_samples_total", NULL, NULL),
 			4);
-	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_speed_bps", "agent", "other"), 0);
-	CU_ASSERT_EQUAL(cfm_family_sum(b, "clarion_flowd_sflow_if_speed_bps", NULL, NULL), 1e10);
-	cfm_builder_free(b);
-	sfl_metrics_free(m);
+	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_if_speed_bps", "agent", "other"), 0);
+	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_if_speed_bps", NULL, NULL), 1e10);
+	cf_metrics_builder_free(b);
+	cf_sflow_metrics_free(m);
 	cft_dec_fini(&d);
 }
 
@@ -717,10 +717,10 @@ good_sample(struct cft_buf *b)
 {
 	uint8_t fr[256];
 	uint32_t n = frame_eth_ip4_tcp(fr, 0);
-	size_t s = open_len(b, 0, SFL_SAMPLE_FLOW);
+	size_t s = open_len(b, 0, CF_SFLOW_SAMPLE_FLOW);
 
 	flow_compact(b, 1, 10, 1, 2, 1);
-	rec_header(b, SFL_HDR_ETHERNET, 1414, fr, n);
+	rec_header(b, CF_SFLOW_HDR_ETHERNET, 1414, fr, n);
 	close_len(b, s);
 }
 
@@ -735,9 +735,9 @@ test_record_length_lies(void)
 	cft_dec_init(&d, 16);
 	dgram_hdr(&b, "198.51.100.1", 0, 1, 3);
 	good_sample(&b);
-	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_FLOW);
 	flow_compact(&b, 1, 10, 1, 2, 1);
-	e = open_len(&b, 0, SFL_FLOW_EXT_SWITCH);
+	e = open_len(&b, 0, CF_SFLOW_FLOW_EXT_SWITCH);
 	cft_u32(&b, 1);
 	cft_u32(&b, 0);
 	cft_u32(&b, 1);
@@ -748,34 +748,34 @@ test_record_length_lies(void)
 	good_sample(&b);
 	decode(&d, &b, "198.51.100.1");
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 2);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_RECORD_TRUNCATED], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SFLOW_RECORD_TRUNCATED], 1);
 
 	/* a record count larger than the sample holds */
 	cft_dec_fini(&d);
 	cft_dec_init(&d, 16);
 	dgram_hdr(&b, "198.51.100.1", 0, 1, 2);
-	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_FLOW);
 	flow_compact(&b, 1, 10, 1, 2, 1000000);
 	close_len(&b, s);
 	good_sample(&b);
 	decode(&d, &b, "198.51.100.1");
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_RECORD_TRUNCATED], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SFLOW_RECORD_TRUNCATED], 1);
 
 	/* a sampled header longer than its record: that record skipped, sample kept */
 	cft_dec_fini(&d);
 	cft_dec_init(&d, 16);
 	dgram_hdr(&b, "198.51.100.1", 0, 1, 1);
-	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_FLOW);
 	flow_compact(&b, 1, 10, 1, 2, 2);
-	e = open_len(&b, 0, SFL_FLOW_HEADER);
-	cft_u32(&b, SFL_HDR_ETHERNET);
+	e = open_len(&b, 0, CF_SFLOW_FLOW_HEADER);
+	cft_u32(&b, CF_SFLOW_HDR_ETHERNET);
 	cft_u32(&b, 64);
 	cft_u32(&b, 4);
 	cft_u32(&b, 200);          /* header length: more than the 4 bytes that follow */
 	cft_u32(&b, 0);
 	close_len(&b, e);
-	e = open_len(&b, 0, SFL_FLOW_IPV4);
+	e = open_len(&b, 0, CF_SFLOW_FLOW_IPV4);
 	cft_u32(&b, 60);
 	cft_u32(&b, 6);
 	cft_ip4(&b, "10.9.9.9");
@@ -788,7 +788,7 @@ test_record_length_lies(void)
 	close_len(&b, s);
 	decode(&d, &b, "198.51.100.1");
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_RECORD_SHORT], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SFLOW_RECORD_SHORT], 1);
 	CU_ASSERT(addr_is(d.out.recs[0].src_addr, "10.9.9.9"));
 	CU_ASSERT_EQUAL(d.out.recs[0].bytes, 60);
 	cft_dec_fini(&d);
@@ -805,31 +805,31 @@ test_sample_length_lies(void)
 	cft_dec_init(&d, 16);
 	dgram_hdr(&b, "198.51.100.1", 0, 1, 2);
 	good_sample(&b);
-	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_FLOW);
 	flow_compact(&b, 1, 10, 1, 2, 0);
 	put32(&b, s - 4, 0x7ffffff0);
 	decode(&d, &b, "198.51.100.1");
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_SAMPLE_TRUNCATED], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SFLOW_SAMPLE_TRUNCATED], 1);
 
 	cft_sink_reset(&d.out);
 	dgram_hdr(&b, "198.51.100.1", 0, 2, 3);
-	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_FLOW);
 	cft_u32(&b, 1);            /* 4 bytes: far short of a flow sample */
 	close_len(&b, s);
-	s = open_len(&b, 0, SFL_SAMPLE_COUNTERS);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_COUNTERS);
 	close_len(&b, s);
 	good_sample(&b);
 	decode(&d, &b, "198.51.100.1");
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_SAMPLE_SHORT], 2);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SFLOW_SAMPLE_SHORT], 2);
 
 	cft_sink_reset(&d.out);
 	dgram_hdr(&b, "198.51.100.1", 0, 3, 5);
 	good_sample(&b);
 	decode(&d, &b, "198.51.100.1");
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_SAMPLES_MISSING], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SFLOW_SAMPLES_MISSING], 1);
 
 	/* every cut of a good datagram: counted, never read past the end */
 	dgram_hdr(&b, "2001:db8::9", 0, 4, 1);
@@ -840,19 +840,19 @@ test_sample_length_lies(void)
 
 		for (cut = 0; cut < full; cut++) {
 			uint8_t *m = malloc(cut ? cut : 1);
-			struct cfd_dgram dg;
+			struct cf_decode_dgram dg;
 
 			memcpy(m, b.b, cut);
 			cft_dgram(&dg, &b, "192.0.2.1");
 			dg.data = m;
 			dg.len = (uint32_t)cut;
 			cft_sink_reset(&d.out);
-			cfx_datagram(&d.ctx, &dg);
+			cf_dispatch_datagram(&d.ctx, &dg);
 			free(m);
 		}
 		CU_ASSERT_EQUAL(d.stats.records, before);
 	}
-	CU_ASSERT(d.stats.drops[CFS_DROP_SFLOW_SHORT] > 0);
+	CU_ASSERT(d.stats.drops[CF_STATS_DROP_SFLOW_SHORT] > 0);
 	cft_dec_fini(&d);
 }
 
@@ -860,7 +860,7 @@ static void
 test_unknown_types(void)
 {
 	static struct cft_buf b;
-	const struct sfl_unknown *u;
+	const struct cf_sflow_unknown *u;
 	struct cft_dec d;
 	size_t s, e;
 	unsigned int i, seen = 0;
@@ -870,12 +870,12 @@ test_unknown_types(void)
 	s = open_len(&b, 4413, 5);         /* vendor sample */
 	cft_u32(&b, 0xdeadbeef);
 	close_len(&b, s);
-	s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_FLOW);
 	flow_compact(&b, 1, 10, 1, 2, 2);
 	e = open_len(&b, 0, 2100);         /* unknown flow record */
 	cft_u32(&b, 1);
 	close_len(&b, e);
-	e = open_len(&b, 0, SFL_FLOW_IPV4);
+	e = open_len(&b, 0, CF_SFLOW_FLOW_IPV4);
 	cft_u32(&b, 60);
 	cft_u32(&b, 6);
 	cft_ip4(&b, "10.9.9.9");
@@ -886,7 +886,7 @@ test_unknown_types(void)
 	cft_u32(&b, 0);
 	close_len(&b, e);
 	close_len(&b, s);
-	s = open_len(&b, 0, SFL_SAMPLE_COUNTERS);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_COUNTERS);
 	cft_u32(&b, 1);
 	cft_u32(&b, 4);
 	cft_u32(&b, 2);
@@ -899,19 +899,19 @@ test_unknown_types(void)
 	decode(&d, &b, "198.51.100.1");
 
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 1);
-	CU_ASSERT_EQUAL(sfl_ifc_count(d.ctx.sflow), 1);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_UNKNOWN_SAMPLE], 2);
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_UNKNOWN_RECORD], 2);
-	for (i = 0; i < SFL_UNKNOWN_SLOTS; i++) {
-		u = sfl_unknown_at(d.ctx.sflow, i);
+	CU_ASSERT_EQUAL(cf_sflow_ifc_count(d.ctx.sflow), 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SFLOW_UNKNOWN_SAMPLE], 2);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SFLOW_UNKNOWN_RECORD], 2);
+	for (i = 0; i < CF_SFLOW_UNKNOWN_SLOTS; i++) {
+		u = cf_sflow_unknown_at(d.ctx.sflow, i);
 		if (!u->used)
 			continue;
 		seen++;
-		if (u->kind == SFL_KIND_SAMPLE) {
+		if (u->kind == CF_SFLOW_KIND_SAMPLE) {
 			CU_ASSERT_EQUAL(u->enterprise, 4413);
 			CU_ASSERT_EQUAL(u->format, 5);
 			CU_ASSERT_EQUAL(u->count, 2);
-		} else if (u->kind == SFL_KIND_FLOW_RECORD) {
+		} else if (u->kind == CF_SFLOW_KIND_FLOW_RECORD) {
 			CU_ASSERT_EQUAL(u->format, 2100);
 		} else {
 			CU_ASSERT_EQUAL(u->format, 1005);
@@ -920,13 +920,13 @@ test_unknown_types(void)
 	CU_ASSERT_EQUAL(seen, 3);
 
 	/* more distinct unknown types than slots: the rest counted as overflow */
-	for (i = 0; i < SFL_UNKNOWN_SLOTS + 3; i++) {
+	for (i = 0; i < CF_SFLOW_UNKNOWN_SLOTS + 3; i++) {
 		dgram_hdr(&b, "198.51.100.1", 0, 2 + i, 1);
 		s = open_len(&b, 1000 + i, 1);
 		close_len(&b, s);
 		decode(&d, &b, "198.51.100.1");
 	}
-	CU_ASSERT_EQUAL(sfl_unknown_overflow(d.ctx.sflow), 6);
+	CU_ASSERT_EQUAL(cf_sflow_unknown_overflow(d.ctx.sflow), 6);
 	cft_dec_fini(&d);
 }
 
@@ -966,15 +966,15 @@ test_rejects(void)
 	dgram_hdr(&b, "198.51.100.1", 0, 1, 0);
 	put32(&b, 4, 3);           /* agent address type 3 */
 	decode(&d, &b, "198.51.100.1");
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_BAD_AGENT], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SFLOW_BAD_AGENT], 1);
 	/* a flow sample with only an extended record has nothing to report */
 	{
 		size_t s, e;
 
 		dgram_hdr(&b, "198.51.100.1", 0, 2, 1);
-		s = open_len(&b, 0, SFL_SAMPLE_FLOW);
+		s = open_len(&b, 0, CF_SFLOW_SAMPLE_FLOW);
 		flow_compact(&b, 1, 10, 1, 2, 1);
-		e = open_len(&b, 0, SFL_FLOW_EXT_SWITCH);
+		e = open_len(&b, 0, CF_SFLOW_FLOW_EXT_SWITCH);
 		cft_u32(&b, 1);
 		cft_u32(&b, 0);
 		cft_u32(&b, 1);
@@ -983,14 +983,14 @@ test_rejects(void)
 		close_len(&b, s);
 		decode(&d, &b, "198.51.100.1");
 	}
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_SFLOW_SAMPLE_EMPTY], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SFLOW_SAMPLE_EMPTY], 1);
 	CU_ASSERT_EQUAL(cft_sink_count(&d.out), 0);
 	/* no room in the sink: counted, not lost silently */
 	d.out.sink.end = d.out.sink.cur;
 	dgram_hdr(&b, "198.51.100.1", 0, 3, 1);
 	good_sample(&b);
 	decode(&d, &b, "198.51.100.1");
-	CU_ASSERT_EQUAL(d.stats.drops[CFS_DROP_NO_BLOCK], 1);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_NO_BLOCK], 1);
 	cft_dec_fini(&d);
 }
 
@@ -1014,7 +1014,7 @@ test_mutations(void)
 	cft_dec_init(&d, 64);
 	dgram_hdr(&b, "2001:db8::7", 1, 1, 4);
 	good_sample(&b);
-	s = open_len(&b, 0, SFL_SAMPLE_FLOW_EXP);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_FLOW_EXP);
 	cft_u32(&b, 1);
 	cft_u32(&b, 0);
 	cft_u32(&b, 5);
@@ -1026,8 +1026,8 @@ test_mutations(void)
 	cft_u32(&b, 2);
 	cft_u32(&b, 4);
 	cft_u32(&b, 3);
-	rec_header(&b, SFL_HDR_ETHERNET, 170, fr, n);
-	e = open_len(&b, 0, SFL_FLOW_EXT_GATEWAY);
+	rec_header(&b, CF_SFLOW_HDR_ETHERNET, 170, fr, n);
+	e = open_len(&b, 0, CF_SFLOW_FLOW_EXT_GATEWAY);
 	cft_u32(&b, 1);
 	cft_ip4(&b, "10.0.0.1");
 	cft_u32(&b, 1);
@@ -1039,14 +1039,14 @@ test_mutations(void)
 	cft_u32(&b, 10);
 	cft_u32(&b, 20);
 	close_len(&b, e);
-	e = open_len(&b, 0, SFL_FLOW_EXT_ROUTER);
+	e = open_len(&b, 0, CF_SFLOW_FLOW_EXT_ROUTER);
 	cft_u32(&b, 2);
 	ip6(&b, "2001:db8::fe");
 	cft_u32(&b, 64);
 	cft_u32(&b, 48);
 	close_len(&b, e);
 	close_len(&b, s);
-	s = open_len(&b, 0, SFL_SAMPLE_COUNTERS);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_COUNTERS);
 	cft_u32(&b, 1);
 	cft_u32(&b, 4);
 	cft_u32(&b, 1);
@@ -1057,7 +1057,7 @@ test_mutations(void)
 	for (iter = 0; iter < 20000; iter++) {
 		size_t len = b.len, k, flips;
 		uint8_t *m;
-		struct cfd_dgram dg;
+		struct cf_decode_dgram dg;
 		uint64_t before = d.stats.records;
 
 		seed = seed * 1103515245u + 12345u;
@@ -1088,7 +1088,7 @@ test_mutations(void)
 		dg.data = m;
 		dg.len = (uint32_t)len;
 		cft_sink_reset(&d.out);
-		cfx_datagram(&d.ctx, &dg);
+		cf_dispatch_datagram(&d.ctx, &dg);
 		CU_ASSERT(d.stats.records - before <= 3);
 		CU_ASSERT(cft_sink_count(&d.out) == d.stats.records - before);
 		free(m);

@@ -6,10 +6,10 @@
  * NetFlow v5 decoder (Cisco's fixed format: 24-byte header, 48-byte records).
  *
  * Contract:
- *  - nf5_validate() is pure: it returns CFS_DROP_MAX when the datagram can be
+ *  - cf_nf5_validate() is pure: it returns CF_STATS_DROP_MAX when the datagram can be
  *    decoded, otherwise the drop reason. *trailing is set to the bytes after
  *    the last record (tolerated, counted by the caller).
- *  - nf5_decode() validates, counts, tracks the sequence per (exporter,
+ *  - cf_nf5_decode() validates, counts, tracks the sequence per (exporter,
  *    engine type, engine id) and writes one record per flow to ctx->sink.
  *    Records that find no slot are counted as no_block.
  *  - Times: export time in ms (unix_secs, unix_nsecs) minus sysUptime plus
@@ -19,11 +19,11 @@
 
 #include "cf_decode.h"
 
-#define NF5_HDR_LEN 24
-#define NF5_REC_LEN 48
-#define NF5_MAX_COUNT 30
+#define CF_NF5_HDR_LEN 24
+#define CF_NF5_REC_LEN 48
+#define CF_NF5_MAX_COUNT 30
 
-enum cfs_drop nf5_validate(const uint8_t *p, uint32_t len, uint32_t *trailing);
-void nf5_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg);
+enum cf_stats_drop cf_nf5_validate(const uint8_t *p, uint32_t len, uint32_t *trailing);
+void cf_nf5_decode(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg);
 
 #endif

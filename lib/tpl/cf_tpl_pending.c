@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Data sets that arrive before their template: copied into a bounded per-lcore
- * buffer (TPL_PEND_SLOTS sets, --template-wait-bytes per exporter), decoded
+ * buffer (CF_TPL_PEND_SLOTS sets, --template-wait-bytes per exporter), decoded
  * when the template comes, counted as no_template when it does not come within
  * --template-wait.
  */
@@ -12,57 +12,57 @@
 
 /* Buffered data sets whose template never came in time are no_template drops. */
 static void
-pend_age(struct cfd_ctx *ctx, uint64_t now_ms)
+pend_age(struct cf_decode_ctx *ctx, uint64_t now_ms)
 {
-	struct tpl_cache *c = ctx->tpl;
+	struct cf_tpl_cache *c = ctx->tpl;
 	unsigned int i;
 
-	for (i = 0; i < TPL_PEND_SLOTS && c->n_pend != 0; i++) {
-		struct tpl_pend *pd = &c->pend[i];
+	for (i = 0; i < CF_TPL_PEND_SLOTS && c->n_pend != 0; i++) {
+		struct cf_tpl_pend *pd = &c->pend[i];
 
 		if (pd->used && now_ms > pd->born_ms + c->pend_age_ms) {
 			pd->used = 0;
 			c->n_pend--;
 			c->exps[pd->exp_idx].pend_len -= pd->len;
-			tpl_exp_hold(ctx, &c->exps[pd->exp_idx]);
-			ctx->stats->drops[CFS_DROP_NO_TEMPLATE]++;
+			cf_tpl_exp_hold(ctx, &c->exps[pd->exp_idx]);
+			ctx->stats->drops[CF_STATS_DROP_NO_TEMPLATE]++;
 		}
 	}
 	c->pend_next_check = now_ms + 1000;
 }
 
 void
-tpl_tick(struct cfd_ctx *ctx, uint64_t now_ms)
+cf_tpl_tick(struct cf_decode_ctx *ctx, uint64_t now_ms)
 {
-	struct tpl_cache *c = ctx->tpl;
+	struct cf_tpl_cache *c = ctx->tpl;
 
 	if (c->n_pend != 0 && now_ms >= c->pend_next_check)
 		pend_age(ctx, now_ms);
 }
 
 int
-tpl_pending_add(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, const struct tpl_msg *m,
+cf_tpl_pending_add(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, const struct cf_tpl_msg *m,
 		const uint8_t *p, uint32_t len, uint64_t now_ms)
 {
-	struct tpl_cache *c = ctx->tpl;
+	struct cf_tpl_cache *c = ctx->tpl;
 	unsigned int i;
 
-	if (c->pend_cap == 0 || len > TPL_PEND_MAX || ex->pend_len + len > c->pend_cap)
+	if (c->pend_cap == 0 || len > CF_TPL_PEND_MAX || ex->pend_len + len > c->pend_cap)
 		return -1;
-	for (i = 0; i < TPL_PEND_SLOTS; i++) {
-		struct tpl_pend *pd = &c->pend[i];
+	for (i = 0; i < CF_TPL_PEND_SLOTS; i++) {
+		struct cf_tpl_pend *pd = &c->pend[i];
 
 		if (pd->used)
 			continue;
 		pd->used = 1;
 		pd->born_ms = now_ms;
 		pd->msg = *m;
-		pd->exp_idx = tpl_exp_index(c, ex);
+		pd->exp_idx = cf_tpl_exp_index(c, ex);
 		pd->tid = tid;
 		pd->len = len;
 		memcpy(pd->data, p, len);
 		ex->pend_len += len;
-		tpl_exp_hold(ctx, ex);
+		cf_tpl_exp_hold(ctx, ex);
 		if (c->n_pend++ == 0)
 			c->pend_next_check = now_ms + 1000;
 		ctx->stats->tpl_pending++;
@@ -72,38 +72,38 @@ tpl_pending_add(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, const str
 }
 
 void
-tpl_pending_run(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, const struct cfd_dgram *dg)
+cf_tpl_pending_run(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, const struct cf_decode_dgram *dg)
 {
-	struct tpl_cache *c = ctx->tpl;
-	uint32_t idx = tpl_exp_index(c, ex);
+	struct cf_tpl_cache *c = ctx->tpl;
+	uint32_t idx = cf_tpl_exp_index(c, ex);
 	unsigned int i;
 
 	if (ex->pend_len == 0)
 		return;
 	/* Slots are taken lowest first, so a scan in slot order keeps arrival order
 	 * unless slots were freed in between; good enough for late data. */
-	for (i = 0; i < TPL_PEND_SLOTS; i++) {
-		struct tpl_pend *pd = &c->pend[i];
-		const struct tpl *t;
+	for (i = 0; i < CF_TPL_PEND_SLOTS; i++) {
+		struct cf_tpl_pend *pd = &c->pend[i];
+		const struct cf_tpl *t;
 
 		if (!pd->used || pd->exp_idx != idx || pd->tid != tid)
 			continue;
-		t = tpl_find(ctx, ex, tid, dg->now_ms);
+		t = cf_tpl_find(ctx, ex, tid, dg->now_ms);
 		if (t == NULL)
 			return;
-		tpl_data_set(ctx, ex, t, &pd->msg, dg, pd->data, pd->len);
+		cf_tpl_data_set(ctx, ex, t, &pd->msg, dg, pd->data, pd->len);
 		pd->used = 0;
 		c->n_pend--;
 		ex->pend_len -= pd->len;
-		tpl_exp_hold(ctx, ex);
+		cf_tpl_exp_hold(ctx, ex);
 		ctx->stats->tpl_pending_done++;
 	}
 }
 
 unsigned int
-tpl_pending_flush(struct cfd_ctx *ctx)
+cf_tpl_pending_flush(struct cf_decode_ctx *ctx)
 {
-	struct tpl_cache *c = ctx->tpl;
+	struct cf_tpl_cache *c = ctx->tpl;
 	unsigned int n = c->n_pend;
 
 	/* Aging with an infinite clock: everything left is too old. */

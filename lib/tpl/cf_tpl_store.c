@@ -12,14 +12,14 @@
 #include "cf_tpl_dst.h"
 #include "cf_tpl_priv.h"
 
-struct tpl_key {
+struct cf_tpl_key {
 	uint32_t exp_idx;
 	uint16_t tid;
 	uint16_t pad;
 };
 
 static void
-tpl_cache_free(struct tpl_cache *c)
+cf_tpl_cache_free(struct cf_tpl_cache *c)
 {
 	if (c == NULL)
 		return;
@@ -34,11 +34,11 @@ tpl_cache_free(struct tpl_cache *c)
 }
 
 int
-tpl_cache_attach(struct cfd_ctx *ctx, const char *name, int socket_id, const struct tpl_config *cfg)
+cf_tpl_cache_attach(struct cf_decode_ctx *ctx, const char *name, int socket_id, const struct cf_tpl_config *cfg)
 {
 	char hn[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = { .hash_func = rte_jhash, .socket_id = socket_id };
-	struct tpl_cache *c;
+	struct cf_tpl_cache *c;
 	uint32_t cap, i;
 
 	c = rte_zmalloc_socket(name, sizeof(*c), 64, socket_id);
@@ -54,24 +54,24 @@ tpl_cache_attach(struct cfd_ctx *ctx, const char *name, int socket_id, const str
 		cap = 1u << 20;
 	c->max_tpls = cap;
 	c->fm = cfg->field_map;
-	c->n_slots = cfd_exporter_slots(ctx);
+	c->n_slots = cf_decode_exporter_slots(ctx);
 
 	snprintf(hn, sizeof(hn), "%s_t", name);
 	hp.name = hn;
 	/* Room above the limit so bucket collisions do not refuse before the limit does. */
 	hp.entries = cap + cap / 4 + 8;
-	hp.key_len = sizeof(struct tpl_key);
+	hp.key_len = sizeof(struct cf_tpl_key);
 	c->th = rte_hash_create(&hp);
 	if (c->th == NULL)
 		goto fail;
 	c->slot_exp = rte_zmalloc_socket(name, sizeof(uint32_t) * c->n_slots, 64, socket_id);
-	c->exps = rte_zmalloc_socket(name, sizeof(struct tpl_exp) * c->max_exps, 64, socket_id);
+	c->exps = rte_zmalloc_socket(name, sizeof(struct cf_tpl_exp) * c->max_exps, 64, socket_id);
 	c->free_exps = rte_zmalloc_socket(name, sizeof(uint32_t) * c->max_exps, 64, socket_id);
-	c->tpls = rte_zmalloc_socket(name, sizeof(struct tpl) *
+	c->tpls = rte_zmalloc_socket(name, sizeof(struct cf_tpl) *
 				     (rte_hash_max_key_id(c->th) + 1), 64, socket_id);
-	c->raw = rte_zmalloc_socket(name, sizeof(struct tpl_raw) *
+	c->raw = rte_zmalloc_socket(name, sizeof(struct cf_tpl_raw) *
 				    (rte_hash_max_key_id(c->th) + 1), 64, socket_id);
-	c->pend = rte_zmalloc_socket(name, sizeof(struct tpl_pend) * TPL_PEND_SLOTS, 64,
+	c->pend = rte_zmalloc_socket(name, sizeof(struct cf_tpl_pend) * CF_TPL_PEND_SLOTS, 64,
 				     socket_id);
 	if (c->slot_exp == NULL || c->exps == NULL || c->free_exps == NULL || c->tpls == NULL ||
 	    c->raw == NULL || c->pend == NULL)
@@ -85,28 +85,28 @@ tpl_cache_attach(struct cfd_ctx *ctx, const char *name, int socket_id, const str
 	ctx->idle_ms = c->timeout_ms;
 	return 0;
 fail:
-	tpl_cache_free(c);
+	cf_tpl_cache_free(c);
 	return -ENOMEM;
 }
 
 void
-tpl_cache_detach(struct cfd_ctx *ctx)
+cf_tpl_cache_detach(struct cf_decode_ctx *ctx)
 {
-	tpl_cache_free(ctx->tpl);
+	cf_tpl_cache_free(ctx->tpl);
 	ctx->tpl = NULL;
 	ctx->idle_ms = 0;
 }
 
 static void
-tpl_remove(struct cfd_ctx *ctx, struct tpl *t)
+cf_tpl_remove(struct cf_decode_ctx *ctx, struct cf_tpl *t)
 {
-	struct tpl_cache *c = ctx->tpl;
-	struct tpl_key k = { .exp_idx = t->exp_idx, .tid = t->tid };
-	struct tpl_exp *ex = &c->exps[t->exp_idx];
+	struct cf_tpl_cache *c = ctx->tpl;
+	struct cf_tpl_key k = { .exp_idx = t->exp_idx, .tid = t->tid };
+	struct cf_tpl_exp *ex = &c->exps[t->exp_idx];
 
 	rte_hash_del_key(c->th, &k);
 	ex->n_templates--;
-	tpl_exp_hold(ctx, ex);
+	cf_tpl_exp_hold(ctx, ex);
 	c->n_tpls--;
 	t->in_use = 0;
 	if (c->last_tpl == t)
@@ -114,16 +114,16 @@ tpl_remove(struct cfd_ctx *ctx, struct tpl *t)
 }
 
 unsigned int
-tpl_expire(struct cfd_ctx *ctx, uint64_t now_ms)
+cf_tpl_expire(struct cf_decode_ctx *ctx, uint64_t now_ms)
 {
-	struct tpl_cache *c = ctx->tpl;
+	struct cf_tpl_cache *c = ctx->tpl;
 	uint32_t i, n = 0, max = (uint32_t)rte_hash_max_key_id(c->th) + 1;
 
 	for (i = 0; i < max && c->n_tpls != 0; i++) {
-		struct tpl *t = &c->tpls[i];
+		struct cf_tpl *t = &c->tpls[i];
 
 		if (t->in_use && now_ms - t->last_ms > c->timeout_ms && now_ms > t->last_ms) {
-			tpl_remove(ctx, t);
+			cf_tpl_remove(ctx, t);
 			n++;
 		}
 	}
@@ -132,48 +132,48 @@ tpl_expire(struct cfd_ctx *ctx, uint64_t now_ms)
 }
 
 static void
-exp_release(struct tpl_cache *c, struct tpl_exp *ex)
+exp_release(struct cf_tpl_cache *c, struct cf_tpl_exp *ex)
 {
 	c->slot_exp[ex->slot] = 0;
 	ex->in_use = 0;
-	c->free_exps[c->n_free++] = tpl_exp_index(c, ex);
+	c->free_exps[c->n_free++] = cf_tpl_exp_index(c, ex);
 }
 
 /*
  * States give their room back when their exporter slot went to another
  * exporter (generation moved), or when the exporter is idle by the exporter
- * table's own rule (cfd_exporter_idle(): no template, no waiting data, quiet
+ * table's own rule (cf_decode_exporter_idle(): no template, no waiting data, quiet
  * for the template timeout).
  */
 static void
-exp_sweep(struct cfd_ctx *ctx, uint64_t now_ms)
+exp_sweep(struct cf_decode_ctx *ctx, uint64_t now_ms)
 {
-	struct tpl_cache *c = ctx->tpl;
+	struct cf_tpl_cache *c = ctx->tpl;
 	uint32_t i;
 
 	for (i = 0; i < c->max_exps; i++) {
-		struct tpl_exp *ex = &c->exps[i];
-		const struct cfd_exporter *e;
+		struct cf_tpl_exp *ex = &c->exps[i];
+		const struct cf_decode_exporter *e;
 
 		if (!ex->in_use)
 			continue;
 		e = &ctx->exporters[ex->slot];
-		if (e->gen == ex->gen && !cfd_exporter_idle(ctx, e, now_ms))
+		if (e->gen == ex->gen && !cf_decode_exporter_idle(ctx, e, now_ms))
 			continue;
 		exp_release(c, ex);
 	}
 }
 
-struct tpl_exp *
-tpl_exp_get(struct cfd_ctx *ctx, struct cfd_exporter *e, uint64_t now_ms)
+struct cf_tpl_exp *
+cf_tpl_exp_get(struct cf_decode_ctx *ctx, struct cf_decode_exporter *e, uint64_t now_ms)
 {
-	struct tpl_cache *c = ctx->tpl;
-	struct tpl_exp *ex;
+	struct cf_tpl_cache *c = ctx->tpl;
+	struct cf_tpl_exp *ex;
 	uint32_t slot, k;
 
 	if (e == NULL)
 		return NULL;
-	slot = cfd_exporter_slot(ctx, e);
+	slot = cf_decode_exporter_slot(ctx, e);
 	k = c->slot_exp[slot];
 	if (k != 0) {
 		ex = &c->exps[k - 1];
@@ -183,11 +183,11 @@ tpl_exp_get(struct cfd_ctx *ctx, struct cfd_exporter *e, uint64_t now_ms)
 		exp_release(c, ex);
 	}
 	if (c->n_free == 0) {
-		tpl_expire(ctx, now_ms);
+		cf_tpl_expire(ctx, now_ms);
 		exp_sweep(ctx, now_ms);
 	}
 	if (c->n_free == 0) {
-		ctx->stats->drops[CFS_DROP_TPL_EXPORTERS_FULL]++;
+		ctx->stats->drops[CF_STATS_DROP_TPL_EXPORTERS_FULL]++;
 		return NULL;
 	}
 	k = c->free_exps[--c->n_free];
@@ -201,32 +201,32 @@ tpl_exp_get(struct cfd_ctx *ctx, struct cfd_exporter *e, uint64_t now_ms)
 	return ex;
 }
 
-struct tpl_exp *
-tpl_exporter(struct cfd_ctx *ctx, const struct cfd_dgram *dg, uint8_t version, uint32_t domain)
+struct cf_tpl_exp *
+cf_tpl_exporter(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg, uint8_t version, uint32_t domain)
 {
-	return tpl_exp_get(ctx, cfd_exporter_get(ctx, dg, version, domain), dg->now_ms);
+	return cf_tpl_exp_get(ctx, cf_decode_exporter_get(ctx, dg, version, domain), dg->now_ms);
 }
 
-enum cfs_drop
-tpl_define(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, enum tpl_kind kind,
-	   const struct tpl_field *f, uint16_t n, uint16_t scope, uint64_t now_ms)
+enum cf_stats_drop
+cf_tpl_define(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, enum cf_tpl_kind kind,
+	   const struct cf_tpl_field *f, uint16_t n, uint16_t scope, uint64_t now_ms)
 {
-	struct tpl_cache *c = ctx->tpl;
-	struct tpl_key k = { .exp_idx = tpl_exp_index(c, ex), .tid = tid };
-	struct tpl *t = &c->scratch;
-	enum cfs_drop why;
+	struct cf_tpl_cache *c = ctx->tpl;
+	struct cf_tpl_key k = { .exp_idx = cf_tpl_exp_index(c, ex), .tid = tid };
+	struct cf_tpl *t = &c->scratch;
+	enum cf_stats_drop why;
 	int pos;
 
 	/* The one check of the field limit: decoders pass every field they read. */
-	if (n > TPL_MAX_FIELDS)
-		why = CFS_DROP_TPL_TOO_MANY_FIELDS;
+	if (n > CF_TPL_MAX_FIELDS)
+		why = CF_STATS_DROP_TPL_TOO_MANY_FIELDS;
 	else if (tid < 256)
-		why = CFS_DROP_TPL_ID_LOW;
-	else if (kind == TPL_KIND_OPTIONS && (scope > n || (ex->version == CFR_V_IPFIX && scope == 0)))
-		why = CFS_DROP_TPL_BAD_SCOPE;
+		why = CF_STATS_DROP_TPL_ID_LOW;
+	else if (kind == CF_TPL_KIND_OPTIONS && (scope > n || (ex->version == CF_RECORD_V_IPFIX && scope == 0)))
+		why = CF_STATS_DROP_TPL_BAD_SCOPE;
 	else
-		why = tpl_compile(ctx, t, ex->version, kind, f, n, scope);
-	if (why != CFS_DROP_MAX) {
+		why = cf_tpl_compile(ctx, t, ex->version, kind, f, n, scope);
+	if (why != CF_STATS_DROP_MAX) {
 		ctx->stats->drops[why]++;
 		return why;
 	}
@@ -240,17 +240,17 @@ tpl_define(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, enum tpl_kind 
 		ctx->stats->tpl_replaced++;
 	} else {
 		if (ex->n_templates >= c->per_exp) {
-			ctx->stats->drops[CFS_DROP_TPL_PER_EXPORTER_FULL]++;
-			return CFS_DROP_TPL_PER_EXPORTER_FULL;
+			ctx->stats->drops[CF_STATS_DROP_TPL_PER_EXPORTER_FULL]++;
+			return CF_STATS_DROP_TPL_PER_EXPORTER_FULL;
 		}
 		if (c->n_tpls >= c->max_tpls)
-			tpl_expire(ctx, now_ms);
+			cf_tpl_expire(ctx, now_ms);
 		if (c->n_tpls >= c->max_tpls || (pos = rte_hash_add_key(c->th, &k)) < 0) {
-			ctx->stats->drops[CFS_DROP_TPL_EXPORTERS_FULL]++;
-			return CFS_DROP_TPL_EXPORTERS_FULL;
+			ctx->stats->drops[CF_STATS_DROP_TPL_EXPORTERS_FULL]++;
+			return CF_STATS_DROP_TPL_EXPORTERS_FULL;
 		}
 		ex->n_templates++;
-		tpl_exp_hold(ctx, ex);
+		cf_tpl_exp_hold(ctx, ex);
 		c->n_tpls++;
 		ctx->stats->tpl_added++;
 	}
@@ -258,18 +258,18 @@ tpl_define(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, enum tpl_kind 
 	c->raw[pos].scope = scope;
 	memcpy(c->raw[pos].f, f, sizeof(f[0]) * n);
 	/* Copy only the used steps: a template is rewritten in place. */
-	memcpy(&c->tpls[pos], t, offsetof(struct tpl, steps) + t->n_steps * sizeof(t->steps[0]));
+	memcpy(&c->tpls[pos], t, offsetof(struct cf_tpl, steps) + t->n_steps * sizeof(t->steps[0]));
 	if (c->last_tpl == &c->tpls[pos])
 		c->last_tpl = NULL;
-	return CFS_DROP_MAX;
+	return CF_STATS_DROP_MAX;
 }
 
-const struct tpl *
-tpl_find(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, uint64_t now_ms)
+const struct cf_tpl *
+cf_tpl_find(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, uint64_t now_ms)
 {
-	struct tpl_cache *c = ctx->tpl;
-	struct tpl_key k = { .exp_idx = tpl_exp_index(c, ex), .tid = tid };
-	struct tpl *t = c->last_tpl;
+	struct cf_tpl_cache *c = ctx->tpl;
+	struct cf_tpl_key k = { .exp_idx = cf_tpl_exp_index(c, ex), .tid = tid };
+	struct cf_tpl *t = c->last_tpl;
 	int pos;
 
 	if (t == NULL || t->tid != tid || t->exp_idx != k.exp_idx) {
@@ -279,7 +279,7 @@ tpl_find(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, uint64_t now_ms)
 		t = &c->tpls[pos];
 	}
 	if (now_ms > t->last_ms && now_ms - t->last_ms > c->timeout_ms) {
-		tpl_remove(ctx, t);
+		cf_tpl_remove(ctx, t);
 		ctx->stats->tpl_expired++;
 		return NULL;
 	}
@@ -288,33 +288,33 @@ tpl_find(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid, uint64_t now_ms)
 }
 
 int
-tpl_withdraw(struct cfd_ctx *ctx, struct tpl_exp *ex, uint16_t tid)
+cf_tpl_withdraw(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid)
 {
-	struct tpl_cache *c = ctx->tpl;
-	struct tpl_key k = { .exp_idx = tpl_exp_index(c, ex), .tid = tid };
+	struct cf_tpl_cache *c = ctx->tpl;
+	struct cf_tpl_key k = { .exp_idx = cf_tpl_exp_index(c, ex), .tid = tid };
 	int pos = rte_hash_lookup(c->th, &k);
 
 	if (pos < 0) {
-		ctx->stats->drops[CFS_DROP_TPL_WITHDRAW_UNKNOWN]++;
+		ctx->stats->drops[CF_STATS_DROP_TPL_WITHDRAW_UNKNOWN]++;
 		return -1;
 	}
-	tpl_remove(ctx, &c->tpls[pos]);
+	cf_tpl_remove(ctx, &c->tpls[pos]);
 	ctx->stats->tpl_withdrawn++;
 	return 0;
 }
 
 unsigned int
-tpl_withdraw_all(struct cfd_ctx *ctx, struct tpl_exp *ex, enum tpl_kind kind)
+cf_tpl_withdraw_all(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, enum cf_tpl_kind kind)
 {
-	struct tpl_cache *c = ctx->tpl;
-	uint32_t idx = tpl_exp_index(c, ex), i, n = 0;
+	struct cf_tpl_cache *c = ctx->tpl;
+	uint32_t idx = cf_tpl_exp_index(c, ex), i, n = 0;
 	uint32_t max = (uint32_t)rte_hash_max_key_id(c->th) + 1;
 
 	for (i = 0; i < max && ex->n_templates != 0; i++) {
-		struct tpl *t = &c->tpls[i];
+		struct cf_tpl *t = &c->tpls[i];
 
 		if (t->in_use && t->exp_idx == idx && t->kind == kind) {
-			tpl_remove(ctx, t);
+			cf_tpl_remove(ctx, t);
 			n++;
 		}
 	}

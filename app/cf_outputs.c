@@ -4,17 +4,17 @@
 #include <string.h>
 
 #include "cf_log.h"
-#include "cf_output_setup.h"
+#include "cf_outputs.h"
 
 #define EXIT_USAGE 2
 
-static struct cfo_output *
+static struct cf_output *
 open_http(const struct cf_config *cfg, int *status, char *err, size_t errlen)
 {
 	/* The engine keeps pointers to these strings for the life of the process. */
 	static char url[1024], base_url[1024];
-	struct cfo_http_config hc;
-	struct cfo_output *o;
+	struct cf_output_http_config hc;
+	struct cf_output *o;
 
 	*status = EXIT_USAGE;
 	if (snprintf(url, sizeof(url), "%s%s", cfg->backend_url, cfg->backend_path) >=
@@ -58,7 +58,7 @@ open_http(const struct cf_config *cfg, int *status, char *err, size_t errlen)
 	hc.dl.shutdown_timeout_ms = (uint64_t)cfg->shutdown_timeout * 1000;
 	hc.dl.ring_size = 128;  /* x batch size of records in memory at most */
 
-	o = cfo_open_http(&hc, err, errlen);
+	o = cf_output_open_http(&hc, err, errlen);
 	if (o == NULL) {
 		char why[512];
 
@@ -73,15 +73,15 @@ open_http(const struct cf_config *cfg, int *status, char *err, size_t errlen)
 	return o;
 }
 
-struct cfo_output *
-cf_output_open(const struct cf_config *cfg, int *status, char *err, size_t errlen)
+struct cf_output *
+cf_outputs_open(const struct cf_config *cfg, int *status, char *err, size_t errlen)
 {
-	struct cfo_output *o;
+	struct cf_output *o;
 	char why[512];
 
 	if (cfg->backend_url[0] != '\0')
 		return open_http(cfg, status, err, errlen);
-	o = cfo_open_sink((enum cfo_sink)cfg->output.kind, cfg->output.arg, why, sizeof(why));
+	o = cf_output_open_sink((enum cf_output_sink)cfg->output.kind, cfg->output.arg, why, sizeof(why));
 	if (o == NULL) {
 		snprintf(err, errlen, "--output: %s", why);
 		*status = EXIT_USAGE;

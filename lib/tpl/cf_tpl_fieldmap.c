@@ -22,23 +22,23 @@ static const struct {
 	uint16_t dst4;     /* destination for 4-byte (or any-length numeric) elements */
 	uint16_t dst16;    /* for 16-byte addresses, where the family depends on length */
 } fields[] = {
-	{"src_ip", TPL_D_SRC4, TPL_D_SRC6}, {"dst_ip", TPL_D_DST4, TPL_D_DST6},
-	{"next_hop", TPL_D_NH4, TPL_D_NH6},
-	{"src_port", TPL_D_SPORT, 0}, {"dst_port", TPL_D_DPORT, 0},
-	{"protocol", TPL_D_PROTO, 0}, {"tos", TPL_D_TOS, 0}, {"tcp_flags", TPL_D_TCP_FLAGS, 0},
-	{"bytes", TPL_D_BYTES, 0}, {"packets", TPL_D_PKTS, 0},
-	{"input_if", TPL_D_IN_IF, 0}, {"output_if", TPL_D_OUT_IF, 0},
-	{"src_as", TPL_D_SRC_AS, 0}, {"dst_as", TPL_D_DST_AS, 0},
-	{"src_mask", TPL_D_SRC_MASK, 0}, {"dst_mask", TPL_D_DST_MASK, 0},
-	{"src_mac", TPL_D_SRC_MAC, 0}, {"dst_mac", TPL_D_DST_MAC, 0},
-	{"vlan_id", TPL_D_VLAN, 0}, {"post_vlan_id", TPL_D_POST_VLAN, 0},
-	{"direction", TPL_D_DIRECTION, 0},
-	{"src_sgt", TPL_D_SGT_SRC, 0}, {"dst_sgt", TPL_D_SGT_DST, 0},
-	{"skip", TPL_D_SKIP, 0},
+	{"src_ip", CF_TPL_D_SRC4, CF_TPL_D_SRC6}, {"dst_ip", CF_TPL_D_DST4, CF_TPL_D_DST6},
+	{"next_hop", CF_TPL_D_NH4, CF_TPL_D_NH6},
+	{"src_port", CF_TPL_D_SPORT, 0}, {"dst_port", CF_TPL_D_DPORT, 0},
+	{"protocol", CF_TPL_D_PROTO, 0}, {"tos", CF_TPL_D_TOS, 0}, {"tcp_flags", CF_TPL_D_TCP_FLAGS, 0},
+	{"bytes", CF_TPL_D_BYTES, 0}, {"packets", CF_TPL_D_PKTS, 0},
+	{"input_if", CF_TPL_D_IN_IF, 0}, {"output_if", CF_TPL_D_OUT_IF, 0},
+	{"src_as", CF_TPL_D_SRC_AS, 0}, {"dst_as", CF_TPL_D_DST_AS, 0},
+	{"src_mask", CF_TPL_D_SRC_MASK, 0}, {"dst_mask", CF_TPL_D_DST_MASK, 0},
+	{"src_mac", CF_TPL_D_SRC_MAC, 0}, {"dst_mac", CF_TPL_D_DST_MAC, 0},
+	{"vlan_id", CF_TPL_D_VLAN, 0}, {"post_vlan_id", CF_TPL_D_POST_VLAN, 0},
+	{"direction", CF_TPL_D_DIRECTION, 0},
+	{"src_sgt", CF_TPL_D_SGT_SRC, 0}, {"dst_sgt", CF_TPL_D_SGT_DST, 0},
+	{"skip", CF_TPL_D_SKIP, 0},
 };
 
 static int
-parse_key(const char *k, struct tpl_fm_entry *e)
+parse_key(const char *k, struct cf_tpl_fm_entry *e)
 {
 	unsigned long v, pen, id;
 	char *end;
@@ -60,7 +60,7 @@ parse_key(const char *k, struct tpl_fm_entry *e)
 }
 
 int
-tpl_fieldmap_load(struct tpl_fieldmap *fm, const char *path, char *err, size_t errlen)
+cf_tpl_fieldmap_load(struct cf_tpl_fieldmap *fm, const char *path, char *err, size_t errlen)
 {
 	cJSON *root = NULL, *it;
 	char *text = NULL;
@@ -92,12 +92,12 @@ tpl_fieldmap_load(struct tpl_fieldmap *fm, const char *path, char *err, size_t e
 		goto out;
 	}
 	cJSON_ArrayForEach(it, root) {
-		struct tpl_fm_entry *e = &fm->e[fm->n];
+		struct cf_tpl_fm_entry *e = &fm->e[fm->n];
 		unsigned int i;
 
-		if (fm->n == TPL_FM_MAX) {
+		if (fm->n == CF_TPL_FM_MAX) {
 			snprintf(err, errlen, "--field-map %s: more than %d entries (at key \"%s\")",
-				 path, TPL_FM_MAX, it->string);
+				 path, CF_TPL_FM_MAX, it->string);
 			goto out;
 		}
 		if (parse_key(it->string, e) != 0) {
@@ -131,7 +131,7 @@ out:
 }
 
 int
-tpl_fieldmap_lookup(const struct tpl_fieldmap *fm, uint8_t version, uint32_t pen, uint16_t id,
+cf_tpl_fieldmap_lookup(const struct cf_tpl_fieldmap *fm, uint8_t version, uint32_t pen, uint16_t id,
 		    uint16_t len, uint16_t *dst)
 {
 	unsigned int i;
@@ -139,7 +139,7 @@ tpl_fieldmap_lookup(const struct tpl_fieldmap *fm, uint8_t version, uint32_t pen
 	if (fm == NULL)
 		return 0;
 	for (i = 0; i < fm->n; i++) {
-		const struct tpl_fm_entry *e = &fm->e[i];
+		const struct cf_tpl_fm_entry *e = &fm->e[i];
 
 		if (e->version != version || e->pen != pen || e->id != id)
 			continue;

@@ -7,26 +7,26 @@
  * 1 options templates, >= 256 data (2..255 reserved, skipped and counted).
  *
  * Contract (as for every decoder, see cf_decode.h):
- *  - nf9_validate() is pure: CFS_DROP_MAX when the header can be decoded,
+ *  - cf_nf9_validate() is pure: CF_STATS_DROP_MAX when the header can be decoded,
  *    otherwise the drop reason (nf9_short). Flowsets are checked one by one
  *    while decoding, since a bad one still lets the ones before it count.
- *  - nf9_decode() validates and counts; it never fails and never writes the
- *    datagram: each flowset is decoded or counted under a CFS_DROP_* reason. A
+ *  - cf_nf9_decode() validates and counts; it never fails and never writes the
+ *    datagram: each flowset is decoded or counted under a CF_STATS_DROP_* reason. A
  *    flowset length below 4 or past the datagram ends the datagram
  *    (set_bad_length), except an all-zero tail, which is padding.
  *  - Templates go into ctx->tpl (lib/template); data flowsets whose template is
  *    not known yet wait there (bounded) and are decoded when it arrives.
  *  - Sequence: v9 numbers export packets, so each datagram counts 1 towards
- *    cfd_seq_account(); sysUptime going back marks a restart.
+ *    cf_decode_seq_account(); sysUptime going back marks a restart.
  *  - Times: FIRST/LAST_SWITCHED are sysUptime ms; the record time is
  *    unix_secs * 1000 + (switched - sysUptime) as a signed 32-bit difference.
  */
 
 #include "cf_decode.h"
 
-#define NF9_HDR_LEN 20
+#define CF_NF9_HDR_LEN 20
 
-enum cfs_drop nf9_validate(const uint8_t *p, uint32_t len);
-void nf9_decode(struct cfd_ctx *ctx, const struct cfd_dgram *dg);
+enum cf_stats_drop cf_nf9_validate(const uint8_t *p, uint32_t len);
+void cf_nf9_decode(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg);
 
 #endif

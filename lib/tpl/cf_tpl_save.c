@@ -21,33 +21,33 @@
 #include "cf_tpl_priv.h"
 
 /* Written by the control lcore (req) and by its RX lcore (ack, rc, snap). */
-struct tpl_saver_lcore {
-	const struct cfd_ctx *ctx;
+struct cf_tpl_saver_lcore {
+	const struct cf_decode_ctx *ctx;
 	volatile uint32_t req;
 	volatile uint32_t ack;
-	int rc;                    /* tpl_snap_take() of the last answer */
-	struct tpl_snap snap;
+	int rc;                    /* cf_tpl_snap_take() of the last answer */
+	struct cf_tpl_snap snap;
 } __attribute__((aligned(64)));
 
-struct tpl_saver {
+struct cf_tpl_saver {
 	char path[1024];
 	uint64_t interval_ms;      /* 0: at exit only */
 	uint64_t next_ms;          /* 0: not started */
 	int pending;               /* snapshots asked for, not all answered */
 	unsigned int n;
-	struct cfd_ctx **ctx;
+	struct cf_decode_ctx **ctx;
 	const volatile int **done;
 	unsigned int *lcore_id;
-	struct tpl_saver_lcore *lc;
-	tpl_log_fn *log;
+	struct cf_tpl_saver_lcore *lc;
+	cf_tpl_log_fn *log;
 };
 
 static void
-slog(const struct tpl_saver *s, uint32_t level, const char *fmt, ...)
+slog(const struct cf_tpl_saver *s, uint32_t level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void
-slog(const struct tpl_saver *s, uint32_t level, const char *fmt, ...)
+slog(const struct cf_tpl_saver *s, uint32_t level, const char *fmt, ...)
 {
 	char line[1280];
 	va_list ap;
@@ -61,7 +61,7 @@ slog(const struct tpl_saver *s, uint32_t level, const char *fmt, ...)
 }
 
 static void
-saver_free(struct tpl_saver *s)
+saver_free(struct cf_tpl_saver *s)
 {
 	unsigned int i;
 
@@ -76,12 +76,12 @@ saver_free(struct tpl_saver *s)
 	free(s);
 }
 
-struct tpl_saver *
-tpl_saver_open(const char *path, uint32_t interval_s, struct cfd_ctx *const *ctx,
+struct cf_tpl_saver *
+cf_tpl_saver_open(const char *path, uint32_t interval_s, struct cf_decode_ctx *const *ctx,
 	       const volatile int *const *done, const unsigned int *lcore_id, unsigned int n,
-	       uint64_t wall_ms, tpl_log_fn *log, char *err, size_t errlen)
+	       uint64_t wall_ms, cf_tpl_log_fn *log, char *err, size_t errlen)
 {
-	struct tpl_saver *s;
+	struct cf_tpl_saver *s;
 	char why[1280];
 	unsigned int i;
 	int rc;
@@ -109,7 +109,7 @@ tpl_saver_open(const char *path, uint32_t interval_s, struct cfd_ctx *const *ctx
 		s->lc[i].ctx = ctx[i];
 		if (s->interval_ms == 0)
 			continue;
-		s->lc[i].snap.cap = tpl_snap_size(ctx[i]);
+		s->lc[i].snap.cap = cf_tpl_snap_size(ctx[i]);
 		s->lc[i].snap.buf = rte_malloc_socket("cf_tpl_snap", s->lc[i].snap.cap, 0,
 						      (int)rte_lcore_to_socket_id(lcore_id[i]));
 		if (s->lc[i].snap.buf == NULL) {
@@ -120,7 +120,7 @@ tpl_saver_open(const char *path, uint32_t interval_s, struct cfd_ctx *const *ctx
 		}
 	}
 	/* Any lcore may get any exporter after a restart: each gets every template. */
-	rc = tpl_restore_file(s->ctx, n, path, wall_ms, why, sizeof(why));
+	rc = cf_tpl_restore_file(s->ctx, n, path, wall_ms, why, sizeof(why));
 	if (rc < 0)
 		slog(s, RTE_LOG_WARNING, "%s\n", why);
 	else
@@ -132,28 +132,28 @@ nomem:
 	return NULL;
 }
 
-struct tpl_saver_lcore *
-tpl_saver_lcore(struct tpl_saver *s, unsigned int i)
+struct cf_tpl_saver_lcore *
+cf_tpl_saver_lcore(struct cf_tpl_saver *s, unsigned int i)
 {
 	return s != NULL && s->interval_ms != 0 ? &s->lc[i] : NULL;
 }
 
 void
-tpl_saver_poll(struct tpl_saver_lcore *l)
+cf_tpl_saver_poll(struct cf_tpl_saver_lcore *l)
 {
 	uint32_t req;
 
 	if (likely(l == NULL || l->req == l->ack))
 		return;
 	req = __atomic_load_n(&l->req, __ATOMIC_ACQUIRE);
-	l->rc = tpl_snap_take(l->ctx, &l->snap);
+	l->rc = cf_tpl_snap_take(l->ctx, &l->snap);
 	__atomic_store_n(&l->ack, req, __ATOMIC_RELEASE);
 }
 
 void
-tpl_saver_tick(struct tpl_saver *s, uint64_t now_ms)
+cf_tpl_saver_tick(struct cf_tpl_saver *s, uint64_t now_ms)
 {
-	const struct tpl_snap *snaps[RTE_MAX_LCORE];
+	const struct cf_tpl_snap *snaps[RTE_MAX_LCORE];
 	char err[1280];
 	unsigned int i, k = 0;
 	int rc;
@@ -172,7 +172,7 @@ tpl_saver_tick(struct tpl_saver *s, uint64_t now_ms)
 		return;
 	}
 	for (i = 0; i < s->n; i++) {
-		struct tpl_saver_lcore *l = &s->lc[i];
+		struct cf_tpl_saver_lcore *l = &s->lc[i];
 
 		if (*s->done[i])
 			continue;
@@ -185,7 +185,7 @@ tpl_saver_tick(struct tpl_saver *s, uint64_t now_ms)
 		}
 		snaps[k++] = &l->snap;
 	}
-	rc = tpl_save_snaps(s->path, snaps, k, err, sizeof(err));
+	rc = cf_tpl_save_snaps(s->path, snaps, k, err, sizeof(err));
 	if (rc < 0)
 		slog(s, RTE_LOG_WARNING, "%s\n", err);
 	else
@@ -196,7 +196,7 @@ next:
 }
 
 void
-tpl_saver_close(struct tpl_saver *s)
+cf_tpl_saver_close(struct cf_tpl_saver *s)
 {
 	char err[1280];
 	int rc;

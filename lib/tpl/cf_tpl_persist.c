@@ -6,7 +6,7 @@
  * The file is never trusted: magic, format version, lengths and a checksum
  * over the body are checked, and every record is bounds-checked, before
  * anything is restored; a file that fails is ignored as a whole. Templates
- * go through tpl_define() again, so they are compiled (and limited) exactly
+ * go through cf_tpl_define() again, so they are compiled (and limited) exactly
  * like templates from the wire. Written to PATH.tmp then renamed, so a crash
  * while saving leaves the previous file.
  */
@@ -39,7 +39,7 @@ struct tpf_exp {
 	uint8_t pad[2];
 	uint32_t rate;
 	uint32_t n_samplers;
-	struct { uint32_t id, rate; } samplers[TPL_MAX_SAMPLERS];
+	struct { uint32_t id, rate; } samplers[CF_TPL_MAX_SAMPLERS];
 	uint64_t sysinit_ms;
 };
 
@@ -49,7 +49,7 @@ struct tpf_tpl {
 	uint8_t kind;
 	uint8_t pad;
 	uint16_t scope;
-	uint16_t n;                  /* struct tpl_field follow */
+	uint16_t n;                  /* struct cf_tpl_field follow */
 };
 
 static uint64_t
@@ -91,23 +91,23 @@ put(struct wbuf *w, const void *src, size_t n)
 }
 
 size_t
-tpl_snap_size(const struct cfd_ctx *ctx)
+cf_tpl_snap_size(const struct cf_decode_ctx *ctx)
 {
-	const struct tpl_cache *c = ctx->tpl;
+	const struct cf_tpl_cache *c = ctx->tpl;
 
 	if (c == NULL)
 		return 0;
 	return (size_t)c->max_exps * sizeof(struct tpf_exp) +
 	       (size_t)((uint32_t)rte_hash_max_key_id(c->th) + 1) *
-	       (sizeof(struct tpf_tpl) + sizeof(((struct tpl_raw *)0)->f));
+	       (sizeof(struct tpf_tpl) + sizeof(((struct cf_tpl_raw *)0)->f));
 }
 
 /* Exporters first (every state, so indexes stay simple), then templates with
- * cache-local exporter indexes; tpl_save_snaps() rebases them. */
+ * cache-local exporter indexes; cf_tpl_save_snaps() rebases them. */
 int
-tpl_snap_take(const struct cfd_ctx *ctx, struct tpl_snap *s)
+cf_tpl_snap_take(const struct cf_decode_ctx *ctx, struct cf_tpl_snap *s)
 {
-	const struct tpl_cache *c = ctx->tpl;
+	const struct cf_tpl_cache *c = ctx->tpl;
 	uint32_t i, max;
 	size_t len = 0;
 
@@ -115,12 +115,12 @@ tpl_snap_take(const struct cfd_ctx *ctx, struct tpl_snap *s)
 	s->exp_len = s->len = 0;
 	if (c == NULL)
 		return 0;
-	if (tpl_snap_size(ctx) > s->cap)
+	if (cf_tpl_snap_size(ctx) > s->cap)
 		return -1;
 	max = c->max_exps;
 	for (i = 0; i < max; i++) {
-		const struct tpl_exp *ex = &c->exps[i];
-		const struct cfd_exporter *e = &ctx->exporters[ex->slot];
+		const struct cf_tpl_exp *ex = &c->exps[i];
+		const struct cf_decode_exporter *e = &ctx->exporters[ex->slot];
 		struct tpf_exp x;
 
 		memset(&x, 0, sizeof(x));
@@ -142,8 +142,8 @@ tpl_snap_take(const struct cfd_ctx *ctx, struct tpl_snap *s)
 	s->exp_len = len;
 	max = (uint32_t)rte_hash_max_key_id(c->th) + 1;
 	for (i = 0; i < max; i++) {
-		const struct tpl *t = &c->tpls[i];
-		const struct tpl_raw *r = &c->raw[i];
+		const struct cf_tpl *t = &c->tpls[i];
+		const struct cf_tpl_raw *r = &c->raw[i];
 		struct tpf_tpl x;
 
 		if (!t->in_use)
@@ -165,7 +165,7 @@ tpl_snap_take(const struct cfd_ctx *ctx, struct tpl_snap *s)
 }
 
 int
-tpl_save_snaps(const char *path, const struct tpl_snap *const *snaps, unsigned int n_snaps,
+cf_tpl_save_snaps(const char *path, const struct cf_tpl_snap *const *snaps, unsigned int n_snaps,
 	       char *err, size_t errlen)
 {
 	struct wbuf w = {0};
@@ -184,7 +184,7 @@ tpl_save_snaps(const char *path, const struct tpl_snap *const *snaps, unsigned i
 		h.n_exp += snaps[si]->n_exp;
 	}
 	for (si = 0; si < n_snaps; si++) {
-		const struct tpl_snap *s = snaps[si];
+		const struct cf_tpl_snap *s = snaps[si];
 		size_t off = s->exp_len;
 
 		while (off < s->len) {
@@ -193,9 +193,9 @@ tpl_save_snaps(const char *path, const struct tpl_snap *const *snaps, unsigned i
 			memcpy(&x, s->buf + off, sizeof(x));
 			x.exp += base;
 			if (put(&w, &x, sizeof(x)) != 0 ||
-			    put(&w, s->buf + off + sizeof(x), sizeof(struct tpl_field) * x.n) != 0)
+			    put(&w, s->buf + off + sizeof(x), sizeof(struct cf_tpl_field) * x.n) != 0)
 				goto nomem;
-			off += sizeof(x) + sizeof(struct tpl_field) * x.n;
+			off += sizeof(x) + sizeof(struct cf_tpl_field) * x.n;
 		}
 		h.n_tpl += s->n_tpl;
 		base += s->n_exp;
@@ -230,25 +230,25 @@ out:
 }
 
 int
-tpl_save(const char *path, struct cfd_ctx *const *ctx, unsigned int n_caches,
+tpl_save(const char *path, struct cf_decode_ctx *const *ctx, unsigned int n_caches,
 	 char *err, size_t errlen)
 {
-	struct tpl_snap *snaps = calloc(n_caches ? n_caches : 1, sizeof(*snaps));
-	const struct tpl_snap **sp = calloc(n_caches ? n_caches : 1, sizeof(*sp));
+	struct cf_tpl_snap *snaps = calloc(n_caches ? n_caches : 1, sizeof(*snaps));
+	const struct cf_tpl_snap **sp = calloc(n_caches ? n_caches : 1, sizeof(*sp));
 	unsigned int i;
 	int rc = -1;
 
 	if (snaps == NULL || sp == NULL)
 		goto nomem;
 	for (i = 0; i < n_caches; i++) {
-		snaps[i].cap = tpl_snap_size(ctx[i]);
+		snaps[i].cap = cf_tpl_snap_size(ctx[i]);
 		snaps[i].buf = malloc(snaps[i].cap ? snaps[i].cap : 1);
 		if (snaps[i].buf == NULL)
 			goto nomem;
-		tpl_snap_take(ctx[i], &snaps[i]);
+		cf_tpl_snap_take(ctx[i], &snaps[i]);
 		sp[i] = &snaps[i];
 	}
-	rc = tpl_save_snaps(path, sp, n_caches, err, errlen);
+	rc = cf_tpl_save_snaps(path, sp, n_caches, err, errlen);
 	goto out;
 nomem:
 	snprintf(err, errlen, "--template-file %s: out of memory", path);
@@ -263,7 +263,7 @@ out:
 
 /* Walk the body; with ctx NULL only check it. Returns templates seen, or -1. */
 static int
-walk(struct cfd_ctx *ctx, const struct tpf_hdr *h, const uint8_t *body, uint64_t now_ms)
+walk(struct cf_decode_ctx *ctx, const struct tpf_hdr *h, const uint8_t *body, uint64_t now_ms)
 {
 	const struct tpf_exp *xs = (const void *)body;
 	size_t pos = (size_t)h->n_exp * sizeof(struct tpf_exp);
@@ -273,31 +273,31 @@ walk(struct cfd_ctx *ctx, const struct tpf_hdr *h, const uint8_t *body, uint64_t
 	if ((uint64_t)h->n_exp * sizeof(struct tpf_exp) > h->body_len)
 		return -1;
 	for (i = 0; i < h->n_tpl; i++) {
-		struct tpl_field f[TPL_MAX_FIELDS];
+		struct cf_tpl_field f[CF_TPL_MAX_FIELDS];
 		struct tpf_tpl x;
 		const struct tpf_exp *xe;
-		struct tpl_exp *ex;
+		struct cf_tpl_exp *ex;
 
 		if (h->body_len - pos < sizeof(x))
 			return -1;
 		memcpy(&x, body + pos, sizeof(x));
 		pos += sizeof(x);
-		if (x.exp >= h->n_exp || x.n == 0 || x.n > TPL_MAX_FIELDS || x.scope > x.n ||
-		    x.kind > TPL_KIND_OPTIONS || x.tid < 256 ||
+		if (x.exp >= h->n_exp || x.n == 0 || x.n > CF_TPL_MAX_FIELDS || x.scope > x.n ||
+		    x.kind > CF_TPL_KIND_OPTIONS || x.tid < 256 ||
 		    h->body_len - pos < sizeof(f[0]) * x.n)
 			return -1;
 		memcpy(f, body + pos, sizeof(f[0]) * x.n);
 		pos += sizeof(f[0]) * x.n;
 		xe = &xs[x.exp];
-		if (xe->version != CFR_V_NF9 && xe->version != CFR_V_IPFIX)
+		if (xe->version != CF_RECORD_V_NF9 && xe->version != CF_RECORD_V_IPFIX)
 			return -1;
-		if (xe->n_samplers > TPL_MAX_SAMPLERS)
+		if (xe->n_samplers > CF_TPL_MAX_SAMPLERS)
 			return -1;
 		n++;
 		if (ctx == NULL)
 			continue;
 		/* Through the exporter table as from the wire, but without counting a datagram. */
-		ex = tpl_exp_get(ctx, cfd_exporter_find(ctx, xe->addr, xe->v6 != 0, xe->version,
+		ex = cf_tpl_exp_get(ctx, cf_decode_exporter_find(ctx, xe->addr, xe->v6 != 0, xe->version,
 							xe->domain, now_ms), now_ms);
 		if (ex == NULL)
 			continue;
@@ -307,13 +307,13 @@ walk(struct cfd_ctx *ctx, const struct tpf_hdr *h, const uint8_t *body, uint64_t
 			memcpy(ex->samplers, xe->samplers, sizeof(ex->samplers));
 			ex->sysinit_ms = xe->sysinit_ms;
 		}
-		tpl_define(ctx, ex, x.tid, (enum tpl_kind)x.kind, f, x.n, x.scope, now_ms);
+		cf_tpl_define(ctx, ex, x.tid, (enum cf_tpl_kind)x.kind, f, x.n, x.scope, now_ms);
 	}
 	return pos == h->body_len ? n : -1;
 }
 
 int
-tpl_restore_file(struct cfd_ctx *const *ctx, unsigned int n_ctx, const char *path,
+cf_tpl_restore_file(struct cf_decode_ctx *const *ctx, unsigned int n_ctx, const char *path,
 		 uint64_t now_ms, char *err, size_t errlen)
 {
 	struct tpf_hdr h;

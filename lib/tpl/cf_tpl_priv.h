@@ -12,89 +12,89 @@
 
 #include "cf_tpl.h"
 
-#define TPL_PEND_SLOTS 64       /* data sets waiting for a template, per lcore */
-#define TPL_PEND_MAX 9216       /* largest set kept (a jumbo datagram) */
+#define CF_TPL_PEND_SLOTS 64       /* data sets waiting for a template, per lcore */
+#define CF_TPL_PEND_MAX 9216       /* largest set kept (a jumbo datagram) */
 
 /*
  * One decode step: read len bytes at off (fixed templates) into dst. op is a
  * specialised form for the common (type, length) pairs: a plain copy or
- * byte-swap into the record at roff; TPL_OP_GENERIC goes through dst.
+ * byte-swap into the record at roff; CF_TPL_OP_GENERIC goes through dst.
  */
-struct tpl_step {
+struct cf_tpl_step {
 	uint16_t off;
 	uint16_t len;
-	uint16_t dst;              /* enum tpl_dst */
+	uint16_t dst;              /* enum cf_tpl_dst */
 	uint8_t op;                /* TPL_OP_* (cf_tpl_dst.h) */
-	uint8_t roff;              /* offset in struct cfr_record for specialised ops */
+	uint8_t roff;              /* offset in struct cf_record for specialised ops */
 };
 
 /* A compiled template. */
-struct tpl {
+struct cf_tpl {
 	uint64_t last_ms;          /* defined or refreshed */
 	uint32_t rec_len;          /* fixed templates: bytes per record; varlen: minimum */
 	uint16_t tid;
 	uint16_t n_steps;
-	uint8_t kind;              /* enum tpl_kind */
+	uint8_t kind;              /* enum cf_tpl_kind */
 	uint8_t varlen;            /* 1: walk fields, steps[] holds every field in order */
 	uint8_t in_use;
 	uint8_t pad;
-	uint32_t exp_idx;          /* owning exporter state (tpl_exp_index) */
+	uint32_t exp_idx;          /* owning exporter state (cf_tpl_exp_index) */
 	uint32_t fast_present;     /* CFR_F_* bits every record gets from specialised steps */
-	struct tpl_step steps[TPL_MAX_FIELDS];
+	struct cf_tpl_step steps[CF_TPL_MAX_FIELDS];
 };
 
 /*
- * Template state of one exporter slot (struct cfd_exporter in the lcore's
+ * Template state of one exporter slot (struct cf_decode_exporter in the lcore's
  * exporter table): the identity is the slot and its generation, so a slot
  * given to another exporter is never mistaken for this one.
  */
-struct tpl_exp {
-	uint32_t slot;             /* cfd_exporter_slot() */
+struct cf_tpl_exp {
+	uint32_t slot;             /* cf_decode_exporter_slot() */
 	uint32_t gen;              /* the slot's generation when the state was taken */
 	uint8_t version;
 	uint8_t in_use;
 	uint16_t n_templates;
 	uint32_t rate;             /* sampling rate from options data without a sampler id */
 	uint32_t n_samplers;
-	struct { uint32_t id, rate; } samplers[TPL_MAX_SAMPLERS];
+	struct { uint32_t id, rate; } samplers[CF_TPL_MAX_SAMPLERS];
 	uint64_t sysinit_ms;       /* IPFIX systemInitTimeMilliseconds from options data */
 	uint32_t pend_len;         /* bytes of data sets waiting for their template */
 };
 
-struct tpl_unknown {
+struct cf_tpl_unknown {
 	uint32_t pen;
 	uint16_t id;
 	uint16_t pad;
 	uint64_t count;
 };
 
-struct tpl_pend {
+struct cf_tpl_pend {
 	uint64_t born_ms;
-	struct tpl_msg msg;
+	struct cf_tpl_msg msg;
 	uint32_t exp_idx;
 	uint32_t len;
 	uint16_t tid;
 	uint8_t used;
-	uint8_t data[TPL_PEND_MAX];
+	uint8_t data[CF_TPL_PEND_MAX];
 };
 
 /* The template as received, for --template-file (same slot as the compiled one). */
-struct tpl_raw {
+struct cf_tpl_raw {
 	uint16_t n;
 	uint16_t scope;
-	struct tpl_field f[TPL_MAX_FIELDS];
+	struct cf_tpl_field f[CF_TPL_MAX_FIELDS];
 };
 
-struct tpl_cache {
+struct cf_tpl_cache {
 	struct rte_hash *th;       /* (state index, template id) -> tpls[] slot */
 	uint32_t *slot_exp;        /* per exporter slot: 1 + index into exps[], 0 = none */
 	uint32_t n_slots;
-	struct tpl_exp *exps;      /* max_exps states */
+	struct cf_tpl_exp *exps;      /* max_exps states */
 	uint32_t *free_exps;       /* stack of free state indexes */
 	uint32_t n_free;
-	struct tpl *tpls;
-	struct tpl_raw *raw;
-	struct tpl *last_tpl;
+	struct cf_tpl *tpls;
+	struct cf_tpl_raw *raw;
+	struct cf_tpl *last_tpl;
 	uint32_t max_exps, per_exp, max_tpls;
 	uint32_t n_tpls;
 	uint64_t timeout_ms;
@@ -102,63 +102,63 @@ struct tpl_cache {
 	uint32_t pend_cap;         /* bytes per exporter; 0 = buffering off */
 	uint32_t n_pend;
 	uint64_t pend_next_check;
-	struct tpl_pend *pend;
-	const struct tpl_fieldmap *fm;  /* --field-map overrides, shared read-only */
-	struct tpl scratch;        /* compile target before it replaces the live one */
+	struct cf_tpl_pend *pend;
+	const struct cf_tpl_fieldmap *fm;  /* --field-map overrides, shared read-only */
+	struct cf_tpl scratch;        /* compile target before it replaces the live one */
 	uint64_t unk_other;
-	struct tpl_unknown unk[TPL_UNKNOWN_SLOTS];
+	struct cf_tpl_unknown unk[CF_TPL_UNKNOWN_SLOTS];
 };
 
 /* Slot of ex in the cache's exporter array, and back. */
 static inline uint32_t
-tpl_exp_index(const struct tpl_cache *c, const struct tpl_exp *ex)
+cf_tpl_exp_index(const struct cf_tpl_cache *c, const struct cf_tpl_exp *ex)
 {
 	return (uint32_t)(ex - c->exps);
 }
 
-static inline struct tpl_exp *
-tpl_exp_at(struct tpl_cache *c, uint32_t idx)
+static inline struct cf_tpl_exp *
+cf_tpl_exp_at(struct cf_tpl_cache *c, uint32_t idx)
 {
 	return &c->exps[idx];
 }
 
 /* The exporter slot keeps this state while it holds templates or waiting data. */
 static inline void
-tpl_exp_hold(struct cfd_ctx *ctx, const struct tpl_exp *ex)
+cf_tpl_exp_hold(struct cf_decode_ctx *ctx, const struct cf_tpl_exp *ex)
 {
 	ctx->exporters[ex->slot].held = ex->n_templates != 0 || ex->pend_len != 0;
 }
 
-/* Compiler: the decode program of (f, n) into t; CFS_DROP_MAX or the reason (not counted). */
-enum cfs_drop tpl_compile(struct cfd_ctx *ctx, struct tpl *t, uint8_t version,
-			  enum tpl_kind kind, const struct tpl_field *f, uint16_t n,
+/* Compiler: the decode program of (f, n) into t; CF_STATS_DROP_MAX or the reason (not counted). */
+enum cf_stats_drop cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version,
+			  enum cf_tpl_kind kind, const struct cf_tpl_field *f, uint16_t n,
 			  uint16_t scope);
 /* One more template carrying the unmapped element (pen, id). */
-void tpl_unknown_hit(struct cfd_ctx *ctx, uint32_t pen, uint16_t id);
+void cf_tpl_unknown_hit(struct cf_decode_ctx *ctx, uint32_t pen, uint16_t id);
 
 /*
  * The template file (cf_tpl_persist.c), for the saver (cf_tpl_save.c).
  * tpl_save() writes the templates and exporter sampling state of n contexts
  * (their lcores stopped); returns templates written or -1 (reason in err).
- * tpl_restore_file() loads a saved file into every ctx; returns templates per
+ * cf_tpl_restore_file() loads a saved file into every ctx; returns templates per
  * ctx, 0 when the file does not exist, -1 when it is unreadable, foreign or
  * corrupt (nothing restored; reason in err). A snapshot is one cache copied
- * by its own lcore into a buffer of tpl_snap_size() bytes (tpl_snap_take():
- * no allocation; -1 when the cache outgrew it); tpl_save_snaps() writes the
+ * by its own lcore into a buffer of cf_tpl_snap_size() bytes (cf_tpl_snap_take():
+ * no allocation; -1 when the cache outgrew it); cf_tpl_save_snaps() writes the
  * file from snapshots, as tpl_save() does.
  */
-struct tpl_snap {
+struct cf_tpl_snap {
 	uint8_t *buf;
 	size_t cap, exp_len, len;
 	uint32_t n_exp, n_tpl;
 };
-size_t tpl_snap_size(const struct cfd_ctx *ctx);
-int tpl_snap_take(const struct cfd_ctx *ctx, struct tpl_snap *s);
-int tpl_save_snaps(const char *path, const struct tpl_snap *const *s, unsigned int n,
+size_t cf_tpl_snap_size(const struct cf_decode_ctx *ctx);
+int cf_tpl_snap_take(const struct cf_decode_ctx *ctx, struct cf_tpl_snap *s);
+int cf_tpl_save_snaps(const char *path, const struct cf_tpl_snap *const *s, unsigned int n,
 		   char *err, size_t errlen);
-int tpl_save(const char *path, struct cfd_ctx *const *ctx, unsigned int n, char *err,
+int tpl_save(const char *path, struct cf_decode_ctx *const *ctx, unsigned int n, char *err,
 	     size_t errlen);
-int tpl_restore_file(struct cfd_ctx *const *ctx, unsigned int n, const char *path,
+int cf_tpl_restore_file(struct cf_decode_ctx *const *ctx, unsigned int n, const char *path,
 		     uint64_t now_ms, char *err, size_t errlen);
 
 #endif

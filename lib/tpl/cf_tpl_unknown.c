@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Elements no destination maps, counted per (PEN, id) in a small open-addressed
- * table per lcore (TPL_UNKNOWN_SLOTS; the rest summed as "other"), each time a
+ * table per lcore (CF_TPL_UNKNOWN_SLOTS; the rest summed as "other"), each time a
  * template carrying them is compiled, and printed summed at exit.
  */
 #include <inttypes.h>
@@ -11,14 +11,14 @@
 #include "cf_tpl_priv.h"
 
 void
-tpl_unknown_hit(struct cfd_ctx *ctx, uint32_t pen, uint16_t id)
+cf_tpl_unknown_hit(struct cf_decode_ctx *ctx, uint32_t pen, uint16_t id)
 {
-	struct tpl_cache *c = ctx->tpl;
+	struct cf_tpl_cache *c = ctx->tpl;
 	uint32_t h = (pen * 2654435761u) ^ (id * 40503u), i;
 
 	ctx->stats->unknown_elements++;
-	for (i = 0; i < TPL_UNKNOWN_SLOTS; i++) {
-		struct tpl_unknown *u = &c->unk[(h + i) % TPL_UNKNOWN_SLOTS];
+	for (i = 0; i < CF_TPL_UNKNOWN_SLOTS; i++) {
+		struct cf_tpl_unknown *u = &c->unk[(h + i) % CF_TPL_UNKNOWN_SLOTS];
 
 		if (u->count == 0) {
 			u->pen = pen;
@@ -35,11 +35,11 @@ tpl_unknown_hit(struct cfd_ctx *ctx, uint32_t pen, uint16_t id)
 }
 
 uint64_t
-tpl_unknown_count(const struct tpl_cache *c, uint32_t pen, uint16_t id)
+cf_tpl_unknown_count(const struct cf_tpl_cache *c, uint32_t pen, uint16_t id)
 {
 	unsigned int i;
 
-	for (i = 0; i < TPL_UNKNOWN_SLOTS; i++)
+	for (i = 0; i < CF_TPL_UNKNOWN_SLOTS; i++)
 		if (c->unk[i].count != 0 && c->unk[i].pen == pen && c->unk[i].id == id)
 			return c->unk[i].count;
 	return 0;
@@ -48,7 +48,7 @@ tpl_unknown_count(const struct tpl_cache *c, uint32_t pen, uint16_t id)
 static int
 unk_cmp(const void *a, const void *b)
 {
-	const struct tpl_unknown *x = a, *y = b;
+	const struct cf_tpl_unknown *x = a, *y = b;
 
 	if (x->pen != y->pen)
 		return x->pen < y->pen ? -1 : 1;
@@ -56,9 +56,9 @@ unk_cmp(const void *a, const void *b)
 }
 
 void
-tpl_unknown_print(FILE *f, struct tpl_cache *const *c, unsigned int n)
+cf_tpl_unknown_print(FILE *f, struct cf_tpl_cache *const *c, unsigned int n)
 {
-	static struct tpl_unknown all[TPL_UNKNOWN_SLOTS];
+	static struct cf_tpl_unknown all[CF_TPL_UNKNOWN_SLOTS];
 	unsigned int i, j, k, used = 0;
 	uint64_t other = 0;
 
@@ -66,8 +66,8 @@ tpl_unknown_print(FILE *f, struct tpl_cache *const *c, unsigned int n)
 		if (c[i] == NULL)
 			continue;
 		other += c[i]->unk_other;
-		for (j = 0; j < TPL_UNKNOWN_SLOTS; j++) {
-			const struct tpl_unknown *u = &c[i]->unk[j];
+		for (j = 0; j < CF_TPL_UNKNOWN_SLOTS; j++) {
+			const struct cf_tpl_unknown *u = &c[i]->unk[j];
 
 			if (u->count == 0)
 				continue;
@@ -75,7 +75,7 @@ tpl_unknown_print(FILE *f, struct tpl_cache *const *c, unsigned int n)
 				if (all[k].pen == u->pen && all[k].id == u->id)
 					break;
 			if (k == used) {
-				if (used == TPL_UNKNOWN_SLOTS) {
+				if (used == CF_TPL_UNKNOWN_SLOTS) {
 					other += u->count;
 					continue;
 				}

@@ -6,7 +6,7 @@
  * Turns the configuration into the control lcore's output: the http sink
  * (delivery engine, cf_delivery.h) when --backend-url is set, else the
  * --output sink (cf_config.h has already checked that the two exclude each
- * other and turned --output's name into enum cfo_sink).
+ * other and turned --output's name into enum cf_output_sink).
  *
  * Contract: main lcore, once, before the control plane starts. Returns the
  * opened output, or NULL with a one-line reason in err and *status set to the
@@ -18,7 +18,7 @@
 #include "cf_config.h"
 #include "cf_output.h"
 
-struct cfo_output *cf_output_open(const struct cf_config *cfg, int *status, char *err,
+struct cf_output *cf_outputs_open(const struct cf_config *cfg, int *status, char *err,
 				  size_t errlen);
 
 #endif
