@@ -66,15 +66,18 @@ print_delivery(const struct cf_control *c, FILE *f)
 		s.received, k->req_items_submitted, k->recovered, k->delivered, pending, s.open,
 		k->in_flight, k->spooled, k->dead_lettered, k->dropped_total,
 		s.received + k->req_items_submitted + k->recovered == rhs);
-	fprintf(f, "delivery: batches_delivered=%" PRIu64 " batches_dead_lettered=%" PRIu64
-		   " replayed=%" PRIu64 " spool_written=%" PRIu64 " spool_bytes=%" PRIu64
-		   " requests=%" PRIu64 " http_2xx=%" PRIu64 " http_transient=%" PRIu64
-		   " http_permanent=%" PRIu64 " transport_errors=%" PRIu64 " retries=%" PRIu64
-		   " body_bytes=%" PRIu64 " breaker_opens=%" PRIu64 " breaker=%s submit_stalls=%" PRIu64 "\n",
+	fprintf(f,
+		"delivery: batches_delivered=%" PRIu64 " batches_dead_lettered=%" PRIu64
+		" replayed=%" PRIu64 " spool_written=%" PRIu64 " spool_bytes=%" PRIu64
+		" requests=%" PRIu64 " http_2xx=%" PRIu64 " http_transient=%" PRIu64
+		" http_permanent=%" PRIu64 " transport_errors=%" PRIu64 " retries=%" PRIu64
+		" body_bytes=%" PRIu64 " breaker_opens=%" PRIu64
+		" breaker=%s submit_stalls=%" PRIu64 "\n",
 		k->delivered_batches, k->dead_lettered_batches, k->replayed, k->spool_written,
 		k->spool_bytes, k->requests, k->responses_2xx, k->responses_transient,
 		k->responses_permanent, k->transport_errors, k->retries, k->body_bytes,
-		k->breaker_opens, cf_delivery_breaker_name((enum cf_delivery_breaker_state)k->breaker_state),
+		k->breaker_opens,
+		cf_delivery_breaker_name((enum cf_delivery_breaker_state)k->breaker_state),
 		s.submit_stalls);
 	fprintf(f, "delivery_drops:");
 	for (d = 0; d < CF_DELIVERY_DROP_MAX; d++)

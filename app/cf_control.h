@@ -25,7 +25,8 @@ struct cf_control {
 	unsigned int n_rx;
 	struct rte_mempool *block_pool;
 	struct cf_output *out;
-	const struct cf_sflow_lcore *sflow[RTE_MAX_LCORE]; /* each RX lcore's sFlow state, same order */
+	const struct cf_sflow_lcore
+		*sflow[RTE_MAX_LCORE]; /* each RX lcore's sFlow state, same order */
 	struct cf_sflow_out *sflow_out; /* --sflow-counters; NULL = off */
 	uint16_t ports[CF_MAX_PORTS];
 	unsigned int n_ports;

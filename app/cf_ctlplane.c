@@ -97,33 +97,41 @@ engine_health(struct cf_metrics_health *h, void *arg)
 		const struct port_state *ps = &cpl.port[i];
 
 		if (ps->link == 0)
-			cf_metrics_health_reason(h, down == cpl.ctl->n_ports ? CF_METRICS_UNHEALTHY : CF_METRICS_DEGRADED,
-					  "link_down", "port %u: link down", cpl.ctl->ports[i]);
-		else if (ps->had_traffic && now - ps->last_change_ms >= cpl.cfg->health_rx_stall * 1000ull)
+			cf_metrics_health_reason(h,
+						 down == cpl.ctl->n_ports ? CF_METRICS_UNHEALTHY
+									  : CF_METRICS_DEGRADED,
+						 "link_down", "port %u: link down",
+						 cpl.ctl->ports[i]);
+		else if (ps->had_traffic &&
+			 now - ps->last_change_ms >= cpl.cfg->health_rx_stall * 1000ull)
 			cf_metrics_health_reason(h, CF_METRICS_DEGRADED, "rx_stalled",
-					  "port %u: no packet for %" PRIu64 " s", cpl.ctl->ports[i],
-					  (now - ps->last_change_ms) / 1000);
+						 "port %u: no packet for %" PRIu64 " s",
+						 cpl.ctl->ports[i],
+						 (now - ps->last_change_ms) / 1000);
 	}
 	if (cpl.last_ring_drop_ms != 0 && now - cpl.last_ring_drop_ms < window)
 		cf_metrics_health_reason(h, CF_METRICS_DEGRADED, "ring_drops",
-				  "%" PRIu64 " records dropped (handoff ring full or no free block) "
-				  "in the last %u s", cpl.ring_drops_window, cpl.cfg->health_window);
+					 "%" PRIu64
+					 " records dropped (handoff ring full or no free block) "
+					 "in the last %u s",
+					 cpl.ring_drops_window, cpl.cfg->health_window);
 	if (cpl.last_out_fail_ms != 0 && now - cpl.last_out_fail_ms < window)
 		cf_metrics_health_reason(h, CF_METRICS_UNHEALTHY, "output_failing",
-				  "%" PRIu64 " records lost to output errors in the last %u s",
-				  cpl.out_failed_window, cpl.cfg->health_window);
+					 "%" PRIu64
+					 " records lost to output errors in the last %u s",
+					 cpl.out_failed_window, cpl.cfg->health_window);
 	cpl_delivery_refresh();
 	/* Issue 5: the backend down long enough to open the circuit is unhealthy
 	 * (data piles up on disk or is dropped), not merely degraded. */
 	if (__atomic_load_n(&cpl.circuit_open, __ATOMIC_RELAXED))
 		cf_metrics_health_reason(h, CF_METRICS_UNHEALTHY, "circuit_open",
-				  "backend circuit breaker open: batches go to the spool");
+					 "backend circuit breaker open: batches go to the spool");
 	{
 		uint32_t fill = __atomic_load_n(&cpl.spool_permille, __ATOMIC_RELAXED);
 
 		if (fill > 800)
-			cf_metrics_health_reason(h, CF_METRICS_DEGRADED, "spool_high", "spool %u %% full",
-					  fill / 10);
+			cf_metrics_health_reason(h, CF_METRICS_DEGRADED, "spool_high",
+						 "spool %u %% full", fill / 10);
 	}
 	pthread_mutex_unlock(&cpl.lock);
 }
@@ -225,8 +233,9 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cf_httpd_forwarder *fwd, 
 		for (i = 0; i < ctl->n_rx; i++)
 			sl[i] = ctl->rx[i]->dctx.sflow;
 		cpl.sflow = cf_sflow_metrics_new(sl, ctl->n_rx, cfg->max_sflow_if_series);
-		rc = cpl.sflow == NULL ? -ENOMEM :
-			cf_metrics_register("sflow_interfaces", cf_sflow_metrics_provider, cpl.sflow);
+		rc = cpl.sflow == NULL ? -ENOMEM
+				       : cf_metrics_register("sflow_interfaces",
+							     cf_sflow_metrics_provider, cpl.sflow);
 	}
 	/* After "engine": its summary keys override the engine's (cf_metrics.h). */
 	if (rc == 0 && cf_output_delivery_stats(ctl->out, &(struct cf_output_delivery_stats){ 0 }) == 0)

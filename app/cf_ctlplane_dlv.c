@@ -32,7 +32,8 @@ cpl_delivery_refresh(void)
 	if (cpl.ctl == NULL || cf_output_delivery_stats(cpl.ctl->out, &s) != 0)
 		return;
 	/* Half-open is still "open" for /health: only a successful probe closes it. */
-	cf_ctlplane_delivery_health(s.dl.breaker_state != CF_DELIVERY_BREAKER_CLOSED, spool_fill(&s));
+	cf_ctlplane_delivery_health(s.dl.breaker_state != CF_DELIVERY_BREAKER_CLOSED,
+				    spool_fill(&s));
 }
 
 static void
@@ -74,10 +75,11 @@ cpl_delivery_provider(struct cf_metrics_builder *b, void *arg)
 	counter(b, "clarion_flowd_delivery_requests_total", "HTTP requests started", d->requests);
 	counter(b, "clarion_flowd_delivery_retries_total",
 		"retries scheduled for batches in memory after a transient failure", d->retries);
-	cf_metrics_family(b, "clarion_flowd_delivery_failures_total",
-		   "failed requests by class: transient HTTP (5xx, 408, 429), permanent HTTP "
-		   "(other 4xx: dead-lettered), transport (refused, reset, timeout, TLS)",
-		   CF_METRICS_COUNTER);
+	cf_metrics_family(
+		b, "clarion_flowd_delivery_failures_total",
+		"failed requests by class: transient HTTP (5xx, 408, 429), permanent HTTP "
+		"(other 4xx: dead-lettered), transport (refused, reset, timeout, TLS)",
+		CF_METRICS_COUNTER);
 	cf_metrics_u64(b, CF_METRICS_L({"class", "transient"}), d->responses_transient);
 	cf_metrics_u64(b, CF_METRICS_L({"class", "permanent"}), d->responses_permanent);
 	cf_metrics_u64(b, CF_METRICS_L({"class", "transport"}), d->transport_errors);
@@ -87,9 +89,10 @@ cpl_delivery_provider(struct cf_metrics_builder *b, void *arg)
 	counter(b, "clarion_flowd_delivery_dead_lettered_batches_total",
 		"requests the backend refused for good", d->dead_lettered_batches);
 	cf_metrics_family(b, "clarion_flowd_delivery_dropped_records_total",
-		   "items the delivery engine gave up, by reason", CF_METRICS_COUNTER);
+			  "items the delivery engine gave up, by reason", CF_METRICS_COUNTER);
 	for (i = 0; i < CF_DELIVERY_DROP_MAX; i++)
-		cf_metrics_u64(b, CF_METRICS_L({"reason", cf_delivery_drop_name(i)}), d->dropped[i]);
+		cf_metrics_u64(b, CF_METRICS_L({"reason", cf_delivery_drop_name(i)}),
+			       d->dropped[i]);
 	counter(b, "clarion_flowd_delivery_body_bytes_total",
 		"request body bytes sent (after compression)", d->body_bytes);
 	counter(b, "clarion_flowd_delivery_submit_stalls_total",
@@ -101,10 +104,13 @@ cpl_delivery_provider(struct cf_metrics_builder *b, void *arg)
 	      (double)(s.open + d->ring_records + d->pending));
 
 	cf_metrics_family(b, "clarion_flowd_delivery_circuit_state",
-		   "circuit breaker state (1 for the current one)", CF_METRICS_GAUGE);
-	cf_metrics_u64(b, CF_METRICS_L({"state", "closed"}), d->breaker_state == CF_DELIVERY_BREAKER_CLOSED);
-	cf_metrics_u64(b, CF_METRICS_L({"state", "open"}), d->breaker_state == CF_DELIVERY_BREAKER_OPEN);
-	cf_metrics_u64(b, CF_METRICS_L({"state", "half_open"}), d->breaker_state == CF_DELIVERY_BREAKER_HALF_OPEN);
+			  "circuit breaker state (1 for the current one)", CF_METRICS_GAUGE);
+	cf_metrics_u64(b, CF_METRICS_L({"state", "closed"}),
+		       d->breaker_state == CF_DELIVERY_BREAKER_CLOSED);
+	cf_metrics_u64(b, CF_METRICS_L({"state", "open"}),
+		       d->breaker_state == CF_DELIVERY_BREAKER_OPEN);
+	cf_metrics_u64(b, CF_METRICS_L({"state", "half_open"}),
+		       d->breaker_state == CF_DELIVERY_BREAKER_HALF_OPEN);
 	counter(b, "clarion_flowd_delivery_circuit_opens_total", "times the circuit breaker opened",
 		d->breaker_opens);
 
@@ -114,10 +120,11 @@ cpl_delivery_provider(struct cf_metrics_builder *b, void *arg)
 		cum[i] = acc;
 	}
 	cf_metrics_family(b, "clarion_flowd_delivery_request_duration_seconds",
-		   "time from sending a request to its outcome (any outcome)", CF_METRICS_HISTOGRAM);
+			  "time from sending a request to its outcome (any outcome)",
+			  CF_METRICS_HISTOGRAM);
 	/* Counters are read while the engine writes: keep the +Inf bucket >= the rest. */
-	cf_metrics_histogram(b, CF_METRICS_NOLABELS, le, cum, CF_DELIVERY_LAT_BUCKETS, (double)d->lat_sum_us / 1e6,
-		      d->lat_count > acc ? d->lat_count : acc);
+	cf_metrics_histogram(b, CF_METRICS_NOLABELS, le, cum, CF_DELIVERY_LAT_BUCKETS,
+			     (double)d->lat_sum_us / 1e6, d->lat_count > acc ? d->lat_count : acc);
 
 	gauge(b, "clarion_flowd_delivery_spool_bytes", "bytes of spool segment files",
 	      (double)d->spool_bytes);
@@ -139,7 +146,8 @@ cpl_delivery_provider(struct cf_metrics_builder *b, void *arg)
 		"items delivered from the spool", d->replayed);
 
 	cf_metrics_family(b, "clarion_flowd_delivery_sketches_total",
-		   "edge-agent sketch uploads through the delivery engine", CF_METRICS_COUNTER);
+			  "edge-agent sketch uploads through the delivery engine",
+			  CF_METRICS_COUNTER);
 	cf_metrics_u64(b, CF_METRICS_L({"outcome", "queued"}), d->req_submitted);
 	cf_metrics_u64(b, CF_METRICS_L({"outcome", "delivered"}), d->req_delivered);
 	cf_metrics_u64(b, CF_METRICS_L({"outcome", "dead_lettered"}), d->req_dead_lettered);
@@ -148,8 +156,9 @@ cpl_delivery_provider(struct cf_metrics_builder *b, void *arg)
 	 * still on their way (RX hand-off included), records lost. */
 	cf_metrics_summary_set(b, "total_sent", (double)flow_sent);
 	if (cf_metrics_summary_get(b, "pending", &v))
-		cf_metrics_summary_set(b, "pending", v + (double)(s.open + d->ring_records + d->pending +
-							   d->spooled));
+		cf_metrics_summary_set(
+			b, "pending",
+			v + (double)(s.open + d->ring_records + d->pending + d->spooled));
 	if (cf_metrics_summary_get(b, "errors", &v))
 		cf_metrics_summary_set(b, "errors", v + (double)(flow_dl + d->dropped_total));
 }

@@ -44,10 +44,11 @@ ports_provider(struct cf_metrics_builder *b)
 				continue;
 			snprintf(port, sizeof(port), "%u", cpl.ctl->ports[i]);
 			cf_metrics_u64(b, CF_METRICS_L({"port", port}),
-				*(const uint64_t *)((const char *)&es[i] + cols[c].off));
+				       *(const uint64_t *)((const char *)&es[i] + cols[c].off));
 		}
 	}
-	cf_metrics_family(b, "clarion_flowd_port_link_up", "1 when the port's link is up", CF_METRICS_GAUGE);
+	cf_metrics_family(b, "clarion_flowd_port_link_up", "1 when the port's link is up",
+			  CF_METRICS_GAUGE);
 	for (i = 0; i < cpl.ctl->n_ports; i++) {
 		struct rte_eth_link link;
 
@@ -75,33 +76,41 @@ lcores_provider(struct cf_metrics_builder *b)
 		if (ci->metric == NULL)
 			continue;
 		cf_metrics_family(b, ci->metric, ci->help,
-			   ci->kind == CF_STATS_KIND_GAUGE ? CF_METRICS_GAUGE : CF_METRICS_COUNTER);
+				  ci->kind == CF_STATS_KIND_GAUGE ? CF_METRICS_GAUGE
+								  : CF_METRICS_COUNTER);
 		for (i = 0; i < cpl.ctl->n_rx; i++) {
 			snprintf(lc, sizeof(lc), "%u", cpl.ctl->rx[i]->lcore_id);
-			cf_metrics_u64(b, CF_METRICS_L({"lcore", lc}), cf_stats_counter_value(&cpl.ctl->rx[i]->stats, c));
+			cf_metrics_u64(b, CF_METRICS_L({"lcore", lc}),
+				       cf_stats_counter_value(&cpl.ctl->rx[i]->stats, c));
 		}
 	}
 	cf_metrics_family(b, "clarion_flowd_datagrams_total",
-		   "flow datagrams handed to a decoder, by export protocol", CF_METRICS_COUNTER);
+			  "flow datagrams handed to a decoder, by export protocol",
+			  CF_METRICS_COUNTER);
 	for (i = 0; i < cpl.ctl->n_rx; i++) {
 		snprintf(lc, sizeof(lc), "%u", cpl.ctl->rx[i]->lcore_id);
 		for (d = 0; d < CF_STATS_PROTO_MAX; d++)
-			cf_metrics_u64(b, CF_METRICS_L({"lcore", lc}, {"protocol", cf_stats_proto_name(d)}),
+			cf_metrics_u64(
+				b,
+				CF_METRICS_L({"lcore", lc}, {"protocol", cf_stats_proto_name(d)}),
 				cpl.ctl->rx[i]->stats.dgrams[d]);
 	}
-	cf_metrics_family(b, "clarion_flowd_drops_total",
-		   "packets, datagrams, records or templates rejected, by reason (unit says which)",
-		   CF_METRICS_COUNTER);
+	cf_metrics_family(
+		b, "clarion_flowd_drops_total",
+		"packets, datagrams, records or templates rejected, by reason (unit says which)",
+		CF_METRICS_COUNTER);
 	for (i = 0; i < cpl.ctl->n_rx; i++) {
 		snprintf(lc, sizeof(lc), "%u", cpl.ctl->rx[i]->lcore_id);
 		for (d = 0; d < CF_STATS_DROP_MAX; d++)
-			cf_metrics_u64(b, CF_METRICS_L({"lcore", lc}, {"reason", cf_stats_drop_name(d)},
-					 {"unit", cf_stats_drop_unit(d)}),
-				cpl.ctl->rx[i]->stats.drops[d]);
+			cf_metrics_u64(b,
+				       CF_METRICS_L({"lcore", lc},
+						    {"reason", cf_stats_drop_name(d)},
+						    {"unit", cf_stats_drop_unit(d)}),
+				       cpl.ctl->rx[i]->stats.drops[d]);
 	}
 	cf_metrics_family(b, "clarion_flowd_sequence_lost_records_total",
-		   "records missing at exporter sequence gaps, late arrivals credited back",
-		   CF_METRICS_COUNTER);
+			  "records missing at exporter sequence gaps, late arrivals credited back",
+			  CF_METRICS_COUNTER);
 	for (i = 0; i < cpl.ctl->n_rx; i++) {
 		const struct cf_stats_lcore *s = &cpl.ctl->rx[i]->stats;
 		uint64_t late = s->seq_late, lost = s->seq_lost;
@@ -109,9 +118,10 @@ lcores_provider(struct cf_metrics_builder *b)
 		snprintf(lc, sizeof(lc), "%u", cpl.ctl->rx[i]->lcore_id);
 		cf_metrics_u64(b, CF_METRICS_L({"lcore", lc}), lost > late ? lost - late : 0);
 	}
-	cf_metrics_family(b, "clarion_flowd_lcore_busy_ratio",
-		   "share of the RX loop's cycles spent on bursts that returned packets, last second",
-		   CF_METRICS_GAUGE);
+	cf_metrics_family(
+		b, "clarion_flowd_lcore_busy_ratio",
+		"share of the RX loop's cycles spent on bursts that returned packets, last second",
+		CF_METRICS_GAUGE);
 	for (i = 0; i < cpl.ctl->n_rx; i++) {
 		const struct cf_stats_lcore *s = &cpl.ctl->rx[i]->stats;
 		uint64_t total = s->total_cycles, busy = s->busy_cycles;
@@ -134,18 +144,20 @@ output_provider(struct cf_metrics_builder *b, const struct cf_stats_lcore *t)
 	uint64_t drained = __atomic_load_n(&cpl.ctl->records_out, __ATOMIC_RELAXED), errors = failed;
 	unsigned int d;
 
-	cf_metrics_family(b, "clarion_flowd_output_records_total", "records accepted by the output sink",
-		   CF_METRICS_COUNTER);
+	cf_metrics_family(b, "clarion_flowd_output_records_total",
+			  "records accepted by the output sink", CF_METRICS_COUNTER);
 	cf_metrics_u64(b, CF_METRICS_L({"sink", sink}), out_recs);
 	cf_metrics_family(b, "clarion_flowd_output_bytes_total", "bytes the output sink produced",
-		   CF_METRICS_COUNTER);
+			  CF_METRICS_COUNTER);
 	cf_metrics_u64(b, CF_METRICS_L({"sink", sink}), o ? o->stats.bytes : 0);
 	cf_metrics_family(b, "clarion_flowd_output_failed_records_total",
-		   "records lost to output write errors", CF_METRICS_COUNTER);
+			  "records lost to output write errors", CF_METRICS_COUNTER);
 	cf_metrics_u64(b, CF_METRICS_L({"sink", sink}), failed);
 	cf_metrics_family(b, "clarion_flowd_pending_records",
-		   "records handed over by RX lcores and not yet taken by the output", CF_METRICS_GAUGE);
-	cf_metrics_u64(b, CF_METRICS_NOLABELS, t->records_handed > drained ? t->records_handed - drained : 0);
+			  "records handed over by RX lcores and not yet taken by the output",
+			  CF_METRICS_GAUGE);
+	cf_metrics_u64(b, CF_METRICS_NOLABELS,
+		       t->records_handed > drained ? t->records_handed - drained : 0);
 
 	/*
 	 * "errors" in the Clarion UI: flow data we could not use (bad datagrams,
@@ -159,8 +171,9 @@ output_provider(struct cf_metrics_builder *b, const struct cf_stats_lcore *t)
 	/* The keys the Clarion UI reads; an HTTP delivery provider may override total_sent. */
 	cf_metrics_summary_set(b, "total_received", (double)t->records);
 	cf_metrics_summary_set(b, "total_sent", (double)out_recs);
-	cf_metrics_summary_set(b, "pending", (double)(t->records_handed > drained ?
-					       t->records_handed - drained : 0));
+	cf_metrics_summary_set(
+		b, "pending",
+		(double)(t->records_handed > drained ? t->records_handed - drained : 0));
 	cf_metrics_summary_set(b, "errors", (double)errors);
 	cf_metrics_summary_set(b, "total_datagrams", (double)t->flow_dgrams);
 	{
@@ -179,10 +192,11 @@ cpl_engine_provider(struct cf_metrics_builder *b, void *arg)
 	(void)arg;
 	pthread_mutex_lock(&cpl.lock);
 	cpl_sum_rx(&t);
-	cf_metrics_family(b, "clarion_flowd_build_info", "version of the running collector", CF_METRICS_GAUGE);
+	cf_metrics_family(b, "clarion_flowd_build_info", "version of the running collector",
+			  CF_METRICS_GAUGE);
 	cf_metrics_u64(b, CF_METRICS_L({"version", CF_VERSION}), 1);
 	cf_metrics_family(b, "clarion_flowd_start_time_seconds", "Unix time the collector started",
-		   CF_METRICS_GAUGE);
+			  CF_METRICS_GAUGE);
 	cf_metrics_f64(b, CF_METRICS_NOLABELS, (double)cpl.start_ms / 1000.0);
 	ports_provider(b);
 	lcores_provider(b);
@@ -190,4 +204,3 @@ cpl_engine_provider(struct cf_metrics_builder *b, void *arg)
 	output_provider(b, &t);
 	pthread_mutex_unlock(&cpl.lock);
 }
-

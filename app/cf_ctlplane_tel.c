@@ -13,7 +13,8 @@
  * sequence_lost, exporters, rx_lcores. A full dict drops keys silently. */
 #define TEL_STATS_EXTRA 5
 _Static_assert(CF_STATS_COUNTER_MAX + CF_STATS_PROTO_MAX + CF_STATS_DROP_MAX + TEL_STATS_EXTRA <=
-	       RTE_TEL_MAX_DICT_ENTRIES, "/clarion/stats outgrew a telemetry dict");
+		       RTE_TEL_MAX_DICT_ENTRIES,
+	       "/clarion/stats outgrew a telemetry dict");
 
 /* Every CF_STATS_COUNTER_TABLE row with a telemetry key, summed over the RX lcores,
  * datagrams by protocol, output and exporter totals, and drop_<reason>. */
@@ -136,7 +137,9 @@ tel_templates(const char *cmd, const char *params, struct rte_tel_data *d)
 
 		if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
 			continue;
-		for (s = 0; s < cf_metrics_n_samples(b, f) && entries < RTE_TEL_MAX_DICT_ENTRIES - 1; s++) {
+		for (s = 0;
+		     s < cf_metrics_n_samples(b, f) && entries < RTE_TEL_MAX_DICT_ENTRIES - 1;
+		     s++) {
 			char key[RTE_TEL_MAX_STRING_LEN], *p;
 			const struct cf_metrics_label *l;
 			size_t len;
@@ -151,7 +154,8 @@ tel_templates(const char *cmd, const char *params, struct rte_tel_data *d)
 				if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 				      (*p >= '0' && *p <= '9') || *p == '/'))
 					*p = '_';
-			rte_tel_data_add_dict_u64(d, key, (uint64_t)cf_metrics_sample_value(b, f, s));
+			rte_tel_data_add_dict_u64(d, key,
+						  (uint64_t)cf_metrics_sample_value(b, f, s));
 			entries++;
 		}
 	}

@@ -81,7 +81,8 @@ cf_outputs_open(const struct cf_config *cfg, int *status, char *err, size_t errl
 
 	if (cfg->backend_url[0] != '\0')
 		return open_http(cfg, status, err, errlen);
-	o = cf_output_open_sink((enum cf_output_sink)cfg->output.kind, cfg->output.arg, why, sizeof(why));
+	o = cf_output_open_sink((enum cf_output_sink)cfg->output.kind, cfg->output.arg, why,
+				sizeof(why));
 	if (o == NULL) {
 		snprintf(err, errlen, "--output: %s", why);
 		*status = EXIT_USAGE;

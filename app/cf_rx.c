@@ -119,7 +119,7 @@ cf_rx_set_presence(struct cf_rx *rx, const struct cf_netpres_port *ports, uint16
 		   struct rte_mempool *pkt_pool, const struct cf_config *cfg)
 {
 	cf_netpres_ctx_init(&rx->np, &cfg->policy, ports, n_ports, cfg->arp_rate, cfg->icmp_rate,
-		     &rx->stats);
+			    &rx->stats);
 	rx->np_on = cfg->policy.n_addrs != 0;
 	rx->pkt_pool = pkt_pool;
 	rx->garp_interval = cfg->garp_interval;

@@ -59,7 +59,8 @@ rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_pkt_meta *meta
 
 	/* Not addressed to us: no table slot for it. */
 	if (rx->policy->n_addrs != 0 &&
-	    !cf_pkt_policy_owns(rx->policy, v6 ? ip + 24 : ip + 16, v6, q->port, cf_pkt_meta_vlan(meta))) {
+	    !cf_pkt_policy_owns(rx->policy, v6 ? ip + 24 : ip + 16, v6, q->port,
+				cf_pkt_meta_vlan(meta))) {
 		rx->stats.drops[CF_STATS_DROP_DST_ADDR]++;
 		return 0;
 	}
@@ -112,8 +113,8 @@ rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_pkt_meta *meta
 
 /* Everything but a whole UDP datagram. 1 = mbuf consumed (sent or held). */
 int
-cf_rx_slow(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_pkt_meta *meta, enum cf_stats_drop why,
-	const struct cf_rx_queue *q, uint64_t now_ms)
+cf_rx_slow(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_pkt_meta *meta,
+	   enum cf_stats_drop why, const struct cf_rx_queue *q, uint64_t now_ms)
 {
 	switch (why) {
 	case CF_STATS_DROP_L2_NOT_IP:

@@ -208,8 +208,8 @@ main(int argc, char **argv)
 		die(1, "cannot create the packet pool: %s (try --total-num-mbufs or more memory, -m)",
 		    rte_strerror(rte_errno));
 	block_pool = rte_mempool_create("cf_blocks", (unsigned int)n_rx * (cfg.ring_size + 32) + 64,
-					sizeof(struct cf_record_block), 8, 0, NULL, NULL, NULL, NULL,
-					(int)rte_socket_id(), 0);
+					sizeof(struct cf_record_block), 8, 0, NULL, NULL, NULL,
+					NULL, (int)rte_socket_id(), 0);
 	if (block_pool == NULL)
 		die(1, "cannot create the record block pool: %s (lower --ring-size or add memory, -m)",
 		    rte_strerror(rte_errno));
@@ -231,9 +231,9 @@ main(int argc, char **argv)
 			done[i] = &rx[i]->done;
 			lc[i] = rx[i]->lcore_id;
 		}
-		ctl.tpl_save = cf_tpl_saver_open(cfg.template_file, cfg.template_save_interval, dc, done,
-					      lc, (unsigned int)n_rx, cf_clock_wall_ms(), cf_log_line,
-					      err, sizeof(err));
+		ctl.tpl_save = cf_tpl_saver_open(cfg.template_file, cfg.template_save_interval, dc,
+						 done, lc, (unsigned int)n_rx, cf_clock_wall_ms(),
+						 cf_log_line, err, sizeof(err));
 		if (ctl.tpl_save == NULL && err[0] != '\0')
 			die(1, "%s", err);
 		for (i = 0; i < (unsigned int)n_rx; i++)

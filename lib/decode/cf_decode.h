@@ -88,8 +88,8 @@ struct cf_decode_ctx {
 	uint64_t idle_ms;               /* reclaim period (the template timeout); 0 = never */
 	uint64_t next_reclaim_ms;
 	uint64_t changes;               /* slots (re)assigned so far, for readers (atomic) */
-	struct cf_sflow_lcore *sflow;        /* sFlow counter/unknown tables (lib/sflow), may be NULL */
-	struct cf_tpl_cache *tpl;          /* v9/IPFIX templates (lib/template), NULL if not set up */
+	struct cf_sflow_lcore *sflow; /* sFlow counter/unknown tables (lib/sflow), may be NULL */
+	struct cf_tpl_cache *tpl; /* v9/IPFIX templates (lib/template), NULL if not set up */
 };
 
 /*
@@ -98,8 +98,8 @@ struct cf_decode_ctx {
  * (cf_dispatch.h).
  */
 int cf_decode_ctx_init(struct cf_decode_ctx *ctx, const char *name, int socket_id,
-		 const struct cf_decode_config *cfg, struct cf_stats_lcore *stats,
-		 struct cf_record_sink *sink);
+		       const struct cf_decode_config *cfg, struct cf_stats_lcore *stats,
+		       struct cf_record_sink *sink);
 void cf_decode_ctx_fini(struct cf_decode_ctx *ctx);
 
 /*
@@ -107,15 +107,18 @@ void cf_decode_ctx_fini(struct cf_decode_ctx *ctx);
  * datagram counted and its last-seen time set. NULL when the table is full
  * (counted as exporter_table_full). Decoders call it once per datagram.
  */
-struct cf_decode_exporter *cf_decode_exporter_get(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg,
-				      uint8_t version, uint32_t domain);
+struct cf_decode_exporter *cf_decode_exporter_get(struct cf_decode_ctx *ctx,
+						  const struct cf_decode_dgram *dg, uint8_t version,
+						  uint32_t domain);
 
 /*
  * Find or add an exporter without counting a datagram (restoring saved state).
  * now_ms is its last-seen time when added. NULL when the table is full (counted).
  */
-struct cf_decode_exporter *cf_decode_exporter_find(struct cf_decode_ctx *ctx, const uint8_t addr[16], uint8_t v6,
-				       uint8_t version, uint32_t domain, uint64_t now_ms);
+struct cf_decode_exporter *cf_decode_exporter_find(struct cf_decode_ctx *ctx,
+						   const uint8_t addr[16], uint8_t v6,
+						   uint8_t version, uint32_t domain,
+						   uint64_t now_ms);
 
 /* The slot of e, the index layers above keep their own per-exporter state by. */
 static inline uint32_t
@@ -129,7 +132,8 @@ uint32_t cf_decode_exporter_slots(const struct cf_decode_ctx *ctx);
 
 /* 1 when e may be reclaimed at now_ms: not held and quiet for more than ctx->idle_ms. */
 static inline int
-cf_decode_exporter_idle(const struct cf_decode_ctx *ctx, const struct cf_decode_exporter *e, uint64_t now_ms)
+cf_decode_exporter_idle(const struct cf_decode_ctx *ctx, const struct cf_decode_exporter *e,
+			uint64_t now_ms)
 {
 	return ctx->idle_ms != 0 && !e->held && now_ms > e->last_seen_ms &&
 	       now_ms - e->last_seen_ms > ctx->idle_ms;
@@ -142,7 +146,8 @@ cf_decode_exporter_idle(const struct cf_decode_ctx *ctx, const struct cf_decode_
  * it was never used; -1 when it is being reassigned right now (read it again
  * later).
  */
-int cf_decode_exporter_read(const struct cf_decode_ctx *ctx, uint32_t slot, struct cf_decode_exporter *out);
+int cf_decode_exporter_read(const struct cf_decode_ctx *ctx, uint32_t slot,
+			    struct cf_decode_exporter *out);
 
 /* Any thread: how many times slots were (re)assigned; a reader rescans when it moved. */
 static inline uint64_t
@@ -163,12 +168,12 @@ const char *cf_decode_version_name(uint8_t version);
  * and is credited back.
  */
 void cf_decode_seq_account(struct cf_decode_ctx *ctx, struct cf_decode_exporter *e, uint32_t seq,
-		     uint32_t count, uint32_t uptime_ms);
+			   uint32_t count, uint32_t uptime_ms);
 
 /* Fill a record's exporter, version and domain fields from the datagram. */
 static inline void
 cf_decode_record_origin(struct cf_record *r, const struct cf_decode_dgram *dg, uint8_t version,
-		  uint32_t domain)
+			uint32_t domain)
 {
 	memcpy(r->exporter, dg->src, 16);
 	if (dg->src_v6)

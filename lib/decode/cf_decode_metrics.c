@@ -330,8 +330,8 @@ cf_decode_metrics_provider(struct cf_metrics_builder *b, void *arg)
 	} fams[] = {
 		{"clarion_flowd_exporter_datagrams_total", "datagrams received from the exporter",
 		 CF_METRICS_COUNTER},
-		{"clarion_flowd_exporter_records_total", "records the exporter's datagrams announced",
-		 CF_METRICS_COUNTER},
+		{"clarion_flowd_exporter_records_total",
+		 "records the exporter's datagrams announced", CF_METRICS_COUNTER},
 		{"clarion_flowd_exporter_lost_records_total",
 		 "records missing at the exporter's sequence gaps, late arrivals credited back",
 		 CF_METRICS_COUNTER},
@@ -346,10 +346,12 @@ cf_decode_metrics_provider(struct cf_metrics_builder *b, void *arg)
 	pthread_mutex_lock(&m->lock);
 	scan(m);
 	sum(m);
-	cf_metrics_family(b, "clarion_flowd_exporters", "exporters seen since start (all lcores)", CF_METRICS_GAUGE);
+	cf_metrics_family(b, "clarion_flowd_exporters", "exporters seen since start (all lcores)",
+			  CF_METRICS_GAUGE);
 	cf_metrics_u64(b, CF_METRICS_NOLABELS, m->n_exporters);
 	cf_metrics_family(b, "clarion_flowd_exporters_folded",
-		   "exporters beyond --max-exporter-series, reported as exporter=\"other\"", CF_METRICS_GAUGE);
+			  "exporters beyond --max-exporter-series, reported as exporter=\"other\"",
+			  CF_METRICS_GAUGE);
 	cf_metrics_u64(b, CF_METRICS_NOLABELS, m->n_folded);
 	for (f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
 		cf_metrics_family(b, fams[f].name, fams[f].help, fams[f].type);
@@ -364,17 +366,31 @@ cf_decode_metrics_provider(struct cf_metrics_builder *b, void *arg)
 
 				snprintf(dom, sizeof(dom), "%u", s->domain);
 				if (f == 3)
-					cf_metrics_f64(b, CF_METRICS_L({"exporter", s->addr_str}, {"domain", dom},
-							 {"version", cf_decode_version_name(s->version)}),
+					cf_metrics_f64(
+						b,
+						CF_METRICS_L({"exporter", s->addr_str},
+							     {"domain", dom},
+							     {"version",
+							      cf_decode_version_name(s->version)}),
 						(double)a->last_seen_ms / 1000.0);
 				else
-					cf_metrics_u64(b, CF_METRICS_L({"exporter", s->addr_str}, {"domain", dom},
-							 {"version", cf_decode_version_name(s->version)}), v);
+					cf_metrics_u64(
+						b,
+						CF_METRICS_L({"exporter", s->addr_str},
+							     {"domain", dom},
+							     {"version",
+							      cf_decode_version_name(s->version)}),
+						v);
 			} else if (f == 3) {
-				cf_metrics_f64(b, CF_METRICS_L({"exporter", "other"}, {"domain", ""}, {"version", ""}),
-					(double)a->last_seen_ms / 1000.0);
+				cf_metrics_f64(b,
+					       CF_METRICS_L({"exporter", "other"}, {"domain", ""},
+							    {"version", ""}),
+					       (double)a->last_seen_ms / 1000.0);
 			} else {
-				cf_metrics_u64(b, CF_METRICS_L({"exporter", "other"}, {"domain", ""}, {"version", ""}), v);
+				cf_metrics_u64(b,
+					       CF_METRICS_L({"exporter", "other"}, {"domain", ""},
+							    {"version", ""}),
+					       v);
 			}
 		}
 	}

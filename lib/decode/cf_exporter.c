@@ -23,8 +23,8 @@ struct exp_key {
 
 int
 cf_decode_ctx_init(struct cf_decode_ctx *ctx, const char *name, int socket_id,
-	     const struct cf_decode_config *cfg, struct cf_stats_lcore *stats,
-	     struct cf_record_sink *sink)
+		   const struct cf_decode_config *cfg, struct cf_stats_lcore *stats,
+		   struct cf_record_sink *sink)
 {
 	struct rte_hash_parameters hp = {
 		.name = name,
@@ -43,8 +43,8 @@ cf_decode_ctx_init(struct cf_decode_ctx *ctx, const char *name, int socket_id,
 	ctx->exp_hash = rte_hash_create(&hp);
 	if (ctx->exp_hash == NULL)
 		return -rte_errno;
-	ctx->exporters = rte_zmalloc_socket(name,
-		sizeof(struct cf_decode_exporter) * (rte_hash_max_key_id(ctx->exp_hash) + 1),
+	ctx->exporters = rte_zmalloc_socket(
+		name, sizeof(struct cf_decode_exporter) * (rte_hash_max_key_id(ctx->exp_hash) + 1),
 		64, socket_id);
 	if (ctx->exporters == NULL) {
 		rte_hash_free(ctx->exp_hash);
@@ -187,17 +187,18 @@ full:
 }
 
 struct cf_decode_exporter *
-cf_decode_exporter_find(struct cf_decode_ctx *ctx, const uint8_t addr[16], uint8_t v6, uint8_t version,
-		  uint32_t domain, uint64_t now_ms)
+cf_decode_exporter_find(struct cf_decode_ctx *ctx, const uint8_t addr[16], uint8_t v6,
+			uint8_t version, uint32_t domain, uint64_t now_ms)
 {
 	return exp_find(ctx, addr, v6, version, domain, now_ms);
 }
 
 struct cf_decode_exporter *
 cf_decode_exporter_get(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg, uint8_t version,
-		 uint32_t domain)
+		       uint32_t domain)
 {
-	struct cf_decode_exporter *e = exp_find(ctx, dg->src, dg->src_v6, version, domain, dg->now_ms);
+	struct cf_decode_exporter *e =
+		exp_find(ctx, dg->src, dg->src_v6, version, domain, dg->now_ms);
 
 	if (e == NULL)
 		return NULL;
@@ -207,7 +208,8 @@ cf_decode_exporter_get(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *
 }
 
 int
-cf_decode_exporter_read(const struct cf_decode_ctx *ctx, uint32_t slot, struct cf_decode_exporter *out)
+cf_decode_exporter_read(const struct cf_decode_ctx *ctx, uint32_t slot,
+			struct cf_decode_exporter *out)
 {
 	const struct cf_decode_exporter *e = &ctx->exporters[slot];
 	uint32_t g1, g2;
@@ -240,7 +242,7 @@ cf_decode_exporter_read(const struct cf_decode_ctx *ctx, uint32_t slot, struct c
 
 void
 cf_decode_seq_account(struct cf_decode_ctx *ctx, struct cf_decode_exporter *e, uint32_t seq,
-		uint32_t count, uint32_t uptime_ms)
+		      uint32_t count, uint32_t uptime_ms)
 {
 	int32_t diff;
 

@@ -13,7 +13,8 @@
 #include "cf_delivery.h"
 
 int
-cf_delivery_dead_letter_dir(char *out, size_t len, const char *dead_letter_dir, const char *spool_dir)
+cf_delivery_dead_letter_dir(char *out, size_t len, const char *dead_letter_dir,
+			    const char *spool_dir)
 {
 	int n;
 
@@ -49,8 +50,8 @@ put_file(const char *dir, const char *id, const char *ext, const long *code, con
 }
 
 int
-cf_delivery_dead_letter_write(const char *dir, uint64_t boot, uint64_t seq, const void *body, uint32_t len,
-		      long code, const void *resp, size_t resp_len)
+cf_delivery_dead_letter_write(const char *dir, uint64_t boot, uint64_t seq, const void *body,
+			      uint32_t len, long code, const void *resp, size_t resp_len)
 {
 	char id[48];
 	int rc, rc2;

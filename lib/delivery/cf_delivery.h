@@ -75,15 +75,16 @@ struct cf_delivery_meta {
  * Returns the block length, or -EINVAL (path not starting with '/', a CR/LF
  * in any string, too many headers) or -ENOSPC (cap or CF_DELIVERY_META_MAX exceeded). */
 int cf_delivery_meta_encode(char *out, size_t cap, const char *path, const char *content_type,
-		    const char *const *headers);
+			    const char *const *headers);
 /* Parses the block at the start of buf (len bytes): 0 and m filled (its
  * strings point into buf), -1 when malformed. */
 int cf_delivery_meta_decode(const char *buf, uint32_t len, struct cf_delivery_meta *m);
 /* A batch carrying one request: metadata block + copy of body, nrec items.
  * NULL with -errno in *rc (cf_delivery_meta_encode errors, -ENOMEM). */
 struct cf_delivery_batch *cf_delivery_batch_new_request(const char *path, const char *content_type,
-					const char *const *headers, const void *body,
-					size_t len, uint32_t nrec, int *rc);
+							const char *const *headers,
+							const void *body, size_t len, uint32_t nrec,
+							int *rc);
 
 /* ---------------------------------------------------------------- backoff */
 
@@ -97,7 +98,8 @@ struct cf_delivery_backoff {
  * min(max_ms, initial_ms * factor^(attempt-1)). */
 uint64_t cf_delivery_backoff_cap(const struct cf_delivery_backoff *b, unsigned int attempt);
 /* Full jitter: uniform in [0, cap] picked with the 64 random bits `rnd`. */
-uint64_t cf_delivery_backoff_delay(const struct cf_delivery_backoff *b, unsigned int attempt, uint64_t rnd);
+uint64_t cf_delivery_backoff_delay(const struct cf_delivery_backoff *b, unsigned int attempt,
+				   uint64_t rnd);
 
 /* ---------------------------------------------------------------- breaker */
 
@@ -117,7 +119,8 @@ struct cf_delivery_breaker {
 	uint64_t opens;            /* times it opened */
 };
 
-void cf_delivery_breaker_init(struct cf_delivery_breaker *b, unsigned int threshold, uint64_t cooldown_ms);
+void cf_delivery_breaker_init(struct cf_delivery_breaker *b, unsigned int threshold,
+			      uint64_t cooldown_ms);
 /* May a request start now? 1 yes (in half-open: the one probe, which the
  * caller must then send), 0 no. Moves open -> half-open after the cool-down. */
 int cf_delivery_breaker_allow(struct cf_delivery_breaker *b, uint64_t now_ms);
@@ -142,7 +145,7 @@ enum cf_delivery_outcome {
 #define CF_DELIVERY_X(e, n, r, b, h) CF_DELIVERY_OUT_##e,
 	CF_DELIVERY_OUTCOME_TABLE(CF_DELIVERY_X)
 #undef CF_DELIVERY_X
-	CF_DELIVERY_OUT_MAX
+		CF_DELIVERY_OUT_MAX
 };
 
 struct cf_delivery_verdict {
@@ -158,8 +161,8 @@ struct cf_delivery_verdict {
  * text after the colon; NULL when absent) and now_unix_s the wall clock, to
  * turn an HTTP date into seconds. A transfer error wins over any status.
  */
-struct cf_delivery_verdict cf_delivery_classify(int curl_result, long http_status, const char *retry_after,
-				int64_t now_unix_s);
+struct cf_delivery_verdict cf_delivery_classify(int curl_result, long http_status,
+						const char *retry_after, int64_t now_unix_s);
 /*
  * Retry-After value (delay-seconds or HTTP-date) as libcurl 7.88 reads it for
  * CURLINFO_RETRY_AFTER: a decimal number when it starts with one (blanks
@@ -203,10 +206,10 @@ struct cf_delivery_seg_hdr {
 /* CRC32C (Castagnoli), standard init/final xor: "123456789" -> 0xE3069283. */
 uint32_t cf_delivery_crc32c(const void *p, size_t n);
 /* Writes the 40-byte header for body into out (flags 0). */
-void cf_delivery_seg_encode(uint8_t out[CF_DELIVERY_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
-		    const void *body, uint32_t len);
-void cf_delivery_seg_encode_flags(uint8_t out[CF_DELIVERY_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
-			  uint32_t flags, const void *body, uint32_t len);
+void cf_delivery_seg_encode(uint8_t out[CF_DELIVERY_SEG_HDR], uint64_t boot, uint64_t seq,
+			    uint32_t nrec, const void *body, uint32_t len);
+void cf_delivery_seg_encode_flags(uint8_t out[CF_DELIVERY_SEG_HDR], uint64_t boot, uint64_t seq,
+				  uint32_t nrec, uint32_t flags, const void *body, uint32_t len);
 /* Parses a header: 0 ok (h filled), -1 bad magic/header CRC/length. */
 int cf_delivery_seg_decode(const uint8_t in[CF_DELIVERY_SEG_HDR], struct cf_delivery_seg_hdr *h);
 /* 1 when body matches h->body_crc, else 0. */
@@ -214,7 +217,11 @@ int cf_delivery_seg_body_ok(const struct cf_delivery_seg_hdr *h, const void *bod
 
 /* ------------------------------------------------------------------ spool */
 
-enum cf_delivery_fsync { CF_DELIVERY_FSYNC_BATCH, CF_DELIVERY_FSYNC_INTERVAL, CF_DELIVERY_FSYNC_NONE };
+enum cf_delivery_fsync {
+	CF_DELIVERY_FSYNC_BATCH,
+	CF_DELIVERY_FSYNC_INTERVAL,
+	CF_DELIVERY_FSYNC_NONE
+};
 enum cf_delivery_full { CF_DELIVERY_FULL_DROP_OLDEST, CF_DELIVERY_FULL_DROP_NEWEST };
 
 struct cf_delivery_spool;
@@ -239,16 +246,18 @@ struct cf_delivery_spool_info {
 /* Opens (creating) dir, recovers every complete entry of the segments there
  * (truncating torn tails) and starts a new segment for writing. Returns NULL
  * with a reason in err on failure. */
-struct cf_delivery_spool *cf_delivery_spool_open(const char *dir, uint64_t max_bytes, enum cf_delivery_fsync fsync_policy,
-				 enum cf_delivery_full full, char *err, size_t errlen);
+struct cf_delivery_spool *cf_delivery_spool_open(const char *dir, uint64_t max_bytes,
+						 enum cf_delivery_fsync fsync_policy,
+						 enum cf_delivery_full full, char *err,
+						 size_t errlen);
 /* Appends one batch. 0 stored; 1 not stored: full and policy drop-newest (or
  * the batch alone exceeds the budget); -errno on I/O error (not stored). With
  * drop-oldest, older segments may be deleted first (counted in the info). */
-int cf_delivery_spool_append(struct cf_delivery_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
-		     const void *body, uint32_t len);
+int cf_delivery_spool_append(struct cf_delivery_spool *s, uint64_t boot, uint64_t seq,
+			     uint32_t nrec, const void *body, uint32_t len);
 /* The same with entry flags (CF_DELIVERY_SEG_F_META); cf_delivery_spool_append is flags 0. */
-int cf_delivery_spool_append_flags(struct cf_delivery_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
-			   uint32_t flags, const void *body, uint32_t len);
+int cf_delivery_spool_append_flags(struct cf_delivery_spool *s, uint64_t boot, uint64_t seq,
+				   uint32_t nrec, uint32_t flags, const void *body, uint32_t len);
 /* The oldest entry not yet consumed: 1 and a malloc'd body in *body (caller
  * frees) and its header in *h; 0 when the spool is empty; -errno on I/O error.
  * Calling it again without cf_delivery_spool_consume() returns the same entry. */
@@ -262,7 +271,8 @@ void cf_delivery_spool_consume(struct cf_delivery_spool *s);
 void cf_delivery_spool_release(struct cf_delivery_spool *s);
 /* Periodic work: fsync for the "interval" policy. */
 void cf_delivery_spool_tick(struct cf_delivery_spool *s, uint64_t now_ms);
-void cf_delivery_spool_get_info(const struct cf_delivery_spool *s, struct cf_delivery_spool_info *i);
+void cf_delivery_spool_get_info(const struct cf_delivery_spool *s,
+				struct cf_delivery_spool_info *i);
 /* Syncs and frees; the files stay for the next start. */
 void cf_delivery_spool_close(struct cf_delivery_spool *s);
 
@@ -277,11 +287,12 @@ void cf_delivery_spool_close(struct cf_delivery_spool *s);
 
 /* The directory: dead_letter_dir when set, else spool_dir/dead-letter, else
  * none (out = ""). 0, or -ENAMETOOLONG when it does not fit in len bytes. */
-int cf_delivery_dead_letter_dir(char *out, size_t len, const char *dead_letter_dir, const char *spool_dir);
+int cf_delivery_dead_letter_dir(char *out, size_t len, const char *dead_letter_dir,
+				const char *spool_dir);
 /* Writes both files (creating dir, mode 0750). 0 written; 1 dir is "" (not
  * kept); -errno when a file could not be created (the other is still tried). */
 int cf_delivery_dead_letter_write(const char *dir, uint64_t boot, uint64_t seq, const void *body,
-			  uint32_t len, long code, const void *resp, size_t resp_len);
+				  uint32_t len, long code, const void *resp, size_t resp_len);
 
 /* ----------------------------------------------------------------- engine */
 
@@ -297,7 +308,7 @@ enum cf_delivery_drop {
 #define CF_DELIVERY_X(e, n, h) CF_DELIVERY_DROP_##e,
 	CF_DELIVERY_DROP_TABLE(CF_DELIVERY_X)
 #undef CF_DELIVERY_X
-	CF_DELIVERY_DROP_MAX
+		CF_DELIVERY_DROP_MAX
 };
 
 const char *cf_delivery_drop_name(unsigned int d);
@@ -384,7 +395,8 @@ struct cf_delivery;
 
 /* Starts the engine thread. NULL with a reason in err (bad URL/CA, spool
  * directory unusable, ring/thread creation failed). */
-struct cf_delivery *cf_delivery_start(const struct cf_delivery_config *cfg, char *err, size_t errlen);
+struct cf_delivery *cf_delivery_start(const struct cf_delivery_config *cfg, char *err,
+				      size_t errlen);
 /* Hands a finished batch over (ownership moves on success). 0, or -ENOBUFS
  * when the ring is full (the caller keeps the batch and tries again). */
 int cf_delivery_submit(struct cf_delivery *d, struct cf_delivery_batch *b);

@@ -93,7 +93,7 @@ check_config(const struct cf_delivery_config *cfg, struct settings *set, char *e
 		}
 	}
 	if (cf_delivery_dead_letter_dir(set->dl_dir, sizeof(set->dl_dir), cfg->dead_letter_dir,
-				set->spool_dir) != 0) {
+					set->spool_dir) != 0) {
 		snprintf(err, errlen, "%s too long", cfg->dead_letter_dir && cfg->dead_letter_dir[0] ?
 			 "--dead-letter-dir" : "--spool-dir");
 		return -1;
@@ -195,17 +195,17 @@ open_spool(struct cf_delivery *d, char *err, size_t errlen)
 	const struct cf_delivery_config *c = &d->set.cfg;
 	struct cf_delivery_spool_info si;
 
-	d->spool = cf_delivery_spool_open(c->spool_dir, c->spool_max_bytes, c->spool_fsync, c->spool_full, err,
-				  errlen);
+	d->spool = cf_delivery_spool_open(c->spool_dir, c->spool_max_bytes, c->spool_fsync,
+					  c->spool_full, err, errlen);
 	if (d->spool == NULL)
 		return -1;
 	cf_delivery_spool_get_info(d->spool, &si);
 	if (si.recovered_batches || si.torn_bytes || si.corrupt_batches)
 		cf_delivery_log("spool '%s': recovered %" PRIu64 " records in %" PRIu64
-			" batches; truncated %" PRIu64 " torn bytes; skipped %" PRIu64
-			" corrupt batches (%" PRIu64 " records)",
-			c->spool_dir, si.recovered_records, si.recovered_batches, si.torn_bytes,
-			si.corrupt_batches, si.corrupt_records);
+				" batches; truncated %" PRIu64 " torn bytes; skipped %" PRIu64
+				" corrupt batches (%" PRIu64 " records)",
+				c->spool_dir, si.recovered_records, si.recovered_batches,
+				si.torn_bytes, si.corrupt_batches, si.corrupt_records);
 	return 0;
 }
 

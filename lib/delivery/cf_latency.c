@@ -16,7 +16,8 @@ cf_delivery_lat_bucket(uint64_t us)
 	unsigned int k;
 
 	/* Twelve bounds: a linear scan beats anything clever. */
-	for (k = 0; k < CF_DELIVERY_LAT_BUCKETS && (double)us > cf_delivery_lat_bounds_ms[k] * 1000; k++)
+	for (k = 0; k < CF_DELIVERY_LAT_BUCKETS && (double)us > cf_delivery_lat_bounds_ms[k] * 1000;
+	     k++)
 		;
 	return k;
 }

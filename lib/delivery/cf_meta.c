@@ -28,7 +28,7 @@ put_str(char *out, size_t cap, size_t *off, const char *s)
 
 int
 cf_delivery_meta_encode(char *out, size_t cap, const char *path, const char *content_type,
-		const char *const *headers)
+			const char *const *headers)
 {
 	size_t off = 2, n;
 	unsigned int k = 0;
@@ -94,8 +94,9 @@ cf_delivery_meta_decode(const char *buf, uint32_t len, struct cf_delivery_meta *
 }
 
 struct cf_delivery_batch *
-cf_delivery_batch_new_request(const char *path, const char *content_type, const char *const *headers,
-		      const void *body, size_t len, uint32_t nrec, int *rc)
+cf_delivery_batch_new_request(const char *path, const char *content_type,
+			      const char *const *headers, const void *body, size_t len,
+			      uint32_t nrec, int *rc)
 {
 	char meta[CF_DELIVERY_META_MAX];
 	struct cf_delivery_batch *b;

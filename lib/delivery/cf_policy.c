@@ -63,7 +63,8 @@ cf_delivery_backoff_delay(const struct cf_delivery_backoff *b, unsigned int atte
 }
 
 void
-cf_delivery_breaker_init(struct cf_delivery_breaker *b, unsigned int threshold, uint64_t cooldown_ms)
+cf_delivery_breaker_init(struct cf_delivery_breaker *b, unsigned int threshold,
+			 uint64_t cooldown_ms)
 {
 	b->state = CF_DELIVERY_BREAKER_CLOSED;
 	b->threshold = threshold ? threshold : 1;

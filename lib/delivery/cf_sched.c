@@ -72,8 +72,8 @@ breaker_log(struct cf_delivery_sched *s)
 	if ((int)s->br.state == s->br_logged)
 		return;
 	cf_delivery_log("circuit breaker %s -> %s (%u consecutive failures)",
-		cf_delivery_breaker_name((enum cf_delivery_breaker_state)s->br_logged), cf_delivery_breaker_name(s->br.state),
-		s->br.failures);
+			cf_delivery_breaker_name((enum cf_delivery_breaker_state)s->br_logged),
+			cf_delivery_breaker_name(s->br.state), s->br.failures);
 	s->br_logged = (int)s->br.state;
 	s->st.breaker_state = (int)s->br.state;
 	s->st.breaker_opens = s->br.opens;
@@ -128,7 +128,8 @@ to_disk(struct cf_delivery_sched *s, struct cf_delivery_batch *b)
 		s->st.dropped[CF_DELIVERY_DROP_NO_SPOOL] += b->nrec;
 	} else {
 		rc = cf_delivery_spool_append_flags(s->spool, b->boot, b->seq, b->nrec,
-					    b->meta_len ? CF_DELIVERY_SEG_F_META : 0, b->body, b->len);
+						    b->meta_len ? CF_DELIVERY_SEG_F_META : 0,
+						    b->body, b->len);
 		if (rc == 1) {
 			s->st.dropped[CF_DELIVERY_DROP_SPOOL_FULL_NEWEST] += b->nrec;
 		} else if (rc < 0) {
@@ -198,8 +199,8 @@ settle(struct cf_delivery_sched *s, const struct item *it, enum fate f, long cod
 		break;
 	case FATE_DEAD:
 		/* A failed write loses only the copy kept for a human: still counted. */
-		cf_delivery_dead_letter_write(s->cfg.dead_letter_dir, it->boot, it->seq, it->body, it->len,
-				      code, resp, resp_len);
+		cf_delivery_dead_letter_write(s->cfg.dead_letter_dir, it->boot, it->seq, it->body,
+					      it->len, code, resp, resp_len);
 		s->st.dead_lettered += it->nrec;
 		s->st.dead_lettered_batches++;
 		s->st.req_dead_lettered += it->meta != 0;
@@ -259,8 +260,8 @@ blocked(const struct cf_delivery_sched *s, uint64_t now)
  * live batches follow docs/delivery.md's "lower bound").
  */
 static uint64_t
-retry_delay(const struct cf_delivery_sched *s, unsigned int attempt, const struct cf_delivery_verdict *v,
-	    int replay)
+retry_delay(const struct cf_delivery_sched *s, unsigned int attempt,
+	    const struct cf_delivery_verdict *v, int replay)
 {
 	uint64_t delay = cf_delivery_backoff_delay(&s->cfg.backoff, attempt, rte_rand());
 
@@ -371,7 +372,8 @@ replay_step(struct cf_delivery_sched *s, enum rp_event ev, const struct cf_deliv
 			settle(s, &it, FATE_DISK, 0, NULL, 0);
 		} else {
 			rp->fails = 0;
-			settle(s, &it, v->outcome == CF_DELIVERY_OUT_DELIVERED ? FATE_DELIVERED : FATE_DEAD,
+			settle(s, &it,
+			       v->outcome == CF_DELIVERY_OUT_DELIVERED ? FATE_DELIVERED : FATE_DEAD,
 			       r->http_status, r->resp, r->resp_len);
 		}
 		return;
@@ -403,11 +405,13 @@ live_done(struct cf_delivery_sched *s, unsigned int slot, const struct cf_delive
 }
 
 void
-cf_delivery_sched_done(struct cf_delivery_sched *s, const struct cf_delivery_tp_done *r, uint64_t now)
+cf_delivery_sched_done(struct cf_delivery_sched *s, const struct cf_delivery_tp_done *r,
+		       uint64_t now)
 {
 	/* The wall clock only turns a Retry-After date into seconds. */
 	int64_t wall_s = r->retry_after != NULL ? (int64_t)(cf_clock_wall_ms() / 1000) : 0;
-	struct cf_delivery_verdict v = cf_delivery_classify(r->curl_result, r->http_status, r->retry_after, wall_s);
+	struct cf_delivery_verdict v =
+		cf_delivery_classify(r->curl_result, r->http_status, r->retry_after, wall_s);
 
 	count_latency(s, r->latency_us);
 	switch (v.outcome) {
@@ -506,7 +510,8 @@ cf_delivery_sched_spool_taken(struct cf_delivery_sched *s, struct cf_delivery_ba
  * and only an open breaker drops, counted as no_spool.
  */
 void
-cf_delivery_sched_take(struct cf_delivery_sched *s, struct rte_ring *ring, struct rte_ring *mring, uint64_t now)
+cf_delivery_sched_take(struct cf_delivery_sched *s, struct rte_ring *ring, struct rte_ring *mring,
+		       uint64_t now)
 {
 	int open = blocked(s, now) && !s->stopping;
 
@@ -580,8 +585,8 @@ cf_delivery_sched_abort(struct cf_delivery_sched *s)
 }
 
 int
-cf_delivery_sched_init(struct cf_delivery_sched *s, const struct cf_delivery_sched_config *cfg, struct cf_delivery_tp *tp,
-	       struct cf_delivery_spool *spool)
+cf_delivery_sched_init(struct cf_delivery_sched *s, const struct cf_delivery_sched_config *cfg,
+		       struct cf_delivery_tp *tp, struct cf_delivery_spool *spool)
 {
 	memset(s, 0, sizeof(*s));
 	s->cfg = *cfg;

@@ -66,19 +66,20 @@ struct cf_delivery_sched {
 
 /* Sets s up around an open transport (nslots = concurrency + 1) and spool
  * (may be NULL; what it recovered is counted "recovered"). 0, or -ENOMEM. */
-int cf_delivery_sched_init(struct cf_delivery_sched *s, const struct cf_delivery_sched_config *cfg, struct cf_delivery_tp *tp,
-		   struct cf_delivery_spool *spool);
+int cf_delivery_sched_init(struct cf_delivery_sched *s, const struct cf_delivery_sched_config *cfg,
+			   struct cf_delivery_tp *tp, struct cf_delivery_spool *spool);
 /* Frees s's memory and every batch it still holds (not the transport, not
  * the spool). */
 void cf_delivery_sched_fini(struct cf_delivery_sched *s);
 /* Takes batches from the rings (request batches first) into memory, or to
  * disk when the breaker is open or the ring backs up. */
-void cf_delivery_sched_take(struct cf_delivery_sched *s, struct rte_ring *ring, struct rte_ring *mring,
-		    uint64_t now_ms);
+void cf_delivery_sched_take(struct cf_delivery_sched *s, struct rte_ring *ring,
+			    struct rte_ring *mring, uint64_t now_ms);
 /* Starts what may start now: live batches, then the spool replay. */
 void cf_delivery_sched_run(struct cf_delivery_sched *s, uint64_t now_ms);
 /* One finished transfer: classify, count, breaker, then retry/settle. */
-void cf_delivery_sched_done(struct cf_delivery_sched *s, const struct cf_delivery_tp_done *r, uint64_t now_ms);
+void cf_delivery_sched_done(struct cf_delivery_sched *s, const struct cf_delivery_tp_done *r,
+			    uint64_t now_ms);
 /* 1 when nothing is in memory nor on the wire (the rings are the caller's). */
 int cf_delivery_sched_idle(const struct cf_delivery_sched *s);
 /* How long the engine may sleep: until the next retry is due, 20 ms at most. */

@@ -62,14 +62,14 @@ get64(const uint8_t *p)
 
 void
 cf_delivery_seg_encode(uint8_t out[CF_DELIVERY_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
-	       const void *body, uint32_t len)
+		       const void *body, uint32_t len)
 {
 	cf_delivery_seg_encode_flags(out, boot, seq, nrec, 0, body, len);
 }
 
 void
-cf_delivery_seg_encode_flags(uint8_t out[CF_DELIVERY_SEG_HDR], uint64_t boot, uint64_t seq, uint32_t nrec,
-		     uint32_t flags, const void *body, uint32_t len)
+cf_delivery_seg_encode_flags(uint8_t out[CF_DELIVERY_SEG_HDR], uint64_t boot, uint64_t seq,
+			     uint32_t nrec, uint32_t flags, const void *body, uint32_t len)
 {
 	put32(out, CF_DELIVERY_SEG_MAGIC);
 	put32(out + 4, len);
@@ -273,8 +273,8 @@ recover_seg(struct cf_delivery_spool *s, uint64_t id)
 }
 
 struct cf_delivery_spool *
-cf_delivery_spool_open(const char *dir, uint64_t max_bytes, enum cf_delivery_fsync fsync_policy, enum cf_delivery_full full,
-	       char *err, size_t errlen)
+cf_delivery_spool_open(const char *dir, uint64_t max_bytes, enum cf_delivery_fsync fsync_policy,
+		       enum cf_delivery_full full, char *err, size_t errlen)
 {
 	struct cf_delivery_spool *s;
 	struct dirent *de;
@@ -408,14 +408,14 @@ first_unclaimed(const struct cf_delivery_spool *s)
 
 int
 cf_delivery_spool_append(struct cf_delivery_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
-		 const void *body, uint32_t len)
+			 const void *body, uint32_t len)
 {
 	return cf_delivery_spool_append_flags(s, boot, seq, nrec, 0, body, len);
 }
 
 int
-cf_delivery_spool_append_flags(struct cf_delivery_spool *s, uint64_t boot, uint64_t seq, uint32_t nrec,
-		       uint32_t flags, const void *body, uint32_t len)
+cf_delivery_spool_append_flags(struct cf_delivery_spool *s, uint64_t boot, uint64_t seq,
+			       uint32_t nrec, uint32_t flags, const void *body, uint32_t len)
 {
 	uint64_t need = CF_DELIVERY_SEG_HDR + (uint64_t)len;
 	uint8_t hb[CF_DELIVERY_SEG_HDR];
@@ -507,7 +507,8 @@ cf_delivery_spool_peek(struct cf_delivery_spool *s, struct cf_delivery_seg_hdr *
 			s->rfd_id = g->id;
 		}
 		if (pread(s->rfd, hb, CF_DELIVERY_SEG_HDR, (off_t)s->roff) != CF_DELIVERY_SEG_HDR ||
-		    cf_delivery_seg_decode(hb, h) != 0 || s->roff + CF_DELIVERY_SEG_HDR + h->len > g->bytes) {
+		    cf_delivery_seg_decode(hb, h) != 0 ||
+		    s->roff + CF_DELIVERY_SEG_HDR + h->len > g->bytes) {
 			/* Damaged after recovery: nothing after this point can be trusted. */
 			uint64_t left = g->records - g->consumed;
 
@@ -521,7 +522,8 @@ cf_delivery_spool_peek(struct cf_delivery_spool *s, struct cf_delivery_seg_hdr *
 		b = malloc(h->len ? h->len : 1);
 		if (b == NULL)
 			return -ENOMEM;
-		if (pread(s->rfd, b, h->len, (off_t)(s->roff + CF_DELIVERY_SEG_HDR)) != (ssize_t)h->len) {
+		if (pread(s->rfd, b, h->len, (off_t)(s->roff + CF_DELIVERY_SEG_HDR)) !=
+		    (ssize_t)h->len) {
 			free(b);
 			return -EIO;
 		}

@@ -116,7 +116,7 @@ req_meta(const struct cf_delivery_tp *tp, const char *body, uint32_t len, uint32
 	 struct cf_delivery_meta *m)
 {
 	if (flags & ~CF_DELIVERY_SEG_F_META)
-		return CF_DELIVERY_TP_UNSENDABLE;      /* written by a newer version */
+		return CF_DELIVERY_TP_UNSENDABLE; /* written by a newer version */
 	if (!(flags & CF_DELIVERY_SEG_F_META)) {
 		m->len = 0;
 		return 0;
@@ -127,8 +127,8 @@ req_meta(const struct cf_delivery_tp *tp, const char *body, uint32_t len, uint32
 }
 
 int
-cf_delivery_tp_send(struct cf_delivery_tp *tp, unsigned int slot, const struct cf_delivery_tp_req *rq, size_t *wire,
-	    int *meta)
+cf_delivery_tp_send(struct cf_delivery_tp *tp, unsigned int slot,
+		    const struct cf_delivery_tp_req *rq, size_t *wire, int *meta)
 {
 	struct xfer *x = &tp->x[slot];
 	const char *body = rq->body;

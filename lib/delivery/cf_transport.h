@@ -64,15 +64,16 @@ struct cf_delivery_tp_done {
 
 /* Initialises libcurl (once per process) and nslots easy handles. NULL with
  * a reason in err. */
-struct cf_delivery_tp *cf_delivery_tp_open(const struct cf_delivery_tp_config *cfg, char *err, size_t errlen);
+struct cf_delivery_tp *cf_delivery_tp_open(const struct cf_delivery_tp_config *cfg, char *err,
+					   size_t errlen);
 void cf_delivery_tp_close(struct cf_delivery_tp *tp);
 /*
  * Starts rq on a free slot. 0: in flight, *wire = body bytes on the wire
  * (after compression), *meta = 1 when it went as a request batch (own path
  * and headers). CF_DELIVERY_TP_ERR or CF_DELIVERY_TP_UNSENDABLE: nothing started.
  */
-int cf_delivery_tp_send(struct cf_delivery_tp *tp, unsigned int slot, const struct cf_delivery_tp_req *rq, size_t *wire,
-		int *meta);
+int cf_delivery_tp_send(struct cf_delivery_tp *tp, unsigned int slot,
+			const struct cf_delivery_tp_req *rq, size_t *wire, int *meta);
 int cf_delivery_tp_busy(const struct cf_delivery_tp *tp, unsigned int slot);
 /* Moves transfers along without blocking. */
 void cf_delivery_tp_perform(struct cf_delivery_tp *tp);

@@ -13,8 +13,9 @@
 #include "cf_wire.h"
 
 int
-cf_dispatch_ctx_init(struct cf_decode_ctx *ctx, const char *name, int socket_id, const struct cf_dispatch_config *cfg,
-	     struct cf_stats_lcore *stats, struct cf_record_sink *sink, char *err, size_t errlen)
+cf_dispatch_ctx_init(struct cf_decode_ctx *ctx, const char *name, int socket_id,
+		     const struct cf_dispatch_config *cfg, struct cf_stats_lcore *stats,
+		     struct cf_record_sink *sink, char *err, size_t errlen)
 {
 	static const struct cf_tpl_config cf_tpl_defaults;
 	char n[32];

@@ -42,8 +42,8 @@ struct cf_dispatch_config {
 
 /* name: unique per process, at most 20 characters (table names derive from it). */
 int cf_dispatch_ctx_init(struct cf_decode_ctx *ctx, const char *name, int socket_id,
-		 const struct cf_dispatch_config *cfg, struct cf_stats_lcore *stats, struct cf_record_sink *sink,
-		 char *err, size_t errlen);
+			 const struct cf_dispatch_config *cfg, struct cf_stats_lcore *stats,
+			 struct cf_record_sink *sink, char *err, size_t errlen);
 void cf_dispatch_ctx_fini(struct cf_decode_ctx *ctx);
 
 void cf_dispatch_datagram(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg);

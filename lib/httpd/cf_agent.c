@@ -43,7 +43,7 @@ authorised(const struct cf_httpd_server *s, struct MHD_Connection *c)
 
 enum MHD_Result
 cf_httpd_agent_begin(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_httpd_req *r,
-		unsigned int *sent)
+		     unsigned int *sent)
 {
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -51,17 +51,17 @@ cf_httpd_agent_begin(struct cf_httpd_server *s, struct MHD_Connection *c, struct
 	(void)r;
 	if (!authorised(s, c))
 		return cf_httpd_error(c, MHD_HTTP_UNAUTHORIZED, "missing or wrong agent token",
-				 MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer", sent);
+				      MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer", sent);
 	if (cl != NULL && strtoull(cl, NULL, 10) > s->cfg.max_body)
-		return cf_httpd_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body larger than --agent-max-body",
-				 NULL, NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+				      "body larger than --agent-max-body", NULL, NULL, sent);
 	return MHD_YES;
 }
 
 /* Hands a body to the forwarder; *forwarded tells the agent. 0, or an HTTP error status. */
 static unsigned int
-forward(struct cf_httpd_server *s, const char *path, const void *body, size_t len, const char *ctype,
-	const char *const *headers, int *forwarded)
+forward(struct cf_httpd_server *s, const char *path, const void *body, size_t len,
+	const char *ctype, const char *const *headers, int *forwarded)
 {
 	int rc;
 
@@ -93,10 +93,11 @@ accepted(struct cf_httpd_server *s, struct MHD_Connection *c, const char *switch
 	txt = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	if (txt == NULL)
-		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL,
+				      NULL, sent);
 	__atomic_fetch_add(&s->sketch_items, (uint64_t)n, __ATOMIC_RELAXED);
-	return cf_httpd_respond(c, MHD_HTTP_ACCEPTED, "application/json", txt, strlen(txt), NULL, NULL,
-			   sent);
+	return cf_httpd_respond(c, MHD_HTTP_ACCEPTED, "application/json", txt, strlen(txt), NULL,
+				NULL, sent);
 }
 
 static enum MHD_Result
@@ -104,12 +105,13 @@ refused(struct MHD_Connection *c, unsigned int status, unsigned int *sent)
 {
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		return cf_httpd_error(c, status, "forwarding queue full, retry later",
-				 MHD_HTTP_HEADER_RETRY_AFTER, "1", sent);
+				      MHD_HTTP_HEADER_RETRY_AFTER, "1", sent);
 	return cf_httpd_error(c, status, "forwarding failed", NULL, NULL, sent);
 }
 
 static enum MHD_Result
-finish_json(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_httpd_req *r, unsigned int *sent)
+finish_json(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_httpd_req *r,
+	    unsigned int *sent)
 {
 	cJSON *root = cJSON_ParseWithLength(r->body ? r->body : "", r->len), *sid, *sk, *ts, *cnt;
 	enum MHD_Result ret;
@@ -119,7 +121,8 @@ finish_json(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_httpd
 
 	if (root == NULL || !cJSON_IsObject(root)) {
 		cJSON_Delete(root);
-		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "body is not a JSON object", NULL, NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "body is not a JSON object", NULL,
+				      NULL, sent);
 	}
 	sid = cJSON_GetObjectItemCaseSensitive(root, "switch_id");
 	sk = cJSON_GetObjectItemCaseSensitive(root, "sketches");
@@ -127,19 +130,21 @@ finish_json(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_httpd
 	cnt = cJSON_GetObjectItemCaseSensitive(root, "sketch_count");
 	if (!cJSON_IsString(sid) || sid->valuestring[0] == '\0') {
 		cJSON_Delete(root);
-		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "switch_id is required (a non-empty string)",
-				 NULL, NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST,
+				      "switch_id is required (a non-empty string)", NULL, NULL,
+				      sent);
 	}
 	if (!cJSON_IsArray(sk) || cJSON_GetArraySize(sk) == 0) {
 		cJSON_Delete(root);
-		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "sketches must be a non-empty array", NULL,
-				 NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "sketches must be a non-empty array",
+				      NULL, NULL, sent);
 	}
 	if ((ts != NULL && !cJSON_IsNull(ts) && !cJSON_IsNumber(ts)) ||
 	    (cnt != NULL && !cJSON_IsNull(cnt) && !cJSON_IsNumber(cnt))) {
 		cJSON_Delete(root);
-		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "timestamp and sketch_count must be numbers",
-				 NULL, NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST,
+				      "timestamp and sketch_count must be numbers", NULL, NULL,
+				      sent);
 	}
 	n = cJSON_GetArraySize(sk);
 	if (ts == NULL || cJSON_IsNull(ts)) {
@@ -156,7 +161,8 @@ finish_json(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_httpd
 	if (out == NULL || id == NULL) {
 		free(out);
 		free(id);
-		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL,
+				      NULL, sent);
 	}
 	{
 		static const char *const no_headers[] = { NULL };
@@ -190,8 +196,8 @@ finish_binary(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_htt
 	int fwd;
 
 	if (sid == NULL || sid[0] == '\0')
-		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "X-Switch-ID header is required", NULL, NULL,
-				 sent);
+		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "X-Switch-ID header is required",
+				      NULL, NULL, sent);
 	if (cnt != NULL) {
 		char *end;
 
@@ -199,8 +205,8 @@ finish_binary(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_htt
 		n = strtoull(cnt, &end, 10);
 		if (errno != 0 || end == cnt || *end != '\0' || cnt[0] == '-')
 			return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST,
-					 "X-Sketch-Count must be a non-negative integer", NULL, NULL,
-					 sent);
+					      "X-Sketch-Count must be a non-negative integer", NULL,
+					      NULL, sent);
 	}
 	if (r->len == 0)
 		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "empty body", NULL, NULL, sent);
@@ -227,7 +233,7 @@ finish_binary(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_htt
 
 enum MHD_Result
 cf_httpd_agent_finish(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_httpd_req *r,
-		 unsigned int *sent)
+		      unsigned int *sent)
 {
 	return r->route == R_SKETCHES ? finish_json(s, c, r, sent) : finish_binary(s, c, r, sent);
 }

@@ -73,8 +73,8 @@ http_provider(struct cf_metrics_builder *b, void *ctx)
 	unsigned int r, i;
 
 	cf_metrics_family(b, "clarion_flowd_http_requests_total",
-		   "HTTP requests served by the control plane, by listener, path and status",
-		   CF_METRICS_COUNTER);
+			  "HTTP requests served by the control plane, by listener, path and status",
+			  CF_METRICS_COUNTER);
 	for (r = 0; r < R_MAX; r++) {
 		for (i = 0; i <= CF_HTTPD_N_STATUS; i++) {
 			uint64_t n = ld(&s->requests[r][i]);
@@ -86,12 +86,15 @@ http_provider(struct cf_metrics_builder *b, void *ctx)
 				snprintf(code, sizeof(code), "%u", statuses[i]);
 			else
 				snprintf(code, sizeof(code), "other");
-			cf_metrics_u64(b, CF_METRICS_L({"listener", s->role_name}, {"path", route_names[r]},
-					 {"code", code}), n);
+			cf_metrics_u64(b,
+				       CF_METRICS_L({"listener", s->role_name},
+						    {"path", route_names[r]}, {"code", code}),
+				       n);
 		}
 	}
 	cf_metrics_family(b, "clarion_flowd_http_request_duration_seconds",
-		   "time to build and queue a control-plane HTTP response", CF_METRICS_HISTOGRAM);
+			  "time to build and queue a control-plane HTTP response",
+			  CF_METRICS_HISTOGRAM);
 	for (r = 0; r < R_MAX; r++) {
 		uint64_t cum[CF_HTTPD_N_DUR], n = ld(&s->dur_count[r]);
 
@@ -105,30 +108,34 @@ http_provider(struct cf_metrics_builder *b, void *ctx)
 			if (cum[i] > n)
 				n = cum[i];
 		}
-		cf_metrics_histogram(b, CF_METRICS_L({"listener", s->role_name}, {"path", route_names[r]}),
-			      dur_le, cum, CF_HTTPD_N_DUR, (double)ld(&s->dur_sum_ns[r]) / 1e9, n);
+		cf_metrics_histogram(
+			b, CF_METRICS_L({"listener", s->role_name}, {"path", route_names[r]}),
+			dur_le, cum, CF_HTTPD_N_DUR, (double)ld(&s->dur_sum_ns[r]) / 1e9, n);
 	}
 	if (s->cfg.role != CF_HTTPD_AGENT)
 		return;
 	cf_metrics_family(b, "clarion_flowd_agent_requests_accepted_total",
-		   "edge-agent sketch requests accepted (202), by encoding", CF_METRICS_COUNTER);
+			  "edge-agent sketch requests accepted (202), by encoding",
+			  CF_METRICS_COUNTER);
 	cf_metrics_u64(b, CF_METRICS_L({"encoding", "json"}), ld(&s->sketches[0]));
 	cf_metrics_u64(b, CF_METRICS_L({"encoding", "binary"}), ld(&s->sketches[1]));
 	cf_metrics_family(b, "clarion_flowd_agent_sketches_total",
-		   "sketches in accepted edge-agent requests (sketch_count)", CF_METRICS_COUNTER);
+			  "sketches in accepted edge-agent requests (sketch_count)",
+			  CF_METRICS_COUNTER);
 	cf_metrics_u64(b, CF_METRICS_NOLABELS, ld(&s->sketch_items));
-	cf_metrics_family(b, "clarion_flowd_agent_bytes_total", "bytes of accepted edge-agent bodies",
-		   CF_METRICS_COUNTER);
+	cf_metrics_family(b, "clarion_flowd_agent_bytes_total",
+			  "bytes of accepted edge-agent bodies", CF_METRICS_COUNTER);
 	cf_metrics_u64(b, CF_METRICS_NOLABELS, ld(&s->sketch_bytes));
 	cf_metrics_family(b, "clarion_flowd_agent_not_forwarded_total",
-		   "accepted edge-agent requests not forwarded, by reason", CF_METRICS_COUNTER);
+			  "accepted edge-agent requests not forwarded, by reason",
+			  CF_METRICS_COUNTER);
 	cf_metrics_u64(b, CF_METRICS_L({"reason", "no_forwarder"}), ld(&s->not_forwarded));
 	cf_metrics_u64(b, CF_METRICS_L({"reason", "forwarder_refused"}), ld(&s->fwd_refused));
 }
 
 enum MHD_Result
 cf_httpd_respond(struct MHD_Connection *c, unsigned int status, const char *ctype, char *body,
-	    size_t len, const char *hdr, const char *hdr_value, unsigned int *sent)
+		 size_t len, const char *hdr, const char *hdr_value, unsigned int *sent)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -156,13 +163,14 @@ respond_json(struct MHD_Connection *c, unsigned int status, cJSON *j, unsigned i
 
 	cJSON_Delete(j);
 	if (txt == NULL)
-		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL,
+				      NULL, sent);
 	return cf_httpd_respond(c, status, "application/json", txt, strlen(txt), NULL, NULL, sent);
 }
 
 enum MHD_Result
 cf_httpd_error(struct MHD_Connection *c, unsigned int status, const char *msg, const char *hdr,
-	  const char *hdr_value, unsigned int *sent)
+	       const char *hdr_value, unsigned int *sent)
 {
 	cJSON *j = cJSON_CreateObject();
 	char *txt;
@@ -172,7 +180,8 @@ cf_httpd_error(struct MHD_Connection *c, unsigned int status, const char *msg, c
 	cJSON_Delete(j);
 	if (txt == NULL)
 		return MHD_NO;
-	return cf_httpd_respond(c, status, "application/json", txt, strlen(txt), hdr, hdr_value, sent);
+	return cf_httpd_respond(c, status, "application/json", txt, strlen(txt), hdr, hdr_value,
+				sent);
 }
 
 static void
@@ -195,7 +204,8 @@ serve_health(struct cf_httpd_server *s, struct MHD_Connection *c, unsigned int *
 	cJSON *j;
 
 	if (h == NULL)
-		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL,
+				      NULL, sent);
 	st = cf_metrics_health_collect(h);
 	j = cJSON_CreateObject();
 	if (j != NULL) {
@@ -204,8 +214,9 @@ serve_health(struct cf_httpd_server *s, struct MHD_Connection *c, unsigned int *
 		add_identity(j, s);
 	}
 	cf_metrics_health_free(h);
-	return respond_json(c, st == CF_METRICS_UNHEALTHY ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK, j,
-			    sent);
+	return respond_json(c,
+			    st == CF_METRICS_UNHEALTHY ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK,
+			    j, sent);
 }
 
 /* 1: Prometheus text, 0: JSON, -1: unknown ?format. */
@@ -239,11 +250,12 @@ serve_metrics(struct cf_httpd_server *s, struct MHD_Connection *c, unsigned int 
 	double v;
 
 	if (prom < 0)
-		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "format must be prometheus or json", NULL,
-				 NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "format must be prometheus or json",
+				      NULL, NULL, sent);
 	b = cf_metrics_builder_new();
 	if (b == NULL)
-		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL, NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL,
+				      NULL, sent);
 	cf_metrics_collect(b);
 	if (prom) {
 		size_t len;
@@ -251,10 +263,10 @@ serve_metrics(struct cf_httpd_server *s, struct MHD_Connection *c, unsigned int 
 
 		cf_metrics_builder_free(b);
 		if (txt == NULL)
-			return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL,
-					 NULL, sent);
-		return cf_httpd_respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", txt,
-				   len, NULL, NULL, sent);
+			return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory",
+					      NULL, NULL, sent);
+		return cf_httpd_respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+					txt, len, NULL, NULL, sent);
 	}
 	/* The keys the Clarion UI reads are always there, even before any provider sets them. */
 	for (i = 0; i < sizeof(clarion_keys) / sizeof(clarion_keys[0]); i++)
@@ -327,10 +339,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 			ret = cf_httpd_error(c, MHD_HTTP_NOT_FOUND, "not found", NULL, NULL, &sent);
 		else if (s->cfg.role == CF_HTTPD_CONTROL && !get)
 			ret = cf_httpd_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed",
-					MHD_HTTP_HEADER_ALLOW, "GET, HEAD", &sent);
+					     MHD_HTTP_HEADER_ALLOW, "GET, HEAD", &sent);
 		else if (s->cfg.role == CF_HTTPD_AGENT && !post)
 			ret = cf_httpd_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed",
-					MHD_HTTP_HEADER_ALLOW, "POST", &sent);
+					     MHD_HTTP_HEADER_ALLOW, "POST", &sent);
 		else if (r->route == R_HEALTH)
 			ret = serve_health(s, c, &sent);
 		else if (r->route == R_METRICS)
@@ -378,8 +390,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return MHD_YES;
 	r->early = 1;
 	if (r->too_large)
-		ret = cf_httpd_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body larger than --agent-max-body",
-				NULL, NULL, &sent);
+		ret = cf_httpd_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+				     "body larger than --agent-max-body", NULL, NULL, &sent);
 	else
 		ret = cf_httpd_agent_finish(s, c, r, &sent);
 	count(s, r->route, sent, elapsed_s(t0));
@@ -447,7 +459,8 @@ cf_httpd_start(const struct cf_httpd_config *cfg, int *bad_config, char *err, si
 		free(s);
 		return NULL;
 	}
-	rc = cf_metrics_register(cfg->role == CF_HTTPD_CONTROL ? "http_control" : "http_agent", http_provider, s);
+	rc = cf_metrics_register(cfg->role == CF_HTTPD_CONTROL ? "http_control" : "http_agent",
+				 http_provider, s);
 	if (rc != 0) {
 		snprintf(err, errlen, "metrics provider for the %s listener: %s", s->role_name,
 			 strerror(-rc));

@@ -84,8 +84,8 @@ struct cf_httpd_config {
 	const struct cf_httpd_forwarder *fwd; /* NULL = accept, answer forwarded:false */
 };
 
-struct cf_httpd_server *cf_httpd_start(const struct cf_httpd_config *cfg, int *bad_config, char *err,
-			     size_t errlen);
+struct cf_httpd_server *cf_httpd_start(const struct cf_httpd_config *cfg, int *bad_config,
+				       char *err, size_t errlen);
 void cf_httpd_stop(struct cf_httpd_server *s);
 /* The port actually bound (cfg.port 0 asks the kernel for a free one, as tests do). */
 uint16_t cf_httpd_port(const struct cf_httpd_server *s);

@@ -50,15 +50,15 @@ struct cf_httpd_server {
 };
 
 enum MHD_Result cf_httpd_respond(struct MHD_Connection *c, unsigned int status, const char *ctype,
-			    char *body, size_t len, const char *hdr, const char *hdr_value,
-			    unsigned int *sent);
+				 char *body, size_t len, const char *hdr, const char *hdr_value,
+				 unsigned int *sent);
 enum MHD_Result cf_httpd_error(struct MHD_Connection *c, unsigned int status, const char *msg,
-			  const char *hdr, const char *hdr_value, unsigned int *sent);
+			       const char *hdr, const char *hdr_value, unsigned int *sent);
 
 /* Agent role (cf_agent.c). */
 enum MHD_Result cf_httpd_agent_begin(struct cf_httpd_server *s, struct MHD_Connection *c,
-				struct cf_httpd_req *r, unsigned int *sent);
+				     struct cf_httpd_req *r, unsigned int *sent);
 enum MHD_Result cf_httpd_agent_finish(struct cf_httpd_server *s, struct MHD_Connection *c,
-				 struct cf_httpd_req *r, unsigned int *sent);
+				      struct cf_httpd_req *r, unsigned int *sent);
 
 #endif

@@ -22,8 +22,8 @@ cf_ipfix_validate(const uint8_t *p, uint32_t len, uint32_t *msg_len)
 
 /* Template set (2) or options template set (3). */
 static void
-cf_ipfix_templates(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct cf_decode_dgram *dg,
-	      const uint8_t *p, uint32_t len, int options)
+cf_ipfix_templates(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex,
+		   const struct cf_decode_dgram *dg, const uint8_t *p, uint32_t len, int options)
 {
 	struct cf_tpl_fields fs;
 	uint32_t pos = 0;
@@ -38,7 +38,8 @@ cf_ipfix_templates(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struc
 			if (ex == NULL)
 				continue;
 			if (tid == (options ? 3 : 2))
-				cf_tpl_withdraw_all(ctx, ex, options ? CF_TPL_KIND_OPTIONS : CF_TPL_KIND_DATA);
+				cf_tpl_withdraw_all(
+					ctx, ex, options ? CF_TPL_KIND_OPTIONS : CF_TPL_KIND_DATA);
 			else
 				cf_tpl_withdraw(ctx, ex, tid);
 			continue;
@@ -77,8 +78,8 @@ cf_ipfix_templates(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struc
 		}
 		if (ex == NULL)
 			continue;
-		if (cf_tpl_define(ctx, ex, tid, options ? CF_TPL_KIND_OPTIONS : CF_TPL_KIND_DATA, fs.f,
-			       (uint16_t)fs.n, scope, dg->now_ms) == CF_STATS_DROP_MAX)
+		if (cf_tpl_define(ctx, ex, tid, options ? CF_TPL_KIND_OPTIONS : CF_TPL_KIND_DATA,
+				  fs.f, (uint16_t)fs.n, scope, dg->now_ms) == CF_STATS_DROP_MAX)
 			cf_tpl_pending_run(ctx, ex, tid, dg);
 	}
 }

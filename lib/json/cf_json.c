@@ -266,8 +266,9 @@ cf_json_record(char *buf, const struct cf_record *r)
 	p = PUT_LIT(p, ",\"dst_mask\":");
 	p = (f & CF_RECORD_F_DST_MASK) ? put_u8(p, r->dst_mask) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"next_hop\":");
-	p = (f & CF_RECORD_F_NEXT_HOP) ? put_addr(p, r->next_hop, (f & CF_RECORD_F_NEXT_HOP_V6) != 0)
-				 : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_NEXT_HOP)
+		? put_addr(p, r->next_hop, (f & CF_RECORD_F_NEXT_HOP_V6) != 0)
+		: PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"sampling_rate\":");
 	p = (f & CF_RECORD_F_SAMPLING) ? put_u64(p, r->sampling_rate) : PUT_LIT(p, "null");
 	if (f & CF_RECORD_F_DIRECTION) {

@@ -57,8 +57,8 @@ cf_metrics_health_collect(struct cf_metrics_health *h)
 }
 
 int
-cf_metrics_health_reason(struct cf_metrics_health *h, enum cf_metrics_status severity, const char *code,
-		  const char *fmt, ...)
+cf_metrics_health_reason(struct cf_metrics_health *h, enum cf_metrics_status severity,
+			 const char *code, const char *fmt, ...)
 {
 	struct reason *r;
 	va_list ap;

@@ -242,7 +242,8 @@ fail(struct cf_metrics_builder *b, int rc)
 }
 
 int
-cf_metrics_family(struct cf_metrics_builder *b, const char *name, const char *help, enum cf_metrics_type type)
+cf_metrics_family(struct cf_metrics_builder *b, const char *name, const char *help,
+		  enum cf_metrics_type type)
 {
 	struct family *f;
 	unsigned int i;
@@ -320,7 +321,8 @@ add_sample(struct cf_metrics_builder *b, const struct cf_metrics_label *l, unsig
 }
 
 int
-cf_metrics_u64(struct cf_metrics_builder *b, const struct cf_metrics_label *l, unsigned int nl, uint64_t v)
+cf_metrics_u64(struct cf_metrics_builder *b, const struct cf_metrics_label *l, unsigned int nl,
+	       uint64_t v)
 {
 	int rc;
 	struct sample *s;
@@ -337,7 +339,8 @@ cf_metrics_u64(struct cf_metrics_builder *b, const struct cf_metrics_label *l, u
 }
 
 int
-cf_metrics_f64(struct cf_metrics_builder *b, const struct cf_metrics_label *l, unsigned int nl, double v)
+cf_metrics_f64(struct cf_metrics_builder *b, const struct cf_metrics_label *l, unsigned int nl,
+	       double v)
 {
 	int rc;
 	struct sample *s;
@@ -352,8 +355,9 @@ cf_metrics_f64(struct cf_metrics_builder *b, const struct cf_metrics_label *l, u
 }
 
 int
-cf_metrics_histogram(struct cf_metrics_builder *b, const struct cf_metrics_label *l, unsigned int nl,
-	      const double *le, const uint64_t *cum, unsigned int n, double sum, uint64_t count)
+cf_metrics_histogram(struct cf_metrics_builder *b, const struct cf_metrics_label *l,
+		     unsigned int nl, const double *le, const uint64_t *cum, unsigned int n,
+		     double sum, uint64_t count)
 {
 	struct sample *s;
 	unsigned int i;
@@ -431,7 +435,7 @@ find_family(const struct cf_metrics_builder *b, const char *name)
 
 double
 cf_metrics_family_sum(const struct cf_metrics_builder *b, const char *family, const char *label,
-	       const char *value)
+		      const char *value)
 {
 	const struct family *f = find_family(b, family);
 	double total = 0;
@@ -473,7 +477,8 @@ cf_metrics_n_samples(const struct cf_metrics_builder *b, unsigned int f)
 }
 
 const struct cf_metrics_label *
-cf_metrics_sample_label(const struct cf_metrics_builder *b, unsigned int f, unsigned int s, unsigned int k)
+cf_metrics_sample_label(const struct cf_metrics_builder *b, unsigned int f, unsigned int s,
+			unsigned int k)
 {
 	const struct sample *sm;
 
@@ -588,7 +593,8 @@ buf_value(struct buf *o, const struct sample *s)
 
 /* {a="x",b="y"[,le="..."]} — nothing when there is no label at all. */
 static void
-buf_labels(struct buf *o, const struct cf_metrics_builder *b, const struct sample *s, const char *le)
+buf_labels(struct buf *o, const struct cf_metrics_builder *b, const struct sample *s,
+	   const char *le)
 {
 	unsigned int k;
 
@@ -616,7 +622,9 @@ buf_labels(struct buf *o, const struct cf_metrics_builder *b, const struct sampl
 }
 
 static const char *const type_names[] = {
-	[CF_METRICS_COUNTER] = "counter", [CF_METRICS_GAUGE] = "gauge", [CF_METRICS_HISTOGRAM] = "histogram",
+	[CF_METRICS_COUNTER] = "counter",
+	[CF_METRICS_GAUGE] = "gauge",
+	[CF_METRICS_HISTOGRAM] = "histogram",
 };
 
 char *

@@ -49,8 +49,10 @@ struct cf_metrics_label {
 };
 
 /* cf_metrics_u64(b, CF_METRICS_L({"port", "0"}, {"reason", "x"}), v): array and count in one. */
-#define CF_METRICS_L(...) (const struct cf_metrics_label[]){ __VA_ARGS__ }, \
-	(unsigned int)(sizeof((const struct cf_metrics_label[]){ __VA_ARGS__ }) / sizeof(struct cf_metrics_label))
+#define CF_METRICS_L(...)                                                                          \
+	(const struct cf_metrics_label[]){__VA_ARGS__},                                            \
+		(unsigned int)(sizeof((const struct cf_metrics_label[]){__VA_ARGS__}) /            \
+			       sizeof(struct cf_metrics_label))
 #define CF_METRICS_NOLABELS NULL, 0u
 
 typedef void (*cf_metrics_provider_fn)(struct cf_metrics_builder *b, void *ctx);
@@ -65,16 +67,20 @@ int cf_metrics_collect(struct cf_metrics_builder *b);
 unsigned int cf_metrics_builder_errors(const struct cf_metrics_builder *b);
 
 /* Starts (or reopens) a family; the samples that follow belong to it. */
-int cf_metrics_family(struct cf_metrics_builder *b, const char *name, const char *help, enum cf_metrics_type type);
-int cf_metrics_u64(struct cf_metrics_builder *b, const struct cf_metrics_label *l, unsigned int nl, uint64_t v);
-int cf_metrics_f64(struct cf_metrics_builder *b, const struct cf_metrics_label *l, unsigned int nl, double v);
+int cf_metrics_family(struct cf_metrics_builder *b, const char *name, const char *help,
+		      enum cf_metrics_type type);
+int cf_metrics_u64(struct cf_metrics_builder *b, const struct cf_metrics_label *l, unsigned int nl,
+		   uint64_t v);
+int cf_metrics_f64(struct cf_metrics_builder *b, const struct cf_metrics_label *l, unsigned int nl,
+		   double v);
 /*
  * One histogram series: le[i] are the upper bounds (ascending, +Inf implied
  * after the last), cum[i] the cumulative counts for le[i] (n entries), count
  * the total (the +Inf bucket) and sum the sum of observations.
  */
-int cf_metrics_histogram(struct cf_metrics_builder *b, const struct cf_metrics_label *l, unsigned int nl,
-		  const double *le, const uint64_t *cum, unsigned int n, double sum, uint64_t count);
+int cf_metrics_histogram(struct cf_metrics_builder *b, const struct cf_metrics_label *l,
+			 unsigned int nl, const double *le, const uint64_t *cum, unsigned int n,
+			 double sum, uint64_t count);
 
 /*
  * Top-level keys of the JSON document (the Clarion UI reads total_received,
@@ -85,8 +91,8 @@ int cf_metrics_summary_set(struct cf_metrics_builder *b, const char *key, double
 /* 1 and *v filled when key was set, else 0. */
 int cf_metrics_summary_get(const struct cf_metrics_builder *b, const char *key, double *v);
 /* Sum of every sample of a family matching one label (name NULL: all). -1 if absent. */
-double cf_metrics_family_sum(const struct cf_metrics_builder *b, const char *family, const char *label,
-		      const char *value);
+double cf_metrics_family_sum(const struct cf_metrics_builder *b, const char *family,
+			     const char *label, const char *value);
 
 /* Prometheus text exposition 0.0.4; malloc'd (free()), *len set. NULL on ENOMEM. */
 char *cf_metrics_render_prometheus(const struct cf_metrics_builder *b, size_t *len);
@@ -102,8 +108,9 @@ unsigned int cf_metrics_n_families(const struct cf_metrics_builder *b);
 const char *cf_metrics_family_name(const struct cf_metrics_builder *b, unsigned int f);
 unsigned int cf_metrics_n_samples(const struct cf_metrics_builder *b, unsigned int f);
 /* Label k of sample s (NULL past the end) and the sample's value (histograms: count). */
-const struct cf_metrics_label *cf_metrics_sample_label(const struct cf_metrics_builder *b, unsigned int f,
-					 unsigned int s, unsigned int k);
+const struct cf_metrics_label *cf_metrics_sample_label(const struct cf_metrics_builder *b,
+						       unsigned int f, unsigned int s,
+						       unsigned int k);
 double cf_metrics_sample_value(const struct cf_metrics_builder *b, unsigned int f, unsigned int s);
 
 /* ---- health ---- */
@@ -122,8 +129,9 @@ void cf_metrics_health_free(struct cf_metrics_health *h);
 /* Runs every health check; returns the overall status (worst reason). */
 enum cf_metrics_status cf_metrics_health_collect(struct cf_metrics_health *h);
 /* Adds a reason: code is a short snake_case word, detail free text. 0 or -ENOMEM. */
-int cf_metrics_health_reason(struct cf_metrics_health *h, enum cf_metrics_status severity, const char *code,
-		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int cf_metrics_health_reason(struct cf_metrics_health *h, enum cf_metrics_status severity,
+			     const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 enum cf_metrics_status cf_metrics_health_status(const struct cf_metrics_health *h);
 const char *cf_metrics_status_name(enum cf_metrics_status s);
 /* [{"code", "severity", "detail"}]; the caller owns it. */

@@ -112,8 +112,9 @@ limiter_init(struct cf_netpres_limiter *l, uint32_t rate)
 }
 
 void
-cf_netpres_ctx_init(struct cf_netpres_ctx *c, const struct cf_pkt_policy *policy, const struct cf_netpres_port *ports,
-	     uint16_t n_ports, uint32_t arp_rate, uint32_t icmp_rate, struct cf_stats_lcore *stats)
+cf_netpres_ctx_init(struct cf_netpres_ctx *c, const struct cf_pkt_policy *policy,
+		    const struct cf_netpres_port *ports, uint16_t n_ports, uint32_t arp_rate,
+		    uint32_t icmp_rate, struct cf_stats_lcore *stats)
 {
 	memset(c, 0, sizeof(*c));
 	c->policy = policy;
@@ -171,7 +172,8 @@ limiter_allow(struct cf_netpres_limiter *l, const uint8_t *src, unsigned int ale
 
 /* 1 when addr is one of our addresses on (port, vlan). */
 static int
-is_ours(const struct cf_netpres_ctx *c, const uint8_t *addr, uint8_t v6, uint16_t port, uint16_t vlan)
+is_ours(const struct cf_netpres_ctx *c, const uint8_t *addr, uint8_t v6, uint16_t port,
+	uint16_t vlan)
 {
 	return cf_pkt_policy_owns(c->policy, addr, v6, port, vlan);
 }
@@ -205,8 +207,8 @@ set_eth(uint8_t *f, const uint8_t *dst, const uint8_t *src)
 }
 
 static uint32_t
-do_arp(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t port, uint16_t vlan, uint8_t *f,
-       uint32_t off, uint32_t len, uint64_t now_ms)
+do_arp(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t port, uint16_t vlan,
+       uint8_t *f, uint32_t off, uint32_t len, uint64_t now_ms)
 {
 	uint8_t *a = f + off;
 	uint8_t sha[6], spa[4], tpa[4];
@@ -241,8 +243,8 @@ do_arp(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t port,
 }
 
 static uint32_t
-do_icmp4(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t port, uint16_t vlan, uint8_t *f,
-	 uint32_t off, uint32_t len, uint64_t now_ms)
+do_icmp4(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t port, uint16_t vlan,
+	 uint8_t *f, uint32_t off, uint32_t len, uint64_t now_ms)
 {
 	uint8_t *ip = f + off, *icmp, tmp[4];
 	uint32_t ihl, tot;
@@ -292,13 +294,15 @@ icmp6_finish(uint8_t *ip, uint32_t ulen)
 	uint8_t *icmp = ip + IP6_HLEN;
 
 	put16(icmp + 2, 0);
-	put16(icmp + 2, cf_netpres_csum_fold(cf_netpres_csum_add(ip6_pseudo(ip, ulen, PROTO_ICMP6), icmp, ulen)));
+	put16(icmp + 2,
+	      cf_netpres_csum_fold(
+		      cf_netpres_csum_add(ip6_pseudo(ip, ulen, PROTO_ICMP6), icmp, ulen)));
 }
 
 /* Neighbor Solicitation (RFC 4861 7.1.1 checks) -> solicited NA (7.2.4). */
 static uint32_t
-do_ns(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t port, uint16_t vlan, uint8_t *f,
-      uint32_t off, uint32_t ulen, uint32_t cap, uint64_t now_ms)
+do_ns(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t port, uint16_t vlan,
+      uint8_t *f, uint32_t off, uint32_t ulen, uint32_t cap, uint64_t now_ms)
 {
 	uint8_t *ip = f + off, *icmp = ip + IP6_HLEN, target[16], src[16], eth_dst[6];
 	const uint8_t *slla = NULL;
@@ -326,8 +330,8 @@ do_ns(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t port, 
 			slla = icmp + o + 2;
 		o += olen;
 	}
-	dad = cf_wire_be32(ip + 8) == 0 && cf_wire_be32(ip + 12) == 0 && cf_wire_be32(ip + 16) == 0 &&
-	      cf_wire_be32(ip + 20) == 0;
+	dad = cf_wire_be32(ip + 8) == 0 && cf_wire_be32(ip + 12) == 0 &&
+		cf_wire_be32(ip + 16) == 0 && cf_wire_be32(ip + 20) == 0;
 	memcpy(sol_ip + 13, target + 13, 3);
 	/* Addressed to the target itself or to its solicited-node group; DAD only
 	 * to the group and without a source link-layer address option. */
@@ -372,8 +376,8 @@ do_ns(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t port, 
 }
 
 static uint32_t
-do_icmp6(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t port, uint16_t vlan, uint8_t *f,
-	 uint32_t off, uint32_t cap, uint64_t now_ms)
+do_icmp6(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t port, uint16_t vlan,
+	 uint8_t *f, uint32_t off, uint32_t cap, uint64_t now_ms)
 {
 	uint8_t *ip = f + off, *icmp = ip + IP6_HLEN, tmp[16];
 	uint32_t ulen = cf_wire_be16(ip + 4);
@@ -383,7 +387,9 @@ do_icmp6(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t por
 		c->stats->drops[CF_STATS_DROP_ICMP_IGNORED]++;
 		return 0;
 	}
-	if (ulen < 8 || cf_netpres_csum_fold(cf_netpres_csum_add(ip6_pseudo(ip, ulen, PROTO_ICMP6), icmp, ulen)) != 0) {
+	if (ulen < 8 ||
+	    cf_netpres_csum_fold(
+		    cf_netpres_csum_add(ip6_pseudo(ip, ulen, PROTO_ICMP6), icmp, ulen)) != 0) {
 		c->stats->drops[CF_STATS_DROP_ICMP_BAD]++;
 		return 0;
 	}
@@ -410,7 +416,7 @@ do_icmp6(struct cf_netpres_ctx *c, const struct cf_netpres_port *p, uint16_t por
 
 uint32_t
 cf_netpres_input(struct cf_netpres_ctx *c, uint16_t port, uint8_t *f, uint32_t len, uint32_t cap,
-	  uint64_t now_ms)
+		 uint64_t now_ms)
 {
 	const struct cf_netpres_port *p;
 	uint32_t off = ETH_HLEN;
@@ -441,13 +447,15 @@ cf_netpres_input(struct cf_netpres_ctx *c, uint16_t port, uint8_t *f, uint32_t l
 		kind = PROTO_ICMP6;
 	} else {
 		/* TCP, GRE, ... and non-IP EtherTypes keep cf_pkt_parse()'s reasons. */
-		c->stats->drops[etype == ETYPE_IPV4 || etype == ETYPE_IPV6 ? CF_STATS_DROP_NOT_UDP :
-									       CF_STATS_DROP_L2_NOT_IP]++;
+		c->stats->drops[etype == ETYPE_IPV4 || etype == ETYPE_IPV6
+					? CF_STATS_DROP_NOT_UDP
+					: CF_STATS_DROP_L2_NOT_IP]++;
 		return 0;
 	}
 	if (port >= c->n_ports || !c->ports[port].valid || c->policy->n_addrs == 0) {
 		/* No address of ours here: a passive listener answers nothing. */
-		c->stats->drops[kind == ETYPE_ARP ? CF_STATS_DROP_ARP_IGNORED : CF_STATS_DROP_ICMP_IGNORED]++;
+		c->stats->drops[kind == ETYPE_ARP ? CF_STATS_DROP_ARP_IGNORED
+						  : CF_STATS_DROP_ICMP_IGNORED]++;
 		return 0;
 	}
 	p = &c->ports[port];
@@ -460,7 +468,7 @@ cf_netpres_input(struct cf_netpres_ctx *c, uint16_t port, uint8_t *f, uint32_t l
 
 uint32_t
 cf_netpres_announce(const struct cf_netpres_port *p, const uint8_t *addr, uint8_t v6, uint16_t vlan,
-	     uint8_t *buf, uint32_t cap)
+		    uint8_t *buf, uint32_t cap)
 {
 	uint32_t off = ETH_HLEN;
 

@@ -72,20 +72,21 @@ struct cf_netpres_ctx {
 /* Fills p for a port with MAC mac (derives the link-local address). */
 void cf_netpres_port_init(struct cf_netpres_port *p, const uint8_t mac[6]);
 
-void cf_netpres_ctx_init(struct cf_netpres_ctx *c, const struct cf_pkt_policy *policy, const struct cf_netpres_port *ports,
-		  uint16_t n_ports, uint32_t arp_rate, uint32_t icmp_rate, struct cf_stats_lcore *stats);
+void cf_netpres_ctx_init(struct cf_netpres_ctx *c, const struct cf_pkt_policy *policy,
+			 const struct cf_netpres_port *ports, uint16_t n_ports, uint32_t arp_rate,
+			 uint32_t icmp_rate, struct cf_stats_lcore *stats);
 
 /* See the contract above. Returns the reply length, or 0 (counted). */
-uint32_t cf_netpres_input(struct cf_netpres_ctx *c, uint16_t port, uint8_t *f, uint32_t len, uint32_t cap,
-		   uint64_t now_ms);
+uint32_t cf_netpres_input(struct cf_netpres_ctx *c, uint16_t port, uint8_t *f, uint32_t len,
+			  uint32_t cap, uint64_t now_ms);
 
 /* Announcement of address a on port p into buf (cap >= CF_NETPRES_ANNOUNCE_MAX):
  * an ARP request for itself to the broadcast MAC (RFC 5227 announcement) for
  * IPv4, an unsolicited NA (override set) to ff02::1 for IPv6. Tagged with
  * vlan when that is 1..4094, untagged otherwise. Returns the length, or 0
  * when cap is too small. */
-uint32_t cf_netpres_announce(const struct cf_netpres_port *p, const uint8_t *addr, uint8_t v6, uint16_t vlan,
-		      uint8_t *buf, uint32_t cap);
+uint32_t cf_netpres_announce(const struct cf_netpres_port *p, const uint8_t *addr, uint8_t v6,
+			     uint16_t vlan, uint8_t *buf, uint32_t cap);
 
 /* Ethernet multicast MAC of the solicited-node group of an IPv6 address. */
 void cf_netpres_solicited_mac(const uint8_t addr6[16], uint8_t mac[6]);

@@ -35,14 +35,16 @@ struct cf_nf5_common {
 	uint32_t uptime;
 	uint32_t present;          /* v5 fields, plus exporter-v6 and sampling bits */
 	uint32_t sampling_rate;    /* 0 when none */
-	uint32_t scale;            /* bytes/packets multiplier: rate with --scale-by-sampling, else 1 */
+	uint32_t scale; /* bytes/packets multiplier: rate with --scale-by-sampling, else 1 */
 	uint32_t domain;
 };
 
-#define CF_NF5_PRESENT (CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_NEXT_HOP | CF_RECORD_F_INPUT_IF | \
-		     CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_PACKETS | CF_RECORD_F_BYTES | CF_RECORD_F_FLOW_START | \
-		     CF_RECORD_F_FLOW_END | CF_RECORD_F_PORTS | CF_RECORD_F_TCP_FLAGS | CF_RECORD_F_PROTOCOL | \
-		     CF_RECORD_F_TOS | CF_RECORD_F_SRC_AS | CF_RECORD_F_DST_AS | CF_RECORD_F_SRC_MASK | CF_RECORD_F_DST_MASK)
+#define CF_NF5_PRESENT                                                                             \
+	(CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_NEXT_HOP |                      \
+	 CF_RECORD_F_INPUT_IF | CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_PACKETS | CF_RECORD_F_BYTES |  \
+	 CF_RECORD_F_FLOW_START | CF_RECORD_F_FLOW_END | CF_RECORD_F_PORTS |                       \
+	 CF_RECORD_F_TCP_FLAGS | CF_RECORD_F_PROTOCOL | CF_RECORD_F_TOS | CF_RECORD_F_SRC_AS |     \
+	 CF_RECORD_F_DST_AS | CF_RECORD_F_SRC_MASK | CF_RECORD_F_DST_MASK)
 
 /*
  * Writes all 192 bytes of the slot, in struct order, zeros included: the slot
@@ -52,7 +54,7 @@ struct cf_nf5_common {
  */
 static inline void
 cf_nf5_record(struct cf_record *r, const uint8_t *f, const struct cf_nf5_common *c,
-	   const struct cf_decode_dgram *dg)
+	      const struct cf_decode_dgram *dg)
 {
 	/* cache line 0 */
 	r->bytes = (uint64_t)cf_wire_be32(f + 20) * c->scale;

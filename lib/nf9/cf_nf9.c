@@ -26,7 +26,7 @@ all_zero(const uint8_t *p, uint32_t n)
 /* Template flowset (id 0) or options template flowset (id 1). */
 static void
 cf_nf9_templates(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct cf_decode_dgram *dg,
-	      const uint8_t *p, uint32_t len, int options)
+		 const uint8_t *p, uint32_t len, int options)
 {
 	struct cf_tpl_fields fs;
 	const uint32_t hdr = options ? 6 : 4;
@@ -61,10 +61,11 @@ cf_nf9_templates(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct 
 		}
 		fs.n = 0;
 		for (i = 0; i < n; i++)
-			cf_tpl_fields_add(&fs, 0, cf_wire_be16(p + pos + 4 * i), cf_wire_be16(p + pos + 4 * i + 2));
+			cf_tpl_fields_add(&fs, 0, cf_wire_be16(p + pos + 4 * i),
+					  cf_wire_be16(p + pos + 4 * i + 2));
 		pos += flen;
-		if (cf_tpl_define(ctx, ex, tid, options ? CF_TPL_KIND_OPTIONS : CF_TPL_KIND_DATA, fs.f,
-			       (uint16_t)fs.n, scope, dg->now_ms) == CF_STATS_DROP_MAX)
+		if (cf_tpl_define(ctx, ex, tid, options ? CF_TPL_KIND_OPTIONS : CF_TPL_KIND_DATA,
+				  fs.f, (uint16_t)fs.n, scope, dg->now_ms) == CF_STATS_DROP_MAX)
 			cf_tpl_pending_run(ctx, ex, tid, dg);
 	}
 }

@@ -97,7 +97,8 @@ http_write(struct cf_output *o, const struct cf_record *r, unsigned int n)
 			h->cur = b;
 			h->first_ms = cf_clock_coarse_ms();
 		}
-		if (b->cap - b->len < CF_JSON_RECORD_MAX + 8 && grow(b, CF_JSON_RECORD_MAX + 8) != 0) {
+		if (b->cap - b->len < CF_JSON_RECORD_MAX + 8 &&
+		    grow(b, CF_JSON_RECORD_MAX + 8) != 0) {
 			o->stats.failed += n - i;
 			return -ENOMEM;
 		}
@@ -190,7 +191,7 @@ cf_output_open_http(const struct cf_output_http_config *cfg, char *err, size_t e
 
 int
 cf_output_http_forward(void *output, const char *path, const void *body, size_t len,
-		 const char *content_type, const char *const *headers)
+		       const char *content_type, const char *const *headers)
 {
 	struct cf_output *o = output;
 	struct cf_delivery_batch *b;

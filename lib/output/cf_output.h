@@ -60,12 +60,13 @@ struct cf_output {
 };
 
 enum cf_output_sink {
-	CF_OUTPUT_SINK_NDJSON,          /* arg: PATH, "-" = stdout */
-	CF_OUTPUT_SINK_NULL,            /* arg: ignored */
+	CF_OUTPUT_SINK_NDJSON, /* arg: PATH, "-" = stdout */
+	CF_OUTPUT_SINK_NULL, /* arg: ignored */
 	CF_OUTPUT_SINK_MAX,
 };
 
-struct cf_output *cf_output_open_sink(enum cf_output_sink sink, const char *arg, char *err, size_t errlen);
+struct cf_output *cf_output_open_sink(enum cf_output_sink sink, const char *arg, char *err,
+				      size_t errlen);
 int cf_output_write(struct cf_output *o, const struct cf_record *r, unsigned int n);
 int cf_output_flush(struct cf_output *o);
 void cf_output_poll(struct cf_output *o);
@@ -97,7 +98,8 @@ struct cf_output_delivery_stats {
 	struct cf_delivery_stats dl;       /* the engine's counters */
 };
 
-struct cf_output *cf_output_open_http(const struct cf_output_http_config *cfg, char *err, size_t errlen);
+struct cf_output *cf_output_open_http(const struct cf_output_http_config *cfg, char *err,
+				      size_t errlen);
 int cf_output_delivery_stats(const struct cf_output *o, struct cf_output_delivery_stats *s);
 /*
  * One request of its own (edge-agent sketches) through the http sink's
@@ -109,6 +111,6 @@ int cf_output_delivery_stats(const struct cf_output *o, struct cf_output_deliver
  * an http sink; -E2BIG; -ENOMEM.
  */
 int cf_output_http_forward(void *output, const char *path, const void *body, size_t len,
-		     const char *content_type, const char *const *headers);
+			   const char *content_type, const char *const *headers);
 
 #endif

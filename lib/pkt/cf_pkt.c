@@ -162,8 +162,9 @@ cf_pkt_accept(const struct cf_pkt_policy *pol, const struct cf_pkt_meta *m)
 		return CF_STATS_DROP_UDP_PORT;
 	if (pol->n_addrs == 0)
 		return CF_STATS_DROP_MAX;
-	return cf_pkt_policy_owns(pol, m->dst, m->v6, m->rx_port, cf_pkt_meta_vlan(m)) ?
-		       CF_STATS_DROP_MAX : CF_STATS_DROP_DST_ADDR;
+	return cf_pkt_policy_owns(pol, m->dst, m->v6, m->rx_port, cf_pkt_meta_vlan(m))
+		? CF_STATS_DROP_MAX
+		: CF_STATS_DROP_DST_ADDR;
 }
 
 /* Reads a decimal number in [0, max] from s up to (not including) end. */

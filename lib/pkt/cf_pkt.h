@@ -81,7 +81,7 @@ cf_pkt_meta_vlan(const struct cf_pkt_meta *m)
 /* 1 when a is ours for (addr of family v6) on DPDK port `port`, VLAN `vlan`. */
 static inline int
 cf_pkt_addr_match(const struct cf_pkt_addr *a, const uint8_t *addr, uint8_t v6, uint16_t port,
-	       uint16_t vlan)
+		  uint16_t vlan)
 {
 	if (a->v6 != v6)
 		return 0;
@@ -98,7 +98,7 @@ cf_pkt_addr_match(const struct cf_pkt_addr *a, const uint8_t *addr, uint8_t v6, 
  * none is (also when the policy lists no address: callers decide what that means). */
 static inline int
 cf_pkt_policy_owns(const struct cf_pkt_policy *pol, const uint8_t *addr, uint8_t v6, uint16_t port,
-		uint16_t vlan)
+		   uint16_t vlan)
 {
 	unsigned int i;
 

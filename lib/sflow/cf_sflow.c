@@ -41,7 +41,8 @@ flow_len(struct cf_sflow_flow *f, uint32_t len, uint32_t prio)
 
 /* One flow record of length n at p. 0 when decoded or skipped, else a drop reason. */
 static enum cf_stats_drop
-flow_record(struct cf_decode_ctx *ctx, struct cf_sflow_flow *f, uint32_t fmt, const uint8_t *p, uint32_t n)
+flow_record(struct cf_decode_ctx *ctx, struct cf_sflow_flow *f, uint32_t fmt, const uint8_t *p,
+	    uint32_t n)
 {
 	struct cf_record *r = f->rec;
 	uint32_t alen;
@@ -91,7 +92,8 @@ flow_record(struct cf_decode_ctx *ctx, struct cf_sflow_flow *f, uint32_t fmt, co
 		r->dst_port = (uint16_t)cf_wire_be32(p + 12 + 2 * a);
 		r->tcp_flags = (uint8_t)cf_wire_be32(p + 16 + 2 * a);
 		r->tos = (uint8_t)cf_wire_be32(p + 20 + 2 * a);
-		r->present |= CF_RECORD_F_PROTOCOL | CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_TOS;
+		r->present |= CF_RECORD_F_PROTOCOL | CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR |
+			CF_RECORD_F_TOS;
 		if (a == 16)
 			r->present |= CF_RECORD_F_SRC_V6;
 		else
@@ -228,7 +230,8 @@ flow_sample(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *adg, uint32
 	f.len_prio = 0;
 	f.have_hdr_l3 = 0;
 	if (!expanded) {
-		uint32_t src = cf_wire_be32(p + 4), in = cf_wire_be32(p + 20), outif = cf_wire_be32(p + 24);
+		uint32_t src = cf_wire_be32(p + 4), in = cf_wire_be32(p + 20),
+			 outif = cf_wire_be32(p + 24);
 
 		f.src_type = src >> 24;
 		f.src_index = src & 0x00ffffff;
@@ -368,13 +371,16 @@ counter_sample(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *adg, uin
 		fmt = cf_wire_be32(p + off);
 		rp = p + off + 8;
 		off += 8 + rlen;
-		if ((fmt >> 12) != 0 || (fmt != CF_SFLOW_CTR_GENERIC && fmt != CF_SFLOW_CTR_ETHERNET &&
-					 fmt != CF_SFLOW_CTR_LAG)) {
-			cf_sflow_unknown_hit(s, CF_SFLOW_KIND_COUNTER_RECORD, fmt >> 12, fmt & 0xfff);
+		if ((fmt >> 12) != 0 ||
+		    (fmt != CF_SFLOW_CTR_GENERIC && fmt != CF_SFLOW_CTR_ETHERNET &&
+		     fmt != CF_SFLOW_CTR_LAG)) {
+			cf_sflow_unknown_hit(s, CF_SFLOW_KIND_COUNTER_RECORD, fmt >> 12,
+					     fmt & 0xfff);
 			st->drops[CF_STATS_DROP_SFLOW_UNKNOWN_RECORD]++;
 			continue;
 		}
-		if ((fmt == CF_SFLOW_CTR_GENERIC && rlen < 88) || (fmt == CF_SFLOW_CTR_ETHERNET && rlen < 52) ||
+		if ((fmt == CF_SFLOW_CTR_GENERIC && rlen < 88) ||
+		    (fmt == CF_SFLOW_CTR_ETHERNET && rlen < 52) ||
 		    (fmt == CF_SFLOW_CTR_LAG && rlen < 56)) {
 			st->drops[CF_STATS_DROP_SFLOW_RECORD_SHORT]++;
 			continue;
@@ -430,7 +436,8 @@ cf_sflow_decode(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg)
 
 	e = cf_decode_exporter_get(ctx, &adg, CF_RECORD_V_SFLOW, sub_agent);
 	if (e != NULL)
-		cf_decode_seq_account(ctx, e, cf_wire_be32(p + off + 4), 1, cf_wire_be32(p + off + 8));
+		cf_decode_seq_account(ctx, e, cf_wire_be32(p + off + 4), 1,
+				      cf_wire_be32(p + off + 8));
 	off += 16;
 
 	for (i = 0; i < nsamples; i++) {
@@ -452,14 +459,17 @@ cf_sflow_decode(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg)
 		switch (fmt) {
 		case CF_SFLOW_SAMPLE_FLOW:
 		case CF_SFLOW_SAMPLE_FLOW_EXP:
-			flow_sample(ctx, &adg, sub_agent, fmt == CF_SFLOW_SAMPLE_FLOW_EXP, sp, slen);
+			flow_sample(ctx, &adg, sub_agent, fmt == CF_SFLOW_SAMPLE_FLOW_EXP, sp,
+				    slen);
 			break;
 		case CF_SFLOW_SAMPLE_COUNTERS:
 		case CF_SFLOW_SAMPLE_COUNTERS_EXP:
-			counter_sample(ctx, &adg, sub_agent, fmt == CF_SFLOW_SAMPLE_COUNTERS_EXP, sp, slen);
+			counter_sample(ctx, &adg, sub_agent, fmt == CF_SFLOW_SAMPLE_COUNTERS_EXP,
+				       sp, slen);
 			break;
 		default:
-			cf_sflow_unknown_hit(ctx->sflow, CF_SFLOW_KIND_SAMPLE, fmt >> 12, fmt & 0xfff);
+			cf_sflow_unknown_hit(ctx->sflow, CF_SFLOW_KIND_SAMPLE, fmt >> 12,
+					     fmt & 0xfff);
 			st->drops[CF_STATS_DROP_SFLOW_UNKNOWN_SAMPLE]++;
 			break;
 		}

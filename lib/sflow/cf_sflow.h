@@ -140,8 +140,8 @@ const struct cf_sflow_ifc *cf_sflow_ifc_at(const struct cf_sflow_lcore *s, uint3
  * Entry of (agent, family, ifindex), or NULL; v6 != 0 for an IPv6 agent (an
  * IPv4 agent's address is in agent[0..3]). Owner lcore only (uses the hash).
  */
-const struct cf_sflow_ifc *cf_sflow_ifc_lookup(const struct cf_sflow_lcore *s, const uint8_t agent[16], int v6,
-				     uint32_t ifindex);
+const struct cf_sflow_ifc *cf_sflow_ifc_lookup(const struct cf_sflow_lcore *s,
+					       const uint8_t agent[16], int v6, uint32_t ifindex);
 /* Interfaces in the table, and counter samples that found no room. */
 uint32_t cf_sflow_ifc_count(const struct cf_sflow_lcore *s);
 uint64_t cf_sflow_ifc_full(const struct cf_sflow_lcore *s);

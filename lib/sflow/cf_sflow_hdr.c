@@ -62,7 +62,8 @@ hdr_ip4(const uint8_t *p, uint32_t n, struct cf_record *r)
 	r->protocol = p[9];
 	memcpy(r->src_addr, p + 12, 4);
 	memcpy(r->dst_addr, p + 16, 4);
-	r->present |= CF_RECORD_F_TOS | CF_RECORD_F_PROTOCOL | CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR;
+	r->present |= CF_RECORD_F_TOS | CF_RECORD_F_PROTOCOL | CF_RECORD_F_SRC_ADDR |
+		CF_RECORD_F_DST_ADDR;
 	r->present &= ~(uint32_t)CF_RECORD_F_SRC_V6;
 	/* Only the first fragment carries the transport header. */
 	if ((cf_wire_be16(p + 6) & 0x1fff) != 0 || n <= ihl)
@@ -81,7 +82,8 @@ hdr_ip6(const uint8_t *p, uint32_t n, struct cf_record *r)
 	r->tos = (uint8_t)(cf_wire_be16(p) >> 4);
 	memcpy(r->src_addr, p + 8, 16);
 	memcpy(r->dst_addr, p + 24, 16);
-	r->present |= CF_RECORD_F_TOS | CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_SRC_V6;
+	r->present |=
+		CF_RECORD_F_TOS | CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_SRC_V6;
 	nh = p[6];
 	for (i = 0; i < IP6_MAX_EXT; i++) {
 		uint32_t hlen;

@@ -27,29 +27,34 @@ static const struct col {
 	unsigned int width;
 } cols[] = {
 	{P "samples_total", "counter samples received for the interface", 0, C64(samples)},
-	{P "in_octets_total", "ifInOctets (generic interface counters)", CF_SFLOW_IFC_GENERIC, C64(in_octets)},
+	{P "in_octets_total", "ifInOctets (generic interface counters)", CF_SFLOW_IFC_GENERIC,
+	 C64(in_octets)},
 	{P "in_unicast_packets_total", "ifInUcastPkts", CF_SFLOW_IFC_GENERIC, C32(in_ucast)},
 	{P "in_multicast_packets_total", "ifInMulticastPkts", CF_SFLOW_IFC_GENERIC, C32(in_mcast)},
 	{P "in_broadcast_packets_total", "ifInBroadcastPkts", CF_SFLOW_IFC_GENERIC, C32(in_bcast)},
 	{P "in_discards_total", "ifInDiscards", CF_SFLOW_IFC_GENERIC, C32(in_discards)},
 	{P "in_errors_total", "ifInErrors", CF_SFLOW_IFC_GENERIC, C32(in_errors)},
-	{P "in_unknown_protos_total", "ifInUnknownProtos", CF_SFLOW_IFC_GENERIC, C32(in_unknown_protos)},
+	{P "in_unknown_protos_total", "ifInUnknownProtos", CF_SFLOW_IFC_GENERIC,
+	 C32(in_unknown_protos)},
 	{P "out_octets_total", "ifOutOctets", CF_SFLOW_IFC_GENERIC, C64(out_octets)},
 	{P "out_unicast_packets_total", "ifOutUcastPkts", CF_SFLOW_IFC_GENERIC, C32(out_ucast)},
-	{P "out_multicast_packets_total", "ifOutMulticastPkts", CF_SFLOW_IFC_GENERIC, C32(out_mcast)},
-	{P "out_broadcast_packets_total", "ifOutBroadcastPkts", CF_SFLOW_IFC_GENERIC, C32(out_bcast)},
+	{P "out_multicast_packets_total", "ifOutMulticastPkts", CF_SFLOW_IFC_GENERIC,
+	 C32(out_mcast)},
+	{P "out_broadcast_packets_total", "ifOutBroadcastPkts", CF_SFLOW_IFC_GENERIC,
+	 C32(out_bcast)},
 	{P "out_discards_total", "ifOutDiscards", CF_SFLOW_IFC_GENERIC, C32(out_discards)},
 	{P "out_errors_total", "ifOutErrors", CF_SFLOW_IFC_GENERIC, C32(out_errors)},
 	/* Ethernet counters, dot3Stats* in the order of the sFlow record */
-	{P "dot3_alignment_errors_total", "dot3StatsAlignmentErrors", CF_SFLOW_IFC_ETHERNET, CETH(0)},
+	{P "dot3_alignment_errors_total", "dot3StatsAlignmentErrors", CF_SFLOW_IFC_ETHERNET,
+	 CETH(0)},
 	{P "dot3_fcs_errors_total", "dot3StatsFCSErrors", CF_SFLOW_IFC_ETHERNET, CETH(1)},
-	{P "dot3_single_collision_frames_total", "dot3StatsSingleCollisionFrames", CF_SFLOW_IFC_ETHERNET,
-	 CETH(2)},
+	{P "dot3_single_collision_frames_total", "dot3StatsSingleCollisionFrames",
+	 CF_SFLOW_IFC_ETHERNET, CETH(2)},
 	{P "dot3_multiple_collision_frames_total", "dot3StatsMultipleCollisionFrames",
 	 CF_SFLOW_IFC_ETHERNET, CETH(3)},
 	{P "dot3_sqe_test_errors_total", "dot3StatsSQETestErrors", CF_SFLOW_IFC_ETHERNET, CETH(4)},
-	{P "dot3_deferred_transmissions_total", "dot3StatsDeferredTransmissions", CF_SFLOW_IFC_ETHERNET,
-	 CETH(5)},
+	{P "dot3_deferred_transmissions_total", "dot3StatsDeferredTransmissions",
+	 CF_SFLOW_IFC_ETHERNET, CETH(5)},
 	{P "dot3_late_collisions_total", "dot3StatsLateCollisions", CF_SFLOW_IFC_ETHERNET, CETH(6)},
 	{P "dot3_excessive_collisions_total", "dot3StatsExcessiveCollisions", CF_SFLOW_IFC_ETHERNET,
 	 CETH(7)},
@@ -120,7 +125,8 @@ cf_sflow_metrics_free(struct cf_sflow_metrics *m)
 }
 
 struct cf_sflow_metrics *
-cf_sflow_metrics_new(const struct cf_sflow_lcore *const *lcores, unsigned int n, uint32_t max_series)
+cf_sflow_metrics_new(const struct cf_sflow_lcore *const *lcores, unsigned int n,
+		     uint32_t max_series)
 {
 	struct cf_sflow_metrics *m = calloc(1, sizeof(*m));
 	unsigned int i;
@@ -248,14 +254,17 @@ cf_sflow_metrics_provider(struct cf_metrics_builder *b, void *arg)
 	for (i = 0; i < m->n_lcores; i++)
 		full += cf_sflow_ifc_full(m->lc[i]);
 	cf_metrics_family(b, "clarion_flowd_sflow_interfaces",
-		   "sFlow interfaces (agent, ifindex) with counters, own series and folded", CF_METRICS_GAUGE);
+			  "sFlow interfaces (agent, ifindex) with counters, own series and folded",
+			  CF_METRICS_GAUGE);
 	cf_metrics_u64(b, CF_METRICS_NOLABELS, m->n_series + m->n_folded);
-	cf_metrics_family(b, P "series_folded",
-		   "sFlow interfaces beyond --max-sflow-if-series, summed into agent=\"other\"",
-		   CF_METRICS_GAUGE);
+	cf_metrics_family(
+		b, P "series_folded",
+		"sFlow interfaces beyond --max-sflow-if-series, summed into agent=\"other\"",
+		CF_METRICS_GAUGE);
 	cf_metrics_u64(b, CF_METRICS_NOLABELS, m->n_folded);
 	cf_metrics_family(b, P "table_full_total",
-		   "sFlow counter samples dropped because the interface table was full", CF_METRICS_COUNTER);
+			  "sFlow counter samples dropped because the interface table was full",
+			  CF_METRICS_COUNTER);
 	cf_metrics_u64(b, CF_METRICS_NOLABELS, full);
 	cf_metrics_summary_set(b, "sflow_interfaces", (double)(m->n_series + m->n_folded));
 
@@ -266,35 +275,47 @@ cf_sflow_metrics_provider(struct cf_metrics_builder *b, void *arg)
 
 			if (a->present == 0 || (cols[k].block && !(a->present & cols[k].block)))
 				continue;
-			cf_metrics_u64(b, CF_METRICS_L({"agent", m->series[s].agent_str},
-					 {"ifindex", m->series[s].ifindex_str}), a->v[k]);
+			cf_metrics_u64(b,
+				       CF_METRICS_L({"agent", m->series[s].agent_str},
+						    {"ifindex", m->series[s].ifindex_str}),
+				       a->v[k]);
 		}
 		if (m->n_folded && (cols[k].block == 0 || (other->present & cols[k].block)))
-			cf_metrics_u64(b, CF_METRICS_L({"agent", "other"}, {"ifindex", "other"}), other->v[k]);
+			cf_metrics_u64(b, CF_METRICS_L({"agent", "other"}, {"ifindex", "other"}),
+				       other->v[k]);
 	}
 
 	/* Gauges: per interface only (a sum of speeds or states means nothing). */
 	cf_metrics_family(b, P "speed_bps", "ifSpeed in bits per second", CF_METRICS_GAUGE);
 	for (s = 0; s < m->n_series; s++)
 		if (m->acc[s].present & CF_SFLOW_IFC_GENERIC)
-			cf_metrics_u64(b, CF_METRICS_L({"agent", m->series[s].agent_str},
-					 {"ifindex", m->series[s].ifindex_str}), m->acc[s].speed);
-	cf_metrics_family(b, P "admin_up", "1 when ifAdminStatus is up (ifStatus bit 0)", CF_METRICS_GAUGE);
+			cf_metrics_u64(b,
+				       CF_METRICS_L({"agent", m->series[s].agent_str},
+						    {"ifindex", m->series[s].ifindex_str}),
+				       m->acc[s].speed);
+	cf_metrics_family(b, P "admin_up", "1 when ifAdminStatus is up (ifStatus bit 0)",
+			  CF_METRICS_GAUGE);
 	for (s = 0; s < m->n_series; s++)
 		if (m->acc[s].present & CF_SFLOW_IFC_GENERIC)
-			cf_metrics_u64(b, CF_METRICS_L({"agent", m->series[s].agent_str},
-					 {"ifindex", m->series[s].ifindex_str}), m->acc[s].status & 1);
-	cf_metrics_family(b, P "oper_up", "1 when ifOperStatus is up (ifStatus bit 1)", CF_METRICS_GAUGE);
+			cf_metrics_u64(b,
+				       CF_METRICS_L({"agent", m->series[s].agent_str},
+						    {"ifindex", m->series[s].ifindex_str}),
+				       m->acc[s].status & 1);
+	cf_metrics_family(b, P "oper_up", "1 when ifOperStatus is up (ifStatus bit 1)",
+			  CF_METRICS_GAUGE);
 	for (s = 0; s < m->n_series; s++)
 		if (m->acc[s].present & CF_SFLOW_IFC_GENERIC)
-			cf_metrics_u64(b, CF_METRICS_L({"agent", m->series[s].agent_str},
-					 {"ifindex", m->series[s].ifindex_str}),
-				(m->acc[s].status >> 1) & 1);
+			cf_metrics_u64(b,
+				       CF_METRICS_L({"agent", m->series[s].agent_str},
+						    {"ifindex", m->series[s].ifindex_str}),
+				       (m->acc[s].status >> 1) & 1);
 	cf_metrics_family(b, P "last_sample_timestamp_seconds",
-		   "receive time (Unix) of the interface's latest counter sample", CF_METRICS_GAUGE);
+			  "receive time (Unix) of the interface's latest counter sample",
+			  CF_METRICS_GAUGE);
 	for (s = 0; s < m->n_series; s++)
 		if (m->acc[s].present)
-			cf_metrics_f64(b, CF_METRICS_L({"agent", m->series[s].agent_str},
-					 {"ifindex", m->series[s].ifindex_str}),
-				(double)m->acc[s].updated_ms / 1000.0);
+			cf_metrics_f64(b,
+				       CF_METRICS_L({"agent", m->series[s].agent_str},
+						    {"ifindex", m->series[s].ifindex_str}),
+				       (double)m->acc[s].updated_ms / 1000.0);
 }

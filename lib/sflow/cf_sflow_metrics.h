@@ -29,8 +29,8 @@ struct cf_sflow_lcore;
 struct cf_sflow_metrics;
 struct cf_metrics_builder;
 
-struct cf_sflow_metrics *cf_sflow_metrics_new(const struct cf_sflow_lcore *const *lcores, unsigned int n,
-				    uint32_t max_series);
+struct cf_sflow_metrics *cf_sflow_metrics_new(const struct cf_sflow_lcore *const *lcores,
+					      unsigned int n, uint32_t max_series);
 void cf_sflow_metrics_free(struct cf_sflow_metrics *m);
 void cf_sflow_metrics_provider(struct cf_metrics_builder *b, void *m);
 

@@ -139,8 +139,8 @@ cf_sflow_print_unknown(FILE *f, const struct cf_sflow_lcore *const *lc, unsigned
 				kinds[u->kind], u->enterprise, u->format, u->count);
 		}
 		if (cf_sflow_unknown_overflow(s) != 0)
-			fprintf(f, "%s other=%" PRIu64, printed++ ? "" : "sflow_unknown:",
-				cf_sflow_unknown_overflow(s));
+			fprintf(f, "%s other=%" PRIu64,
+				printed++ ? "" : "sflow_unknown:", cf_sflow_unknown_overflow(s));
 	}
 	if (printed)
 		fputc('\n', f);

@@ -21,10 +21,10 @@ struct cf_sflow_lcore {
 
 /* Counts one unknown (kind, enterprise, format); s may be NULL. */
 void cf_sflow_unknown_hit(struct cf_sflow_lcore *s, enum cf_sflow_kind kind, uint32_t enterprise,
-		     uint32_t format);
+			  uint32_t format);
 
 /* Entry for (agent, ifindex), created if needed; NULL when the table is full. */
 struct cf_sflow_ifc *cf_sflow_ifc_get(struct cf_sflow_lcore *s, const uint8_t agent[16], uint8_t v6,
-			    uint32_t ifindex);
+				      uint32_t ifindex);
 
 #endif

@@ -36,7 +36,8 @@ cf_sflow_lcore_create(const char *name, int socket_id, uint32_t max_ifc)
 	if (s->ifc_hash == NULL)
 		goto fail;
 	s->ifc_slots = (uint32_t)rte_hash_max_key_id(s->ifc_hash) + 1;
-	s->ifc = rte_zmalloc_socket(name, sizeof(struct cf_sflow_ifc) * s->ifc_slots, 64, socket_id);
+	s->ifc =
+		rte_zmalloc_socket(name, sizeof(struct cf_sflow_ifc) * s->ifc_slots, 64, socket_id);
 	if (s->ifc == NULL)
 		goto fail;
 	return s;
@@ -56,7 +57,8 @@ cf_sflow_lcore_free(struct cf_sflow_lcore *s)
 }
 
 void
-cf_sflow_unknown_hit(struct cf_sflow_lcore *s, enum cf_sflow_kind kind, uint32_t enterprise, uint32_t format)
+cf_sflow_unknown_hit(struct cf_sflow_lcore *s, enum cf_sflow_kind kind, uint32_t enterprise,
+		     uint32_t format)
 {
 	unsigned int i;
 
@@ -130,7 +132,8 @@ cf_sflow_ifc_at(const struct cf_sflow_lcore *s, uint32_t i)
 }
 
 const struct cf_sflow_ifc *
-cf_sflow_ifc_lookup(const struct cf_sflow_lcore *s, const uint8_t agent[16], int v6, uint32_t ifindex)
+cf_sflow_ifc_lookup(const struct cf_sflow_lcore *s, const uint8_t agent[16], int v6,
+		    uint32_t ifindex)
 {
 	struct ifc_key k;
 	int pos;

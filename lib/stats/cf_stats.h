@@ -98,7 +98,7 @@ enum cf_stats_drop {
 #define CF_STATS_X_ENUM(e, n, u, h) CF_STATS_DROP_##e,
 	CF_STATS_DROP_TABLE(CF_STATS_X_ENUM)
 #undef CF_STATS_X_ENUM
-	CF_STATS_DROP_MAX
+		CF_STATS_DROP_MAX
 };
 
 /* Export protocol of a datagram; index into cf_stats_lcore.dgrams[]. */
@@ -119,11 +119,11 @@ enum cf_stats_proto {
  */
 enum cf_stats_group {
 	CF_STATS_GROUP_NONE = 0, /* not on stderr: /metrics and telemetry only */
-	CF_STATS_GROUP_RX,       /* line 1, before the per-protocol datagram counts */
-	CF_STATS_GROUP_REC,      /* line 2, before output= output_failed= */
-	CF_STATS_GROUP_SEQ,      /* line 2, after them */
-	CF_STATS_GROUP_TPL,      /* line 3: v9/IPFIX templates */
-	CF_STATS_GROUP_NP,       /* line 4: network presence and reassembly, before mbufs_in_use */
+	CF_STATS_GROUP_RX, /* line 1, before the per-protocol datagram counts */
+	CF_STATS_GROUP_REC, /* line 2, before output= output_failed= */
+	CF_STATS_GROUP_SEQ, /* line 2, after them */
+	CF_STATS_GROUP_TPL, /* line 3: v9/IPFIX templates */
+	CF_STATS_GROUP_NP, /* line 4: network presence and reassembly, before mbufs_in_use */
 	CF_STATS_GROUP_MAX
 };
 
@@ -181,7 +181,7 @@ enum cf_stats_counter {
 #define CF_STATS_X_ENUM(f, g, n, t, m, k, h) CF_STATS_CTR_##f,
 	CF_STATS_COUNTER_TABLE(CF_STATS_X_ENUM)
 #undef CF_STATS_X_ENUM
-	CF_STATS_COUNTER_MAX
+		CF_STATS_COUNTER_MAX
 };
 
 struct cf_stats_lcore {
@@ -204,9 +204,10 @@ CF_STATS_COUNTER_TABLE(CF_STATS_X_ASSERT)
 _Static_assert(offsetof(struct cf_stats_lcore, dgrams) == CF_STATS_COUNTER_MAX * sizeof(uint64_t),
 	       "struct cfs_lcore: a member outside CFS_COUNTER_TABLE");
 _Static_assert(offsetof(struct cf_stats_lcore, drops) ==
-	       (CF_STATS_COUNTER_MAX + CF_STATS_PROTO_MAX) * sizeof(uint64_t),
+		       (CF_STATS_COUNTER_MAX + CF_STATS_PROTO_MAX) * sizeof(uint64_t),
 	       "struct cfs_lcore: dgrams[] is not followed by drops[]");
-_Static_assert(sizeof(struct cf_stats_lcore) == (CF_STATS_LCORE_WORDS * sizeof(uint64_t) + 63) / 64 * 64,
+_Static_assert(sizeof(struct cf_stats_lcore) ==
+		       (CF_STATS_LCORE_WORDS * sizeof(uint64_t) + 63) / 64 * 64,
 	       "struct cfs_lcore: a member after drops[]");
 
 /* One row of CF_STATS_COUNTER_TABLE, for readers. */
@@ -236,6 +237,7 @@ const char *cf_stats_drop_help(enum cf_stats_drop d);
 const char *cf_stats_proto_name(enum cf_stats_proto p);
 
 /* Sum n per-lcore blocks into out (out is zeroed first). */
-void cf_stats_sum(struct cf_stats_lcore *out, const struct cf_stats_lcore *const *in, unsigned int n);
+void cf_stats_sum(struct cf_stats_lcore *out, const struct cf_stats_lcore *const *in,
+		  unsigned int n);
 
 #endif

@@ -124,7 +124,7 @@ struct cf_tpl_fieldmap {
 int cf_tpl_fieldmap_load(struct cf_tpl_fieldmap *fm, const char *path, char *err, size_t errlen);
 /* 1 and *dst set when fm maps the element (length picks the address family), else 0. */
 int cf_tpl_fieldmap_lookup(const struct cf_tpl_fieldmap *fm, uint8_t version, uint32_t pen,
-			uint16_t id, uint16_t len, uint16_t *dst);
+			   uint16_t id, uint16_t len, uint16_t *dst);
 
 /* ---------------------------------------------------------------- the store */
 
@@ -135,7 +135,7 @@ int cf_tpl_fieldmap_lookup(const struct cf_tpl_fieldmap *fm, uint8_t version, ui
  * tables. 0 or -ENOMEM. cf_tpl_cache_detach() frees it.
  */
 int cf_tpl_cache_attach(struct cf_decode_ctx *ctx, const char *name, int socket_id,
-		     const struct cf_tpl_config *cfg);
+			const struct cf_tpl_config *cfg);
 void cf_tpl_cache_detach(struct cf_decode_ctx *ctx);
 
 /*
@@ -146,11 +146,12 @@ void cf_tpl_cache_detach(struct cf_decode_ctx *ctx);
  * e is NULL (the exporter table was full, already counted) or when
  * cfg->max_exporters exporters hold state (counted as tpl_exporters_full).
  */
-struct cf_tpl_exp *cf_tpl_exp_get(struct cf_decode_ctx *ctx, struct cf_decode_exporter *e, uint64_t now_ms);
+struct cf_tpl_exp *cf_tpl_exp_get(struct cf_decode_ctx *ctx, struct cf_decode_exporter *e,
+				  uint64_t now_ms);
 
 /* cf_decode_exporter_get() then cf_tpl_exp_get(): for callers without the exporter (tests). */
 struct cf_tpl_exp *cf_tpl_exporter(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg,
-			     uint8_t version, uint32_t domain);
+				   uint8_t version, uint32_t domain);
 
 /*
  * Compile and install a template (replacing one with the same id). scope is
@@ -158,17 +159,18 @@ struct cf_tpl_exp *cf_tpl_exporter(struct cf_decode_ctx *ctx, const struct cf_de
  * CF_STATS_DROP_MAX on success, else the drop reason (already counted).
  */
 enum cf_stats_drop cf_tpl_define(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid,
-			 enum cf_tpl_kind kind, const struct cf_tpl_field *f, uint16_t n,
-			 uint16_t scope, uint64_t now_ms);
+				 enum cf_tpl_kind kind, const struct cf_tpl_field *f, uint16_t n,
+				 uint16_t scope, uint64_t now_ms);
 
 /* The live template tid of ex, or NULL (absent, or expired: then removed and counted). */
 const struct cf_tpl *cf_tpl_find(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid,
-			   uint64_t now_ms);
+				 uint64_t now_ms);
 
 /* IPFIX withdrawal of one template; 0 when it existed, -1 otherwise. */
 int cf_tpl_withdraw(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid);
 /* IPFIX withdrawal of every template of a kind; returns how many went. */
-unsigned int cf_tpl_withdraw_all(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, enum cf_tpl_kind kind);
+unsigned int cf_tpl_withdraw_all(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex,
+				 enum cf_tpl_kind kind);
 
 /* Expire every template older than the timeout; returns how many went. */
 unsigned int cf_tpl_expire(struct cf_decode_ctx *ctx, uint64_t now_ms);
@@ -182,8 +184,8 @@ unsigned int cf_tpl_expire(struct cf_decode_ctx *ctx, uint64_t now_ms);
  * data records in the set (for IPFIX sequence accounting).
  */
 uint32_t cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct cf_tpl *t,
-		      const struct cf_tpl_msg *m, const struct cf_decode_dgram *dg,
-		      const uint8_t *p, uint32_t len);
+			 const struct cf_tpl_msg *m, const struct cf_decode_dgram *dg,
+			 const uint8_t *p, uint32_t len);
 
 #define CF_TPL_SET_UNKNOWN UINT32_MAX
 
@@ -195,8 +197,8 @@ uint32_t cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const
  * no template state): no_template.
  */
 uint32_t cf_tpl_data_flowset(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid,
-			  const struct cf_tpl_msg *m, const struct cf_decode_dgram *dg,
-			  const uint8_t *p, uint32_t len);
+			     const struct cf_tpl_msg *m, const struct cf_decode_dgram *dg,
+			     const uint8_t *p, uint32_t len);
 
 /* ---------------------------------------------------------------- data before its template */
 
@@ -206,10 +208,10 @@ uint32_t cf_tpl_data_flowset(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, u
  * tid arrives. Returns 0 when kept, -1 when not (the caller counts no_template).
  */
 int cf_tpl_pending_add(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid,
-		    const struct cf_tpl_msg *m, const uint8_t *p, uint32_t len, uint64_t now_ms);
+		       const struct cf_tpl_msg *m, const uint8_t *p, uint32_t len, uint64_t now_ms);
 /* Decode what was waiting for template tid of ex (call after cf_tpl_define). */
 void cf_tpl_pending_run(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid,
-		     const struct cf_decode_dgram *dg);
+			const struct cf_decode_dgram *dg);
 
 /* Periodic work (ages out buffered data sets); cheap, call once per datagram. */
 void cf_tpl_tick(struct cf_decode_ctx *ctx, uint64_t now_ms);
@@ -250,10 +252,10 @@ struct cf_tpl_saver;
 struct cf_tpl_saver_lcore;
 typedef void cf_tpl_log_fn(uint32_t level, const char *line);
 
-struct cf_tpl_saver *cf_tpl_saver_open(const char *path, uint32_t interval_s,
-				 struct cf_decode_ctx *const *ctx, const volatile int *const *done,
-				 const unsigned int *lcore_id, unsigned int n, uint64_t wall_ms,
-				 cf_tpl_log_fn *log, char *err, size_t errlen);
+struct cf_tpl_saver *
+cf_tpl_saver_open(const char *path, uint32_t interval_s, struct cf_decode_ctx *const *ctx,
+		  const volatile int *const *done, const unsigned int *lcore_id, unsigned int n,
+		  uint64_t wall_ms, cf_tpl_log_fn *log, char *err, size_t errlen);
 struct cf_tpl_saver_lcore *cf_tpl_saver_lcore(struct cf_tpl_saver *s, unsigned int i);
 void cf_tpl_saver_poll(struct cf_tpl_saver_lcore *l);
 void cf_tpl_saver_tick(struct cf_tpl_saver *s, uint64_t now_ms);

@@ -14,13 +14,14 @@
 static int
 opt_dst(uint16_t d)
 {
-	return d == CF_TPL_D_SAMP_INTERVAL || d == CF_TPL_D_SAMP_ID || d == CF_TPL_D_SAMP_PKT_INTERVAL ||
-	       d == CF_TPL_D_SAMP_PKT_SPACE || d == CF_TPL_D_T_SYSINIT;
+	return d == CF_TPL_D_SAMP_INTERVAL || d == CF_TPL_D_SAMP_ID ||
+		d == CF_TPL_D_SAMP_PKT_INTERVAL || d == CF_TPL_D_SAMP_PKT_SPACE ||
+		d == CF_TPL_D_T_SYSINIT;
 }
 
 enum cf_stats_drop
 cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enum cf_tpl_kind kind,
-	    const struct cf_tpl_field *f, uint16_t n, uint16_t scope)
+	       const struct cf_tpl_field *f, uint16_t n, uint16_t scope)
 {
 	const struct cf_tpl_cache *c = ctx->tpl;
 	uint32_t off = 0, i;
@@ -37,7 +38,7 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 
 		if (!(kind == CF_TPL_KIND_OPTIONS && i < scope)) {
 			int mapped = cf_tpl_fieldmap_lookup(c->fm, version, f[i].pen, f[i].id,
-							 f[i].len, &d);
+							    f[i].len, &d);
 
 			if (mapped) {
 				/* The operator's map wins; a length its field cannot take is skipped. */
@@ -73,7 +74,8 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 		int has_src = 0, has_mac = 0;
 
 		for (i = 0; i < t->n_steps; i++) {
-			has_src |= t->steps[i].dst == CF_TPL_D_SRC4 || t->steps[i].dst == CF_TPL_D_SRC6;
+			has_src |= t->steps[i].dst == CF_TPL_D_SRC4 ||
+				t->steps[i].dst == CF_TPL_D_SRC6;
 			has_mac |= t->steps[i].dst == CF_TPL_D_SRC_MAC;
 		}
 		for (i = 0; i < t->n_steps; i++)

@@ -56,8 +56,8 @@ put_mac(uint8_t *mac, uint64_t v)
  * read-modify-write of r->present per element would chain every step.
  */
 static inline void
-cf_tpl_store(struct cf_record *r, uint32_t *pres, struct cf_tpl_scr *s, uint16_t dst, const uint8_t *q,
-	  uint16_t len)
+cf_tpl_store(struct cf_record *r, uint32_t *pres, struct cf_tpl_scr *s, uint16_t dst,
+	     const uint8_t *q, uint16_t len)
 {
 	switch (dst) {
 	case CF_TPL_D_SKIP:
@@ -233,7 +233,7 @@ cf_tpl_store(struct cf_record *r, uint32_t *pres, struct cf_tpl_scr *s, uint16_t
 /* A fixed-template step: specialised ops store without looking at the destination. */
 static inline void
 cf_tpl_step(struct cf_record *r, uint32_t *pres, struct cf_tpl_scr *s, const struct cf_tpl_step *sp,
-	 const uint8_t *q)
+	    const uint8_t *q)
 {
 	uint8_t *d = (uint8_t *)r + sp->roff;
 	uint16_t v16;
@@ -292,7 +292,8 @@ ntp_ms(uint64_t v)
 
 /* A flow time in Unix ms from whichever form the record carried; 0 = none. */
 static uint64_t
-flow_time(const struct cf_tpl_scr *s, const struct cf_tpl_msg *m, const struct cf_tpl_exp *ex, int end)
+flow_time(const struct cf_tpl_scr *s, const struct cf_tpl_msg *m, const struct cf_tpl_exp *ex,
+	  int end)
 {
 	uint64_t v;
 
@@ -327,10 +328,13 @@ scr_rate(const struct cf_tpl_scr *s)
 {
 	if (CF_TPL_HAS(s, CF_TPL_D_SAMP_INTERVAL))
 		return (uint32_t)CF_TPL_VAL(s, CF_TPL_D_SAMP_INTERVAL);
-	if (CF_TPL_HAS(s, CF_TPL_D_SAMP_PKT_INTERVAL) && CF_TPL_VAL(s, CF_TPL_D_SAMP_PKT_INTERVAL) != 0) {
+	if (CF_TPL_HAS(s, CF_TPL_D_SAMP_PKT_INTERVAL) &&
+	    CF_TPL_VAL(s, CF_TPL_D_SAMP_PKT_INTERVAL) != 0) {
 		/* Select `interval` packets, skip `space`: 1 in (interval + space) / interval. */
 		uint64_t i = CF_TPL_VAL(s, CF_TPL_D_SAMP_PKT_INTERVAL);
-		uint64_t sp = CF_TPL_HAS(s, CF_TPL_D_SAMP_PKT_SPACE) ? CF_TPL_VAL(s, CF_TPL_D_SAMP_PKT_SPACE) : 0;
+		uint64_t sp = CF_TPL_HAS(s, CF_TPL_D_SAMP_PKT_SPACE)
+			? CF_TPL_VAL(s, CF_TPL_D_SAMP_PKT_SPACE)
+			: 0;
 
 		return (uint32_t)((i + sp) / i);
 	}
@@ -355,7 +359,8 @@ exp_rate(const struct cf_tpl_exp *ex, const struct cf_tpl_scr *s)
 /* Resolve fallbacks, times and sampling once a flow record's elements are in. */
 static void
 cf_tpl_finish(struct cf_decode_ctx *ctx, struct cf_record *r, const struct cf_tpl_scr *s,
-	   const struct cf_tpl_msg *m, const struct cf_tpl_exp *ex, const struct cf_decode_dgram *dg)
+	      const struct cf_tpl_msg *m, const struct cf_tpl_exp *ex,
+	      const struct cf_decode_dgram *dg)
 {
 	uint32_t rate = 0;
 	uint64_t t;
@@ -381,8 +386,10 @@ cf_tpl_finish(struct cf_decode_ctx *ctx, struct cf_record *r, const struct cf_tp
 			r->vlan_id = (uint16_t)(CF_TPL_VAL(s, CF_TPL_D_VLAN_DOT1Q) & 0xfff);
 			r->present |= CF_RECORD_F_VLAN;
 		}
-		if (!(r->present & CF_RECORD_F_POST_VLAN) && CF_TPL_HAS(s, CF_TPL_D_POST_VLAN_DOT1Q)) {
-			r->post_vlan_id = (uint16_t)(CF_TPL_VAL(s, CF_TPL_D_POST_VLAN_DOT1Q) & 0xfff);
+		if (!(r->present & CF_RECORD_F_POST_VLAN) &&
+		    CF_TPL_HAS(s, CF_TPL_D_POST_VLAN_DOT1Q)) {
+			r->post_vlan_id =
+				(uint16_t)(CF_TPL_VAL(s, CF_TPL_D_POST_VLAN_DOT1Q) & 0xfff);
 			r->present |= CF_RECORD_F_POST_VLAN;
 		}
 		t = flow_time(s, m, ex, 0);
@@ -430,7 +437,7 @@ cf_tpl_options(struct cf_tpl_exp *ex, const struct cf_tpl_scr *s)
 /* Varlen walk; returns bytes used, 0 when the record runs past avail. */
 static uint32_t
 cf_tpl_walk(const struct cf_tpl *t, const uint8_t *p, uint32_t avail, struct cf_record *r,
-	 struct cf_tpl_scr *s)
+	    struct cf_tpl_scr *s)
 {
 	uint32_t pos = 0, i, pres = r->present;
 
@@ -467,7 +474,8 @@ cf_tpl_walk(const struct cf_tpl *t, const uint8_t *p, uint32_t avail, struct cf_
 
 uint32_t
 cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct cf_tpl *t,
-	     const struct cf_tpl_msg *m, const struct cf_decode_dgram *dg, const uint8_t *p, uint32_t len)
+		const struct cf_tpl_msg *m, const struct cf_decode_dgram *dg, const uint8_t *p,
+		uint32_t len)
 {
 	struct cf_stats_lcore *st = ctx->stats;
 	struct cf_tpl_scr s;
@@ -493,7 +501,7 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 
 				for (i = 0; i < t->n_steps; i++)
 					cf_tpl_store(&dummy, &pres, &s, t->steps[i].dst,
-						  p + pos + t->steps[i].off, t->steps[i].len);
+						     p + pos + t->steps[i].off, t->steps[i].len);
 				used = t->rec_len;
 			}
 			if (ex != NULL)
@@ -554,8 +562,9 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 }
 
 uint32_t
-cf_tpl_data_flowset(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, const struct cf_tpl_msg *m,
-		 const struct cf_decode_dgram *dg, const uint8_t *p, uint32_t len)
+cf_tpl_data_flowset(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid,
+		    const struct cf_tpl_msg *m, const struct cf_decode_dgram *dg, const uint8_t *p,
+		    uint32_t len)
 {
 	const struct cf_tpl *t = ex != NULL ? cf_tpl_find(ctx, ex, tid, dg->now_ms) : NULL;
 

@@ -22,18 +22,29 @@ static const struct {
 	uint16_t dst4;     /* destination for 4-byte (or any-length numeric) elements */
 	uint16_t dst16;    /* for 16-byte addresses, where the family depends on length */
 } fields[] = {
-	{"src_ip", CF_TPL_D_SRC4, CF_TPL_D_SRC6}, {"dst_ip", CF_TPL_D_DST4, CF_TPL_D_DST6},
+	{"src_ip", CF_TPL_D_SRC4, CF_TPL_D_SRC6},
+	{"dst_ip", CF_TPL_D_DST4, CF_TPL_D_DST6},
 	{"next_hop", CF_TPL_D_NH4, CF_TPL_D_NH6},
-	{"src_port", CF_TPL_D_SPORT, 0}, {"dst_port", CF_TPL_D_DPORT, 0},
-	{"protocol", CF_TPL_D_PROTO, 0}, {"tos", CF_TPL_D_TOS, 0}, {"tcp_flags", CF_TPL_D_TCP_FLAGS, 0},
-	{"bytes", CF_TPL_D_BYTES, 0}, {"packets", CF_TPL_D_PKTS, 0},
-	{"input_if", CF_TPL_D_IN_IF, 0}, {"output_if", CF_TPL_D_OUT_IF, 0},
-	{"src_as", CF_TPL_D_SRC_AS, 0}, {"dst_as", CF_TPL_D_DST_AS, 0},
-	{"src_mask", CF_TPL_D_SRC_MASK, 0}, {"dst_mask", CF_TPL_D_DST_MASK, 0},
-	{"src_mac", CF_TPL_D_SRC_MAC, 0}, {"dst_mac", CF_TPL_D_DST_MAC, 0},
-	{"vlan_id", CF_TPL_D_VLAN, 0}, {"post_vlan_id", CF_TPL_D_POST_VLAN, 0},
+	{"src_port", CF_TPL_D_SPORT, 0},
+	{"dst_port", CF_TPL_D_DPORT, 0},
+	{"protocol", CF_TPL_D_PROTO, 0},
+	{"tos", CF_TPL_D_TOS, 0},
+	{"tcp_flags", CF_TPL_D_TCP_FLAGS, 0},
+	{"bytes", CF_TPL_D_BYTES, 0},
+	{"packets", CF_TPL_D_PKTS, 0},
+	{"input_if", CF_TPL_D_IN_IF, 0},
+	{"output_if", CF_TPL_D_OUT_IF, 0},
+	{"src_as", CF_TPL_D_SRC_AS, 0},
+	{"dst_as", CF_TPL_D_DST_AS, 0},
+	{"src_mask", CF_TPL_D_SRC_MASK, 0},
+	{"dst_mask", CF_TPL_D_DST_MASK, 0},
+	{"src_mac", CF_TPL_D_SRC_MAC, 0},
+	{"dst_mac", CF_TPL_D_DST_MAC, 0},
+	{"vlan_id", CF_TPL_D_VLAN, 0},
+	{"post_vlan_id", CF_TPL_D_POST_VLAN, 0},
 	{"direction", CF_TPL_D_DIRECTION, 0},
-	{"src_sgt", CF_TPL_D_SGT_SRC, 0}, {"dst_sgt", CF_TPL_D_SGT_DST, 0},
+	{"src_sgt", CF_TPL_D_SGT_SRC, 0},
+	{"dst_sgt", CF_TPL_D_SGT_DST, 0},
 	{"skip", CF_TPL_D_SKIP, 0},
 };
 
@@ -132,7 +143,7 @@ out:
 
 int
 cf_tpl_fieldmap_lookup(const struct cf_tpl_fieldmap *fm, uint8_t version, uint32_t pen, uint16_t id,
-		    uint16_t len, uint16_t *dst)
+		       uint16_t len, uint16_t *dst)
 {
 	unsigned int i;
 

@@ -61,7 +61,8 @@ iana(uint16_t id, enum len_rule *r)
 	case 32: *r = L_2; return CF_TPL_D_ICMP_TC;
 	case 34: return CF_TPL_D_SAMP_INTERVAL;
 	case 48: return CF_TPL_D_SAMP_ID;
-	case 50: return CF_TPL_D_SAMP_INTERVAL;  /* samplerRandomInterval (v9 FLOW_SAMPLER_RANDOM_INTERVAL) */
+	case 50:
+		return CF_TPL_D_SAMP_INTERVAL; /* samplerRandomInterval (v9 FLOW_SAMPLER_RANDOM_INTERVAL) */
 	case 56: *r = L_MAC; return CF_TPL_D_SRC_MAC;
 	case 57: *r = L_MAC; return CF_TPL_D_DST_MAC_POST;
 	case 58: return CF_TPL_D_VLAN;
@@ -160,8 +161,9 @@ cf_tpl_specialise(struct cf_tpl_step *s, int dual_family)
 {
 	static const uint8_t num_op[9][9] = {
 		/* [len][width] */
-		[1][1] = CF_TPL_OP_N11, [2][2] = CF_TPL_OP_N22, [4][4] = CF_TPL_OP_N44, [8][8] = CF_TPL_OP_N88,
-		[1][4] = CF_TPL_OP_N14, [2][4] = CF_TPL_OP_N24, [4][8] = CF_TPL_OP_N48,
+		[1][1] = CF_TPL_OP_N11, [2][2] = CF_TPL_OP_N22, [4][4] = CF_TPL_OP_N44,
+		[8][8] = CF_TPL_OP_N88, [1][4] = CF_TPL_OP_N14, [2][4] = CF_TPL_OP_N24,
+		[4][8] = CF_TPL_OP_N48,
 	};
 	uint8_t op = CF_TPL_OP_GENERIC;
 

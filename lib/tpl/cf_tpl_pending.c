@@ -41,8 +41,8 @@ cf_tpl_tick(struct cf_decode_ctx *ctx, uint64_t now_ms)
 }
 
 int
-cf_tpl_pending_add(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, const struct cf_tpl_msg *m,
-		const uint8_t *p, uint32_t len, uint64_t now_ms)
+cf_tpl_pending_add(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid,
+		   const struct cf_tpl_msg *m, const uint8_t *p, uint32_t len, uint64_t now_ms)
 {
 	struct cf_tpl_cache *c = ctx->tpl;
 	unsigned int i;
@@ -72,7 +72,8 @@ cf_tpl_pending_add(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t ti
 }
 
 void
-cf_tpl_pending_run(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, const struct cf_decode_dgram *dg)
+cf_tpl_pending_run(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid,
+		   const struct cf_decode_dgram *dg)
 {
 	struct cf_tpl_cache *c = ctx->tpl;
 	uint32_t idx = cf_tpl_exp_index(c, ex);

@@ -166,7 +166,7 @@ cf_tpl_snap_take(const struct cf_decode_ctx *ctx, struct cf_tpl_snap *s)
 
 int
 cf_tpl_save_snaps(const char *path, const struct cf_tpl_snap *const *snaps, unsigned int n_snaps,
-	       char *err, size_t errlen)
+		  char *err, size_t errlen)
 {
 	struct wbuf w = {0};
 	struct tpf_hdr h;
@@ -193,7 +193,8 @@ cf_tpl_save_snaps(const char *path, const struct cf_tpl_snap *const *snaps, unsi
 			memcpy(&x, s->buf + off, sizeof(x));
 			x.exp += base;
 			if (put(&w, &x, sizeof(x)) != 0 ||
-			    put(&w, s->buf + off + sizeof(x), sizeof(struct cf_tpl_field) * x.n) != 0)
+			    put(&w, s->buf + off + sizeof(x), sizeof(struct cf_tpl_field) * x.n) !=
+				    0)
 				goto nomem;
 			off += sizeof(x) + sizeof(struct cf_tpl_field) * x.n;
 		}
@@ -230,8 +231,8 @@ out:
 }
 
 int
-tpl_save(const char *path, struct cf_decode_ctx *const *ctx, unsigned int n_caches,
-	 char *err, size_t errlen)
+tpl_save(const char *path, struct cf_decode_ctx *const *ctx, unsigned int n_caches, char *err,
+	 size_t errlen)
 {
 	struct cf_tpl_snap *snaps = calloc(n_caches ? n_caches : 1, sizeof(*snaps));
 	const struct cf_tpl_snap **sp = calloc(n_caches ? n_caches : 1, sizeof(*sp));
@@ -297,8 +298,10 @@ walk(struct cf_decode_ctx *ctx, const struct tpf_hdr *h, const uint8_t *body, ui
 		if (ctx == NULL)
 			continue;
 		/* Through the exporter table as from the wire, but without counting a datagram. */
-		ex = cf_tpl_exp_get(ctx, cf_decode_exporter_find(ctx, xe->addr, xe->v6 != 0, xe->version,
-							xe->domain, now_ms), now_ms);
+		ex = cf_tpl_exp_get(ctx,
+				    cf_decode_exporter_find(ctx, xe->addr, xe->v6 != 0, xe->version,
+							    xe->domain, now_ms),
+				    now_ms);
 		if (ex == NULL)
 			continue;
 		if (ex->rate == 0 && ex->n_samplers == 0 && ex->sysinit_ms == 0) {
@@ -314,7 +317,7 @@ walk(struct cf_decode_ctx *ctx, const struct tpf_hdr *h, const uint8_t *body, ui
 
 int
 cf_tpl_restore_file(struct cf_decode_ctx *const *ctx, unsigned int n_ctx, const char *path,
-		 uint64_t now_ms, char *err, size_t errlen)
+		    uint64_t now_ms, char *err, size_t errlen)
 {
 	struct tpf_hdr h;
 	uint8_t *body = NULL;

@@ -131,8 +131,8 @@ cf_tpl_exp_hold(struct cf_decode_ctx *ctx, const struct cf_tpl_exp *ex)
 
 /* Compiler: the decode program of (f, n) into t; CF_STATS_DROP_MAX or the reason (not counted). */
 enum cf_stats_drop cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version,
-			  enum cf_tpl_kind kind, const struct cf_tpl_field *f, uint16_t n,
-			  uint16_t scope);
+				  enum cf_tpl_kind kind, const struct cf_tpl_field *f, uint16_t n,
+				  uint16_t scope);
 /* One more template carrying the unmapped element (pen, id). */
 void cf_tpl_unknown_hit(struct cf_decode_ctx *ctx, uint32_t pen, uint16_t id);
 
@@ -155,10 +155,10 @@ struct cf_tpl_snap {
 size_t cf_tpl_snap_size(const struct cf_decode_ctx *ctx);
 int cf_tpl_snap_take(const struct cf_decode_ctx *ctx, struct cf_tpl_snap *s);
 int cf_tpl_save_snaps(const char *path, const struct cf_tpl_snap *const *s, unsigned int n,
-		   char *err, size_t errlen);
+		      char *err, size_t errlen);
 int tpl_save(const char *path, struct cf_decode_ctx *const *ctx, unsigned int n, char *err,
 	     size_t errlen);
 int cf_tpl_restore_file(struct cf_decode_ctx *const *ctx, unsigned int n, const char *path,
-		     uint64_t now_ms, char *err, size_t errlen);
+			uint64_t now_ms, char *err, size_t errlen);
 
 #endif

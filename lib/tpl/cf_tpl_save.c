@@ -42,8 +42,7 @@ struct cf_tpl_saver {
 	cf_tpl_log_fn *log;
 };
 
-static void
-slog(const struct cf_tpl_saver *s, uint32_t level, const char *fmt, ...)
+static void slog(const struct cf_tpl_saver *s, uint32_t level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void
@@ -78,8 +77,8 @@ saver_free(struct cf_tpl_saver *s)
 
 struct cf_tpl_saver *
 cf_tpl_saver_open(const char *path, uint32_t interval_s, struct cf_decode_ctx *const *ctx,
-	       const volatile int *const *done, const unsigned int *lcore_id, unsigned int n,
-	       uint64_t wall_ms, cf_tpl_log_fn *log, char *err, size_t errlen)
+		  const volatile int *const *done, const unsigned int *lcore_id, unsigned int n,
+		  uint64_t wall_ms, cf_tpl_log_fn *log, char *err, size_t errlen)
 {
 	struct cf_tpl_saver *s;
 	char why[1280];

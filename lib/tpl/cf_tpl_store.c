@@ -34,7 +34,8 @@ cf_tpl_cache_free(struct cf_tpl_cache *c)
 }
 
 int
-cf_tpl_cache_attach(struct cf_decode_ctx *ctx, const char *name, int socket_id, const struct cf_tpl_config *cfg)
+cf_tpl_cache_attach(struct cf_decode_ctx *ctx, const char *name, int socket_id,
+		    const struct cf_tpl_config *cfg)
 {
 	char hn[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = { .hash_func = rte_jhash, .socket_id = socket_id };
@@ -67,10 +68,10 @@ cf_tpl_cache_attach(struct cf_decode_ctx *ctx, const char *name, int socket_id, 
 	c->slot_exp = rte_zmalloc_socket(name, sizeof(uint32_t) * c->n_slots, 64, socket_id);
 	c->exps = rte_zmalloc_socket(name, sizeof(struct cf_tpl_exp) * c->max_exps, 64, socket_id);
 	c->free_exps = rte_zmalloc_socket(name, sizeof(uint32_t) * c->max_exps, 64, socket_id);
-	c->tpls = rte_zmalloc_socket(name, sizeof(struct cf_tpl) *
-				     (rte_hash_max_key_id(c->th) + 1), 64, socket_id);
-	c->raw = rte_zmalloc_socket(name, sizeof(struct cf_tpl_raw) *
-				    (rte_hash_max_key_id(c->th) + 1), 64, socket_id);
+	c->tpls = rte_zmalloc_socket(name, sizeof(struct cf_tpl) * (rte_hash_max_key_id(c->th) + 1),
+				     64, socket_id);
+	c->raw = rte_zmalloc_socket(
+		name, sizeof(struct cf_tpl_raw) * (rte_hash_max_key_id(c->th) + 1), 64, socket_id);
 	c->pend = rte_zmalloc_socket(name, sizeof(struct cf_tpl_pend) * CF_TPL_PEND_SLOTS, 64,
 				     socket_id);
 	if (c->slot_exp == NULL || c->exps == NULL || c->free_exps == NULL || c->tpls == NULL ||
@@ -202,14 +203,15 @@ cf_tpl_exp_get(struct cf_decode_ctx *ctx, struct cf_decode_exporter *e, uint64_t
 }
 
 struct cf_tpl_exp *
-cf_tpl_exporter(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg, uint8_t version, uint32_t domain)
+cf_tpl_exporter(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg, uint8_t version,
+		uint32_t domain)
 {
 	return cf_tpl_exp_get(ctx, cf_decode_exporter_get(ctx, dg, version, domain), dg->now_ms);
 }
 
 enum cf_stats_drop
 cf_tpl_define(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, enum cf_tpl_kind kind,
-	   const struct cf_tpl_field *f, uint16_t n, uint16_t scope, uint64_t now_ms)
+	      const struct cf_tpl_field *f, uint16_t n, uint16_t scope, uint64_t now_ms)
 {
 	struct cf_tpl_cache *c = ctx->tpl;
 	struct cf_tpl_key k = { .exp_idx = cf_tpl_exp_index(c, ex), .tid = tid };
@@ -222,7 +224,8 @@ cf_tpl_define(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, en
 		why = CF_STATS_DROP_TPL_TOO_MANY_FIELDS;
 	else if (tid < 256)
 		why = CF_STATS_DROP_TPL_ID_LOW;
-	else if (kind == CF_TPL_KIND_OPTIONS && (scope > n || (ex->version == CF_RECORD_V_IPFIX && scope == 0)))
+	else if (kind == CF_TPL_KIND_OPTIONS &&
+		 (scope > n || (ex->version == CF_RECORD_V_IPFIX && scope == 0)))
 		why = CF_STATS_DROP_TPL_BAD_SCOPE;
 	else
 		why = cf_tpl_compile(ctx, t, ex->version, kind, f, n, scope);

@@ -93,4 +93,3 @@ cf_tpl_unknown_print(FILE *f, struct cf_tpl_cache *const *c, unsigned int n)
 		fprintf(f, " other=%" PRIu64, other);
 	fprintf(f, "\n");
 }
-

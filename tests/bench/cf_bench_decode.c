@@ -93,7 +93,8 @@ main(int argc, char **argv)
 	       (double)set.n * (double)iters / wall / 1e6);
 	for (d = 0; d < CF_STATS_DROP_MAX; d++)
 		if (stats.drops[d])
-			printf("decode: drop %s=%" PRIu64 "\n", cf_stats_drop_name(d), stats.drops[d]);
+			printf("decode: drop %s=%" PRIu64 "\n", cf_stats_drop_name(d),
+			       stats.drops[d]);
 	cf_dispatch_ctx_fini(&ctx);
 	cfb_free(&set);
 	return records ? 0 : 1;

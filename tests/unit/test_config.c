@@ -240,7 +240,8 @@ test_output_names(void)
 		struct cf_output *o;
 
 		CU_ASSERT_EQUAL_FATAL(parse(args), 0);
-		o = cf_output_open_sink((enum cf_output_sink)cfg.output.kind, cfg.output.arg, err, sizeof(err));
+		o = cf_output_open_sink((enum cf_output_sink)cfg.output.kind, cfg.output.arg, err,
+					sizeof(err));
 		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 		CU_ASSERT_STRING_EQUAL(o->ops->scheme, names[i].scheme);
 		cf_output_close(o);

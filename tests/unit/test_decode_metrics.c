@@ -45,8 +45,8 @@ dgrams_of(struct cf_decode_metrics *m, const char *exporter)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	cf_decode_metrics_provider(b, m);
 	CU_ASSERT_EQUAL(cf_metrics_builder_errors(b), 0);
-	v = cf_metrics_family_sum(b, "clarion_flowd_exporter_datagrams_total", exporter ? "exporter" : NULL,
-			   exporter);
+	v = cf_metrics_family_sum(b, "clarion_flowd_exporter_datagrams_total",
+				  exporter ? "exporter" : NULL, exporter);
 	cf_metrics_builder_free(b);
 	return v;
 }

@@ -166,8 +166,9 @@ static void
 test_spool_roundtrip(void)
 {
 	char err[256], *dir = tmpdir(), *body;
-	struct cf_delivery_spool *s = cf_delivery_spool_open(dir, 1 << 20, CF_DELIVERY_FSYNC_BATCH, CF_DELIVERY_FULL_DROP_OLDEST,
-					     err, sizeof(err));
+	struct cf_delivery_spool *s =
+		cf_delivery_spool_open(dir, 1 << 20, CF_DELIVERY_FSYNC_BATCH,
+				       CF_DELIVERY_FULL_DROP_OLDEST, err, sizeof(err));
 	struct cf_delivery_spool_info i;
 	struct cf_delivery_seg_hdr h;
 	char buf[32];
@@ -176,7 +177,8 @@ test_spool_roundtrip(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	for (k = 1; k <= 3; k++) {
 		snprintf(buf, sizeof(buf), "batch-%u", k);
-		CU_ASSERT_EQUAL(cf_delivery_spool_append(s, 9, k, k * 10, buf, (uint32_t)strlen(buf)), 0);
+		CU_ASSERT_EQUAL(
+			cf_delivery_spool_append(s, 9, k, k * 10, buf, (uint32_t)strlen(buf)), 0);
 	}
 	cf_delivery_spool_get_info(s, &i);
 	CU_ASSERT_EQUAL(i.records, 60);
@@ -211,25 +213,29 @@ test_spool_meta_roundtrip(void)
 					    "Content-Encoding", "gzip", NULL };
 	static const char payload[] = "\x00\x01\xff opaque";
 	char err[256], *dir = tmpdir(), *body;
-	struct cf_delivery_spool *s = cf_delivery_spool_open(dir, 1 << 20, CF_DELIVERY_FSYNC_BATCH, CF_DELIVERY_FULL_DROP_OLDEST,
-					     err, sizeof(err));
+	struct cf_delivery_spool *s =
+		cf_delivery_spool_open(dir, 1 << 20, CF_DELIVERY_FSYNC_BATCH,
+				       CF_DELIVERY_FULL_DROP_OLDEST, err, sizeof(err));
 	struct cf_delivery_batch *b;
 	struct cf_delivery_seg_hdr h;
 	struct cf_delivery_meta m;
 	int rc;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-	b = cf_delivery_batch_new_request("/api/edge/sketches/binary", "application/octet-stream", hdrs,
-				  payload, sizeof(payload), 1, &rc);
+	b = cf_delivery_batch_new_request("/api/edge/sketches/binary", "application/octet-stream",
+					  hdrs, payload, sizeof(payload), 1, &rc);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT(b->meta_len > 2 && b->len == b->meta_len + sizeof(payload));
 	/* An old-format (records) entry first, then the request entry. */
 	CU_ASSERT_EQUAL(cf_delivery_spool_append(s, 5, 1, 10, "{\"records\":[]}", 14), 0);
-	CU_ASSERT_EQUAL(cf_delivery_spool_append_flags(s, 5, 2, b->nrec, CF_DELIVERY_SEG_F_META, b->body, b->len), 0);
+	CU_ASSERT_EQUAL(cf_delivery_spool_append_flags(s, 5, 2, b->nrec, CF_DELIVERY_SEG_F_META,
+						       b->body, b->len),
+			0);
 	cf_delivery_spool_close(s);
 
-	s = cf_delivery_spool_open(dir, 1 << 20, CF_DELIVERY_FSYNC_BATCH, CF_DELIVERY_FULL_DROP_OLDEST, err, sizeof(err));
+	s = cf_delivery_spool_open(dir, 1 << 20, CF_DELIVERY_FSYNC_BATCH,
+				   CF_DELIVERY_FULL_DROP_OLDEST, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_EQUAL_FATAL(cf_delivery_spool_peek(s, &h, &body), 1);
 	CU_ASSERT_EQUAL(h.flags, 0);
@@ -295,8 +301,9 @@ static void
 test_spool_recovery(void)
 {
 	char err[256], *dir = tmpdir(), *body, path[128];
-	struct cf_delivery_spool *s = cf_delivery_spool_open(dir, 1 << 20, CF_DELIVERY_FSYNC_NONE, CF_DELIVERY_FULL_DROP_OLDEST,
-					     err, sizeof(err));
+	struct cf_delivery_spool *s =
+		cf_delivery_spool_open(dir, 1 << 20, CF_DELIVERY_FSYNC_NONE,
+				       CF_DELIVERY_FULL_DROP_OLDEST, err, sizeof(err));
 	struct cf_delivery_spool_info i;
 	struct cf_delivery_seg_hdr h;
 	struct stat st;
@@ -318,7 +325,8 @@ test_spool_recovery(void)
 	CU_ASSERT_EQUAL(pwrite(fd, "X", 1, CF_DELIVERY_SEG_HDR + 8 + CF_DELIVERY_SEG_HDR + 3), 1);
 	close(fd);
 
-	s = cf_delivery_spool_open(dir, 1 << 20, CF_DELIVERY_FSYNC_NONE, CF_DELIVERY_FULL_DROP_OLDEST, err, sizeof(err));
+	s = cf_delivery_spool_open(dir, 1 << 20, CF_DELIVERY_FSYNC_NONE,
+				   CF_DELIVERY_FULL_DROP_OLDEST, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	cf_delivery_spool_get_info(s, &i);
 	CU_ASSERT_EQUAL(i.recovered_batches, 3);
@@ -351,8 +359,8 @@ static void
 test_spool_budget(void)
 {
 	char err[256], *dir = tmpdir(), body[3000];
-	struct cf_delivery_spool *s = cf_delivery_spool_open(dir, 65536, CF_DELIVERY_FSYNC_NONE, CF_DELIVERY_FULL_DROP_OLDEST,
-					     err, sizeof(err));
+	struct cf_delivery_spool *s = cf_delivery_spool_open(
+		dir, 65536, CF_DELIVERY_FSYNC_NONE, CF_DELIVERY_FULL_DROP_OLDEST, err, sizeof(err));
 	struct cf_delivery_spool_info i;
 	unsigned int k, refused = 0;
 
@@ -382,7 +390,8 @@ test_spool_budget(void)
 	rm_dir(dir);
 
 	dir = tmpdir();
-	s = cf_delivery_spool_open(dir, 65536, CF_DELIVERY_FSYNC_NONE, CF_DELIVERY_FULL_DROP_NEWEST, err, sizeof(err));
+	s = cf_delivery_spool_open(dir, 65536, CF_DELIVERY_FSYNC_NONE, CF_DELIVERY_FULL_DROP_NEWEST,
+				   err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	for (k = 1; k <= 60; k++)
 		refused += cf_delivery_spool_append(s, 1, k, 10, body, sizeof(body)) == 1;
@@ -416,16 +425,19 @@ test_spool_evict_in_flight(void)
 
 	memset(body, 'r', sizeof(body));
 	for (round = 0; round < 2; round++) {
-		struct cf_delivery_spool *s = cf_delivery_spool_open(dir, 65536, CF_DELIVERY_FSYNC_NONE, CF_DELIVERY_FULL_DROP_OLDEST,
-						     err, sizeof(err));
+		struct cf_delivery_spool *s =
+			cf_delivery_spool_open(dir, 65536, CF_DELIVERY_FSYNC_NONE,
+					       CF_DELIVERY_FULL_DROP_OLDEST, err, sizeof(err));
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 		for (k = 1; k <= 5; k++)
-			CU_ASSERT_EQUAL(cf_delivery_spool_append(s, 1, k, 10, body, sizeof(body)), 0);
+			CU_ASSERT_EQUAL(cf_delivery_spool_append(s, 1, k, 10, body, sizeof(body)),
+					0);
 		CU_ASSERT_EQUAL_FATAL(cf_delivery_spool_peek(s, &h, &b), 1);
 		free(b);
 		for (k = 6; k <= 60; k++)
-			CU_ASSERT_EQUAL(cf_delivery_spool_append(s, 1, k, 10, body, sizeof(body)), 0);
+			CU_ASSERT_EQUAL(cf_delivery_spool_append(s, 1, k, 10, body, sizeof(body)),
+					0);
 		cf_delivery_spool_get_info(s, &i);
 		CU_ASSERT(i.dropped_oldest_records > 0);
 		/* The entry out for replay is still counted as spooled. */
@@ -558,10 +570,12 @@ test_classify_table(void)
 
 	for (i = 0; i < sizeof(classify_rows) / sizeof(classify_rows[0]); i++) {
 		const struct classify_row *r = &classify_rows[i];
-		struct cf_delivery_verdict v = cf_delivery_classify(r->curl, r->status, r->retry_after, RA_NOW);
+		struct cf_delivery_verdict v =
+			cf_delivery_classify(r->curl, r->status, r->retry_after, RA_NOW);
 
 		if (v.outcome != r->want || v.retry_after_s != r->want_wait_s)
-			fprintf(stderr, "\n  row '%s': got %s wait %" PRId64 ", want %s wait %" PRId64 "\n",
+			fprintf(stderr,
+				"\n  row '%s': got %s wait %" PRId64 ", want %s wait %" PRId64 "\n",
 				r->name, cf_delivery_outcome_name(v.outcome), v.retry_after_s,
 				cf_delivery_outcome_name(r->want), r->want_wait_s);
 		CU_ASSERT_EQUAL(v.outcome, r->want);
@@ -594,9 +608,20 @@ test_latency_buckets(void)
 		uint64_t us;
 		unsigned int bucket;
 	} rows[] = {
-		{0, 0}, {1000, 0}, {1001, 1}, {2500, 1}, {2501, 2}, {5000, 2}, {5001, 3},
-		{100000, 6}, {100001, 7}, {1000000, 9}, {9999999, 11}, {10000000, 11},
-		{10000001, CF_DELIVERY_LAT_BUCKETS}, {UINT64_MAX, CF_DELIVERY_LAT_BUCKETS},
+		{0, 0},
+		{1000, 0},
+		{1001, 1},
+		{2500, 1},
+		{2501, 2},
+		{5000, 2},
+		{5001, 3},
+		{100000, 6},
+		{100001, 7},
+		{1000000, 9},
+		{9999999, 11},
+		{10000000, 11},
+		{10000001, CF_DELIVERY_LAT_BUCKETS},
+		{UINT64_MAX, CF_DELIVERY_LAT_BUCKETS},
 	};
 	unsigned int i;
 
@@ -627,8 +652,9 @@ test_dead_letter_dir(void)
 	CU_ASSERT_STRING_EQUAL(out, "");
 	CU_ASSERT_EQUAL(cf_delivery_dead_letter_dir(small, sizeof(small), NULL, "/spool/dir"),
 			-ENAMETOOLONG);
-	CU_ASSERT_EQUAL(cf_delivery_dead_letter_dir(small, sizeof(small), "/a/long/dead/letter", NULL),
-			-ENAMETOOLONG);
+	CU_ASSERT_EQUAL(
+		cf_delivery_dead_letter_dir(small, sizeof(small), "/a/long/dead/letter", NULL),
+		-ENAMETOOLONG);
 }
 
 static char *
@@ -659,10 +685,12 @@ test_dead_letter_write(void)
 	size_t len;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-	CU_ASSERT_EQUAL(cf_delivery_dead_letter_write("", 1, 2, body, sizeof(body) - 1, 422, resp, 3), 1);
+	CU_ASSERT_EQUAL(
+		cf_delivery_dead_letter_write("", 1, 2, body, sizeof(body) - 1, 422, resp, 3), 1);
 	snprintf(sub, sizeof(sub), "%s/dead-letter", dir);
-	CU_ASSERT_EQUAL(cf_delivery_dead_letter_write(sub, 0xabcull, 7, body, sizeof(body) - 1, 422, resp,
-					      sizeof(resp) - 1), 0);
+	CU_ASSERT_EQUAL(cf_delivery_dead_letter_write(sub, 0xabcull, 7, body, sizeof(body) - 1, 422,
+						      resp, sizeof(resp) - 1),
+			0);
 	snprintf(path, sizeof(path), "%s/0000000000000abc-7.json", sub);
 	got = slurp(path, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(got);

@@ -162,12 +162,15 @@ test_binary_headers(void)
 	char out[4096];
 
 	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "POST", "/api/edge/sketches/binary",
-			     "X-Switch-ID: sw1\r\nX-Sketch-Count: 4\r\n", "BINARY", out, sizeof(out)),
+			     "X-Switch-ID: sw1\r\nX-Sketch-Count: 4\r\n", "BINARY", out,
+			     sizeof(out)),
 			401);
 	CU_ASSERT_EQUAL(f.calls, 0);
-	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "POST", "/api/edge/sketches/binary",
-			     "Authorization: Bearer tok\r\nX-Switch-ID: sw1\r\nX-Sketch-Count: 4\r\n",
-			     "BINARY", out, sizeof(out)), 202);
+	CU_ASSERT_EQUAL(
+		http(cf_httpd_port(s), "POST", "/api/edge/sketches/binary",
+		     "Authorization: Bearer tok\r\nX-Switch-ID: sw1\r\nX-Sketch-Count: 4\r\n",
+		     "BINARY", out, sizeof(out)),
+		202);
 	CU_ASSERT_EQUAL(f.calls, 1);
 	CU_ASSERT_STRING_EQUAL(f.path, "/api/edge/sketches/binary");
 	CU_ASSERT_STRING_EQUAL(f.ctype, "application/octet-stream");
@@ -184,14 +187,17 @@ test_forwarder_refuses(void)
 	const char *good = "{\"switch_id\":\"x\",\"sketches\":[1]}";
 	char out[4096];
 
-	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "POST", "/api/edge/sketches", "", good, out, sizeof(out)),
-			503);
+	CU_ASSERT_EQUAL(
+		http(cf_httpd_port(s), "POST", "/api/edge/sketches", "", good, out, sizeof(out)),
+		503);
 	f.rc = -EIO;
-	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "POST", "/api/edge/sketches", "", good, out, sizeof(out)),
-			500);
+	CU_ASSERT_EQUAL(
+		http(cf_httpd_port(s), "POST", "/api/edge/sketches", "", good, out, sizeof(out)),
+		500);
 	/* Invalid input never reaches the forwarder. */
-	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "POST", "/api/edge/sketches", "", "{\"sketches\":[1]}",
-			     out, sizeof(out)), 400);
+	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "POST", "/api/edge/sketches", "",
+			     "{\"sketches\":[1]}", out, sizeof(out)),
+			400);
 	CU_ASSERT_EQUAL(f.calls, 2);
 	cf_httpd_stop(s);
 }
@@ -229,7 +235,8 @@ test_control_negotiation(void)
 	s = cf_httpd_start(&c, &bad, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "GET", "/metrics", "Accept: */*\r\n", NULL, out,
-			     sizeof(out)), 200);
+			     sizeof(out)),
+			200);
 	j = cJSON_Parse(out);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
 	CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "total_received")->valueint, 5);
@@ -239,7 +246,8 @@ test_control_negotiation(void)
 	cJSON_Delete(j);
 	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "GET", "/metrics",
 			     "Accept: text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n", NULL, out,
-			     sizeof(out)), 200);
+			     sizeof(out)),
+			200);
 	CU_ASSERT(strstr(out, "# TYPE t_total counter\nt_total 5\n") != NULL);
 	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "GET", "/health", "", NULL, out, sizeof(out)), 200);
 	sick = 1;

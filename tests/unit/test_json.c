@@ -49,11 +49,14 @@ test_full_record(void)
 	r.icmp_type = 8;
 	r.version = CF_RECORD_V_IPFIX;
 	r.observation_domain = UINT32_MAX;
-	r.present = CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_EXPORTER_V6 | CF_RECORD_F_SRC_SGT |
-		    CF_RECORD_F_DST_SGT | CF_RECORD_F_SRC_MAC | CF_RECORD_F_DST_MAC | CF_RECORD_F_VLAN | CF_RECORD_F_FLOW_START |
-		    CF_RECORD_F_FLOW_END | CF_RECORD_F_TCP_FLAGS | CF_RECORD_F_TOS | CF_RECORD_F_INPUT_IF | CF_RECORD_F_OUTPUT_IF |
-		    CF_RECORD_F_SRC_AS | CF_RECORD_F_DST_AS | CF_RECORD_F_SRC_MASK | CF_RECORD_F_DST_MASK | CF_RECORD_F_NEXT_HOP |
-		    CF_RECORD_F_NEXT_HOP_V6 | CF_RECORD_F_SAMPLING | CF_RECORD_F_DIRECTION | CF_RECORD_F_ICMP;
+	r.present = CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_EXPORTER_V6 |
+		CF_RECORD_F_SRC_SGT | CF_RECORD_F_DST_SGT | CF_RECORD_F_SRC_MAC |
+		CF_RECORD_F_DST_MAC | CF_RECORD_F_VLAN | CF_RECORD_F_FLOW_START |
+		CF_RECORD_F_FLOW_END | CF_RECORD_F_TCP_FLAGS | CF_RECORD_F_TOS |
+		CF_RECORD_F_INPUT_IF | CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_SRC_AS |
+		CF_RECORD_F_DST_AS | CF_RECORD_F_SRC_MASK | CF_RECORD_F_DST_MASK |
+		CF_RECORD_F_NEXT_HOP | CF_RECORD_F_NEXT_HOP_V6 | CF_RECORD_F_SAMPLING |
+		CF_RECORD_F_DIRECTION | CF_RECORD_F_ICMP;
 	n = cf_json_record(buf, &r);
 	buf[n] = '\0';
 	CU_ASSERT_EQUAL(n, strlen(want));
@@ -126,7 +129,8 @@ test_escape_specials_and_utf8(void)
 	cf_json_string(out, (const uint8_t *)"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9);
 	CU_ASSERT_STRING_EQUAL(out, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
 	/* invalid: lone continuation, overlong '/', truncated sequence, surrogate, > U+10FFFF */
-	cf_json_string(out, (const uint8_t *)"\x80\xc0\xaf\xe2\x82\xed\xa0\x80\xf4\x90\x80\x80", 12);
+	cf_json_string(out, (const uint8_t *)"\x80\xc0\xaf\xe2\x82\xed\xa0\x80\xf4\x90\x80\x80",
+		       12);
 	CU_ASSERT_STRING_EQUAL(out, "\"\\u0080\\u00c0\\u00af\\u00e2\\u0082\\u00ed\\u00a0\\u0080"
 				    "\\u00f4\\u0090\\u0080\\u0080\"");
 	cf_json_string(out, (const uint8_t *)"", 0);

@@ -42,10 +42,12 @@ v5_like(struct cf_record *r)
 	r->dst_mask = 16;
 	r->version = CF_RECORD_V_NF5;
 	r->observation_domain = 0x0102;
-	r->present = CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_NEXT_HOP | CF_RECORD_F_INPUT_IF |
-		     CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_PACKETS | CF_RECORD_F_BYTES | CF_RECORD_F_FLOW_START |
-		     CF_RECORD_F_FLOW_END | CF_RECORD_F_PORTS | CF_RECORD_F_TCP_FLAGS | CF_RECORD_F_PROTOCOL | CF_RECORD_F_TOS |
-		     CF_RECORD_F_SRC_AS | CF_RECORD_F_DST_AS | CF_RECORD_F_SRC_MASK | CF_RECORD_F_DST_MASK;
+	r->present = CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_NEXT_HOP |
+		CF_RECORD_F_INPUT_IF | CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_PACKETS |
+		CF_RECORD_F_BYTES | CF_RECORD_F_FLOW_START | CF_RECORD_F_FLOW_END |
+		CF_RECORD_F_PORTS | CF_RECORD_F_TCP_FLAGS | CF_RECORD_F_PROTOCOL | CF_RECORD_F_TOS |
+		CF_RECORD_F_SRC_AS | CF_RECORD_F_DST_AS | CF_RECORD_F_SRC_MASK |
+		CF_RECORD_F_DST_MASK;
 }
 
 /* The text between "key": and the next ',' or '}' of the encoded record. */
@@ -201,7 +203,8 @@ test_v5_record_whole(void)
 static void
 test_versions_and_optionals(void)
 {
-	static const struct { uint8_t v; const char *text; } vers[] = {
+	static const struct { uint8_t v; const char *text;
+	} vers[] = {
 		{CF_RECORD_V_NF5, "\"exporter_version\":5,\"export_protocol\":\"netflow_v5\""},
 		{CF_RECORD_V_NF9, "\"exporter_version\":9,\"export_protocol\":\"netflow_v9\""},
 		{CF_RECORD_V_IPFIX, "\"exporter_version\":10,\"export_protocol\":\"ipfix\""},
@@ -224,8 +227,9 @@ test_versions_and_optionals(void)
 		CU_ASSERT_PTR_NOT_NULL(strstr(buf, vers[i].text));
 	}
 	v5_like(&r);
-	r.present |= CF_RECORD_F_SRC_SGT | CF_RECORD_F_DST_SGT | CF_RECORD_F_SRC_MAC | CF_RECORD_F_VLAN | CF_RECORD_F_SAMPLING |
-		     CF_RECORD_F_DIRECTION | CF_RECORD_F_ICMP | CF_RECORD_F_POST_VLAN;
+	r.present |= CF_RECORD_F_SRC_SGT | CF_RECORD_F_DST_SGT | CF_RECORD_F_SRC_MAC |
+		CF_RECORD_F_VLAN | CF_RECORD_F_SAMPLING | CF_RECORD_F_DIRECTION | CF_RECORD_F_ICMP |
+		CF_RECORD_F_POST_VLAN;
 	r.src_sgt = 0;
 	r.dst_sgt = 65535;
 	memcpy(r.src_mac, mac, 6);

@@ -28,9 +28,11 @@ test_text_format(void)
 	char *t;
 
 	CU_ASSERT_EQUAL(cf_metrics_family(b, "clarion_flowd_x_total", "help with \\ and\nnewline",
-				   CF_METRICS_COUNTER), 0);
+					  CF_METRICS_COUNTER),
+			0);
 	CU_ASSERT_EQUAL(cf_metrics_u64(b, CF_METRICS_L({"a", "q\"uote"}, {"b", "back\\slash\nnl"}),
-				18446744073709551615ull), 0);
+				       18446744073709551615ull),
+			0);
 	CU_ASSERT_EQUAL(cf_metrics_u64(b, CF_METRICS_NOLABELS, 7), 0);
 	CU_ASSERT_EQUAL(cf_metrics_family(b, "clarion_flowd_g", "g", CF_METRICS_GAUGE), 0);
 	CU_ASSERT_EQUAL(cf_metrics_f64(b, CF_METRICS_L({"k", "v"}), 0.25), 0);
@@ -63,9 +65,11 @@ test_histogram(void)
 	char *t;
 
 	CU_ASSERT_EQUAL(cf_metrics_family(b, "h_seconds", "h", CF_METRICS_HISTOGRAM), 0);
-	CU_ASSERT_EQUAL(cf_metrics_histogram(b, CF_METRICS_L({"path", "/x"}), le, cum, 2, 3.5, 6), 0);
+	CU_ASSERT_EQUAL(cf_metrics_histogram(b, CF_METRICS_L({"path", "/x"}), le, cum, 2, 3.5, 6),
+			0);
 	/* Not cumulative, count below a bucket, and plain values: all refused. */
-	CU_ASSERT_EQUAL(cf_metrics_histogram(b, CF_METRICS_NOLABELS, le, bad_cum, 2, 1, 6), -EINVAL);
+	CU_ASSERT_EQUAL(cf_metrics_histogram(b, CF_METRICS_NOLABELS, le, bad_cum, 2, 1, 6),
+			-EINVAL);
 	CU_ASSERT_EQUAL(cf_metrics_histogram(b, CF_METRICS_NOLABELS, le, cum, 2, 1, 4), -EINVAL);
 	CU_ASSERT_EQUAL(cf_metrics_u64(b, CF_METRICS_NOLABELS, 1), -EINVAL);
 	CU_ASSERT_EQUAL(cf_metrics_builder_errors(b), 3);

@@ -170,25 +170,29 @@ test_accept_binding(void)
 	memset(&m, 0, sizeof(m));
 	m.dst_port = 2055;
 	inet_pton(AF_INET, "198.51.100.7", m.dst);
-	CU_ASSERT_EQUAL((m.rx_port = 0, cf_pkt_accept(&pol, &m)), CF_STATS_DROP_DST_ADDR);  /* untagged */
+	CU_ASSERT_EQUAL((m.rx_port = 0, cf_pkt_accept(&pol, &m)),
+			CF_STATS_DROP_DST_ADDR); /* untagged */
 	m.vlans = 1;
 	m.vlan_outer = VLAN;
 	CU_ASSERT_EQUAL((m.rx_port = 0, cf_pkt_accept(&pol, &m)), CF_STATS_DROP_MAX);
-	CU_ASSERT_EQUAL((m.rx_port = 1, cf_pkt_accept(&pol, &m)), CF_STATS_DROP_DST_ADDR);  /* other port */
+	CU_ASSERT_EQUAL((m.rx_port = 1, cf_pkt_accept(&pol, &m)),
+			CF_STATS_DROP_DST_ADDR); /* other port */
 	m.vlans = 2;                                                  /* QinQ: inner tag counts */
 	m.vlan_outer = 7;
 	m.vlan_inner = VLAN;
 	CU_ASSERT_EQUAL((m.rx_port = 0, cf_pkt_accept(&pol, &m)), CF_STATS_DROP_MAX);
 	memset(m.dst, 0, 16);
 	inet_pton(AF_INET, "192.0.2.2", m.dst);
-	CU_ASSERT_EQUAL((m.rx_port = 0, cf_pkt_accept(&pol, &m)), CF_STATS_DROP_DST_ADDR);  /* @vlan0: untagged only */
+	CU_ASSERT_EQUAL((m.rx_port = 0, cf_pkt_accept(&pol, &m)),
+			CF_STATS_DROP_DST_ADDR); /* @vlan0: untagged only */
 	m.vlans = 0;
 	CU_ASSERT_EQUAL((m.rx_port = 1, cf_pkt_accept(&pol, &m)), CF_STATS_DROP_MAX);
 	m.v6 = 1;
 	inet_pton(AF_INET6, "2001:db8::2", m.dst);
 	m.vlans = 1;
 	m.vlan_outer = 3999;
-	CU_ASSERT_EQUAL((m.rx_port = 1, cf_pkt_accept(&pol, &m)), CF_STATS_DROP_MAX);       /* any port, any VLAN */
+	CU_ASSERT_EQUAL((m.rx_port = 1, cf_pkt_accept(&pol, &m)),
+			CF_STATS_DROP_MAX); /* any port, any VLAN */
 }
 
 static void
@@ -633,8 +637,9 @@ test_addresses_derived(void)
 	cf_netpres_solicited_mac(a6, mac);
 	CU_ASSERT(memcmp(mac, "\x33\x33\xff\x02\x00\x03", 6) == 0);
 	/* The library's checksum against this file's on an odd length. */
-	CU_ASSERT_EQUAL(cf_netpres_csum_fold(cf_netpres_csum_add(0, (const uint8_t *)"\x45\x00\x01", 3)),
-			(uint16_t)~sum16((const uint8_t *)"\x45\x00\x01", 3, 0));
+	CU_ASSERT_EQUAL(
+		cf_netpres_csum_fold(cf_netpres_csum_add(0, (const uint8_t *)"\x45\x00\x01", 3)),
+		(uint16_t)~sum16((const uint8_t *)"\x45\x00\x01", 3, 0));
 }
 
 /* Random bytes behind valid-looking headers, in buffers of exactly len

@@ -97,9 +97,11 @@ check_record(const struct cf_record *r, const struct v5rec *w, uint32_t uptime)
 	CU_ASSERT_EQUAL(r->dst_mask, w->dmask);
 	CU_ASSERT_EQUAL(r->version, CF_RECORD_V_NF5);
 	CU_ASSERT((r->present & CF_RECORD_F_SRC_V6) == 0);
-	CU_ASSERT((r->present & (CF_RECORD_F_FLOW_START | CF_RECORD_F_FLOW_END | CF_RECORD_F_BYTES)) ==
+	CU_ASSERT((r->present &
+		   (CF_RECORD_F_FLOW_START | CF_RECORD_F_FLOW_END | CF_RECORD_F_BYTES)) ==
 		  (CF_RECORD_F_FLOW_START | CF_RECORD_F_FLOW_END | CF_RECORD_F_BYTES));
-	CU_ASSERT((r->present & (CF_RECORD_F_SRC_SGT | CF_RECORD_F_VLAN | CF_RECORD_F_SRC_MAC)) == 0);
+	CU_ASSERT((r->present & (CF_RECORD_F_SRC_SGT | CF_RECORD_F_VLAN | CF_RECORD_F_SRC_MAC)) ==
+		  0);
 }
 
 static void

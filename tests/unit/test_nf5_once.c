@@ -57,8 +57,8 @@ build(struct cft_buf *b, uint16_t sampling)
 
 /* The record as the format defines it, built on a zeroed slot. */
 static void
-reference(struct cf_record *r, const uint8_t *dgram, unsigned int i, const struct cf_decode_dgram *dg,
-	  const struct cf_decode_config *cfg)
+reference(struct cf_record *r, const uint8_t *dgram, unsigned int i,
+	  const struct cf_decode_dgram *dg, const struct cf_decode_config *cfg)
 {
 	const uint8_t *f = dgram + 24 + 48 * i;
 	uint64_t export_ms = (uint64_t)SECS * 1000 + NSECS / 1000000;
@@ -83,10 +83,12 @@ reference(struct cf_record *r, const uint8_t *dgram, unsigned int i, const struc
 	r->dst_as = rd16(f + 42);
 	r->src_mask = f[44];
 	r->dst_mask = f[45];
-	r->present = CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_NEXT_HOP | CF_RECORD_F_INPUT_IF |
-		     CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_PACKETS | CF_RECORD_F_BYTES | CF_RECORD_F_FLOW_START |
-		     CF_RECORD_F_FLOW_END | CF_RECORD_F_PORTS | CF_RECORD_F_TCP_FLAGS | CF_RECORD_F_PROTOCOL | CF_RECORD_F_TOS |
-		     CF_RECORD_F_SRC_AS | CF_RECORD_F_DST_AS | CF_RECORD_F_SRC_MASK | CF_RECORD_F_DST_MASK;
+	r->present = CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_NEXT_HOP |
+		CF_RECORD_F_INPUT_IF | CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_PACKETS |
+		CF_RECORD_F_BYTES | CF_RECORD_F_FLOW_START | CF_RECORD_F_FLOW_END |
+		CF_RECORD_F_PORTS | CF_RECORD_F_TCP_FLAGS | CF_RECORD_F_PROTOCOL | CF_RECORD_F_TOS |
+		CF_RECORD_F_SRC_AS | CF_RECORD_F_DST_AS | CF_RECORD_F_SRC_MASK |
+		CF_RECORD_F_DST_MASK;
 	memcpy(r->exporter, dg->src, 16);
 	if (dg->src_v6)
 		r->present |= CF_RECORD_F_EXPORTER_V6;

@@ -141,8 +141,8 @@ test_rows(void)
 		enum cf_stats_drop got = cf_pkt_parse(frame, (uint32_t)len, &m);
 
 		if (got != s->want)
-			fprintf(stderr, "\n  row '%s': got %s want %s\n", s->name, cf_stats_drop_name(got),
-				cf_stats_drop_name(s->want));
+			fprintf(stderr, "\n  row '%s': got %s want %s\n", s->name,
+				cf_stats_drop_name(got), cf_stats_drop_name(s->want));
 		CU_ASSERT_EQUAL(got, s->want);
 		if (got != CF_STATS_DROP_MAX || s->want != CF_STATS_DROP_MAX)
 			continue;
@@ -201,7 +201,8 @@ test_accept_policy(void)
 
 	memset(&pol, 0, sizeof(pol));
 	pol.ports[0] = 2055;
-	CU_ASSERT_EQUAL_FATAL(cf_pkt_parse(frame, (uint32_t)build(&s, frame, 28), &m), CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL_FATAL(cf_pkt_parse(frame, (uint32_t)build(&s, frame, 28), &m),
+			      CF_STATS_DROP_MAX);
 	CU_ASSERT_EQUAL(cf_pkt_accept(&pol, &m), CF_STATS_DROP_MAX);
 	pol.ports[0] = 9995;
 	CU_ASSERT_EQUAL(cf_pkt_accept(&pol, &m), CF_STATS_DROP_UDP_PORT);

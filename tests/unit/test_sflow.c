@@ -280,11 +280,15 @@ test_flow_sample_every_record(void)
 	CU_ASSERT_EQUAL(r->dst_mask, 16);
 	CU_ASSERT_EQUAL(r->src_as, 64501);
 	CU_ASSERT_EQUAL(r->dst_as, 15169);
-	CU_ASSERT((r->present & (CF_RECORD_F_SRC_AS | CF_RECORD_F_DST_AS | CF_RECORD_F_BYTES | CF_RECORD_F_PACKETS |
-				 CF_RECORD_F_SAMPLING | CF_RECORD_F_INPUT_IF | CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_VLAN |
-				 CF_RECORD_F_PORTS | CF_RECORD_F_TCP_FLAGS)) ==
-		  (CF_RECORD_F_SRC_AS | CF_RECORD_F_DST_AS | CF_RECORD_F_BYTES | CF_RECORD_F_PACKETS | CF_RECORD_F_SAMPLING |
-		   CF_RECORD_F_INPUT_IF | CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_VLAN | CF_RECORD_F_PORTS | CF_RECORD_F_TCP_FLAGS));
+	CU_ASSERT((r->present &
+		   (CF_RECORD_F_SRC_AS | CF_RECORD_F_DST_AS | CF_RECORD_F_BYTES |
+		    CF_RECORD_F_PACKETS | CF_RECORD_F_SAMPLING | CF_RECORD_F_INPUT_IF |
+		    CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_VLAN | CF_RECORD_F_PORTS |
+		    CF_RECORD_F_TCP_FLAGS)) ==
+		  (CF_RECORD_F_SRC_AS | CF_RECORD_F_DST_AS | CF_RECORD_F_BYTES |
+		   CF_RECORD_F_PACKETS | CF_RECORD_F_SAMPLING | CF_RECORD_F_INPUT_IF |
+		   CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_VLAN | CF_RECORD_F_PORTS |
+		   CF_RECORD_F_TCP_FLAGS));
 	cft_dec_fini(&d);
 }
 
@@ -364,7 +368,8 @@ test_qinq_multi_output(void)
 	CU_ASSERT(addr_is(r->dst_addr, "192.0.2.9"));
 	CU_ASSERT_EQUAL(r->dst_port, 443);
 	/* internal input and "3 interfaces" output: no ifIndex to report */
-	CU_ASSERT((r->present & (CF_RECORD_F_INPUT_IF | CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_DIRECTION)) == 0);
+	CU_ASSERT((r->present &
+		   (CF_RECORD_F_INPUT_IF | CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_DIRECTION)) == 0);
 	cft_dec_fini(&d);
 }
 
@@ -577,7 +582,8 @@ test_counter_samples(void)
 	inet_pton(AF_INET, "198.51.100.1", agent);
 	c = cf_sflow_ifc_lookup(d.ctx.sflow, agent, 0, 17);
 	CU_ASSERT_FATAL(c != NULL);
-	CU_ASSERT_EQUAL(c->present, CF_SFLOW_IFC_GENERIC | CF_SFLOW_IFC_ETHERNET | CF_SFLOW_IFC_LAG);
+	CU_ASSERT_EQUAL(c->present,
+			CF_SFLOW_IFC_GENERIC | CF_SFLOW_IFC_ETHERNET | CF_SFLOW_IFC_LAG);
 	CU_ASSERT_EQUAL(c->sample_seq, 5);
 	CU_ASSERT_EQUAL(c->if_type, 6);
 	CU_ASSERT_EQUAL(c->if_speed, 10000000000ull);
@@ -683,7 +689,8 @@ test_counter_metrics(void)
 	CU_ASSERT(strstr(text, "{agent=\"other\"") == NULL);
 	/* No Ethernet block was sent: no dot3 series. */
 	CU_ASSERT(strstr(text, "clarion_flowd_sflow_if_dot3_fcs_errors_total{") == NULL);
-	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_if_series_folded", NULL, NULL), 0);
+	CU_ASSERT_EQUAL(
+		cf_metrics_family_sum(b, "clarion_flowd_sflow_if_series_folded", NULL, NULL), 0);
 	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_interfaces", NULL, NULL), 3);
 	CU_ASSERT(cf_metrics_summary_get(b, "sflow_interfaces", &v) == 1 && v == 3);
 	free(text);
@@ -695,17 +702,22 @@ test_counter_metrics(void)
 	b = cf_metrics_builder_new();
 	CU_ASSERT_FATAL(m != NULL && b != NULL);
 	cf_sflow_metrics_provider(b, m);
-	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_if_series_folded", NULL, NULL), 2);
-	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_if_in_octets_total", NULL, NULL),
-			111 + 222 + 555);
+	CU_ASSERT_EQUAL(
+		cf_metrics_family_sum(b, "clarion_flowd_sflow_if_series_folded", NULL, NULL), 2);
+	CU_ASSERT_EQUAL(
+		cf_metrics_family_sum(b, "clarion_flowd_sflow_if_in_octets_total", NULL, NULL),
+		111 + 222 + 555);
 	v = cf_metrics_family_sum(b, "clarion_flowd_sflow_if_in_octets_total", "agent", "other");
 	CU_ASSERT(v == 111 + 222 || v == 111 + 555 || v == 222 + 555);
-	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_if_in_unicast_packets_total", "agent",
-				       "other"), 2 * 1001);
-	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_if_samples_total", NULL, NULL),
-			4);
-	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_if_speed_bps", "agent", "other"), 0);
-	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_if_speed_bps", NULL, NULL), 1e10);
+	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_if_in_unicast_packets_total",
+					      "agent", "other"),
+			2 * 1001);
+	CU_ASSERT_EQUAL(
+		cf_metrics_family_sum(b, "clarion_flowd_sflow_if_samples_total", NULL, NULL), 4);
+	CU_ASSERT_EQUAL(
+		cf_metrics_family_sum(b, "clarion_flowd_sflow_if_speed_bps", "agent", "other"), 0);
+	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_sflow_if_speed_bps", NULL, NULL),
+			1e10);
 	cf_metrics_builder_free(b);
 	cf_sflow_metrics_free(m);
 	cft_dec_fini(&d);

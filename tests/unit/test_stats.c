@@ -78,7 +78,8 @@ test_layout(void)
 	} while (0);
 	CF_STATS_COUNTER_TABLE(CHECK_ROW)
 #undef CHECK_ROW
-	CU_ASSERT_EQUAL(offsetof(struct cf_stats_lcore, dgrams), CF_STATS_COUNTER_MAX * sizeof(uint64_t));
+	CU_ASSERT_EQUAL(offsetof(struct cf_stats_lcore, dgrams),
+			CF_STATS_COUNTER_MAX * sizeof(uint64_t));
 	CU_ASSERT_EQUAL(offsetof(struct cf_stats_lcore, drops),
 			(CF_STATS_COUNTER_MAX + CF_STATS_PROTO_MAX) * sizeof(uint64_t));
 	CU_ASSERT_EQUAL(sizeof(s) % 64, 0);

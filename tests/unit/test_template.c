@@ -50,12 +50,15 @@ test_bounds(void)
 	cft_dgram_at(&dg, "192.0.2.1", 1000);
 	ex = cf_tpl_exporter(&d.ctx, &dg, CF_RECORD_V_IPFIX, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
-	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 2, 0, 1000), CF_STATS_DROP_MAX);
-	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 257, CF_TPL_KIND_DATA, f, 2, 0, 1000), CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 2, 0, 1000),
+			CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 257, CF_TPL_KIND_DATA, f, 2, 0, 1000),
+			CF_STATS_DROP_MAX);
 	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 258, CF_TPL_KIND_DATA, f, 2, 0, 1000),
 			CF_STATS_DROP_TPL_PER_EXPORTER_FULL);
 	/* Redefining a held one is not a new template. */
-	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 257, CF_TPL_KIND_DATA, f, 1, 0, 1000), CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 257, CF_TPL_KIND_DATA, f, 1, 0, 1000),
+			CF_STATS_DROP_MAX);
 	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_TPL_PER_EXPORTER_FULL], 1);
 	CU_ASSERT_EQUAL(cf_tpl_find(&d.ctx, ex, 257, 1000)->n_steps, 1);
 	CU_ASSERT_PTR_NULL(cf_tpl_find(&d.ctx, ex, 258, 1000));
@@ -101,7 +104,8 @@ test_pending(void)
 	CU_ASSERT_EQUAL(d.stats.tpl_pending, 2);
 
 	/* 256's template comes: its 1000 records decode, in order. */
-	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 2, 0, 6000), CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 2, 0, 6000),
+			CF_STATS_DROP_MAX);
 	dg.now_ms = 6000;
 	cf_tpl_pending_run(&d.ctx, ex, 256, &dg);
 	CU_ASSERT_EQUAL(d.stats.tpl_pending_done, 1);
@@ -131,8 +135,10 @@ test_unknown(void)
 	cft_dgram_at(&dg, "192.0.2.1", 1000);
 	cft_dec_init(&d, 4);
 	ex = cf_tpl_exporter(&d.ctx, &dg, CF_RECORD_V_IPFIX, 1);
-	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 4, 0, 1000), CF_STATS_DROP_MAX);
-	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 3, 0, 1000), CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 4, 0, 1000),
+			CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 3, 0, 1000),
+			CF_STATS_DROP_MAX);
 	CU_ASSERT_EQUAL(cf_tpl_unknown_count(d.ctx.tpl, 0, 95), 3);
 	CU_ASSERT_EQUAL(cf_tpl_unknown_count(d.ctx.tpl, 6876, 888), 2);
 	CU_ASSERT_EQUAL(cf_tpl_unknown_count(d.ctx.tpl, 0, 7), 0);
@@ -161,8 +167,10 @@ test_station_fallback(void)
 	cft_dgram_at(&dg, "192.0.2.1", 1000);
 	cft_dec_init(&d, 4);
 	ex = cf_tpl_exporter(&d.ctx, &dg, CF_RECORD_V_NF9, 1);
-	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, with_src, 3, 0, 1000), CF_STATS_DROP_MAX);
-	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 257, CF_TPL_KIND_DATA, sta_only, 3, 0, 1000), CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, with_src, 3, 0, 1000),
+			CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 257, CF_TPL_KIND_DATA, sta_only, 3, 0, 1000),
+			CF_STATS_DROP_MAX);
 	cf_tpl_data_set(&d.ctx, ex, cf_tpl_find(&d.ctx, ex, 256, 1000), &m, &dg, rec, sizeof(rec));
 	cf_tpl_data_set(&d.ctx, ex, cf_tpl_find(&d.ctx, ex, 257, 1000), &m, &dg, rec, sizeof(rec));
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 2);
@@ -208,12 +216,15 @@ test_slot_reuse(void)
 		ex = cf_tpl_exp_get(&d.ctx, e, t0);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
 		if (i == 0) /* holds a template, refreshed below */
-			CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 2, 0, t0), CF_STATS_DROP_MAX);
+			CU_ASSERT_EQUAL(
+				cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 2, 0, t0),
+				CF_STATS_DROP_MAX);
 		if (i == 1) { /* learns a sampling rate, then withdraws its options template */
-			CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 300, CF_TPL_KIND_OPTIONS, opt, 2, 1, t0),
-					CF_STATS_DROP_MAX);
-			cf_tpl_data_set(&d.ctx, ex, cf_tpl_find(&d.ctx, ex, 300, t0), &m, &dg, opt_rec,
-				     sizeof(opt_rec));
+			CU_ASSERT_EQUAL(
+				cf_tpl_define(&d.ctx, ex, 300, CF_TPL_KIND_OPTIONS, opt, 2, 1, t0),
+				CF_STATS_DROP_MAX);
+			cf_tpl_data_set(&d.ctx, ex, cf_tpl_find(&d.ctx, ex, 300, t0), &m, &dg,
+					opt_rec, sizeof(opt_rec));
 			CU_ASSERT_EQUAL(cf_tpl_withdraw(&d.ctx, ex, 300), 0);
 			CU_ASSERT_EQUAL(e->held, 0);
 		}
@@ -230,7 +241,8 @@ test_slot_reuse(void)
 
 	/* Past the timeout: the seven quiet ones go, the one holding a template stays. */
 	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, cf_tpl_exp_get(&d.ctx, held, later - 10000), 256,
-				   CF_TPL_KIND_DATA, f, 2, 0, later - 10000), CF_STATS_DROP_MAX);
+				      CF_TPL_KIND_DATA, f, 2, 0, later - 10000),
+			CF_STATS_DROP_MAX);
 	cft_dgram_at(&dg, "198.51.100.1", later);
 	e = cf_decode_exporter_get(&d.ctx, &dg, CF_RECORD_V_IPFIX, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
@@ -260,14 +272,16 @@ test_slot_reuse(void)
 	ex = cf_tpl_exp_get(&d.ctx, e, later);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
 	CU_ASSERT_PTR_NULL(cf_tpl_find(&d.ctx, ex, 256, later));
-	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 2, 0, later), CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 2, 0, later),
+			CF_STATS_DROP_MAX);
 	cft_sink_reset(&d.out);
 	cf_tpl_data_set(&d.ctx, ex, cf_tpl_find(&d.ctx, ex, 256, later), &m, &dg, rec, sizeof(rec));
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
 	CU_ASSERT_EQUAL(d.out.recs[0].sampling_rate, 0);
 	CU_ASSERT_EQUAL(d.out.recs[0].src_port, 8080);
 	/* The exporter that kept its slot kept its template. */
-	CU_ASSERT_PTR_NOT_NULL(cf_tpl_find(&d.ctx, cf_tpl_exp_get(&d.ctx, held, later), 256, later));
+	CU_ASSERT_PTR_NOT_NULL(
+		cf_tpl_find(&d.ctx, cf_tpl_exp_get(&d.ctx, held, later), 256, later));
 	cft_dec_fini(&d);
 }
 
