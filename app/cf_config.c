@@ -154,7 +154,7 @@ static const struct opt opts[] = {
 	 .help = "--sampling-rate also replaces what exporters send"},
 	{.name = "scale-by-sampling", .kind = K_FLAG, F(decode.scale_by_sampling),
 	 .help = "multiply bytes and packets by the sampling rate"},
-	/* NetFlow v9 / IPFIX templates (lib/template) */
+	/* NetFlow v9 / IPFIX templates (lib/tpl) */
 	{.name = "template-timeout", .kind = K_U64, F(tpl.timeout_s), .min = 1, .max = 604800,
 	 .def = "1800", .arg = "SECONDS",
 	 .help = "forget a v9/IPFIX template not refreshed for SECONDS"},

@@ -70,7 +70,7 @@ struct cf_config {
 	uint32_t frag_max_flows;   /* per RX lcore; 0 = reassembly off */
 	uint32_t frag_timeout_ms;
 	struct cf_decode_config decode;
-	struct cf_tpl_config tpl;     /* v9/IPFIX template engine (lib/template) */
+	struct cf_tpl_config tpl;     /* v9/IPFIX template engine (lib/tpl) */
 	char field_map[512];       /* --field-map JSON file; "" = built-in map */
 	uint32_t template_save_interval; /* seconds between periodic saves; 0 = at exit only */
 	char template_file[512];   /* --template-file; "" = templates are not kept over restarts */

@@ -39,7 +39,7 @@ struct cf_control {
 	/* Called on the control lcore about once a second (control plane: health, event logs). */
 	void (*on_tick)(void *arg);
 	void *tick_arg;
-	/* --template-file: restore, periodic and exit saves (lib/template); NULL = none */
+	/* --template-file: restore, periodic and exit saves (lib/tpl); NULL = none */
 	struct cf_tpl_saver *tpl_save;
 };
 

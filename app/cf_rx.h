@@ -95,7 +95,7 @@ struct cf_rx {
 	/* polled by the control lcore */
 	volatile uint64_t last_rx_tsc __attribute__((aligned(64))); /* --idle-exit; ~1 ms stale at most */
 	volatile int done;
-	/* --template-save-interval: polled in the periodic work (lib/template's saver) */
+	/* --template-save-interval: polled in the periodic work (lib/tpl's saver) */
 	struct cf_tpl_saver_lcore *tpl_save;
 
 	uint8_t linear[CF_RX_LINEAR_MAX] __attribute__((aligned(64)));

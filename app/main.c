@@ -1,22 +1,31 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * clarion-flowd: where a packet goes.
+ * clarion-flowd: where a packet goes (README.md "How a packet travels" draws the same route).
  *
- *   NIC queue --RSS on L3 src+dst--> RX lcore (cf_rx.h)
- *     rte_eth_rx_burst -> cf_pkt_parse/cf_pkt_accept (cf_pkt.h: Ethernet, VLANs, IP, UDP,
- *     flow port, --collector-ip) -> cf_dispatch_datagram (cf_dispatch.h: by version)
- *     -> cf_nf5_decode (cf_nf5.h) ... -> records into a cf_record_block (cf_record.h)
- *     -> full or ~1 ms old block -> per-lcore SP/SC rte_ring
+ *   NIC queue --RSS on L3 src+dst--> RX lcore (cf_rx.h; one struct cf_rx each)
+ *     rte_eth_rx_burst -> prefetch -> cf_pkt_parse (cf_pkt.h: Ethernet, 1-2 VLAN tags,
+ *     IPv4 options, IPv6 extension headers, UDP)
+ *       not a whole UDP datagram -> cf_rx_slow (cf_rx_priv.h):
+ *         ARP / ICMP echo / ND for a --collector-ip -> reply built in the same mbuf
+ *           on this lcore's TX queue (cf_netpres.h)
+ *         IP fragment -> this lcore's rte_ip_frag table -> the whole datagram
+ *           rejoins the fast path below
+ *         anything else -> a CF_STATS_DROP_* reason
+ *     -> cf_pkt_accept (flow port, --collector-ip) -> cf_dispatch_datagram
+ *       (cf_dispatch.h: decoder by version) -> cf_nf5 | cf_nf9 | cf_ipfix (templates:
+ *       cf_tpl.h) | cf_sflow, which find the exporter once (cf_decode.h) and write
+ *       records straight into the lcore's cf_record_block (cf_record.h)
+ *     -> full, or older than --flush-us -> per-lcore SP/SC rte_ring (full: counted drop)
  *   control lcore = main lcore (cf_control.h)
  *     ring -> cf_output_write (cf_output.h: ndjson | null | http) -> block back to its mempool
- *     http: batches -> SP/SC ring -> delivery thread (cf_delivery.h: libcurl,
- *     retry, circuit breaker, disk spool) -> Clarion backend
- *   every drop is a CF_STATS_DROP_* counter (cf_stats.h), printed by --stats-period
- *   and at exit.
- *   control plane (cf_ctlplane.h, not an lcore): HTTP /health and /metrics,
- *   DPDK telemetry /clarion/..., event logs; reads the counters above lock-free.
- *   edge-agent sketches (cf_httpd.h, HTTP threads) -> cf_output_http_forward ->
- *     MP/SC request ring -> the same delivery thread (own path and headers).
+ *     http: batches -> delivery thread (cf_delivery.h: libcurl, retry, circuit breaker,
+ *       disk spool, dead letters) -> Clarion backend
+ *     --template-file saves (cf_tpl.h saver), --sflow-counters lines (cf_sflow_out.h)
+ *   control plane (cf_ctlplane.h, HTTP threads, not an lcore): /health, /metrics, DPDK
+ *     telemetry /clarion/...; reads the counters (cf_stats.h tables) lock-free.
+ *     Edge-agent sketches (cf_httpd.h) -> cf_output_http_forward -> MP/SC request ring ->
+ *     the same delivery thread (own path and headers).
+ *   Every drop is a CF_STATS_DROP_* counter, printed by --stats-period and at exit.
  */
 #include <errno.h>
 #include <signal.h>

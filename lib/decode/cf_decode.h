@@ -89,7 +89,7 @@ struct cf_decode_ctx {
 	uint64_t next_reclaim_ms;
 	uint64_t changes;               /* slots (re)assigned so far, for readers (atomic) */
 	struct cf_sflow_lcore *sflow; /* sFlow counter/unknown tables (lib/sflow), may be NULL */
-	struct cf_tpl_cache *tpl; /* v9/IPFIX templates (lib/template), NULL if not set up */
+	struct cf_tpl_cache *tpl; /* v9/IPFIX templates (lib/tpl), NULL if not set up */
 };
 
 /*

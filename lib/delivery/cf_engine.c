@@ -21,8 +21,8 @@
 
 #include "cf_clock.h"
 #include "cf_delivery.h"
-#include "cf_sched.h"
-#include "cf_transport.h"
+#include "cf_sched_priv.h"
+#include "cf_transport_priv.h"
 
 /* A configuration checked and copied: nothing in it points at the caller's strings. */
 struct settings {

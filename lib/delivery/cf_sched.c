@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The delivery policy (cf_sched.h): which batch goes out next, what an
+ * The delivery policy (cf_sched_priv.h): which batch goes out next, what an
  * outcome does to it, and the ledger. The transport (cf_transport.c) only
  * moves bytes; cf_delivery_classify() says what an answer means.
  *
@@ -19,7 +19,7 @@
 #include <rte_ring.h>
 
 #include "cf_clock.h"
-#include "cf_sched.h"
+#include "cf_sched_priv.h"
 
 /* struct cf_delivery_batch.state of a live batch. */
 enum { B_QUEUED, B_INFLIGHT, B_WAIT };

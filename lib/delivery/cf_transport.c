@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The delivery engine's HTTP transport (cf_transport.h): libcurl multi with
+ * The delivery engine's HTTP transport (cf_transport_priv.h): libcurl multi with
  * one easy handle per slot, kept for the life of the engine so connections
  * stay alive between batches.
  */
@@ -14,7 +14,7 @@
 
 #include "cf_clock.h"
 #include "cf_delivery.h"
-#include "cf_transport.h"
+#include "cf_transport_priv.h"
 
 struct xfer {
 	CURL *easy;

@@ -7,7 +7,7 @@
  * 3 options templates, >= 256 data (0, 1, 4..255 reserved, skipped and
  * counted). Enterprise elements (bit 15 of the id, then a 4-byte PEN),
  * variable-length elements (1-byte length, or 255 then a 2-byte length) and
- * reduced-size encoding are handled by lib/template.
+ * reduced-size encoding are handled by lib/tpl.
  *
  * Contract (as for every decoder, see cf_decode.h):
  *  - cf_ipfix_validate() is pure: CF_STATS_DROP_MAX when the message header can be

@@ -14,7 +14,7 @@
  *    datagram: each flowset is decoded or counted under a CF_STATS_DROP_* reason. A
  *    flowset length below 4 or past the datagram ends the datagram
  *    (set_bad_length), except an all-zero tail, which is padding.
- *  - Templates go into ctx->tpl (lib/template); data flowsets whose template is
+ *  - Templates go into ctx->tpl (lib/tpl); data flowsets whose template is
  *    not known yet wait there (bounded) and are decoded when it arrives.
  *  - Sequence: v9 numbers export packets, so each datagram counts 1 towards
  *    cf_decode_seq_account(); sysUptime going back marks a restart.

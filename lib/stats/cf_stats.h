@@ -76,7 +76,7 @@
 	X(SFLOW_UNKNOWN_SAMPLE, "sflow_unknown_sample", "sample", "sFlow sample type not decoded; skipped by length") \
 	X(SFLOW_UNKNOWN_RECORD, "sflow_unknown_record", "rec", "sFlow flow/counter record type not decoded; skipped by length") \
 	X(SFLOW_COUNTERS_FULL, "sflow_counters_full", "sample", "per-lcore sFlow interface counter table full; sample not kept") \
-	/* NetFlow v9 / IPFIX and their template engine (lib/netflow9, lib/ipfix, lib/template) */ \
+	/* NetFlow v9 / IPFIX and their template engine (lib/nf9, lib/ipfix, lib/tpl) */ \
 	X(NF9_SHORT, "nf9_short", "dgram", "NetFlow v9 datagram shorter than its 20-byte header") \
 	X(IPFIX_SHORT, "ipfix_short", "dgram", "IPFIX message shorter than its 16-byte header") \
 	X(IPFIX_BAD_LENGTH, "ipfix_bad_length", "dgram", "IPFIX message length below 16 or beyond the datagram") \
@@ -164,7 +164,7 @@ enum cf_stats_kind {
 	X(np_announces, NP, "np_announces", "np_announces", "clarion_flowd_announces_total", COUNTER, "gratuitous ARPs and unsolicited NAs sent") \
 	X(frag_in, NP, "frag_in", "frag_in", "clarion_flowd_fragments_total", COUNTER, "IP fragments taken into the reassembly table") \
 	X(frag_done, NP, "frag_done", "frag_done", "clarion_flowd_reassembled_total", COUNTER, "datagrams reassembled from fragments") \
-	/* NetFlow v9 / IPFIX templates (lib/template; docs/netflow9-ipfix.md) */ \
+	/* NetFlow v9 / IPFIX templates (lib/tpl; docs/netflow9-ipfix.md) */ \
 	X(tpl_added, TPL, "tpl_added", "tpl_added", "clarion_flowd_templates_added_total", COUNTER, "v9/IPFIX templates defined (new)") \
 	X(tpl_replaced, TPL, "tpl_replaced", "tpl_replaced", "clarion_flowd_templates_replaced_total", COUNTER, "v9/IPFIX template redefinitions and refreshes") \
 	X(tpl_withdrawn, TPL, "tpl_withdrawn", "tpl_withdrawn", "clarion_flowd_templates_withdrawn_total", COUNTER, "IPFIX template withdrawals") \

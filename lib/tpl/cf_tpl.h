@@ -19,7 +19,7 @@
  *    arrives: a fixed-length template becomes a list of (offset, length,
  *    destination) steps run by one loop; a template with a variable-length
  *    element keeps every field in order and is walked field by field. The
- *    compiled form (struct cf_tpl) is private to lib/template.
+ *    compiled form (struct cf_tpl) is private to lib/tpl.
  *  - Bounded: at most cfg->max_exporters template-exporters per lcore and
  *    cfg->max_per_exporter templates per exporter; each refusal is a counted
  *    drop (tpl_exporters_full, tpl_per_exporter_full). At most CF_TPL_MAX_FIELDS

@@ -7,7 +7,7 @@
 #include "cf_tpl_priv.h"
 
 /*
- * Destinations of decode steps (private to lib/template and its tests).
+ * Destinations of decode steps (private to lib/tpl and its tests).
  * Each names where an element's value goes and how it is read; cf_tpl_map()
  * chooses one per (version, PEN, id, length).
  */

@@ -3,7 +3,7 @@
 #define CF_TPL_PRIV_H
 
 /*
- * Inside lib/template (and its unit tests): the compiled template, the
+ * Inside lib/tpl (and its unit tests): the compiled template, the
  * per-exporter state, the cache's layout, and the calls between the store
  * (cf_tpl_store.c), the compiler (cf_tpl_compile.c), the executor
  * (cf_tpl_exec.c), the buffer of early data (cf_tpl_pending.c), unknown

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#ifndef CF_SCHED_H
-#define CF_SCHED_H
+#ifndef CF_SCHED_PRIV_H
+#define CF_SCHED_PRIV_H
 
 /*
  * Private to lib/delivery: the delivery policy. It holds the batches taken
@@ -20,7 +20,7 @@
 #include <rte_ring.h>
 
 #include "cf_delivery.h"
-#include "cf_transport.h"
+#include "cf_transport_priv.h"
 
 struct cf_delivery_sched_config {
 	unsigned int retry_attempts;

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#ifndef CF_TRANSPORT_H
-#define CF_TRANSPORT_H
+#ifndef CF_TRANSPORT_PRIV_H
+#define CF_TRANSPORT_PRIV_H
 
 /*
  * Private to lib/delivery: the HTTP transport of the delivery engine. It
  * owns libcurl (one multi handle, one easy handle per request slot), builds
  * each request (URL, headers, gzip, timeouts, TLS) and reports finished
  * transfers as plain values. It decides nothing: what an answer means is
- * cf_delivery_classify(), what to do about it is the scheduler (cf_sched.h).
+ * cf_delivery_classify(), what to do about it is the scheduler (cf_sched_priv.h).
  *
  * Thread safety: one thread (the delivery thread) calls everything except
  * cf_delivery_tp_wakeup(), which any thread may call while the transport is open.
