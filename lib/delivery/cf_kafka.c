@@ -55,7 +55,7 @@ struct kslot {
 	char *rest, *dead;           /* bodies of a partial outcome */
 	uint32_t rest_cap, dead_cap;
 	char what[256];
-	char resp[256];
+	char resp[512];
 };
 
 struct kafka_tp {
@@ -256,13 +256,13 @@ on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 	return 0;
 }
 
-/* librdkafka's threads: one line each, warnings and worse (errors come through
- * on_error as well, rate-limited there). */
+/* librdkafka's threads: one line each, warnings and critical ones; errors
+ * (level 3) come through on_error as well, counted and rate-limited there. */
 static void
 on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
 	(void)rk;
-	if (level <= 4)
+	if (level <= 4 && level != 3)
 		fprintf(stderr, "clarion-flowd: delivery: kafka: %s: %s\n", fac, buf);
 }
 
@@ -481,15 +481,28 @@ finish(struct kafka_tp *tp, struct kslot *s, struct cf_delivery_tp_done *out)
 			retry_err = s->err[i];
 		}
 	}
-	out->code = retry ? retry_err : dead_err;
+	/* The dead letter's ".response": "HTTP 0" (no HTTP answer), then every
+	 * distinct refusal of the batch, one line each. */
+	out->code = 0;
 	out->what = s->what;
 	out->resp = s->resp;
-	if (dead) {
-		out->resp_len = (size_t)snprintf(s->resp, sizeof(s->resp), "kafka error %d %s: %s\n",
-						 dead_err, rd_kafka_err2name(dead_err),
-						 rd_kafka_err2str(dead_err));
-		if (out->resp_len >= sizeof(s->resp))
-			out->resp_len = sizeof(s->resp) - 1;
+	out->resp_len = 0;
+	for (i = 0; dead && i < s->nlines; i++) {
+		size_t room = sizeof(s->resp) - out->resp_len;
+		char name[64];
+		int n;
+
+		if (s->llen[i] == 0 || cf_delivery_kafka_classify(s->err[i]) != CF_DELIVERY_OUT_PERMANENT)
+			continue;
+		snprintf(name, sizeof(name), " %s:", rd_kafka_err2name(s->err[i]));
+		s->resp[out->resp_len] = '\0';
+		if (strstr(s->resp, name) != NULL)
+			continue;
+		n = snprintf(s->resp + out->resp_len, room, "kafka error %d%s %s\n", s->err[i], name,
+			     rd_kafka_err2str(s->err[i]));
+		if (n < 0 || (size_t)n >= room)
+			break;
+		out->resp_len += (size_t)n;
 	}
 	if (retry == 0 && dead == 0) {
 		out->v.outcome = CF_DELIVERY_OUT_DELIVERED;
@@ -498,7 +511,8 @@ finish(struct kafka_tp *tp, struct kslot *s, struct cf_delivery_tp_done *out)
 	}
 	snprintf(s->what, sizeof(s->what), "kafka: %u of %u messages %s: %s (%s)",
 		 retry ? retry : dead, s->nmsg, retry ? "not delivered; will retry" : "refused; dead-lettered",
-		 rd_kafka_err2str(out->code), rd_kafka_err2name(out->code));
+		 rd_kafka_err2str(retry ? retry_err : dead_err),
+		 rd_kafka_err2name(retry ? retry_err : dead_err));
 	if (ok == 0 && (retry == 0 || dead == 0)) {
 		/* All alike: the request as a whole (a dead letter keeps its body as is). */
 		out->v.outcome = retry ? cf_delivery_kafka_classify(retry_err) : CF_DELIVERY_OUT_PERMANENT;

@@ -514,22 +514,32 @@ cf_delivery_sched_done(struct cf_delivery_sched *s, const struct cf_delivery_tp_
 		live_done(s, r->slot, v, r, now);
 }
 
+/* The oldest live batch not on the wire, or NULL. */
+static struct cf_delivery_batch *
+oldest_idle(const struct cf_delivery_sched *s)
+{
+	struct cf_delivery_batch *best = NULL;
+	unsigned int i;
+
+	for (i = 0; i < s->nlive; i++)
+		if (s->live[i]->state != B_INFLIGHT && (best == NULL || s->live[i]->seq < best->seq))
+			best = s->live[i];
+	return best;
+}
+
 void
 cf_delivery_sched_run(struct cf_delivery_sched *s, uint64_t now)
 {
 	unsigned int i;
 
 	if (blocked(s, now)) {
-		/* Open: nothing waits in memory for the network; disk it all. */
-		for (i = 0; i < s->nlive;) {
-			struct cf_delivery_batch *b = s->live[i];
-			struct item it;
+		/* Open: nothing waits in memory for the network; disk it all,
+		 * oldest first, so the spool replays in arrival order. */
+		struct cf_delivery_batch *b;
 
-			if (b->state == B_INFLIGHT) {
-				i++;
-				continue;
-			}
-			it = batch_item(b, 1);
+		while ((b = oldest_idle(s)) != NULL) {
+			struct item it = batch_item(b, 1);
+
 			settle(s, &it, FATE_DISK, NULL, 0, NULL, 0);
 		}
 		return;
@@ -649,9 +659,9 @@ cf_delivery_sched_abort(struct cf_delivery_sched *s)
 		}
 	}
 	replay_step(s, RP_EV_ABORT, NULL, NULL, 0);
-	/* Out of time or done: whatever is still in memory goes to disk. */
+	/* Out of time or done: whatever is still in memory goes to disk, oldest first. */
 	while (s->nlive > 0) {
-		struct item it = batch_item(s->live[0], 1);
+		struct item it = batch_item(oldest_idle(s), 1);
 
 		settle(s, &it, FATE_DISK, NULL, 0, NULL, 0);
 	}

@@ -33,9 +33,11 @@ class Cluster:
 
     def __init__(self, topic="flows", partitions=4, brokers=3):
         self.topic = topic
+        # Its own log (protocol errors it is made to see, e.g. a TLS hello) stays out of ours.
+        self.err = open(os.devnull, "w")
         self.p = subprocess.Popen([MOCK, "--topic", topic, "--partitions", str(partitions),
-                                   "--brokers", str(brokers)],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                   "--brokers", str(brokers)], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=self.err, text=True)
         words = self.p.stdout.readline().split()
         if len(words) != 2 or words[0] != "BOOTSTRAP":
             raise RuntimeError("kafka_mock did not start: %r" % words)
@@ -86,6 +88,7 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait()
+        self.err.close()
 
 
 def kafka_args(cluster, extra=()):
