@@ -590,15 +590,19 @@ cf_delivery_sched_spool_taken(struct cf_delivery_sched *s, struct cf_delivery_ba
  * is the in-memory backlog; the spool takes over when the breaker is open,
  * or when the backlog passes half the ring (the backend is slower than the
  * input). Without a spool a backlog stays in the ring (the producer waits),
- * and only an open breaker drops, counted as no_spool.
+ * and only an open breaker drops, counted as no_spool. A ring's worth at
+ * most per call, so that sending and replaying go on under any input.
  */
 void
 cf_delivery_sched_take(struct cf_delivery_sched *s, struct rte_ring *ring, struct rte_ring *mring,
 		       uint64_t now)
 {
 	int open = blocked(s, now) && !s->stopping;
+	unsigned int n;
 
-	for (;;) {
+	/* At most a ring's worth per call: a producer that keeps the ring full
+	 * (input faster than the disk) must not starve the network of its turn. */
+	for (n = 0; n < s->cfg.ring_size; n++) {
 		struct cf_delivery_batch *b;
 		int to_live = !open && s->nlive < s->cap_live;
 
