@@ -461,7 +461,8 @@ def sc_http(w):
 
 def sc_kafka(codec):
     def sc(w):
-        args = ["--batch-size", "1000", "--http-port", "0"]
+        # A short stop: what is not acknowledged then is counted (no_spool), not waited for.
+        args = ["--batch-size", "1000", "--http-port", "0", "--shutdown-timeout", "1"]
         if codec:
             args += ["--kafka-opt", "compression.codec=" + codec]
         return w.v5(), args, "kafka"
