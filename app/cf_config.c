@@ -22,6 +22,7 @@ enum opt_kind {
 	K_ADDR,     /* --collector-ip, repeatable */
 	K_ENUM,     /* one of `names`, stored as its value in a field of `size` bytes */
 	K_SPEC,     /* NAME or NAME:ARG with NAME one of `names`, into a struct cf_spec */
+	K_LIST,     /* repeatable string, appended to a struct cf_strlist */
 	K_HELP,
 };
 
@@ -80,6 +81,12 @@ static const struct opt_name fsync_names[] = {
 static const struct opt_name full_names[] = {
 	{.name = "drop-oldest", .value = CF_DELIVERY_FULL_DROP_OLDEST, .help = "evict the oldest batches"},
 	{.name = "drop-newest", .value = CF_DELIVERY_FULL_DROP_NEWEST, .help = "refuse new ones"},
+	{.name = NULL},
+};
+
+static const struct opt_name kafka_format_names[] = {
+	{.name = "json", .value = CF_KAFKA_FORMAT_JSON,
+	 .help = "one record per message, the --output schema"},
 	{.name = NULL},
 };
 
@@ -245,6 +252,23 @@ static const struct opt opts[] = {
 	 .help = "on stop, wait this long for in-flight batches before spooling them"},
 	{.name = "log-level", .kind = K_ENUM, F(log_level), .def = "info", .names = level_names,
 	 .env = ENV("LOG_LEVEL"), .arg = "LEVEL", .help = "least severe level logged"},
+	/* Kafka output (docs/scale-out.md): the delivery settings above apply to it too */
+	{.name = "kafka-brokers", .kind = K_STR, F(kafka_brokers), .env = ENV("KAFKA_BROKERS"),
+	 .arg = "LIST", .help = "Kafka bootstrap servers host:port[,...]; set = produce every record "
+	 "to --kafka-topic, beside --backend-url or an --output given, else instead of --output"},
+	{.name = "kafka-topic", .kind = K_STR, F(kafka_topic), .env = ENV("KAFKA_TOPIC"),
+	 .arg = "NAME", .help = "topic records are produced to (needed with --kafka-brokers)"},
+	{.name = "kafka-opt", .kind = K_LIST, F(kafka_opts), .arg = "KEY=VALUE",
+	 .help = "librdkafka producer property, repeatable, applied last (TLS, SASL, "
+	 "compression.codec, linger.ms, batch.size, ...)"},
+	{.name = "kafka-format", .kind = K_ENUM, F(kafka_format), .def = "json",
+	 .names = kafka_format_names, .arg = "FORMAT", .help = "message format"},
+	{.name = "kafka-key", .kind = K_STR, F(kafka_key), .def = "switch_id", .arg = "KEY",
+	 .help = "record key whose value keys each message, so one exporter's records stay in "
+	 "one partition, in order; none = no key"},
+	{.name = "kafka-batch-ms", .kind = K_U64, F(kafka_batch_ms), .min = 1, .max = 60000,
+	 .def = "100", .arg = "MS", .help = "longest a record waits on the control lcore before it "
+	 "is handed to librdkafka"},
 	/* control plane (docs/control-plane.md) */
 	{.name = "http-port", .kind = K_U64, F(http_port), .min = 0, .max = 65535, .def = "8081",
 	 .env = ENV("HTTP_PORT"), .arg = "PORT", .help = "port of /health and /metrics; 0 = off"},
@@ -478,10 +502,31 @@ apply(struct cf_config *c, const struct opt *o, const char *v, const char *src,
 		strcpy(sp->arg, arg);
 		return 0;
 	}
+	case K_LIST: {
+		struct cf_strlist *l = (struct cf_strlist *)base;
+
+		if (l->n >= CF_CONFIG_LIST_MAX) {
+			snprintf(err, errlen, "%s: at most %d times", src, CF_CONFIG_LIST_MAX);
+			return -1;
+		}
+		if (strlen(v) >= sizeof(l->v[0])) {
+			snprintf(err, errlen, "%s: value longer than %zu characters", src,
+				 sizeof(l->v[0]) - 1);
+			return -1;
+		}
+		strcpy(l->v[l->n++], v);
+		return 0;
+	}
 	case K_HELP:
 		break;
 	}
 	return 0;
+}
+
+int
+cf_config_network_output(const struct cf_config *c)
+{
+	return c->backend_url[0] != '\0' || c->kafka_brokers[0] != '\0';
 }
 
 int
@@ -524,7 +569,8 @@ cf_config_check(char *err, size_t errlen)
 			return -1;
 		}
 		/* A flag is off, an enum is always one of its names. */
-		if ((o->def != NULL && (o->kind == K_FLAG || o->kind == K_ADDR || o->kind == K_HELP)) ||
+		if ((o->def != NULL && (o->kind == K_FLAG || o->kind == K_ADDR || o->kind == K_HELP ||
+					o->kind == K_LIST)) ||
 		    (o->def == NULL && (o->kind == K_ENUM || o->kind == K_SPEC))) {
 			snprintf(err, errlen, "option table: --%s: default does not fit its kind",
 				 o->name);
@@ -657,6 +703,21 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 	if (c->backend_url[0] != '\0' && was_given(given, "output")) {
 		snprintf(err, errlen, "--output and --backend-url exclude each other");
 		return -1;
+	}
+	c->output_given = (uint8_t)was_given(given, "output");
+	if ((c->kafka_brokers[0] != '\0') != (c->kafka_topic[0] != '\0')) {
+		snprintf(err, errlen, "--kafka-brokers and --kafka-topic go together");
+		return -1;
+	}
+	if (strcmp(c->kafka_key, "none") == 0)
+		c->kafka_key[0] = '\0';
+	for (i = 0; i < c->kafka_opts.n; i++) {
+		const char *eq = strchr(c->kafka_opts.v[i], '=');
+
+		if (eq == NULL || eq == c->kafka_opts.v[i]) {
+			snprintf(err, errlen, "--kafka-opt: '%s' is not KEY=VALUE", c->kafka_opts.v[i]);
+			return -1;
+		}
 	}
 	if (c->retry_initial_ms > c->retry_max_ms) {
 		snprintf(err, errlen, "--retry-initial-ms %u is above --retry-max-ms %u",

@@ -45,6 +45,18 @@ struct cf_spec {
 	char arg[512];             /* ARG; "" for a name that takes none */
 };
 
+/* A repeatable string option (--kafka-opt): values in the order given. */
+#define CF_CONFIG_LIST_MAX 64
+struct cf_strlist {
+	unsigned int n;
+	char v[CF_CONFIG_LIST_MAX][512];
+};
+
+/* --kafka-format */
+enum cf_kafka_format {
+	CF_KAFKA_FORMAT_JSON,      /* one record per message, the Clarion JSON schema */
+};
+
 /* --sflow-counters */
 enum cf_sflow_counters {
 	CF_SFLOW_COUNTERS_OFF,
@@ -113,7 +125,18 @@ struct cf_config {
 	char agent_bind[64];
 	uint32_t agent_max_body;   /* bytes */
 	char agent_token[256];     /* "" = no authentication */
+	/* Kafka output (docs/scale-out.md) */
+	char kafka_brokers[1024];  /* "" = no Kafka */
+	char kafka_topic[256];
+	char kafka_key[128];       /* "" = messages without a key ("none") */
+	int kafka_format;          /* enum cf_kafka_format */
+	uint32_t kafka_batch_ms;
+	struct cf_strlist kafka_opts;
+	uint8_t output_given;      /* --output was set: with Kafka, it runs beside it */
 };
+
+/* 1 when records leave over the network (HTTP or Kafka): the outputs that need a spool. */
+int cf_config_network_output(const struct cf_config *c);
 
 int cf_config_defaults(struct cf_config *c, char *err, size_t errlen);
 int cf_config_check(char *err, size_t errlen);

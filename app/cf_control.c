@@ -44,28 +44,39 @@ sum_rx(const struct cf_control *c, struct cf_stats_lcore *out)
 	cf_stats_sum(out, in, c->n_rx);
 }
 
-/* The delivery ledger: every record (or sketch upload) accepted is in exactly one of the
- * right-hand terms, which the "balanced" field checks. */
+/* The ledger line of one delivery engine: every record (or sketch upload) accepted is in
+ * exactly one of the right-hand terms, which the "balanced" field checks. */
+static void
+print_ledger(FILE *f, const char *tag, const struct cf_output_delivery_stats *s)
+{
+	const struct cf_delivery_stats *k = &s->dl;
+	uint64_t pending = s->open + k->ring_records + k->pending;
+	uint64_t rhs = k->delivered + pending + k->spooled + k->dead_lettered + k->dropped_total;
+	unsigned int d;
+
+	/* Edge-agent sketch uploads (one item each) enter the engine beside the records. */
+	fprintf(f, "%s: received=%" PRIu64 " sketches=%" PRIu64 " recovered=%" PRIu64
+		   " delivered=%" PRIu64
+		   " pending=%" PRIu64 " in_batch=%" PRIu64 " in_flight=%" PRIu64 " spooled=%" PRIu64
+		   " dead_lettered=%" PRIu64 " dropped=%" PRIu64 " balanced=%d\n",
+		tag, s->received, k->req_items_submitted, k->recovered, k->delivered, pending, s->open,
+		k->in_flight, k->spooled, k->dead_lettered, k->dropped_total,
+		s->received + k->req_items_submitted + k->recovered == rhs);
+	fprintf(f, "%s_drops:", tag);
+	for (d = 0; d < CF_DELIVERY_DROP_MAX; d++)
+		fprintf(f, " %s=%" PRIu64, cf_delivery_drop_name(d), k->dropped[d]);
+	fprintf(f, "\n");
+}
+
 static void
 print_delivery(const struct cf_control *c, FILE *f)
 {
 	struct cf_output_delivery_stats s;
 	const struct cf_delivery_stats *k = &s.dl;
-	uint64_t pending, rhs;
-	unsigned int d;
 
 	if (c->out == NULL || cf_output_delivery_stats(c->out, &s) != 0)
 		return;
-	pending = s.open + k->ring_records + k->pending;
-	rhs = k->delivered + pending + k->spooled + k->dead_lettered + k->dropped_total;
-	/* Edge-agent sketch uploads (one item each) enter the engine beside the records. */
-	fprintf(f, "delivery: received=%" PRIu64 " sketches=%" PRIu64 " recovered=%" PRIu64
-		   " delivered=%" PRIu64
-		   " pending=%" PRIu64 " in_batch=%" PRIu64 " in_flight=%" PRIu64 " spooled=%" PRIu64
-		   " dead_lettered=%" PRIu64 " dropped=%" PRIu64 " balanced=%d\n",
-		s.received, k->req_items_submitted, k->recovered, k->delivered, pending, s.open,
-		k->in_flight, k->spooled, k->dead_lettered, k->dropped_total,
-		s.received + k->req_items_submitted + k->recovered == rhs);
+	print_ledger(f, "delivery", &s);
 	fprintf(f,
 		"delivery: batches_delivered=%" PRIu64 " batches_dead_lettered=%" PRIu64
 		" replayed=%" PRIu64 " spool_written=%" PRIu64 " spool_bytes=%" PRIu64
@@ -79,9 +90,40 @@ print_delivery(const struct cf_control *c, FILE *f)
 		k->breaker_opens,
 		cf_delivery_breaker_name((enum cf_delivery_breaker_state)k->breaker_state),
 		s.submit_stalls);
-	fprintf(f, "delivery_drops:");
-	for (d = 0; d < CF_DELIVERY_DROP_MAX; d++)
-		fprintf(f, " %s=%" PRIu64, cf_delivery_drop_name(d), k->dropped[d]);
+}
+
+/* The Kafka output's ledger, policy and producer counters (tests/e2e/test_kafka*.py read them). */
+static void
+print_kafka(const struct cf_control *c, FILE *f)
+{
+	struct cf_output_delivery_stats s;
+	struct cf_delivery_kafka_stats ks;
+	const struct cf_delivery_stats *k = &s.dl;
+	unsigned int i;
+
+	if (cf_output_delivery_stats_of(c->out, "kafka", &s) != 0 ||
+	    cf_output_kafka_stats(c->out, &ks) != 0)
+		return;
+	print_ledger(f, "kafka", &s);
+	fprintf(f, "kafka: batches_delivered=%" PRIu64 " batches_dead_lettered=%" PRIu64
+		   " replayed=%" PRIu64 " resent=%" PRIu64 " spool_written=%" PRIu64
+		   " requests=%" PRIu64 " transport_errors=%" PRIu64 " transient=%" PRIu64
+		   " permanent=%" PRIu64 " retries=%" PRIu64 " breaker_opens=%" PRIu64
+		   " breaker=%s submit_stalls=%" PRIu64 " messages_produced=%" PRIu64
+		   " messages_delivered=%" PRIu64 " messages_failed=%" PRIu64
+		   " delivered_bytes=%" PRIu64 " producer_restarts=%" PRIu64 "\n",
+		k->delivered_batches, k->dead_lettered_batches, k->replayed, k->resent,
+		k->spool_written, k->requests, k->transport_errors, k->responses_transient,
+		k->responses_permanent, k->retries, k->breaker_opens,
+		cf_delivery_breaker_name((enum cf_delivery_breaker_state)k->breaker_state),
+		s.submit_stalls, ks.produced, ks.delivered, ks.failed, ks.delivered_bytes,
+		ks.restarts);
+	fprintf(f, "kafka_errors:");
+	for (i = 0; i < ks.n_msg_err; i++)
+		fprintf(f, " %s=%" PRIu64, cf_delivery_kafka_err_name(ks.msg_err[i].code),
+			ks.msg_err[i].n);
+	if (ks.msg_err_other)
+		fprintf(f, " other=%" PRIu64, ks.msg_err_other);
 	fprintf(f, "\n");
 }
 
@@ -147,6 +189,7 @@ cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title)
 		fprintf(f, " %s=%" PRIu64, cf_stats_drop_name(d), t.drops[d]);
 	fprintf(f, "\n");
 	print_delivery(c, f);
+	print_kafka(c, f);
 	cf_sflow_print_unknown(f, c->sflow, c->n_rx);
 	fflush(f);
 }

@@ -242,6 +242,8 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cf_httpd_forwarder *fwd, 
 		rc = cf_metrics_register("delivery", cpl_delivery_provider, NULL);
 	if (rc == 0)
 		rc = cf_metrics_health_register("engine", engine_health, NULL);
+	if (rc == 0)
+		rc = cpl_kafka_register();
 	if (rc != 0) {
 		snprintf(err, errlen, "control plane: registering the engine provider: %s",
 			 strerror(-rc));
@@ -309,6 +311,7 @@ cf_ctlplane_stop(void)
 	cpl.agent = NULL;
 	cpl.http = NULL;
 	cf_metrics_unregister("engine");
+	cpl_kafka_unregister();
 	/* Unregistered first: no scrape can be inside the provider when it is freed. */
 	cf_metrics_unregister("sflow_interfaces");
 	cf_sflow_metrics_free(cpl.sflow);

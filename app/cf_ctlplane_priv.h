@@ -62,6 +62,10 @@ void cpl_engine_provider(struct cf_metrics_builder *b, void *arg);
 void cpl_delivery_provider(struct cf_metrics_builder *b, void *arg);
 /* Reads the http sink's breaker and spool into cf_ctlplane_delivery_health(). */
 void cpl_delivery_refresh(void);
+/* The Kafka output's metrics provider, health check and /clarion/kafka
+ * (cf_ctlplane_kafka.c); nothing without a Kafka output. 0 or -1. */
+int cpl_kafka_register(void);
+void cpl_kafka_unregister(void);
 /* Registers /clarion/stats, /clarion/exporters, /clarion/templates. 0 or -1. */
 int cpl_telemetry_register(void);
 

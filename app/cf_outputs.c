@@ -73,8 +73,8 @@ open_http(const struct cf_config *cfg, int *status, char *err, size_t errlen)
 	return o;
 }
 
-struct cf_output *
-cf_outputs_open(const struct cf_config *cfg, int *status, char *err, size_t errlen)
+static struct cf_output *
+open_primary(const struct cf_config *cfg, int *status, char *err, size_t errlen)
 {
 	struct cf_output *o;
 	char why[512];
@@ -88,4 +88,31 @@ cf_outputs_open(const struct cf_config *cfg, int *status, char *err, size_t errl
 		*status = EXIT_USAGE;
 	}
 	return o;
+}
+
+struct cf_output *
+cf_outputs_open(const struct cf_config *cfg, int *status, char *err, size_t errlen)
+{
+	struct cf_output *o[2] = { NULL, NULL }, *tee;
+	char why[512];
+
+	/* Kafka alone replaces the default --output; beside HTTP or a given --output, both run. */
+	if (cfg->kafka_brokers[0] == '\0' || cfg->backend_url[0] != '\0' || cfg->output_given) {
+		o[0] = open_primary(cfg, status, err, errlen);
+		if (o[0] == NULL || cfg->kafka_brokers[0] == '\0')
+			return o[0];
+	}
+	o[1] = cf_outputs_open_kafka(cfg, status, err, errlen);
+	if (o[1] == NULL || o[0] == NULL) {
+		cf_output_close(o[0]);
+		return o[1];
+	}
+	tee = cf_output_open_tee(o, 2, why, sizeof(why));
+	if (tee == NULL) {
+		snprintf(err, errlen, "%s", why);
+		*status = 1;
+		cf_output_close(o[0]);
+		cf_output_close(o[1]);
+	}
+	return tee;
 }

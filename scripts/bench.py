@@ -207,6 +207,27 @@ def _sink_main(port_out, count):
 
 
 FAST_SINK = os.path.join(os.path.dirname(BIN), "..", "tests", "fast_sink")
+KAFKA_MOCK = os.path.join(os.path.dirname(BIN), "..", "tests", "kafka_mock")
+
+
+class KafkaMock:
+    """tests/backend/kafka_mock.c: librdkafka's mock cluster, 3 brokers, topic
+    "flows" with 8 partitions, in its own process on the same machine."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen([KAFKA_MOCK, "--partitions", "8"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline().split()
+        if len(line) != 2 or line[0] != "BOOTSTRAP":
+            self.close()
+            raise RuntimeError("kafka_mock did not print its bootstrap servers")
+        self.args = ["--kafka-brokers", line[1], "--kafka-topic", "flows"]
+
+    def close(self):
+        try:
+            self.proc.communicate("quit\n", timeout=10)
+        except (subprocess.TimeoutExpired, OSError, ValueError):
+            self.proc.kill()
 
 
 class FastSink:
@@ -294,12 +315,16 @@ def parse_block(lines):
     """Counters of one '==== ... ====' block: totals and drops."""
     st = {"drops": {}}
     for line in lines:
-        if line.startswith(("total:", "drops:", "delivery:", "delivery_drops:")):
+        if line.startswith(("total:", "drops:", "delivery:", "delivery_drops:", "kafka:", "kafka_drops:")):
             for k, v in re.findall(r"(\w+)=(\d+)", line):
                 if line.startswith(("drops:", "delivery_drops:")):
                     st["drops"][k] = int(v)
+                elif line.startswith("kafka_drops:"):
+                    st["drops"]["kafka_" + k] = int(v)
                 elif line.startswith("delivery:"):
                     st["dl_" + k] = int(v)
+                elif line.startswith("kafka:"):
+                    st["kf_" + k] = int(v)
                 else:
                     st[k] = int(v)
     return st
@@ -336,7 +361,8 @@ def run_once(pcap, app_args, seconds, counter=None, rss_every=0, metric="records
                 continue
             block.append(line)
             # A block ends with drops:, or with delivery_drops: when HTTP delivery is on.
-            last = "delivery_drops:" if metric.startswith("dl_") else "drops:"
+            last = "delivery_drops:" if metric.startswith("dl_") else \
+                "kafka_errors:" if metric.startswith("kf_") else "drops:"
             if line.startswith(last):
                 if "stats" in title:
                     st = parse_block(block)
@@ -433,6 +459,16 @@ def sc_http(w):
     return w.v5(), ["--batch-size", "5000"], "http"
 
 
+def sc_kafka(codec):
+    def sc(w):
+        # A short stop: what is not acknowledged then is counted (no_spool), not waited for.
+        args = ["--batch-size", "1000", "--http-port", "0", "--shutdown-timeout", "1"]
+        if codec:
+            args += ["--kafka-opt", "compression.codec=" + codec]
+        return w.v5(), args, "kafka"
+    return sc
+
+
 def sc_mixed(w):
     # 2,000 template exporters (v9 and IPFIX each 1,000) must fit the per-lcore cache.
     return w.mixed(), ["--output", "null", "--total-num-mbufs", "32768",
@@ -449,6 +485,10 @@ SCENARIOS = [
     ("ipfix-json", "IPFIX -> JSON -> /dev/null (as v5-json)", sc_ipfix_json),
     ("v5-http", "NetFlow v5 -> JSON -> HTTP POST to a local sink (build/tests/fast_sink, C; else a "
      "Python sink): records delivered (2xx) per second; not_delivered = decoded - delivered", sc_http),
+    ("v5-kafka", "NetFlow v5 -> JSON -> Kafka (librdkafka mock cluster, 3 brokers, in its own "
+     "process on the same 2 cores): records acknowledged per second; control lcore CPU", sc_kafka(None)),
+    ("v5-kafka-lz4", "as v5-kafka, --kafka-opt compression.codec=lz4", sc_kafka("lz4")),
+    ("v5-kafka-zstd", "as v5-kafka, --kafka-opt compression.codec=zstd", sc_kafka("zstd")),
     ("mixed", "v5 + v9 + IPFIX interleaved, 1000 exporters x 10 templates (cache pressure), decode only",
      sc_mixed),
 ]
@@ -492,6 +532,16 @@ def measure(name, label, fn, w, seconds, reps, extra=()):
                     r["final"]["drops"]["not_delivered"] = max(lost, 0)
                 finally:
                     sink.close()
+            elif kind == "kafka":
+                if not os.access(KAFKA_MOCK, os.X_OK):
+                    raise Skip("no %s (build the tree)" % KAFKA_MOCK)
+                mock = KafkaMock()
+                try:
+                    r = run_once(pcap, args + mock.args, seconds, metric="kf_delivered", cpu="main")
+                finally:
+                    mock.close()
+                lost = r["final"].get("records", 0) - r["final"].get("kf_delivered", 0)
+                r["final"]["drops"]["not_delivered"] = max(lost, 0)
             elif kind == "encode":
                 r = run_once(pcap, args, seconds, metric="output", cpu="main")
             else:

@@ -8,13 +8,15 @@ PKGS=(
 	build-essential pkg-config meson ninja-build python3
 	libdpdk-dev dpdk dpdk-dev libpcap-dev
 	libcurl4-openssl-dev libcjson-dev libcunit1-dev libmicrohttpd-dev zlib1g-dev
+	librdkafka-dev
 )
 # Test-only tools (independent decoders and exporters).
 if [ "${1:-}" = "--test" ]; then
 	# prometheus: promtool check metrics (test_ctlplane); ping, ip: test_netpres_live;
 	# openssl: HTTPS delivery test certificates; pmacct: sfprobe (test_sflow_pmacct);
-	# softflowd: a real NetFlow v9/IPFIX exporter (test_real_exporter)
-	PKGS+=(tshark prometheus iputils-ping iproute2 openssl pmacct softflowd)
+	# softflowd: a real NetFlow v9/IPFIX exporter (test_real_exporter);
+	# kcat: an independent Kafka consumer (test_kafka*)
+	PKGS+=(tshark prometheus iputils-ping iproute2 openssl pmacct softflowd kcat)
 fi
 
 missing=()

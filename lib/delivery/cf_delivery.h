@@ -15,8 +15,11 @@
  *    safe: the delivery thread owns the spool.
  *  - cdl_dead_letter_*: the directory of refused batches beside the spool.
  *  - cdl_lat_*: the request latency histogram's buckets. Pure functions.
+ *  - cf_delivery_kafka_*: what a Kafka delivery report means, the message key
+ *    of a record line. Pure functions.
  *  - cf_delivery_start/cf_delivery_submit/cf_delivery_stop: the delivery engine, a DPDK control thread
- *    (rte_ctrl_thread_create) that owns libcurl, the breaker and the spool,
+ *    (rte_ctrl_thread_create) that owns the transport (libcurl for HTTP,
+ *    librdkafka for Kafka: cfg.transport), the breaker and the spool,
  *    fed by an SP/SC rte_ring of finished batches. cf_delivery_submit() is called by
  *    one producer thread (the control lcore); cf_delivery_submit_request() (batches
  *    carrying their own request: edge-agent sketches) by any threads, on a
@@ -176,6 +179,102 @@ int cf_delivery_outcome_retried(unsigned int o);
 /* The breaker's view: 1 when the answer shows the backend alive. */
 int cf_delivery_outcome_breaker_ok(unsigned int o);
 
+/* ------------------------------------------------------------------ kafka */
+
+/* Request (and Kafka message) latency histogram: upper bounds in ms (ascending, +Inf after). */
+#define CF_DELIVERY_LAT_BUCKETS 12
+extern const double cf_delivery_lat_bounds_ms[CF_DELIVERY_LAT_BUCKETS];
+/* The bucket of a request that took us microseconds: the first i with us <=
+ * cf_delivery_lat_bounds_ms[i] ms; CF_DELIVERY_LAT_BUCKETS when slower than the last bound. */
+unsigned int cf_delivery_lat_bucket(uint64_t us);
+
+
+/*
+ * A Kafka batch body is NDJSON: one record per line, each line one message.
+ * An empty line is a record already settled (a retried batch keeps its other
+ * records' line numbers, so each message keeps its id: header "clarion-id"
+ * = "<batch id>-<line number>", which a consumer can de-duplicate on).
+ */
+
+/*
+ * Pure: what a delivery report (or a refused produce call) with librdkafka
+ * error code err means, for one message. 0 = delivered; MSG_SIZE_TOO_LARGE,
+ * the authorisation failures, INVALID_MSG/RECORD and the like = permanent
+ * (dead letter); a local error (negative code: timeout, transport, purge,
+ * queue full) = transport; any other broker error = transient. Nothing unknown
+ * is dead-lettered: what is not known permanent is retried.
+ */
+enum cf_delivery_outcome cf_delivery_kafka_classify(int err);
+
+/*
+ * Pure: the message key of one record line, the value of its top-level key
+ * `name` (e.g. "switch_id"): *klen bytes at the returned pointer (a string
+ * value without its quotes, as escaped in the line; a number or literal as
+ * written). NULL (no key: the partitioner picks any partition) when the line
+ * has no such key or its value is null.
+ */
+const char *cf_delivery_kafka_key(const char *line, size_t len, const char *name, size_t *klen);
+
+#define CF_DELIVERY_KAFKA_OPT_MAX 64
+
+struct cf_delivery_kafka_config {
+	const char *brokers;       /* bootstrap.servers */
+	const char *topic;
+	const char *key;           /* record key whose value is the message key; "" = none */
+	/* "property=value" pairs for librdkafka, applied after ours (they win). */
+	const char *opts[CF_DELIVERY_KAFKA_OPT_MAX];
+	unsigned int nopts;
+};
+
+/* Every librdkafka error code seen, counted; past this many distinct codes they fold into "other". */
+#define CF_DELIVERY_KAFKA_CODES 32
+#define CF_DELIVERY_KAFKA_BROKERS 16
+
+struct cf_delivery_kafka_code {
+	int code;                  /* rd_kafka_resp_err_t */
+	uint64_t n;
+};
+
+struct cf_delivery_kafka_broker {
+	char name[96];             /* "host:port/id" as librdkafka names it */
+	int32_t id;                /* -1: a bootstrap entry not yet identified */
+	char state[16];            /* "UP", "DOWN", "CONNECT", "INIT", ... */
+	uint64_t rtt_avg_us;
+	uint64_t outbuf_msgs;      /* requests waiting to be sent */
+	uint64_t inflight_reqs;    /* requests sent, awaiting their answer */
+};
+
+struct cf_delivery_kafka_stats {
+	uint64_t produced;         /* messages handed to librdkafka */
+	uint64_t delivered;        /* messages acknowledged (acks=all) */
+	uint64_t delivered_bytes;  /* their value bytes */
+	uint64_t failed;           /* messages reported with an error */
+	/* Delivery latency per acknowledged message, produce call to report,
+	 * buckets as cf_delivery_lat_bounds_ms (not cumulative). */
+	uint64_t lat_le[CF_DELIVERY_LAT_BUCKETS];
+	uint64_t lat_count;
+	uint64_t lat_sum_us;
+	uint64_t queue_msgs;       /* in librdkafka's queues (rd_kafka_outq_len) */
+	uint64_t queue_bytes;      /* from the last statistics */
+	uint64_t tx_bytes;         /* bytes sent to brokers (statistics: tx_bytes) */
+	/* Errors by librdkafka code: per failed message (delivery reports and
+	 * refused produce calls), and client-level errors (error callback). */
+	struct cf_delivery_kafka_code msg_err[CF_DELIVERY_KAFKA_CODES];
+	unsigned int n_msg_err;
+	uint64_t msg_err_other;
+	struct cf_delivery_kafka_code client_err[CF_DELIVERY_KAFKA_CODES];
+	unsigned int n_client_err;
+	uint64_t client_err_other;
+	struct cf_delivery_kafka_broker brokers[CF_DELIVERY_KAFKA_BROKERS];
+	unsigned int n_brokers;    /* from the last statistics (every second) */
+	int all_brokers_down;      /* librdkafka said so, and no broker is UP since */
+	int fatal;                 /* the producer hit a fatal error (it is recreated) */
+	uint64_t restarts;         /* producers recreated after a fatal error */
+};
+
+/* "_MSG_TIMED_OUT", "MSG_SIZE_TOO_LARGE", ... (rd_kafka_err2name). */
+const char *cf_delivery_kafka_err_name(int code);
+
 /* ---------------------------------------------------------------- segment */
 
 /*
@@ -314,8 +413,15 @@ enum cf_delivery_drop {
 const char *cf_delivery_drop_name(unsigned int d);
 const char *cf_delivery_drop_help(unsigned int d);
 
+enum cf_delivery_transport {
+	CF_DELIVERY_TRANSPORT_HTTP,
+	CF_DELIVERY_TRANSPORT_KAFKA,
+};
+
 struct cf_delivery_config {
-	const char *url;            /* full URL: backend + path */
+	enum cf_delivery_transport transport;
+	struct cf_delivery_kafka_config kafka;   /* Kafka only: copied at start */
+	const char *url;            /* HTTP: full URL: backend + path */
 	const char *base_url;       /* backend without path, for batches with their own
 				     * path (NULL/"" = refuse them); no trailing '/' */
 	const char *token;          /* "" = none; "Bearer X" unless it has a space */
@@ -337,13 +443,6 @@ struct cf_delivery_config {
 	uint64_t shutdown_timeout_ms;
 	unsigned int ring_size;     /* batches between producer and engine */
 };
-
-/* Request latency histogram: upper bounds in ms (ascending, +Inf after). */
-#define CF_DELIVERY_LAT_BUCKETS 12
-extern const double cf_delivery_lat_bounds_ms[CF_DELIVERY_LAT_BUCKETS];
-/* The bucket of a request that took us microseconds: the first i with us <=
- * cf_delivery_lat_bounds_ms[i] ms; CF_DELIVERY_LAT_BUCKETS when slower than the last bound. */
-unsigned int cf_delivery_lat_bucket(uint64_t us);
 
 /* Read-only counters (records unless named otherwise; a batch with its own
  * request counts its nrec items, see the req_* fields). Invariant, exact once
@@ -387,6 +486,8 @@ struct cf_delivery_stats {
 	uint64_t req_delivered;        /* batches delivered (live or replayed) */
 	uint64_t req_items_delivered;
 	uint64_t req_dead_lettered;    /* batches refused by the backend (4xx) */
+	uint64_t resent;               /* records of a partly delivered spool entry that
+					* is replayed whole again (likely duplicates) */
 	uint64_t spool_batches;        /* entries on disk, not yet delivered */
 	uint64_t spool_oldest_unix_s;  /* 0 when the spool is empty */
 };
@@ -419,6 +520,8 @@ void cf_delivery_stop(struct cf_delivery *d, struct cf_delivery_stats *final);
 void cf_delivery_free(struct cf_delivery *d);
 /* A copy of the counters (each exact, the set not an atomic snapshot). */
 void cf_delivery_stats(const struct cf_delivery *d, struct cf_delivery_stats *out);
+/* The Kafka transport's counters: 0, or -1 when d does not deliver to Kafka. Any thread. */
+int cf_delivery_kafka_stats(const struct cf_delivery *d, struct cf_delivery_kafka_stats *out);
 /* Process-unique boot id for batch ids. */
 uint64_t cf_delivery_boot_id(const struct cf_delivery *d);
 

@@ -27,6 +27,10 @@
 /* A configuration checked and copied: nothing in it points at the caller's strings. */
 struct settings {
 	struct cf_delivery_config cfg;       /* its strings point at the buffers below */
+	char brokers[1024];
+	char topic[256];
+	char key[128];
+	char opts[CF_DELIVERY_KAFKA_OPT_MAX][512];
 	char url[1024];
 	char base[1024];
 	char auth[1100];             /* "Authorization: ..." header line, or "" */
@@ -100,6 +104,34 @@ check_config(const struct cf_delivery_config *cfg, struct settings *set, char *e
 	}
 	if (copy_str(set->base, sizeof(set->base), cfg->base_url, "backend URL", err, errlen) != 0)
 		return -1;
+	if (cfg->transport == CF_DELIVERY_TRANSPORT_KAFKA) {
+		const struct cf_delivery_kafka_config *k = &cfg->kafka;
+		unsigned int i;
+
+		if (k->nopts > CF_DELIVERY_KAFKA_OPT_MAX) {
+			snprintf(err, errlen, "--kafka-opt: at most %u", CF_DELIVERY_KAFKA_OPT_MAX);
+			return -1;
+		}
+		if (copy_str(set->brokers, sizeof(set->brokers), k->brokers, "--kafka-brokers", err,
+			     errlen) != 0 ||
+		    copy_str(set->topic, sizeof(set->topic), k->topic, "--kafka-topic", err,
+			     errlen) != 0 ||
+		    copy_str(set->key, sizeof(set->key), k->key, "--kafka-key", err, errlen) != 0)
+			return -1;
+		if (set->brokers[0] == '\0' || set->topic[0] == '\0') {
+			snprintf(err, errlen, "Kafka needs --kafka-brokers and --kafka-topic");
+			return -1;
+		}
+		set->cfg.kafka.brokers = set->brokers;
+		set->cfg.kafka.topic = set->topic;
+		set->cfg.kafka.key = set->key;
+		for (i = 0; i < k->nopts; i++) {
+			if (copy_str(set->opts[i], sizeof(set->opts[i]), k->opts[i], "--kafka-opt",
+				     err, errlen) != 0)
+				return -1;
+			set->cfg.kafka.opts[i] = set->opts[i];
+		}
+	}
 	set->cfg.url = set->url;
 	set->cfg.base_url = set->base;
 	set->cfg.ca_file = set->ca_file;
@@ -242,13 +274,22 @@ cf_delivery_start(const struct cf_delivery_config *cfg, char *err, size_t errlen
 	d->boot = rte_rand();
 	if (d->set.spool_dir[0] && open_spool(d, err, errlen) != 0)
 		goto fail;
-	tc = (struct cf_delivery_tp_config){
-		.url = d->set.url, .base = d->set.base, .auth = d->set.auth,
-		.ca_file = d->set.ca_file, .insecure = c->insecure, .compress = c->compress,
-		.connect_timeout_ms = c->connect_timeout_ms, .timeout_ms = c->timeout_ms,
-		.nslots = c->concurrency + 1,
-	};
-	d->tp = cf_delivery_tp_open(&tc, err, errlen);
+	if (c->transport == CF_DELIVERY_TRANSPORT_KAFKA) {
+		struct cf_delivery_tp_kafka_config kc = {
+			.k = &c->kafka, .connect_timeout_ms = c->connect_timeout_ms,
+			.timeout_ms = c->timeout_ms, .nslots = c->concurrency + 1,
+		};
+
+		d->tp = cf_delivery_tp_open_kafka(&kc, err, errlen);
+	} else {
+		tc = (struct cf_delivery_tp_config){
+			.url = d->set.url, .base = d->set.base, .auth = d->set.auth,
+			.ca_file = d->set.ca_file, .insecure = c->insecure, .compress = c->compress,
+			.connect_timeout_ms = c->connect_timeout_ms, .timeout_ms = c->timeout_ms,
+			.nslots = c->concurrency + 1,
+		};
+		d->tp = cf_delivery_tp_open(&tc, err, errlen);
+	}
 	if (d->tp == NULL)
 		goto fail;
 	sc = (struct cf_delivery_sched_config){
@@ -359,6 +400,12 @@ cf_delivery_stats(const struct cf_delivery *d, struct cf_delivery_stats *out)
 	out->req_items_submitted = __atomic_load_n(&d->req_items_submitted, __ATOMIC_RELAXED);
 	out->breaker_state = (int)d->s.br.state;
 	out->breaker_opens = d->s.br.opens;
+}
+
+int
+cf_delivery_kafka_stats(const struct cf_delivery *d, struct cf_delivery_kafka_stats *out)
+{
+	return cf_delivery_tp_kafka_stats(d->tp, out);
 }
 
 uint64_t

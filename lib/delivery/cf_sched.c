@@ -157,6 +157,23 @@ enum fate {
 	FATE_DEAD,                    /* refused for good, or never sendable */
 	FATE_DISK,                    /* not now: a batch goes to the spool (or is
 				       * dropped), the replay entry stays there */
+	FATE_KEEP,                    /* with a part only: the rest of a live batch
+				       * stays in memory, to be retried */
+};
+
+/*
+ * Records of an item that the transport settled one by one (Kafka): ok of
+ * them delivered, dead refused (their lines: dead_body); the rest has the
+ * fate passed to settle(). A live batch going on keeps only its rest
+ * (rest_body: its body with the settled lines emptied).
+ */
+struct part {
+	uint32_t ok;
+	uint32_t dead;
+	const char *dead_body;
+	uint32_t dead_len;
+	const char *rest_body;
+	uint32_t rest_len;
 };
 
 static struct item
@@ -177,44 +194,80 @@ replay_item(const struct cf_delivery_replay *rp)
 			      .meta = rp->meta, .body = rp->body, .len = rp->h.len };
 }
 
+static void
+count_delivered(struct cf_delivery_sched *s, const struct item *it, uint32_t n)
+{
+	s->st.delivered += n;
+	if (it->b == NULL)
+		s->st.replayed += n;
+	if (it->meta)
+		s->st.req_items_delivered += n;
+}
+
+static void
+count_dead(struct cf_delivery_sched *s, const struct item *it, const char *body, uint32_t len,
+	   uint32_t n, long code, const char *resp, size_t resp_len)
+{
+	/* A failed write loses only the copy kept for a human: still counted. */
+	cf_delivery_dead_letter_write(s->cfg.dead_letter_dir, it->boot, it->seq, body, len, code, resp,
+				      resp_len);
+	s->st.dead_lettered += n;
+	s->st.dead_lettered_batches++;
+	s->st.req_dead_lettered += it->meta != 0;
+}
+
 /*
  * The one place where a batch or the replay entry changes hands: every
  * ledger counter (delivered, dead_lettered, pending, spooled, dropped) moves
- * here, for live batches and replays alike. Frees what it settles.
+ * here, for live batches and replays alike. Frees what it settles. p (may be
+ * NULL): the records the transport settled one by one; a replay entry takes
+ * one only with FATE_DELIVERED (the entry leaves the disk whole).
  */
 static void
-settle(struct cf_delivery_sched *s, const struct item *it, enum fate f, long code, const char *resp,
-       size_t resp_len)
+settle(struct cf_delivery_sched *s, const struct item *it, enum fate f, const struct part *p,
+       long code, const char *resp, size_t resp_len)
 {
+	uint32_t rest = it->nrec;
+
+	if (p != NULL) {
+		count_delivered(s, it, p->ok);
+		if (p->dead > 0)
+			count_dead(s, it, p->dead_body, p->dead_len, p->dead, code, resp, resp_len);
+		rest -= p->ok + p->dead;
+	}
 	switch (f) {
 	case FATE_DELIVERED:
-		s->st.delivered += it->nrec;
+		count_delivered(s, it, rest);
 		s->st.delivered_batches++;
-		if (it->b == NULL)
-			s->st.replayed += it->nrec;
-		if (it->meta) {
-			s->st.req_delivered++;
-			s->st.req_items_delivered += it->nrec;
-		}
+		s->st.req_delivered += it->meta != 0;
 		break;
 	case FATE_DEAD:
-		/* A failed write loses only the copy kept for a human: still counted. */
-		cf_delivery_dead_letter_write(s->cfg.dead_letter_dir, it->boot, it->seq, it->body,
-					      it->len, code, resp, resp_len);
-		s->st.dead_lettered += it->nrec;
-		s->st.dead_lettered_batches++;
-		s->st.req_dead_lettered += it->meta != 0;
+		count_dead(s, it, it->body, it->len, rest, code, resp, resp_len);
 		break;
 	case FATE_DISK:
+	case FATE_KEEP:
 		break;
 	}
 	if (it->b != NULL) {
-		if (it->queued)
-			live_remove(s, it->b);
-		if (f == FATE_DISK)
-			to_disk(s, it->b);
-		else
-			cf_delivery_batch_free(it->b);
+		struct cf_delivery_batch *b = it->b;
+
+		if (p != NULL && (f == FATE_DISK || f == FATE_KEEP) && p->rest_len <= b->cap) {
+			memcpy(b->body, p->rest_body, p->rest_len);
+			b->len = p->rest_len;
+		}
+		if (f == FATE_KEEP) {
+			if (it->queued)
+				s->st.pending -= b->nrec - rest;
+			b->nrec = rest;
+		} else {
+			if (it->queued)
+				live_remove(s, b);
+			b->nrec = rest;
+			if (f == FATE_DISK)
+				to_disk(s, b);
+			else
+				cf_delivery_batch_free(b);
+		}
 	} else {
 		if (f == FATE_DISK)
 			cf_delivery_spool_release(s->spool);
@@ -224,6 +277,14 @@ settle(struct cf_delivery_sched *s, const struct item *it, enum fate f, long cod
 		s->rp.body = NULL;
 	}
 	refresh(s);
+}
+
+static struct part
+done_part(const struct cf_delivery_tp_done *r)
+{
+	return (struct part){ .ok = r->part_ok, .dead = r->part_dead, .dead_body = r->dead_body,
+			      .dead_len = r->dead_len, .rest_body = r->rest_body,
+			      .rest_len = r->rest_len };
 }
 
 static void
@@ -333,7 +394,7 @@ replay_step(struct cf_delivery_sched *s, enum rp_event ev, const struct cf_deliv
 		rp->meta = 0;
 		it = replay_item(rp);
 		if (!cf_delivery_breaker_allow(&s->br, now)) {
-			settle(s, &it, FATE_DISK, 0, NULL, 0);
+			settle(s, &it, FATE_DISK, NULL, 0, NULL, 0);
 			return;
 		}
 		breaker_log(s);
@@ -350,9 +411,9 @@ replay_step(struct cf_delivery_sched *s, enum rp_event ev, const struct cf_deliv
 		if (rc == CF_DELIVERY_TP_UNSENDABLE) {
 			/* Never sendable (unknown format): keep it for a human. */
 			log_err(s, "spool entry %" PRIu64 " cannot be sent; dead-lettered", rp->h.seq);
-			settle(s, &it, FATE_DEAD, 0, NULL, 0);
+			settle(s, &it, FATE_DEAD, NULL, 0, NULL, 0);
 		} else {
-			settle(s, &it, FATE_DISK, 0, NULL, 0);
+			settle(s, &it, FATE_DISK, NULL, 0, NULL, 0);
 			rp->ready_ms = now + 1000;
 		}
 		return;
@@ -364,17 +425,25 @@ replay_step(struct cf_delivery_sched *s, enum rp_event ev, const struct cf_deliv
 		if (ev == RP_EV_ABORT) {
 			cf_delivery_tp_abort(s->tp, slot);
 			/* Not consumed: it stays in the spool for the next start. */
-			settle(s, &it, FATE_DISK, 0, NULL, 0);
+			settle(s, &it, FATE_DISK, NULL, 0, NULL, 0);
 		} else if (cf_delivery_outcome_retried(v->outcome)) {
-			/* On disk already: never given up, only retried later. */
+			/* On disk already: never given up, only retried later. A part
+			 * delivered now goes again with the entry: count it. */
+			if (r->partial)
+				s->st.resent += r->part_ok;
 			rp->fails++;
 			rp->ready_ms = now + retry_delay(s, rp->fails, v, 1);
-			settle(s, &it, FATE_DISK, 0, NULL, 0);
+			settle(s, &it, FATE_DISK, NULL, 0, NULL, 0);
+		} else if (r->partial) {
+			struct part p = done_part(r);
+
+			rp->fails = 0;
+			settle(s, &it, FATE_DELIVERED, &p, r->code, r->resp, r->resp_len);
 		} else {
 			rp->fails = 0;
 			settle(s, &it,
-			       v->outcome == CF_DELIVERY_OUT_DELIVERED ? FATE_DELIVERED : FATE_DEAD,
-			       r->http_status, r->resp, r->resp_len);
+			       v->outcome == CF_DELIVERY_OUT_DELIVERED ? FATE_DELIVERED : FATE_DEAD, NULL,
+			       r->code, r->resp, r->resp_len);
 		}
 		return;
 	}
@@ -387,17 +456,21 @@ live_done(struct cf_delivery_sched *s, unsigned int slot, const struct cf_delive
 {
 	struct cf_delivery_batch *b = s->slot_live[slot];
 	struct item it = batch_item(b, 1);
+	struct part part = done_part(r);
+	const struct part *p = r->partial ? &part : NULL;
 
 	s->slot_live[slot] = NULL;
 	s->st.in_flight -= b->nrec;
 	if (v->outcome == CF_DELIVERY_OUT_DELIVERED) {
-		settle(s, &it, FATE_DELIVERED, 0, NULL, 0);
+		settle(s, &it, FATE_DELIVERED, p, r->code, r->resp, r->resp_len);
 	} else if (!cf_delivery_outcome_retried(v->outcome)) {
-		settle(s, &it, FATE_DEAD, r->http_status, r->resp, r->resp_len);
+		settle(s, &it, FATE_DEAD, NULL, r->code, r->resp, r->resp_len);
 	} else if (b->attempts > s->cfg.retry_attempts || s->stopping) {
 		/* Out of tries, or shutting down (no retry waits): disk keeps it. */
-		settle(s, &it, FATE_DISK, 0, NULL, 0);
+		settle(s, &it, FATE_DISK, p, r->code, r->resp, r->resp_len);
 	} else {
+		if (p != NULL)
+			settle(s, &it, FATE_KEEP, p, r->code, r->resp, r->resp_len);
 		b->state = B_WAIT;
 		b->ready_ms = now + retry_delay(s, b->attempts, v, 0);
 		s->st.retries++;
@@ -408,37 +481,50 @@ void
 cf_delivery_sched_done(struct cf_delivery_sched *s, const struct cf_delivery_tp_done *r,
 		       uint64_t now)
 {
-	/* The wall clock only turns a Retry-After date into seconds. */
-	int64_t wall_s = r->retry_after != NULL ? (int64_t)(cf_clock_wall_ms() / 1000) : 0;
-	struct cf_delivery_verdict v =
-		cf_delivery_classify(r->curl_result, r->http_status, r->retry_after, wall_s);
+	const struct cf_delivery_verdict *v = &r->v;
+	/* Any record taken, or an answer that shows the far end alive, is no breaker failure. */
+	int alive = cf_delivery_outcome_breaker_ok(v->outcome) || (r->partial && r->part_ok > 0);
 
 	count_latency(s, r->latency_us);
-	switch (v.outcome) {
+	switch (v->outcome) {
 	case CF_DELIVERY_OUT_DELIVERED:
 		s->st.responses_2xx++;
 		break;
 	case CF_DELIVERY_OUT_TRANSPORT:
 		s->st.transport_errors++;
-		log_err(s, "POST failed: %s (curl %d)", r->error, r->curl_result);
 		break;
 	case CF_DELIVERY_OUT_TRANSIENT:
 		s->st.responses_transient++;
-		log_err(s, "backend answered HTTP %ld; will retry", r->http_status);
 		break;
 	case CF_DELIVERY_OUT_PERMANENT:
 	default:
 		s->st.responses_permanent++;
-		log_err(s, "backend refused a batch with HTTP %ld; dead-lettered", r->http_status);
 		break;
 	}
-	/* 4xx other than 408/429 proves the backend is up: not a breaker failure. */
-	cf_delivery_breaker_result(&s->br, cf_delivery_outcome_breaker_ok(v.outcome), now);
+	if (r->partial && r->part_dead > 0 && v->outcome != CF_DELIVERY_OUT_PERMANENT)
+		s->st.responses_permanent++;
+	if ((v->outcome != CF_DELIVERY_OUT_DELIVERED || (r->partial && r->part_dead > 0)) &&
+	    r->what != NULL && r->what[0] != '\0')
+		log_err(s, "%s", r->what);
+	cf_delivery_breaker_result(&s->br, alive, now);
 	breaker_log(s);
 	if (r->slot == s->nslots - 1)
-		replay_step(s, RP_EV_DONE, &v, r, now);
+		replay_step(s, RP_EV_DONE, v, r, now);
 	else
-		live_done(s, r->slot, &v, r, now);
+		live_done(s, r->slot, v, r, now);
+}
+
+/* The oldest live batch not on the wire, or NULL. */
+static struct cf_delivery_batch *
+oldest_idle(const struct cf_delivery_sched *s)
+{
+	struct cf_delivery_batch *best = NULL;
+	unsigned int i;
+
+	for (i = 0; i < s->nlive; i++)
+		if (s->live[i]->state != B_INFLIGHT && (best == NULL || s->live[i]->seq < best->seq))
+			best = s->live[i];
+	return best;
 }
 
 void
@@ -447,17 +533,14 @@ cf_delivery_sched_run(struct cf_delivery_sched *s, uint64_t now)
 	unsigned int i;
 
 	if (blocked(s, now)) {
-		/* Open: nothing waits in memory for the network; disk it all. */
-		for (i = 0; i < s->nlive;) {
-			struct cf_delivery_batch *b = s->live[i];
-			struct item it;
+		/* Open: nothing waits in memory for the network; disk it all,
+		 * oldest first, so the spool replays in arrival order. */
+		struct cf_delivery_batch *b;
 
-			if (b->state == B_INFLIGHT) {
-				i++;
-				continue;
-			}
-			it = batch_item(b, 1);
-			settle(s, &it, FATE_DISK, 0, NULL, 0);
+		while ((b = oldest_idle(s)) != NULL) {
+			struct item it = batch_item(b, 1);
+
+			settle(s, &it, FATE_DISK, NULL, 0, NULL, 0);
 		}
 		return;
 	}
@@ -480,7 +563,7 @@ cf_delivery_sched_run(struct cf_delivery_sched *s, uint64_t now)
 			/* Not sent: a half-open breaker must not wait for this probe. */
 			s->br.probe_out = 0;
 			it = batch_item(b, 1);
-			settle(s, &it, FATE_DISK, 0, NULL, 0);
+			settle(s, &it, FATE_DISK, NULL, 0, NULL, 0);
 			continue;
 		}
 		count_request(s, wire);
@@ -499,7 +582,7 @@ cf_delivery_sched_spool_taken(struct cf_delivery_sched *s, struct cf_delivery_ba
 
 	s->st.taken += b->nrec;
 	s->st.taken_batches++;
-	settle(s, &it, FATE_DISK, 0, NULL, 0);
+	settle(s, &it, FATE_DISK, NULL, 0, NULL, 0);
 }
 
 /*
@@ -507,15 +590,19 @@ cf_delivery_sched_spool_taken(struct cf_delivery_sched *s, struct cf_delivery_ba
  * is the in-memory backlog; the spool takes over when the breaker is open,
  * or when the backlog passes half the ring (the backend is slower than the
  * input). Without a spool a backlog stays in the ring (the producer waits),
- * and only an open breaker drops, counted as no_spool.
+ * and only an open breaker drops, counted as no_spool. A ring's worth at
+ * most per call, so that sending and replaying go on under any input.
  */
 void
 cf_delivery_sched_take(struct cf_delivery_sched *s, struct rte_ring *ring, struct rte_ring *mring,
 		       uint64_t now)
 {
 	int open = blocked(s, now) && !s->stopping;
+	unsigned int n;
 
-	for (;;) {
+	/* At most a ring's worth per call: a producer that keeps the ring full
+	 * (input faster than the disk) must not starve the network of its turn. */
+	for (n = 0; n < s->cfg.ring_size; n++) {
 		struct cf_delivery_batch *b;
 		int to_live = !open && s->nlive < s->cap_live;
 
@@ -576,11 +663,11 @@ cf_delivery_sched_abort(struct cf_delivery_sched *s)
 		}
 	}
 	replay_step(s, RP_EV_ABORT, NULL, NULL, 0);
-	/* Out of time or done: whatever is still in memory goes to disk. */
+	/* Out of time or done: whatever is still in memory goes to disk, oldest first. */
 	while (s->nlive > 0) {
-		struct item it = batch_item(s->live[0], 1);
+		struct item it = batch_item(oldest_idle(s), 1);
 
-		settle(s, &it, FATE_DISK, 0, NULL, 0);
+		settle(s, &it, FATE_DISK, NULL, 0, NULL, 0);
 	}
 }
 

@@ -30,12 +30,17 @@ struct xfer {
 	int busy;
 };
 
-struct cf_delivery_tp {
+struct http_tp {
+	struct cf_delivery_tp base;  /* first: the scheduler's handle */
 	struct cf_delivery_tp_config cfg;
 	CURLM *multi;
 	struct xfer *x;
 	char line[2048];             /* scratch: request batch URL, Content-Type line */
+	char what[256];              /* the last finished request, for the log */
 };
+
+#define HTTP(t) ((struct http_tp *)(t))
+#define CHTTP(t) ((const struct http_tp *)(t))
 
 static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
@@ -112,7 +117,7 @@ gzip_body(struct xfer *x, const char *body, uint32_t len, size_t *out_len)
 /* A request batch's metadata block: CF_DELIVERY_TP_UNSENDABLE when it cannot be sent
  * (corrupt, or no base URL to send it to), else 0 and *m filled. */
 static int
-req_meta(const struct cf_delivery_tp *tp, const char *body, uint32_t len, uint32_t flags,
+req_meta(const struct http_tp *tp, const char *body, uint32_t len, uint32_t flags,
 	 struct cf_delivery_meta *m)
 {
 	if (flags & ~CF_DELIVERY_SEG_F_META)
@@ -126,10 +131,11 @@ req_meta(const struct cf_delivery_tp *tp, const char *body, uint32_t len, uint32
 	return 0;
 }
 
-int
-cf_delivery_tp_send(struct cf_delivery_tp *tp, unsigned int slot,
-		    const struct cf_delivery_tp_req *rq, size_t *wire, int *meta)
+static int
+http_send(struct cf_delivery_tp *t, unsigned int slot, const struct cf_delivery_tp_req *rq,
+	  size_t *wire, int *meta)
 {
+	struct http_tp *tp = HTTP(t);
 	struct xfer *x = &tp->x[slot];
 	const char *body = rq->body;
 	uint32_t len = rq->len;
@@ -202,23 +208,53 @@ cf_delivery_tp_send(struct cf_delivery_tp *tp, unsigned int slot,
 	return 0;
 }
 
-int
-cf_delivery_tp_busy(const struct cf_delivery_tp *tp, unsigned int slot)
+static int
+http_busy(const struct cf_delivery_tp *tp, unsigned int slot)
 {
-	return tp->x[slot].busy;
+	return CHTTP(tp)->x[slot].busy;
 }
 
-void
-cf_delivery_tp_perform(struct cf_delivery_tp *tp)
+static void
+http_perform(struct cf_delivery_tp *tp)
 {
 	int running;
 
-	curl_multi_perform(tp->multi, &running);
+	curl_multi_perform(HTTP(tp)->multi, &running);
 }
 
-int
-cf_delivery_tp_next_done(struct cf_delivery_tp *tp, struct cf_delivery_tp_done *out)
+/* The verdict (cf_delivery_classify) and the log line of a finished transfer. */
+static void
+http_verdict(struct http_tp *tp, int result, long code, const char *retry_after,
+	     struct cf_delivery_tp_done *out)
 {
+	/* The wall clock only turns a Retry-After date into seconds. */
+	int64_t wall_s = retry_after != NULL ? (int64_t)(cf_clock_wall_ms() / 1000) : 0;
+
+	out->v = cf_delivery_classify(result, code, retry_after, wall_s);
+	out->code = code;
+	out->what = tp->what;
+	switch (out->v.outcome) {
+	case CF_DELIVERY_OUT_TRANSPORT:
+		snprintf(tp->what, sizeof(tp->what), "POST failed: %s (curl %d)",
+			 curl_easy_strerror((CURLcode)result), result);
+		break;
+	case CF_DELIVERY_OUT_TRANSIENT:
+		snprintf(tp->what, sizeof(tp->what), "backend answered HTTP %ld; will retry", code);
+		break;
+	case CF_DELIVERY_OUT_PERMANENT:
+		snprintf(tp->what, sizeof(tp->what),
+			 "backend refused a batch with HTTP %ld; dead-lettered", code);
+		break;
+	default:
+		tp->what[0] = '\0';
+		break;
+	}
+}
+
+static int
+http_next_done(struct cf_delivery_tp *t, struct cf_delivery_tp_done *out)
+{
+	struct http_tp *tp = HTTP(t);
 	CURLMsg *m;
 	int left;
 
@@ -238,11 +274,10 @@ cf_delivery_tp_next_done(struct cf_delivery_tp *tp, struct cf_delivery_tp_done *
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
 		curl_multi_remove_handle(tp->multi, x->easy);
 		x->busy = 0;
+		memset(out, 0, sizeof(*out));
 		out->slot = i;
-		out->curl_result = (int)m->data.result;
-		out->http_status = code;
-		out->retry_after = x->has_retry_after ? x->retry_after : NULL;
-		out->error = curl_easy_strerror(m->data.result);
+		http_verdict(tp, (int)m->data.result, code,
+			     x->has_retry_after ? x->retry_after : NULL, out);
 		out->resp = x->resp;
 		out->resp_len = x->resp_len;
 		out->latency_us = cf_clock_mono_us() - x->t0_us;
@@ -251,9 +286,10 @@ cf_delivery_tp_next_done(struct cf_delivery_tp *tp, struct cf_delivery_tp_done *
 	return 0;
 }
 
-void
-cf_delivery_tp_abort(struct cf_delivery_tp *tp, unsigned int slot)
+static void
+http_abort(struct cf_delivery_tp *t, unsigned int slot)
 {
+	struct http_tp *tp = HTTP(t);
 	struct xfer *x = &tp->x[slot];
 
 	if (!x->busy)
@@ -262,22 +298,22 @@ cf_delivery_tp_abort(struct cf_delivery_tp *tp, unsigned int slot)
 	x->busy = 0;
 }
 
-void
-cf_delivery_tp_wait(struct cf_delivery_tp *tp, int timeout_ms)
+static void
+http_wait(struct cf_delivery_tp *tp, int timeout_ms)
 {
-	curl_multi_poll(tp->multi, NULL, 0, timeout_ms, NULL);
+	curl_multi_poll(HTTP(tp)->multi, NULL, 0, timeout_ms, NULL);
 }
 
-void
-cf_delivery_tp_wakeup(struct cf_delivery_tp *tp)
+static void
+http_wakeup(struct cf_delivery_tp *tp)
 {
-	curl_multi_wakeup(tp->multi);
+	curl_multi_wakeup(HTTP(tp)->multi);
 }
 
 /* Options that stay for the life of the handle; per request are only the
  * URL, headers and body (cf_delivery_tp_send). */
 static void
-setup_easy(const struct cf_delivery_tp *tp, struct xfer *x)
+setup_easy(const struct http_tp *tp, struct xfer *x)
 {
 	CURL *e = x->easy;
 
@@ -300,11 +336,25 @@ setup_easy(const struct cf_delivery_tp *tp, struct xfer *x)
 	}
 }
 
+static void http_close(struct cf_delivery_tp *t);
+
+static const struct cf_delivery_tp_ops http_ops = {
+	.name = "http",
+	.send = http_send,
+	.busy = http_busy,
+	.perform = http_perform,
+	.next_done = http_next_done,
+	.abort = http_abort,
+	.wait = http_wait,
+	.wakeup = http_wakeup,
+	.close = http_close,
+};
+
 struct cf_delivery_tp *
 cf_delivery_tp_open(const struct cf_delivery_tp_config *cfg, char *err, size_t errlen)
 {
 	static int curl_ready;
-	struct cf_delivery_tp *tp;
+	struct http_tp *tp;
 	unsigned int i;
 
 	if (!curl_ready) {
@@ -319,12 +369,13 @@ cf_delivery_tp_open(const struct cf_delivery_tp_config *cfg, char *err, size_t e
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	tp->base.ops = &http_ops;
 	tp->cfg = *cfg;
 	tp->x = calloc(cfg->nslots, sizeof(*tp->x));
 	tp->multi = curl_multi_init();
 	if (tp->x == NULL || tp->multi == NULL) {
 		snprintf(err, errlen, "out of memory");
-		cf_delivery_tp_close(tp);
+		http_close(&tp->base);
 		return NULL;
 	}
 	curl_multi_setopt(tp->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->nslots);
@@ -332,21 +383,27 @@ cf_delivery_tp_open(const struct cf_delivery_tp_config *cfg, char *err, size_t e
 		tp->x[i].easy = curl_easy_init();
 		if (tp->x[i].easy == NULL) {
 			snprintf(err, errlen, "curl_easy_init failed");
-			cf_delivery_tp_close(tp);
+			http_close(&tp->base);
 			return NULL;
 		}
 		setup_easy(tp, &tp->x[i]);
 	}
-	return tp;
+	return &tp->base;
 }
 
 void
 cf_delivery_tp_close(struct cf_delivery_tp *tp)
 {
+	if (tp != NULL)
+		tp->ops->close(tp);
+}
+
+static void
+http_close(struct cf_delivery_tp *t)
+{
+	struct http_tp *tp = HTTP(t);
 	unsigned int i;
 
-	if (tp == NULL)
-		return;
 	if (tp->x != NULL) {
 		for (i = 0; i < tp->cfg.nslots; i++) {
 			if (tp->x[i].busy)

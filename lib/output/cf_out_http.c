@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The "http" sink: batches records into Clarion bodies {"records":[...]} on
- * the control lcore and hands finished batches to the delivery engine
- * (cf_delivery.h), which owns the network and the spool.
+ * The sinks of the delivery engine (cf_delivery.h), which owns the network
+ * and the spool; here, on the control lcore, records are only encoded into
+ * batches and handed over. One batching code, two framings:
+ *  - "http": Clarion bodies {"records":[...]};
+ *  - "kafka": NDJSON, one line per record (one message each).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,10 +16,17 @@
 #include "cf_json.h"
 #include "cf_output.h"
 
-#define HEAD "{\"records\":["
-#define TAIL "]}"
+struct framing {
+	const char *head;          /* before the first record */
+	const char *sep;           /* between two records */
+	const char *tail;          /* after the last one */
+};
+
+static const struct framing http_framing = { "{\"records\":[", ",", "]}" };
+static const struct framing kafka_framing = { "", "\n", "\n" };
 
 struct http_out {
+	const struct framing *fr;
 	struct cf_delivery *d;
 	struct cf_delivery_batch *cur;
 	uint32_t batch_size;
@@ -40,8 +49,8 @@ seal(struct cf_output *o)
 	if (b == NULL)
 		return;
 	h->cur = NULL;
-	memcpy(b->body + b->len, TAIL, sizeof(TAIL) - 1);
-	b->len += sizeof(TAIL) - 1;
+	memcpy(b->body + b->len, h->fr->tail, strlen(h->fr->tail));
+	b->len += (uint32_t)strlen(h->fr->tail);
 	b->boot = h->boot;
 	b->seq = cf_delivery_next_seq(h->d);
 	o->stats.bytes += b->len;
@@ -92,8 +101,8 @@ http_write(struct cf_output *o, const struct cf_record *r, unsigned int n)
 				o->stats.failed += n - i;
 				return -ENOMEM;
 			}
-			memcpy(b->body, HEAD, sizeof(HEAD) - 1);
-			b->len = sizeof(HEAD) - 1;
+			memcpy(b->body, h->fr->head, strlen(h->fr->head));
+			b->len = (uint32_t)strlen(h->fr->head);
 			h->cur = b;
 			h->first_ms = cf_clock_coarse_ms();
 		}
@@ -103,7 +112,7 @@ http_write(struct cf_output *o, const struct cf_record *r, unsigned int n)
 			return -ENOMEM;
 		}
 		if (b->nrec != 0)
-			b->body[b->len++] = ',';
+			b->body[b->len++] = h->fr->sep[0];
 		b->len += (uint32_t)cf_json_record(b->body + b->len, &r[i]);
 		b->nrec++;
 		h->received++;
@@ -163,8 +172,18 @@ static const struct cf_output_ops cf_output_http_ops = {
 	.close = http_close,
 };
 
-struct cf_output *
-cf_output_open_http(const struct cf_output_http_config *cfg, char *err, size_t errlen)
+static const struct cf_output_ops cf_output_kafka_ops = {
+	.scheme = "kafka",
+	.open = http_open,
+	.write = http_write,
+	.poll = http_poll,
+	.finish = http_finish,
+	.close = http_close,
+};
+
+static struct cf_output *
+open_batching(const struct cf_output_http_config *cfg, const struct cf_output_ops *ops,
+	      const struct framing *fr, char *err, size_t errlen)
 {
 	struct cf_output *o = calloc(1, sizeof(*o));
 	struct http_out *h = calloc(1, sizeof(*h));
@@ -175,6 +194,7 @@ cf_output_open_http(const struct cf_output_http_config *cfg, char *err, size_t e
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	h->fr = fr;
 	h->batch_size = cfg->batch_size ? cfg->batch_size : 1;
 	h->interval_ms = cfg->batch_interval_ms;
 	h->d = cf_delivery_start(&cfg->dl, err, errlen);
@@ -184,9 +204,24 @@ cf_output_open_http(const struct cf_output_http_config *cfg, char *err, size_t e
 		return NULL;
 	}
 	h->boot = cf_delivery_boot_id(h->d);
-	o->ops = &cf_output_http_ops;
+	o->ops = ops;
 	o->priv = h;
 	return o;
+}
+
+struct cf_output *
+cf_output_open_http(const struct cf_output_http_config *cfg, char *err, size_t errlen)
+{
+	return open_batching(cfg, &cf_output_http_ops, &http_framing, err, errlen);
+}
+
+struct cf_output *
+cf_output_open_kafka(const struct cf_output_http_config *cfg, char *err, size_t errlen)
+{
+	struct cf_output_http_config c = *cfg;
+
+	c.dl.transport = CF_DELIVERY_TRANSPORT_KAFKA;
+	return open_batching(&c, &cf_output_kafka_ops, &kafka_framing, err, errlen);
 }
 
 int
@@ -197,6 +232,7 @@ cf_output_http_forward(void *output, const char *path, const void *body, size_t 
 	struct cf_delivery_batch *b;
 	int rc;
 
+	o = cf_output_find(o, "http");
 	if (o == NULL || o->ops != &cf_output_http_ops)
 		return -EINVAL;
 	b = cf_delivery_batch_new_request(path, content_type, headers, body, len, 1, &rc);
@@ -212,9 +248,17 @@ cf_output_http_forward(void *output, const char *path, const void *body, size_t 
 int
 cf_output_delivery_stats(const struct cf_output *o, struct cf_output_delivery_stats *s)
 {
+	return cf_output_delivery_stats_of(o, "http", s);
+}
+
+int
+cf_output_delivery_stats_of(const struct cf_output *o, const char *scheme,
+			    struct cf_output_delivery_stats *s)
+{
 	const struct http_out *h;
 
-	if (o == NULL || o->ops != &cf_output_http_ops)
+	o = cf_output_find(o, scheme);
+	if (o == NULL || (o->ops != &cf_output_http_ops && o->ops != &cf_output_kafka_ops))
 		return -1;
 	h = o->priv;
 	s->received = h->received;
@@ -222,4 +266,13 @@ cf_output_delivery_stats(const struct cf_output *o, struct cf_output_delivery_st
 	s->submit_stalls = h->submit_stalls;
 	cf_delivery_stats(h->d, &s->dl);
 	return 0;
+}
+
+int
+cf_output_kafka_stats(const struct cf_output *o, struct cf_delivery_kafka_stats *s)
+{
+	o = cf_output_find(o, "kafka");
+	if (o == NULL || o->ops != &cf_output_kafka_ops)
+		return -1;
+	return cf_delivery_kafka_stats(((const struct http_out *)o->priv)->d, s);
 }

@@ -10,7 +10,10 @@
  * The command line names them ("ndjson:PATH", "null": app/cf_config.c) and
  * hands over the enum, so no spec string is parsed here. "http" is built from
  * its own config with cf_output_open_http(): records are batched ({"records":[...]})
- * and handed to the delivery engine (cf_delivery.h).
+ * and handed to the delivery engine (cf_delivery.h). "kafka" likewise with
+ * cf_output_open_kafka() (NDJSON batches, one message per record, the Kafka
+ * transport). cf_output_open_tee() makes one output of several (Kafka beside
+ * HTTP or an --output sink); cf_output_find() finds one of them by scheme.
  *
  * Contract:
  *  - Not thread safe: one thread owns an output.
@@ -24,8 +27,11 @@
  *    --batch-interval) and is cheap enough to call every loop iteration.
  *  - cf_output_finish() ends delivery (http: last partial batch, shutdown sequence);
  *    counters stay readable until cf_output_close(), which finishes, flushes, frees.
- *  - cf_output_delivery_stats() copies the http sink's counters; -1 for other sinks.
- *    Callable from any thread (each counter exact, not an atomic snapshot).
+ *  - cf_output_delivery_stats() copies the http sink's counters (the http
+ *    sink itself or in a tee); -1 when there is none. cf_output_delivery_stats_of()
+ *    the same for "http" or "kafka"; cf_output_kafka_stats() the Kafka
+ *    transport's own. Callable from any thread (each counter exact, not an
+ *    atomic snapshot).
  */
 
 #include <stddef.h>
@@ -101,6 +107,22 @@ struct cf_output_delivery_stats {
 struct cf_output *cf_output_open_http(const struct cf_output_http_config *cfg, char *err,
 				      size_t errlen);
 int cf_output_delivery_stats(const struct cf_output *o, struct cf_output_delivery_stats *s);
+int cf_output_delivery_stats_of(const struct cf_output *o, const char *scheme,
+				struct cf_output_delivery_stats *s);
+
+/* The Kafka sink: as the http one (cfg->dl.kafka says where; dl.transport is
+ * set here), NDJSON batches of batch_size records or batch_interval_ms. */
+struct cf_output *cf_output_open_kafka(const struct cf_output_http_config *cfg, char *err,
+				       size_t errlen);
+int cf_output_kafka_stats(const struct cf_output *o, struct cf_delivery_kafka_stats *s);
+
+/* One output writing every record to each of outs (ownership moves: closing the
+ * tee closes them); NULL with a reason when n is 0 or above CF_OUTPUT_TEE_MAX. */
+#define CF_OUTPUT_TEE_MAX 4
+struct cf_output *cf_output_open_tee(struct cf_output *const *outs, unsigned int n, char *err,
+				     size_t errlen);
+/* o itself when its scheme is `scheme`, else the tee member that is; NULL when none. */
+struct cf_output *cf_output_find(const struct cf_output *o, const char *scheme);
 /*
  * One request of its own (edge-agent sketches) through the http sink's
  * delivery engine: POSTed to the backend base URL + path with its content

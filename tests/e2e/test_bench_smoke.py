@@ -28,7 +28,8 @@ with tempfile.TemporaryDirectory() as d:
         with open(out) as f:
             rows = json.load(f)
     names = [r["name"] for r in rows]
-    c.eq(names, ["v5", "v9", "ipfix", "v5-json", "ipfix-json", "v5-http", "mixed"], "scenario rows")
+    c.eq(names, ["v5", "v9", "ipfix", "v5-json", "ipfix-json", "v5-http", "v5-kafka",
+                 "v5-kafka-lz4", "v5-kafka-zstd", "mixed"], "scenario rows")
     for r in rows:
         if "skip" in r:
             c.check(not r["skip"].startswith("ERROR"), "%s: %s" % (r["name"], r["skip"]))
