@@ -9,12 +9,21 @@ PKGS=(
 	libdpdk-dev dpdk dpdk-dev libpcap-dev
 	libcurl4-openssl-dev libcjson-dev libcunit1-dev libmicrohttpd-dev zlib1g-dev
 )
+# Packaging (scripts/package.sh): debhelper and dpkg-buildpackage; systemd for the unit directory.
+if [ "${1:-}" = "--package" ] || [ "${1:-}" = "--test" ]; then
+	PKGS+=(debhelper dpkg-dev systemd)
+fi
 # Test-only tools (independent decoders and exporters).
 if [ "${1:-}" = "--test" ]; then
 	# prometheus: promtool check metrics (test_ctlplane); ping, ip: test_netpres_live;
 	# openssl: HTTPS delivery test certificates; pmacct: sfprobe (test_sflow_pmacct);
 	# softflowd: a real NetFlow v9/IPFIX exporter (test_real_exporter)
 	PKGS+=(tshark prometheus iputils-ping iproute2 openssl pmacct softflowd)
+	# Deploying (docs/deploying.md): lintian (test_package), systemd-analyze (in systemd),
+	# podman with runc (crun refuses hybrid cgroup hosts) and debootstrap (test_container),
+	# kubectl (test_kubernetes; any kubectl already installed will do), man-db (man pages).
+	PKGS+=(lintian podman runc debootstrap man-db)
+	command -v kubectl >/dev/null || PKGS+=(kubernetes-client)
 fi
 
 missing=()
@@ -30,4 +39,5 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # tshark asks whether non-root users may capture; the default (no) is fine.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Other engineers' installs may hold the dpkg lock on a shared machine: wait for it.
+$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null

@@ -246,6 +246,7 @@ for i in "${todo[@]}"; do
 	[[ $loaded == *" $drv "* ]] && continue
 	loaded+="$drv "
 	if [ ! -d "$SYS/bus/pci/drivers/$drv" ]; then
+		[ $dry -eq 1 ] || command -v modprobe >/dev/null || die 1 "$drv is not loaded and modprobe is missing (apt-get install kmod)"
 		run modprobe "$drv" || die 1 "modprobe $drv failed"
 		[ $dry -eq 1 ] || [ -d "$SYS/bus/pci/drivers/$drv" ] || die 1 "$drv did not register after modprobe"
 	fi
