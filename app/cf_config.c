@@ -730,3 +730,99 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 	}
 	return 0;
 }
+
+/* Writes s for roff: '-' as \- (options are typed, not hyphenated), '\' as \e. */
+static void
+roff_puts(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '-')
+			fputs("\\-", f);
+		else if (*s == '\\')
+			fputs("\\e", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/*
+ * clarion-flowd(8) in roff, from the same table as --help: each option's line carries
+ * exactly the text --help prints for it (tests/e2e/test_package.py compares them).
+ */
+void
+cf_config_man(FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, ".TH CLARION\\-FLOWD 8 \"\" \"clarion\\-flowd %s\" \"System Administration\"\n"
+		   ".SH NAME\nclarion\\-flowd \\- NetFlow v5/v9, IPFIX and sFlow collector on DPDK\n"
+		   ".SH SYNOPSIS\n.B clarion\\-flowd\n[\\fIEAL options\\fR]\n.B \\-\\-\n"
+		   "[\\fIoptions\\fR]\n.SH DESCRIPTION\n"
+		   "Receives flow export on NIC queues through DPDK poll-mode drivers, decodes it into\n"
+		   "records and writes them as NDJSON or delivers them to the Clarion backend over HTTP.\n"
+		   "EAL options (cores, devices, memory: DPDK's own) come first, then \\fB\\-\\-\\fR, then\n"
+		   "the options below. The main lcore is the control lcore; every other lcore in the\n"
+		   "EAL's list is an RX lcore, so at least two are needed (\\fB\\-l 0,1\\fR).\n"
+		   ".SH OPTIONS\n", CF_VERSION);
+	for (i = 0; i < N_OPTS; i++) {
+		const struct opt *o = &opts[i];
+		const char *def = o->def_text ? o->def_text : o->def;
+
+		fputs(".TP\n.B ", f);
+		roff_puts(f, "--");
+		roff_puts(f, o->name);
+		if (o->arg != NULL) {
+			fputs(" \\fI", f);
+			roff_puts(f, o->arg);
+			fputs("\\fR", f);
+		}
+		fputc('\n', f);
+		if (o->help[0] == '.' || o->help[0] == '\'')
+			fputs("\\&", f);  /* not a roff request */
+		roff_puts(f, o->help);
+		if (o->names != NULL) {
+			char list[512];
+
+			names_list(list, sizeof(list), o->names, 1);
+			fputs(": ", f);
+			roff_puts(f, list);
+		}
+		if (def != NULL) {
+			fputs(" (default ", f);
+			roff_puts(f, def);
+			fputc(')', f);
+		}
+		if (o->env != NULL) {
+			fputs(" [env ", f);
+			roff_puts(f, o->env);
+			fputc(']', f);
+		}
+		fputc('\n', f);
+	}
+	fputs(".SH ENVIRONMENT\nEach variable is the default of its option; the option beats it.\n", f);
+	for (i = 0; i < N_OPTS; i++) {
+		if (opts[i].env == NULL)
+			continue;
+		fputs(".TP\n.B ", f);
+		roff_puts(f, opts[i].env);
+		fputs("\n\\fB", f);
+		roff_puts(f, "--");
+		roff_puts(f, opts[i].name);
+		fputs("\\fR\n", f);
+	}
+	fputs(".SH SIGNALS\nSIGINT and SIGTERM stop RX, drain every ring, flush the output (HTTP: wait\n"
+	      "\\fB\\-\\-shutdown\\-timeout\\fR, spool the rest), print the final counters and exit 0.\n"
+	      ".SH EXIT STATUS\n0 after a clean stop, 1 when start-up fails (EAL, ports, memory, output),\n"
+	      "2 for a bad option or value (one line on stderr says which).\n"
+	      ".SH FILES\nAs installed by the Debian package:\n"
+	      ".TP\n.I /etc/clarion\\-flowd/clarion\\-flowd.env\n"
+	      "EAL arguments, options and CLARION_COLLECTOR_* variables of the systemd service.\n"
+	      ".TP\n.I /etc/clarion\\-flowd/dpdk\\-devbind.conf\n"
+	      "the ports /usr/libexec/clarion\\-flowd/setup\\-host binds to their DPDK driver.\n"
+	      ".TP\n.I /var/lib/clarion\\-flowd\nspool and templates of the service.\n"
+	      ".SH EXAMPLES\nReplay a capture without a NIC or hugepages:\n.PP\n.nf\n"
+	      "clarion\\-flowd \\-\\-no\\-huge \\-m 512 \\-\\-no\\-pci \\-l 0,1 \\e\n"
+	      "    \\-\\-vdev=net_pcap0,rx_pcap=flows.pcap \\-\\- \\-\\-idle\\-exit 1\n.fi\n"
+	      ".SH SEE ALSO\n\\fBsystemctl\\fR(1), \\fBsystemd.exec\\fR(5);\n"
+	      "README.md and docs/ in /usr/share/doc/clarion\\-flowd.\n", f);
+}

@@ -142,5 +142,7 @@ int cf_config_defaults(struct cf_config *c, char *err, size_t errlen);
 int cf_config_check(char *err, size_t errlen);
 int cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t errlen);
 void cf_config_usage(FILE *f, const char *prog);
+/* The manual page clarion-flowd(8), roff, from the option table (clarion-flowd --help-man). */
+void cf_config_man(FILE *f);
 
 #endif

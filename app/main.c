@@ -114,6 +114,11 @@ main(int argc, char **argv)
 		cf_config_usage(stdout, "clarion-flowd");
 		return 0;
 	}
+	if (argc == 2 && strcmp(argv[1], "--help-man") == 0) {
+		/* Packaging: the man page is generated from the same table as --help. */
+		cf_config_man(stdout);
+		return 0;
+	}
 	{
 		/* getopt wants argv[0] in front of the application's arguments. */
 		char **app_argv = argv + sep;

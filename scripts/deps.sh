@@ -10,6 +10,10 @@ PKGS=(
 	libcurl4-openssl-dev libcjson-dev libcunit1-dev libmicrohttpd-dev zlib1g-dev
 	librdkafka-dev
 )
+# Packaging (scripts/package.sh): debhelper and dpkg-buildpackage; systemd for the unit directory.
+if [ "${1:-}" = "--package" ] || [ "${1:-}" = "--test" ]; then
+	PKGS+=(debhelper dpkg-dev systemd)
+fi
 # Test-only tools (independent decoders and exporters).
 if [ "${1:-}" = "--test" ]; then
 	# prometheus: promtool check metrics (test_ctlplane); ping, ip: test_netpres_live;
@@ -17,6 +21,11 @@ if [ "${1:-}" = "--test" ]; then
 	# softflowd: a real NetFlow v9/IPFIX exporter (test_real_exporter);
 	# kcat: an independent Kafka consumer (test_kafka*)
 	PKGS+=(tshark prometheus iputils-ping iproute2 openssl pmacct softflowd kcat)
+	# Deploying (docs/deploying.md): lintian (test_package), systemd-analyze (in systemd),
+	# podman with runc (crun refuses hybrid cgroup hosts) and debootstrap (test_container),
+	# kubectl (test_kubernetes; any kubectl already installed will do), man-db (man pages).
+	PKGS+=(lintian podman runc debootstrap man-db)
+	command -v kubectl >/dev/null || PKGS+=(kubernetes-client)
 fi
 
 missing=()
@@ -32,4 +41,5 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # tshark asks whether non-root users may capture; the default (no) is fine.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Other engineers' installs may hold the dpkg lock on a shared machine: wait for it.
+$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null

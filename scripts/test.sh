@@ -3,7 +3,8 @@
 # Installs what is missing, builds, runs every test, ends with "N passed, N failed".
 # The tests are meson suites (tests/meson.build):
 #   unit: CUnit programs in the release build and again under ASan/UBSan
-#   e2e:  tests/e2e/test_*.py against the real clarion-flowd on the pcap PMD
+#   e2e:  tests/e2e/test_*.py against the real clarion-flowd on the pcap PMD, and the
+#         Debian package scripts/package.sh builds once before them
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,6 +49,17 @@ done
 
 run_suite unit build
 run_suite unit build-asan
+
+# The Debian package, built once (about a minute) for the e2e tests that install it
+# (test_package, test_container read CF_DEB; run alone, they build it themselves).
+echo "== package"
+if deb=$(scripts/package.sh --out build-deb | tail -1) && [ -f "$deb" ]; then
+	export CF_DEB=$deb
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1)); failed_names+=("package (scripts/package.sh)")
+fi
+
 run_suite e2e build --verbose
 
 echo
