@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_log.h>
 #include <rte_random.h>
 #include <rte_ring.h>
 
@@ -26,8 +27,11 @@ enum { B_QUEUED, B_INFLIGHT, B_WAIT };
 
 /* ------------------------------------------------------------------- logs */
 
+/* The program's log stream (rte_openlog_stream) gives every line its time and prefix. */
+RTE_LOG_REGISTER(cf_delivery_logtype, clarion.delivery, INFO);
+
 static void
-vlog(uint64_t suppressed, const char *fmt, va_list ap)
+vlog(uint32_t level, uint64_t suppressed, const char *fmt, va_list ap)
 {
 	char msg[512], tail[64] = "";
 
@@ -35,16 +39,16 @@ vlog(uint64_t suppressed, const char *fmt, va_list ap)
 	if (suppressed)
 		snprintf(tail, sizeof(tail), " (%" PRIu64 " similar messages suppressed)", suppressed);
 	/* One call per line, so a line never mixes with the control lcore's. */
-	fprintf(stderr, "clarion-flowd: delivery: %s%s\n", msg, tail);
+	rte_log(level, (uint32_t)cf_delivery_logtype, "delivery: %s%s\n", msg, tail);
 }
 
 void
-cf_delivery_log(const char *fmt, ...)
+cf_delivery_log(uint32_t level, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(0, fmt, ap);
+	vlog(level, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -60,23 +64,40 @@ log_err(struct cf_delivery_sched *s, const char *fmt, ...)
 		return;
 	}
 	va_start(ap, fmt);
-	vlog(s->err_suppressed, fmt, ap);
+	vlog(RTE_LOG_WARNING, s->err_suppressed, fmt, ap);
 	va_end(ap);
 	s->err_suppressed = 0;
 	s->last_err_log_ms = t;
 }
 
+/*
+ * One line per transition. An outage (closed -> open) and a failed probe
+ * (half-open -> open) are counted apart: many re-opens and one open is one
+ * long outage, many opens is a flapping backend.
+ */
 static void
 breaker_log(struct cf_delivery_sched *s)
 {
+	const char *from = cf_delivery_breaker_name((enum cf_delivery_breaker_state)s->br_logged);
+	const char *to = cf_delivery_breaker_name(s->br.state);
+
 	if ((int)s->br.state == s->br_logged)
 		return;
-	cf_delivery_log("circuit breaker %s -> %s (%u consecutive failures)",
-			cf_delivery_breaker_name((enum cf_delivery_breaker_state)s->br_logged),
-			cf_delivery_breaker_name(s->br.state), s->br.failures);
+	if (s->br.state == CF_DELIVERY_BREAKER_OPEN && s->br_logged == CF_DELIVERY_BREAKER_CLOSED)
+		cf_delivery_log(RTE_LOG_WARNING, "circuit breaker %s -> %s after %u consecutive "
+				"failures (open #%" PRIu64 "; re-opens so far %" PRIu64 ")",
+				from, to, s->br.failures, s->br.opens, s->br.reopens);
+	else if (s->br.state == CF_DELIVERY_BREAKER_OPEN)
+		cf_delivery_log(RTE_LOG_WARNING, "circuit breaker %s -> %s: the probe failed "
+				"(re-open #%" PRIu64 "; opens so far %" PRIu64 ")",
+				from, to, s->br.reopens, s->br.opens);
+	else
+		cf_delivery_log(s->br.state == CF_DELIVERY_BREAKER_CLOSED ? RTE_LOG_NOTICE :
+				RTE_LOG_INFO, "circuit breaker %s -> %s", from, to);
 	s->br_logged = (int)s->br.state;
 	s->st.breaker_state = (int)s->br.state;
 	s->st.breaker_opens = s->br.opens;
+	s->st.breaker_reopens = s->br.reopens;
 }
 
 /* -------------------------------------------------------------- accounting */
@@ -178,6 +199,56 @@ replay_item(const struct cf_delivery_replay *rp)
 }
 
 /*
+ * A refused batch is dead-lettered only when both its files are on disk;
+ * otherwise its records are dropped, by reason, and the failure logged:
+ * never counted as kept when they are not.
+ */
+static void
+dead_letter(struct cf_delivery_sched *s, const struct item *it, long code, const char *resp,
+	    size_t resp_len)
+{
+	struct cf_delivery_dead_letter_info di;
+	int rc;
+
+	if (code != 0) {
+		/* Answered, and refused: what /health reports (cf_delivery_stats). */
+		uint64_t now = cf_clock_mono_ms();
+
+		s->st.refused_records += it->nrec;
+		s->st.refused_batches++;
+		s->st.last_refused_status = code;
+		s->st.last_refused_ms = now;
+		if (s->st.refusing_since_ms == 0)
+			s->st.refusing_since_ms = now;
+	}
+	if (s->cfg.dl == NULL) {
+		s->st.dropped[CF_DELIVERY_DROP_REFUSED_NOT_KEPT] += it->nrec;
+		return;
+	}
+	rc = cf_delivery_dead_letter_write(s->cfg.dl, it->boot, it->seq, it->body, it->len, code,
+					   resp, resp_len);
+	cf_delivery_dead_letter_get_info(s->cfg.dl, &di);
+	s->st.dead_letter_bytes = di.bytes;
+	s->st.dead_letter_failed = di.failed_batches;
+	s->st.dead_letter_errno = di.last_errno;
+	if (rc == 0) {
+		s->st.dead_lettered += it->nrec;
+		s->st.dead_lettered_batches++;
+		s->st.req_dead_lettered += it->meta != 0;
+	} else if (rc == -ENOSPC) {
+		s->st.dropped[CF_DELIVERY_DROP_DEAD_LETTER_FULL] += it->nrec;
+		log_err(s, "dead-letter directory %s is at its budget (%" PRIu64 " of %" PRIu64
+			" bytes, --dead-letter-max-bytes): refused batch %" PRIu64 " not kept",
+			cf_delivery_dead_letter_path(s->cfg.dl), di.bytes, di.max_bytes, it->seq);
+	} else {
+		s->st.dropped[CF_DELIVERY_DROP_DEAD_LETTER_IO] += it->nrec;
+		log_err(s, "cannot write dead letter for batch %" PRIu64 " in %s: %s (errno %d); "
+			"not kept", it->seq, cf_delivery_dead_letter_path(s->cfg.dl), strerror(-rc),
+			-rc);
+	}
+}
+
+/*
  * The one place where a batch or the replay entry changes hands: every
  * ledger counter (delivered, dead_lettered, pending, spooled, dropped) moves
  * here, for live batches and replays alike. Frees what it settles.
@@ -198,12 +269,7 @@ settle(struct cf_delivery_sched *s, const struct item *it, enum fate f, long cod
 		}
 		break;
 	case FATE_DEAD:
-		/* A failed write loses only the copy kept for a human: still counted. */
-		cf_delivery_dead_letter_write(s->cfg.dead_letter_dir, it->boot, it->seq, it->body,
-					      it->len, code, resp, resp_len);
-		s->st.dead_lettered += it->nrec;
-		s->st.dead_lettered_batches++;
-		s->st.req_dead_lettered += it->meta != 0;
+		dead_letter(s, it, code, resp, resp_len);
 		break;
 	case FATE_DISK:
 		break;
@@ -417,6 +483,8 @@ cf_delivery_sched_done(struct cf_delivery_sched *s, const struct cf_delivery_tp_
 	switch (v.outcome) {
 	case CF_DELIVERY_OUT_DELIVERED:
 		s->st.responses_2xx++;
+		s->st.last_2xx_ms = now;
+		s->st.refusing_since_ms = 0;
 		break;
 	case CF_DELIVERY_OUT_TRANSPORT:
 		s->st.transport_errors++;
