@@ -43,6 +43,7 @@ struct cpl_state {
 	double busy_ratio[RTE_MAX_LCORE];
 	uint64_t prev_ring_drops, last_ring_drop_ms, ring_drops_window;
 	uint64_t prev_out_failed, last_out_fail_ms, out_failed_window;
+	uint64_t prev_dl_failed, last_dl_fail_ms;  /* dead letters not kept */
 	enum cf_metrics_status last_status;
 	uint64_t start_ms;
 	/* Set by the delivery stage from its own thread. */
@@ -62,6 +63,8 @@ void cpl_engine_provider(struct cf_metrics_builder *b, void *arg);
 void cpl_delivery_provider(struct cf_metrics_builder *b, void *arg);
 /* Reads the http sink's breaker and spool into cf_ctlplane_delivery_health(). */
 void cpl_delivery_refresh(void);
+/* The http sink's reasons: refusals, a backend refusing everything, dead letters not kept. */
+void cpl_delivery_health(struct cf_metrics_health *h, uint64_t now_ms);
 /* Registers /clarion/stats, /clarion/exporters, /clarion/templates. 0 or -1. */
 int cpl_telemetry_register(void);
 

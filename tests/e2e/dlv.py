@@ -66,20 +66,30 @@ class Backend:
 
 def flowd_cmd(pcap, args, infinite=False, idle_exit=True):
     vdev = "net_pcap0,rx_pcap=%s%s" % (pcap, ",infinite_rx=1" if infinite else "")
-    cmd = [cflib.BIN] + cflib.eal_args(vdev) + ["--"]
+    # Parallel runs must not fight over the default ports 8081/8080 (a flag in args wins).
+    cmd = [cflib.BIN] + cflib.eal_args(vdev) + ["--", "--http-port", "0", "--agent-port", "0"]
     if idle_exit:
         cmd += ["--idle-exit", "1"]
     return cmd + list(args)
 
 
+def private_env(tmp):
+    """The environment of one run: its default spool (spool on by default) in a directory
+    of its own under tmp, never the machine's /var/lib/clarion-flowd/spool."""
+    e = dict(os.environ)
+    e["STATE_DIRECTORY"] = os.path.join(tmp, "state-%d" % time.monotonic_ns())
+    return e
+
+
 class Flowd:
     """clarion-flowd in the background; stderr kept in a file."""
 
-    def __init__(self, tmp, pcap, args, infinite=False, idle_exit=True):
+    def __init__(self, tmp, pcap, args, infinite=False, idle_exit=True, env=None):
         self.err_path = os.path.join(tmp, "flowd-%d.err" % time.monotonic_ns())
         self.errf = open(self.err_path, "w")
         self.p = subprocess.Popen(flowd_cmd(pcap, args, infinite, idle_exit),
-                                  stdout=subprocess.DEVNULL, stderr=self.errf)
+                                  stdout=subprocess.DEVNULL, stderr=self.errf,
+                                  env=env if env is not None else private_env(tmp))
 
     def wait(self, timeout=60):
         try:
