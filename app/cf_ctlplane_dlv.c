@@ -238,7 +238,7 @@ cpl_delivery_health(struct cf_metrics_health *h, uint64_t now)
 		cf_metrics_health_reason(
 			h, CF_METRICS_DEGRADED, "dead_letter_failing",
 			"%" PRIu64 " refused batches could not be kept in %s: %s%s", d->dead_letter_failed,
-			dl, d->dead_letter_errno == ENOSPC ? "--dead-letter-max-bytes used up" :
+			dl, d->dead_letter_errno == EDQUOT ? "--dead-letter-max-bytes used up" :
 							      strerror(d->dead_letter_errno),
-			d->dead_letter_errno == ENOSPC ? " (make room, or raise it)" : "");
+			d->dead_letter_errno == EDQUOT ? " (make room, or raise it)" : "");
 }

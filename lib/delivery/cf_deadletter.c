@@ -167,7 +167,7 @@ cf_delivery_dead_letter_write(struct cf_delivery_dead_letter *dl, uint64_t boot,
 	int rc;
 
 	if (dl->info.max_bytes != 0 && dl->info.bytes + need > dl->info.max_bytes)
-		return fail(dl, -ENOSPC);
+		return fail(dl, -EDQUOT);  /* our budget, not the disk (ENOSPC) */
 	cf_delivery_batch_id(id, sizeof(id), boot, seq);
 	snprintf(name[0], sizeof(name[0]), "%s.json", id);
 	snprintf(name[1], sizeof(name[1]), "%s.response", id);

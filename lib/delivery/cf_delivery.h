@@ -297,7 +297,7 @@ struct cf_delivery_dead_letter_info {
 	uint64_t max_bytes;        /* the budget */
 	uint64_t written_batches;  /* kept by this process */
 	uint64_t failed_batches;   /* not kept: budget used up or a write failed */
-	int last_errno;            /* of the last failure (ENOSPC: the budget); 0 = none */
+	int last_errno;            /* of the last failure (EDQUOT: the budget); 0 = none */
 };
 
 /* The directory: "" when dead_letter_dir is "none"; else dead_letter_dir when
@@ -310,8 +310,9 @@ int cf_delivery_dead_letter_dir(char *out, size_t len, const char *dead_letter_d
  * NULL with a reason in err when it is not a usable directory. */
 struct cf_delivery_dead_letter *cf_delivery_dead_letter_open(const char *dir, uint64_t max_bytes,
 							     char *err, size_t errlen);
-/* Keeps one refused batch. 0 kept (both files); -ENOSPC the budget would be
- * passed (nothing written); -errno a write failed (nothing left behind). */
+/* Keeps one refused batch. 0 kept (both files); -EDQUOT the budget would be
+ * passed (nothing written); -errno a write failed, -ENOSPC the disk is full
+ * (nothing left behind). */
 int cf_delivery_dead_letter_write(struct cf_delivery_dead_letter *dl, uint64_t boot, uint64_t seq,
 				  const void *body, uint32_t len, long code, const void *resp,
 				  size_t resp_len);

@@ -53,22 +53,25 @@ cf_delivery_log(uint32_t level, const char *fmt, ...)
 }
 
 /* Errors of the same kind repeat for every batch during an outage: one line a second. */
-static void __attribute__((format(printf, 2, 3)))
-log_err(struct cf_delivery_sched *s, const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4)))
+log_rl(struct cf_delivery_rl *rl, uint32_t level, const char *fmt, ...)
 {
 	uint64_t t = cf_clock_mono_ms();
 	va_list ap;
 
-	if (t - s->last_err_log_ms < 1000 && s->last_err_log_ms != 0) {
-		s->err_suppressed++;
+	if (t - rl->last_ms < 1000 && rl->last_ms != 0) {
+		rl->suppressed++;
 		return;
 	}
 	va_start(ap, fmt);
-	vlog(RTE_LOG_WARNING, s->err_suppressed, fmt, ap);
+	vlog(level, rl->suppressed, fmt, ap);
 	va_end(ap);
-	s->err_suppressed = 0;
-	s->last_err_log_ms = t;
+	rl->suppressed = 0;
+	rl->last_ms = t;
 }
+
+#define log_err(s, ...) log_rl(&(s)->rl_net, RTE_LOG_WARNING, __VA_ARGS__)
+#define log_disk(s, ...) log_rl(&(s)->rl_disk, RTE_LOG_ERR, __VA_ARGS__)
 
 /*
  * One line per transition. An outage (closed -> open) and a failed probe
@@ -155,7 +158,7 @@ to_disk(struct cf_delivery_sched *s, struct cf_delivery_batch *b)
 			s->st.dropped[CF_DELIVERY_DROP_SPOOL_FULL_NEWEST] += b->nrec;
 		} else if (rc < 0) {
 			s->st.dropped[CF_DELIVERY_DROP_SPOOL_IO] += b->nrec;
-			log_err(s, "spool write failed: %s (errno %d); batch dropped", strerror(-rc), -rc);
+			log_disk(s, "spool write failed: %s (errno %d); batch dropped", strerror(-rc), -rc);
 		}
 	}
 	cf_delivery_batch_free(b);
@@ -235,14 +238,14 @@ dead_letter(struct cf_delivery_sched *s, const struct item *it, long code, const
 		s->st.dead_lettered += it->nrec;
 		s->st.dead_lettered_batches++;
 		s->st.req_dead_lettered += it->meta != 0;
-	} else if (rc == -ENOSPC) {
+	} else if (rc == -EDQUOT) {
 		s->st.dropped[CF_DELIVERY_DROP_DEAD_LETTER_FULL] += it->nrec;
-		log_err(s, "dead-letter directory %s is at its budget (%" PRIu64 " of %" PRIu64
+		log_disk(s, "dead-letter directory %s is at its budget (%" PRIu64 " of %" PRIu64
 			" bytes, --dead-letter-max-bytes): refused batch %" PRIu64 " not kept",
 			cf_delivery_dead_letter_path(s->cfg.dl), di.bytes, di.max_bytes, it->seq);
 	} else {
 		s->st.dropped[CF_DELIVERY_DROP_DEAD_LETTER_IO] += it->nrec;
-		log_err(s, "cannot write dead letter for batch %" PRIu64 " in %s: %s (errno %d); "
+		log_disk(s, "cannot write dead letter for batch %" PRIu64 " in %s: %s (errno %d); "
 			"not kept", it->seq, cf_delivery_dead_letter_path(s->cfg.dl), strerror(-rc),
 			-rc);
 	}
@@ -390,7 +393,7 @@ replay_step(struct cf_delivery_sched *s, enum rp_event ev, const struct cf_deliv
 		rc = cf_delivery_spool_peek(s->spool, &rp->h, &rp->body);
 		refresh(s);
 		if (rc < 0) {
-			log_err(s, "spool read failed: %s (errno %d)", strerror(-rc), -rc);
+			log_disk(s, "spool read failed: %s (errno %d)", strerror(-rc), -rc);
 			rp->ready_ms = now + 1000;
 			return;
 		}
@@ -415,7 +418,8 @@ replay_step(struct cf_delivery_sched *s, enum rp_event ev, const struct cf_deliv
 		s->br.probe_out = 0;
 		if (rc == CF_DELIVERY_TP_UNSENDABLE) {
 			/* Never sendable (unknown format): keep it for a human. */
-			log_err(s, "spool entry %" PRIu64 " cannot be sent; dead-lettered", rp->h.seq);
+			log_disk(s, "spool entry %" PRIu64 " cannot be sent (unknown format): refused "
+				 "for good", rp->h.seq);
 			settle(s, &it, FATE_DEAD, 0, NULL, 0);
 		} else {
 			settle(s, &it, FATE_DISK, 0, NULL, 0);
@@ -497,7 +501,8 @@ cf_delivery_sched_done(struct cf_delivery_sched *s, const struct cf_delivery_tp_
 	case CF_DELIVERY_OUT_PERMANENT:
 	default:
 		s->st.responses_permanent++;
-		log_err(s, "backend refused a batch with HTTP %ld; dead-lettered", r->http_status);
+		log_err(s, "backend refused a batch with HTTP %ld (permanent: not retried; kept as a "
+			"dead letter when there is a directory for it)", r->http_status);
 		break;
 	}
 	/* 4xx other than 408/429 proves the backend is up: not a breaker failure. */

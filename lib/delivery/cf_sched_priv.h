@@ -59,8 +59,9 @@ struct cf_delivery_sched {
 	int br_logged;
 	struct cf_delivery_replay rp;
 	int stopping;                 /* shutdown: no replay, no retry waits */
-	uint64_t last_err_log_ms;
-	uint64_t err_suppressed;
+	/* Rate limits of error lines: the network's and the disk's (spool, dead
+	 * letters) apart, so a flood of one never hides the other. */
+	struct cf_delivery_rl { uint64_t last_ms, suppressed; } rl_net, rl_disk;
 	struct cf_delivery_stats st;          /* the engine's counters, less the producers' */
 };
 

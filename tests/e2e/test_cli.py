@@ -117,11 +117,13 @@ p = run(["--"], env={"CLARION_COLLECTOR_NETFLOW_PORT": "x"})
 c.eq(p.returncode, 2, "bad env value: exit status")
 c.check("CLARION_COLLECTOR_NETFLOW_PORT" in p.stderr, "bad env value names the variable")
 
-p = run(cflib.eal_args("net_pcap0,rx_pcap=" + SAMPLE) + ["--", "--portmask", "0x4"])
+# The control-plane ports stay off: a collector elsewhere on this machine may hold 8081.
+NOPORTS = ["--http-port", "0", "--agent-port", "0"]
+p = run(cflib.eal_args("net_pcap0,rx_pcap=" + SAMPLE) + ["--", "--portmask", "0x4"] + NOPORTS)
 c.eq(p.returncode, 2, "portmask naming no port: exit status")
 c.check("names no available port" in p.stderr, "portmask naming no port: message")
 
-p = run(cflib.eal_args("net_pcap0,rx_pcap=" + SAMPLE, lcores="0") + ["--"])
+p = run(cflib.eal_args("net_pcap0,rx_pcap=" + SAMPLE, lcores="0") + ["--"] + NOPORTS)
 c.eq(p.returncode, 2, "one lcore: exit status")
 c.check("at least two lcores" in p.stderr, "one lcore: message")
 
@@ -136,14 +138,15 @@ p = run(cflib.eal_args("net_null0") + ["--", "--rxq", "64", "--run-time", "1"] +
 c.eq(p.returncode, 0, "64 queues on one RX lcore: runs (stderr: %s)" % p.stderr.strip()[-200:])
 c.check("64 RX queue(s) on 1 RX lcore(s)" in p.stderr, "64 queues on one RX lcore: all polled")
 
-p = run(["--no-huge", "-m", "256", "--no-pci", "--file-prefix", "cfcli%d" % os.getpid(), "-l", "0,1", "--"])
+p = run(["--no-huge", "-m", "256", "--no-pci", "--file-prefix", "cfcli%d" % os.getpid(), "-l", "0,1", "--"]
+        + NOPORTS)
 c.eq(p.returncode, 2, "no port: exit status (the command line names no device)")
 c.check("--vdev=net_pcap0" in p.stderr, "no port: says how to get one")
 
 with open("/proc/meminfo") as f:
     free_huge = int(re.search(r"HugePages_Free:\s+(\d+)", f.read()).group(1))
 if free_huge == 0:
-    p = run(["--no-pci", "--file-prefix", "cfcli%d" % os.getpid(), "-l", "0,1", "--"])
+    p = run(["--no-pci", "--file-prefix", "cfcli%d" % os.getpid(), "-l", "0,1", "--"] + NOPORTS)
     c.check(p.returncode != 0 and "--no-huge" in p.stderr, "no hugepages: says to use --no-huge")
     c.check(p.stdout == "", "no hugepages: nothing on stdout")
 

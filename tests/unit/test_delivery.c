@@ -793,11 +793,11 @@ test_dead_letter_budget(void)
 	CU_ASSERT_EQUAL(di.max_bytes, 1500);
 	CU_ASSERT_EQUAL(access(path, F_OK), -1);  /* the leftover is gone */
 	CU_ASSERT_EQUAL(cf_delivery_dead_letter_write(dl, 2, 1, body, 600, 400, NULL, 0), 0);
-	CU_ASSERT_EQUAL(cf_delivery_dead_letter_write(dl, 2, 2, body, 600, 400, NULL, 0), -ENOSPC);
+	CU_ASSERT_EQUAL(cf_delivery_dead_letter_write(dl, 2, 2, body, 600, 400, NULL, 0), -EDQUOT);
 	cf_delivery_dead_letter_get_info(dl, &di);
 	CU_ASSERT_EQUAL(di.written_batches, 1);
 	CU_ASSERT_EQUAL(di.failed_batches, 1);
-	CU_ASSERT_EQUAL(di.last_errno, ENOSPC);
+	CU_ASSERT_EQUAL(di.last_errno, EDQUOT);
 	list_dir(dir, names, sizeof(names));
 	CU_ASSERT_STRING_EQUAL(names, "0000000000000001-1.json 0000000000000002-1.json "
 				      "0000000000000002-1.response ");
