@@ -98,7 +98,7 @@ struct cf_config {
 	/* --spool-dir as given ("" = the default, "none" = off); cf_startup_check()
 	 * replaces it with the directory in use, or "" for none. */
 	char spool_dir[512];
-	uint8_t spool_default;     /* set by cf_startup_check(): spool_dir is the default */
+	const char *spool_origin;  /* set by cf_startup_check(): why the default (NULL: given) */
 	uint64_t spool_max_bytes;
 	enum cf_delivery_fsync spool_fsync;
 	enum cf_delivery_full spool_full;

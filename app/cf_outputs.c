@@ -80,8 +80,10 @@ open_http(const struct cf_config *cfg, int *status, char *err, size_t errlen)
 		char dl[1024];
 
 		cf_delivery_dead_letter_dir(dl, sizeof(dl), cfg->dead_letter_dir, cfg->spool_dir);
-		CF_LOG(INFO, "spool %s%s (budget %" PRIu64 " bytes); dead letters %s\n",
-		       cfg->spool_dir, cfg->spool_default ? " (default)" : "",
+		CF_LOG(INFO, "spool %s%s%s%s (budget %" PRIu64 " bytes); dead letters %s\n",
+		       cfg->spool_dir, cfg->spool_origin ? " (default: " : "",
+		       cfg->spool_origin ? cfg->spool_origin : "",
+		       cfg->spool_origin ? "; --spool-dir DIR for another, none for no spool)" : "",
 		       cfg->spool_max_bytes, dl[0] ? dl : "not kept (--dead-letter-dir none)");
 	}
 	return o;

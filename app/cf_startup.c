@@ -334,7 +334,7 @@ delivery_dirs(struct cf_config *c, char *err, size_t errlen)
 				 "give --spool-dir DIR, or --spool-dir none");
 			return -1;
 		}
-		c->spool_default = 1;
+		c->spool_origin = origin;
 	}
 	if (c->spool_dir[0] != '\0') {
 		if (origin != NULL)

@@ -54,7 +54,7 @@ int cf_startup_port(const char *what, const char *addr, uint16_t port, char *err
 
 /*
  * All of the above for cfg, in the order of the flags' rows. Resolves
- * cfg->spool_dir (the default, or "" for "none") and sets cfg->spool_default.
+ * cfg->spool_dir (the default, or "" for "none") and sets cfg->spool_origin.
  */
 int cf_startup_check(struct cf_config *cfg, char *err, size_t errlen);
 

@@ -98,7 +98,7 @@ def main():
         c1 = Collector(tmp, varlib, be.url, 1)
         C.check(c1.up and c1.p.poll() is None, "collector 1 started (%s)" % c1.log()[-400:])
         text = c1.log()
-        C.check("spool /var/lib/clarion-flowd/spool (default)" in text,
+        C.check("spool /var/lib/clarion-flowd/spool (default: running as root" in text,
                 "the default spool is /var/lib/clarion-flowd/spool and the log says so")
         C.check(os.path.isdir(spool) and stat.S_IMODE(os.stat(spool).st_mode) == 0o700,
                 "default spool created, mode 0700")
