@@ -84,7 +84,8 @@ def main():
         pkts[k] += r.get("packets") or 0
     out.write("top talkers by bytes:\n")
     for i, ((src, dst, svc), b) in enumerate(talk.most_common(a.top), 1):
-        out.write("  %d. %-15s -> %-15s %-9s %10s %9d packets\n" % (i, src, dst, svc, human(b), pkts[(src, dst, svc)]))
+        out.write("  %d. %-15s -> %-15s %-9s %10s %9d packets\n"
+                  % (i, src, dst, svc, human(b), pkts[(src, dst, svc)]))
     nz = [(k, v) for k, v in drops.items() if v]
     out.write("drops by reason: %s\n" % (", ".join("%s %d" % kv for kv in sorted(nz, key=lambda kv: -kv[1]))
                                           if nz else "none"))

@@ -330,8 +330,10 @@ void cf_delivery_dead_letter_close(struct cf_delivery_dead_letter *dl);
 	X(NO_SPOOL, "no_spool", "undeliverable records with no --spool-dir to keep them") \
 	X(SPOOL_IO, "spool_io", "records lost to a spool write error") \
 	X(SPOOL_CORRUPT, "spool_corrupt", "spooled records whose body failed its CRC") \
-	X(REFUSED_NOT_KEPT, "refused_not_kept", "records the backend refused (4xx) with no dead-letter directory to keep them (--spool-dir none)") \
-	X(DEAD_LETTER_FULL, "dead_letter_full", "refused records not kept: --dead-letter-max-bytes used up") \
+	X(REFUSED_NOT_KEPT, "refused_not_kept", \
+	  "records the backend refused (4xx) with no dead-letter directory to keep them") \
+	X(DEAD_LETTER_FULL, "dead_letter_full", \
+	  "refused records not kept: --dead-letter-max-bytes used up") \
 	X(DEAD_LETTER_IO, "dead_letter_io", "refused records not kept: writing the dead letter failed")
 
 enum cf_delivery_drop {

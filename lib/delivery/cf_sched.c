@@ -587,13 +587,23 @@ cf_delivery_sched_take(struct cf_delivery_sched *s, struct rte_ring *ring, struc
 		       uint64_t now)
 {
 	int open = blocked(s, now) && !s->stopping;
+	unsigned int spilled = 0;
 
 	for (;;) {
 		struct cf_delivery_batch *b;
 		int to_live = !open && s->nlive < s->cap_live;
 
+		/*
+		 * A backlog with the backend up (the input faster than the backend)
+		 * spills to disk, but the disk must not starve the network: one batch
+		 * per turn of the engine loop, and spilling takes at most a quarter of
+		 * the thread's time (each spill is timed). The backend, not the disk,
+		 * is what drains a backlog; what neither takes waits in the ring, and
+		 * past it the RX rings count it (ring_full).
+		 */
 		if (!to_live && !open &&
-		    !(s->spool != NULL && rte_ring_count(ring) > s->cfg.ring_size / 2))
+		    (spilled > 0 || cf_clock_mono_us() < s->spill_after_us ||
+		     !(s->spool != NULL && rte_ring_count(ring) > s->cfg.ring_size / 2)))
 			break;
 		/* Request batches first: few, small, and an agent waits on each. */
 		if (rte_ring_sc_dequeue(mring, (void **)&b) != 0 &&
@@ -602,7 +612,14 @@ cf_delivery_sched_take(struct cf_delivery_sched *s, struct rte_ring *ring, struc
 		b->state = B_QUEUED;
 		b->attempts = 0;
 		if (!to_live) {
+			uint64_t t0 = open ? 0 : cf_clock_mono_us();
+
 			cf_delivery_sched_spool_taken(s, b);
+			if (!open) {
+				spilled++;
+				s->spill_after_us = cf_clock_mono_us() +
+						    3 * (cf_clock_mono_us() - t0);
+			}
 			continue;
 		}
 		s->st.taken += b->nrec;

@@ -29,7 +29,7 @@ struct cf_delivery_sched_config {
 	uint64_t breaker_cooldown_ms;
 	unsigned int concurrency;     /* live request slots; one more replays */
 	unsigned int ring_size;       /* past half of it, a backlog goes to disk */
-	struct cf_delivery_dead_letter *dl;  /* NULL = refused batches are not kept. Outlives the scheduler */
+	struct cf_delivery_dead_letter *dl;  /* NULL = refused ones are not kept; outlives us */
 };
 
 /* The spool-replay slot: one entry of the spool at a time. */
@@ -59,6 +59,7 @@ struct cf_delivery_sched {
 	int br_logged;
 	struct cf_delivery_replay rp;
 	int stopping;                 /* shutdown: no replay, no retry waits */
+	uint64_t spill_after_us;      /* a backlog spills again not before (mono us) */
 	/* Rate limits of error lines: the network's and the disk's (spool, dead
 	 * letters) apart, so a flood of one never hides the other. */
 	struct cf_delivery_rl { uint64_t last_ms, suppressed; } rl_net, rl_disk;

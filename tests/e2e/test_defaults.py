@@ -122,7 +122,11 @@ def main():
         # 3. The same command line again; more records; the backend still down.
         c2 = Collector(tmp, varlib, "http://127.0.0.1:%d" % port, 2)
         C.check(c2.up and c2.p.poll() is None, "collector 2 started after the kill (%s)" % c2.log()[-400:])
-        C.check("recovered %d records" % n2 in c2.log(), "collector 2 recovered burst 2 from the spool")
+        C.check(dlv.wait_for(lambda: metric("clarion_flowd_delivery_spool_recovered_records_total") == n2, 10)
+                and "recovered %d records" % n2 in c2.log(),
+                "collector 2 recovered burst 2 from the spool (%r; %s)"
+                % (metric("clarion_flowd_delivery_spool_recovered_records_total"),
+                   [ln for ln in c2.log().splitlines() if "spool" in ln]))
         tx.send(bursts[2][0])
         n3 = n2 + len(bursts[2][1])
         C.check(dlv.wait_for(lambda: settled_on_disk(n3), 40, 0.5),

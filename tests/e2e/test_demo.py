@@ -60,7 +60,8 @@ def main():
     C.check(m is not None and m.groups() == ("600", "3", "20"), "summary header: %r" % summary[:1])
     by = collections.Counter((r["switch_id"], r["protocol"]) for r in recs)
     for sw in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
-        row = re.search(r"^  %s\s+netflow_v5\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$" % re.escape(sw), text, re.M)
+        row = re.search(r"^  %s\s+netflow_v5\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$" % re.escape(sw),
+                        text, re.M)
         want = (by[(sw, 6)], by[(sw, 17)], by[(sw, 1)], 0, sum(v for (s, _), v in by.items() if s == sw))
         C.eq(tuple(int(x) for x in row.groups()) if row else None, want,
              "records of exporter %s by protocol" % sw)

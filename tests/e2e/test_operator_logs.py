@@ -77,7 +77,8 @@ def sighup(tmp):
                 "hup: the reopen is logged in the new log file")
         C.check(p.poll() is None, "hup: SIGHUP did not end the process")
         text = open(log).read()
-        C.check("reopened --log-file, --output ndjson:%s" % out in text, "hup: says what it reopened: %r" % text[-300:])
+        C.check("reopened --log-file, --output ndjson:%s" % out in text,
+                "hup: says what it reopened: %r" % text[-300:])
         tx.send(netns.pcap_frames(pb))
         C.check(dlv.wait_for(lambda: count_lines(out) == len(eb), 20),
                 "hup: records after SIGHUP go to the new --output file (%d)" % count_lines(out))

@@ -127,7 +127,8 @@ def full_disk(tmp, pcap, n_rec):
                                capture_output=True, text=True).stdout
         f.term()
         s = f.stats
-        C.check(s.get("drop_dead_letter_io", 0) > 0, "full disk: dead_letter_io counted (%r)" % s.get("drop_dead_letter_io"))
+        C.check(s.get("drop_dead_letter_io", 0) > 0,
+                "full disk: dead_letter_io counted (%r)" % s.get("drop_dead_letter_io"))
         C.eq(s.get("dead_lettered", 0) + s.get("drop_dead_letter_io", 0), n_rec,
              "full disk: every refused record is kept or counted dead_letter_io")
         C.eq(s.get("dead_lettered", 0) % 100, 0, "full disk: only whole batches counted kept")
