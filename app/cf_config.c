@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include <rte_log.h>
+#include <rte_version.h>
 
 #include "cf_config.h"
 #include "cf_output.h"
@@ -24,6 +25,7 @@ enum opt_kind {
 	K_SPEC,     /* NAME or NAME:ARG with NAME one of `names`, into a struct cf_spec */
 	K_LIST,     /* repeatable string, appended to a struct cf_strlist */
 	K_HELP,
+	K_VERSION,  /* no argument; prints the version */
 };
 
 /* One allowed value of a K_ENUM or K_SPEC option; a list ends with a NULL name. */
@@ -235,8 +237,11 @@ static const struct opt opts[] = {
 	 .max = 3600000, .def = "5000", .arg = "MS",
 	 .help = "open breaker waits this long, then sends one probe"},
 	{.name = "spool-dir", .kind = K_STR, F(spool_dir),
-	 .def_text = "none = such batches are dropped, counted", .env = ENV("SPOOL_DIR"),
-	 .arg = "DIR", .help = "durable spool for undeliverable batches"},
+	 .def_text = "/var/lib/clarion-flowd/spool as root, else "
+	 "~/.local/state/clarion-flowd/spool (or under $XDG_STATE_HOME); $STATE_DIRECTORY/spool "
+	 "when systemd sets it; none = no spool: batches the backend cannot take are dropped, "
+	 "counted", .env = ENV("SPOOL_DIR"),
+	 .arg = "DIR", .help = "durable spool for batches the backend cannot take now (created 0700)"},
 	{.name = "spool-max-bytes", .kind = K_U64, F(spool_max_bytes), .min = 65536,
 	 .max = UINT64_C(1) << 50, .def = "1073741824", .env = ENV("SPOOL_MAX_BYTES"),
 	 .arg = "BYTES", .help = "disk budget of the spool"},
@@ -245,8 +250,12 @@ static const struct opt opts[] = {
 	{.name = "spool-full", .kind = K_ENUM, F(spool_full), .def = "drop-oldest",
 	 .names = full_names, .arg = "POLICY", .help = "when the budget is used up"},
 	{.name = "dead-letter-dir", .kind = K_STR, F(dead_letter_dir),
-	 .def_text = "SPOOL_DIR/dead-letter; none without a spool", .arg = "DIR",
-	 .help = "where batches refused with 4xx go"},
+	 .def_text = "SPOOL_DIR/dead-letter; none = refused batches are counted, not kept",
+	 .arg = "DIR", .help = "where batches refused with 4xx are kept (files 0600)"},
+	{.name = "dead-letter-max-bytes", .kind = K_U64, F(dead_letter_max_bytes), .min = 4096,
+	 .max = UINT64_C(1) << 50, .def = "268435456", .arg = "BYTES",
+	 .help = "disk budget of the dead-letter directory; past it refused batches are counted "
+	 "dead_letter_full, not kept"},
 	{.name = "shutdown-timeout", .kind = K_U64, F(shutdown_timeout), .min = 0, .max = 3600,
 	 .def = "10", .arg = "SECONDS",
 	 .help = "on stop, wait this long for in-flight batches before spooling them"},
@@ -269,6 +278,8 @@ static const struct opt opts[] = {
 	{.name = "kafka-batch-ms", .kind = K_U64, F(kafka_batch_ms), .min = 1, .max = 60000,
 	 .def = "100", .arg = "MS", .help = "longest a record waits on the control lcore before it "
 	 "is handed to librdkafka"},
+	{.name = "log-file", .kind = K_STR, F(log_file), .def_text = "stderr", .arg = "FILE",
+	 .help = "append log lines and counters to FILE (0640); SIGHUP reopens it (logrotate)"},
 	/* control plane (docs/control-plane.md) */
 	{.name = "http-port", .kind = K_U64, F(http_port), .min = 0, .max = 65535, .def = "8081",
 	 .env = ENV("HTTP_PORT"), .arg = "PORT", .help = "port of /health and /metrics; 0 = off"},
@@ -298,6 +309,7 @@ static const struct opt opts[] = {
 	{.name = "agent-token", .kind = K_STR, F(agent_token), .def_text = "none",
 	 .env = ENV("AGENT_TOKEN"), .arg = "TOKEN",
 	 .help = "require 'Authorization: Bearer TOKEN' from agents"},
+	{.name = "version", .kind = K_VERSION, .help = "print the version and DPDK's"},
 	{.name = "help", .kind = K_HELP, .help = "this text"},
 };
 
@@ -332,6 +344,28 @@ names_list(char *buf, size_t len, const struct opt_name *names, int with_help)
 		used += (size_t)k;
 		i++;
 	}
+}
+
+void
+cf_config_version(FILE *f)
+{
+	fprintf(f, "clarion-flowd %s (%s)\n", CF_VERSION, rte_version());
+}
+
+int
+cf_config_is_option(const char *arg)
+{
+	size_t n;
+	unsigned int i;
+
+	if (strncmp(arg, "--", 2) != 0)
+		return 0;
+	arg += 2;
+	n = strcspn(arg, "=");
+	for (i = 0; i < N_OPTS; i++)
+		if (strlen(opts[i].name) == n && strncmp(opts[i].name, arg, n) == 0)
+			return 1;
+	return 0;
 }
 
 void
@@ -518,6 +552,7 @@ apply(struct cf_config *c, const struct opt *o, const char *v, const char *src,
 		return 0;
 	}
 	case K_HELP:
+	case K_VERSION:
 		break;
 	}
 	return 0;
@@ -570,7 +605,7 @@ cf_config_check(char *err, size_t errlen)
 		}
 		/* A flag is off, an enum is always one of its names. */
 		if ((o->def != NULL && (o->kind == K_FLAG || o->kind == K_ADDR || o->kind == K_HELP ||
-					o->kind == K_LIST)) ||
+					o->kind == K_LIST || o->kind == K_VERSION)) ||
 		    (o->def == NULL && (o->kind == K_ENUM || o->kind == K_SPEC))) {
 			snprintf(err, errlen, "option table: --%s: default does not fit its kind",
 				 o->name);
@@ -631,8 +666,8 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 	memset(lopts, 0, sizeof(lopts));
 	for (i = 0; i < N_OPTS; i++) {
 		lopts[i].name = opts[i].name;
-		lopts[i].has_arg = (opts[i].kind == K_FLAG || opts[i].kind == K_HELP) ?
-					   no_argument : required_argument;
+		lopts[i].has_arg = (opts[i].kind == K_FLAG || opts[i].kind == K_HELP ||
+				    opts[i].kind == K_VERSION) ? no_argument : required_argument;
 		lopts[i].val = 256 + (int)i;
 	}
 	optind = 1;
@@ -656,6 +691,10 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 		o = &opts[ch - 256];
 		if (o->kind == K_HELP) {
 			cf_config_usage(stdout, "clarion-flowd");
+			return 1;
+		}
+		if (o->kind == K_VERSION) {
+			cf_config_version(stdout);
 			return 1;
 		}
 		snprintf(src, sizeof(src), "--%s", o->name);

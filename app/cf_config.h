@@ -14,7 +14,7 @@
  * Contract:
  *  - cf_config_parse() fills *c from the defaults, then the environment, then
  *    the flags (a flag beats its variable). It never exits: it returns 0, 1
- *    when --help was asked (usage already printed), or -1 with a one-line
+ *    when --help or --version was asked (already printed), or -1 with a one-line
  *    reason in err (the caller prints it and exits 2).
  *  - Values are range-checked, and names (--log-level, --spool-fsync,
  *    --spool-full, the scheme of --output and --sflow-counters) turned into
@@ -107,13 +107,18 @@ struct cf_config {
 	uint32_t retry_max_ms;
 	uint32_t breaker_threshold;
 	uint32_t breaker_cooldown_ms;
+	/* --spool-dir as given ("" = the default, "none" = off); cf_startup_check()
+	 * replaces it with the directory in use, or "" for none. */
 	char spool_dir[512];
+	const char *spool_origin;  /* set by cf_startup_check(): why the default (NULL: given) */
 	uint64_t spool_max_bytes;
 	enum cf_delivery_fsync spool_fsync;
 	enum cf_delivery_full spool_full;
-	char dead_letter_dir[512];
+	char dead_letter_dir[512];   /* "" = SPOOL_DIR/dead-letter; "none" = not kept */
+	uint64_t dead_letter_max_bytes;
 	uint32_t shutdown_timeout;   /* seconds */
 	int log_level;             /* RTE_LOG_* */
+	char log_file[512];        /* "" = stderr */
 	/* control plane (docs/control-plane.md) */
 	uint16_t http_port;        /* /health, /metrics; 0 = off */
 	char http_bind[64];
@@ -144,5 +149,9 @@ int cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_
 void cf_config_usage(FILE *f, const char *prog);
 /* The manual page clarion-flowd(8), roff, from the option table (clarion-flowd --help-man). */
 void cf_config_man(FILE *f);
+/* "clarion-flowd <version> (DPDK <version>)" and a newline. */
+void cf_config_version(FILE *f);
+/* 1 when arg is "--NAME" or "--NAME=..." with NAME one of the table's options. */
+int cf_config_is_option(const char *arg);
 
 #endif

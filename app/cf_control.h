@@ -11,13 +11,19 @@
  * Contract: cf_control_run() returns after cf_quit was raised (signal,
  * --run-time, --idle-exit) and every RX lcore has set .done and every ring
  * is empty: nothing handed over is left behind. Returns 0, or -1 when the
- * output reported lost records.
+ * output lost records (the ledger's dropped, "output_failed").
  */
 
 #include "cf_config.h"
 #include "cf_output.h"
 #include "cf_rx.h"
 #include "cf_sflow_out.h"
+
+/* Totals at the last --stats-period block, for its rates. */
+struct cf_control_rates {
+	uint64_t ms;               /* cf_clock_mono_ms(); 0 = none yet */
+	uint64_t rx, dgrams, records, delivered, drops;
+};
 
 struct cf_control {
 	const struct cf_config *cfg;
@@ -41,9 +47,25 @@ struct cf_control {
 	void *tick_arg;
 	/* --template-file: restore, periodic and exit saves (lib/tpl); NULL = none */
 	struct cf_tpl_saver *tpl_save;
+	struct cf_control_rates rates;
+	uint64_t reloads;             /* SIGHUPs handled */
+	uint64_t out_errors_logged;   /* output write errors already reported */
+	uint64_t out_failed_logged;   /* records lost, as of the last report */
+	uint64_t out_err_log_ms;
 };
 
+/* Installs the handlers: SIGINT/SIGTERM stop (cf_quit), SIGHUP asks for
+ * cf_control_reload() (never ends the process), SIGPIPE ignored. First thing in main. */
+void cf_control_signals(void);
 int cf_control_run(struct cf_control *c);
+/*
+ * SIGHUP, on the control lcore: the one place a reload happens. Today it
+ * reopens --log-file, the --output file and the --sflow-counters file (after
+ * logrotate moved them) and logs what it did; a configuration reload extends
+ * this function. 0, or -1 when something could not be reopened (logged; the
+ * old file stays in use).
+ */
+int cf_control_reload(struct cf_control *c);
 void cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title);
 
 #endif

@@ -15,6 +15,8 @@
 #include "cf_httpd.h"
 #include "cf_log.h"
 #include "cf_ctlplane_priv.h"
+#include "cf_outputs.h"
+#include "cf_startup.h"
 #include "cf_sflow_metrics.h"
 
 /*
@@ -66,7 +68,17 @@ update_state(void)
 		cpl.last_ring_drop_ms = now;
 		cpl.prev_ring_drops = ring;
 	}
-	failed = cpl.ctl->out ? cpl.ctl->out->stats.failed : 0;
+	{
+		/* Records lost after the output took them: write errors, delivery drops (one ledger). */
+		struct cf_outputs_ledger l;
+
+		cf_outputs_ledger(cpl.ctl->out, NULL, &l);
+		failed = l.dropped;
+		if (cf_output_find(cpl.ctl->out, "kafka") != cpl.ctl->out) {
+			cf_outputs_ledger(cpl.ctl->out, "kafka", &l);
+			failed += l.dropped;
+		}
+	}
 	if (failed > cpl.prev_out_failed) {
 		if (now - cpl.last_out_fail_ms > (uint64_t)cpl.cfg->health_window * 1000)
 			cpl.out_failed_window = 0;
@@ -118,9 +130,11 @@ engine_health(struct cf_metrics_health *h, void *arg)
 	if (cpl.last_out_fail_ms != 0 && now - cpl.last_out_fail_ms < window)
 		cf_metrics_health_reason(h, CF_METRICS_UNHEALTHY, "output_failing",
 					 "%" PRIu64
-					 " records lost to output errors in the last %u s",
+					 " records lost at the output (write errors, delivery drops) in "
+					 "the last %u s",
 					 cpl.out_failed_window, cpl.cfg->health_window);
 	cpl_delivery_refresh();
+	cpl_delivery_health(h, now);
 	/* Issue 5: the backend down long enough to open the circuit is unhealthy
 	 * (data piles up on disk or is dropped), not merely degraded. */
 	if (__atomic_load_n(&cpl.circuit_open, __ATOMIC_RELAXED))
@@ -268,11 +282,15 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cf_httpd_forwarder *fwd, 
 		};
 
 		/* Created from the main lcore: the server threads inherit its CPU, never an RX core's. */
+		/* Checked before the EAL (cf_startup_port); a collector without its
+		 * monitoring is not started either way. */
 		cpl.http = cf_httpd_start(&hc, &bad, err, errlen);
-		if (cpl.http == NULL && bad)
+		if (cpl.http == NULL) {
+			if (!bad)
+				cf_startup_port("--http-port", cfg->http_bind, cfg->http_port, err,
+						errlen);
 			return -1;
-		if (cpl.http == NULL)
-			CF_LOG(ERR, "control plane: /health and /metrics OFF: %s (--http-port)\n", err);
+		}
 		else
 			CF_LOG(INFO, "control plane: http://%s%s%s:%u/health and /metrics\n",
 			       v6 ? "[" : "", cfg->http_bind, v6 ? "]" : "", cfg->http_port);
@@ -290,10 +308,12 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cf_httpd_forwarder *fwd, 
 		};
 
 		cpl.agent = cf_httpd_start(&ac, &bad, err, errlen);
-		if (cpl.agent == NULL && bad)
+		if (cpl.agent == NULL) {
+			if (!bad)
+				cf_startup_port("--agent-port", cfg->agent_bind, cfg->agent_port, err,
+						errlen);
 			return -1;
-		if (cpl.agent == NULL)
-			CF_LOG(ERR, "control plane: agent ingest OFF: %s (--agent-port)\n", err);
+		}
 		else
 			CF_LOG(INFO, "control plane: agent ingest on %s port %u (%s, forwarding %s)\n",
 			       cfg->agent_bind, cfg->agent_port,

@@ -7,14 +7,17 @@
  * cf_ctlplane_delivery_health() for /health. Nothing here when the output is
  * not the http sink.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "cf_clock.h"
 #include "cf_config.h"
 #include "cf_ctlplane_priv.h"
 #include "cf_output.h"
+#include "cf_outputs.h"
 
 static double
 spool_fill(const struct cf_output_delivery_stats *s)
@@ -111,8 +114,19 @@ cpl_delivery_provider(struct cf_metrics_builder *b, void *arg)
 		       d->breaker_state == CF_DELIVERY_BREAKER_OPEN);
 	cf_metrics_u64(b, CF_METRICS_L({"state", "half_open"}),
 		       d->breaker_state == CF_DELIVERY_BREAKER_HALF_OPEN);
-	counter(b, "clarion_flowd_delivery_circuit_opens_total", "times the circuit breaker opened",
-		d->breaker_opens);
+	counter(b, "clarion_flowd_delivery_circuit_opens_total",
+		"times the circuit breaker opened from closed (outages)", d->breaker_opens);
+	counter(b, "clarion_flowd_delivery_circuit_reopens_total",
+		"times a failed probe opened the circuit breaker again (half-open -> open)",
+		d->breaker_reopens);
+	counter(b, "clarion_flowd_delivery_refused_records_total",
+		"items the backend refused for good (4xx), dead-lettered or not", d->refused_records);
+	gauge(b, "clarion_flowd_delivery_dead_letter_bytes",
+	      "bytes of dead-letter files (budget: --dead-letter-max-bytes)",
+	      (double)d->dead_letter_bytes);
+	counter(b, "clarion_flowd_delivery_dead_letter_failed_batches_total",
+		"refused batches that could not be kept (budget used up, write error)",
+		d->dead_letter_failed);
 
 	for (i = 0; i < CF_DELIVERY_LAT_BUCKETS; i++) {
 		le[i] = cf_delivery_lat_bounds_ms[i] / 1000.0;
@@ -161,4 +175,70 @@ cpl_delivery_provider(struct cf_metrics_builder *b, void *arg)
 			v + (double)(s.open + d->ring_records + d->pending + d->spooled));
 	if (cf_metrics_summary_get(b, "errors", &v))
 		cf_metrics_summary_set(b, "errors", v + (double)(flow_dl + d->dropped_total));
+}
+
+/* A backend refusing everything this long is unhealthy, not merely degraded. */
+#define REFUSE_ALL_MS 30000
+
+/* What to check for a refusal, by status: the usual mistakes first. */
+static const char *
+refusal_hint(long code)
+{
+	switch (code) {
+	case 404:
+	case 405:
+		return "check --backend-url (the backend's base URL, e.g. http://host:8000) and "
+		       "--backend-path (default /api/netflow/netflow)";
+	case 401:
+	case 403:
+		return "check --backend-token";
+	case 413:
+		return "the batches are too large for the backend: lower --batch-size";
+	case 400:
+	case 415:
+	case 422:
+		return "the backend rejects the records (schema or version mismatch?): see the "
+		       ".response files in the dead-letter directory";
+	default:
+		return "see the .response files in the dead-letter directory";
+	}
+}
+
+void
+cpl_delivery_health(struct cf_metrics_health *h, uint64_t now)
+{
+	const uint64_t window = (uint64_t)cpl.cfg->health_window * 1000;
+	struct cf_output_delivery_stats s;
+	const struct cf_delivery_stats *d = &s.dl;
+	char dl[1024];
+
+	if (cpl.ctl == NULL || cf_output_delivery_stats(cpl.ctl->out, &s) != 0)
+		return;
+	cf_delivery_dead_letter_dir(dl, sizeof(dl), cpl.cfg->dead_letter_dir, cpl.cfg->spool_dir);
+	if (d->refusing_since_ms != 0 && now - d->refusing_since_ms >= REFUSE_ALL_MS &&
+	    now - d->last_refused_ms < REFUSE_ALL_MS)
+		cf_metrics_health_reason(
+			h, CF_METRICS_UNHEALTHY, "backend_refusing_all",
+			"the backend refused every batch for %" PRIu64 " s: POST %s answered HTTP "
+			"%ld; %s", (now - d->refusing_since_ms) / 1000, cf_outputs_post_url(),
+			d->last_refused_status, refusal_hint(d->last_refused_status));
+	else if (d->last_refused_ms != 0 && now - d->last_refused_ms < window)
+		cf_metrics_health_reason(
+			h, CF_METRICS_DEGRADED, "backend_refusing",
+			"the backend refused records in the last %u s (last: HTTP %ld from POST %s; "
+			"%" PRIu64 " records refused so far, %s)", cpl.cfg->health_window,
+			d->last_refused_status, cf_outputs_post_url(), d->refused_records,
+			dl[0] ? "kept in the dead-letter directory" :
+				"not kept: no dead-letter directory");
+	if (d->dead_letter_failed > cpl.prev_dl_failed) {
+		cpl.prev_dl_failed = d->dead_letter_failed;
+		cpl.last_dl_fail_ms = now;
+	}
+	if (cpl.last_dl_fail_ms != 0 && now - cpl.last_dl_fail_ms < window)
+		cf_metrics_health_reason(
+			h, CF_METRICS_DEGRADED, "dead_letter_failing",
+			"%" PRIu64 " refused batches could not be kept in %s: %s%s", d->dead_letter_failed,
+			dl, d->dead_letter_errno == EDQUOT ? "--dead-letter-max-bytes used up" :
+							      strerror(d->dead_letter_errno),
+			d->dead_letter_errno == EDQUOT ? " (make room, or raise it)" : "");
 }

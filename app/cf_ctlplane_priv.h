@@ -43,6 +43,7 @@ struct cpl_state {
 	double busy_ratio[RTE_MAX_LCORE];
 	uint64_t prev_ring_drops, last_ring_drop_ms, ring_drops_window;
 	uint64_t prev_out_failed, last_out_fail_ms, out_failed_window;
+	uint64_t prev_dl_failed, last_dl_fail_ms;  /* dead letters not kept */
 	enum cf_metrics_status last_status;
 	uint64_t start_ms;
 	/* Set by the delivery stage from its own thread. */
@@ -66,6 +67,8 @@ void cpl_delivery_refresh(void);
  * (cf_ctlplane_kafka.c); nothing without a Kafka output. 0 or -1. */
 int cpl_kafka_register(void);
 void cpl_kafka_unregister(void);
+/* The http sink's reasons: refusals, a backend refusing everything, dead letters not kept. */
+void cpl_delivery_health(struct cf_metrics_health *h, uint64_t now_ms);
 /* Registers /clarion/stats, /clarion/exporters, /clarion/templates. 0 or -1. */
 int cpl_telemetry_register(void);
 

@@ -5,37 +5,40 @@
 
 #include "cf_log.h"
 #include "cf_outputs.h"
+#include "cf_startup.h"
 
 #define EXIT_USAGE 2
+
+/* The engine keeps pointers to these strings for the life of the process. */
+static char url[1024], base_url[1024];
+
+const char *
+cf_outputs_post_url(void)
+{
+	return url;
+}
 
 static struct cf_output *
 open_http(const struct cf_config *cfg, int *status, char *err, size_t errlen)
 {
-	/* The engine keeps pointers to these strings for the life of the process. */
-	static char url[1024], base_url[1024];
 	struct cf_output_http_config hc;
 	struct cf_output *o;
+	int had_path;
 
 	*status = EXIT_USAGE;
-	if (snprintf(url, sizeof(url), "%s%s", cfg->backend_url, cfg->backend_path) >=
-	    (int)sizeof(url)) {
-		snprintf(err, errlen, "--backend-url plus --backend-path too long");
+	/* Checked before the EAL started (cf_startup_check): this only builds them. */
+	if (cf_startup_backend_url(cfg->backend_url, cfg->backend_path, url, sizeof(url), base_url,
+				   sizeof(base_url), &had_path, err, errlen) != 0)
 		return NULL;
-	}
-	/* "http://host/" + "/api/..." would POST to "//api/..." */
-	if (cfg->backend_url[strlen(cfg->backend_url) - 1] == '/' && cfg->backend_path[0] == '/') {
-		url[strlen(cfg->backend_url) - 1] = '\0';
-		strcat(url, cfg->backend_path);
-	}
+	if (had_path)
+		CF_LOG(NOTICE, "--backend-url already ends in %s: posting to %s (not doubling it)\n",
+		       cfg->backend_path, url);
 	memset(&hc, 0, sizeof(hc));
 	hc.batch_size = cfg->batch_size;
 	hc.batch_interval_ms = cfg->batch_interval_ms ? cfg->batch_interval_ms :
 							(uint64_t)cfg->batch_interval * 1000;
 	hc.dl.url = url;
 	/* Agent sketches go to their own paths on the same backend. */
-	snprintf(base_url, sizeof(base_url), "%s", cfg->backend_url);
-	while (base_url[0] && base_url[strlen(base_url) - 1] == '/')
-		base_url[strlen(base_url) - 1] = '\0';
 	hc.dl.base_url = base_url;
 	hc.dl.token = cfg->backend_token;
 	hc.dl.ca_file = cfg->ca_file;
@@ -55,6 +58,7 @@ open_http(const struct cf_config *cfg, int *status, char *err, size_t errlen)
 	hc.dl.spool_fsync = cfg->spool_fsync;
 	hc.dl.spool_full = cfg->spool_full;
 	hc.dl.dead_letter_dir = cfg->dead_letter_dir;
+	hc.dl.dead_letter_max_bytes = cfg->dead_letter_max_bytes;
 	hc.dl.shutdown_timeout_ms = (uint64_t)cfg->shutdown_timeout * 1000;
 	hc.dl.ring_size = 128;  /* x batch size of records in memory at most */
 
@@ -67,10 +71,58 @@ open_http(const struct cf_config *cfg, int *status, char *err, size_t errlen)
 		*status = 1;
 		return NULL;
 	}
-	CF_LOG(INFO, "delivering to %s (batch %u records / %" PRIu64 " ms, %u in flight, spool %s)\n",
-	       url, hc.batch_size, hc.batch_interval_ms, hc.dl.concurrency,
-	       cfg->spool_dir[0] ? cfg->spool_dir : "off");
+	CF_LOG(INFO, "delivering to %s (batch %u records / %" PRIu64 " ms, %u in flight)\n",
+	       url, hc.batch_size, hc.batch_interval_ms, hc.dl.concurrency);
+	if (cfg->spool_dir[0] == '\0') {
+		CF_LOG(WARNING, "--spool-dir none: while the backend is unreachable, records are "
+		       "dropped (counted no_spool), not kept\n");
+	} else {
+		char dl[1024];
+
+		cf_delivery_dead_letter_dir(dl, sizeof(dl), cfg->dead_letter_dir, cfg->spool_dir);
+		CF_LOG(INFO, "spool %s%s%s%s (budget %" PRIu64 " bytes); dead letters %s\n",
+		       cfg->spool_dir, cfg->spool_origin ? " (default: " : "",
+		       cfg->spool_origin ? cfg->spool_origin : "",
+		       cfg->spool_origin ? "; --spool-dir DIR for another, none for no spool)" : "",
+		       cfg->spool_max_bytes, dl[0] ? dl : "not kept (--dead-letter-dir none)");
+	}
 	return o;
+}
+
+void
+cf_outputs_ledger(const struct cf_output *o, const char *scheme, struct cf_outputs_ledger *l)
+{
+	struct cf_output_delivery_stats s;
+	const struct cf_delivery_stats *k = &s.dl;
+
+	memset(l, 0, sizeof(*l));
+	if (scheme != NULL)
+		o = cf_output_find(o, scheme);
+	else if (cf_output_find(o, "http") != NULL)
+		o = cf_output_find(o, "http");
+	if (o == NULL) {
+		l->balanced = 1;
+		return;
+	}
+	/* Records lost before a batch (out of memory) never reached the engine. */
+	l->received = o->stats.records + o->stats.failed;
+	l->dropped = o->stats.failed;
+	if (cf_output_delivery_stats_of(o, o->ops->scheme, &s) != 0) {
+		l->delivered = o->stats.records;
+		l->balanced = 1;
+		return;
+	}
+	l->sketches = k->req_items_submitted;
+	l->recovered = k->recovered;
+	l->delivered = k->delivered;
+	l->in_batch = s.open;
+	l->in_flight = k->in_flight;
+	l->pending = s.open + k->ring_records + k->pending;
+	l->spooled = k->spooled;
+	l->dead_lettered = k->dead_lettered;
+	l->dropped += k->dropped_total;
+	l->balanced = l->received + l->sketches + l->recovered ==
+		      l->delivered + l->pending + l->spooled + l->dead_lettered + l->dropped;
 }
 
 static struct cf_output *

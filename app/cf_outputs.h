@@ -26,4 +26,34 @@ struct cf_output *cf_outputs_open(const struct cf_config *cfg, int *status, char
 struct cf_output *cf_outputs_open_kafka(const struct cf_config *cfg, int *status, char *err,
 					size_t errlen);
 
+/* The URL records are POSTed to ("" before cf_outputs_open or without --backend-url). */
+const char *cf_outputs_post_url(void);
+
+/*
+ * The delivery ledger of any output, in one set of words: what the output
+ * took (received, plus edge-agent uploads and what the spool held at start)
+ * is delivered, pending (in memory), spooled, dead-lettered or dropped. For
+ * ndjson and null "delivered" is written (or in the write buffer, flushed
+ * every 100 ms) and "dropped" lost to write errors. balanced: the two sides
+ * agree (exact once the output stopped). scheme picks one output of a tee
+ * ("http", "kafka"); NULL means the main one: http when there is one, else
+ * o itself. An absent scheme gives a zero, balanced ledger. Any thread.
+ */
+struct cf_outputs_ledger {
+	uint64_t received;
+	uint64_t sketches;
+	uint64_t recovered;
+	uint64_t delivered;
+	uint64_t pending;          /* in_batch + ring + in the engine's memory */
+	uint64_t in_batch;
+	uint64_t in_flight;
+	uint64_t spooled;
+	uint64_t dead_lettered;
+	uint64_t dropped;          /* the stderr "output_failed" */
+	int balanced;
+};
+
+void cf_outputs_ledger(const struct cf_output *o, const char *scheme,
+		       struct cf_outputs_ledger *l);
+
 #endif

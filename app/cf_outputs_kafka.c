@@ -17,12 +17,12 @@
 
 #define EXIT_USAGE 2
 
-/* dir/kafka into out ("" when dir is ""); -1 when it does not fit. */
+/* dir/kafka into out ("" and "none" stay as they are); -1 when it does not fit. */
 static int
 sub_dir(char *out, size_t len, const char *dir)
 {
-	if (dir[0] == '\0') {
-		out[0] = '\0';
+	if (dir[0] == '\0' || strcmp(dir, "none") == 0) {
+		snprintf(out, len, "%s", dir);
 		return 0;
 	}
 	return (size_t)snprintf(out, len, "%s/kafka", dir) >= len ? -1 : 0;

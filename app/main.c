@@ -44,50 +44,32 @@
 #include "cf_config.h"
 #include "cf_control.h"
 #include "cf_ctlplane.h"
+#include "cf_eal.h"
 #include "cf_log.h"
 #include "cf_outputs.h"
 #include "cf_port.h"
 #include "cf_qmap.h"
 #include "cf_rx.h"
+#include "cf_startup.h"
 #include "cf_tpl.h"
 
+/*
+ * Exit status, one rule (README "Running it"): 2 = the command line or the
+ * configuration is wrong (a flag, a path, a port, EAL arguments that do not
+ * fit this machine), found before the collector runs; 1 = a runtime failure
+ * (a device, memory, records lost at the output).
+ */
 #define EXIT_USAGE 2
+#define EXIT_RUNTIME 1
 
-int cf_logtype;
-volatile int cf_quit;
-
-void
-cf_log_line(uint32_t level, const char *line)
-{
-	rte_log(level, cf_logtype, "clarion: %s", line);
-}
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	cf_quit = 1;
-}
-
-static void
+static void __attribute__((noreturn))
 die(int status, const char *fmt, const char *detail)
 {
-	fprintf(stderr, "clarion-flowd: ");
-	fprintf(stderr, fmt, detail);
-	fputc('\n', stderr);
+	char line[2048];
+
+	snprintf(line, sizeof(line), fmt, detail);
+	cf_log_fatal("%s", line);
 	exit(status);
-}
-
-/* Index of the "--" that separates EAL from application arguments, or argc. */
-static int
-find_separator(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0)
-			return i;
-	return argc;
 }
 
 int
@@ -99,18 +81,18 @@ main(int argc, char **argv)
 	struct cf_rx *rx[RTE_MAX_LCORE];
 	static struct cf_netpres_port np_ports[RTE_MAX_ETHPORTS];
 	struct rte_mempool *pkt_pool, *block_pool;
-	char err[512];
-	int sep, rc, n_rx = 0, total_q = 0;
+	struct cf_eal_args args;
+	char err[2048];
+	int rc, n_rx = 0, total_q = 0;
 	unsigned int lcore, i;
 	uint16_t port;
 	uint32_t n_mbufs;
 
-	/* DPDK logs to stdout by default; stdout belongs to ndjson:- output. */
-	rte_openlog_stream(stderr);
-
-	sep = find_separator(argc, argv);
-	if (sep == argc && argc > 1 &&
-	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+	/* Every line gets its time and prefix from here on, DPDK's too; SIGHUP never kills. */
+	cf_log_init();
+	cf_control_signals();
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) &&
+	    (argc == 2 || strcmp(argv[2], "--") != 0)) {
 		cf_config_usage(stdout, "clarion-flowd");
 		return 0;
 	}
@@ -119,24 +101,16 @@ main(int argc, char **argv)
 		cf_config_man(stdout);
 		return 0;
 	}
-	{
-		/* getopt wants argv[0] in front of the application's arguments. */
-		char **app_argv = argv + sep;
-		char *saved = sep < argc ? app_argv[0] : NULL;
-		int app_argc = argc - sep;
-
-		if (sep < argc)
-			app_argv[0] = argv[0];
-		else
-			app_argv = argv, app_argc = 1;
-		rc = cf_config_parse(&cfg, app_argc, app_argv, err, sizeof(err));
-		if (sep < argc)
-			app_argv[0] = saved;
-		if (rc == 1)
-			return 0;
-		if (rc < 0)
-			die(EXIT_USAGE, "%s", err);
-	}
+	if (cf_eal_split(argc, argv, &args, err, sizeof(err)) != 0)
+		die(EXIT_USAGE, "%s", err);
+	rc = cf_config_parse(&cfg, args.app_argc, args.app_argv, err, sizeof(err));
+	if (rc == 1)
+		return 0;
+	if (rc < 0)
+		die(EXIT_USAGE, "%s", err);
+	if (cfg.log_file[0] != '\0' && cf_log_open_file(cfg.log_file, err, sizeof(err)) != 0)
+		die(EXIT_USAGE, "%s", err);
+	rte_log_set_level_pattern("clarion*", (uint32_t)cfg.log_level);
 	if (cfg.field_map[0] != '\0') {
 		/* Read once, before any lcore runs; shared read-only afterwards. */
 		static struct cf_tpl_fieldmap field_map;
@@ -145,33 +119,20 @@ main(int argc, char **argv)
 			die(EXIT_USAGE, "%s", err);
 		cfg.tpl.field_map = &field_map;
 	}
+	/* Paths, URL and ports, before the EAL: a wrong one is one line, not a half-started collector. */
+	if (cf_startup_check(&cfg, err, sizeof(err)) != 0)
+		die(EXIT_USAGE, "%s", err);
 
-	{
-		/* EAL prints its usage to stdout; keep stdout clean for records. */
-		int saved = dup(STDOUT_FILENO);
-
-		fflush(stdout);
-		dup2(STDERR_FILENO, STDOUT_FILENO);
-		rc = rte_eal_init(sep, argv);
-		fflush(stdout);
-		if (saved >= 0) {
-			dup2(saved, STDOUT_FILENO);
-			close(saved);
-		}
-	}
-	if (rc < 0)
-		die(1, "EAL initialisation failed (%s). Without hugepages add --no-huge -m 512 "
-		       "(or hugepages: echo 512 > /proc/sys/vm/nr_hugepages); without a bound NIC add --no-pci "
-		       "--vdev=net_pcap0,rx_pcap=FILE. See README.md.",
-		    rte_strerror(rte_errno));
-	cf_logtype = rte_log_register_type_and_pick_level("clarion", RTE_LOG_INFO);
-	rte_log_set_level(cf_logtype, (uint32_t)cfg.log_level);
+	if (cf_eal_start(args.eal_argc, args.eal_argv, err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "%s", err);
+	/* The EAL's --log-level may have set ours: the application's flag wins. */
+	rte_log_set_level_pattern("clarion*", (uint32_t)cfg.log_level);
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		rx[n_rx] = rte_zmalloc_socket("cf_rx", sizeof(struct cf_rx), 64,
 					      rte_lcore_to_socket_id(lcore));
 		if (rx[n_rx] == NULL)
-			die(1, "%s", "out of memory for RX lcore state");
+			die(EXIT_RUNTIME, "%s", "out of memory for RX lcore state");
 		n_rx++;
 	}
 	if (n_rx == 0)
@@ -188,9 +149,10 @@ main(int argc, char **argv)
 		ctl.ports[ctl.n_ports++] = port;
 	}
 	if (ctl.n_ports == 0) {
-		if (rte_eth_dev_count_avail() == 0)
-			die(1, "%s", "no DPDK port: bind a NIC to vfio-pci (dpdk-devbind.py, see "
-				"dpdk-devbind.conf) or add --no-pci --vdev=net_pcap0,rx_pcap=FILE");
+		if (rte_eth_dev_count_avail() == 0) {
+			cf_eal_explain_no_port(err, sizeof(err));
+			die(EXIT_USAGE, "%s", err);
+		}
 		snprintf(err, sizeof(err), "0x%" PRIx64 " names no available port (%u available)",
 			 cfg.portmask, rte_eth_dev_count_avail());
 		die(EXIT_USAGE, "--portmask: %s", err);
@@ -219,19 +181,19 @@ main(int argc, char **argv)
 					   (uint16_t)(cfg.mbuf_size + RTE_PKTMBUF_HEADROOM),
 					   (int)rte_socket_id());
 	if (pkt_pool == NULL)
-		die(1, "cannot create the packet pool: %s (try --total-num-mbufs or more memory, -m)",
+		die(EXIT_RUNTIME, "cannot create the packet pool: %s (try --total-num-mbufs or more memory, -m)",
 		    rte_strerror(rte_errno));
 	block_pool = rte_mempool_create("cf_blocks", (unsigned int)n_rx * (cfg.ring_size + 32) + 64,
 					sizeof(struct cf_record_block), 8, 0, NULL, NULL, NULL,
 					NULL, (int)rte_socket_id(), 0);
 	if (block_pool == NULL)
-		die(1, "cannot create the record block pool: %s (lower --ring-size or add memory, -m)",
+		die(EXIT_RUNTIME, "cannot create the record block pool: %s (lower --ring-size or add memory, -m)",
 		    rte_strerror(rte_errno));
 
 	i = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (cf_rx_init(rx[i], lcore, cfg.ring_size, block_pool, &cfg, err, sizeof(err)) != 0)
-			die(1, "%s", err);
+			die(EXIT_RUNTIME, "%s", err);
 		i++;
 	}
 	{
@@ -249,7 +211,7 @@ main(int argc, char **argv)
 						 done, lc, (unsigned int)n_rx, cf_clock_wall_ms(),
 						 cf_log_line, err, sizeof(err));
 		if (ctl.tpl_save == NULL && err[0] != '\0')
-			die(1, "%s", err);
+			die(EXIT_RUNTIME, "%s", err);
 		for (i = 0; i < (unsigned int)n_rx; i++)
 			rx[i]->tpl_save = cf_tpl_saver_lcore(ctl.tpl_save, i);
 	}
@@ -261,7 +223,7 @@ main(int argc, char **argv)
 		uint16_t ntxq = 0;
 
 		if (nq < 0)
-			die(1, "%s", err);
+			die(EXIT_RUNTIME, "%s", err);
 		if (rte_eth_dev_info_get(ctl.ports[i], &info) == 0)
 			ntxq = info.nb_tx_queues;
 		if (cfg.policy.n_addrs != 0)
@@ -300,12 +262,7 @@ main(int argc, char **argv)
 	fwd.ctx = ctl.out;
 	/* Before the RX lcores start, so the first scrape already sees every lcore. */
 	if (cf_ctlplane_start(&ctl, cfg.backend_url[0] ? &fwd : NULL, err, sizeof(err)) != 0)
-		die(1, "%s", err);
-
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	/* A closed stdout or socket is an error to count, not a reason to die. */
-	signal(SIGPIPE, SIG_IGN);
+		die(EXIT_USAGE, "%s", err);
 
 	CF_LOG(INFO, "%u port(s), %d RX queue(s) on %d RX lcore(s); ports netflow=%u ipfix=%u sflow=%u\n",
 	       ctl.n_ports, total_q, n_rx, cfg.policy.ports[0], cfg.policy.ports[1],

@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import platform
 import re
+import shutil
 import socketserver
 import statistics
 import struct
@@ -342,9 +343,13 @@ def run_once(pcap, app_args, seconds, counter=None, rss_every=0, metric="records
     time ns/record is taken of, rx (RX lcore) or main (control lcore)."""
     _runs[0] += 1
     prefix = "cfb%d_%d" % (os.getpid(), _runs[0])
-    cmd = eal_cmd(pcap, prefix) + ["--"] + list(app_args) + \
-        ["--run-time", str(seconds), "--stats-period", "1"]
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Ports off (parallel runs; a flag in app_args wins); the default spool in a directory
+    # of this run's own, removed after it.
+    cmd = eal_cmd(pcap, prefix) + ["--", "--http-port", "0", "--agent-port", "0"] + \
+        list(app_args) + ["--run-time", str(seconds), "--stats-period", "1"]
+    state = tempfile.mkdtemp(prefix="cfb-state-")
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, STATE_DIRECTORY=state))
     samples = []   # (time, counters, (rx ticks, main ticks), external counter)
     lines = []
     rss = []       # (seconds since start, VmRSS kB, VmHWM kB)
@@ -385,6 +390,7 @@ def run_once(pcap, app_args, seconds, counter=None, rss_every=0, metric="records
     except ChildProcessError:
         status, ru = 0, None
     p.returncode = os.waitstatus_to_exitcode(status)
+    shutil.rmtree(state, ignore_errors=True)
     th.join(10)
     wall = time.monotonic() - t_start
     text = "".join(lines)

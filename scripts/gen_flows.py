@@ -4,7 +4,13 @@
 is known, plus (optionally) the NDJSON records clarion-flowd must print for them.
 
   gen_flows.py v5 --out F.pcap [--expect F.ndjson] [--datagrams N] [--records N]
-                  [--exporters N] [--seed N] [--vlan ID] [--qinq ID] [--ipv6]
+                  [--exporters N] [--seed N] [--vlan ID] [--qinq ID] [--ipv6] [--plausible]
+
+--plausible draws flows a campus network would export (scripts/demo.sh's sample):
+clients in 10.20.0.0/16 talking to campus servers and to real services on the
+Internet with their real protocol/port pairs, packet sizes that make bytes a sensible
+multiple of packets, TCP flags and AS numbers that fit; without it every field is
+uniformly random (for decoders, not for reading).
   gen_flows.py garbage --out F.pcap --expect-drops F.json
 
 The expected records are computed here, independently of the C encoder, from
@@ -79,7 +85,61 @@ def udp6(src, dst, sport, dport, payload, vlans=(), ext=b"", first_nh=17):
 
 # ---------------------------------------------------------------- NetFlow v5
 
-def v5_datagram(rng, exporter, seq, nrec, engine, sampling, uptime=None, secs=None):
+# (weight, protocol, server port, server pool, packets range, bytes per packet range, AS)
+SERVICES = [
+    (30, 6, 443, "web", (8, 4000), (120, 1400)),
+    (8, 17, 443, "web", (10, 3000), (200, 1350)),     # QUIC
+    (6, 6, 80, "web", (5, 800), (100, 1400)),
+    (14, 17, 53, "dns", (1, 2), (60, 180)),
+    (4, 17, 123, "ntp", (1, 1), (76, 76)),
+    (5, 6, 22, "campus", (20, 3000), (60, 900)),
+    (7, 6, 445, "campus", (10, 5000), (100, 1400)),
+    (3, 6, 3389, "campus", (50, 8000), (80, 1200)),
+    (3, 6, 25, "mail", (10, 200), (80, 1400)),
+    (2, 17, 514, "campus", (1, 40), (80, 400)),
+    (4, 1, 0, "web", (1, 10), (64, 84)),              # ping: ICMP echo
+]
+POOLS = {
+    "web": [("142.250.64.78", 15169), ("142.250.185.14", 15169), ("151.101.1.69", 54113),
+            ("104.16.132.229", 13335), ("13.107.42.14", 8075), ("52.94.236.248", 16509),
+            ("140.82.112.4", 36459)],
+    "dns": [("8.8.8.8", 15169), ("1.1.1.1", 13335), ("10.10.1.53", 0)],
+    "ntp": [("162.159.200.1", 13335), ("10.10.1.123", 0)],
+    "campus": [("10.10.1.%d" % i, 0) for i in (10, 11, 12, 20, 21, 30)],
+    "mail": [("10.10.1.25", 0), ("40.97.120.242", 8075)],
+}
+
+
+def plausible_flow(rng, uptime):
+    """One flow record of a campus: fields as a v5 record carries them."""
+    weights = [s[0] for s in SERVICES]
+    _, proto, port, pool, (p_lo, p_hi), (b_lo, b_hi) = rng.choices(SERVICES, weights)[0]
+    client = "10.20.%d.%d" % (rng.randrange(0, 16), rng.randrange(2, 250))
+    server, asn = rng.choice(POOLS[pool])
+    pkts = rng.randint(p_lo, p_hi)
+    octets = pkts * rng.randint(b_lo, b_hi)
+    cport = rng.randrange(32768, 61000)
+    if proto == 1:
+        cport, port = 0, 8 << 8              # v5 carries ICMP type.code in dst port
+    # Replies carry most of the bytes of a download; either direction is a record.
+    if proto != 1 and rng.random() < 0.5:
+        src, dst, sport, dport, sas, das = server, client, port, cport, asn, 0
+        octets = octets * rng.randint(2, 8)
+    else:
+        src, dst, sport, dport, sas, das = client, server, cport, port, 0, asn
+    dur = rng.randrange(0, 120_000) if pkts > 2 else 0
+    last = (uptime - rng.randrange(0, 30_000)) & 0xFFFFFFFF
+    first = (last - dur) & 0xFFFFFFFF
+    inside = lambda a: a.startswith("10.")  # noqa: E731
+    return dict(src=src, dst=dst, nh="10.0.255.1", inif=rng.randrange(1, 49),
+                outif=rng.randrange(49, 53), pkts=pkts, octets=octets, first=first, last=last,
+                sport=sport, dport=dport, flags=0x1b if proto == 6 else 0, proto=proto,
+                tos=0, sas=sas, das=das, smask=24 if inside(src) else 16,
+                dmask=24 if inside(dst) else 16)
+
+
+def v5_datagram(rng, exporter, seq, nrec, engine, sampling, uptime=None, secs=None,
+                plausible=False):
     if uptime is None:
         uptime = rng.randrange(100_000, 4_000_000_000)
     if secs is None:
@@ -92,18 +152,25 @@ def v5_datagram(rng, exporter, seq, nrec, engine, sampling, uptime=None, secs=No
     recs = []
     rate = sampling & 0x3FFF
     for _ in range(nrec):
-        src = str(ipaddress.IPv4Address(rng.getrandbits(32)))
-        dst = str(ipaddress.IPv4Address(rng.getrandbits(32)))
-        nh = str(ipaddress.IPv4Address(rng.getrandbits(32)))
-        inif, outif = rng.getrandbits(16), rng.getrandbits(16)
-        pkts, octets = rng.getrandbits(32), rng.getrandbits(32)
-        # First/Last up to an hour before export, sometimes across an uptime wrap.
-        first = (uptime - rng.randrange(0, 3_600_000)) & 0xFFFFFFFF
-        last = (uptime - rng.randrange(0, 60_000)) & 0xFFFFFFFF
-        sport, dport = rng.getrandbits(16), rng.getrandbits(16)
-        flags, proto, tos = rng.getrandbits(8), rng.choice([6, 17, 1, 47]), rng.getrandbits(8)
-        sas, das = rng.getrandbits(16), rng.getrandbits(16)
-        smask, dmask = rng.randrange(0, 33), rng.randrange(0, 33)
+        if plausible:
+            f = plausible_flow(rng, uptime)
+            src, dst, nh, inif, outif = f["src"], f["dst"], f["nh"], f["inif"], f["outif"]
+            pkts, octets, first, last = f["pkts"], f["octets"], f["first"], f["last"]
+            sport, dport, flags, proto, tos = f["sport"], f["dport"], f["flags"], f["proto"], f["tos"]
+            sas, das, smask, dmask = f["sas"], f["das"], f["smask"], f["dmask"]
+        else:
+            src = str(ipaddress.IPv4Address(rng.getrandbits(32)))
+            dst = str(ipaddress.IPv4Address(rng.getrandbits(32)))
+            nh = str(ipaddress.IPv4Address(rng.getrandbits(32)))
+            inif, outif = rng.getrandbits(16), rng.getrandbits(16)
+            pkts, octets = rng.getrandbits(32), rng.getrandbits(32)
+            # First/Last up to an hour before export, sometimes across an uptime wrap.
+            first = (uptime - rng.randrange(0, 3_600_000)) & 0xFFFFFFFF
+            last = (uptime - rng.randrange(0, 60_000)) & 0xFFFFFFFF
+            sport, dport = rng.getrandbits(16), rng.getrandbits(16)
+            flags, proto, tos = rng.getrandbits(8), rng.choice([6, 17, 1, 47]), rng.getrandbits(8)
+            sas, das = rng.getrandbits(16), rng.getrandbits(16)
+            smask, dmask = rng.randrange(0, 33), rng.randrange(0, 33)
         body += struct.pack("!4s4s4sHHIIIIHHBBBBHHBBH",
                             ipaddress.IPv4Address(src).packed, ipaddress.IPv4Address(dst).packed,
                             ipaddress.IPv4Address(nh).packed, inif, outif, pkts, octets, first,
@@ -154,7 +221,8 @@ def cmd_v5(a):
         clk = clocks[exp]
         clk[0] += 1000
         clk[1] += 1
-        payload, recs = v5_datagram(rng, exp, seqs[exp], a.records, engine, sampling, clk[0], clk[1])
+        payload, recs = v5_datagram(rng, exp, seqs[exp], a.records, engine, sampling, clk[0], clk[1],
+                                    a.plausible)
         seqs[exp] = (seqs[exp] + a.records) & 0xFFFFFFFF
         payload += bytes(a.pad)  # trailing bytes: tolerated and counted by the collector
         if a.ipv6:
@@ -248,6 +316,8 @@ def main():
     v5.add_argument("--ipv6", action="store_true")
     v5.add_argument("--sampled", action="store_true")
     v5.add_argument("--pad", type=int, default=0, help="zero bytes after the records (jumbo frames)")
+    v5.add_argument("--plausible", action="store_true",
+                    help="campus-like flows (real protocol/port pairs, bytes > packets)")
     g = sub.add_parser("garbage")
     g.add_argument("--out", required=True)
     g.add_argument("--expect-drops", required=True)

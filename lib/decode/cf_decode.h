@@ -156,7 +156,8 @@ cf_decode_exporter_changes(const struct cf_decode_ctx *ctx)
 	return __atomic_load_n(&ctx->changes, __ATOMIC_ACQUIRE);
 }
 
-/* "5", "9", "10", "sflow5": the version label of metrics and logs. */
+/* "netflow_v5", "netflow_v9", "ipfix", "sflow" (cf_stats_proto_name): the version label of
+ * metrics and logs. */
 const char *cf_decode_version_name(uint8_t version);
 
 /*

@@ -163,7 +163,7 @@ notice(struct cf_decode_metrics *m, const struct cf_decode_exporter *e, unsigned
 	s->domain = e->domain;
 	if (inet_ntop(e->v6 ? AF_INET6 : AF_INET, e->addr, s->addr_str, sizeof(s->addr_str)) == NULL)
 		snprintf(s->addr_str, sizeof(s->addr_str), "invalid");
-	logf_(m, RTE_LOG_INFO, "new exporter %s version %s domain %u (lcore %u)\n", s->addr_str,
+	logf_(m, RTE_LOG_INFO, "new exporter %s (%s, domain %u, lcore %u)\n", s->addr_str,
 	      cf_decode_version_name(e->version), e->domain, lcore_id);
 	return m->n_series++;
 }

@@ -72,11 +72,12 @@ cf_decode_exporter_slots(const struct cf_decode_ctx *ctx)
 const char *
 cf_decode_version_name(uint8_t v)
 {
+	/* The protocol's name, as the datagram counters say it (one set of words). */
 	switch (v) {
-	case CF_RECORD_V_NF5: return "5";
-	case CF_RECORD_V_NF9: return "9";
-	case CF_RECORD_V_IPFIX: return "10";
-	case CF_RECORD_V_SFLOW: return "sflow5";
+	case CF_RECORD_V_NF5: return cf_stats_proto_name(CF_STATS_PROTO_NF5);
+	case CF_RECORD_V_NF9: return cf_stats_proto_name(CF_STATS_PROTO_NF9);
+	case CF_RECORD_V_IPFIX: return cf_stats_proto_name(CF_STATS_PROTO_IPFIX);
+	case CF_RECORD_V_SFLOW: return cf_stats_proto_name(CF_STATS_PROTO_SFLOW);
 	}
 	return "unknown";
 }

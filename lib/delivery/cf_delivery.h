@@ -6,15 +6,15 @@
  * Reliable delivery of record batches to the Clarion backend (docs/delivery.md).
  *
  * Pieces, each usable alone (the unit tests do):
- *  - cdl_backoff_*: exponential backoff with full jitter. Pure functions.
- *  - cdl_breaker_*: circuit breaker (closed -> open -> half-open -> closed).
+ *  - cf_delivery_backoff_*: exponential backoff with full jitter. Pure functions.
+ *  - cf_delivery_breaker_*: circuit breaker (closed -> open -> half-open -> closed).
  *    Not thread safe: one thread owns a breaker.
  *  - cf_delivery_classify: what a finished request means (delivered, retry, dead
  *    letter). Pure function.
- *  - cdl_seg_* / cdl_spool_*: the durable on-disk segment log. Not thread
+ *  - cf_delivery_seg_* / cf_delivery_spool_*: the durable on-disk segment log. Not thread
  *    safe: the delivery thread owns the spool.
- *  - cdl_dead_letter_*: the directory of refused batches beside the spool.
- *  - cdl_lat_*: the request latency histogram's buckets. Pure functions.
+ *  - cf_delivery_dead_letter_*: the directory of refused batches beside the spool.
+ *  - cf_delivery_lat_*: the request latency histogram's buckets. Pure functions.
  *  - cf_delivery_kafka_*: what a Kafka delivery report means, the message key
  *    of a record line. Pure functions.
  *  - cf_delivery_start/cf_delivery_submit/cf_delivery_stop: the delivery engine, a DPDK control thread
@@ -119,7 +119,8 @@ struct cf_delivery_breaker {
 	unsigned int failures;     /* consecutive */
 	uint64_t opened_ms;
 	int probe_out;             /* half-open: the one probe is in flight */
-	uint64_t opens;            /* times it opened */
+	uint64_t opens;            /* times it opened from closed (an outage began) */
+	uint64_t reopens;          /* times a failed probe opened it again (half-open -> open) */
 };
 
 void cf_delivery_breaker_init(struct cf_delivery_breaker *b, unsigned int threshold,
@@ -381,17 +382,43 @@ void cf_delivery_spool_close(struct cf_delivery_spool *s);
  * A batch refused for good is kept for a human as two files in the
  * dead-letter directory: <batch id>.json (the body) and <batch id>.response
  * ("HTTP <code>\n", then the first bytes of the answer body; code 0 when the
- * batch could not even be sent). Used by the delivery thread only.
+ * batch could not even be sent). Each is written to a temporary file of its
+ * own (".<name>.tmp", O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600: never a file
+ * someone else created, never through a symlink), synced, then renamed: a
+ * name that exists is a whole dead letter, and a write that fails leaves
+ * nothing behind. The directory has its own disk budget. Used by the
+ * delivery thread only (not thread safe).
  */
+struct cf_delivery_dead_letter;
 
-/* The directory: dead_letter_dir when set, else spool_dir/dead-letter, else
- * none (out = ""). 0, or -ENAMETOOLONG when it does not fit in len bytes. */
+struct cf_delivery_dead_letter_info {
+	uint64_t bytes;            /* bytes of dead-letter files in the directory */
+	uint64_t max_bytes;        /* the budget */
+	uint64_t written_batches;  /* kept by this process */
+	uint64_t failed_batches;   /* not kept: budget used up or a write failed */
+	int last_errno;            /* of the last failure (EDQUOT: the budget); 0 = none */
+};
+
+/* The directory: "" when dead_letter_dir is "none"; else dead_letter_dir when
+ * set, else spool_dir/dead-letter, else none (out = ""). 0, or -ENAMETOOLONG
+ * when it does not fit in len bytes. */
 int cf_delivery_dead_letter_dir(char *out, size_t len, const char *dead_letter_dir,
 				const char *spool_dir);
-/* Writes both files (creating dir, mode 0750). 0 written; 1 dir is "" (not
- * kept); -errno when a file could not be created (the other is still tried). */
-int cf_delivery_dead_letter_write(const char *dir, uint64_t boot, uint64_t seq, const void *body,
-				  uint32_t len, long code, const void *resp, size_t resp_len);
+/* Opens dir (created mode 0700 when missing), counting the dead letters
+ * already there against max_bytes and removing temporary files a crash left.
+ * NULL with a reason in err when it is not a usable directory. */
+struct cf_delivery_dead_letter *cf_delivery_dead_letter_open(const char *dir, uint64_t max_bytes,
+							     char *err, size_t errlen);
+/* Keeps one refused batch. 0 kept (both files); -EDQUOT the budget would be
+ * passed (nothing written); -errno a write failed, -ENOSPC the disk is full
+ * (nothing left behind). */
+int cf_delivery_dead_letter_write(struct cf_delivery_dead_letter *dl, uint64_t boot, uint64_t seq,
+				  const void *body, uint32_t len, long code, const void *resp,
+				  size_t resp_len);
+void cf_delivery_dead_letter_get_info(const struct cf_delivery_dead_letter *dl,
+				      struct cf_delivery_dead_letter_info *i);
+const char *cf_delivery_dead_letter_path(const struct cf_delivery_dead_letter *dl);
+void cf_delivery_dead_letter_close(struct cf_delivery_dead_letter *dl);
 
 /* ----------------------------------------------------------------- engine */
 
@@ -401,7 +428,12 @@ int cf_delivery_dead_letter_write(const char *dir, uint64_t boot, uint64_t seq, 
 	X(SPOOL_FULL_NEWEST, "spool_full_newest", "records refused by a full spool (--spool-full=drop-newest)") \
 	X(NO_SPOOL, "no_spool", "undeliverable records with no --spool-dir to keep them") \
 	X(SPOOL_IO, "spool_io", "records lost to a spool write error") \
-	X(SPOOL_CORRUPT, "spool_corrupt", "spooled records whose body failed its CRC")
+	X(SPOOL_CORRUPT, "spool_corrupt", "spooled records whose body failed its CRC") \
+	X(REFUSED_NOT_KEPT, "refused_not_kept", \
+	  "records the backend refused (4xx) with no dead-letter directory to keep them") \
+	X(DEAD_LETTER_FULL, "dead_letter_full", \
+	  "refused records not kept: --dead-letter-max-bytes used up") \
+	X(DEAD_LETTER_IO, "dead_letter_io", "refused records not kept: writing the dead letter failed")
 
 enum cf_delivery_drop {
 #define CF_DELIVERY_X(e, n, h) CF_DELIVERY_DROP_##e,
@@ -439,7 +471,8 @@ struct cf_delivery_config {
 	uint64_t spool_max_bytes;
 	enum cf_delivery_fsync spool_fsync;
 	enum cf_delivery_full spool_full;
-	const char *dead_letter_dir;  /* "" = spool_dir/dead-letter, or none */
+	const char *dead_letter_dir;  /* "" = spool_dir/dead-letter, or none; "none" = none */
+	uint64_t dead_letter_max_bytes;  /* 0 = no budget */
 	uint64_t shutdown_timeout_ms;
 	unsigned int ring_size;     /* batches between producer and engine */
 };
@@ -472,8 +505,21 @@ struct cf_delivery_stats {
 	uint64_t transport_errors;     /* refused, reset, timeout, TLS ... */
 	uint64_t retries;
 	uint64_t body_bytes;           /* bytes sent (after compression) */
-	uint64_t breaker_opens;
+	uint64_t breaker_opens;        /* closed -> open: outages */
+	uint64_t breaker_reopens;      /* half-open -> open: failed probes */
 	int breaker_state;
+	/* Refusals (permanent answers: 4xx ...), kept or not; times are
+	 * cf_clock_mono_ms(), 0 = never. */
+	uint64_t refused_records;
+	uint64_t refused_batches;
+	long last_refused_status;      /* HTTP status of the last refusal */
+	uint64_t last_refused_ms;
+	uint64_t refusing_since_ms;    /* first refusal since the last 2xx; 0 = none since */
+	uint64_t last_2xx_ms;
+	/* The dead-letter directory (cf_delivery_dead_letter_info). */
+	uint64_t dead_letter_bytes;
+	uint64_t dead_letter_failed;   /* batches refused and not kept (budget, I/O) */
+	int dead_letter_errno;         /* of the last failure; 0 = none */
 	/* Latency of every finished request (any outcome), counted by the engine
 	 * thread: lat_le[i] requests took <= cf_delivery_lat_bounds_ms[i] and more than
 	 * the bound before (not cumulative); lat_count all of them. */

@@ -16,6 +16,7 @@
 
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_log.h>
 #include <rte_random.h>
 #include <rte_ring.h>
 
@@ -55,6 +56,7 @@ struct cf_delivery {
 	uint64_t deadline_ms;        /* engine only, once stopping */
 	struct cf_delivery_tp *tp;
 	struct cf_delivery_spool *spool;
+	struct cf_delivery_dead_letter *dl;  /* NULL: refused batches are not kept */
 	struct cf_delivery_sched s;          /* engine thread only (st read by others) */
 };
 
@@ -217,6 +219,7 @@ free_engine(struct cf_delivery *d)
 	free_ring(d->mring);
 	pthread_mutex_destroy(&d->mlock);
 	cf_delivery_spool_close(d->spool);
+	cf_delivery_dead_letter_close(d->dl);
 	free(d);
 }
 
@@ -233,7 +236,7 @@ open_spool(struct cf_delivery *d, char *err, size_t errlen)
 		return -1;
 	cf_delivery_spool_get_info(d->spool, &si);
 	if (si.recovered_batches || si.torn_bytes || si.corrupt_batches)
-		cf_delivery_log("spool '%s': recovered %" PRIu64 " records in %" PRIu64
+		cf_delivery_log(RTE_LOG_NOTICE, "spool '%s': recovered %" PRIu64 " records in %" PRIu64
 				" batches; truncated %" PRIu64 " torn bytes; skipped %" PRIu64
 				" corrupt batches (%" PRIu64 " records)",
 				c->spool_dir, si.recovered_records, si.recovered_batches,
@@ -274,6 +277,12 @@ cf_delivery_start(const struct cf_delivery_config *cfg, char *err, size_t errlen
 	d->boot = rte_rand();
 	if (d->set.spool_dir[0] && open_spool(d, err, errlen) != 0)
 		goto fail;
+	if (d->set.dl_dir[0] != '\0') {
+		d->dl = cf_delivery_dead_letter_open(d->set.dl_dir, c->dead_letter_max_bytes, err,
+						     errlen);
+		if (d->dl == NULL)
+			goto fail;
+	}
 	if (c->transport == CF_DELIVERY_TRANSPORT_KAFKA) {
 		struct cf_delivery_tp_kafka_config kc = {
 			.k = &c->kafka, .connect_timeout_ms = c->connect_timeout_ms,
@@ -296,7 +305,7 @@ cf_delivery_start(const struct cf_delivery_config *cfg, char *err, size_t errlen
 		.retry_attempts = c->retry_attempts, .backoff = c->backoff,
 		.breaker_threshold = c->breaker_threshold,
 		.breaker_cooldown_ms = c->breaker_cooldown_ms, .concurrency = c->concurrency,
-		.ring_size = c->ring_size, .dead_letter_dir = d->set.dl_dir,
+		.ring_size = c->ring_size, .dl = d->dl,
 	};
 	if (cf_delivery_sched_init(&d->s, &sc, d->tp, d->spool) != 0) {
 		snprintf(err, errlen, "out of memory");
@@ -400,6 +409,7 @@ cf_delivery_stats(const struct cf_delivery *d, struct cf_delivery_stats *out)
 	out->req_items_submitted = __atomic_load_n(&d->req_items_submitted, __ATOMIC_RELAXED);
 	out->breaker_state = (int)d->s.br.state;
 	out->breaker_opens = d->s.br.opens;
+	out->breaker_reopens = d->s.br.reopens;
 }
 
 int

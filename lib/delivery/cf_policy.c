@@ -73,6 +73,7 @@ cf_delivery_breaker_init(struct cf_delivery_breaker *b, unsigned int threshold,
 	b->opened_ms = 0;
 	b->probe_out = 0;
 	b->opens = 0;
+	b->reopens = 0;
 }
 
 int
@@ -109,10 +110,13 @@ cf_delivery_breaker_result(struct cf_delivery_breaker *b, int ok, uint64_t now_m
 	b->failures++;
 	if (b->state == CF_DELIVERY_BREAKER_HALF_OPEN ||
 	    (b->state == CF_DELIVERY_BREAKER_CLOSED && b->failures >= b->threshold)) {
+		if (b->state == CF_DELIVERY_BREAKER_HALF_OPEN)
+			b->reopens++;
+		else
+			b->opens++;
 		b->state = CF_DELIVERY_BREAKER_OPEN;
 		b->opened_ms = now_ms;
 		b->probe_out = 0;
-		b->opens++;
 	}
 }
 

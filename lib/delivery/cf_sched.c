@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_log.h>
 #include <rte_random.h>
 #include <rte_ring.h>
 
@@ -26,8 +27,11 @@ enum { B_QUEUED, B_INFLIGHT, B_WAIT };
 
 /* ------------------------------------------------------------------- logs */
 
+/* The program's log stream (rte_openlog_stream) gives every line its time and prefix. */
+RTE_LOG_REGISTER(cf_delivery_logtype, clarion.delivery, INFO);
+
 static void
-vlog(uint64_t suppressed, const char *fmt, va_list ap)
+vlog(uint32_t level, uint64_t suppressed, const char *fmt, va_list ap)
 {
 	char msg[512], tail[64] = "";
 
@@ -35,48 +39,68 @@ vlog(uint64_t suppressed, const char *fmt, va_list ap)
 	if (suppressed)
 		snprintf(tail, sizeof(tail), " (%" PRIu64 " similar messages suppressed)", suppressed);
 	/* One call per line, so a line never mixes with the control lcore's. */
-	fprintf(stderr, "clarion-flowd: delivery: %s%s\n", msg, tail);
+	rte_log(level, (uint32_t)cf_delivery_logtype, "delivery: %s%s\n", msg, tail);
 }
 
 void
-cf_delivery_log(const char *fmt, ...)
+cf_delivery_log(uint32_t level, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(0, fmt, ap);
+	vlog(level, 0, fmt, ap);
 	va_end(ap);
 }
 
 /* Errors of the same kind repeat for every batch during an outage: one line a second. */
-static void __attribute__((format(printf, 2, 3)))
-log_err(struct cf_delivery_sched *s, const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4)))
+log_rl(struct cf_delivery_rl *rl, uint32_t level, const char *fmt, ...)
 {
 	uint64_t t = cf_clock_mono_ms();
 	va_list ap;
 
-	if (t - s->last_err_log_ms < 1000 && s->last_err_log_ms != 0) {
-		s->err_suppressed++;
+	if (t - rl->last_ms < 1000 && rl->last_ms != 0) {
+		rl->suppressed++;
 		return;
 	}
 	va_start(ap, fmt);
-	vlog(s->err_suppressed, fmt, ap);
+	vlog(level, rl->suppressed, fmt, ap);
 	va_end(ap);
-	s->err_suppressed = 0;
-	s->last_err_log_ms = t;
+	rl->suppressed = 0;
+	rl->last_ms = t;
 }
 
+#define log_err(s, ...) log_rl(&(s)->rl_net, RTE_LOG_WARNING, __VA_ARGS__)
+#define log_disk(s, ...) log_rl(&(s)->rl_disk, RTE_LOG_ERR, __VA_ARGS__)
+
+/*
+ * One line per transition. An outage (closed -> open) and a failed probe
+ * (half-open -> open) are counted apart: many re-opens and one open is one
+ * long outage, many opens is a flapping backend.
+ */
 static void
 breaker_log(struct cf_delivery_sched *s)
 {
+	const char *from = cf_delivery_breaker_name((enum cf_delivery_breaker_state)s->br_logged);
+	const char *to = cf_delivery_breaker_name(s->br.state);
+
 	if ((int)s->br.state == s->br_logged)
 		return;
-	cf_delivery_log("circuit breaker %s -> %s (%u consecutive failures)",
-			cf_delivery_breaker_name((enum cf_delivery_breaker_state)s->br_logged),
-			cf_delivery_breaker_name(s->br.state), s->br.failures);
+	if (s->br.state == CF_DELIVERY_BREAKER_OPEN && s->br_logged == CF_DELIVERY_BREAKER_CLOSED)
+		cf_delivery_log(RTE_LOG_WARNING, "circuit breaker %s -> %s after %u consecutive "
+				"failures (open #%" PRIu64 "; re-opens so far %" PRIu64 ")",
+				from, to, s->br.failures, s->br.opens, s->br.reopens);
+	else if (s->br.state == CF_DELIVERY_BREAKER_OPEN)
+		cf_delivery_log(RTE_LOG_WARNING, "circuit breaker %s -> %s: the probe failed "
+				"(re-open #%" PRIu64 "; opens so far %" PRIu64 ")",
+				from, to, s->br.reopens, s->br.opens);
+	else
+		cf_delivery_log(s->br.state == CF_DELIVERY_BREAKER_CLOSED ? RTE_LOG_NOTICE :
+				RTE_LOG_INFO, "circuit breaker %s -> %s", from, to);
 	s->br_logged = (int)s->br.state;
 	s->st.breaker_state = (int)s->br.state;
 	s->st.breaker_opens = s->br.opens;
+	s->st.breaker_reopens = s->br.reopens;
 }
 
 /* -------------------------------------------------------------- accounting */
@@ -134,7 +158,7 @@ to_disk(struct cf_delivery_sched *s, struct cf_delivery_batch *b)
 			s->st.dropped[CF_DELIVERY_DROP_SPOOL_FULL_NEWEST] += b->nrec;
 		} else if (rc < 0) {
 			s->st.dropped[CF_DELIVERY_DROP_SPOOL_IO] += b->nrec;
-			log_err(s, "spool write failed: %s (errno %d); batch dropped", strerror(-rc), -rc);
+			log_disk(s, "spool write failed: %s (errno %d); batch dropped", strerror(-rc), -rc);
 		}
 	}
 	cf_delivery_batch_free(b);
@@ -204,16 +228,55 @@ count_delivered(struct cf_delivery_sched *s, const struct item *it, uint32_t n)
 		s->st.req_items_delivered += n;
 }
 
+/*
+ * A refused batch is dead-lettered only when both its files are on disk;
+ * otherwise its records are dropped, by reason, and the failure logged:
+ * never counted as kept when they are not. body/len/n: the whole item, or
+ * the part of it a transport refused (Kafka settles messages one by one).
+ */
 static void
-count_dead(struct cf_delivery_sched *s, const struct item *it, const char *body, uint32_t len,
-	   uint32_t n, long code, const char *resp, size_t resp_len)
+dead_letter(struct cf_delivery_sched *s, const struct item *it, const char *body, uint32_t len,
+	    uint32_t n, long code, const char *resp, size_t resp_len)
 {
-	/* A failed write loses only the copy kept for a human: still counted. */
-	cf_delivery_dead_letter_write(s->cfg.dead_letter_dir, it->boot, it->seq, body, len, code, resp,
-				      resp_len);
-	s->st.dead_lettered += n;
-	s->st.dead_lettered_batches++;
-	s->st.req_dead_lettered += it->meta != 0;
+	struct cf_delivery_dead_letter_info di;
+	int rc;
+
+	if (code != 0) {
+		/* Answered, and refused: what /health reports (cf_delivery_stats). */
+		uint64_t now = cf_clock_mono_ms();
+
+		s->st.refused_records += n;
+		s->st.refused_batches++;
+		s->st.last_refused_status = code;
+		s->st.last_refused_ms = now;
+		if (s->st.refusing_since_ms == 0)
+			s->st.refusing_since_ms = now;
+	}
+	if (s->cfg.dl == NULL) {
+		s->st.dropped[CF_DELIVERY_DROP_REFUSED_NOT_KEPT] += n;
+		return;
+	}
+	rc = cf_delivery_dead_letter_write(s->cfg.dl, it->boot, it->seq, body, len, code,
+					   resp, resp_len);
+	cf_delivery_dead_letter_get_info(s->cfg.dl, &di);
+	s->st.dead_letter_bytes = di.bytes;
+	s->st.dead_letter_failed = di.failed_batches;
+	s->st.dead_letter_errno = di.last_errno;
+	if (rc == 0) {
+		s->st.dead_lettered += n;
+		s->st.dead_lettered_batches++;
+		s->st.req_dead_lettered += it->meta != 0;
+	} else if (rc == -EDQUOT) {
+		s->st.dropped[CF_DELIVERY_DROP_DEAD_LETTER_FULL] += n;
+		log_disk(s, "dead-letter directory %s is at its budget (%" PRIu64 " of %" PRIu64
+			" bytes, --dead-letter-max-bytes): refused batch %" PRIu64 " not kept",
+			cf_delivery_dead_letter_path(s->cfg.dl), di.bytes, di.max_bytes, it->seq);
+	} else {
+		s->st.dropped[CF_DELIVERY_DROP_DEAD_LETTER_IO] += n;
+		log_disk(s, "cannot write dead letter for batch %" PRIu64 " in %s: %s (errno %d); "
+			"not kept", it->seq, cf_delivery_dead_letter_path(s->cfg.dl), strerror(-rc),
+			-rc);
+	}
 }
 
 /*
@@ -232,7 +295,7 @@ settle(struct cf_delivery_sched *s, const struct item *it, enum fate f, const st
 	if (p != NULL) {
 		count_delivered(s, it, p->ok);
 		if (p->dead > 0)
-			count_dead(s, it, p->dead_body, p->dead_len, p->dead, code, resp, resp_len);
+			dead_letter(s, it, p->dead_body, p->dead_len, p->dead, code, resp, resp_len);
 		rest -= p->ok + p->dead;
 	}
 	switch (f) {
@@ -242,7 +305,7 @@ settle(struct cf_delivery_sched *s, const struct item *it, enum fate f, const st
 		s->st.req_delivered += it->meta != 0;
 		break;
 	case FATE_DEAD:
-		count_dead(s, it, it->body, it->len, rest, code, resp, resp_len);
+		dead_letter(s, it, it->body, it->len, rest, code, resp, resp_len);
 		break;
 	case FATE_DISK:
 	case FATE_KEEP:
@@ -385,7 +448,7 @@ replay_step(struct cf_delivery_sched *s, enum rp_event ev, const struct cf_deliv
 		rc = cf_delivery_spool_peek(s->spool, &rp->h, &rp->body);
 		refresh(s);
 		if (rc < 0) {
-			log_err(s, "spool read failed: %s (errno %d)", strerror(-rc), -rc);
+			log_disk(s, "spool read failed: %s (errno %d)", strerror(-rc), -rc);
 			rp->ready_ms = now + 1000;
 			return;
 		}
@@ -410,7 +473,8 @@ replay_step(struct cf_delivery_sched *s, enum rp_event ev, const struct cf_deliv
 		s->br.probe_out = 0;
 		if (rc == CF_DELIVERY_TP_UNSENDABLE) {
 			/* Never sendable (unknown format): keep it for a human. */
-			log_err(s, "spool entry %" PRIu64 " cannot be sent; dead-lettered", rp->h.seq);
+			log_disk(s, "spool entry %" PRIu64 " cannot be sent (unknown format): refused "
+				 "for good", rp->h.seq);
 			settle(s, &it, FATE_DEAD, NULL, 0, NULL, 0);
 		} else {
 			settle(s, &it, FATE_DISK, NULL, 0, NULL, 0);
@@ -489,6 +553,8 @@ cf_delivery_sched_done(struct cf_delivery_sched *s, const struct cf_delivery_tp_
 	switch (v->outcome) {
 	case CF_DELIVERY_OUT_DELIVERED:
 		s->st.responses_2xx++;
+		s->st.last_2xx_ms = now;
+		s->st.refusing_since_ms = 0;
 		break;
 	case CF_DELIVERY_OUT_TRANSPORT:
 		s->st.transport_errors++;
@@ -598,7 +664,7 @@ cf_delivery_sched_take(struct cf_delivery_sched *s, struct rte_ring *ring, struc
 		       uint64_t now)
 {
 	int open = blocked(s, now) && !s->stopping;
-	unsigned int n;
+	unsigned int n, spilled = 0;
 
 	/* At most a ring's worth per call: a producer that keeps the ring full
 	 * (input faster than the disk) must not starve the network of its turn. */
@@ -606,8 +672,17 @@ cf_delivery_sched_take(struct cf_delivery_sched *s, struct rte_ring *ring, struc
 		struct cf_delivery_batch *b;
 		int to_live = !open && s->nlive < s->cap_live;
 
+		/*
+		 * A backlog with the backend up (the input faster than the backend)
+		 * spills to disk, but the disk must not starve the network: one batch
+		 * per turn of the engine loop, and spilling takes at most a quarter of
+		 * the thread's time (each spill is timed). The backend, not the disk,
+		 * is what drains a backlog; what neither takes waits in the ring, and
+		 * past it the RX rings count it (ring_full).
+		 */
 		if (!to_live && !open &&
-		    !(s->spool != NULL && rte_ring_count(ring) > s->cfg.ring_size / 2))
+		    (spilled > 0 || cf_clock_mono_us() < s->spill_after_us ||
+		     !(s->spool != NULL && rte_ring_count(ring) > s->cfg.ring_size / 2)))
 			break;
 		/* Request batches first: few, small, and an agent waits on each. */
 		if (rte_ring_sc_dequeue(mring, (void **)&b) != 0 &&
@@ -616,7 +691,14 @@ cf_delivery_sched_take(struct cf_delivery_sched *s, struct rte_ring *ring, struc
 		b->state = B_QUEUED;
 		b->attempts = 0;
 		if (!to_live) {
+			uint64_t t0 = open ? 0 : cf_clock_mono_us();
+
 			cf_delivery_sched_spool_taken(s, b);
+			if (!open) {
+				spilled++;
+				s->spill_after_us = cf_clock_mono_us() +
+						    3 * (cf_clock_mono_us() - t0);
+			}
 			continue;
 		}
 		s->st.taken += b->nrec;

@@ -29,7 +29,7 @@ struct cf_delivery_sched_config {
 	uint64_t breaker_cooldown_ms;
 	unsigned int concurrency;     /* live request slots; one more replays */
 	unsigned int ring_size;       /* past half of it, a backlog goes to disk */
-	const char *dead_letter_dir;  /* resolved; "" = none. Must outlive the scheduler */
+	struct cf_delivery_dead_letter *dl;  /* NULL = refused ones are not kept; outlives us */
 };
 
 /* The spool-replay slot: one entry of the spool at a time. */
@@ -59,8 +59,10 @@ struct cf_delivery_sched {
 	int br_logged;
 	struct cf_delivery_replay rp;
 	int stopping;                 /* shutdown: no replay, no retry waits */
-	uint64_t last_err_log_ms;
-	uint64_t err_suppressed;
+	uint64_t spill_after_us;      /* a backlog spills again not before (mono us) */
+	/* Rate limits of error lines: the network's and the disk's (spool, dead
+	 * letters) apart, so a flood of one never hides the other. */
+	struct cf_delivery_rl { uint64_t last_ms, suppressed; } rl_net, rl_disk;
 	struct cf_delivery_stats st;          /* the engine's counters, less the producers' */
 };
 
@@ -89,7 +91,7 @@ uint64_t cf_delivery_sched_wait_ms(const struct cf_delivery_sched *s, uint64_t n
 void cf_delivery_sched_abort(struct cf_delivery_sched *s);
 /* Shutdown: a batch still in a ring goes straight to disk (counted taken). */
 void cf_delivery_sched_spool_taken(struct cf_delivery_sched *s, struct cf_delivery_batch *b);
-/* One line on stderr, "clarion-flowd: delivery: " first (no newline in fmt). */
-void cf_delivery_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One log line "delivery: ..." at an RTE_LOG_* level through rte_log (no newline in fmt). */
+void cf_delivery_log(uint32_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

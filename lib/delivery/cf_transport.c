@@ -243,7 +243,8 @@ http_verdict(struct http_tp *tp, int result, long code, const char *retry_after,
 		break;
 	case CF_DELIVERY_OUT_PERMANENT:
 		snprintf(tp->what, sizeof(tp->what),
-			 "backend refused a batch with HTTP %ld; dead-lettered", code);
+			 "backend refused a batch with HTTP %ld (permanent: not retried; kept as "
+			 "a dead letter when there is a directory for it)", code);
 		break;
 	default:
 		tp->what[0] = '\0';

@@ -15,6 +15,7 @@
 struct ndjson {
 	int fd;
 	int own_fd;
+	char path[512];            /* for reopen; "" = stdout */
 	size_t used;
 	char buf[NDJSON_BUF];
 };
@@ -61,8 +62,26 @@ ndjson_open(struct cf_output *o, const char *arg, char *err, size_t errlen)
 		free(nj);
 		return -1;
 	}
+	snprintf(nj->path, sizeof(nj->path), "%s", nj->own_fd ? arg : "");
 	o->priv = nj;
 	return 0;
+}
+
+int
+cf_output_reopen_fd(int fd, const char *path, char *err, size_t errlen)
+{
+	int own, nfd = ndjson_target(path, &own, err, errlen);
+	int rc = 0;
+
+	if (nfd < 0)
+		return -EIO;
+	/* dup2 swaps atomically: no write finds fd closed. */
+	if (dup2(nfd, fd) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot reopen '%s': %s", path, strerror(errno));
+	}
+	close(nfd);
+	return rc;
 }
 
 FILE *
@@ -120,6 +139,8 @@ ndjson_flush(struct cf_output *o)
 
 	/* What could not be written is gone: count it (about one record per line). */
 	if (rc != 0) {
+		o->stats.write_errors++;
+		o->stats.last_errno = -rc;
 		size_t lines = 0, i;
 
 		for (i = 0; i < nj->used; i++)
@@ -156,6 +177,19 @@ ndjson_write(struct cf_output *o, const struct cf_record *r, unsigned int n)
 	return rc;
 }
 
+static int
+ndjson_reopen(struct cf_output *o, char *err, size_t errlen)
+{
+	struct ndjson *nj = o->priv;
+	int rc;
+
+	if (!nj->own_fd)
+		return 0;
+	ndjson_flush(o);
+	rc = cf_output_reopen_fd(nj->fd, nj->path, err, errlen);
+	return rc == 0 ? 1 : rc;
+}
+
 static void
 ndjson_close(struct cf_output *o)
 {
@@ -171,5 +205,6 @@ const struct cf_output_ops cf_output_ndjson_ops = {
 	.open = ndjson_open,
 	.write = ndjson_write,
 	.flush = ndjson_flush,
+	.reopen = ndjson_reopen,
 	.close = ndjson_close,
 };

@@ -62,6 +62,12 @@ cf_output_finish(struct cf_output *o)
 		o->ops->finish(o);
 }
 
+int
+cf_output_reopen(struct cf_output *o, char *err, size_t errlen)
+{
+	return o != NULL && o->ops->reopen ? o->ops->reopen(o, err, errlen) : 0;
+}
+
 void
 cf_output_close(struct cf_output *o)
 {

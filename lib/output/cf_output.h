@@ -25,6 +25,10 @@
  *  - cf_output_flush() pushes buffered bytes out (http: no-op, batches go by size
  *    and age); cf_output_poll() does periodic work (http: send a batch that reached
  *    --batch-interval) and is cheap enough to call every loop iteration.
+ *  - cf_output_reopen() opens the sink's file again (SIGHUP after logrotate moved
+ *    it): buffered lines go to the old file first, then the new one takes over
+ *    the same descriptor. 1 reopened, 0 nothing to reopen (stdout, null, http),
+ *    -errno with err filled (the old file stays in use).
  *  - cf_output_finish() ends delivery (http: last partial batch, shutdown sequence);
  *    counters stay readable until cf_output_close(), which finishes, flushes, frees.
  *  - cf_output_delivery_stats() copies the http sink's counters (the http
@@ -47,6 +51,8 @@ struct cf_output_stats {
 	uint64_t records;         /* accepted by the sink */
 	uint64_t bytes;           /* bytes produced */
 	uint64_t failed;          /* records lost to write errors */
+	uint64_t write_errors;    /* failed writes (each may lose many records) */
+	int last_errno;           /* of the last failed write; 0 = none yet */
 };
 
 struct cf_output_ops {
@@ -56,6 +62,7 @@ struct cf_output_ops {
 	int (*flush)(struct cf_output *o);
 	void (*poll)(struct cf_output *o);     /* optional */
 	void (*finish)(struct cf_output *o);   /* optional */
+	int (*reopen)(struct cf_output *o, char *err, size_t errlen);   /* optional */
 	void (*close)(struct cf_output *o);
 };
 
@@ -77,6 +84,7 @@ int cf_output_write(struct cf_output *o, const struct cf_record *r, unsigned int
 int cf_output_flush(struct cf_output *o);
 void cf_output_poll(struct cf_output *o);
 void cf_output_finish(struct cf_output *o);
+int cf_output_reopen(struct cf_output *o, char *err, size_t errlen);
 void cf_output_close(struct cf_output *o);
 
 /*
@@ -90,6 +98,10 @@ void cf_output_close(struct cf_output *o);
  */
 FILE *cf_output_ndjson_stream_open(const char *path, char *err, size_t errlen);
 int cf_output_ndjson_stream_close(FILE *f);
+/* path opened again as the ndjson target opens it, onto descriptor fd (dup2):
+ * whoever holds fd (a FILE too, flushed first) writes to the new file. 0, or
+ * -errno with err filled (fd unchanged). */
+int cf_output_reopen_fd(int fd, const char *path, char *err, size_t errlen);
 
 struct cf_output_http_config {
 	struct cf_delivery_config dl;

@@ -102,6 +102,18 @@ cf_sflow_out_failed(const struct cf_sflow_out *o)
 	return o != NULL ? o->failed : 0;
 }
 
+int
+cf_sflow_out_reopen(struct cf_sflow_out *o, const char *path, char *err, size_t errlen)
+{
+	int rc;
+
+	if (o == NULL || o->f == stdout)
+		return 0;
+	fflush(o->f);
+	rc = cf_output_reopen_fd(fileno(o->f), path, err, errlen);
+	return rc == 0 ? 1 : rc;
+}
+
 void
 cf_sflow_out_close(struct cf_sflow_out *o)
 {

@@ -35,6 +35,9 @@ void cf_sflow_out_poll(struct cf_sflow_out *o);
 uint64_t cf_sflow_out_lines(const struct cf_sflow_out *o);
 uint64_t cf_sflow_out_failed(const struct cf_sflow_out *o);
 void cf_sflow_out_close(struct cf_sflow_out *o);
+/* path (the one given to open) opened again under the same stream (SIGHUP,
+ * logrotate): 1 reopened, 0 nothing to do (NULL, stdout), -errno with err. */
+int cf_sflow_out_reopen(struct cf_sflow_out *o, const char *path, char *err, size_t errlen);
 
 /*
  * One line "sflow_unknown: sample:ENT:FMT=N flow_record:... counter_record:..."

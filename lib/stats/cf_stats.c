@@ -33,7 +33,7 @@ static const char *const proto_names[CF_STATS_PROTO_MAX] = {
 	[CF_STATS_PROTO_NF5] = "netflow_v5",
 	[CF_STATS_PROTO_NF9] = "netflow_v9",
 	[CF_STATS_PROTO_IPFIX] = "ipfix",
-	[CF_STATS_PROTO_SFLOW] = "sflow_v5",
+	[CF_STATS_PROTO_SFLOW] = "sflow",
 };
 
 const char *

@@ -257,6 +257,10 @@ cf_tpl_saver_open(const char *path, uint32_t interval_s, struct cf_decode_ctx *c
 		  const volatile int *const *done, const unsigned int *lcore_id, unsigned int n,
 		  uint64_t wall_ms, cf_tpl_log_fn *log, char *err, size_t errlen);
 struct cf_tpl_saver_lcore *cf_tpl_saver_lcore(struct cf_tpl_saver *s, unsigned int i);
+/* A --template-file checked whole without restoring anything (start-up
+ * validation): 1 a template file of this version, 0 none at path, -1 with
+ * the reason in err (unreadable, foreign, truncated or corrupt). */
+int cf_tpl_file_check(const char *path, char *err, size_t errlen);
 void cf_tpl_saver_poll(struct cf_tpl_saver_lcore *l);
 void cf_tpl_saver_tick(struct cf_tpl_saver *s, uint64_t now_ms);
 void cf_tpl_saver_close(struct cf_tpl_saver *s);

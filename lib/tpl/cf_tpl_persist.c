@@ -330,19 +330,18 @@ cf_tpl_restore_file(struct cf_decode_ctx *const *ctx, unsigned int n_ctx, const 
 	if (f == NULL) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "--template-file %s: %s; ignored", path, strerror(errno));
+		snprintf(err, errlen, "--template-file %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fread(&h, sizeof(h), 1, f) != 1 || memcmp(h.magic, TPF_MAGIC, sizeof(h.magic)) != 0 ||
 	    h.body_len > TPF_MAX_BYTES) {
-		snprintf(err, errlen, "--template-file %s: not a template file of this version; ignored",
-			 path);
+		snprintf(err, errlen, "--template-file %s: not a template file of this version", path);
 		goto out;
 	}
 	body = malloc(h.body_len ? h.body_len : 1);
 	if (body == NULL || (h.body_len && fread(body, h.body_len, 1, f) != 1) ||
 	    fgetc(f) != EOF || fnv1a(body, h.body_len) != h.sum || walk(NULL, &h, body, 0) < 0) {
-		snprintf(err, errlen, "--template-file %s: truncated or corrupt; ignored", path);
+		snprintf(err, errlen, "--template-file %s: truncated or corrupt", path);
 		goto out;
 	}
 	for (i = 0; i < n_ctx; i++)

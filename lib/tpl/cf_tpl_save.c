@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_lcore.h>
@@ -121,7 +122,7 @@ cf_tpl_saver_open(const char *path, uint32_t interval_s, struct cf_decode_ctx *c
 	/* Any lcore may get any exporter after a restart: each gets every template. */
 	rc = cf_tpl_restore_file(s->ctx, n, path, wall_ms, why, sizeof(why));
 	if (rc < 0)
-		slog(s, RTE_LOG_WARNING, "%s\n", why);
+		slog(s, RTE_LOG_WARNING, "%s; ignored\n", why);
 	else
 		slog(s, RTE_LOG_INFO, "%d template(s) restored from %s\n", rc, path);
 	return s;
@@ -129,6 +130,16 @@ nomem:
 	snprintf(err, errlen, "--template-file %s: out of memory", path);
 	saver_free(s);
 	return NULL;
+}
+
+int
+cf_tpl_file_check(const char *path, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	/* No context: the file is read and checked whole, nothing restored. */
+	if (cf_tpl_restore_file(NULL, 0, path, 0, err, errlen) < 0)
+		return -1;
+	return access(path, F_OK) == 0;
 }
 
 struct cf_tpl_saver_lcore *

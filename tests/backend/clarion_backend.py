@@ -3,7 +3,8 @@
 """A Clarion backend for tests: validates POST /api/netflow/netflow bodies
 against the Clarion schema (design.md section 3) and can be told to misbehave.
 
-Two listeners, both on 127.0.0.1 port 0 (the kernel picks free ports):
+Two listeners, both on 127.0.0.1 port 0 (the kernel picks free ports; --port fixes the
+data port, so a test can stop the backend and start a new one where the old one was):
   data     the backend itself; its port can be closed ("refuse") and reopened
   control  POST /_control {"mode": ...}, GET /_stats, GET /_accepted
 
@@ -30,6 +31,9 @@ Edge-agent sketches (forwarded by clarion-flowd's agent listener):
   POST /api/edge/sketches/binary  any body; X-Switch-ID required, else 422
 The same modes apply. Accepted ones are listed by GET /_sketches on the
 control port: [{"path", "batch_id", "replay", "headers": {...}, "body_b64"}].
+
+--answer-delay S: every answer (any mode but refuse/close/stall) waits S seconds
+after the request was read, so a test can spread outcomes over time.
 """
 import argparse
 import base64
@@ -143,6 +147,8 @@ class Data(BaseHTTPRequestHandler):
             return
         n = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(n)
+        if self.server.answer_delay and name != "stall":
+            time.sleep(self.server.answer_delay)
         if name == "stall":
             st.count(0, batch_id)
             time.sleep(3600)
@@ -283,11 +289,12 @@ class Control(BaseHTTPRequestHandler):
 
 
 class Backend:
-    def __init__(self, log_path, mode, token=None, tls=None):
+    def __init__(self, log_path, mode, token=None, tls=None, port=0, answer_delay=0.0):
         self.token = token
         self.tls = tls
+        self.answer_delay = answer_delay
         self.state = State(log_path)
-        self.port = 0
+        self.port = port
         self.data = None
         self.data_thread = None
         self.lock = threading.Lock()
@@ -311,6 +318,7 @@ class Backend:
             srv.daemon_threads = True
             srv.state = self.state
             srv.token = self.token
+            srv.answer_delay = self.answer_delay
             self.port = srv.server_address[1]
             self.data = srv
             self.data_thread = threading.Thread(target=srv.serve_forever, daemon=True)
@@ -346,8 +354,10 @@ def main():
     ap.add_argument("--mode", nargs="*", default=["ok"], help="e.g. status code=503 every=2")
     ap.add_argument("--token", help="require Authorization: Bearer TOKEN (else 401)")
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS with this PEM pair")
+    ap.add_argument("--port", type=int, default=0, help="data port (default: any free one)")
+    ap.add_argument("--answer-delay", type=float, default=0.0, help="seconds every answer waits")
     a = ap.parse_args()
-    b = Backend(a.accept_log, parse_mode(a.mode), a.token, a.tls)
+    b = Backend(a.accept_log, parse_mode(a.mode), a.token, a.tls, a.port, a.answer_delay)
     print("PORTS %d %d" % (b.port, b.ctl.server_address[1]), flush=True)
     try:
         b.ctl.serve_forever()

@@ -24,13 +24,17 @@ FAST = ["--batch-size", "100", "--retry-initial-ms", "20", "--retry-max-ms", "20
 
 
 class Backend:
-    def __init__(self, tmp, mode=("ok",), token=None, tls=None):
-        self.log = os.path.join(tmp, "accepted-%d.ndjson" % time.monotonic_ns())
+    def __init__(self, tmp, mode=("ok",), token=None, tls=None, port=0, answer_delay=0, log=None):
+        self.log = log or os.path.join(tmp, "accepted-%d.ndjson" % time.monotonic_ns())
         cmd = [sys.executable, BACKEND, "--accept-log", self.log, "--mode"] + list(mode)
         if token:
             cmd += ["--token", token]
         if tls:
             cmd += ["--tls", tls[0], tls[1]]
+        if port:
+            cmd += ["--port", str(port)]
+        if answer_delay:
+            cmd += ["--answer-delay", str(answer_delay)]
         self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         words = self.p.stdout.readline().split()
         if len(words) != 3 or words[0] != "PORTS":
@@ -66,20 +70,31 @@ class Backend:
 
 def flowd_cmd(pcap, args, infinite=False, idle_exit=True):
     vdev = "net_pcap0,rx_pcap=%s%s" % (pcap, ",infinite_rx=1" if infinite else "")
-    cmd = [cflib.BIN] + cflib.eal_args(vdev) + ["--"]
+    # Parallel runs must not fight over the default ports 8081/8080 (a flag in args wins).
+    cmd = [cflib.BIN] + cflib.eal_args(vdev) + ["--", "--http-port", "0", "--agent-port", "0"]
     if idle_exit:
         cmd += ["--idle-exit", "1"]
     return cmd + list(args)
 
 
+def private_env(tmp):
+    """The environment of one run: its default spool (spool on by default) in a directory
+    of its own under tmp, never the machine's /var/lib/clarion-flowd/spool."""
+    e = dict(os.environ)
+    e["STATE_DIRECTORY"] = os.path.join(tmp, "state-%d" % time.monotonic_ns())
+    return e
+
+
 class Flowd:
     """clarion-flowd in the background; stderr kept in a file."""
 
-    def __init__(self, tmp, pcap, args, infinite=False, idle_exit=True):
+    def __init__(self, tmp, pcap, args, infinite=False, idle_exit=True, env=None, pre=()):
         self.err_path = os.path.join(tmp, "flowd-%d.err" % time.monotonic_ns())
         self.errf = open(self.err_path, "w")
-        self.p = subprocess.Popen(flowd_cmd(pcap, args, infinite, idle_exit),
-                                  stdout=subprocess.DEVNULL, stderr=self.errf)
+        # pre: a command that execs the rest (e.g. unshare ... sh -c '...; exec "$@"').
+        self.p = subprocess.Popen(list(pre) + flowd_cmd(pcap, args, infinite, idle_exit),
+                                  stdout=subprocess.DEVNULL, stderr=self.errf,
+                                  env=env if env is not None else private_env(tmp))
 
     def wait(self, timeout=60):
         try:
@@ -93,6 +108,10 @@ class Flowd:
         self.rc = rc
         self.stats = parse_delivery(self.stderr)
         return rc
+
+    def log(self):
+        with open(self.err_path) as f:
+            return f.read()
 
     def term(self, timeout=60):
         if self.p.poll() is None:
@@ -232,3 +251,31 @@ def spool_entries(d):
 
 def batch_id(e):
     return "%016x-%d" % (e["boot"], e["seq"])
+
+
+# ------------------------------------------------ the collector's control plane
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def get_json(port, path):
+    """(status, parsed body) of GET http://127.0.0.1:port/path; (None, None) when not up."""
+    import urllib.error
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+    except (OSError, ValueError):
+        return None, None
+
+
+def reasons(health):
+    """{code: (severity, detail)} of a /health body."""
+    return {r["code"]: (r["severity"], r["detail"]) for r in (health or {}).get("reasons", [])}

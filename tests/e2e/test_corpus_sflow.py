@@ -97,7 +97,7 @@ def main():
             ctr = os.path.join(d, name + ".counters")
             run = cflib.run_pcap(pcap, ["--sflow-counters", "ndjson:" + ctr])
             c.eq(run.rc, 0, name + " exit status")
-            c.eq(run.stats.get("sflow_v5"), 1, name + " one sFlow datagram")
+            c.eq(run.stats.get("sflow"), 1, name + " one sFlow datagram")
             nonzero = {k: v for k, v in run.stats["drops"].items() if v}
             c.eq(nonzero, {}, name + " no drops")
             sf = tshark_sflow(name)

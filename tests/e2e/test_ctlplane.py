@@ -274,6 +274,9 @@ def scenario_counts(d):
         C.eq(value(s, "clarion_flowd_rx_packets_total"), n_dg, "lcore rx packets")
         C.eq(value(s, "clarion_flowd_datagrams_total", protocol="netflow_v5"), n_dg, "v5 datagrams")
         C.eq(value(s, "clarion_flowd_datagrams_total", protocol="ipfix"), 0, "ipfix datagrams")
+        # Label values are names, the same words everywhere (not "9", "10", "sflow5").
+        C.eq(sorted(dict(l)["protocol"] for l in series_of(s, "clarion_flowd_datagrams_total")),
+             ["ipfix", "netflow_v5", "netflow_v9", "sflow"], "protocol label values")
         C.eq(value(s, "clarion_flowd_records_decoded_total"), n_dg * n_rec, "records decoded")
         C.eq(value(s, "clarion_flowd_output_records_total", sink="null"), n_dg * n_rec,
              "output records")
@@ -285,6 +288,7 @@ def scenario_counts(d):
         C.eq(sorted(dict(l)["exporter"] for l in exp),
              ["10.0.0.%d" % i for i in range(1, n_exp + 1)], "exporter addresses")
         C.check(all(v == n_dg / n_exp for v in exp.values()), "datagrams per exporter %r" % exp)
+        C.eq(sorted(set(dict(l)["version"] for l in exp)), ["netflow_v5"], "version label value")
         C.eq(value(s, "clarion_flowd_exporter_records_total"), n_dg * n_rec, "exporter records")
         C.eq(value(s, "clarion_flowd_exporter_lost_records_total"), 0, "no sequence loss")
         C.eq(value(s, "clarion_flowd_exporters"), n_exp, "exporters gauge")
@@ -346,7 +350,7 @@ def scenario_counts(d):
     st = cflib.parse_final(p.stderr)
     C.eq(st.get("records"), n_dg * n_rec, "final records")
     for i in range(1, n_exp + 1):
-        C.eq(len(re.findall(r"new exporter 10\.0\.0\.%d version 5 " % i, p.stderr)), 1,
+        C.eq(len(re.findall(r"new exporter 10\.0\.0\.%d \(netflow_v5, " % i, p.stderr)), 1,
              "exporter 10.0.0.%d logged once" % i)
     C.check("control plane: http://127.0.0.1:%d/health" % p.port in p.stderr, "start logged")
 

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """--template-file: templates saved at a clean exit are restored at start, so a
 restarted collector decodes data whose template it has not seen since; a
-corrupt or foreign file is ignored with a warning, never trusted."""
+corrupt or foreign file is refused before the EAL starts (exit 2, one line saying
+what to do), never trusted and never silently worth 0 templates; an empty file
+(made by hand before the first run) is no templates yet."""
 import json
 import os
 import struct
@@ -52,17 +54,26 @@ with tempfile.TemporaryDirectory() as d:
         c.eq(run.records, want[5:], "%s: restarted collector decodes at once" % proto)
         c.eq(run.drop("no_template"), 0, "%s: nothing waits for a template" % proto)
 
-        # A corrupt file (one byte flipped in the body) or a foreign one is ignored.
+        # A corrupt file (one byte flipped in the body), a truncated or a foreign one is
+        # refused at start: the operator decides, nothing is decoded with a damaged template.
         with open(tfile, "rb") as f:
             good = f.read()
-        for what, bad in (("corrupt", good[:-3] + bytes([good[-3] ^ 0x40]) + good[-2:]),
-                          ("truncated", good[:len(good) // 2]),
-                          ("foreign", b"PK\x03\x04" + good[4:]),
-                          ("empty", b"")):
+        for what, bad, why in (("corrupt", good[:-3] + bytes([good[-3] ^ 0x40]) + good[-2:],
+                                "truncated or corrupt"),
+                               ("truncated", good[:len(good) // 2], "truncated or corrupt"),
+                               ("foreign", b"PK\x03\x04" + good[4:], "not a template file")):
             with open(tfile, "wb") as f:
                 f.write(bad)
             run = cflib.run_pcap(later, ["--template-file", tfile, "--no-template-wait"])
-            c.eq(run.rc, 0, "%s %s file: still runs" % (proto, what))
-            c.check("ignored" in run.stderr, "%s %s file: warning printed" % (proto, what))
-            c.eq(len(run.records), 0, "%s %s file: nothing restored" % (proto, what))
+            c.eq(run.rc, 2, "%s %s file: refused, exit status 2" % (proto, what))
+            lines = [l for l in run.stderr.splitlines() if " error: " in l]
+            c.check(len(lines) == 1 and ("--template-file %s: %s" % (tfile, why)) in lines[0]
+                    and "move it away" in lines[0],
+                    "%s %s file: one clear line (%s)" % (proto, what, run.stderr.strip()[-300:]))
+            c.check("EAL:" not in run.stderr, "%s %s file: found before the EAL" % (proto, what))
+        with open(tfile, "wb") as f:
+            pass
+        run = cflib.run_pcap(later, ["--template-file", tfile, "--no-template-wait"])
+        c.eq(run.rc, 0, "%s empty file: runs" % proto)
+        c.eq(len(run.records), 0, "%s empty file: nothing restored" % proto)
 c.done()

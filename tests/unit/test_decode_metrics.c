@@ -78,8 +78,8 @@ test_series_and_fold(void)
 	send(&c, "10.0.0.3", 7, 1, 4000);
 	cf_decode_metrics_scan(m);
 	CU_ASSERT_STRING_EQUAL(logbuf,
-		"I:new exporter 10.0.0.1 version 9 domain 1 (lcore 1)\n"
-		"I:new exporter 10.0.0.2 version 9 domain 1 (lcore 1)\n"
+		"I:new exporter 10.0.0.1 (netflow_v9, domain 1, lcore 1)\n"
+		"I:new exporter 10.0.0.2 (netflow_v9, domain 1, lcore 1)\n"
 		"W:more than 2 exporters: further ones are reported as exporter=\"other\" "
 		"(--max-exporter-series)\n");
 	cf_decode_metrics_counts(m, &n, &folded);
@@ -92,13 +92,13 @@ test_series_and_fold(void)
 	text = cf_metrics_render_prometheus(b, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	CU_ASSERT(strstr(text, "clarion_flowd_exporter_datagrams_total{exporter=\"10.0.0.1\","
-			       "domain=\"1\",version=\"9\"} 5\n") != NULL);
+			       "domain=\"1\",version=\"netflow_v9\"} 5\n") != NULL);
 	CU_ASSERT(strstr(text, "clarion_flowd_exporter_records_total{exporter=\"10.0.0.2\","
-			       "domain=\"1\",version=\"9\"} 10\n") != NULL);
+			       "domain=\"1\",version=\"netflow_v9\"} 10\n") != NULL);
 	CU_ASSERT(strstr(text, "clarion_flowd_exporter_datagrams_total{exporter=\"other\","
 			       "domain=\"\",version=\"\"} 1\n") != NULL);
 	CU_ASSERT(strstr(text, "clarion_flowd_exporter_last_seen_timestamp_seconds{exporter="
-			       "\"10.0.0.1\",domain=\"1\",version=\"9\"} 3\n") != NULL);
+			       "\"10.0.0.1\",domain=\"1\",version=\"netflow_v9\"} 3\n") != NULL);
 	CU_ASSERT(strstr(text, "clarion_flowd_exporters 4\n") != NULL);
 	CU_ASSERT(strstr(text, "clarion_flowd_exporters_folded 1\n") != NULL);
 	free(text);
@@ -106,7 +106,7 @@ test_series_and_fold(void)
 
 	CU_ASSERT_EQUAL_FATAL(cf_decode_metrics_rows(m, rows, 8), 3);
 	CU_ASSERT_STRING_EQUAL(rows[0].exporter, "10.0.0.1");
-	CU_ASSERT_STRING_EQUAL(rows[0].version, "9");
+	CU_ASSERT_STRING_EQUAL(rows[0].version, "netflow_v9");
 	CU_ASSERT_EQUAL(rows[0].dgrams, 5);
 	CU_ASSERT_EQUAL(rows[0].records, 50);
 	CU_ASSERT_EQUAL(rows[0].last_seen_ms, 3000);
@@ -162,7 +162,7 @@ test_recycled_slot(void)
 	CU_ASSERT_EQUAL(n, 10);     /* identities: 8 + the new one + the one back */
 	CU_ASSERT_EQUAL(folded, 0);
 	/* Logged once per series, not per identity. */
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "new exporter 198.51.100.1 version 9 domain 1"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "new exporter 198.51.100.1 (netflow_v9, domain 1"));
 	CU_ASSERT_PTR_NULL(strstr(strstr(logbuf, "192.0.2.2 ") + 1, "192.0.2.2 "));
 	cf_decode_metrics_free(m);
 	cft_dec_fini(&d);

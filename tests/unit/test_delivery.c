@@ -72,7 +72,9 @@ test_breaker_transitions(void)
 	CU_ASSERT(!cf_delivery_breaker_allow(&br, 1101));  /* only one */
 	cf_delivery_breaker_result(&br, 0, 1200);          /* probe failed */
 	CU_ASSERT_EQUAL(br.state, CF_DELIVERY_BREAKER_OPEN);
-	CU_ASSERT_EQUAL(br.opens, 2);
+	/* A failed probe is a re-open of the same outage, not a new one. */
+	CU_ASSERT_EQUAL(br.opens, 1);
+	CU_ASSERT_EQUAL(br.reopens, 1);
 	CU_ASSERT(!cf_delivery_breaker_allow(&br, 2100));
 	CU_ASSERT(cf_delivery_breaker_allow(&br, 2200));
 	cf_delivery_breaker_result(&br, 1, 2300);          /* probe succeeded */
@@ -675,43 +677,185 @@ slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* The two files, named by batch id, in a directory created on first use. */
+/* Names in dir, sorted, joined by ' ' (every entry but . and ..). */
+static void
+list_dir(const char *dir, char *out, size_t len)
+{
+	char cmd[256];
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "ls -A %s | tr '\\n' ' '", dir);
+	out[0] = '\0';
+	p = popen(cmd, "r");
+	if (p == NULL)
+		return;
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	pclose(p);
+}
+
+/* The two files, named by batch id, mode 0600, in a directory created 0700 at open. */
 static void
 test_dead_letter_write(void)
 {
 	static const char body[] = "{\"records\":[{\"x\":1}]}";
 	static const char resp[] = "{\"detail\":\"bad\"}";
-	char *dir = tmpdir(), sub[128], path[256], *got;
+	struct cf_delivery_dead_letter_info di;
+	struct cf_delivery_dead_letter *dl;
+	char *dir = tmpdir(), sub[128], path[256], err[256], names[512], *got;
+	struct stat st;
 	size_t len;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-	CU_ASSERT_EQUAL(
-		cf_delivery_dead_letter_write("", 1, 2, body, sizeof(body) - 1, 422, resp, 3), 1);
 	snprintf(sub, sizeof(sub), "%s/dead-letter", dir);
-	CU_ASSERT_EQUAL(cf_delivery_dead_letter_write(sub, 0xabcull, 7, body, sizeof(body) - 1, 422,
+	dl = cf_delivery_dead_letter_open(sub, 0, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dl);
+	CU_ASSERT_EQUAL(stat(sub, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0700);
+	CU_ASSERT_EQUAL(cf_delivery_dead_letter_write(dl, 0xabcull, 7, body, sizeof(body) - 1, 422,
 						      resp, sizeof(resp) - 1),
 			0);
 	snprintf(path, sizeof(path), "%s/0000000000000abc-7.json", sub);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
 	got = slurp(path, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
 	CU_ASSERT_EQUAL(len, sizeof(body) - 1);
 	CU_ASSERT_EQUAL(memcmp(got, body, len), 0);
 	free(got);
 	snprintf(path, sizeof(path), "%s/0000000000000abc-7.response", sub);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
 	got = slurp(path, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
 	CU_ASSERT_STRING_EQUAL(got, "HTTP 422\n{\"detail\":\"bad\"}");
 	free(got);
 	/* Never sent (unknown format): status 0, no answer. */
-	CU_ASSERT_EQUAL(cf_delivery_dead_letter_write(sub, 0xabcull, 8, "x", 1, 0, NULL, 0), 0);
+	CU_ASSERT_EQUAL(cf_delivery_dead_letter_write(dl, 0xabcull, 8, "x", 1, 0, NULL, 0), 0);
 	snprintf(path, sizeof(path), "%s/0000000000000abc-8.response", sub);
 	got = slurp(path, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
 	CU_ASSERT_STRING_EQUAL(got, "HTTP 0\n");
 	free(got);
-	/* A directory that cannot be created: an error, not a crash. */
+	/* Only whole dead letters are left: no temporary file. */
+	list_dir(sub, names, sizeof(names));
+	CU_ASSERT_STRING_EQUAL(names, "0000000000000abc-7.json 0000000000000abc-7.response "
+				      "0000000000000abc-8.json 0000000000000abc-8.response ");
+	cf_delivery_dead_letter_get_info(dl, &di);
+	CU_ASSERT_EQUAL(di.written_batches, 2);
+	CU_ASSERT_EQUAL(di.failed_batches, 0);
+	CU_ASSERT_EQUAL(di.bytes, (sizeof(body) - 1) + 9 + (sizeof(resp) - 1) + 1 + 7);
+	cf_delivery_dead_letter_close(dl);
+	/* A directory that cannot be created: an error at open, not a crash. */
 	snprintf(path, sizeof(path), "%s/0000000000000abc-7.json/x", sub);
-	CU_ASSERT(cf_delivery_dead_letter_write(path, 1, 1, "x", 1, 400, NULL, 0) < 0);
+	CU_ASSERT_PTR_NULL(cf_delivery_dead_letter_open(path, 0, err, sizeof(err)));
+	CU_ASSERT(strstr(err, "cannot create") != NULL);
+	rm_dir(dir);
+}
+
+/* "none" turns dead letters off even with a spool. */
+static void
+test_dead_letter_none(void)
+{
+	char out[64];
+
+	CU_ASSERT_EQUAL(cf_delivery_dead_letter_dir(out, sizeof(out), "none", "/sp"), 0);
+	CU_ASSERT_STRING_EQUAL(out, "");
+}
+
+/* Its own budget: what is there at open counts, a write past it is refused whole. */
+static void
+test_dead_letter_budget(void)
+{
+	struct cf_delivery_dead_letter_info di;
+	struct cf_delivery_dead_letter *dl;
+	char *dir = tmpdir(), path[256], err[256], names[512];
+	char body[600];
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	memset(body, 'r', sizeof(body));
+	/* 500 bytes of an earlier run's dead letters, and a temporary file a crash left. */
+	snprintf(path, sizeof(path), "%s/0000000000000001-1.json", dir);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fwrite(body, 1, 500, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/.0000000000000001-2.json.tmp", dir);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fclose(f);
+	dl = cf_delivery_dead_letter_open(dir, 1500, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dl);
+	cf_delivery_dead_letter_get_info(dl, &di);
+	CU_ASSERT_EQUAL(di.bytes, 500);
+	CU_ASSERT_EQUAL(di.max_bytes, 1500);
+	CU_ASSERT_EQUAL(access(path, F_OK), -1);  /* the leftover is gone */
+	CU_ASSERT_EQUAL(cf_delivery_dead_letter_write(dl, 2, 1, body, 600, 400, NULL, 0), 0);
+	CU_ASSERT_EQUAL(cf_delivery_dead_letter_write(dl, 2, 2, body, 600, 400, NULL, 0), -EDQUOT);
+	cf_delivery_dead_letter_get_info(dl, &di);
+	CU_ASSERT_EQUAL(di.written_batches, 1);
+	CU_ASSERT_EQUAL(di.failed_batches, 1);
+	CU_ASSERT_EQUAL(di.last_errno, EDQUOT);
+	list_dir(dir, names, sizeof(names));
+	CU_ASSERT_STRING_EQUAL(names, "0000000000000001-1.json 0000000000000002-1.json "
+				      "0000000000000002-1.response ");
+	cf_delivery_dead_letter_close(dl);
+	rm_dir(dir);
+}
+
+/*
+ * Never through a symlink, never into a file someone else made: a planted
+ * temporary name makes the write fail (counted) and leaves the target and
+ * the directory as they were; nothing half-written is left.
+ */
+static void
+test_dead_letter_hostile(void)
+{
+	struct cf_delivery_dead_letter_info di;
+	struct cf_delivery_dead_letter *dl;
+	char *dir = tmpdir(), victim[256], link[256], err[256], names[512], *got;
+	size_t len;
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	dl = cf_delivery_dead_letter_open(dir, 0, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dl);
+	snprintf(victim, sizeof(victim), "%s.victim", dir);
+	f = fopen(victim, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("precious", f);
+	fclose(f);
+	/* Planted after open (the start-up scan would have removed it). */
+	snprintf(link, sizeof(link), "%s/.0000000000000003-1.json.tmp", dir);
+	CU_ASSERT_EQUAL(symlink(victim, link), 0);
+	CU_ASSERT_EQUAL(cf_delivery_dead_letter_write(dl, 3, 1, "{}", 2, 404, NULL, 0), -EEXIST);
+	got = slurp(victim, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_STRING_EQUAL(got, "precious");
+	free(got);
+	/* The other file of that batch was not left behind either. */
+	list_dir(dir, names, sizeof(names));
+	CU_ASSERT_STRING_EQUAL(names, ".0000000000000003-1.json.tmp ");
+	cf_delivery_dead_letter_get_info(dl, &di);
+	CU_ASSERT_EQUAL(di.failed_batches, 1);
+	CU_ASSERT_EQUAL(di.last_errno, EEXIST);
+	CU_ASSERT_EQUAL(di.bytes, 0);
+	/* A symlink at the final name is replaced, its target untouched. */
+	snprintf(link, sizeof(link), "%s/0000000000000003-2.json", dir);
+	CU_ASSERT_EQUAL(symlink(victim, link), 0);
+	CU_ASSERT_EQUAL(cf_delivery_dead_letter_write(dl, 3, 2, "{}", 2, 404, NULL, 0), 0);
+	got = slurp(victim, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_STRING_EQUAL(got, "precious");
+	free(got);
+	got = slurp(link, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_STRING_EQUAL(got, "{}");
+	free(got);
+	cf_delivery_dead_letter_close(dl);
+	unlink(victim);
 	rm_dir(dir);
 }
 
@@ -731,6 +875,9 @@ static const struct cft_case cases[] = {
 	{"latency_buckets", test_latency_buckets},
 	{"dead_letter_dir", test_dead_letter_dir},
 	{"dead_letter_write", test_dead_letter_write},
+	{"dead_letter_none", test_dead_letter_none},
+	{"dead_letter_budget", test_dead_letter_budget},
+	{"dead_letter_hostile", test_dead_letter_hostile},
 	{NULL, NULL},
 };
 
