@@ -137,8 +137,7 @@ test_recycled_slot(void)
 	unsigned int i;
 
 	logbuf[0] = '\0';
-	cft_dec_init_cfg(&d, 4, &(struct cft_dec_cfg){ .decode.max_exporters = 8,
-						      .tpl.timeout_s = 60 });
+	cft_dec_init_cfg(&d, 4, &(struct cft_dec_cfg){ .decode.max_exporters = 8 });
 	ctx[0] = &d.ctx;
 	m = cf_decode_metrics_new(ctx, lcore, 1, 100, capture);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
@@ -148,22 +147,26 @@ test_recycled_slot(void)
 	}
 	CU_ASSERT_EQUAL(dgrams_of(m, "192.0.2.2"), 2);
 
-	/* All eight quiet past the timeout: a new exporter reclaims their slots. */
+	/* The table is full: a new exporter takes the least recently used one's slot. */
 	send(&d, "198.51.100.1", 1, 4, 1000 + 61000);
-	CU_ASSERT_EQUAL(d.ctx.n_exporters, 1);
+	CU_ASSERT_EQUAL(d.ctx.n_exporters, 8);
+	CU_ASSERT_EQUAL(d.stats.exporters_evicted, 1);
 	CU_ASSERT_EQUAL(dgrams_of(m, "198.51.100.1"), 4);
 	/* The old exporters keep what they had counted... */
 	CU_ASSERT_EQUAL(dgrams_of(m, "192.0.2.2"), 2);
-	/* ...and one that comes back (in some recycled slot) adds to it. */
-	send(&d, "192.0.2.2", 1, 3, 1000 + 62000);
-	CU_ASSERT_EQUAL(dgrams_of(m, "192.0.2.2"), 5);
+	/* ...and the one that went (it sent one datagram: the least valued) comes back
+	 * in some recycled slot and adds to it. */
+	CU_ASSERT_EQUAL(dgrams_of(m, "192.0.2.1"), 1);
+	send(&d, "192.0.2.1", 1, 3, 1000 + 62000);
+	CU_ASSERT_EQUAL(d.stats.exporters_evicted, 2);
+	CU_ASSERT_EQUAL(dgrams_of(m, "192.0.2.1"), 4);
 	CU_ASSERT_EQUAL(dgrams_of(m, NULL), 36 + 4 + 3);
 	cf_decode_metrics_counts(m, &n, &folded);
 	CU_ASSERT_EQUAL(n, 10);     /* identities: 8 + the new one + the one back */
 	CU_ASSERT_EQUAL(folded, 0);
 	/* Logged once per series, not per identity. */
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "new exporter 198.51.100.1 version 9 domain 1"));
-	CU_ASSERT_PTR_NULL(strstr(strstr(logbuf, "192.0.2.2 ") + 1, "192.0.2.2 "));
+	CU_ASSERT_PTR_NULL(strstr(strstr(logbuf, "192.0.2.1 ") + 1, "192.0.2.1 "));
 	cf_decode_metrics_free(m);
 	cft_dec_fini(&d);
 }
