@@ -20,6 +20,7 @@ enum opt_kind {
 	K_STR,
 	K_FLAG,     /* no argument; sets a uint8_t to 1 */
 	K_ADDR,     /* --collector-ip, repeatable */
+	K_PREFIX,   /* --exporter-allow, repeatable */
 	K_ENUM,     /* one of `names`, stored as its value in a field of `size` bytes */
 	K_SPEC,     /* NAME or NAME:ARG with NAME one of `names`, into a struct cf_spec */
 	K_HELP,
@@ -139,6 +140,9 @@ static const struct opt opts[] = {
 	{.name = "frag-timeout-ms", .kind = K_U64, F(frag_timeout_ms), .min = 1, .max = 600000,
 	 .def = "2000", .arg = "MS",
 	 .help = "drop a datagram's fragments when it is not complete after MS"},
+	{.name = "frag-max-mbufs", .kind = K_U64, F(frag_max_mbufs), .min = 64, .max = 1048576,
+	 .def = "2048", .arg = "N", .help = "mbufs fragments may hold per RX lcore (a pool of their "
+	 "own, never the NIC's); when used up the oldest incomplete datagram is dropped"},
 	{.name = "netflow-port", .kind = K_U64, F(policy.ports[0]), .min = 0, .max = 65535,
 	 .def = "2055", .env = ENV("NETFLOW_PORT"), .arg = "PORT",
 	 .help = "UDP port for NetFlow; 0 = off"},
@@ -147,7 +151,14 @@ static const struct opt opts[] = {
 	{.name = "sflow-port", .kind = K_U64, F(policy.ports[2]), .min = 0, .max = 65535,
 	 .def = "6343", .env = ENV("SFLOW_PORT"), .arg = "PORT", .help = "UDP port for sFlow; 0 = off"},
 	{.name = "max-exporters", .kind = K_U64, F(decode.max_exporters), .min = 8, .max = 1048576,
-	 .def = "4096", .arg = "N", .help = "exporters tracked per RX lcore"},
+	 .def = "4096", .arg = "N", .help = "exporters tracked per RX lcore; when full the least "
+	 "recently used one is evicted"},
+	{.name = "exporter-allow", .kind = K_PREFIX, .def_text = "any source",
+	 .arg = "ADDR[/LEN]", .help = "accept flow export only from sources in this prefix "
+	 "(IPv4 or IPv6; repeatable); others are counted as exporter_not_allowed"},
+	{.name = "exporter-max-rate", .kind = K_U64, F(decode.max_rate), .min = 0,
+	 .max = 100000000, .def = "0", .arg = "N", .help = "datagrams per second one exporter may "
+	 "send (token bucket, one second deep); excess is counted per exporter; 0 = no limit"},
 	{.name = "sampling-rate", .kind = K_U64, F(decode.sampling_rate), .min = 1, .max = UINT32_MAX,
 	 .def_text = "none", .arg = "N", .help = "sampling rate for exporters that send none"},
 	{.name = "sampling-override", .kind = K_FLAG, F(decode.sampling_override),
@@ -347,6 +358,23 @@ cf_config_usage(FILE *f, const char *prog)
 }
 
 static int
+parse_prefix(struct cf_config *c, const char *v, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (c->policy.n_allow >= CF_PKT_MAX_ALLOW) {
+		snprintf(err, errlen, "--exporter-allow: at most %d prefixes", CF_PKT_MAX_ALLOW);
+		return -1;
+	}
+	if (cf_pkt_prefix_parse(v, &c->policy.allow[c->policy.n_allow], why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "--exporter-allow: %s", why);
+		return -1;
+	}
+	c->policy.n_allow++;
+	return 0;
+}
+
+static int
 parse_addr(struct cf_config *c, const char *v, char *err, size_t errlen)
 {
 	char why[256];
@@ -449,6 +477,8 @@ apply(struct cf_config *c, const struct opt *o, const char *v, const char *src,
 		return 0;
 	case K_ADDR:
 		return parse_addr(c, v, err, errlen);
+	case K_PREFIX:
+		return parse_prefix(c, v, err, errlen);
 	case K_ENUM: {
 		const struct opt_name *n = find_name(o->names, v, strlen(v));
 
@@ -524,7 +554,8 @@ cf_config_check(char *err, size_t errlen)
 			return -1;
 		}
 		/* A flag is off, an enum is always one of its names. */
-		if ((o->def != NULL && (o->kind == K_FLAG || o->kind == K_ADDR || o->kind == K_HELP)) ||
+		if ((o->def != NULL && (o->kind == K_FLAG || o->kind == K_ADDR || o->kind == K_PREFIX ||
+					o->kind == K_HELP)) ||
 		    (o->def == NULL && (o->kind == K_ENUM || o->kind == K_SPEC))) {
 			snprintf(err, errlen, "option table: --%s: default does not fit its kind",
 				 o->name);

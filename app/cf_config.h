@@ -69,6 +69,7 @@ struct cf_config {
 	uint32_t garp_interval;    /* seconds between announcements; 0 = link up only */
 	uint32_t frag_max_flows;   /* per RX lcore; 0 = reassembly off */
 	uint32_t frag_timeout_ms;
+	uint32_t frag_max_mbufs;   /* reassembly's own mbuf pool per RX lcore */
 	struct cf_decode_config decode;
 	struct cf_tpl_config tpl;     /* v9/IPFIX template engine (lib/tpl) */
 	char field_map[512];       /* --field-map JSON file; "" = built-in map */
