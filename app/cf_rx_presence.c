@@ -65,6 +65,16 @@ rx_frag_evict(struct cf_rx *rx)
 	rx->dr.cnt = 0;
 }
 
+static inline struct rte_mbuf *
+rx_reassemble(struct cf_rx *rx, struct rte_mbuf *c, uint8_t *ip, uint8_t v6, uint64_t tsc)
+{
+	if (v6)
+		return rte_ipv6_frag_reassemble_packet(rx->frag, &rx->dr, c, tsc,
+						       (struct rte_ipv6_hdr *)ip,
+						       (struct rte_ipv6_fragment_ext *)(ip + 40));
+	return rte_ipv4_frag_reassemble_packet(rx->frag, &rx->dr, c, tsc, (struct rte_ipv4_hdr *)ip);
+}
+
 /*
  * A fragment: copied into the reassembly pool and into the table; a completed
  * datagram is decoded here. The received mbuf always goes back to the caller
@@ -124,15 +134,14 @@ rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_pkt_meta *meta
 	c->l2_len = meta->l3_off;
 	c->l3_len = l3_len;
 	ip = rte_pktmbuf_mtod_offset(c, uint8_t *, meta->l3_off);
-	if (v6) {
-		whole = rte_ipv6_frag_reassemble_packet(rx->frag, &rx->dr, c, tsc,
-							(struct rte_ipv6_hdr *)ip,
-							(struct rte_ipv6_fragment_ext *)(ip + 40));
-	} else {
-		whole = rte_ipv4_frag_reassemble_packet(rx->frag, &rx->dr, c, tsc,
-							(struct rte_ipv4_hdr *)ip);
-	}
+	whole = rx_reassemble(rx, c, ip, v6, tsc);
 	/* Alone on death row: no slot for a new datagram; more: its fragments collided. */
+	if (rx->dr.cnt == 1 && rx->dr.row[0] == c) {
+		/* The table is full: the oldest incomplete datagram gives way, once. */
+		rx->dr.cnt = 0;
+		rx_frag_evict(rx);
+		whole = rx_reassemble(rx, c, ip, v6, tsc);
+	}
 	rx_death_row(rx, rx->dr.cnt == 1 && rx->dr.row[0] == c ? CF_STATS_DROP_FRAG_TABLE_FULL :
 								 CF_STATS_DROP_FRAG_BAD);
 	if (whole == NULL)
