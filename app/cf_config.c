@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -284,7 +285,18 @@ static const struct opt opts[] = {
 	 .help = "largest sketch body accepted; larger is 413"},
 	{.name = "agent-token", .kind = K_STR, F(agent_token), .def_text = "none",
 	 .env = ENV("AGENT_TOKEN"), .arg = "TOKEN",
-	 .help = "require 'Authorization: Bearer TOKEN' from agents"},
+	 .help = "require 'Authorization: Bearer TOKEN' from agents; without it nothing is "
+	 "forwarded to the backend (403), and --agent-bind must be a loopback address"},
+	{.name = "agent-body-budget", .kind = K_U64, F(agent_body_budget), .min = 65536,
+	 .max = UINT64_C(1) << 40, .def = "67108864", .arg = "BYTES",
+	 .help = "request bodies the agent ingest holds at once, all connections together; "
+	 "beyond it 503 with Retry-After"},
+	{.name = "http-max-conn-per-client", .kind = K_U64, F(http_max_conn_per_client), .min = 1,
+	 .max = 4096, .def = "32", .arg = "N",
+	 .help = "open connections one client address may have on each HTTP listener"},
+	{.name = "http-request-timeout", .kind = K_U64, F(http_request_timeout), .min = 1,
+	 .max = 3600, .def = "10", .arg = "SECONDS", .help = "a request must be read whole within "
+	 "SECONDS of its start, however its bytes trickle in; else the connection is closed"},
 	{.name = "help", .kind = K_HELP, .help = "this text"},
 };
 
@@ -672,6 +684,20 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 					 binds[i].flag, v);
 				return -1;
 			}
+		}
+	}
+	if (c->agent_port != 0 && c->agent_token[0] == '\0') {
+		struct in6_addr a6;
+		struct in_addr a4;
+		int loop = (inet_pton(AF_INET, c->agent_bind, &a4) == 1 &&
+			    (ntohl(a4.s_addr) >> 24) == 127) ||
+			   (inet_pton(AF_INET6, c->agent_bind, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6));
+
+		/* Beyond loopback, anyone on the network would post with our backend token. */
+		if (!loop) {
+			snprintf(err, errlen, "--agent-bind %s is not a loopback address: set "
+				 "--agent-token (or --agent-port 0)", c->agent_bind);
+			return -1;
 		}
 	}
 	if (c->http_port != 0 && c->http_port == c->agent_port) {

@@ -113,7 +113,10 @@ struct cf_config {
 	uint16_t agent_port;       /* edge-agent sketch ingest; 0 = off */
 	char agent_bind[64];
 	uint32_t agent_max_body;   /* bytes */
-	char agent_token[256];     /* "" = no authentication */
+	char agent_token[256];     /* "" = no authentication (and nothing forwarded) */
+	uint64_t agent_body_budget; /* bytes of agent request bodies in flight, all connections */
+	uint32_t http_max_conn_per_client; /* both listeners */
+	uint32_t http_request_timeout;     /* s to read a whole request, both listeners */
 };
 
 int cf_config_defaults(struct cf_config *c, char *err, size_t errlen);
