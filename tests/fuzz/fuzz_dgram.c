@@ -15,6 +15,7 @@
 #include "cf_dispatch.h"
 #include "cf_fuzz.h"
 #include "cf_sflow.h"
+#include "cf_tpl.h"
 
 static int
 sink_full(struct cf_record_sink *s)

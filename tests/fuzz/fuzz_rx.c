@@ -20,6 +20,7 @@
 #include "cf_config.h"
 #include "cf_fuzz.h"
 #include "cf_rx.h"
+#include "cf_rx_priv.h"
 
 volatile int cf_quit;
 

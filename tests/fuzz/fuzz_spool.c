@@ -65,6 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cf_fuzz_piece pc;
 	struct stat st;
 	off_t victim_len = -1;
+	static const char filler[2000];
 	unsigned int guard = 0;
 
 	if (base[0] == '\0')
@@ -116,7 +117,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cf_delivery_spool_consume(s);
 	}
 	for (guard = 0; guard < 40; guard++)
-		cf_delivery_spool_append(s, 2, guard, 7, base, 2000);
+		cf_delivery_spool_append(s, 2, guard, 7, filler, sizeof(filler));
 	cf_delivery_spool_get_info(s, &info);
 	if (info.records > (1ull << 40) || info.batches > (1ull << 40) || info.bytes > 65536)
 		__builtin_trap(); /* wrapped below zero, or over budget */
