@@ -13,8 +13,10 @@ PKGS=(
 if [ "${1:-}" = "--test" ]; then
 	# prometheus: promtool check metrics (test_ctlplane); ping, ip: test_netpres_live;
 	# openssl: HTTPS delivery test certificates; pmacct: sfprobe (test_sflow_pmacct);
-	# softflowd: a real NetFlow v9/IPFIX exporter (test_real_exporter)
-	PKGS+=(tshark prometheus iputils-ping iproute2 openssl pmacct softflowd)
+	# softflowd: a real NetFlow v9/IPFIX exporter (test_real_exporter);
+	# clang-14, libclang-rt-14-dev: the libFuzzer targets (tests/fuzz, scripts/fuzz.sh)
+	PKGS+=(tshark prometheus iputils-ping iproute2 openssl pmacct softflowd clang-14
+		libclang-rt-14-dev)
 fi
 
 missing=()

@@ -22,7 +22,7 @@ shift 2
 case " $TARGETS " in *" $target "*) ;; *) echo "fuzz.sh: unknown target '$target' ($TARGETS)" >&2; exit 2 ;; esac
 
 if [ ! -f build-fuzz/build.ninja ]; then
-	CC=clang meson setup build-fuzz -Dbuildtype=debug -Doptimization=1 -Dtests=false -Dfuzz=true \
+	CC=clang-14 meson setup build-fuzz -Dbuildtype=debug -Doptimization=1 -Dtests=false -Dfuzz=true \
 		-Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args='-fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined' >/dev/null
 fi

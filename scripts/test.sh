@@ -4,6 +4,8 @@
 # The tests are meson suites (tests/meson.build):
 #   unit: CUnit programs in the release build and again under ASan/UBSan
 #   e2e:  tests/e2e/test_*.py against the real clarion-flowd on the pcap PMD
+#   fuzz: every libFuzzer target (tests/fuzz) for CF_FUZZ_SECONDS (default 20) each,
+#         from its seeds and regression inputs (scripts/fuzz.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,6 +51,16 @@ done
 run_suite unit build
 run_suite unit build-asan
 run_suite e2e build --verbose
+
+# Fuzz targets, bounded: a finding fails the run (its input is in build-fuzz/crash-*).
+echo "== fuzz (${CF_FUZZ_SECONDS:-20} s each)"
+for t in $(scripts/fuzz.sh --list); do
+	if scripts/fuzz.sh "$t" "${CF_FUZZ_SECONDS:-20}"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1)); failed_names+=("fuzz/$t")
+	fi
+done
 
 echo
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"

@@ -171,9 +171,44 @@ test_recycled_slot(void)
 	cft_dec_fini(&d);
 }
 
+/* --exporter-max-rate: the excess is counted per exporter, in its own series. */
+static void
+test_rate_limited_series(void)
+{
+	const struct cf_decode_ctx *ctx[1];
+	const unsigned int lcore[1] = {1};
+	struct cf_decode_metrics *m;
+	struct cf_metrics_builder *b;
+	struct cf_decode_dgram dg;
+	unsigned int i, got = 0;
+	struct cft_dec d;
+
+	cft_dec_init(&d, 4);
+	d.cfg.max_rate = 3;
+	ctx[0] = &d.ctx;
+	m = cf_decode_metrics_new(ctx, lcore, 1, 100, capture);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	cft_dgram_at(&dg, "192.0.2.9", 5000);
+	for (i = 0; i < 10; i++)
+		got += cf_decode_exporter_get(&d.ctx, &dg, CF_RECORD_V_NF9, 1) != NULL;
+	CU_ASSERT_EQUAL(got, 3);
+	b = cf_metrics_builder_new();
+	cf_decode_metrics_provider(b, m);
+	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_exporter_rate_limited_total",
+					      "exporter", "192.0.2.9"),
+			7);
+	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_exporter_datagrams_total",
+					      "exporter", "192.0.2.9"),
+			3);
+	cf_metrics_builder_free(b);
+	cf_decode_metrics_free(m);
+	cft_dec_fini(&d);
+}
+
 static const struct cft_case cases[] = {
 	{"series_and_fold", test_series_and_fold},
 	{"recycled_slot", test_recycled_slot},
+	{"rate_limited_series", test_rate_limited_series},
 	{NULL, NULL},
 };
 
