@@ -35,7 +35,8 @@ cf_sflow_lcore_create(const char *name, int socket_id, uint32_t max_ifc)
 	if (s == NULL)
 		return NULL;
 	s->ifc_max = max_ifc ? max_ifc : 4096;
-	hp.entries = s->ifc_max < 8 ? 8 : s->ifc_max;
+	/* Twice the bound: a full table keeps its buckets half empty, inserts stay cheap. */
+	hp.entries = s->ifc_max < 8 ? 16 : 2 * s->ifc_max;
 	s->ifc_hash = rte_hash_create(&hp);
 	if (s->ifc_hash == NULL)
 		goto fail;

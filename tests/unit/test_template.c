@@ -293,7 +293,7 @@ test_slot_reuse(void)
 	struct cf_tpl_exp *ex;
 	struct cft_dec d;
 	struct cf_decode_dgram dg;
-	uint32_t slot0, i;
+	uint32_t slot0, i, n_slots = 0;
 	char ip[32];
 
 	cft_dec_init_cfg(&d, 4, &(struct cft_dec_cfg){ .decode.max_exporters = 8 });
@@ -325,9 +325,16 @@ test_slot_reuse(void)
 	CU_ASSERT_EQUAL(d.stats.tpl_exporters_evicted, 1);
 	CU_ASSERT_EQUAL(d.stats.tpl_evicted, 2);
 	CU_ASSERT_EQUAL(d.ctx.n_exporters, 8);
-	CU_ASSERT_EQUAL(cf_decode_exporter_slot(&d.ctx, e), slot0);
+	/* The evicted slot reads as its old exporter, no longer live, until it is reused. */
 	CU_ASSERT_EQUAL_FATAL(cf_decode_exporter_read(&d.ctx, slot0, &now), 1);
-	CU_ASSERT_EQUAL(now.gen, old.gen + 2);
+	CU_ASSERT_EQUAL(now.live, 0);
+	CU_ASSERT_EQUAL(now.gen, old.gen);
+	CU_ASSERT(memcmp(now.addr, old.addr, 16) == 0);
+	/* The newcomer's slot holds a whole new identity. */
+	CU_ASSERT_EQUAL_FATAL(cf_decode_exporter_read(&d.ctx, cf_decode_exporter_slot(&d.ctx, e),
+						     &now), 1);
+	CU_ASSERT_EQUAL(now.live, 1);
+	CU_ASSERT_EQUAL(now.gen & 1, 0);
 	CU_ASSERT(memcmp(now.addr, e->addr, 16) == 0);
 	CU_ASSERT_EQUAL(now.dgrams, 1);
 	/* Its template state starts empty: no template, no rate. */
@@ -341,6 +348,10 @@ test_slot_reuse(void)
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
 	CU_ASSERT_EQUAL(d.out.recs[0].sampling_rate, 0);
 	CU_ASSERT_EQUAL(d.out.recs[0].src_port, 8080);
+	/* Slots are handed out until every one was used once; then the evicted ones come back. */
+	for (i = 0; i < cf_decode_exporter_slots(&d.ctx); i++)
+		n_slots += cf_decode_exporter_read(&d.ctx, i, &now) != 0;
+	CU_ASSERT(n_slots >= 9);
 	/* The evicted exporter comes back as a new one, in another slot. */
 	cft_dgram_at(&dg, "192.0.2.1", 4000);
 	e = cf_decode_exporter_get(&d.ctx, &dg, CF_RECORD_V_IPFIX, 1);
