@@ -135,13 +135,12 @@ rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_pkt_meta *meta
 	c->l3_len = l3_len;
 	ip = rte_pktmbuf_mtod_offset(c, uint8_t *, meta->l3_off);
 	whole = rx_reassemble(rx, c, ip, v6, tsc);
-	/* Alone on death row: no slot for a new datagram; more: its fragments collided. */
-	if (rx->dr.cnt == 1 && rx->dr.row[0] == c) {
-		/* The table is full: the oldest incomplete datagram gives way, once. */
-		rx->dr.cnt = 0;
-		rx_frag_evict(rx);
-		whole = rx_reassemble(rx, c, ip, v6, tsc);
-	}
+	/*
+	 * Alone on death row: no slot for a new datagram; more: its fragments collided.
+	 * A full flow table refuses the newcomer (datagrams in progress keep their
+	 * slots); under a flood the pool (--frag-max-mbufs, below --frag-max-flows by
+	 * default) runs out first, and there the oldest goes.
+	 */
 	rx_death_row(rx, rx->dr.cnt == 1 && rx->dr.row[0] == c ? CF_STATS_DROP_FRAG_TABLE_FULL :
 								 CF_STATS_DROP_FRAG_BAD);
 	if (whole == NULL)

@@ -367,6 +367,7 @@ struct cf_delivery_stats {
 	uint64_t spool_written;    /* records ever appended to the spool */
 	uint64_t recovered;        /* found in the spool at start */
 	uint64_t replayed;         /* delivered from the spool */
+	uint64_t spool_skipped_files; /* files named like segments that were not ours, left alone */
 	uint64_t delivered;
 	uint64_t delivered_batches;
 	uint64_t dead_lettered;
