@@ -566,8 +566,8 @@ cf_config_check(char *err, size_t errlen)
 			return -1;
 		}
 		/* A flag is off, an enum is always one of its names. */
-		if ((o->def != NULL && (o->kind == K_FLAG || o->kind == K_ADDR || o->kind == K_PREFIX ||
-					o->kind == K_HELP)) ||
+		if ((o->def != NULL && (o->kind == K_FLAG || o->kind == K_ADDR ||
+					o->kind == K_PREFIX || o->kind == K_HELP)) ||
 		    (o->def == NULL && (o->kind == K_ENUM || o->kind == K_SPEC))) {
 			snprintf(err, errlen, "option table: --%s: default does not fit its kind",
 				 o->name);
@@ -691,7 +691,8 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 		struct in_addr a4;
 		int loop = (inet_pton(AF_INET, c->agent_bind, &a4) == 1 &&
 			    (ntohl(a4.s_addr) >> 24) == 127) ||
-			   (inet_pton(AF_INET6, c->agent_bind, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6));
+			   (inet_pton(AF_INET6, c->agent_bind, &a6) == 1 &&
+			    IN6_IS_ADDR_LOOPBACK(&a6));
 
 		/* Beyond loopback, anyone on the network would post with our backend token. */
 		if (!loop) {

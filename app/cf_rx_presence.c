@@ -72,7 +72,8 @@ rx_reassemble(struct cf_rx *rx, struct rte_mbuf *c, uint8_t *ip, uint8_t v6, uin
 		return rte_ipv6_frag_reassemble_packet(rx->frag, &rx->dr, c, tsc,
 						       (struct rte_ipv6_hdr *)ip,
 						       (struct rte_ipv6_fragment_ext *)(ip + 40));
-	return rte_ipv4_frag_reassemble_packet(rx->frag, &rx->dr, c, tsc, (struct rte_ipv4_hdr *)ip);
+	return rte_ipv4_frag_reassemble_packet(rx->frag, &rx->dr, c, tsc,
+					       (struct rte_ipv4_hdr *)ip);
 }
 
 /*

@@ -150,7 +150,7 @@ struct cf_decode_ctx {
 	uint32_t n_exporters;           /* live slots */
 	uint32_t max_exporters;
 	struct cf_decode_lru lru;       /* live slots by recency */
-	/* Called before live slot `slot` is given to another exporter (a layer above drops its state). */
+	/* Called before live slot `slot` goes to another exporter (a layer above drops its state). */
 	void (*evict_hook)(struct cf_decode_ctx *ctx, uint32_t slot);
 	uint64_t changes;               /* slots (re)assigned so far, for readers (atomic) */
 	struct cf_sflow_lcore *sflow; /* sFlow counter/unknown tables (lib/sflow), may be NULL */

@@ -573,7 +573,7 @@ cf_delivery_spool_peek(struct cf_delivery_spool *s, struct cf_delivery_seg_hdr *
 				}
 			}
 			if (s->rfd < 0) {
-				/* Its entries cannot be read: counted as corrupt, not retried forever. */
+				/* Entries that cannot be read: corrupt, not retried forever. */
 				uint64_t left = g->records - g->consumed;
 
 				s->info.corrupt_records += left;

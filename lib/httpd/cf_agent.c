@@ -52,9 +52,8 @@ cf_httpd_agent_begin(struct cf_httpd_server *s, struct MHD_Connection *c, struct
 	/* Without a token anyone who reaches the port would post with our backend token. */
 	if (s->token[0] == '\0' && s->has_fwd) {
 		__atomic_fetch_add(&s->no_token, 1, __ATOMIC_RELAXED);
-		return cf_httpd_error(c, MHD_HTTP_FORBIDDEN,
-				      "agent ingest forwards to the backend only with --agent-token set",
-				      NULL, NULL, sent);
+		return cf_httpd_error(c, MHD_HTTP_FORBIDDEN, "agent ingest forwards to the backend "
+				      "only with --agent-token set", NULL, NULL, sent);
 	}
 	if (!authorised(s, c))
 		return cf_httpd_error(c, MHD_HTTP_UNAUTHORIZED, "missing or wrong agent token",
@@ -291,7 +290,8 @@ cf_httpd_agent_finish(struct cf_httpd_server *s, struct MHD_Connection *c, struc
 	}
 	headers[k] = NULL;
 	status = forward(s, in.binary ? "/api/edge/sketches/binary" : "/api/edge/sketches",
-			 out.body, out.len, in.binary ? "application/octet-stream" : "application/json",
+			 out.body, out.len,
+			 in.binary ? "application/octet-stream" : "application/json",
 			 in.binary ? headers : no_headers, &fwd);
 	if (status != 0) {
 		ret = refused(c, status, sent);

@@ -126,7 +126,9 @@ http_provider(struct cf_metrics_builder *b, void *ctx)
 			  "(per-client connection limit, request not read within its deadline, "
 			  "request bodies over their memory budget)", CF_METRICS_COUNTER);
 	for (r = 0; r < CF_HTTPD_REF_MAX; r++)
-		cf_metrics_u64(b, CF_METRICS_L({"listener", s->role_name}, {"reason", refusal_names[r]}),
+		cf_metrics_u64(b,
+			       CF_METRICS_L({"listener", s->role_name},
+					    {"reason", refusal_names[r]}),
 			       ld(&s->refused[r]));
 	cf_metrics_family(b, "clarion_flowd_http_connections",
 			  "connections open now", CF_METRICS_GAUGE);
@@ -136,8 +138,9 @@ http_provider(struct cf_metrics_builder *b, void *ctx)
 	if (s->cfg.role != CF_HTTPD_AGENT)
 		return;
 	cf_metrics_family(b, "clarion_flowd_agent_rejected_total",
-			  "edge-agent requests refused, by reason (malformed: 400 from the request "
-			  "checks; no_token: 403, a backend but no --agent-token)", CF_METRICS_COUNTER);
+			  "edge-agent requests refused, by reason (malformed: 400 from the "
+			  "request checks; no_token: 403, a backend but no --agent-token)",
+			  CF_METRICS_COUNTER);
 	cf_metrics_u64(b, CF_METRICS_L({"reason", "malformed"}), ld(&s->malformed));
 	cf_metrics_u64(b, CF_METRICS_L({"reason", "no_token"}), ld(&s->no_token));
 	cf_metrics_family(b, "clarion_flowd_agent_requests_accepted_total",
@@ -326,6 +329,20 @@ route_of(const struct cf_httpd_server *s, const char *url)
 
 /* ------------------------------------------------------------- connections */
 
+/* 1 when a and b are the same client address (the port aside). */
+static int
+same_host(const struct sockaddr *a, const struct sockaddr *b, socklen_t blen)
+{
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+
+	if (a->sa_family != b->sa_family)
+		return 0;
+	if (b->sa_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return blen >= sizeof(*b6) && memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
+}
+
 /* Accept policy: at most max_conn_per_client connections from one address. */
 static enum MHD_Result
 on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
@@ -335,20 +352,8 @@ on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
 	unsigned int same = 0;
 
 	pthread_mutex_lock(&s->lock);
-	for (k = s->conns; k != NULL; k = k->next) {
-		const struct sockaddr *p = (const struct sockaddr *)&k->peer;
-
-		if (p->sa_family != addr->sa_family)
-			continue;
-		if (addr->sa_family == AF_INET ?
-			    ((const struct sockaddr_in *)(const void *)p)->sin_addr.s_addr ==
-				    ((const struct sockaddr_in *)(const void *)addr)->sin_addr.s_addr :
-			    len >= sizeof(struct sockaddr_in6) &&
-				    memcmp(&((const struct sockaddr_in6 *)(const void *)p)->sin6_addr,
-					   &((const struct sockaddr_in6 *)(const void *)addr)->sin6_addr,
-					   16) == 0)
-			same++;
-	}
+	for (k = s->conns; k != NULL; k = k->next)
+		same += same_host((const struct sockaddr *)&k->peer, addr, len);
 	pthread_mutex_unlock(&s->lock);
 	if (same >= s->cfg.max_conn_per_client) {
 		__atomic_fetch_add(&s->refused[CF_HTTPD_REF_PER_CLIENT], 1, __ATOMIC_RELAXED);
@@ -373,8 +378,9 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 		k->fd = i != NULL ? i->connect_fd : -1;
 		i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		if (i != NULL && i->client_addr != NULL) {
-			k->peer_len = i->client_addr->sa_family == AF_INET6 ?
-					      sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+			int v6 = i->client_addr->sa_family == AF_INET6;
+
+			k->peer_len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 			memcpy(&k->peer, i->client_addr, k->peer_len);
 		}
 		k->start_us = cf_clock_mono_us();
