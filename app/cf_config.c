@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -21,6 +22,7 @@ enum opt_kind {
 	K_STR,
 	K_FLAG,     /* no argument; sets a uint8_t to 1 */
 	K_ADDR,     /* --collector-ip, repeatable */
+	K_PREFIX,   /* --exporter-allow, repeatable */
 	K_ENUM,     /* one of `names`, stored as its value in a field of `size` bytes */
 	K_SPEC,     /* NAME or NAME:ARG with NAME one of `names`, into a struct cf_spec */
 	K_LIST,     /* repeatable string, appended to a struct cf_strlist */
@@ -148,6 +150,9 @@ static const struct opt opts[] = {
 	{.name = "frag-timeout-ms", .kind = K_U64, F(frag_timeout_ms), .min = 1, .max = 600000,
 	 .def = "2000", .arg = "MS",
 	 .help = "drop a datagram's fragments when it is not complete after MS"},
+	{.name = "frag-max-mbufs", .kind = K_U64, F(frag_max_mbufs), .min = 64, .max = 1048576,
+	 .def = "2048", .arg = "N", .help = "mbufs fragments may hold per RX lcore (a pool of their "
+	 "own, never the NIC's); when used up the oldest incomplete datagram is dropped"},
 	{.name = "netflow-port", .kind = K_U64, F(policy.ports[0]), .min = 0, .max = 65535,
 	 .def = "2055", .env = ENV("NETFLOW_PORT"), .arg = "PORT",
 	 .help = "UDP port for NetFlow; 0 = off"},
@@ -156,7 +161,14 @@ static const struct opt opts[] = {
 	{.name = "sflow-port", .kind = K_U64, F(policy.ports[2]), .min = 0, .max = 65535,
 	 .def = "6343", .env = ENV("SFLOW_PORT"), .arg = "PORT", .help = "UDP port for sFlow; 0 = off"},
 	{.name = "max-exporters", .kind = K_U64, F(decode.max_exporters), .min = 8, .max = 1048576,
-	 .def = "4096", .arg = "N", .help = "exporters tracked per RX lcore"},
+	 .def = "4096", .arg = "N", .help = "exporters tracked per RX lcore; when full the least "
+	 "recently used one is evicted"},
+	{.name = "exporter-allow", .kind = K_PREFIX, .def_text = "any source",
+	 .arg = "ADDR[/LEN]", .help = "accept flow export only from sources in this prefix "
+	 "(IPv4 or IPv6; repeatable); others are counted as exporter_not_allowed"},
+	{.name = "exporter-max-rate", .kind = K_U64, F(decode.max_rate), .min = 0,
+	 .max = 100000000, .def = "0", .arg = "N", .help = "datagrams per second one exporter may "
+	 "send (token bucket, one second deep); excess is counted per exporter; 0 = no limit"},
 	{.name = "sampling-rate", .kind = K_U64, F(decode.sampling_rate), .min = 1, .max = UINT32_MAX,
 	 .def_text = "none", .arg = "N", .help = "sampling rate for exporters that send none"},
 	{.name = "sampling-override", .kind = K_FLAG, F(decode.sampling_override),
@@ -308,7 +320,18 @@ static const struct opt opts[] = {
 	 .help = "largest sketch body accepted; larger is 413"},
 	{.name = "agent-token", .kind = K_STR, F(agent_token), .def_text = "none",
 	 .env = ENV("AGENT_TOKEN"), .arg = "TOKEN",
-	 .help = "require 'Authorization: Bearer TOKEN' from agents"},
+	 .help = "require 'Authorization: Bearer TOKEN' from agents; without it nothing is "
+	 "forwarded to the backend (403), and --agent-bind must be a loopback address"},
+	{.name = "agent-body-budget", .kind = K_U64, F(agent_body_budget), .min = 65536,
+	 .max = UINT64_C(1) << 40, .def = "67108864", .arg = "BYTES",
+	 .help = "request bodies the agent ingest holds at once, all connections together; "
+	 "beyond it 503 with Retry-After"},
+	{.name = "http-max-conn-per-client", .kind = K_U64, F(http_max_conn_per_client), .min = 1,
+	 .max = 4096, .def = "32", .arg = "N",
+	 .help = "open connections one client address may have on each HTTP listener"},
+	{.name = "http-request-timeout", .kind = K_U64, F(http_request_timeout), .min = 1,
+	 .max = 3600, .def = "10", .arg = "SECONDS", .help = "a request must be read whole within "
+	 "SECONDS of its start, however its bytes trickle in; else the connection is closed"},
 	{.name = "version", .kind = K_VERSION, .help = "print the version and DPDK's"},
 	{.name = "help", .kind = K_HELP, .help = "this text"},
 };
@@ -402,6 +425,23 @@ cf_config_usage(FILE *f, const char *prog)
 		   "      --vdev=net_pcap0,rx_pcap=flows.pcap -- --idle-exit 1\n"
 		   "  %s -l 0-3 -a 0000:03:00.0 -- --collector-ip 198.51.100.2 --output ndjson:/var/log/flows.ndjson\n",
 		   prog, prog);
+}
+
+static int
+parse_prefix(struct cf_config *c, const char *v, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (c->policy.n_allow >= CF_PKT_MAX_ALLOW) {
+		snprintf(err, errlen, "--exporter-allow: at most %d prefixes", CF_PKT_MAX_ALLOW);
+		return -1;
+	}
+	if (cf_pkt_prefix_parse(v, &c->policy.allow[c->policy.n_allow], why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "--exporter-allow: %s", why);
+		return -1;
+	}
+	c->policy.n_allow++;
+	return 0;
 }
 
 static int
@@ -507,6 +547,8 @@ apply(struct cf_config *c, const struct opt *o, const char *v, const char *src,
 		return 0;
 	case K_ADDR:
 		return parse_addr(c, v, err, errlen);
+	case K_PREFIX:
+		return parse_prefix(c, v, err, errlen);
 	case K_ENUM: {
 		const struct opt_name *n = find_name(o->names, v, strlen(v));
 
@@ -604,8 +646,8 @@ cf_config_check(char *err, size_t errlen)
 			return -1;
 		}
 		/* A flag is off, an enum is always one of its names. */
-		if ((o->def != NULL && (o->kind == K_FLAG || o->kind == K_ADDR || o->kind == K_HELP ||
-					o->kind == K_LIST || o->kind == K_VERSION)) ||
+		if ((o->def != NULL && (o->kind == K_FLAG || o->kind == K_ADDR || o->kind == K_PREFIX ||
+					o->kind == K_HELP || o->kind == K_LIST || o->kind == K_VERSION)) ||
 		    (o->def == NULL && (o->kind == K_ENUM || o->kind == K_SPEC))) {
 			snprintf(err, errlen, "option table: --%s: default does not fit its kind",
 				 o->name);
@@ -726,6 +768,21 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 					 binds[i].flag, v);
 				return -1;
 			}
+		}
+	}
+	if (c->agent_port != 0 && c->agent_token[0] == '\0') {
+		struct in6_addr a6;
+		struct in_addr a4;
+		int loop = (inet_pton(AF_INET, c->agent_bind, &a4) == 1 &&
+			    (ntohl(a4.s_addr) >> 24) == 127) ||
+			   (inet_pton(AF_INET6, c->agent_bind, &a6) == 1 &&
+			    IN6_IS_ADDR_LOOPBACK(&a6));
+
+		/* Beyond loopback, anyone on the network would post with our backend token. */
+		if (!loop) {
+			snprintf(err, errlen, "--agent-bind %s is not a loopback address: set "
+				 "--agent-token (or --agent-port 0)", c->agent_bind);
+			return -1;
 		}
 	}
 	if (c->http_port != 0 && c->http_port == c->agent_port) {

@@ -81,6 +81,7 @@ struct cf_config {
 	uint32_t garp_interval;    /* seconds between announcements; 0 = link up only */
 	uint32_t frag_max_flows;   /* per RX lcore; 0 = reassembly off */
 	uint32_t frag_timeout_ms;
+	uint32_t frag_max_mbufs;   /* reassembly's own mbuf pool per RX lcore */
 	struct cf_decode_config decode;
 	struct cf_tpl_config tpl;     /* v9/IPFIX template engine (lib/tpl) */
 	char field_map[512];       /* --field-map JSON file; "" = built-in map */
@@ -129,7 +130,10 @@ struct cf_config {
 	uint16_t agent_port;       /* edge-agent sketch ingest; 0 = off */
 	char agent_bind[64];
 	uint32_t agent_max_body;   /* bytes */
-	char agent_token[256];     /* "" = no authentication */
+	char agent_token[256];     /* "" = no authentication (and nothing forwarded) */
+	uint64_t agent_body_budget; /* bytes of agent request bodies in flight, all connections */
+	uint32_t http_max_conn_per_client; /* both listeners */
+	uint32_t http_request_timeout;     /* s to read a whole request, both listeners */
 	/* Kafka output (docs/scale-out.md) */
 	char kafka_brokers[1024];  /* "" = no Kafka */
 	char kafka_topic[256];

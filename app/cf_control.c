@@ -261,9 +261,10 @@ print_block(const struct cf_control *c, FILE *f, const char *header, int periodi
 		const struct cf_stats_lcore *s = &c->rx[i]->stats;
 
 		fprintf(f, "lcore %u: rx_packets=%" PRIu64 " flow_datagrams=%" PRIu64
-			   " records=%" PRIu64 " busy=%.1f%%\n",
+			   " records=%" PRIu64 " busy=%.1f%% busy_us=%" PRIu64 "\n",
 			c->rx[i]->lcore_id, s->rx_pkts, s->flow_dgrams, s->records,
-			s->total_cycles ? 100.0 * (double)s->busy_cycles / (double)s->total_cycles : 0.0);
+			s->total_cycles ? 100.0 * (double)s->busy_cycles / (double)s->total_cycles : 0.0,
+			s->busy_cycles / (rte_get_tsc_hz() / 1000000));
 	}
 	sum_rx(c, &t);
 	fprintf(f, "total:");

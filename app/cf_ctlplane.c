@@ -279,6 +279,8 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cf_httpd_forwarder *fwd, 
 			.backend_url = cfg->backend_url,
 			.batch_size = cfg->batch_size,
 			.batch_interval_s = cfg->batch_interval,
+			.max_conn_per_client = cfg->http_max_conn_per_client,
+			.request_timeout_s = cfg->http_request_timeout,
 		};
 
 		/* Created from the main lcore: the server threads inherit its CPU, never an RX core's. */
@@ -305,6 +307,9 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cf_httpd_forwarder *fwd, 
 			.max_body = cfg->agent_max_body,
 			.token = cfg->agent_token,
 			.fwd = fwd,
+			.max_conn_per_client = cfg->http_max_conn_per_client,
+			.request_timeout_s = cfg->http_request_timeout,
+			.body_budget = cfg->agent_body_budget,
 		};
 
 		cpl.agent = cf_httpd_start(&ac, &bad, err, errlen);
@@ -314,6 +319,9 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cf_httpd_forwarder *fwd, 
 						errlen);
 			return -1;
 		}
+		if (fwd != NULL && cfg->agent_token[0] == '\0')
+			CF_LOG(WARNING, "control plane: agent ingest on %s port %u refuses to forward "
+			       "(403) without --agent-token\n", cfg->agent_bind, cfg->agent_port);
 		else
 			CF_LOG(INFO, "control plane: agent ingest on %s port %u (%s, forwarding %s)\n",
 			       cfg->agent_bind, cfg->agent_port,

@@ -158,6 +158,10 @@ cpl_delivery_provider(struct cf_metrics_builder *b, void *arg)
 		"items found in the spool at start", d->recovered);
 	counter(b, "clarion_flowd_delivery_spool_replayed_records_total",
 		"items delivered from the spool", d->replayed);
+	counter(b, "clarion_flowd_delivery_spool_skipped_files_total",
+		"files in the spool directory named like segments that were not ours (links, "
+		"directories, FIFOs, other owners, foreign content): skipped at start, left untouched",
+		d->spool_skipped_files);
 
 	cf_metrics_family(b, "clarion_flowd_delivery_sketches_total",
 			  "edge-agent sketch uploads through the delivery engine",

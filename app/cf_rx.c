@@ -103,6 +103,17 @@ cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,
 				 cfg->frag_max_flows, rte_strerror(rte_errno));
 			return -1;
 		}
+		/* No per-lcore cache: the pool's size is the bound, exactly. */
+		snprintf(name, sizeof(name), "cf_frag%u", lcore_id);
+		rx->frag_pool = rte_pktmbuf_pool_create(
+			name, cfg->frag_max_mbufs, 0, 0,
+			(uint16_t)(cfg->mbuf_size + RTE_PKTMBUF_HEADROOM),
+			(int)rte_lcore_to_socket_id(lcore_id));
+		if (rx->frag_pool == NULL) {
+			snprintf(err, errlen, "lcore %u: reassembly pool of %u mbufs: %s", lcore_id,
+				 cfg->frag_max_mbufs, rte_strerror(rte_errno));
+			return -1;
+		}
 	}
 	snprintf(name, sizeof(name), "cf_rx%u", lcore_id);
 	if (cf_dispatch_ctx_init(&rx->dctx, name, (int)rte_lcore_to_socket_id(lcore_id),
@@ -130,6 +141,7 @@ cf_rx_fini(struct cf_rx *rx)
 {
 	if (rx->frag != NULL)
 		rte_ip_frag_table_destroy(rx->frag);
+	rte_mempool_free(rx->frag_pool);
 	cf_dispatch_ctx_fini(&rx->dctx);
 	rte_ring_free(rx->ring);
 }
@@ -156,6 +168,12 @@ rx_packet(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_rx_queue *q, uin
 		return cf_rx_slow(rx, m, &meta, why, q, now_ms);
 	rx_datagram(rx, f, &meta, q->port, now_ms);
 	return 0;
+}
+
+int
+cf_rx_frame(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_rx_queue *q, uint64_t now_ms)
+{
+	return rx_packet(rx, m, q, now_ms);
 }
 
 int

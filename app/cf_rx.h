@@ -18,9 +18,13 @@
  *    of a port sends that port's announcements. A PMD without TX queues
  *    counts presence_tx_failed.
  *  - Fragments go to this lcore's rte_ip_frag table (RSS on L3 keeps every
- *    fragment of a datagram on one lcore); every fragment freed unused is
- *    counted (frag_timeout, frag_bad, frag_table_full). At stop, pending
- *    fragments are freed and counted as frag_timeout.
+ *    fragment of a datagram on one lcore), copied into mbufs of the lcore's
+ *    own reassembly pool (--frag-max-mbufs): the NIC's pool is never held by
+ *    datagrams that do not complete. When that pool is used up, the oldest
+ *    incomplete datagram is dropped first (frag_evicted). Every fragment freed
+ *    unused is counted (frag_timeout, frag_bad, frag_table_full, frag_evicted,
+ *    frag_no_mbuf). At stop, pending fragments are freed and counted as
+ *    frag_timeout.
  *  - Stops when *quit becomes non-zero: hands over its partial block, sets
  *    .done, and returns.
  */
@@ -79,6 +83,7 @@ struct cf_rx {
 	uint64_t next_periodic_tsc;
 	uint64_t frag_cycles;
 	struct rte_ip_frag_tbl *frag;        /* NULL: reassembly off */
+	struct rte_mempool *frag_pool;       /* what fragments are held in (--frag-max-mbufs) */
 	struct cf_netpres_ctx np;
 	struct rte_ip_frag_death_row dr;
 
@@ -111,6 +116,13 @@ void cf_rx_fini(struct cf_rx *rx);
  * id, n_ports entries, shared read-only) and the pool announcements come from. */
 void cf_rx_set_presence(struct cf_rx *rx, const struct cf_netpres_port *ports, uint16_t n_ports,
 			struct rte_mempool *pkt_pool, const struct cf_config *cfg);
+
+/*
+ * One frame through the RX path as cf_rx_main() takes it (tests and fuzzing
+ * drive the lcore's code with it). 1 when m was consumed (sent as a reply),
+ * 0 when the caller frees it.
+ */
+int cf_rx_frame(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_rx_queue *q, uint64_t now_ms);
 
 /* lcore entry point; arg is struct cf_rx *. */
 int cf_rx_main(void *arg);

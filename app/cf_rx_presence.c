@@ -43,7 +43,44 @@ rx_death_row(struct cf_rx *rx, enum cf_stats_drop why)
 	rte_ip_frag_free_death_row(&rx->dr, 0);
 }
 
-/* A fragment: into the table; a completed datagram is decoded here. 1 = consumed. */
+/*
+ * The reassembly pool is used up: the table gives up its oldest incomplete
+ * datagram(s). Death row is left room for one datagram's fragments only, so
+ * rte_ip_frag frees the oldest entry (and another only if it fits in what is
+ * left), never the whole table.
+ */
+static void
+rx_frag_evict(struct cf_rx *rx)
+{
+	const uint32_t keep = RTE_IP_FRAG_DEATH_ROW_MBUF_LEN - RTE_LIBRTE_IP_FRAG_MAX_FRAG;
+	uint32_t i;
+
+	rx_death_row(rx, CF_STATS_DROP_FRAG_TIMEOUT);
+	rx->dr.cnt = keep;
+	/* A time past every entry's deadline: age is not the question, order is. */
+	rte_ip_frag_table_del_expired_entries(rx->frag, &rx->dr, UINT64_MAX - rx->frag_cycles);
+	for (i = keep; i < rx->dr.cnt; i++)
+		rte_pktmbuf_free(rx->dr.row[i]);
+	rx->stats.drops[CF_STATS_DROP_FRAG_EVICTED] += rx->dr.cnt - keep;
+	rx->dr.cnt = 0;
+}
+
+static inline struct rte_mbuf *
+rx_reassemble(struct cf_rx *rx, struct rte_mbuf *c, uint8_t *ip, uint8_t v6, uint64_t tsc)
+{
+	if (v6)
+		return rte_ipv6_frag_reassemble_packet(rx->frag, &rx->dr, c, tsc,
+						       (struct rte_ipv6_hdr *)ip,
+						       (struct rte_ipv6_fragment_ext *)(ip + 40));
+	return rte_ipv4_frag_reassemble_packet(rx->frag, &rx->dr, c, tsc,
+					       (struct rte_ipv4_hdr *)ip);
+}
+
+/*
+ * A fragment: copied into the reassembly pool and into the table; a completed
+ * datagram is decoded here. The received mbuf always goes back to the caller
+ * (returns 0): the NIC's pool is never held by reassembly.
+ */
 static int
 rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_pkt_meta *meta,
 	    const struct cf_rx_queue *q, uint64_t now_ms)
@@ -51,7 +88,7 @@ rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_pkt_meta *meta
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off);
 	uint64_t tsc = rte_rdtsc();
 	uint32_t l3_end, l3_len;
-	struct rte_mbuf *whole;
+	struct rte_mbuf *whole, *c;
 	struct cf_pkt_meta wm;
 	const uint8_t *wf;
 	enum cf_stats_drop why;
@@ -64,6 +101,11 @@ rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_pkt_meta *meta
 		rx->stats.drops[CF_STATS_DROP_DST_ADDR]++;
 		return 0;
 	}
+	/* Nor from a source outside --exporter-allow. */
+	if (!cf_pkt_policy_allows(rx->policy, v6 ? ip + 8 : ip + 12, v6)) {
+		rx->stats.drops[CF_STATS_DROP_EXPORTER_NOT_ALLOWED]++;
+		return 0;
+	}
 	/* rte_ip_frag reads only the first segment's headers, expects the IPv6
 	 * Fragment header first, and must never see a fragment without data. */
 	l3_len = v6 ? 40u + (uint32_t)sizeof(struct rte_ipv6_fragment_ext) : (ip[0] & 0x0fu) * 4;
@@ -74,28 +116,36 @@ rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_pkt_meta *meta
 		rx->stats.drops[CF_STATS_DROP_FRAG_BAD]++;
 		return 0;
 	}
-	rx->stats.frag_in++;
-	/* Ethernet padding would end up inside the reassembled datagram. */
-	if (rte_pktmbuf_pkt_len(m) > l3_end)
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - l3_end));
-	m->l2_len = meta->l3_off;
-	m->l3_len = l3_len;
 	/* Expire first, so what the table frees below is about this fragment. */
 	rte_ip_frag_table_del_expired_entries(rx->frag, &rx->dr, tsc);
 	rx_death_row(rx, CF_STATS_DROP_FRAG_TIMEOUT);
-	if (v6) {
-		whole = rte_ipv6_frag_reassemble_packet(rx->frag, &rx->dr, m, tsc,
-							(struct rte_ipv6_hdr *)ip,
-							(struct rte_ipv6_fragment_ext *)(ip + 40));
-	} else {
-		whole = rte_ipv4_frag_reassemble_packet(rx->frag, &rx->dr, m, tsc,
-							(struct rte_ipv4_hdr *)ip);
+	/* Ethernet padding would end up inside the reassembled datagram. */
+	if (rte_pktmbuf_pkt_len(m) > l3_end)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - l3_end));
+	c = rte_pktmbuf_copy(m, rx->frag_pool, 0, UINT32_MAX);
+	if (c == NULL) {
+		rx_frag_evict(rx);
+		c = rte_pktmbuf_copy(m, rx->frag_pool, 0, UINT32_MAX);
 	}
-	/* Alone on death row: no slot for a new datagram; more: its fragments collided. */
-	rx_death_row(rx, rx->dr.cnt == 1 && rx->dr.row[0] == m ? CF_STATS_DROP_FRAG_TABLE_FULL :
+	if (c == NULL) {
+		rx->stats.drops[CF_STATS_DROP_FRAG_NO_MBUF]++;
+		return 0;
+	}
+	rx->stats.frag_in++;
+	c->l2_len = meta->l3_off;
+	c->l3_len = l3_len;
+	ip = rte_pktmbuf_mtod_offset(c, uint8_t *, meta->l3_off);
+	whole = rx_reassemble(rx, c, ip, v6, tsc);
+	/*
+	 * Alone on death row: no slot for a new datagram; more: its fragments collided.
+	 * A full flow table refuses the newcomer (datagrams in progress keep their
+	 * slots); under a flood the pool (--frag-max-mbufs, below --frag-max-flows by
+	 * default) runs out first, and there the oldest goes.
+	 */
+	rx_death_row(rx, rx->dr.cnt == 1 && rx->dr.row[0] == c ? CF_STATS_DROP_FRAG_TABLE_FULL :
 								 CF_STATS_DROP_FRAG_BAD);
 	if (whole == NULL)
-		return 1;
+		return 0;
 	rx->stats.frag_done++;
 	if (rte_pktmbuf_pkt_len(whole) > CF_RX_LINEAR_MAX) {
 		rx->stats.drops[CF_STATS_DROP_MBUF_CHAIN]++;
@@ -108,7 +158,7 @@ rx_fragment(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_pkt_meta *meta
 			rx->stats.drops[why]++;
 	}
 	rte_pktmbuf_free(whole);
-	return 1;
+	return 0;
 }
 
 /* Everything but a whole UDP datagram. 1 = mbuf consumed (sent or held). */

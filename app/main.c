@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -261,6 +262,17 @@ main(int argc, char **argv)
 	fwd.submit = cf_output_http_forward;
 	fwd.ctx = ctl.out;
 	/* Before the RX lcores start, so the first scrape already sees every lcore. */
+	{
+		/* Each HTTP client holds a descriptor: the usual soft limit (1024) would let a
+		 * thousand slow ones take /health's. Up to the hard limit, at most 65536. */
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 &&
+		    rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	if (cf_ctlplane_start(&ctl, cfg.backend_url[0] ? &fwd : NULL, err, sizeof(err)) != 0)
 		die(EXIT_USAGE, "%s", err);
 

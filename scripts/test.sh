@@ -5,6 +5,8 @@
 #   unit: CUnit programs in the release build and again under ASan/UBSan
 #   e2e:  tests/e2e/test_*.py against the real clarion-flowd on the pcap PMD, and the
 #         Debian package scripts/package.sh builds once before them
+#   fuzz: every libFuzzer target (tests/fuzz) for CF_FUZZ_SECONDS (default 20) each,
+#         from its seeds and regression inputs (scripts/fuzz.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,6 +63,16 @@ else
 fi
 
 run_suite e2e build --verbose
+
+# Fuzz targets, bounded: a finding fails the run (its input is in build-fuzz/crash-*).
+echo "== fuzz (${CF_FUZZ_SECONDS:-20} s each)"
+for t in $(scripts/fuzz.sh --list); do
+	if scripts/fuzz.sh "$t" "${CF_FUZZ_SECONDS:-20}"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1)); failed_names+=("fuzz/$t")
+	fi
+done
 
 echo
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"

@@ -16,11 +16,18 @@
  *  - The exporter table is the one exporter identity of the lcore: every
  *    decoder looks an exporter up once per datagram, and the layers above
  *    (the v9/IPFIX template state) index their own state by its slot.
- *  - It is bounded (cf_decode_config.max_exporters). When it is full, slots that
- *    are idle (cf_decode_exporter_idle(): not held by a layer above and quiet for
- *    ctx->idle_ms) are reclaimed, at most once a second; if none is, a new
- *    exporter's datagrams are still decoded but its sequence is not tracked
- *    and it gets no template state (counted as exporter_table_full).
+ *  - It is bounded (cf_decode_config.max_exporters) and never refuses: when it
+ *    is full, the least recently used exporter gives its slot to the new one
+ *    (counted as exporters_evicted), in O(1). Recency is a segmented LRU
+ *    (struct cf_decode_lru): a new exporter starts on probation and is
+ *    protected once a datagram of it comes after one that carried records,
+ *    so a flood of one-off (spoofed) sources churns the probation segment
+ *    while exporters that send data stay. Layers above that keep state per
+ *    slot (templates) are told through ctx->evict_hook before the slot
+ *    changes hands.
+ *  - --exporter-max-rate: a token bucket per exporter slot; a datagram over
+ *    its exporter's rate is dropped before it is decoded (exporter_rate_limited,
+ *    and the exporter's rate_limited counter).
  *  - Readers on other threads (the control plane) see the table through
  *    cf_decode_exporter_read(): a slot's generation changes whenever it is given to
  *    another exporter, so a recycled slot is never read as the old exporter.
@@ -52,7 +59,62 @@ struct cf_decode_config {
 	uint32_t sampling_rate;    /* --sampling-rate: fills in when the exporter sends none */
 	uint8_t sampling_override; /* 1: --sampling-rate beats what the exporter says */
 	uint8_t scale_by_sampling; /* multiply bytes/packets by the rate */
+	uint32_t max_rate;         /* --exporter-max-rate: datagrams/s per exporter; 0 = no limit */
 };
+
+/*
+ * Segmented LRU over the indexes [0, n) of a table (the exporter table, the
+ * template states, the sFlow counter table): index-linked, O(1) per call, no
+ * allocation. New entries go on probation; cf_decode_lru_promote() moves one
+ * to the protected segment, which holds at most protected_max entries (its
+ * least recent one goes back on probation). The victim is the least recent
+ * entry on probation, else the least recent protected one. Not thread safe:
+ * the table's owner only.
+ */
+#define CF_DECODE_LRU_NONE UINT32_MAX
+#define CF_DECODE_LRU_PROBATION 0
+#define CF_DECODE_LRU_PROTECTED 1
+#define CF_DECODE_LRU_OUT 2        /* not in the list */
+
+struct cf_decode_lru_node {
+	uint32_t prev, next;
+	uint8_t seg;               /* CF_DECODE_LRU_* */
+	uint8_t pad[3];
+};
+
+struct cf_decode_lru {
+	struct cf_decode_lru_node *n;
+	uint32_t head[2], tail[2]; /* per segment: most and least recent */
+	uint32_t count[2];
+	uint32_t protected_max;
+};
+
+/* nodes: n entries, all CF_DECODE_LRU_OUT afterwards. */
+void cf_decode_lru_init(struct cf_decode_lru *l, struct cf_decode_lru_node *nodes, uint32_t n,
+			uint32_t protected_max);
+/* i (not in the list) becomes the most recent entry on probation. */
+void cf_decode_lru_add(struct cf_decode_lru *l, uint32_t i);
+/* i leaves the list (no-op when it is not in it). */
+void cf_decode_lru_del(struct cf_decode_lru *l, uint32_t i);
+/* i becomes the most recent entry of the protected segment. */
+void cf_decode_lru_promote(struct cf_decode_lru *l, uint32_t i);
+/* The entry to evict, or CF_DECODE_LRU_NONE when the list is empty. */
+uint32_t cf_decode_lru_victim(const struct cf_decode_lru *l);
+/* i (in the list) becomes the most recent entry of its segment. */
+void cf_decode_lru_to_head(struct cf_decode_lru *l, uint32_t i);
+
+static inline void
+cf_decode_lru_touch(struct cf_decode_lru *l, uint32_t i)
+{
+	if (l->head[l->n[i].seg] != i)
+		cf_decode_lru_to_head(l, i);
+}
+
+static inline int
+cf_decode_lru_is_protected(const struct cf_decode_lru *l, uint32_t i)
+{
+	return l->n[i].seg == CF_DECODE_LRU_PROTECTED;
+}
 
 /* One (exporter address, version, domain): identity, sequence state, counters. */
 struct cf_decode_exporter {
@@ -61,9 +123,8 @@ struct cf_decode_exporter {
 	uint8_t version;
 	uint8_t v6;
 	uint8_t seq_valid;
-	uint8_t live;              /* in the table (a reclaimed slot keeps its last contents) */
-	uint8_t held;              /* a layer above keeps state here (templates): never idle */
-	uint8_t pad[3];
+	uint8_t live;              /* in the table (an evicted slot keeps its last contents) */
+	uint8_t pad[4];
 	uint32_t gen;              /* identity: odd while (re)assigned, +2 each time; 0 = never used */
 	uint32_t next_seq;         /* expected next sequence number */
 	uint32_t last_uptime_ms;   /* exporter sysUptime, to see restarts */
@@ -74,6 +135,9 @@ struct cf_decode_exporter {
 	uint64_t seq_resets;
 	uint64_t first_seen_ms;
 	uint64_t last_seen_ms;
+	uint64_t rate_limited;     /* datagrams dropped over --exporter-max-rate */
+	uint64_t tokens;           /* token bucket: thousandths of a datagram */
+	uint64_t tokens_ms;        /* when it was last filled */
 };
 
 struct cf_decode_ctx {
@@ -85,8 +149,9 @@ struct cf_decode_ctx {
 	struct cf_decode_exporter *last_hit;  /* most exporters send bursts of datagrams */
 	uint32_t n_exporters;           /* live slots */
 	uint32_t max_exporters;
-	uint64_t idle_ms;               /* reclaim period (the template timeout); 0 = never */
-	uint64_t next_reclaim_ms;
+	struct cf_decode_lru lru;       /* live slots by recency */
+	/* Called before live slot `slot` goes to another exporter (a layer above drops its state). */
+	void (*evict_hook)(struct cf_decode_ctx *ctx, uint32_t slot);
 	uint64_t changes;               /* slots (re)assigned so far, for readers (atomic) */
 	struct cf_sflow_lcore *sflow; /* sFlow counter/unknown tables (lib/sflow), may be NULL */
 	struct cf_tpl_cache *tpl; /* v9/IPFIX templates (lib/tpl), NULL if not set up */
@@ -103,9 +168,12 @@ int cf_decode_ctx_init(struct cf_decode_ctx *ctx, const char *name, int socket_i
 void cf_decode_ctx_fini(struct cf_decode_ctx *ctx);
 
 /*
- * The exporter of a datagram: (dg->src, version, domain) found or added, its
- * datagram counted and its last-seen time set. NULL when the table is full
- * (counted as exporter_table_full). Decoders call it once per datagram.
+ * The exporter of a datagram: (dg->src, version, domain) found or added (the
+ * least recently used one evicted when the table is full), its datagram
+ * counted, its last-seen time set and its recency refreshed. NULL when the
+ * datagram must be dropped: over --exporter-max-rate (counted as
+ * exporter_rate_limited) or, should the hash refuse the key, exporter_table_full.
+ * Decoders call it once per datagram and stop on NULL.
  */
 struct cf_decode_exporter *cf_decode_exporter_get(struct cf_decode_ctx *ctx,
 						  const struct cf_decode_dgram *dg, uint8_t version,
@@ -113,7 +181,8 @@ struct cf_decode_exporter *cf_decode_exporter_get(struct cf_decode_ctx *ctx,
 
 /*
  * Find or add an exporter without counting a datagram (restoring saved state).
- * now_ms is its last-seen time when added. NULL when the table is full (counted).
+ * now_ms is its last-seen time when added (the least recently used exporter
+ * evicted when the table is full). NULL only when the hash refuses the key (counted).
  */
 struct cf_decode_exporter *cf_decode_exporter_find(struct cf_decode_ctx *ctx,
 						   const uint8_t addr[16], uint8_t v6,
@@ -130,19 +199,17 @@ cf_decode_exporter_slot(const struct cf_decode_ctx *ctx, const struct cf_decode_
 /* Slots in the table (indexes of cf_decode_exporter_slot() and cf_decode_exporter_read()). */
 uint32_t cf_decode_exporter_slots(const struct cf_decode_ctx *ctx);
 
-/* 1 when e may be reclaimed at now_ms: not held and quiet for more than ctx->idle_ms. */
+/* 1 when e is in the protected segment (it sent records after its first datagram). */
 static inline int
-cf_decode_exporter_idle(const struct cf_decode_ctx *ctx, const struct cf_decode_exporter *e,
-			uint64_t now_ms)
+cf_decode_exporter_protected(const struct cf_decode_ctx *ctx, const struct cf_decode_exporter *e)
 {
-	return ctx->idle_ms != 0 && !e->held && now_ms > e->last_seen_ms &&
-	       now_ms - e->last_seen_ms > ctx->idle_ms;
+	return cf_decode_lru_is_protected(&ctx->lru, cf_decode_exporter_slot(ctx, e));
 }
 
 /*
  * Any thread: a consistent copy of slot's identity and counters in *out
  * (out->gen tells one identity of the slot from the next). 1 when the slot
- * holds or held an exporter (out->live 0: reclaimed, not reused yet); 0 when
+ * holds or held an exporter (out->live 0: evicted, not reused yet); 0 when
  * it was never used; -1 when it is being reassigned right now (read it again
  * later).
  */

@@ -17,7 +17,7 @@
 #define OTHER (UINT32_MAX - 1)
 
 struct vals {
-	uint64_t dgrams, records, lost, last_seen_ms;
+	uint64_t dgrams, records, lost, last_seen_ms, rate_limited;
 };
 
 struct series {
@@ -181,6 +181,7 @@ vals_of(struct vals *v, const struct cf_decode_exporter *e)
 	v->records = e->records;
 	v->lost = e->seq_gap > e->seq_late ? e->seq_gap - e->seq_late : 0;
 	v->last_seen_ms = e->last_seen_ms;
+	v->rate_limited = e->rate_limited;
 }
 
 static void
@@ -189,6 +190,7 @@ vals_add(struct vals *acc, const struct vals *v)
 	acc->dgrams += v->dgrams;
 	acc->records += v->records;
 	acc->lost += v->lost;
+	acc->rate_limited += v->rate_limited;
 	if (v->last_seen_ms > acc->last_seen_ms)
 		acc->last_seen_ms = v->last_seen_ms;
 }
@@ -212,7 +214,7 @@ take_slot(struct cf_decode_metrics *m, struct lcore *l, uint32_t pos)
 		return;
 	}
 	/* Heard from nothing yet (restored from the template file): not an exporter to show. */
-	if (e.dgrams == 0) {
+	if (e.dgrams == 0 && e.rate_limited == 0) {
 		l->waiting++;
 		return;
 	}
@@ -337,6 +339,8 @@ cf_decode_metrics_provider(struct cf_metrics_builder *b, void *arg)
 		 CF_METRICS_COUNTER},
 		{"clarion_flowd_exporter_last_seen_timestamp_seconds",
 		 "Unix time of the exporter's last datagram", CF_METRICS_GAUGE},
+		{"clarion_flowd_exporter_rate_limited_total",
+		 "datagrams of the exporter dropped over --exporter-max-rate", CF_METRICS_COUNTER},
 	};
 	struct cf_decode_metrics *m = arg;
 	unsigned int f;
@@ -357,7 +361,8 @@ cf_decode_metrics_provider(struct cf_metrics_builder *b, void *arg)
 		cf_metrics_family(b, fams[f].name, fams[f].help, fams[f].type);
 		for (k = 0; k <= m->n_series; k++) {
 			const struct vals *a = &m->acc[k];
-			uint64_t v = f == 0 ? a->dgrams : f == 1 ? a->records : a->lost;
+			uint64_t v = f == 0 ? a->dgrams : f == 1 ? a->records :
+				     f == 2 ? a->lost : a->rate_limited;
 
 			if (k == m->n_series && m->n_folded == 0)
 				break;

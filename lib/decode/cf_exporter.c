@@ -31,26 +31,35 @@ cf_decode_ctx_init(struct cf_decode_ctx *ctx, const char *name, int socket_id,
 		.key_len = sizeof(struct exp_key),
 		.hash_func = rte_jhash,
 		.socket_id = socket_id,
+		/* Overflow buckets: an add never fails while the table is under its bound. */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
+	struct cf_decode_lru_node *nodes;
+	uint32_t n_slots, prot;
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->stats = stats;
 	ctx->sink = sink;
 	ctx->cfg = cfg;
 	ctx->max_exporters = cfg->max_exporters ? cfg->max_exporters : 4096;
-	/* rte_hash wants at least 8 entries; it may hold a few more than asked. */
-	hp.entries = ctx->max_exporters < 8 ? 8 : ctx->max_exporters;
+	/* Twice the bound: at the bound (a flood keeps it there) the buckets stay half empty, so
+	 * an insert never goes looking for room by cuckoo displacement (measured: 3x the Ir). */
+	hp.entries = ctx->max_exporters < 8 ? 16 : 2 * ctx->max_exporters;
 	ctx->exp_hash = rte_hash_create(&hp);
 	if (ctx->exp_hash == NULL)
 		return -rte_errno;
-	ctx->exporters = rte_zmalloc_socket(
-		name, sizeof(struct cf_decode_exporter) * (rte_hash_max_key_id(ctx->exp_hash) + 1),
-		64, socket_id);
-	if (ctx->exporters == NULL) {
-		rte_hash_free(ctx->exp_hash);
-		ctx->exp_hash = NULL;
+	n_slots = (uint32_t)rte_hash_max_key_id(ctx->exp_hash) + 1;
+	ctx->exporters = rte_zmalloc_socket(name, sizeof(struct cf_decode_exporter) * n_slots, 64,
+					    socket_id);
+	nodes = rte_zmalloc_socket(name, sizeof(*nodes) * n_slots, 64, socket_id);
+	if (ctx->exporters == NULL || nodes == NULL) {
+		rte_free(nodes);
+		cf_decode_ctx_fini(ctx);
 		return -ENOMEM;
 	}
+	/* A quarter of the table always turns over for newcomers, however many are protected. */
+	prot = ctx->max_exporters - ctx->max_exporters / 4;
+	cf_decode_lru_init(&ctx->lru, nodes, n_slots, prot ? prot : 1);
 	return 0;
 }
 
@@ -59,8 +68,10 @@ cf_decode_ctx_fini(struct cf_decode_ctx *ctx)
 {
 	rte_hash_free(ctx->exp_hash);
 	rte_free(ctx->exporters);
+	rte_free(ctx->lru.n);
 	ctx->exp_hash = NULL;
 	ctx->exporters = NULL;
+	ctx->lru.n = NULL;
 }
 
 uint32_t
@@ -91,26 +102,29 @@ exp_key(struct exp_key *k, const uint8_t addr[16], uint8_t version, uint32_t dom
 	k->version = version;
 }
 
-/* Give back every live slot that is idle. Slow path: only when the table is full. */
+/* The least recently used exporter leaves: O(1), whatever the table's size. */
 static void
-exp_reclaim(struct cf_decode_ctx *ctx, uint64_t now_ms)
+exp_evict(struct cf_decode_ctx *ctx)
 {
-	uint32_t i, n = cf_decode_exporter_slots(ctx);
+	uint32_t slot = cf_decode_lru_victim(&ctx->lru);
+	struct cf_decode_exporter *e;
 	struct exp_key k;
 
-	for (i = 0; i < n; i++) {
-		struct cf_decode_exporter *e = &ctx->exporters[i];
-
-		if (!e->live || !cf_decode_exporter_idle(ctx, e, now_ms))
-			continue;
-		exp_key(&k, e->addr, e->version, e->domain);
-		rte_hash_del_key(ctx->exp_hash, &k);
-		/* The contents stay (readers keep the last counters) until the slot is reused. */
-		e->live = 0;
-		ctx->n_exporters--;
-		if (ctx->last_hit == e)
-			ctx->last_hit = NULL;
-	}
+	if (slot == CF_DECODE_LRU_NONE)
+		return;
+	e = &ctx->exporters[slot];
+	/* The layer above first: it still sees the old identity in the slot. */
+	if (ctx->evict_hook != NULL)
+		ctx->evict_hook(ctx, slot);
+	exp_key(&k, e->addr, e->version, e->domain);
+	rte_hash_del_key(ctx->exp_hash, &k);
+	cf_decode_lru_del(&ctx->lru, slot);
+	/* The contents stay (readers keep the last counters) until the slot is reused. */
+	__atomic_store_n(&e->live, 0, __ATOMIC_RELAXED);
+	ctx->n_exporters--;
+	ctx->stats->exporters_evicted++;
+	if (ctx->last_hit == e)
+		ctx->last_hit = NULL;
 }
 
 /*
@@ -136,9 +150,12 @@ exp_assign(struct cf_decode_ctx *ctx, int pos, const uint8_t addr[16], uint8_t v
 	e->live = 1;
 	e->first_seen_ms = now_ms;
 	e->last_seen_ms = now_ms;
+	e->tokens_ms = now_ms;
+	e->tokens = (uint64_t)ctx->cfg->max_rate * 1000;
 	rte_smp_wmb();
 	__atomic_store_n(&e->gen, gen + 2, __ATOMIC_RELEASE);
 	ctx->n_exporters++;
+	cf_decode_lru_add(&ctx->lru, (uint32_t)pos);
 	__atomic_store_n(&ctx->changes, ctx->changes + 1, __ATOMIC_RELEASE);
 	return e;
 }
@@ -167,14 +184,8 @@ exp_find(struct cf_decode_ctx *ctx, const uint8_t addr[16], uint8_t v6, uint8_t 
 	if (pos >= 0) {
 		e = &ctx->exporters[pos];
 	} else {
-		if (ctx->n_exporters >= ctx->max_exporters && ctx->idle_ms != 0 &&
-		    now_ms >= ctx->next_reclaim_ms) {
-			/* At most once a second: a full table of busy exporters costs no scan per datagram. */
-			exp_reclaim(ctx, now_ms);
-			ctx->next_reclaim_ms = now_ms + 1000;
-		}
 		if (ctx->n_exporters >= ctx->max_exporters)
-			goto full;
+			exp_evict(ctx);
 		pos = rte_hash_add_key(ctx->exp_hash, &key);
 		if (pos < 0)
 			goto full;
@@ -194,17 +205,50 @@ cf_decode_exporter_find(struct cf_decode_ctx *ctx, const uint8_t addr[16], uint8
 	return exp_find(ctx, addr, v6, version, domain, now_ms);
 }
 
+/* --exporter-max-rate: 1 when e may send one more datagram at now_ms. */
+static inline int
+exp_rate_ok(const struct cf_decode_config *cfg, struct cf_decode_exporter *e, uint64_t now_ms)
+{
+	uint64_t cap = (uint64_t)cfg->max_rate * 1000;
+
+	if (now_ms > e->tokens_ms) {
+		uint64_t dt = now_ms - e->tokens_ms;
+
+		/* A second refills the bucket: no overflow from a long silence. */
+		e->tokens = dt >= 1000 ? cap : e->tokens + dt * cfg->max_rate;
+		if (e->tokens > cap)
+			e->tokens = cap;
+		e->tokens_ms = now_ms;
+	}
+	if (e->tokens < 1000)
+		return 0;
+	e->tokens -= 1000;
+	return 1;
+}
+
 struct cf_decode_exporter *
 cf_decode_exporter_get(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg, uint8_t version,
 		       uint32_t domain)
 {
 	struct cf_decode_exporter *e =
 		exp_find(ctx, dg->src, dg->src_v6, version, domain, dg->now_ms);
+	uint32_t slot;
 
 	if (e == NULL)
 		return NULL;
-	e->dgrams++;
+	slot = cf_decode_exporter_slot(ctx, e);
+	/* Records came in an earlier datagram and it is back: protected from one-off sources. */
+	if (e->records != 0 && !cf_decode_lru_is_protected(&ctx->lru, slot))
+		cf_decode_lru_promote(&ctx->lru, slot);
+	else
+		cf_decode_lru_touch(&ctx->lru, slot);
 	e->last_seen_ms = dg->now_ms;
+	if (ctx->cfg->max_rate != 0 && !exp_rate_ok(ctx->cfg, e, dg->now_ms)) {
+		e->rate_limited++;
+		ctx->stats->drops[CF_STATS_DROP_EXPORTER_RATE_LIMITED]++;
+		return NULL;
+	}
+	e->dgrams++;
 	return e;
 }
 
@@ -233,6 +277,7 @@ cf_decode_exporter_read(const struct cf_decode_ctx *ctx, uint32_t slot,
 	out->seq_resets = __atomic_load_n(&e->seq_resets, __ATOMIC_RELAXED);
 	out->first_seen_ms = __atomic_load_n(&e->first_seen_ms, __ATOMIC_RELAXED);
 	out->last_seen_ms = __atomic_load_n(&e->last_seen_ms, __ATOMIC_RELAXED);
+	out->rate_limited = __atomic_load_n(&e->rate_limited, __ATOMIC_RELAXED);
 	rte_smp_rmb();
 	g2 = __atomic_load_n(&e->gen, __ATOMIC_RELAXED);
 	if (g1 != g2)

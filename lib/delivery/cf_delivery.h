@@ -334,6 +334,7 @@ struct cf_delivery_spool_info {
 	uint64_t recovered_records;   /* found valid at open */
 	uint64_t recovered_batches;
 	uint64_t torn_bytes;          /* truncated at open */
+	uint64_t skipped_files;       /* in the directory, not our segments: left alone */
 	uint64_t corrupt_batches;     /* body CRC mismatch: skipped */
 	uint64_t corrupt_records;     /* their header record counts */
 	uint64_t dropped_oldest_records;  /* evicted by drop-oldest */
@@ -345,7 +346,11 @@ struct cf_delivery_spool_info {
 
 /* Opens (creating) dir, recovers every complete entry of the segments there
  * (truncating torn tails) and starts a new segment for writing. Returns NULL
- * with a reason in err on failure. */
+ * with a reason in err on failure. A file named like a segment that is not
+ * one of ours -- not a regular file, a symbolic link (never followed), not
+ * owned by us, hard-linked elsewhere, unreadable, or not starting with a valid
+ * entry -- is skipped and counted (skipped_files), never truncated nor
+ * removed, and never fails the start. */
 struct cf_delivery_spool *cf_delivery_spool_open(const char *dir, uint64_t max_bytes,
 						 enum cf_delivery_fsync fsync_policy,
 						 enum cf_delivery_full full, char *err,
@@ -373,6 +378,8 @@ void cf_delivery_spool_release(struct cf_delivery_spool *s);
 void cf_delivery_spool_tick(struct cf_delivery_spool *s, uint64_t now_ms);
 void cf_delivery_spool_get_info(const struct cf_delivery_spool *s,
 				struct cf_delivery_spool_info *i);
+/* The first file recovery skipped and why ("" when none), for the log. */
+const char *cf_delivery_spool_skipped(const struct cf_delivery_spool *s);
 /* Syncs and frees; the files stay for the next start. */
 void cf_delivery_spool_close(struct cf_delivery_spool *s);
 
@@ -492,6 +499,7 @@ struct cf_delivery_stats {
 	uint64_t spool_written;    /* records ever appended to the spool */
 	uint64_t recovered;        /* found in the spool at start */
 	uint64_t replayed;         /* delivered from the spool */
+	uint64_t spool_skipped_files; /* files named like segments that were not ours, left alone */
 	uint64_t delivered;
 	uint64_t delivered_batches;
 	uint64_t dead_lettered;

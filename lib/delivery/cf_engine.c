@@ -241,6 +241,10 @@ open_spool(struct cf_delivery *d, char *err, size_t errlen)
 				" corrupt batches (%" PRIu64 " records)",
 				c->spool_dir, si.recovered_records, si.recovered_batches,
 				si.torn_bytes, si.corrupt_batches, si.corrupt_records);
+	if (si.skipped_files)
+		cf_delivery_log(RTE_LOG_WARNING, "spool '%s': skipped %" PRIu64 " files named like "
+				"segments that are not ours, left untouched (first: %s)",
+				c->spool_dir, si.skipped_files, cf_delivery_spool_skipped(d->spool));
 	return 0;
 }
 

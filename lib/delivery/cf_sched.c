@@ -120,6 +120,7 @@ refresh(struct cf_delivery_sched *s)
 		s->st.spool_written = i.written_records;
 		s->st.spool_batches = i.batches;
 		s->st.spool_oldest_unix_s = i.oldest_unix_s;
+		s->st.spool_skipped_files = i.skipped_files;
 		s->st.dropped[CF_DELIVERY_DROP_SPOOL_FULL_OLDEST] = i.dropped_oldest_records;
 		s->st.dropped[CF_DELIVERY_DROP_SPOOL_CORRUPT] = i.corrupt_records;
 	}

@@ -111,8 +111,11 @@ struct seg {
 	uint64_t records;        /* valid records in it */
 	uint64_t batches;
 	uint64_t consumed;       /* records consumed (oldest segment only) */
+	uint64_t consumed_batches; /* and batches: an eviction takes only the rest off the count */
 	uint64_t corrupt_known;  /* bad-body entries already counted at recovery */
 	uint64_t created_s;      /* Unix time; recovered segments: file mtime */
+	dev_t dev;               /* the file recovered or created, so the reader opens that one */
+	ino_t ino;
 };
 
 struct cf_delivery_spool {
@@ -137,6 +140,7 @@ struct cf_delivery_spool {
 	int dirty;
 	uint64_t last_sync_ms;
 	struct cf_delivery_spool_info info;
+	char skipped_first[160];   /* the first skipped file and why, for the log */
 };
 
 static void
@@ -206,23 +210,51 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Scans one segment: counts valid entries, truncates a torn tail. */
+/*
+ * A file of ours: a regular file (not a link: O_NOFOLLOW), owned by us, with
+ * no other name. Anything else in the directory is not opened for writing.
+ */
+static int
+own_file(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_uid == geteuid() && st->st_nlink == 1;
+}
+
+static void
+skip_file(struct cf_delivery_spool *s, uint64_t id, const char *why)
+{
+	s->info.skipped_files++;
+	if (s->skipped_first[0] == '\0')
+		snprintf(s->skipped_first, sizeof(s->skipped_first), "seg-%020" PRIu64 ".log: %s",
+			 id, why);
+}
+
+/*
+ * Scans one segment: counts valid entries, truncates a torn tail. A file
+ * that is not one of ours (own_file(), and a valid first entry) is skipped
+ * and counted, never written. 0, or -ENOMEM.
+ */
 static int
 recover_seg(struct cf_delivery_spool *s, uint64_t id)
 {
 	char path[PATH_MAX];
 	struct seg g = { .id = id };
-	struct stat st;
+	struct stat st, st2;
 	uint64_t off = 0;
 	char *body = NULL;
 	int fd;
 
 	seg_path(s, id, path, sizeof(path));
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
+	/* O_NONBLOCK: a FIFO planted under a segment's name must not hang the start. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		skip_file(s, id, errno == ELOOP ? "a symbolic link" : strerror(errno));
+		return 0;
+	}
+	if (fstat(fd, &st) != 0 || !own_file(&st)) {
+		skip_file(s, id, "not a regular file of ours");
+		close(fd);
+		return 0;
 	}
 	for (;;) {
 		uint8_t hb[CF_DELIVERY_SEG_HDR];
@@ -251,12 +283,23 @@ recover_seg(struct cf_delivery_spool *s, uint64_t id)
 		off += CF_DELIVERY_SEG_HDR + h.len;
 	}
 	free(body);
-	if (off < (uint64_t)st.st_size) {
-		s->info.torn_bytes += (uint64_t)st.st_size - off;
-		if (ftruncate(fd, (off_t)off) == 0 && s->fsync_policy != CF_DELIVERY_FSYNC_NONE)
-			fsync(fd);
-	}
 	close(fd);
+	if (off == 0 && st.st_size != 0) {
+		/* Not one entry we wrote: somebody else's file. Left as it is. */
+		skip_file(s, id, "does not start with a spool entry");
+		return 0;
+	}
+	if (off < (uint64_t)st.st_size) {
+		/* Ours, with a torn tail: cut it, on the very file we read. */
+		s->info.torn_bytes += (uint64_t)st.st_size - off;
+		fd = open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0 && fstat(fd, &st2) == 0 && st2.st_ino == st.st_ino &&
+		    st2.st_dev == st.st_dev && own_file(&st2) && ftruncate(fd, (off_t)off) == 0 &&
+		    s->fsync_policy != CF_DELIVERY_FSYNC_NONE)
+			fsync(fd);
+		if (fd >= 0)
+			close(fd);
+	}
 	if (g.batches == 0) {
 		/* Nothing worth replaying (corrupt-only entries were counted). */
 		unlink(path);
@@ -264,6 +307,8 @@ recover_seg(struct cf_delivery_spool *s, uint64_t id)
 	}
 	g.bytes = off;
 	g.created_s = (uint64_t)st.st_mtime;
+	g.dev = st.st_dev;
+	g.ino = st.st_ino;
 	s->info.recovered_records += g.records;
 	s->info.recovered_batches += g.batches;
 	s->info.records += g.records;
@@ -319,7 +364,9 @@ cf_delivery_spool_open(const char *dir, uint64_t max_bytes, enum cf_delivery_fsy
 		unsigned long long id;
 		char tail;
 
-		if (sscanf(de->d_name, "seg-%20llu.lo%c", &id, &tail) != 2 || tail != 'g')
+		/* Exactly seg-<20 digits>.log: seg-...log.old and the like are not segments. */
+		if (strlen(de->d_name) != 28 ||
+		    sscanf(de->d_name, "seg-%20llu.lo%c", &id, &tail) != 2 || tail != 'g')
 			continue;
 		if (nids == capids) {
 			uint64_t *n2 = realloc(ids, (capids ? capids * 2 : 64) * sizeof(*ids));
@@ -354,7 +401,9 @@ cf_delivery_spool_open(const char *dir, uint64_t max_bytes, enum cf_delivery_fsy
 		int fd;
 
 		snprintf(probe, sizeof(probe), "%s/.probe", dir);
-		fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+		/* A new file or nothing: a planted .probe link must not truncate its target. */
+		unlink(probe);
+		fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
 		if (fd < 0) {
 			snprintf(err, errlen, "spool directory '%s' is not writable: %s", dir,
 				 strerror(errno));
@@ -381,9 +430,17 @@ roll(struct cf_delivery_spool *s)
 		s->wfd = -1;
 	}
 	seg_path(s, g.id, path, sizeof(path));
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -errno;
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) == 0) {
+			g.dev = st.st_dev;
+			g.ino = st.st_ino;
+		}
+	}
 	if (push_seg(s, &g) != 0) {
 		close(fd);
 		unlink(path);
@@ -431,11 +488,13 @@ cf_delivery_spool_append_flags(struct cf_delivery_spool *s, uint64_t boot, uint6
 		if (s->full == CF_DELIVERY_FULL_DROP_NEWEST || s->n == 0)
 			return 1;
 		left = first_unclaimed(s);
+		/* The batch out as the peek is still counted until consume/release settles it. */
+		s->info.batches -= s->segs[0].batches - s->segs[0].consumed_batches -
+				   (s->peeked && !s->peek_orphan ? 1 : 0);
 		if (s->peeked && !s->peek_orphan)
 			s->peek_orphan = 1;
 		s->info.dropped_oldest_records += left;
 		s->info.records -= left;
-		s->info.batches -= s->segs[0].batches;
 		drop_first(s);
 	}
 	if (s->wfd < 0 || (s->segs[s->n - 1].bytes > 0 && s->segs[s->n - 1].bytes + need > s->seg_max)) {
@@ -501,9 +560,31 @@ cf_delivery_spool_peek(struct cf_delivery_spool *s, struct cf_delivery_seg_hdr *
 			if (s->rfd >= 0)
 				close(s->rfd);
 			seg_path(s, g->id, path, sizeof(path));
-			s->rfd = open(path, O_RDONLY | O_CLOEXEC);
-			if (s->rfd < 0)
-				return -errno;
+			s->rfd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			if (s->rfd >= 0) {
+				struct stat st;
+
+				/* Replaced behind our back: not our entries any more. */
+				if (fstat(s->rfd, &st) != 0 || st.st_ino != g->ino ||
+				    st.st_dev != g->dev || !S_ISREG(st.st_mode)) {
+					close(s->rfd);
+					s->rfd = -1;
+					errno = ESTALE;
+				}
+			}
+			if (s->rfd < 0) {
+				/* Entries that cannot be read: corrupt, not retried forever. */
+				uint64_t left = g->records - g->consumed;
+
+				s->info.corrupt_records += left;
+				s->info.corrupt_batches += g->batches - g->consumed_batches;
+				s->info.records -= left;
+				s->info.batches -= g->batches - g->consumed_batches;
+				g->consumed = g->records;
+				g->consumed_batches = g->batches;
+				s->roff = g->bytes;
+				continue;
+			}
 			s->rfd_id = g->id;
 		}
 		if (pread(s->rfd, hb, CF_DELIVERY_SEG_HDR, (off_t)s->roff) != CF_DELIVERY_SEG_HDR ||
@@ -515,7 +596,9 @@ cf_delivery_spool_peek(struct cf_delivery_spool *s, struct cf_delivery_seg_hdr *
 			s->info.corrupt_records += left;
 			s->info.corrupt_batches++;
 			s->info.records -= left;
+			s->info.batches -= g->batches - g->consumed_batches;
 			g->consumed = g->records;
+			g->consumed_batches = g->batches;
 			s->roff = g->bytes;
 			continue;
 		}
@@ -535,7 +618,9 @@ cf_delivery_spool_peek(struct cf_delivery_spool *s, struct cf_delivery_seg_hdr *
 				s->info.corrupt_batches++;
 				s->info.corrupt_records += h->nrec;
 				s->info.records -= h->nrec;
+				s->info.batches--;
 				g->consumed += h->nrec;
+				g->consumed_batches++;
 			}
 			s->roff += CF_DELIVERY_SEG_HDR + h->len;
 			continue;
@@ -556,11 +641,12 @@ cf_delivery_spool_consume(struct cf_delivery_spool *s)
 		return;
 	s->peeked = 0;
 	s->info.records -= s->peek_nrec;
+	s->info.batches--;
 	if (s->peek_orphan || s->n == 0)
 		return;
-	s->info.batches--;
 	s->roff = s->peek_next;
 	s->segs[0].consumed += s->peek_nrec;
+	s->segs[0].consumed_batches++;
 	if (s->roff >= s->segs[0].bytes)
 		drop_first(s);
 }
@@ -574,6 +660,7 @@ cf_delivery_spool_release(struct cf_delivery_spool *s)
 	if (s->peek_orphan) {
 		/* Its segment was evicted while it was out: it is gone from disk. */
 		s->info.records -= s->peek_nrec;
+		s->info.batches--;
 		s->info.dropped_oldest_records += s->peek_nrec;
 	}
 }
@@ -587,6 +674,12 @@ cf_delivery_spool_tick(struct cf_delivery_spool *s, uint64_t now_ms)
 		s->dirty = 0;
 		s->last_sync_ms = now_ms;
 	}
+}
+
+const char *
+cf_delivery_spool_skipped(const struct cf_delivery_spool *s)
+{
+	return s->skipped_first;
 }
 
 void

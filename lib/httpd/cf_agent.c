@@ -49,6 +49,12 @@ cf_httpd_agent_begin(struct cf_httpd_server *s, struct MHD_Connection *c, struct
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 	(void)r;
+	/* Without a token anyone who reaches the port would post with our backend token. */
+	if (s->token[0] == '\0' && s->has_fwd) {
+		__atomic_fetch_add(&s->no_token, 1, __ATOMIC_RELAXED);
+		return cf_httpd_error(c, MHD_HTTP_FORBIDDEN, "agent ingest forwards to the backend "
+				      "only with --agent-token set", NULL, NULL, sent);
+	}
 	if (!authorised(s, c))
 		return cf_httpd_error(c, MHD_HTTP_UNAUTHORIZED, "missing or wrong agent token",
 				      MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer", sent);
@@ -109,131 +115,191 @@ refused(struct MHD_Connection *c, unsigned int status, unsigned int *sent)
 	return cf_httpd_error(c, status, "forwarding failed", NULL, NULL, sent);
 }
 
-static enum MHD_Result
-finish_json(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_httpd_req *r,
-	    unsigned int *sent)
+/* Printable ASCII only: a header value we forward must not smuggle a control byte. */
+static int
+printable(const char *v, size_t max)
 {
-	cJSON *root = cJSON_ParseWithLength(r->body ? r->body : "", r->len), *sid, *sk, *ts, *cnt;
-	enum MHD_Result ret;
-	unsigned int status;
-	char *out, *id;
-	int fwd, n;
+	size_t i;
 
+	for (i = 0; v[i] != '\0'; i++)
+		if (i >= max || (unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+static unsigned int
+bad(struct cf_httpd_agent_out *out, const char *why)
+{
+	out->error = why;
+	return out->status = MHD_HTTP_BAD_REQUEST;
+}
+
+/* The JSON route: an object with switch_id and sketches, nothing after it. */
+static unsigned int
+check_json(const struct cf_httpd_agent_in *in, struct cf_httpd_agent_out *out)
+{
+	const char *end = NULL;
+	cJSON *root, *sid, *sk, *ts, *cnt;
+	size_t i, used;
+	int n;
+
+	root = cJSON_ParseWithLengthOpts(in->body ? in->body : "", in->len, &end, 0);
 	if (root == NULL || !cJSON_IsObject(root)) {
 		cJSON_Delete(root);
-		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "body is not a JSON object", NULL,
-				      NULL, sent);
+		return bad(out, "body is not a JSON object");
+	}
+	used = (size_t)(end - in->body);
+	for (i = used; i < in->len; i++) {
+		if (in->body[i] != ' ' && in->body[i] != '\t' && in->body[i] != '\r' &&
+		    in->body[i] != '\n') {
+			cJSON_Delete(root);
+			return bad(out, "bytes after the JSON object");
+		}
 	}
 	sid = cJSON_GetObjectItemCaseSensitive(root, "switch_id");
 	sk = cJSON_GetObjectItemCaseSensitive(root, "sketches");
 	ts = cJSON_GetObjectItemCaseSensitive(root, "timestamp");
 	cnt = cJSON_GetObjectItemCaseSensitive(root, "sketch_count");
-	if (!cJSON_IsString(sid) || sid->valuestring[0] == '\0') {
+	if (!cJSON_IsString(sid) || sid->valuestring[0] == '\0' ||
+	    !printable(sid->valuestring, CF_HTTPD_SWITCH_ID_MAX)) {
 		cJSON_Delete(root);
-		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST,
-				      "switch_id is required (a non-empty string)", NULL, NULL,
-				      sent);
+		return bad(out, "switch_id is required (a non-empty string of at most 256 "
+			   "printable characters)");
 	}
 	if (!cJSON_IsArray(sk) || cJSON_GetArraySize(sk) == 0) {
 		cJSON_Delete(root);
-		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "sketches must be a non-empty array",
-				      NULL, NULL, sent);
+		return bad(out, "sketches must be a non-empty array");
 	}
-	if ((ts != NULL && !cJSON_IsNull(ts) && !cJSON_IsNumber(ts)) ||
-	    (cnt != NULL && !cJSON_IsNull(cnt) && !cJSON_IsNumber(cnt))) {
+	if ((ts != NULL && !cJSON_IsNull(ts) &&
+	     (!cJSON_IsNumber(ts) || !(ts->valuedouble >= 0 && ts->valuedouble < 1e12))) ||
+	    (cnt != NULL && !cJSON_IsNull(cnt) &&
+	     (!cJSON_IsNumber(cnt) || !(cnt->valuedouble >= 0 && cnt->valuedouble <= UINT32_MAX) ||
+	      cnt->valuedouble != (double)(uint32_t)cnt->valuedouble))) {
 		cJSON_Delete(root);
-		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST,
-				      "timestamp and sketch_count must be numbers", NULL, NULL,
-				      sent);
+		return bad(out, "timestamp must be a number of seconds and sketch_count an integer "
+			   "in 0..4294967295");
 	}
 	n = cJSON_GetArraySize(sk);
 	if (ts == NULL || cJSON_IsNull(ts)) {
 		cJSON_DeleteItemFromObjectCaseSensitive(root, "timestamp");
-		cJSON_AddNumberToObject(root, "timestamp", (double)(cf_clock_wall_ms() / 1000));
+		cJSON_AddNumberToObject(root, "timestamp", (double)in->now_s);
 	}
 	if (cnt == NULL || cJSON_IsNull(cnt)) {
 		cJSON_DeleteItemFromObjectCaseSensitive(root, "sketch_count");
 		cJSON_AddNumberToObject(root, "sketch_count", n);
 	}
-	out = cJSON_PrintUnformatted(root);
-	id = strdup(sid->valuestring);
+	snprintf(out->switch_id, sizeof(out->switch_id), "%s", sid->valuestring);
+	out->sketches = (uint64_t)n;
+	out->body = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
-	if (out == NULL || id == NULL) {
-		free(out);
-		free(id);
-		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL,
-				      NULL, sent);
+	if (out->body == NULL) {
+		out->error = "out of memory";
+		return out->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 	}
-	{
-		static const char *const no_headers[] = { NULL };
-
-		status = forward(s, "/api/edge/sketches", out, strlen(out), "application/json",
-				 no_headers, &fwd);
-	}
-	if (status != 0) {
-		ret = refused(c, status, sent);
-	} else {
-		__atomic_fetch_add(&s->sketches[0], 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&s->sketch_bytes, r->len, __ATOMIC_RELAXED);
-		ret = accepted(s, c, id, n, fwd, sent);
-	}
-	free(out);
-	free(id);
-	return ret;
+	out->len = strlen(out->body);
+	out->owned = 1;
+	return 0;
 }
 
-static enum MHD_Result
-finish_binary(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_httpd_req *r,
-	      unsigned int *sent)
+/* The binary route: opaque body, its identity in headers we forward. */
+static unsigned int
+check_binary(const struct cf_httpd_agent_in *in, struct cf_httpd_agent_out *out)
 {
-	const char *sid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Switch-ID");
-	const char *cnt = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Sketch-Count");
-	const char *enc = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						      MHD_HTTP_HEADER_CONTENT_ENCODING);
-	const char *headers[7];
-	unsigned long long n = 0;
-	unsigned int status, k = 0;
-	int fwd;
+	const char *sid = in->switch_id, *cnt = in->sketch_count, *enc = in->encoding;
 
-	if (sid == NULL || sid[0] == '\0')
-		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "X-Switch-ID header is required",
-				      NULL, NULL, sent);
+	if (sid == NULL || sid[0] == '\0' || !printable(sid, CF_HTTPD_SWITCH_ID_MAX))
+		return bad(out, "X-Switch-ID header is required (at most 256 printable characters)");
 	if (cnt != NULL) {
-		char *end;
+		uint64_t n = 0;
+		size_t i;
 
-		errno = 0;
-		n = strtoull(cnt, &end, 10);
-		if (errno != 0 || end == cnt || *end != '\0' || cnt[0] == '-')
-			return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST,
-					      "X-Sketch-Count must be a non-negative integer", NULL,
-					      NULL, sent);
+		/* Digits only, and a count the backend can hold: 0..4294967295. */
+		for (i = 0; cnt[i] != '\0'; i++) {
+			if (cnt[i] < '0' || cnt[i] > '9' || i >= 10)
+				return bad(out, "X-Sketch-Count must be an integer in 0..4294967295");
+			n = n * 10 + (uint64_t)(cnt[i] - '0');
+		}
+		if (i == 0 || n > UINT32_MAX)
+			return bad(out, "X-Sketch-Count must be an integer in 0..4294967295");
+		out->sketches = n;
 	}
-	if (r->len == 0)
-		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "empty body", NULL, NULL, sent);
-	headers[k++] = "X-Switch-ID";
-	headers[k++] = sid;
-	if (cnt != NULL) {
-		headers[k++] = "X-Sketch-Count";
-		headers[k++] = cnt;
-	}
-	/* The body is opaque: an agent's compression travels with it. */
-	if (enc != NULL && enc[0] != '\0') {
-		headers[k++] = "Content-Encoding";
-		headers[k++] = enc;
-	}
-	headers[k] = NULL;
-	status = forward(s, "/api/edge/sketches/binary", r->body, r->len, "application/octet-stream",
-			 headers, &fwd);
-	if (status != 0)
-		return refused(c, status, sent);
-	__atomic_fetch_add(&s->sketches[1], 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&s->sketch_bytes, r->len, __ATOMIC_RELAXED);
-	return accepted(s, c, sid, (double)n, fwd, sent);
+	if (enc != NULL && enc[0] != '\0' && !printable(enc, 64))
+		return bad(out, "Content-Encoding must be at most 64 printable characters");
+	if (in->len == 0)
+		return bad(out, "empty body");
+	snprintf(out->switch_id, sizeof(out->switch_id), "%s", sid);
+	out->body = (char *)(uintptr_t)in->body;
+	out->len = in->len;
+	return 0;
+}
+
+unsigned int
+cf_httpd_agent_check(const struct cf_httpd_agent_in *in, struct cf_httpd_agent_out *out)
+{
+	memset(out, 0, sizeof(*out));
+	return in->binary ? check_binary(in, out) : check_json(in, out);
+}
+
+void
+cf_httpd_agent_out_free(struct cf_httpd_agent_out *out)
+{
+	if (out->owned)
+		free(out->body);
+	out->body = NULL;
+	out->owned = 0;
 }
 
 enum MHD_Result
 cf_httpd_agent_finish(struct cf_httpd_server *s, struct MHD_Connection *c, struct cf_httpd_req *r,
 		      unsigned int *sent)
 {
-	return r->route == R_SKETCHES ? finish_json(s, c, r, sent) : finish_binary(s, c, r, sent);
+	static const char *const no_headers[] = { NULL };
+	struct cf_httpd_agent_in in = {
+		.binary = r->route == R_SKETCHES_BIN,
+		.switch_id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Switch-ID"),
+		.sketch_count = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Sketch-Count"),
+		.encoding = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							 MHD_HTTP_HEADER_CONTENT_ENCODING),
+		.body = r->body,
+		.len = r->len,
+		.now_s = cf_clock_wall_ms() / 1000,
+	};
+	struct cf_httpd_agent_out out;
+	const char *headers[7];
+	unsigned int status, k = 0;
+	enum MHD_Result ret;
+	int fwd;
+
+	status = cf_httpd_agent_check(&in, &out);
+	if (status != 0) {
+		__atomic_fetch_add(&s->malformed, 1, __ATOMIC_RELAXED);
+		return cf_httpd_error(c, status, out.error, NULL, NULL, sent);
+	}
+	if (in.binary) {
+		headers[k++] = "X-Switch-ID";
+		headers[k++] = in.switch_id;
+		if (in.sketch_count != NULL) {
+			headers[k++] = "X-Sketch-Count";
+			headers[k++] = in.sketch_count;
+		}
+		/* The body is opaque: an agent's compression travels with it. */
+		if (in.encoding != NULL && in.encoding[0] != '\0') {
+			headers[k++] = "Content-Encoding";
+			headers[k++] = in.encoding;
+		}
+	}
+	headers[k] = NULL;
+	status = forward(s, in.binary ? "/api/edge/sketches/binary" : "/api/edge/sketches",
+			 out.body, out.len,
+			 in.binary ? "application/octet-stream" : "application/json",
+			 in.binary ? headers : no_headers, &fwd);
+	if (status != 0) {
+		ret = refused(c, status, sent);
+	} else {
+		__atomic_fetch_add(&s->sketches[in.binary], 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&s->sketch_bytes, r->len, __ATOMIC_RELAXED);
+		ret = accepted(s, c, out.switch_id, (double)out.sketches, fwd, sent);
+	}
+	cf_httpd_agent_out_free(&out);
+	return ret;
 }

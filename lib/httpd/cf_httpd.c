@@ -2,12 +2,15 @@
 #define _GNU_SOURCE /* strcasestr */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -21,7 +24,13 @@ static const char *const route_names[R_MAX] = {
 };
 
 static const unsigned int statuses[CF_HTTPD_N_STATUS] = {
-	200, 202, 400, 401, 404, 405, 413, 500, 503, 0,
+	200, 202, 400, 401, 403, 404, 405, 413, 500, 503, 0,
+};
+
+static const char *const refusal_names[CF_HTTPD_REF_MAX] = {
+	[CF_HTTPD_REF_PER_CLIENT] = "per_client_limit",
+	[CF_HTTPD_REF_DEADLINE] = "request_deadline",
+	[CF_HTTPD_REF_BUDGET] = "body_budget",
 };
 
 /* Request duration buckets, seconds. */
@@ -112,8 +121,28 @@ http_provider(struct cf_metrics_builder *b, void *ctx)
 			b, CF_METRICS_L({"listener", s->role_name}, {"path", route_names[r]}),
 			dur_le, cum, CF_HTTPD_N_DUR, (double)ld(&s->dur_sum_ns[r]) / 1e9, n);
 	}
+	cf_metrics_family(b, "clarion_flowd_http_refused_total",
+			  "connections and requests refused before being served, by reason "
+			  "(per-client connection limit, request not read within its deadline, "
+			  "request bodies over their memory budget)", CF_METRICS_COUNTER);
+	for (r = 0; r < CF_HTTPD_REF_MAX; r++)
+		cf_metrics_u64(b,
+			       CF_METRICS_L({"listener", s->role_name},
+					    {"reason", refusal_names[r]}),
+			       ld(&s->refused[r]));
+	cf_metrics_family(b, "clarion_flowd_http_connections",
+			  "connections open now", CF_METRICS_GAUGE);
+	pthread_mutex_lock(&s->lock);
+	cf_metrics_u64(b, CF_METRICS_L({"listener", s->role_name}), s->n_conns);
+	pthread_mutex_unlock(&s->lock);
 	if (s->cfg.role != CF_HTTPD_AGENT)
 		return;
+	cf_metrics_family(b, "clarion_flowd_agent_rejected_total",
+			  "edge-agent requests refused, by reason (malformed: 400 from the "
+			  "request checks; no_token: 403, a backend but no --agent-token)",
+			  CF_METRICS_COUNTER);
+	cf_metrics_u64(b, CF_METRICS_L({"reason", "malformed"}), ld(&s->malformed));
+	cf_metrics_u64(b, CF_METRICS_L({"reason", "no_token"}), ld(&s->no_token));
 	cf_metrics_family(b, "clarion_flowd_agent_requests_accepted_total",
 			  "edge-agent sketch requests accepted (202), by encoding",
 			  CF_METRICS_COUNTER);
@@ -298,17 +327,137 @@ route_of(const struct cf_httpd_server *s, const char *url)
 	return R_OTHER;
 }
 
+/* ------------------------------------------------------------- connections */
+
+/* 1 when a and b are the same client address (the port aside). */
+static int
+same_host(const struct sockaddr *a, const struct sockaddr *b, socklen_t blen)
+{
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+
+	if (a->sa_family != b->sa_family)
+		return 0;
+	if (b->sa_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return blen >= sizeof(*b6) && memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
+}
+
+/* Accept policy: at most max_conn_per_client connections from one address. */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct cf_httpd_server *s = cls;
+	const struct cf_httpd_conn *k;
+	unsigned int same = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (k = s->conns; k != NULL; k = k->next)
+		same += same_host((const struct sockaddr *)&k->peer, addr, len);
+	pthread_mutex_unlock(&s->lock);
+	if (same >= s->cfg.max_conn_per_client) {
+		__atomic_fetch_add(&s->refused[CF_HTTPD_REF_PER_CLIENT], 1, __ATOMIC_RELAXED);
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+	      enum MHD_ConnectionNotificationCode toe)
+{
+	struct cf_httpd_server *s = cls;
+	struct cf_httpd_conn *k = *socket_context;
+	const union MHD_ConnectionInfo *i;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		k = calloc(1, sizeof(*k));
+		if (k == NULL)
+			return;
+		i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		k->fd = i != NULL ? i->connect_fd : -1;
+		i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (i != NULL && i->client_addr != NULL) {
+			int v6 = i->client_addr->sa_family == AF_INET6;
+
+			k->peer_len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+			memcpy(&k->peer, i->client_addr, k->peer_len);
+		}
+		k->start_us = cf_clock_mono_us();
+		pthread_mutex_lock(&s->lock);
+		k->next = s->conns;
+		if (s->conns != NULL)
+			s->conns->prev = k;
+		s->conns = k;
+		s->n_conns++;
+		pthread_mutex_unlock(&s->lock);
+		*socket_context = k;
+		return;
+	}
+	if (k == NULL)
+		return;
+	/* Closed: before MHD closes the socket, so the reaper never touches a reused fd. */
+	pthread_mutex_lock(&s->lock);
+	if (k->prev != NULL)
+		k->prev->next = k->next;
+	else
+		s->conns = k->next;
+	if (k->next != NULL)
+		k->next->prev = k->prev;
+	s->n_conns--;
+	pthread_mutex_unlock(&s->lock);
+	free(k);
+	*socket_context = NULL;
+}
+
+/*
+ * MHD's own timeout is an idle timeout, which a trickle of bytes resets. The
+ * reaper holds every request to an absolute deadline from its start: a
+ * connection still on the same request past it is shut down (MHD then closes it).
+ */
+static void *
+reaper_main(void *arg)
+{
+	struct cf_httpd_server *s = arg;
+	const uint64_t limit_us = (uint64_t)s->cfg.request_timeout_s * 1000000;
+
+	while (!s->stopping) {
+		uint64_t now = cf_clock_mono_us();
+		struct cf_httpd_conn *k;
+
+		pthread_mutex_lock(&s->lock);
+		for (k = s->conns; k != NULL; k = k->next) {
+			uint64_t st = __atomic_load_n(&k->start_us, __ATOMIC_RELAXED);
+
+			if (k->reaped || k->fd < 0 || now < st || now - st <= limit_us)
+				continue;
+			shutdown(k->fd, SHUT_RDWR);
+			k->reaped = 1;
+			__atomic_fetch_add(&s->refused[CF_HTTPD_REF_DEADLINE], 1, __ATOMIC_RELAXED);
+		}
+		pthread_mutex_unlock(&s->lock);
+		usleep(100000);
+	}
+	return NULL;
+}
+
 static void
 on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	     enum MHD_RequestTerminationCode toe)
 {
+	struct cf_httpd_server *s = cls;
 	struct cf_httpd_req *r = *con_cls;
+	const union MHD_ConnectionInfo *i;
 
-	(void)cls;
-	(void)c;
 	(void)toe;
+	/* The next request on this connection starts its own deadline now. */
+	i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (i != NULL && i->socket_context != NULL)
+		__atomic_store_n(&((struct cf_httpd_conn *)i->socket_context)->start_us,
+				 cf_clock_mono_us(), __ATOMIC_RELAXED);
 	if (r == NULL)
 		return;
+	__atomic_fetch_sub(&s->body_bytes, r->cap, __ATOMIC_RELAXED);
 	free(r->body);
 	free(r);
 	*con_cls = NULL;
@@ -359,23 +508,39 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	}
 	if (*upload_data_size != 0) {
 		/* Body of a request already answered (error) is read and dropped. */
-		if (!r->early && !r->too_large) {
+		if (!r->early && !r->too_large && !r->over_budget) {
 			size_t n = *upload_data_size, max = s->cfg.max_body;
 
 			if (r->len + n > max) {
 				r->too_large = 1;
 			} else {
 				if (r->len + n > r->cap) {
-					size_t ncap = r->cap ? r->cap : 4096;
+					size_t ncap = r->cap ? r->cap : 4096, grow;
 					char *nb;
 
 					while (ncap < r->len + n)
 						ncap *= 2;
 					if (ncap > max)
 						ncap = max;
+					/* Every body in flight together stays within the budget. */
+					grow = ncap - r->cap;
+					if (__atomic_add_fetch(&s->body_bytes, grow, __ATOMIC_RELAXED) >
+					    s->cfg.body_budget) {
+						__atomic_fetch_sub(&s->body_bytes, grow, __ATOMIC_RELAXED);
+						r->over_budget = 1;
+						free(r->body);
+						__atomic_fetch_sub(&s->body_bytes, r->cap,
+								   __ATOMIC_RELAXED);
+						r->body = NULL;
+						r->cap = r->len = 0;
+						*upload_data_size = 0;
+						return MHD_YES;
+					}
 					nb = realloc(r->body, ncap + 1);
-					if (nb == NULL)
+					if (nb == NULL) {
+						__atomic_fetch_sub(&s->body_bytes, grow, __ATOMIC_RELAXED);
 						return MHD_NO;
+					}
 					r->body = nb;
 					r->cap = ncap;
 				}
@@ -389,13 +554,54 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	if (r->early)
 		return MHD_YES;
 	r->early = 1;
-	if (r->too_large)
+	if (r->too_large) {
 		ret = cf_httpd_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
 				     "body larger than --agent-max-body", NULL, NULL, &sent);
-	else
+	} else if (r->over_budget) {
+		__atomic_fetch_add(&s->refused[CF_HTTPD_REF_BUDGET], 1, __ATOMIC_RELAXED);
+		ret = cf_httpd_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "too many request bodies in flight, retry later",
+				     MHD_HTTP_HEADER_RETRY_AFTER, "1", &sent);
+	} else
 		ret = cf_httpd_agent_finish(s, c, r, &sent);
 	count(s, r->route, sent, elapsed_s(t0));
 	return ret;
+}
+
+/*
+ * libmicrohttpd's own messages (a client that hung up, a header too large)
+ * are one per bad connection: a stranger could fill the log. At most one
+ * line every 10 s, with the number held back.
+ */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	static uint64_t next_us, held;
+	uint64_t now = cf_clock_mono_us();
+	char line[256];
+
+	(void)cls;
+	if (now < __atomic_load_n(&next_us, __ATOMIC_RELAXED)) {
+		__atomic_fetch_add(&held, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	__atomic_store_n(&next_us, now + 10000000, __ATOMIC_RELAXED);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "httpd: %s%s", line, line[0] && line[strlen(line) - 1] == '\n' ? "" : "\n");
+	if (held != 0)
+		fprintf(stderr, "httpd: (%" PRIu64 " similar messages held back)\n",
+			__atomic_exchange_n(&held, 0, __ATOMIC_RELAXED));
+}
+
+/* Reaper, then the daemon (its connections' CLOSED notifications empty the list). */
+static void
+cf_httpd_stop_threads(struct cf_httpd_server *s)
+{
+	s->stopping = 1;
+	if (s->reaper_on)
+		pthread_join(s->reaper, NULL);
+	MHD_stop_daemon(s->d);
+	pthread_mutex_destroy(&s->lock);
 }
 
 struct cf_httpd_server *
@@ -418,6 +624,13 @@ cf_httpd_start(const struct cf_httpd_config *cfg, int *bad_config, char *err, si
 	s->role_name = cfg->role == CF_HTTPD_CONTROL ? "control" : "agent";
 	if (s->cfg.max_body == 0)
 		s->cfg.max_body = 10u << 20;
+	if (s->cfg.max_conn_per_client == 0)
+		s->cfg.max_conn_per_client = 32;
+	if (s->cfg.request_timeout_s == 0)
+		s->cfg.request_timeout_s = 10;
+	if (s->cfg.body_budget == 0)
+		s->cfg.body_budget = (size_t)64 << 20;
+	pthread_mutex_init(&s->lock, NULL);
 	snprintf(s->bind, sizeof(s->bind), "%s", cfg->bind);
 	snprintf(s->service, sizeof(s->service), "%s", cfg->service ? cfg->service : "");
 	snprintf(s->version, sizeof(s->version), "%s", cfg->version ? cfg->version : "");
@@ -446,26 +659,32 @@ cf_httpd_start(const struct cf_httpd_config *cfg, int *bad_config, char *err, si
 		free(s);
 		return NULL;
 	}
-	s->d = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, s,
+	/* Event loops (epoll) with a few threads: a slow client costs a socket, not a thread. */
+	s->d = MHD_start_daemon(flags, cfg->port, on_accept, s, on_request, s,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_SOCK_ADDR, sa,
 				MHD_OPTION_THREAD_POOL_SIZE, cfg->threads ? cfg->threads : 2u,
-				MHD_OPTION_CONNECTION_LIMIT, 1024u,
-				MHD_OPTION_CONNECTION_TIMEOUT, 15u,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				MHD_OPTION_CONNECTION_LIMIT, 4096u,
+				MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.request_timeout_s,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 				MHD_OPTION_END);
 	if (s->d == NULL) {
 		snprintf(err, errlen, "cannot listen on %s port %u (in use, or not an address of "
 			 "this host)", cfg->bind, cfg->port);
+		pthread_mutex_destroy(&s->lock);
 		free(s);
 		return NULL;
 	}
+	if (pthread_create(&s->reaper, NULL, reaper_main, s) == 0)
+		s->reaper_on = 1;
 	rc = cf_metrics_register(cfg->role == CF_HTTPD_CONTROL ? "http_control" : "http_agent",
 				 http_provider, s);
 	if (rc != 0) {
 		snprintf(err, errlen, "metrics provider for the %s listener: %s", s->role_name,
 			 strerror(-rc));
 		*bad_config = 1;
-		MHD_stop_daemon(s->d);
+		cf_httpd_stop_threads(s);
 		free(s);
 		return NULL;
 	}
@@ -479,7 +698,7 @@ cf_httpd_stop(struct cf_httpd_server *s)
 		return;
 	/* Unregister first: it waits for a scrape running our provider to finish. */
 	cf_metrics_unregister(s->cfg.role == CF_HTTPD_CONTROL ? "http_control" : "http_agent");
-	MHD_stop_daemon(s->d);
+	cf_httpd_stop_threads(s);
 	free(s);
 }
 

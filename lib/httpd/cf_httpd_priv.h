@@ -4,6 +4,8 @@
 
 /* Internal to lib/httpd: the server state and response helpers both roles share. */
 
+#include <pthread.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <microhttpd.h>
@@ -13,16 +15,31 @@
 /* Label values of clarion_flowd_http_requests_total{path}: bounded on purpose. */
 enum cf_httpd_route { R_HEALTH, R_METRICS, R_SKETCHES, R_SKETCHES_BIN, R_OTHER, R_MAX };
 
-#define CF_HTTPD_N_STATUS 10
+#define CF_HTTPD_N_STATUS 11
 #define CF_HTTPD_N_DUR 10
+
+/* Why a connection or request was refused before it was served. */
+enum cf_httpd_refusal { CF_HTTPD_REF_PER_CLIENT, CF_HTTPD_REF_DEADLINE, CF_HTTPD_REF_BUDGET,
+			CF_HTTPD_REF_MAX };
 
 /* One request: its route and, for POSTs, the body read so far. */
 struct cf_httpd_req {
 	enum cf_httpd_route route;
 	int early;                 /* answered before the body was read */
 	int too_large;
+	int over_budget;           /* the server's body budget was used up: 503 */
 	char *body;
-	size_t len, cap;
+	size_t len, cap;           /* cap bytes are counted in the server's body budget */
+};
+
+/* One TCP connection (MHD socket context), in the server's list for the reaper. */
+struct cf_httpd_conn {
+	struct cf_httpd_conn *prev, *next;
+	int fd;
+	int reaped;                /* shut down by the reaper once */
+	uint64_t start_us;         /* start of its current request (accept, or the end of the last) */
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
 };
 
 struct cf_httpd_server {
@@ -47,6 +64,17 @@ struct cf_httpd_server {
 	uint64_t sketch_bytes;
 	uint64_t not_forwarded;    /* accepted with no forwarder connected */
 	uint64_t fwd_refused;      /* forwarder said -EAGAIN or failed */
+	uint64_t malformed;        /* agent requests answered 400 by cf_httpd_agent_check() */
+	uint64_t no_token;         /* 403: a forwarder but no --agent-token */
+	uint64_t refused[CF_HTTPD_REF_MAX];
+	/* Connections, for the per-client limit and the request deadline (lock). */
+	pthread_mutex_t lock;
+	struct cf_httpd_conn *conns;
+	unsigned int n_conns;
+	pthread_t reaper;
+	int reaper_on;
+	volatile int stopping;
+	uint64_t body_bytes;       /* request body capacity held now (atomic) */
 };
 
 enum MHD_Result cf_httpd_respond(struct MHD_Connection *c, unsigned int status, const char *ctype,

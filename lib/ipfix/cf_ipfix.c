@@ -108,6 +108,8 @@ cf_ipfix_decode(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg)
 
 	/* The one exporter lookup of the datagram; sequence accounting waits for the record count. */
 	e = cf_decode_exporter_get(ctx, dg, CF_RECORD_V_IPFIX, m.domain);
+	if (e == NULL)
+		return; /* over its rate: counted */
 	cf_tpl_tick(ctx, dg->now_ms);
 	ex = cf_tpl_exp_get(ctx, e, dg->now_ms);
 

@@ -139,10 +139,10 @@ cf_nf5_decode(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg)
 	c.present = CF_NF5_PRESENT | probe.present | (dg->src_v6 ? CF_RECORD_F_EXPORTER_V6 : 0);
 
 	e = cf_decode_exporter_get(ctx, dg, CF_RECORD_V_NF5, c.domain);
-	if (e != NULL) {
-		cf_decode_seq_account(ctx, e, cf_wire_be32(p + 16), count, c.uptime);
-		e->records += count;
-	}
+	if (e == NULL)
+		return; /* over its rate: counted */
+	cf_decode_seq_account(ctx, e, cf_wire_be32(p + 16), count, c.uptime);
+	e->records += count;
 
 	/* Runs of slots (a datagram can straddle two blocks): the loop below
 	 * then never touches the sink, which the record stores could alias. */

@@ -92,8 +92,9 @@ cf_nf9_decode(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg)
 	m.version = CF_RECORD_V_NF9;
 
 	e = cf_decode_exporter_get(ctx, dg, CF_RECORD_V_NF9, m.domain);
-	if (e != NULL)
-		cf_decode_seq_account(ctx, e, cf_wire_be32(p + 12), 1, m.uptime_ms);
+	if (e == NULL)
+		return; /* over its rate: counted */
+	cf_decode_seq_account(ctx, e, cf_wire_be32(p + 12), 1, m.uptime_ms);
 	cf_tpl_tick(ctx, dg->now_ms);
 	ex = cf_tpl_exp_get(ctx, e, dg->now_ms);
 

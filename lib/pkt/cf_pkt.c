@@ -160,11 +160,11 @@ cf_pkt_accept(const struct cf_pkt_policy *pol, const struct cf_pkt_meta *m)
 	if (m->dst_port == 0 || (m->dst_port != pol->ports[0] && m->dst_port != pol->ports[1] &&
 				 m->dst_port != pol->ports[2]))
 		return CF_STATS_DROP_UDP_PORT;
-	if (pol->n_addrs == 0)
-		return CF_STATS_DROP_MAX;
-	return cf_pkt_policy_owns(pol, m->dst, m->v6, m->rx_port, cf_pkt_meta_vlan(m))
-		? CF_STATS_DROP_MAX
-		: CF_STATS_DROP_DST_ADDR;
+	if (pol->n_addrs != 0 &&
+	    !cf_pkt_policy_owns(pol, m->dst, m->v6, m->rx_port, cf_pkt_meta_vlan(m)))
+		return CF_STATS_DROP_DST_ADDR;
+	return cf_pkt_policy_allows(pol, m->src, m->v6) ? CF_STATS_DROP_MAX :
+							   CF_STATS_DROP_EXPORTER_NOT_ALLOWED;
 }
 
 /* Reads a decimal number in [0, max] from s up to (not including) end. */
@@ -183,6 +183,48 @@ parse_num(const char *s, const char *end, unsigned long max, unsigned long *out)
 			return -1;
 	}
 	*out = v;
+	return 0;
+}
+
+int
+cf_pkt_prefix_parse(const char *s, struct cf_pkt_prefix *p, char *err, size_t errlen)
+{
+	char ip[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long v;
+	unsigned int i;
+
+	memset(p, 0, sizeof(*p));
+	if (n >= sizeof(ip)) {
+		snprintf(err, errlen, "'%s': address too long", s);
+		return -1;
+	}
+	memcpy(ip, s, n);
+	ip[n] = '\0';
+	if (inet_pton(AF_INET, ip, p->addr) == 1) {
+		p->v6 = 0;
+	} else if (inet_pton(AF_INET6, ip, p->addr) == 1) {
+		p->v6 = 1;
+	} else {
+		snprintf(err, errlen, "'%s': '%s' is not an IPv4 or IPv6 address", s, ip);
+		return -1;
+	}
+	p->len = p->v6 ? 128 : 32;
+	if (slash != NULL) {
+		if (parse_num(slash + 1, slash + strlen(slash), p->len, &v) != 0) {
+			snprintf(err, errlen, "'%s': prefix length must be 0..%u", s, p->len);
+			return -1;
+		}
+		p->len = (uint8_t)v;
+	}
+	/* 10.0.0.1/8 is a typo for 10.0.0.0/8 or 10.0.0.1/32: say so, do not guess. */
+	for (i = p->len; i < (p->v6 ? 128u : 32u); i++) {
+		if (p->addr[i / 8] & (0x80u >> (i % 8))) {
+			snprintf(err, errlen, "'%s': host bits set after /%u", s, p->len);
+			return -1;
+		}
+	}
 	return 0;
 }
 

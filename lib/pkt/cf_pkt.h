@@ -15,7 +15,10 @@
  *  - Fragments (IPv4 MF/offset, IPv6 Fragment header) are reported as
  *    CF_STATS_DROP_IP_FRAGMENT; reassembly happens elsewhere.
  *  - cf_pkt_accept() applies the listener policy (flow ports, --collector-ip
- *    bound to a DPDK port and/or a VLAN).
+ *    bound to a DPDK port and/or a VLAN, then --exporter-allow on the source).
+ *  - cf_pkt_prefix_parse() reads one --exporter-allow value: ADDR[/PREFIX]
+ *    (IPv4 or IPv6; PREFIX 0..32 / 0..128, default the whole address); the
+ *    host bits must be 0. An empty allow-list allows every source.
  *  - cf_pkt_addr_parse() reads one --collector-ip value:
  *        ADDR[/PREFIX][@portN][@vlanV]
  *    ADDR is IPv4 or IPv6; PREFIX defaults to /32 or /128; without @portN
@@ -32,6 +35,7 @@
 #include "cf_stats.h"
 
 #define CF_PKT_MAX_ADDRS 16
+#define CF_PKT_MAX_ALLOW 64
 
 struct cf_pkt_meta {
 	uint8_t src[16];
@@ -58,17 +62,27 @@ struct cf_pkt_addr {
 	uint16_t vlan;            /* 0 = untagged only, or 1..4094, when bound_vlan */
 };
 
+/* An --exporter-allow prefix. */
+struct cf_pkt_prefix {
+	uint8_t addr[16];         /* network order, host bits 0 */
+	uint8_t v6;
+	uint8_t len;              /* prefix length in bits */
+};
+
 /* Listener policy. A port of 0 is not listened on. */
 struct cf_pkt_policy {
 	uint16_t ports[3];        /* netflow, ipfix, sflow */
 	uint16_t n_addrs;         /* 0 = accept any destination */
 	struct cf_pkt_addr addrs[CF_PKT_MAX_ADDRS];
+	uint16_t n_allow;         /* 0 = any source may export */
+	struct cf_pkt_prefix allow[CF_PKT_MAX_ALLOW];
 };
 
 enum cf_stats_drop cf_pkt_parse(const uint8_t *frame, uint32_t len, struct cf_pkt_meta *m);
 
 /* CF_STATS_DROP_MAX when the policy takes the datagram received on DPDK port
- * m->rx_port (cf_pkt_parse() does not set it), else udp_port or dst_addr. */
+ * m->rx_port (cf_pkt_parse() does not set it), else udp_port, dst_addr or
+ * exporter_not_allowed. */
 enum cf_stats_drop cf_pkt_accept(const struct cf_pkt_policy *pol, const struct cf_pkt_meta *m);
 
 /* The VLAN a frame is on for address binding: innermost tag, 0 when untagged. */
@@ -107,6 +121,34 @@ cf_pkt_policy_owns(const struct cf_pkt_policy *pol, const uint8_t *addr, uint8_t
 			return 1;
 	return 0;
 }
+
+/* 1 when (addr, v6) is inside prefix p. */
+static inline int
+cf_pkt_prefix_match(const struct cf_pkt_prefix *p, const uint8_t *addr, uint8_t v6)
+{
+	unsigned int full = p->len / 8u, rest = p->len % 8u;
+
+	if (p->v6 != v6 || memcmp(p->addr, addr, full) != 0)
+		return 0;
+	return rest == 0 || ((addr[full] ^ p->addr[full]) & (uint8_t)(0xff00u >> rest)) == 0;
+}
+
+/* 1 when the source (addr, v6) may export: the allow-list is empty or holds it. */
+static inline int
+cf_pkt_policy_allows(const struct cf_pkt_policy *pol, const uint8_t *addr, uint8_t v6)
+{
+	unsigned int i;
+
+	if (pol->n_allow == 0)
+		return 1;
+	for (i = 0; i < pol->n_allow; i++)
+		if (cf_pkt_prefix_match(&pol->allow[i], addr, v6))
+			return 1;
+	return 0;
+}
+
+/* Parses one --exporter-allow value into *p. 0, or -1 with a one-line reason in err. */
+int cf_pkt_prefix_parse(const char *s, struct cf_pkt_prefix *p, char *err, size_t errlen);
 
 /* Parses one --collector-ip value (grammar above) into *a.
  * 0, or -1 with a one-line reason in err. */

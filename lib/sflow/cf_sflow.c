@@ -349,7 +349,10 @@ counter_sample(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *adg, uin
 		off = 16;
 	}
 	if (s != NULL) {
-		e = cf_sflow_ifc_get(s, adg->src, adg->src_v6, index);
+		int evicted = 0;
+
+		e = cf_sflow_ifc_get(s, adg->src, adg->src_v6, index, &evicted);
+		st->sflow_ifc_evicted += (uint64_t)evicted;
 		if (e == NULL) {
 			st->drops[CF_STATS_DROP_SFLOW_COUNTERS_FULL]++;
 			return;
@@ -435,9 +438,9 @@ cf_sflow_decode(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg)
 	nsamples = cf_wire_be32(p + off + 12);
 
 	e = cf_decode_exporter_get(ctx, &adg, CF_RECORD_V_SFLOW, sub_agent);
-	if (e != NULL)
-		cf_decode_seq_account(ctx, e, cf_wire_be32(p + off + 4), 1,
-				      cf_wire_be32(p + off + 8));
+	if (e == NULL)
+		return; /* over its rate: counted */
+	cf_decode_seq_account(ctx, e, cf_wire_be32(p + off + 4), 1, cf_wire_be32(p + off + 8));
 	off += 16;
 
 	for (i = 0; i < nsamples; i++) {

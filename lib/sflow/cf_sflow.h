@@ -25,7 +25,14 @@
  *  - struct cf_sflow_lcore is owned by one RX lcore (one writer, no locks). Other
  *    threads may read the counter table through cf_sflow_ifc_at(): every 64-bit
  *    field is read whole, but one entry may mix two consecutive samples while
- *    the RX lcore is running; after the RX lcore stops, reads are exact.
+ *    the RX lcore is running; after the RX lcore stops, reads are exact. An
+ *    entry's gen is odd while it is being given to another interface and moves
+ *    each time it is: a reader that saw gen g before and after its copy read
+ *    one interface.
+ *  - The counter table is bounded (max_ifc) and always admits: when full, the
+ *    least recently updated interface gives its entry up (a segmented LRU:
+ *    interfaces updated more than once are protected from a run of one-off
+ *    (agent, ifIndex) pairs), counted as sflow_ifc_evicted.
  *  - A ctx without ctx->sflow (NULL) still decodes flow samples; counter
  *    samples and unknown types are then only counted in the drop table.
  */
@@ -86,6 +93,7 @@ struct cf_sflow_ifc {
 	uint8_t agent_v6;
 	uint8_t used;
 	uint16_t pad;
+	uint32_t gen;              /* identity: odd while reassigned, +2 each time */
 	uint32_t present;          /* SFL_IFC_* */
 	uint32_t sub_agent;
 	uint32_t ifindex;
@@ -142,7 +150,7 @@ const struct cf_sflow_ifc *cf_sflow_ifc_at(const struct cf_sflow_lcore *s, uint3
  */
 const struct cf_sflow_ifc *cf_sflow_ifc_lookup(const struct cf_sflow_lcore *s,
 					       const uint8_t agent[16], int v6, uint32_t ifindex);
-/* Interfaces in the table, and counter samples that found no room. */
+/* Interfaces in the table, and counter samples that found no room (the hash refused the key). */
 uint32_t cf_sflow_ifc_count(const struct cf_sflow_lcore *s);
 uint64_t cf_sflow_ifc_full(const struct cf_sflow_lcore *s);
 

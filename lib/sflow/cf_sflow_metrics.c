@@ -106,6 +106,7 @@ struct cf_sflow_metrics {
 	struct snap *acc;          /* scratch: n_series + 1 ("other") */
 	const struct cf_sflow_lcore **lc;
 	uint32_t **slot;           /* per lcore: table slot -> series, UNSEEN or OTHER */
+	uint32_t **gen;            /* per lcore: the slot's generation that series is of */
 };
 
 void
@@ -117,7 +118,10 @@ cf_sflow_metrics_free(struct cf_sflow_metrics *m)
 		return;
 	for (i = 0; m->slot != NULL && i < m->n_lcores; i++)
 		free(m->slot[i]);
+	for (i = 0; m->gen != NULL && i < m->n_lcores; i++)
+		free(m->gen[i]);
 	free(m->slot);
+	free(m->gen);
 	free(m->lc);
 	free(m->series);
 	free(m->acc);
@@ -140,14 +144,17 @@ cf_sflow_metrics_new(const struct cf_sflow_lcore *const *lcores, unsigned int n,
 	m->acc = calloc((size_t)max_series + 1, sizeof(*m->acc));
 	m->lc = calloc(n ? n : 1, sizeof(*m->lc));
 	m->slot = calloc(n ? n : 1, sizeof(*m->slot));
-	if (m->series == NULL || m->acc == NULL || m->lc == NULL || m->slot == NULL)
+	m->gen = calloc(n ? n : 1, sizeof(*m->gen));
+	if (m->series == NULL || m->acc == NULL || m->lc == NULL || m->slot == NULL ||
+	    m->gen == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		uint32_t slots = cf_sflow_ifc_slots(lcores[i]);
 
 		m->lc[i] = lcores[i];
 		m->slot[i] = malloc((size_t)slots * sizeof(uint32_t) + 1);
-		if (m->slot[i] == NULL)
+		m->gen[i] = calloc((size_t)slots + 1, sizeof(uint32_t));
+		if (m->slot[i] == NULL || m->gen[i] == NULL)
 			goto fail;
 		for (k = 0; k < slots; k++)
 			m->slot[i][k] = UNSEEN;
@@ -216,15 +223,22 @@ scan(struct cf_sflow_metrics *m)
 
 		for (j = 0; j < slots; j++) {
 			const struct cf_sflow_ifc *c = cf_sflow_ifc_at(m->lc[i], j);
-			uint32_t sid = m->slot[i][j];
+			uint32_t sid = m->slot[i][j], g;
 
-			if (sid == UNSEEN) {
-				/* Acquire: the key fields are whole once used is seen (cf_sflow_table.c). */
-				if (!__atomic_load_n(&c->used, __ATOMIC_ACQUIRE))
-					continue;
+			/* Acquire: the key fields are whole once used is seen (cf_sflow_table.c). */
+			if (!__atomic_load_n(&c->used, __ATOMIC_ACQUIRE))
+				continue;
+			g = __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
+			if (g & 1)
+				continue; /* being given to another interface right now */
+			if (sid == UNSEEN || m->gen[i][j] != g) {
 				sid = m->slot[i][j] = assign(m, c);
+				m->gen[i][j] = g;
 			}
 			read_entry(c, &sn);
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (__atomic_load_n(&c->gen, __ATOMIC_RELAXED) != g)
+				continue; /* reassigned while read: next scan */
 			if (sid != OTHER) {
 				struct snap *a = &m->acc[sid];
 

@@ -9,6 +9,7 @@
 struct lc_state {
 	const struct cf_sflow_lcore *s;
 	uint64_t *seen;           /* samples count per slot at the last poll */
+	uint32_t *gen;            /* and the slot's generation then */
 };
 
 struct cf_sflow_out {
@@ -41,7 +42,8 @@ cf_sflow_out_open(const char *path, const struct cf_sflow_lcore *const *lc, unsi
 		o->lc[i].s = lc[i];
 		/* calloc(0) may be NULL: keep one slot so NULL means out of memory only. */
 		o->lc[i].seen = calloc(slots(lc[i]) + 1, sizeof(uint64_t));
-		if (o->lc[i].seen == NULL) {
+		o->lc[i].gen = calloc(slots(lc[i]) + 1, sizeof(uint32_t));
+		if (o->lc[i].seen == NULL || o->lc[i].gen == NULL) {
 			cf_sflow_out_close(o);
 			snprintf(err, errlen, "out of memory");
 			return NULL;
@@ -71,14 +73,17 @@ cf_sflow_out_poll(struct cf_sflow_out *o)
 		for (k = 0; k < n_slots; k++) {
 			const struct cf_sflow_ifc *c = cf_sflow_ifc_at(s, k);
 			uint64_t samples;
+			uint32_t g;
 			size_t n;
 
 			if (!__atomic_load_n(&c->used, __ATOMIC_ACQUIRE))
 				continue;
+			g = __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
 			samples = c->samples;
-			if (samples == o->lc[i].seen[k])
+			if (g & 1 || (samples == o->lc[i].seen[k] && g == o->lc[i].gen[k]))
 				continue;
 			o->lc[i].seen[k] = samples;
+			o->lc[i].gen[k] = g;
 			n = cf_sflow_ifc_json(c, line, sizeof(line) - 1);
 			line[n++] = '\n';
 			if (fwrite(line, 1, n, o->f) != n)
@@ -121,8 +126,10 @@ cf_sflow_out_close(struct cf_sflow_out *o)
 
 	if (o == NULL)
 		return;
-	for (i = 0; i < o->n_lc; i++)
+	for (i = 0; i < o->n_lc; i++) {
 		free(o->lc[i].seen);
+		free(o->lc[i].gen);
+	}
 	cf_output_ndjson_stream_close(o->f);
 	free(o);
 }

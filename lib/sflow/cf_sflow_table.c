@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Per-lcore sFlow state: the unknown-type table and the interface counter table. */
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_hash.h>
@@ -24,22 +25,30 @@ cf_sflow_lcore_create(const char *name, int socket_id, uint32_t max_ifc)
 		.key_len = sizeof(struct ifc_key),
 		.hash_func = rte_jhash,
 		.socket_id = socket_id,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
+	struct cf_decode_lru_node *nodes;
 	struct cf_sflow_lcore *s;
+	uint32_t prot;
 
 	s = rte_zmalloc_socket(name, sizeof(*s), 64, socket_id);
 	if (s == NULL)
 		return NULL;
 	s->ifc_max = max_ifc ? max_ifc : 4096;
-	hp.entries = s->ifc_max < 8 ? 8 : s->ifc_max;
+	/* Twice the bound: a full table keeps its buckets half empty, inserts stay cheap. */
+	hp.entries = s->ifc_max < 8 ? 16 : 2 * s->ifc_max;
 	s->ifc_hash = rte_hash_create(&hp);
 	if (s->ifc_hash == NULL)
 		goto fail;
 	s->ifc_slots = (uint32_t)rte_hash_max_key_id(s->ifc_hash) + 1;
 	s->ifc =
 		rte_zmalloc_socket(name, sizeof(struct cf_sflow_ifc) * s->ifc_slots, 64, socket_id);
-	if (s->ifc == NULL)
+	nodes = rte_zmalloc_socket(name, sizeof(*nodes) * s->ifc_slots, 64, socket_id);
+	s->lru.n = nodes;
+	if (s->ifc == NULL || nodes == NULL)
 		goto fail;
+	prot = s->ifc_max - s->ifc_max / 4;
+	cf_decode_lru_init(&s->lru, nodes, s->ifc_slots, prot ? prot : 1);
 	return s;
 fail:
 	cf_sflow_lcore_free(s);
@@ -53,6 +62,7 @@ cf_sflow_lcore_free(struct cf_sflow_lcore *s)
 		return;
 	rte_hash_free(s->ifc_hash);
 	rte_free(s->ifc);
+	rte_free(s->lru.n);
 	rte_free(s);
 }
 
@@ -93,28 +103,64 @@ ifc_key(struct ifc_key *k, const uint8_t agent[16], uint8_t v6, uint32_t ifindex
 	k->v6 = v6 ? 1 : 0;
 }
 
+/* The least recently updated interface leaves; readers see its entry unused. */
+static void
+ifc_evict(struct cf_sflow_lcore *s)
+{
+	uint32_t v = cf_decode_lru_victim(&s->lru);
+	struct cf_sflow_ifc *e;
+	struct ifc_key k;
+
+	if (v == CF_DECODE_LRU_NONE)
+		return;
+	e = &s->ifc[v];
+	ifc_key(&k, e->agent, e->agent_v6, e->ifindex);
+	rte_hash_del_key(s->ifc_hash, &k);
+	cf_decode_lru_del(&s->lru, v);
+	__atomic_store_n(&e->used, 0, __ATOMIC_RELEASE);
+	s->ifc_count--;
+}
+
 struct cf_sflow_ifc *
-cf_sflow_ifc_get(struct cf_sflow_lcore *s, const uint8_t agent[16], uint8_t v6, uint32_t ifindex)
+cf_sflow_ifc_get(struct cf_sflow_lcore *s, const uint8_t agent[16], uint8_t v6, uint32_t ifindex,
+		 int *evicted)
 {
 	struct ifc_key k;
 	struct cf_sflow_ifc *e;
+	uint32_t gen;
 	int pos;
 
 	ifc_key(&k, agent, v6, ifindex);
 	pos = rte_hash_lookup(s->ifc_hash, &k);
-	if (pos >= 0)
+	if (pos >= 0) {
+		/* Updated before: a real interface, protected from one-off pairs. */
+		if (s->ifc[pos].samples != 0)
+			cf_decode_lru_promote(&s->lru, (uint32_t)pos);
 		return &s->ifc[pos];
-	if (s->ifc_count >= s->ifc_max || (pos = rte_hash_add_key(s->ifc_hash, &k)) < 0) {
+	}
+	if (s->ifc_count >= s->ifc_max) {
+		ifc_evict(s);
+		*evicted = 1;
+	}
+	pos = rte_hash_add_key(s->ifc_hash, &k);
+	if (pos < 0) {
 		s->ifc_full++;
 		return NULL;
 	}
 	e = &s->ifc[pos];
-	memset(e, 0, sizeof(*e));
+	/* Odd while written: a reader never takes the new key with the old counters. */
+	gen = e->gen;
+	__atomic_store_n(&e->gen, gen + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memset((uint8_t *)e + offsetof(struct cf_sflow_ifc, present), 0,
+	       sizeof(*e) - offsetof(struct cf_sflow_ifc, present));
 	memcpy(e->agent, agent, 16);
 	e->agent_v6 = v6;
 	e->ifindex = ifindex;
+	__atomic_store_n(&e->gen, gen + 2, __ATOMIC_RELEASE);
 	/* Set last: a reader scanning the array skips the slot until it is whole. */
 	__atomic_store_n(&e->used, 1, __ATOMIC_RELEASE);
+	cf_decode_lru_add(&s->lru, (uint32_t)pos);
 	s->ifc_count++;
 	return e;
 }

@@ -42,13 +42,15 @@
 	X(UDP_TRUNCATED, "udp_truncated", "pkt", "UDP header or UDP length beyond the IP payload") \
 	X(UDP_PORT, "udp_port", "pkt", "UDP destination port is not a flow port") \
 	X(DST_ADDR, "dst_addr", "pkt", "destination address is not a --collector-ip") \
+	X(EXPORTER_NOT_ALLOWED, "exporter_not_allowed", "pkt", "source address outside every --exporter-allow prefix") \
 	X(MBUF_CHAIN, "mbuf_chain", "pkt", "multi-segment frame larger than the linearisation buffer") \
 	X(UNKNOWN_VERSION, "unknown_version", "dgram", "datagram version is not NetFlow v5/v9, IPFIX or sFlow v5") \
 	X(UNSUPPORTED_VERSION, "unsupported_version", "dgram", "version recognised but its decoder is not built in") \
 	X(V5_SHORT, "v5_short", "dgram", "NetFlow v5 datagram shorter than its 24-byte header") \
 	X(V5_BAD_COUNT, "v5_bad_count", "dgram", "NetFlow v5 count is 0 or above 30") \
 	X(V5_TRUNCATED, "v5_truncated", "dgram", "NetFlow v5 datagram shorter than 24 + 48 * count") \
-	X(EXPORTER_TABLE_FULL, "exporter_table_full", "dgram", "per-lcore exporter table full; sequence tracking skipped") \
+	X(EXPORTER_TABLE_FULL, "exporter_table_full", "dgram", "exporter table refused a new exporter's key; datagram dropped") \
+	X(EXPORTER_RATE_LIMITED, "exporter_rate_limited", "dgram", "datagram over its exporter's --exporter-max-rate") \
 	X(NO_BLOCK, "no_block", "rec", "no free record block in the mempool") \
 	X(RING_FULL, "ring_full", "rec", "handoff ring to the control lcore full; block dropped") \
 	/* network presence and reassembly (lib/netpres, app/cf_rx.c) */ \
@@ -64,6 +66,8 @@
 	X(FRAG_TIMEOUT, "frag_timeout", "pkt", "fragment freed: its datagram was not complete within --frag-timeout-ms (or at stop)") \
 	X(FRAG_BAD, "frag_bad", "pkt", "fragment freed: overlap, duplicate, too many fragments, or IPv6 Fragment header not first") \
 	X(FRAG_TABLE_FULL, "frag_table_full", "pkt", "fragment freed: --frag-max-flows datagrams already pending") \
+	X(FRAG_EVICTED, "frag_evicted", "pkt", "fragment freed: its incomplete datagram was the oldest when reassembly reached --frag-max-mbufs") \
+	X(FRAG_NO_MBUF, "frag_no_mbuf", "pkt", "fragment not kept: no reassembly mbuf free even after evicting the oldest datagram") \
 	/* sFlow v5 (lib/sflow) */ \
 	X(SFLOW_SHORT, "sflow_short", "dgram", "sFlow datagram shorter than its header") \
 	X(SFLOW_BAD_AGENT, "sflow_bad_agent", "dgram", "sFlow agent address type is neither IPv4 (1) nor IPv6 (2)") \
@@ -88,7 +92,7 @@
 	X(TPL_BAD_SCOPE, "tpl_bad_scope", "tpl", "options template with no scope field or scope longer than its fields") \
 	X(TPL_TOO_MANY_FIELDS, "tpl_too_many_fields", "tpl", "template with more than 128 elements") \
 	X(TPL_FIELD_LEN, "tpl_field_len", "tpl", "element length not allowed for its type (element skipped, template kept)") \
-	X(TPL_EXPORTERS_FULL, "tpl_exporters_full", "tpl", "lcore holds --template-max-exporters exporters; template refused") \
+	X(TPL_EXPORTERS_FULL, "tpl_exporters_full", "tpl", "no room for the template: the lcore holds its most templates (--template-max-exporters x --template-max-per-exporter, at most 1 Mi) and no other exporter can give way") \
 	X(TPL_PER_EXPORTER_FULL, "tpl_per_exporter_full", "tpl", "exporter holds --template-max-per-exporter templates; template refused") \
 	X(TPL_WITHDRAW_UNKNOWN, "tpl_withdraw_unknown", "tpl", "IPFIX withdrawal of a template not held") \
 	X(NO_TEMPLATE, "no_template", "set", "data set whose template is unknown or expired (also buffered sets that aged out)") \
@@ -156,6 +160,7 @@ enum cf_stats_kind {
 	X(seq_lost, SEQ, "seq_lost", NULL, NULL, COUNTER, "records (v9: datagrams) missing at a sequence gap") \
 	X(seq_late, SEQ, "seq_late", NULL, NULL, COUNTER, "of those, arrived late after all: lost = seq_lost - seq_late") \
 	X(seq_reset, SEQ, "seq_reset", "sequence_resets", "clarion_flowd_sequence_resets_total", COUNTER, "exporter restarts or large reorders seen") \
+	X(exporters_evicted, SEQ, "exporters_evicted", "exporters_evicted", "clarion_flowd_exporters_evicted_total", COUNTER, "exporter table full: the least recently used exporter gave its slot (and sequence state) to a new one") \
 	X(v5_trailing, SEQ, "v5_trailing", "v5_trailing", NULL, COUNTER, "v5 datagrams with bytes after the last record") \
 	/* network presence and reassembly (lib/netpres, app/cf_rx.c; docs/network-presence.md) */ \
 	X(np_arp_replies, NP, "np_arp_replies", "np_arp_replies", "clarion_flowd_arp_replies_total", COUNTER, "ARP replies sent for our addresses") \
@@ -164,11 +169,14 @@ enum cf_stats_kind {
 	X(np_announces, NP, "np_announces", "np_announces", "clarion_flowd_announces_total", COUNTER, "gratuitous ARPs and unsolicited NAs sent") \
 	X(frag_in, NP, "frag_in", "frag_in", "clarion_flowd_fragments_total", COUNTER, "IP fragments taken into the reassembly table") \
 	X(frag_done, NP, "frag_done", "frag_done", "clarion_flowd_reassembled_total", COUNTER, "datagrams reassembled from fragments") \
+	X(sflow_ifc_evicted, NONE, "sflow_ifc_evicted", "sflow_ifc_evicted", "clarion_flowd_sflow_if_evicted_total", COUNTER, "sFlow counter table full: the least recently updated interface gave its entry to a new one") \
 	/* NetFlow v9 / IPFIX templates (lib/tpl; docs/netflow9-ipfix.md) */ \
 	X(tpl_added, TPL, "tpl_added", "tpl_added", "clarion_flowd_templates_added_total", COUNTER, "v9/IPFIX templates defined (new)") \
 	X(tpl_replaced, TPL, "tpl_replaced", "tpl_replaced", "clarion_flowd_templates_replaced_total", COUNTER, "v9/IPFIX template redefinitions and refreshes") \
 	X(tpl_withdrawn, TPL, "tpl_withdrawn", "tpl_withdrawn", "clarion_flowd_templates_withdrawn_total", COUNTER, "IPFIX template withdrawals") \
 	X(tpl_expired, TPL, "tpl_expired", "tpl_expired", "clarion_flowd_templates_expired_total", COUNTER, "templates not refreshed within --template-timeout") \
+	X(tpl_exporters_evicted, TPL, "tpl_exporters_evicted", "tpl_exporters_evicted", "clarion_flowd_template_exporters_evicted_total", COUNTER, "template state of the least recently used v9/IPFIX exporter given up for a new exporter") \
+	X(tpl_evicted, TPL, "tpl_evicted", "tpl_evicted", "clarion_flowd_templates_evicted_total", COUNTER, "templates dropped with their evicted exporter") \
 	X(tpl_pending, TPL, "tpl_pending", "tpl_pending", "clarion_flowd_template_waits_total", COUNTER, "data sets kept until their template arrived") \
 	X(tpl_pending_done, TPL, "tpl_pending_done", "tpl_pending_done", "clarion_flowd_template_waits_decoded_total", COUNTER, "kept data sets decoded when their template came") \
 	X(unknown_elements, TPL, "unknown_elements", "unknown_elements", "clarion_flowd_unknown_elements_total", COUNTER, "unmapped elements seen in templates (per PEN/id in the exit summary)") \

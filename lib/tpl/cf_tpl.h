@@ -21,13 +21,19 @@
  *    element keeps every field in order and is walked field by field. The
  *    compiled form (struct cf_tpl) is private to lib/tpl.
  *  - Bounded: at most cfg->max_exporters template-exporters per lcore and
- *    cfg->max_per_exporter templates per exporter; each refusal is a counted
- *    drop (tpl_exporters_full, tpl_per_exporter_full). At most CF_TPL_MAX_FIELDS
- *    elements per template (tpl_too_many_fields). Nothing is allocated after
- *    cf_tpl_cache_attach().
+ *    cfg->max_per_exporter templates per exporter (a template past that is a
+ *    counted drop, tpl_per_exporter_full). A new exporter is always admitted,
+ *    in O(1): when every state is taken, the least recently used one goes
+ *    with its templates and waiting data (tpl_exporters_evicted, tpl_evicted).
+ *    Recency is a segmented LRU that protects the states of exporters the
+ *    exporter table protects (cf_decode_exporter_protected(): they sent
+ *    data), so a flood of new (address, domain) pairs does not push out a real
+ *    exporter. No call on the datagram path scans the table. At most
+ *    CF_TPL_MAX_FIELDS elements per template (tpl_too_many_fields). Nothing is
+ *    allocated after cf_tpl_cache_attach().
  *  - Redefinition replaces in place; a template not refreshed for
- *    cfg->timeout_s seconds is expired (on lookup and by sweeps when the
- *    table is full); IPFIX withdrawals remove one or all templates of a kind.
+ *    cfg->timeout_s seconds is expired on lookup; IPFIX withdrawals remove one
+ *    or all templates of a kind (the exporter's own list, not a table scan).
  *  - Elements we do not map are skipped by length and counted per (PEN, id)
  *    each time a template carrying them is defined.
  *  - Records never point at templates: a data set is decoded into record
@@ -130,9 +136,9 @@ int cf_tpl_fieldmap_lookup(const struct cf_tpl_fieldmap *fm, uint8_t version, ui
 
 /*
  * Build ctx's template cache (ctx->tpl; name unique per process), its state
- * indexed by ctx's exporter slots, and make the template timeout the
- * exporters' idle period (ctx->idle_ms): expiry is decided once for both
- * tables. 0 or -ENOMEM. cf_tpl_cache_detach() frees it.
+ * indexed by ctx's exporter slots, and hook it to the exporter table's
+ * eviction (ctx->evict_hook): an evicted exporter's templates go with it.
+ * 0 or -ENOMEM. cf_tpl_cache_detach() frees it.
  */
 int cf_tpl_cache_attach(struct cf_decode_ctx *ctx, const char *name, int socket_id,
 			const struct cf_tpl_config *cfg);
@@ -140,11 +146,9 @@ void cf_tpl_cache_detach(struct cf_decode_ctx *ctx);
 
 /*
  * The template state of exporter e (from cf_decode_exporter_get(): the one lookup
- * per datagram), taken when new. The state lives while e's slot holds this
- * exporter; it holds the slot (cf_decode_exporter.held) while it has templates or
- * waiting data, and gives its room back when the exporter is idle. NULL when
- * e is NULL (the exporter table was full, already counted) or when
- * cfg->max_exporters exporters hold state (counted as tpl_exporters_full).
+ * per datagram), taken when new (evicting the least recently used state when
+ * all are taken) and refreshed as recently used. The state lives while e's
+ * slot holds this exporter. NULL when e is NULL (the datagram is dropped).
  */
 struct cf_tpl_exp *cf_tpl_exp_get(struct cf_decode_ctx *ctx, struct cf_decode_exporter *e,
 				  uint64_t now_ms);
@@ -172,7 +176,7 @@ int cf_tpl_withdraw(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t t
 unsigned int cf_tpl_withdraw_all(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex,
 				 enum cf_tpl_kind kind);
 
-/* Expire every template older than the timeout; returns how many went. */
+/* Expire every template older than the timeout (a full sweep: not for the datagram path). */
 unsigned int cf_tpl_expire(struct cf_decode_ctx *ctx, uint64_t now_ms);
 
 /* ---------------------------------------------------------------- data sets */

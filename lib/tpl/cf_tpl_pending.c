@@ -24,7 +24,6 @@ pend_age(struct cf_decode_ctx *ctx, uint64_t now_ms)
 			pd->used = 0;
 			c->n_pend--;
 			c->exps[pd->exp_idx].pend_len -= pd->len;
-			cf_tpl_exp_hold(ctx, &c->exps[pd->exp_idx]);
 			ctx->stats->drops[CF_STATS_DROP_NO_TEMPLATE]++;
 		}
 	}
@@ -62,7 +61,6 @@ cf_tpl_pending_add(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t ti
 		pd->len = len;
 		memcpy(pd->data, p, len);
 		ex->pend_len += len;
-		cf_tpl_exp_hold(ctx, ex);
 		if (c->n_pend++ == 0)
 			c->pend_next_check = now_ms + 1000;
 		ctx->stats->tpl_pending++;
@@ -96,7 +94,6 @@ cf_tpl_pending_run(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t ti
 		pd->used = 0;
 		c->n_pend--;
 		ex->pend_len -= pd->len;
-		cf_tpl_exp_hold(ctx, ex);
 		ctx->stats->tpl_pending_done++;
 	}
 }

@@ -11,9 +11,12 @@
  * while saving leaves the previous file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_hash.h>
 
@@ -174,6 +177,7 @@ cf_tpl_save_snaps(const char *path, const struct cf_tpl_snap *const *snaps, unsi
 	uint32_t base = 0;
 	unsigned int si;
 	FILE *f;
+	int fd;
 	int rc = -1;
 
 	memset(&h, 0, sizeof(h));
@@ -205,9 +209,15 @@ cf_tpl_save_snaps(const char *path, const struct cf_tpl_snap *const *snaps, unsi
 	h.sum = fnv1a(w.p, w.len);
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "wb");
+	/* A file of our own making: a planted PATH.tmp (a link to /etc/...) is removed, not
+	 * followed and overwritten; O_EXCL fails if one reappears in between. */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "wb") : NULL;
 	if (f == NULL) {
 		snprintf(err, errlen, "--template-file %s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		goto out;
 	}
 	if (fwrite(&h, sizeof(h), 1, f) != 1 || (w.len && fwrite(w.p, w.len, 1, f) != 1) ||
@@ -322,15 +332,30 @@ cf_tpl_restore_file(struct cf_decode_ctx *const *ctx, unsigned int n_ctx, const 
 	struct tpf_hdr h;
 	uint8_t *body = NULL;
 	unsigned int i;
+	struct stat st;
 	FILE *f;
+	int fd;
 	int n = -1;
 
 	err[0] = '\0';
-	f = fopen(path, "rb");
-	if (f == NULL) {
+	/* Never through a link, never a FIFO or device (O_NONBLOCK: opening one must not hang). */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
+		snprintf(err, errlen, "--template-file %s: %s", path,
+			 errno == ELOOP ? "a symbolic link" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "--template-file %s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	f = fdopen(fd, "rb");
+	if (f == NULL) {
 		snprintf(err, errlen, "--template-file %s: %s", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	if (fread(&h, sizeof(h), 1, f) != 1 || memcmp(h.magic, TPF_MAGIC, sizeof(h.magic)) != 0 ||

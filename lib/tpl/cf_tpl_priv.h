@@ -59,6 +59,12 @@ struct cf_tpl_exp {
 	struct { uint32_t id, rate; } samplers[CF_TPL_MAX_SAMPLERS];
 	uint64_t sysinit_ms;       /* IPFIX systemInitTimeMilliseconds from options data */
 	uint32_t pend_len;         /* bytes of data sets waiting for their template */
+	uint32_t first_tpl;        /* its templates: hash positions linked by cache.tlink */
+};
+
+/* Links of one template slot in its exporter's list (CF_DECODE_LRU_NONE ends it). */
+struct cf_tpl_link {
+	uint32_t prev, next;
 };
 
 struct cf_tpl_unknown {
@@ -92,6 +98,8 @@ struct cf_tpl_cache {
 	struct cf_tpl_exp *exps;      /* max_exps states */
 	uint32_t *free_exps;       /* stack of free state indexes */
 	uint32_t n_free;
+	struct cf_decode_lru lru;     /* states in use, by recency: the victim when none is free */
+	struct cf_tpl_link *tlink;    /* per template slot: its exporter's list */
 	struct cf_tpl *tpls;
 	struct cf_tpl_raw *raw;
 	struct cf_tpl *last_tpl;
@@ -120,13 +128,6 @@ static inline struct cf_tpl_exp *
 cf_tpl_exp_at(struct cf_tpl_cache *c, uint32_t idx)
 {
 	return &c->exps[idx];
-}
-
-/* The exporter slot keeps this state while it holds templates or waiting data. */
-static inline void
-cf_tpl_exp_hold(struct cf_decode_ctx *ctx, const struct cf_tpl_exp *ex)
-{
-	ctx->exporters[ex->slot].held = ex->n_templates != 0 || ex->pend_len != 0;
 }
 
 /* Compiler: the decode program of (f, n) into t; CF_STATS_DROP_MAX or the reason (not counted). */

@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The template store: exporters, compiled templates by (exporter, id), expiry, withdrawal. */
+/*
+ * The template store: per-exporter template state, compiled templates by
+ * (state, id), expiry, withdrawal. Admission is O(1): a free state, else the
+ * least recently used one (a segmented LRU: states of exporters the exporter
+ * table protects, those that sent data, are the last to go) is given up with
+ * its templates and waiting data. Each state links its own templates, so
+ * eviction and "withdraw all" never scan the table.
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -11,6 +18,8 @@
 #include "cf_tpl.h"
 #include "cf_tpl_dst.h"
 #include "cf_tpl_priv.h"
+
+#define NONE CF_DECODE_LRU_NONE
 
 struct cf_tpl_key {
 	uint32_t exp_idx;
@@ -30,8 +39,12 @@ cf_tpl_cache_free(struct cf_tpl_cache *c)
 	rte_free(c->tpls);
 	rte_free(c->raw);
 	rte_free(c->pend);
+	rte_free(c->lru.n);
+	rte_free(c->tlink);
 	rte_free(c);
 }
+
+static void tpl_evict_slot(struct cf_decode_ctx *ctx, uint32_t slot);
 
 int
 cf_tpl_cache_attach(struct cf_decode_ctx *ctx, const char *name, int socket_id,
@@ -39,8 +52,9 @@ cf_tpl_cache_attach(struct cf_decode_ctx *ctx, const char *name, int socket_id,
 {
 	char hn[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = { .hash_func = rte_jhash, .socket_id = socket_id };
+	struct cf_decode_lru_node *nodes;
 	struct cf_tpl_cache *c;
-	uint32_t cap, i;
+	uint32_t cap, i, prot;
 
 	c = rte_zmalloc_socket(name, sizeof(*c), 64, socket_id);
 	if (c == NULL)
@@ -74,16 +88,22 @@ cf_tpl_cache_attach(struct cf_decode_ctx *ctx, const char *name, int socket_id,
 		name, sizeof(struct cf_tpl_raw) * (rte_hash_max_key_id(c->th) + 1), 64, socket_id);
 	c->pend = rte_zmalloc_socket(name, sizeof(struct cf_tpl_pend) * CF_TPL_PEND_SLOTS, 64,
 				     socket_id);
+	c->tlink = rte_zmalloc_socket(
+		name, sizeof(struct cf_tpl_link) * (rte_hash_max_key_id(c->th) + 1), 64, socket_id);
+	nodes = rte_zmalloc_socket(name, sizeof(*nodes) * c->max_exps, 64, socket_id);
+	c->lru.n = nodes;
 	if (c->slot_exp == NULL || c->exps == NULL || c->free_exps == NULL || c->tpls == NULL ||
-	    c->raw == NULL || c->pend == NULL)
+	    c->raw == NULL || c->pend == NULL || c->tlink == NULL || nodes == NULL)
 		goto fail;
+	prot = c->max_exps - c->max_exps / 4;
+	cf_decode_lru_init(&c->lru, nodes, c->max_exps, prot ? prot : 1);
 	/* Free states as a stack, lowest index on top. */
 	for (i = 0; i < c->max_exps; i++)
 		c->free_exps[i] = c->max_exps - 1 - i;
 	c->n_free = c->max_exps;
 	ctx->tpl = c;
-	/* One expiry for both tables: a quiet exporter goes when its templates would. */
-	ctx->idle_ms = c->timeout_ms;
+	/* An exporter the exporter table evicts takes its template state along. */
+	ctx->evict_hook = tpl_evict_slot;
 	return 0;
 fail:
 	cf_tpl_cache_free(c);
@@ -95,7 +115,7 @@ cf_tpl_cache_detach(struct cf_decode_ctx *ctx)
 {
 	cf_tpl_cache_free(ctx->tpl);
 	ctx->tpl = NULL;
-	ctx->idle_ms = 0;
+	ctx->evict_hook = NULL;
 }
 
 static void
@@ -104,16 +124,24 @@ cf_tpl_remove(struct cf_decode_ctx *ctx, struct cf_tpl *t)
 	struct cf_tpl_cache *c = ctx->tpl;
 	struct cf_tpl_key k = { .exp_idx = t->exp_idx, .tid = t->tid };
 	struct cf_tpl_exp *ex = &c->exps[t->exp_idx];
+	uint32_t pos = (uint32_t)(t - c->tpls);
+	struct cf_tpl_link *l = &c->tlink[pos];
 
 	rte_hash_del_key(c->th, &k);
+	if (l->prev != NONE)
+		c->tlink[l->prev].next = l->next;
+	else
+		ex->first_tpl = l->next;
+	if (l->next != NONE)
+		c->tlink[l->next].prev = l->prev;
 	ex->n_templates--;
-	cf_tpl_exp_hold(ctx, ex);
 	c->n_tpls--;
 	t->in_use = 0;
 	if (c->last_tpl == t)
 		c->last_tpl = NULL;
 }
 
+/* Off the datagram path (a full sweep): every template older than the timeout goes. */
 unsigned int
 cf_tpl_expire(struct cf_decode_ctx *ctx, uint64_t now_ms)
 {
@@ -132,37 +160,72 @@ cf_tpl_expire(struct cf_decode_ctx *ctx, uint64_t now_ms)
 	return n;
 }
 
-static void
-exp_release(struct cf_tpl_cache *c, struct cf_tpl_exp *ex)
-{
-	c->slot_exp[ex->slot] = 0;
-	ex->in_use = 0;
-	c->free_exps[c->n_free++] = cf_tpl_exp_index(c, ex);
-}
-
 /*
- * States give their room back when their exporter slot went to another
- * exporter (generation moved), or when the exporter is idle by the exporter
- * table's own rule (cf_decode_exporter_idle(): no template, no waiting data, quiet
- * for the template timeout).
+ * ex gives its room back: its templates (its own list) and the data sets
+ * waiting for them (CF_TPL_PEND_SLOTS at most) go with it. evicted: it was
+ * pushed out for another exporter, and that is counted.
  */
 static void
-exp_sweep(struct cf_decode_ctx *ctx, uint64_t now_ms)
+exp_release(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, int evicted)
 {
 	struct cf_tpl_cache *c = ctx->tpl;
-	uint32_t i;
+	uint32_t idx = cf_tpl_exp_index(c, ex), n = 0, i;
 
-	for (i = 0; i < c->max_exps; i++) {
-		struct cf_tpl_exp *ex = &c->exps[i];
-		const struct cf_decode_exporter *e;
-
-		if (!ex->in_use)
-			continue;
-		e = &ctx->exporters[ex->slot];
-		if (e->gen == ex->gen && !cf_decode_exporter_idle(ctx, e, now_ms))
-			continue;
-		exp_release(c, ex);
+	while (ex->first_tpl != NONE) {
+		cf_tpl_remove(ctx, &c->tpls[ex->first_tpl]);
+		n++;
 	}
+	for (i = 0; ex->pend_len != 0 && i < CF_TPL_PEND_SLOTS; i++) {
+		struct cf_tpl_pend *pd = &c->pend[i];
+
+		if (!pd->used || pd->exp_idx != idx)
+			continue;
+		pd->used = 0;
+		c->n_pend--;
+		ex->pend_len -= pd->len;
+		ctx->stats->drops[CF_STATS_DROP_NO_TEMPLATE]++;
+	}
+	if (evicted) {
+		ctx->stats->tpl_exporters_evicted++;
+		ctx->stats->tpl_evicted += n;
+	}
+	cf_decode_lru_del(&c->lru, idx);
+	c->slot_exp[ex->slot] = 0;
+	ex->in_use = 0;
+	c->free_exps[c->n_free++] = idx;
+}
+
+/* ctx->evict_hook: exporter slot `slot` goes to another exporter; its state goes too. */
+static void
+tpl_evict_slot(struct cf_decode_ctx *ctx, uint32_t slot)
+{
+	struct cf_tpl_cache *c = ctx->tpl;
+	uint32_t k = c->slot_exp[slot];
+
+	if (k != 0)
+		exp_release(ctx, &c->exps[k - 1], 1);
+}
+
+/* The least recently used state other than keep (NULL = any) is evicted; 0 when there was one. */
+static int
+exp_evict_lru(struct cf_decode_ctx *ctx, const struct cf_tpl_exp *keep)
+{
+	struct cf_tpl_cache *c = ctx->tpl;
+	uint32_t v = cf_decode_lru_victim(&c->lru);
+
+	if (v != NONE && keep != NULL && v == cf_tpl_exp_index(c, keep)) {
+		uint8_t seg = c->lru.n[v].seg;
+
+		/* keep is the least recent of its segment: the next one, or the other segment's. */
+		v = c->lru.n[v].prev;
+		if (v == NONE)
+			v = c->lru.tail[seg == CF_DECODE_LRU_PROBATION ? CF_DECODE_LRU_PROTECTED :
+									 CF_DECODE_LRU_PROBATION];
+	}
+	if (v == NONE)
+		return -1;
+	exp_release(ctx, &c->exps[v], 1);
+	return 0;
 }
 
 struct cf_tpl_exp *
@@ -172,22 +235,25 @@ cf_tpl_exp_get(struct cf_decode_ctx *ctx, struct cf_decode_exporter *e, uint64_t
 	struct cf_tpl_exp *ex;
 	uint32_t slot, k;
 
+	(void)now_ms;
 	if (e == NULL)
 		return NULL;
 	slot = cf_decode_exporter_slot(ctx, e);
 	k = c->slot_exp[slot];
 	if (k != 0) {
 		ex = &c->exps[k - 1];
-		if (ex->gen == e->gen)
+		if (ex->gen == e->gen) {
+			/* Same recency rule as the exporter table: data senders are protected. */
+			if (cf_decode_exporter_protected(ctx, e))
+				cf_decode_lru_promote(&c->lru, k - 1);
+			else
+				cf_decode_lru_touch(&c->lru, k - 1);
 			return ex;
-		/* The slot was reclaimed and given to this exporter: the old state is not its. */
-		exp_release(c, ex);
+		}
+		/* Not this exporter's (the slot changed hands without the hook): start afresh. */
+		exp_release(ctx, ex, 0);
 	}
-	if (c->n_free == 0) {
-		cf_tpl_expire(ctx, now_ms);
-		exp_sweep(ctx, now_ms);
-	}
-	if (c->n_free == 0) {
+	if (c->n_free == 0 && exp_evict_lru(ctx, NULL) != 0) {
 		ctx->stats->drops[CF_STATS_DROP_TPL_EXPORTERS_FULL]++;
 		return NULL;
 	}
@@ -198,7 +264,9 @@ cf_tpl_exp_get(struct cf_decode_ctx *ctx, struct cf_decode_exporter *e, uint64_t
 	ex->gen = e->gen;
 	ex->version = e->version;
 	ex->in_use = 1;
+	ex->first_tpl = NONE;
 	c->slot_exp[slot] = k + 1;
+	cf_decode_lru_add(&c->lru, k);
 	return ex;
 }
 
@@ -246,14 +314,19 @@ cf_tpl_define(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, en
 			ctx->stats->drops[CF_STATS_DROP_TPL_PER_EXPORTER_FULL]++;
 			return CF_STATS_DROP_TPL_PER_EXPORTER_FULL;
 		}
-		if (c->n_tpls >= c->max_tpls)
-			cf_tpl_expire(ctx, now_ms);
+		/* The lcore's template bound: the least recently used other exporter makes room. */
+		while (c->n_tpls >= c->max_tpls && exp_evict_lru(ctx, ex) == 0)
+			;
 		if (c->n_tpls >= c->max_tpls || (pos = rte_hash_add_key(c->th, &k)) < 0) {
 			ctx->stats->drops[CF_STATS_DROP_TPL_EXPORTERS_FULL]++;
 			return CF_STATS_DROP_TPL_EXPORTERS_FULL;
 		}
+		c->tlink[pos].prev = NONE;
+		c->tlink[pos].next = ex->first_tpl;
+		if (ex->first_tpl != NONE)
+			c->tlink[ex->first_tpl].prev = (uint32_t)pos;
+		ex->first_tpl = (uint32_t)pos;
 		ex->n_templates++;
-		cf_tpl_exp_hold(ctx, ex);
 		c->n_tpls++;
 		ctx->stats->tpl_added++;
 	}
@@ -310,13 +383,14 @@ unsigned int
 cf_tpl_withdraw_all(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, enum cf_tpl_kind kind)
 {
 	struct cf_tpl_cache *c = ctx->tpl;
-	uint32_t idx = cf_tpl_exp_index(c, ex), i, n = 0;
-	uint32_t max = (uint32_t)rte_hash_max_key_id(c->th) + 1;
+	uint32_t pos = ex->first_tpl, n = 0;
 
-	for (i = 0; i < max && ex->n_templates != 0; i++) {
-		struct cf_tpl *t = &c->tpls[i];
+	/* Its own list, not the table: a withdrawal costs what the exporter holds. */
+	while (pos != NONE) {
+		struct cf_tpl *t = &c->tpls[pos];
 
-		if (t->in_use && t->exp_idx == idx && t->kind == kind) {
+		pos = c->tlink[pos].next;
+		if (t->kind == kind) {
 			cf_tpl_remove(ctx, t);
 			n++;
 		}

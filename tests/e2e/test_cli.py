@@ -54,7 +54,8 @@ c.eq([l.strip() for l in readme_block.strip().strip("`").strip().splitlines()],
 for f in flags:
     if f in ("--help", "--version"):
         continue
-    arg = {"--portmask": "0x1", "--collector-ip": "192.0.2.2", "--output": "null",
+    arg = {"--portmask": "0x1", "--collector-ip": "192.0.2.2", "--exporter-allow": "192.0.2.0/24",
+           "--output": "null",
            "--retry-backoff": "2", "--log-level": "debug", "--backend-url": None,
            "--ring-size": "64", "--mbuf-size": "2048", "--rxd": "512",
            "--total-num-mbufs": "4096", "--max-exporters": "64", "--flush-us": "100", "--agent-max-body": "65536",

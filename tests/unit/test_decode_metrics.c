@@ -137,8 +137,7 @@ test_recycled_slot(void)
 	unsigned int i;
 
 	logbuf[0] = '\0';
-	cft_dec_init_cfg(&d, 4, &(struct cft_dec_cfg){ .decode.max_exporters = 8,
-						      .tpl.timeout_s = 60 });
+	cft_dec_init_cfg(&d, 4, &(struct cft_dec_cfg){ .decode.max_exporters = 8 });
 	ctx[0] = &d.ctx;
 	m = cf_decode_metrics_new(ctx, lcore, 1, 100, capture);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
@@ -148,22 +147,60 @@ test_recycled_slot(void)
 	}
 	CU_ASSERT_EQUAL(dgrams_of(m, "192.0.2.2"), 2);
 
-	/* All eight quiet past the timeout: a new exporter reclaims their slots. */
+	/* The table is full: a new exporter takes the least recently used one's slot. */
 	send(&d, "198.51.100.1", 1, 4, 1000 + 61000);
-	CU_ASSERT_EQUAL(d.ctx.n_exporters, 1);
+	CU_ASSERT_EQUAL(d.ctx.n_exporters, 8);
+	CU_ASSERT_EQUAL(d.stats.exporters_evicted, 1);
 	CU_ASSERT_EQUAL(dgrams_of(m, "198.51.100.1"), 4);
 	/* The old exporters keep what they had counted... */
 	CU_ASSERT_EQUAL(dgrams_of(m, "192.0.2.2"), 2);
-	/* ...and one that comes back (in some recycled slot) adds to it. */
-	send(&d, "192.0.2.2", 1, 3, 1000 + 62000);
-	CU_ASSERT_EQUAL(dgrams_of(m, "192.0.2.2"), 5);
+	/* ...and the one that went (it sent one datagram: the least valued) comes back
+	 * in some recycled slot and adds to it. */
+	CU_ASSERT_EQUAL(dgrams_of(m, "192.0.2.1"), 1);
+	send(&d, "192.0.2.1", 1, 3, 1000 + 62000);
+	CU_ASSERT_EQUAL(d.stats.exporters_evicted, 2);
+	CU_ASSERT_EQUAL(dgrams_of(m, "192.0.2.1"), 4);
 	CU_ASSERT_EQUAL(dgrams_of(m, NULL), 36 + 4 + 3);
 	cf_decode_metrics_counts(m, &n, &folded);
 	CU_ASSERT_EQUAL(n, 10);     /* identities: 8 + the new one + the one back */
 	CU_ASSERT_EQUAL(folded, 0);
 	/* Logged once per series, not per identity. */
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "new exporter 198.51.100.1 (netflow_v9, domain 1"));
-	CU_ASSERT_PTR_NULL(strstr(strstr(logbuf, "192.0.2.2 ") + 1, "192.0.2.2 "));
+	CU_ASSERT_PTR_NULL(strstr(strstr(logbuf, "192.0.2.1 ") + 1, "192.0.2.1 "));
+	cf_decode_metrics_free(m);
+	cft_dec_fini(&d);
+}
+
+/* --exporter-max-rate: the excess is counted per exporter, in its own series. */
+static void
+test_rate_limited_series(void)
+{
+	const struct cf_decode_ctx *ctx[1];
+	const unsigned int lcore[1] = {1};
+	struct cf_decode_metrics *m;
+	struct cf_metrics_builder *b;
+	struct cf_decode_dgram dg;
+	unsigned int i, got = 0;
+	struct cft_dec d;
+
+	cft_dec_init(&d, 4);
+	d.cfg.max_rate = 3;
+	ctx[0] = &d.ctx;
+	m = cf_decode_metrics_new(ctx, lcore, 1, 100, capture);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	cft_dgram_at(&dg, "192.0.2.9", 5000);
+	for (i = 0; i < 10; i++)
+		got += cf_decode_exporter_get(&d.ctx, &dg, CF_RECORD_V_NF9, 1) != NULL;
+	CU_ASSERT_EQUAL(got, 3);
+	b = cf_metrics_builder_new();
+	cf_decode_metrics_provider(b, m);
+	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_exporter_rate_limited_total",
+					      "exporter", "192.0.2.9"),
+			7);
+	CU_ASSERT_EQUAL(cf_metrics_family_sum(b, "clarion_flowd_exporter_datagrams_total",
+					      "exporter", "192.0.2.9"),
+			3);
+	cf_metrics_builder_free(b);
 	cf_decode_metrics_free(m);
 	cft_dec_fini(&d);
 }
@@ -171,6 +208,7 @@ test_recycled_slot(void)
 static const struct cft_case cases[] = {
 	{"series_and_fold", test_series_and_fold},
 	{"recycled_slot", test_recycled_slot},
+	{"rate_limited_series", test_rate_limited_series},
 	{NULL, NULL},
 };
 

@@ -337,6 +337,11 @@ test_sequence(void)
 	cft_dec_fini(&d);
 }
 
+/*
+ * A full table admits a new exporter by evicting the least recently used
+ * one; an exporter that sends data twice is protected, so a run of one-off
+ * sources (spoofed) never takes its sequence state away.
+ */
 static void
 test_exporter_table_full(void)
 {
@@ -344,15 +349,71 @@ test_exporter_table_full(void)
 	char ip[32];
 	unsigned int i;
 
-	cft_dec_init_cfg(&d, 64, &(struct cft_dec_cfg){ .decode.max_exporters = 8 });
-	for (i = 0; i < 10; i++) {
-		snprintf(ip, sizeof(ip), "198.51.100.%u", i + 1);
+	cft_dec_init_cfg(&d, 4096, &(struct cft_dec_cfg){ .decode.max_exporters = 8 });
+	send_seq(&d, "192.0.2.1", 0, 0, 1, 100);
+	send_seq(&d, "192.0.2.1", 0, 1, 1, 100);
+	for (i = 0; i < 1000; i++) {
+		snprintf(ip, sizeof(ip), "198.51.%u.%u", i >> 8, i & 255);
 		send_seq(&d, ip, 0, 0, 1, 100);
+		if (i % 100 == 99) /* 192.0.2.1 loses one datagram in each round of 100 */
+			send_seq(&d, "192.0.2.1", 0, 3 + i / 100 * 2, 1, 100);
 	}
 	CU_ASSERT_EQUAL(d.ctx.n_exporters, 8);
-	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_EXPORTER_TABLE_FULL], 2);
-	/* Still decoded: only sequence tracking is skipped. */
+	CU_ASSERT_EQUAL(d.stats.exporters_evicted, 1001 - 8);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_EXPORTER_TABLE_FULL], 0);
+	/* Every datagram decoded, and the real exporter's gaps all seen. */
+	CU_ASSERT_EQUAL(d.stats.records, 1012);
+	CU_ASSERT_EQUAL(d.stats.seq_lost, 10);
+	CU_ASSERT_EQUAL(d.stats.seq_reset, 0);
+	cft_dec_fini(&d);
+}
+
+/* One one-record v5 datagram from exporter received at now_ms. */
+static void
+send_at(struct cft_dec *d, const char *exporter, uint32_t seq, uint64_t now_ms)
+{
+	static struct cft_buf b;
+	struct cf_decode_dgram dg;
+
+	b.len = 0;
+	v5_header(&b, 1, 100, seq, 0, 0, 0);
+	v5_record(&b, &R1);
+	cft_dgram(&dg, &b, exporter);
+	dg.now_ms = now_ms;
+	cft_sink_reset(&d->out);
+	cf_dispatch_datagram(&d->ctx, &dg);
+}
+
+/* --exporter-max-rate: a token bucket per exporter, one second deep; excess counted per exporter. */
+static void
+test_exporter_rate(void)
+{
+	struct cf_decode_exporter *e;
+	struct cft_dec d;
+	uint8_t a[16] = {0};
+	unsigned int i;
+
+	cft_dec_init(&d, 4096);
+	d.cfg.max_rate = 10;
+	for (i = 0; i < 25; i++) /* 25 in the same millisecond: the bucket holds 10 */
+		send_at(&d, "192.0.2.1", i, 1000);
 	CU_ASSERT_EQUAL(d.stats.records, 10);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_EXPORTER_RATE_LIMITED], 15);
+	for (i = 0; i < 10; i++) /* another exporter has its own bucket */
+		send_at(&d, "192.0.2.2", i, 1000);
+	CU_ASSERT_EQUAL(d.stats.records, 20);
+	send_at(&d, "192.0.2.1", 25, 1100); /* 100 ms: one datagram's worth */
+	send_at(&d, "192.0.2.1", 26, 1100);
+	CU_ASSERT_EQUAL(d.stats.records, 21);
+	for (i = 0; i < 12; i++) /* long quiet: a full bucket again, no more, no overflow */
+		send_at(&d, "192.0.2.1", 27 + i, 86400000);
+	CU_ASSERT_EQUAL(d.stats.records, 31);
+	inet_pton(AF_INET, "192.0.2.1", a);
+	e = cf_decode_exporter_find(&d.ctx, a, 0, CF_RECORD_V_NF5, 0, 86400000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(e->rate_limited, 18);
+	CU_ASSERT_EQUAL(e->dgrams, 21);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_EXPORTER_RATE_LIMITED], 18);
 	cft_dec_fini(&d);
 }
 
@@ -363,6 +424,7 @@ static const struct cft_case cases[] = {
 	{"rejects", test_rejects},
 	{"trailing_bytes", test_trailing_bytes},
 	{"sink_full", test_sink_full},
+	{"exporter_rate", test_exporter_rate},
 	{"sequence", test_sequence},
 	{"exporter_table_full", test_exporter_table_full},
 	{NULL, NULL},

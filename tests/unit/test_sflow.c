@@ -536,6 +536,76 @@ ctr_generic(struct cft_buf *b, uint32_t ifindex, uint64_t in_octets)
 	close_len(b, e);
 }
 
+/* One counter sample of (agent, ifindex) with in_octets. */
+static void
+send_ctr(struct cft_dec *d, const char *agent, uint32_t ifindex, uint32_t seq, uint64_t in_octets)
+{
+	static struct cft_buf b;
+	size_t s;
+
+	dgram_hdr(&b, agent, 0, seq, 1);
+	s = open_len(&b, 0, CF_SFLOW_SAMPLE_COUNTERS);
+	cft_u32(&b, seq);
+	cft_u32(&b, ifindex);
+	cft_u32(&b, 1);
+	ctr_generic(&b, ifindex, in_octets);
+	close_len(&b, s);
+	decode(d, &b, agent);
+}
+
+/*
+ * The counter table under a flood of one-off (agent, ifIndex) pairs: full,
+ * it evicts the least recently updated entry, never a real interface that
+ * keeps reporting, and a real interface first seen during the flood gets an
+ * entry. Evictions counted; readers see a moved generation.
+ */
+static void
+test_counter_lru(void)
+{
+	const struct cf_sflow_ifc *c;
+	uint8_t agent[16] = {0};
+	struct cft_dec d;
+	uint32_t gen0;
+	unsigned int i;
+	char ip[32];
+
+	cft_dec_init(&d, 16);
+	cf_sflow_lcore_free(d.ctx.sflow);
+	d.ctx.sflow = cf_sflow_lcore_create("lru_ifc", 0, 8);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d.ctx.sflow);
+	inet_pton(AF_INET, "192.0.2.1", agent);
+	send_ctr(&d, "192.0.2.1", 1, 1, 100);
+	send_ctr(&d, "192.0.2.1", 1, 2, 200);
+	gen0 = cf_sflow_ifc_lookup(d.ctx.sflow, agent, 0, 1)->gen;
+	CU_ASSERT_EQUAL(gen0 & 1, 0);
+	for (i = 0; i < 1000; i++) {
+		snprintf(ip, sizeof(ip), "10.0.%u.%u", i >> 8, i & 255);
+		send_ctr(&d, ip, i, 1, 1);
+		if (i % 50 == 0)
+			send_ctr(&d, "192.0.2.1", 1, 3 + i, 1000 + i);
+		if (i == 500)
+			send_ctr(&d, "192.0.2.1", 2, 1, 7);
+	}
+	CU_ASSERT_EQUAL(cf_sflow_ifc_count(d.ctx.sflow), 8);
+	CU_ASSERT_EQUAL(cf_sflow_ifc_full(d.ctx.sflow), 0);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_SFLOW_COUNTERS_FULL], 0);
+	CU_ASSERT(d.stats.sflow_ifc_evicted >= 1000 - 8);
+	c = cf_sflow_ifc_lookup(d.ctx.sflow, agent, 0, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->in_octets, 1000 + 950);
+	CU_ASSERT_EQUAL(c->samples, 2 + 20);
+	CU_ASSERT_EQUAL(c->gen, gen0);
+	/* Started during the flood: admitted; it may have been pushed out since, it reported once. */
+	send_ctr(&d, "192.0.2.1", 2, 2, 8);
+	c = cf_sflow_ifc_lookup(d.ctx.sflow, agent, 0, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->in_octets, 8);
+	/* Every slot handed over bumped its generation by 2, never left odd. */
+	for (i = 0; i < cf_sflow_ifc_slots(d.ctx.sflow); i++)
+		CU_ASSERT_EQUAL(cf_sflow_ifc_at(d.ctx.sflow, i)->gen & 1, 0);
+	cft_dec_fini(&d);
+}
+
 static void
 test_counter_samples(void)
 {
@@ -1117,6 +1187,7 @@ static const struct cft_case cases[] = {
 	{"truncated_headers", test_truncated_headers},
 	{"sampled_ip_records", test_sampled_ip_records},
 	{"counter_samples", test_counter_samples},
+	{"counter_lru", test_counter_lru},
 	{"counter_key_family", test_counter_key_family},
 	{"counter_metrics", test_counter_metrics},
 	{"record_length_lies", test_record_length_lies},

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cf_dispatch.h"
 #include "cf_test.h"
 #include "cf_test_msg.h"
 #include "cf_tpl.h"
@@ -63,16 +64,13 @@ test_bounds(void)
 	CU_ASSERT_EQUAL(cf_tpl_find(&d.ctx, ex, 257, 1000)->n_steps, 1);
 	CU_ASSERT_PTR_NULL(cf_tpl_find(&d.ctx, ex, 258, 1000));
 
-	/* Same address, another domain, is another exporter; a third is refused. */
+	/* Same address, another domain, is another exporter; a third takes the least recent's room. */
 	CU_ASSERT_PTR_NOT_NULL(cf_tpl_exporter(&d.ctx, &dg, CF_RECORD_V_IPFIX, 2));
 	cft_dgram_at(&dg, "192.0.2.3", 1000);
-	CU_ASSERT_PTR_NULL(cf_tpl_exporter(&d.ctx, &dg, CF_RECORD_V_IPFIX, 1));
-	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_TPL_EXPORTERS_FULL], 1);
-
-	/* Once the timeout has passed, idle exporters and their templates make room. */
-	cft_dgram_at(&dg, "192.0.2.3", 1000 + 1801 * 1000ull);
 	CU_ASSERT_PTR_NOT_NULL(cf_tpl_exporter(&d.ctx, &dg, CF_RECORD_V_IPFIX, 1));
-	CU_ASSERT_EQUAL(d.stats.tpl_expired, 2);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_TPL_EXPORTERS_FULL], 0);
+	CU_ASSERT_EQUAL(d.stats.tpl_exporters_evicted, 1);
+	CU_ASSERT_EQUAL(d.stats.tpl_evicted, 2);
 	cft_dec_fini(&d);
 }
 
@@ -182,11 +180,106 @@ test_station_fallback(void)
 	cft_dec_fini(&d);
 }
 
+/* One IPFIX message from src: template 256 {srcPort, dstPort} when tpl, then n records. */
+static void
+ipfix_send(struct cft_dec *d, const char *src, uint32_t domain, uint64_t now_ms, int tpl,
+	   unsigned int n, uint16_t tag)
+{
+	static struct cft_buf b;
+	struct cf_decode_dgram dg;
+	unsigned int i;
+	size_t s;
+
+	cft_ipfix_hdr(&b, 1000, 0, domain);
+	if (tpl) {
+		s = cft_set_begin(&b, CFT_SET_IPFIX_TPL);
+		cft_tpl_hdr(&b, 256, 2);
+		cft_field(&b, 7, 2);
+		cft_field(&b, 11, 2);
+		cft_set_end(&b, s, 0);
+	}
+	if (n != 0) {
+		s = cft_set_begin(&b, 256);
+		for (i = 0; i < n; i++) {
+			cft_u16(&b, tag);
+			cft_u16(&b, (uint16_t)i);
+		}
+		cft_set_end(&b, s, 0);
+	}
+	cft_ipfix_end(&b);
+	cft_dgram_at(&dg, src, now_ms);
+	dg.data = b.b;
+	dg.len = (uint32_t)b.len;
+	cf_dispatch_datagram(&d->ctx, &dg);
+}
+
+/* Records in the sink tagged 1 and 2 (their source port) added to got[], then the sink is emptied. */
+static void
+take_tagged(struct cft_dec *d, unsigned int got[3])
+{
+	unsigned int i;
+
+	for (i = 0; i < cft_sink_count(&d->out); i++)
+		got[d->out.recs[i].src_port <= 2 ? d->out.recs[i].src_port : 0]++;
+	cft_sink_reset(&d->out);
+}
+
 /*
- * One exporter table for both layers: a full table reclaims the slots that
- * are idle (no template, no waiting data, quiet for the template timeout),
- * never one holding a template; a reclaimed slot comes back with a new
- * generation and without the old exporter's template state.
+ * A flood of new (address, domain) pairs, each a header with a template set,
+ * fills both tables many times over. Admission is O(1) and least recently
+ * used: an exporter that sends data keeps its templates through the flood, a
+ * real exporter that starts during it is admitted, and every one of their
+ * records is decoded, during the flood and after. Evictions are counted.
+ */
+static void
+test_flood_lru(void)
+{
+	unsigned int i, got[3] = {0, 0, 0}, want_r = 6, want_n = 0;
+	struct cft_dec d;
+	uint64_t t = 1000;
+	char ip[32];
+
+	cft_dec_init_cfg(&d, 4096, &(struct cft_dec_cfg){ .decode.max_exporters = 64,
+						       .tpl.max_exporters = 16 });
+	/* The real exporter: template with data, then data alone (it is protected now). */
+	ipfix_send(&d, "192.0.2.1", 1, t, 1, 3, 1);
+	ipfix_send(&d, "192.0.2.1", 1, t, 0, 3, 1);
+	for (i = 0; i < 5000; i++) {
+		snprintf(ip, sizeof(ip), "10.%u.%u.%u", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+		ipfix_send(&d, ip, i, ++t, 1, 0, 0);
+		if (i % 10 == 0) { /* the real exporter keeps sending data */
+			ipfix_send(&d, "192.0.2.1", 1, t, 0, 3, 1);
+			want_r += 3;
+		}
+		/* A second one starts in the middle of the flood; its template comes every 50 datagrams. */
+		if (i >= 2500 && i % 10 == 5) {
+			ipfix_send(&d, "192.0.2.2", 7, t, i % 500 == 5, 2, 2);
+			want_n += 2;
+		}
+		take_tagged(&d, got);
+	}
+	CU_ASSERT_EQUAL(got[1], want_r);
+	CU_ASSERT_EQUAL(got[2], want_n);
+	/* After the flood: both still decode. */
+	ipfix_send(&d, "192.0.2.1", 1, ++t, 0, 3, 1);
+	ipfix_send(&d, "192.0.2.2", 7, t, 0, 2, 2);
+	take_tagged(&d, got);
+	CU_ASSERT_EQUAL(got[1], want_r + 3);
+	CU_ASSERT_EQUAL(got[2], want_n + 2);
+	CU_ASSERT(d.stats.exporters_evicted >= 5000 - 64);
+	CU_ASSERT(d.stats.tpl_exporters_evicted >= 5000 - 16);
+	CU_ASSERT_EQUAL(d.stats.tpl_evicted, d.stats.tpl_exporters_evicted);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_TPL_EXPORTERS_FULL], 0);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_EXPORTER_TABLE_FULL], 0);
+	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_NO_TEMPLATE], 0);
+	CU_ASSERT(d.ctx.n_exporters <= 64);
+	cft_dec_fini(&d);
+}
+
+/*
+ * An exporter the exporter table evicts takes its template state along: the
+ * slot's next exporter starts with no template and no sampling rate, and
+ * its generation moved, so no reader takes it for the old one.
  */
 static void
 test_slot_reuse(void)
@@ -195,93 +288,108 @@ test_slot_reuse(void)
 	static const uint8_t rec[] = {0x1f, 0x90, 0x01, 0xbb};
 	const struct cf_tpl_field opt[] = {{0, 144, 4}, {0, 34, 4}};
 	const struct cf_tpl_field f[] = {{0, 7, 2}, {0, 11, 2}};
-	const uint64_t t0 = 1000, later = t0 + 61000;
 	struct cf_tpl_msg m = {.export_ms = 1, .domain = 1, .version = CF_RECORD_V_IPFIX};
-	struct cf_decode_exporter *e, *held, old[8], now;
+	struct cf_decode_exporter *e, old, now;
 	struct cf_tpl_exp *ex;
 	struct cft_dec d;
 	struct cf_decode_dgram dg;
-	uint32_t slot[8], i;
+	uint32_t slot0, i, n_slots = 0;
 	char ip[32];
 
-	cft_dec_init_cfg(&d, 4, &(struct cft_dec_cfg){ .decode.max_exporters = 8,
-						      .tpl.timeout_s = 60 });
-	CU_ASSERT_EQUAL(d.ctx.idle_ms, 60000); /* expiry decided once: the template timeout */
-	for (i = 0; i < 8; i++) {
-		snprintf(ip, sizeof(ip), "192.0.2.%u", i + 1);
-		cft_dgram_at(&dg, ip, t0);
-		e = cf_decode_exporter_get(&d.ctx, &dg, CF_RECORD_V_IPFIX, 1);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-		slot[i] = cf_decode_exporter_slot(&d.ctx, e);
-		ex = cf_tpl_exp_get(&d.ctx, e, t0);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
-		if (i == 0) /* holds a template, refreshed below */
-			CU_ASSERT_EQUAL(
-				cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 2, 0, t0),
-				CF_STATS_DROP_MAX);
-		if (i == 1) { /* learns a sampling rate, then withdraws its options template */
-			CU_ASSERT_EQUAL(
-				cf_tpl_define(&d.ctx, ex, 300, CF_TPL_KIND_OPTIONS, opt, 2, 1, t0),
-				CF_STATS_DROP_MAX);
-			cf_tpl_data_set(&d.ctx, ex, cf_tpl_find(&d.ctx, ex, 300, t0), &m, &dg,
-					opt_rec, sizeof(opt_rec));
-			CU_ASSERT_EQUAL(cf_tpl_withdraw(&d.ctx, ex, 300), 0);
-			CU_ASSERT_EQUAL(e->held, 0);
-		}
-	}
-	held = &d.ctx.exporters[slot[0]];
-	CU_ASSERT_EQUAL(held->held, 1);
-	for (i = 0; i < 8; i++)
-		CU_ASSERT_EQUAL_FATAL(cf_decode_exporter_read(&d.ctx, slot[i], &old[i]), 1);
-
-	/* Full, nobody quiet long enough: refused. */
-	cft_dgram_at(&dg, "198.51.100.1", t0 + 30000);
-	CU_ASSERT_PTR_NULL(cf_decode_exporter_get(&d.ctx, &dg, CF_RECORD_V_IPFIX, 1));
-	CU_ASSERT_EQUAL(d.stats.drops[CF_STATS_DROP_EXPORTER_TABLE_FULL], 1);
-
-	/* Past the timeout: the seven quiet ones go, the one holding a template stays. */
-	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, cf_tpl_exp_get(&d.ctx, held, later - 10000), 256,
-				      CF_TPL_KIND_DATA, f, 2, 0, later - 10000),
-			CF_STATS_DROP_MAX);
-	cft_dgram_at(&dg, "198.51.100.1", later);
+	cft_dec_init_cfg(&d, 4, &(struct cft_dec_cfg){ .decode.max_exporters = 8 });
+	/* The first exporter learns a sampling rate and holds a template; it is the least recent. */
+	cft_dgram_at(&dg, "192.0.2.1", 1000);
 	e = cf_decode_exporter_get(&d.ctx, &dg, CF_RECORD_V_IPFIX, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-	CU_ASSERT_EQUAL(d.ctx.n_exporters, 2);
-	CU_ASSERT_EQUAL(held->live, 1);
-	CU_ASSERT_EQUAL(held->gen, old[0].gen);
-	for (i = 0; i < 8; i++) {
-		CU_ASSERT_EQUAL_FATAL(cf_decode_exporter_read(&d.ctx, slot[i], &now), 1);
-		if (slot[i] == cf_decode_exporter_slot(&d.ctx, e)) {
-			/* Reused: a new identity, never the old exporter's. */
-			CU_ASSERT_EQUAL(now.gen, old[i].gen + 2);
-			CU_ASSERT(memcmp(now.addr, e->addr, 16) == 0);
-			CU_ASSERT_EQUAL(now.dgrams, 1);
-		} else {
-			/* Not reused yet: still reads as the old exporter, with its last counters. */
-			CU_ASSERT_EQUAL(now.gen, old[i].gen);
-			CU_ASSERT(memcmp(now.addr, old[i].addr, 16) == 0);
-			CU_ASSERT_EQUAL(now.dgrams, old[i].dgrams);
-			CU_ASSERT_EQUAL(now.live, i == 0);
-		}
-	}
-
-	/* rte_hash hands out freed positions first in, first out: the new exporter
-	 * takes the slot of the one that had learnt a sampling rate... */
-	CU_ASSERT_EQUAL(cf_decode_exporter_slot(&d.ctx, e), slot[1]);
-	/* ...and its template state starts empty: no template, no rate. */
-	ex = cf_tpl_exp_get(&d.ctx, e, later);
+	slot0 = cf_decode_exporter_slot(&d.ctx, e);
+	ex = cf_tpl_exp_get(&d.ctx, e, 1000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
-	CU_ASSERT_PTR_NULL(cf_tpl_find(&d.ctx, ex, 256, later));
-	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 2, 0, later),
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 300, CF_TPL_KIND_OPTIONS, opt, 2, 1, 1000),
+			CF_STATS_DROP_MAX);
+	cf_tpl_data_set(&d.ctx, ex, cf_tpl_find(&d.ctx, ex, 300, 1000), &m, &dg, opt_rec,
+			sizeof(opt_rec));
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 2, 0, 1000),
+			CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL_FATAL(cf_decode_exporter_read(&d.ctx, slot0, &old), 1);
+	for (i = 0; i < 7; i++) {
+		snprintf(ip, sizeof(ip), "192.0.2.%u", i + 2);
+		cft_dgram_at(&dg, ip, 2000 + i);
+		CU_ASSERT_PTR_NOT_NULL(cf_tpl_exporter(&d.ctx, &dg, CF_RECORD_V_IPFIX, 1));
+	}
+	CU_ASSERT_EQUAL(d.stats.exporters_evicted, 0);
+	/* Full: a ninth exporter is admitted, the least recently used gives way. */
+	cft_dgram_at(&dg, "198.51.100.1", 3000);
+	e = cf_decode_exporter_get(&d.ctx, &dg, CF_RECORD_V_IPFIX, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(d.stats.exporters_evicted, 1);
+	CU_ASSERT_EQUAL(d.stats.tpl_exporters_evicted, 1);
+	CU_ASSERT_EQUAL(d.stats.tpl_evicted, 2);
+	CU_ASSERT_EQUAL(d.ctx.n_exporters, 8);
+	/* The evicted slot reads as its old exporter, no longer live, until it is reused. */
+	CU_ASSERT_EQUAL_FATAL(cf_decode_exporter_read(&d.ctx, slot0, &now), 1);
+	CU_ASSERT_EQUAL(now.live, 0);
+	CU_ASSERT_EQUAL(now.gen, old.gen);
+	CU_ASSERT(memcmp(now.addr, old.addr, 16) == 0);
+	/* The newcomer's slot holds a whole new identity. */
+	CU_ASSERT_EQUAL_FATAL(cf_decode_exporter_read(&d.ctx, cf_decode_exporter_slot(&d.ctx, e),
+						     &now), 1);
+	CU_ASSERT_EQUAL(now.live, 1);
+	CU_ASSERT_EQUAL(now.gen & 1, 0);
+	CU_ASSERT(memcmp(now.addr, e->addr, 16) == 0);
+	CU_ASSERT_EQUAL(now.dgrams, 1);
+	/* Its template state starts empty: no template, no rate. */
+	ex = cf_tpl_exp_get(&d.ctx, e, 3000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
+	CU_ASSERT_PTR_NULL(cf_tpl_find(&d.ctx, ex, 256, 3000));
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 2, 0, 3000),
 			CF_STATS_DROP_MAX);
 	cft_sink_reset(&d.out);
-	cf_tpl_data_set(&d.ctx, ex, cf_tpl_find(&d.ctx, ex, 256, later), &m, &dg, rec, sizeof(rec));
+	cf_tpl_data_set(&d.ctx, ex, cf_tpl_find(&d.ctx, ex, 256, 3000), &m, &dg, rec, sizeof(rec));
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
 	CU_ASSERT_EQUAL(d.out.recs[0].sampling_rate, 0);
 	CU_ASSERT_EQUAL(d.out.recs[0].src_port, 8080);
-	/* The exporter that kept its slot kept its template. */
-	CU_ASSERT_PTR_NOT_NULL(
-		cf_tpl_find(&d.ctx, cf_tpl_exp_get(&d.ctx, held, later), 256, later));
+	/* Slots are handed out until every one was used once; then the evicted ones come back. */
+	for (i = 0; i < cf_decode_exporter_slots(&d.ctx); i++)
+		n_slots += cf_decode_exporter_read(&d.ctx, i, &now) != 0;
+	CU_ASSERT(n_slots >= 9);
+	/* The evicted exporter comes back as a new one, in another slot. */
+	cft_dgram_at(&dg, "192.0.2.1", 4000);
+	e = cf_decode_exporter_get(&d.ctx, &dg, CF_RECORD_V_IPFIX, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(e->dgrams, 1);
+	cft_dec_fini(&d);
+}
+
+/* IPFIX "withdraw all" walks the exporter's own templates: other exporters keep theirs. */
+static void
+test_withdraw_all_own(void)
+{
+	const struct cf_tpl_field f[] = {{0, 7, 2}, {0, 11, 2}};
+	struct cf_tpl_exp *a, *b;
+	struct cf_decode_dgram dg;
+	struct cft_dec d;
+	uint16_t tid;
+
+	cft_dec_init(&d, 4);
+	cft_dgram_at(&dg, "192.0.2.1", 1000);
+	a = cf_tpl_exporter(&d.ctx, &dg, CF_RECORD_V_IPFIX, 1);
+	cft_dgram_at(&dg, "192.0.2.2", 1000);
+	b = cf_tpl_exporter(&d.ctx, &dg, CF_RECORD_V_IPFIX, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	for (tid = 256; tid < 266; tid++) {
+		cf_tpl_define(&d.ctx, a, tid, tid & 1 ? CF_TPL_KIND_OPTIONS : CF_TPL_KIND_DATA, f, 2,
+			      1, 1000);
+		cf_tpl_define(&d.ctx, b, tid, CF_TPL_KIND_DATA, f, 2, 0, 1000);
+	}
+	CU_ASSERT_EQUAL(cf_tpl_withdraw_all(&d.ctx, a, CF_TPL_KIND_DATA), 5);
+	CU_ASSERT_PTR_NULL(cf_tpl_find(&d.ctx, a, 256, 1000));
+	CU_ASSERT_PTR_NOT_NULL(cf_tpl_find(&d.ctx, a, 257, 1000));
+	CU_ASSERT_EQUAL(cf_tpl_withdraw(&d.ctx, a, 259), 0);
+	CU_ASSERT_EQUAL(cf_tpl_withdraw_all(&d.ctx, a, CF_TPL_KIND_OPTIONS), 4);
+	CU_ASSERT_EQUAL(cf_tpl_withdraw_all(&d.ctx, a, CF_TPL_KIND_OPTIONS), 0);
+	for (tid = 256; tid < 266; tid++)
+		CU_ASSERT_PTR_NOT_NULL(cf_tpl_find(&d.ctx, b, tid, 1000));
 	cft_dec_fini(&d);
 }
 
@@ -292,6 +400,8 @@ static const struct cft_case cases[] = {
 	{"unknown", test_unknown},
 	{"station_fallback", test_station_fallback},
 	{"slot_reuse", test_slot_reuse},
+	{"flood_lru", test_flood_lru},
+	{"withdraw_all_own", test_withdraw_all_own},
 	{NULL, NULL},
 };
 
