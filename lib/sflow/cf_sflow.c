@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "cf_frame.h"
 #include "cf_sflow_priv.h"
 #include "cf_wire.h"
 
@@ -37,6 +38,16 @@ flow_len(struct cf_sflow_flow *f, uint32_t len, uint32_t prio)
 		f->len_prio = prio;
 		f->rec->bytes = len;
 	}
+}
+
+int
+cf_sflow_parse_header(uint32_t proto, const uint8_t *h, uint32_t hlen, struct cf_record *r)
+{
+	/* sFlow's header_protocol numbers are lib/frame's. */
+	if (proto != CF_SFLOW_HDR_ETHERNET && proto != CF_SFLOW_HDR_IPV4 &&
+	    proto != CF_SFLOW_HDR_IPV6)
+		return 0;
+	return cf_frame_parse(proto, h, hlen, r);
 }
 
 /* One flow record of length n at p. 0 when decoded or skipped, else a drop reason. */
