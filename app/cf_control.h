@@ -41,6 +41,8 @@ struct cf_control {
 	void *tick_arg;
 	/* --template-file: restore, periodic and exit saves (lib/tpl); NULL = none */
 	struct cf_tpl_saver *tpl_save;
+	/* names from options data, resolved by the output's encoder (lib/tpl) */
+	struct cf_tpl_names_view *names;
 };
 
 int cf_control_run(struct cf_control *c);

@@ -254,6 +254,7 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cf_httpd_forwarder *fwd, 
 	ctl->on_tick = cf_ctlplane_tick;
 	ctl->tick_arg = NULL;
 	if (cfg->http_port != 0) {
+		static const struct cf_httpd_page templates = { .render = cpl_templates_page };
 		struct cf_httpd_config hc = {
 			.role = CF_HTTPD_CONTROL,
 			.bind = cfg->http_bind,
@@ -263,6 +264,7 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cf_httpd_forwarder *fwd, 
 			.backend_url = cfg->backend_url,
 			.batch_size = cfg->batch_size,
 			.batch_interval_s = cfg->batch_interval,
+			.templates = &templates,
 		};
 
 		/* Created from the main lcore: the server threads inherit its CPU, never an RX core's. */

@@ -64,5 +64,7 @@ void cpl_delivery_provider(struct cf_metrics_builder *b, void *arg);
 void cpl_delivery_refresh(void);
 /* Registers /clarion/stats, /clarion/exporters, /clarion/templates. 0 or -1. */
 int cpl_telemetry_register(void);
+/* The HTTP /templates page (cf_httpd_page render): lib/tpl's view as JSON. */
+char *cpl_templates_page(void *arg, const char *exporter, size_t *len);
 
 #endif

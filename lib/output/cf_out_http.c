@@ -104,7 +104,8 @@ http_write(struct cf_output *o, const struct cf_record *r, unsigned int n)
 		}
 		if (b->nrec != 0)
 			b->body[b->len++] = ',';
-		b->len += (uint32_t)cf_json_record(b->body + b->len, &r[i]);
+		/* null_absent 0: the backend's required keys stay integers */
+		b->len += (uint32_t)cf_json_record_opts(b->body + b->len, &r[i], &o->json);
 		b->nrec++;
 		h->received++;
 		o->stats.records++;

@@ -34,6 +34,13 @@ cf_output_open_sink(enum cf_output_sink sink, const char *arg, char *err, size_t
 	return o;
 }
 
+void
+cf_output_set_names(struct cf_output *o, cf_json_name_fn *fn, void *arg)
+{
+	o->json.name = fn;
+	o->json.name_arg = arg;
+}
+
 int
 cf_output_write(struct cf_output *o, const struct cf_record *r, unsigned int n)
 {

@@ -171,7 +171,9 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 			d = CF_TPL_D_SKIP;
 		} else if (kind == CF_TPL_KIND_DATA && d >= CF_TPL_D_NAME_IF &&
 			   d <= CF_TPL_D_NAME_APP) {
-			d = CF_TPL_D_SKIP; /* names are taken from options data only */
+			/* names are taken from options data only: in a flow record, not used */
+			cf_tpl_unknown_hit(ctx, f[i].pen, f[i].id);
+			d = CF_TPL_D_SKIP;
 		}
 		if (d == CF_TPL_D_SAMP_PROB)
 			t->prob_double = f[i].len == 8;

@@ -8,6 +8,7 @@
  * that is withdrawn or redefined.
  */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cf_dispatch.h"
@@ -718,6 +719,110 @@ test_options_names(void)
 	CU_ASSERT_EQUAL(d.stats.opt_if_name, 2);
 	CU_ASSERT_EQUAL(d.stats.opt_vrf_name, 1);
 	CU_ASSERT_EQUAL(d.stats.opt_app_name, 1);
+
+	/* What the encoders read: the names themselves (an empty interfaceName: the description). */
+	{
+		struct cf_decode_ctx *ctxs[1] = {&d.ctx};
+		struct cf_tpl_names_view *v = cf_tpl_names_view_new(ctxs, 1);
+		const struct cf_record *r0 = &d.out.recs[0];
+		uint32_t vrf_ref = r0->names[CF_RECORD_NAME_VRF];
+		char name[CF_TPL_NAME_MAX + 1];
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+		CU_ASSERT_EQUAL(cf_tpl_names_lookup(v, r0->names[CF_RECORD_NAME_IN_IF], name), 9);
+		CU_ASSERT_STRING_EQUAL(name, "Gi0/0/0/1");
+		CU_ASSERT_EQUAL(cf_tpl_names_lookup(v, r0->names[CF_RECORD_NAME_OUT_IF], name), 11);
+		CU_ASSERT_STRING_EQUAL(name, "customer-42");
+		CU_ASSERT_EQUAL(cf_tpl_names_lookup(v, vrf_ref, name), 3);
+		CU_ASSERT_STRING_EQUAL(name, "red");
+		CU_ASSERT_EQUAL(cf_tpl_names_lookup(v, r0->names[CF_RECORD_NAME_APP], name), 4);
+		CU_ASSERT_STRING_EQUAL(name, "http");
+		CU_ASSERT_EQUAL(cf_tpl_names_lookup(v, 0, name), -1);
+
+		/* VRF 10 renamed: the next records, and the earlier reference, read the new name. */
+		ipfix(1);
+		s = cft_set_begin(&b, 401);
+		cft_u32(&b, 10);
+		vl = b.len;
+		cft_bytes(&b, "blue", 4);
+		while (b.len < vl + 32)
+			cft_u8(&b, 0);
+		cft_set_end(&b, s, 0);
+		s = cft_set_begin(&b, 256);
+		cft_ip4(&b, "10.0.0.1"); cft_u32(&b, 3); cft_u32(&b, 4); cft_u32(&b, 10);
+		cft_u32(&b, 0x0d000050);
+		cft_set_end(&b, s, 0);
+		feed(&d);
+		CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 3);
+		CU_ASSERT_EQUAL(cf_tpl_names_lookup(v, d.out.recs[2].names[CF_RECORD_NAME_VRF],
+						    name), 4);
+		CU_ASSERT_STRING_EQUAL(name, "blue");
+		CU_ASSERT_EQUAL(cf_tpl_names_lookup(v, vrf_ref, name), 4);
+		CU_ASSERT_EQUAL(d.stats.opt_vrf_name, 2);
+		cf_tpl_names_view_free(v);
+	}
+	cft_dec_fini(&d);
+}
+
+/*
+ * The operators' view (telemetry /clarion/templates, HTTP /templates): each
+ * exporter's templates with their fields, first/last seen, records decoded
+ * with each, and the data waiting for a template.
+ */
+static void
+test_template_view(void)
+{
+	struct cft_dec d;
+	const struct cf_decode_ctx *ctxs[1];
+	struct cf_tpl_view *v;
+	char *json;
+	size_t s, len = 0;
+
+	cft_dec_init(&d, 16);
+	ipfix(0);
+	s = cft_set_begin(&b, 2);
+	cft_tpl_hdr(&b, 300, 2); cft_field(&b, 8, 4); cft_field_pen(&b, 1232, 2, 9);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 3);
+	cft_ipfix_opt_hdr(&b, 400, 2, 1); cft_field(&b, 302, 4); cft_field(&b, 34, 4);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 300);
+	cft_ip4(&b, "10.0.0.1"); cft_u16(&b, 5); cft_ip4(&b, "10.0.0.2"); cft_u16(&b, 6);
+	cft_set_end(&b, s, 0);
+	s = cft_set_begin(&b, 500); /* no template yet: waits */
+	cft_u32(&b, 1); cft_u32(&b, 2);
+	cft_set_end(&b, s, 0);
+	feed_at(&d, EXPORT_MS + 5);
+	ctxs[0] = &d.ctx;
+	v = cf_tpl_view_take(ctxs, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	CU_ASSERT_EQUAL_FATAL(v->n_exp, 1);
+	CU_ASSERT_STRING_EQUAL(v->exp[0].exporter, "198.51.100.20");
+	CU_ASSERT_EQUAL(v->exp[0].domain, DOMAIN);
+	CU_ASSERT_EQUAL(v->exp[0].version, CF_RECORD_V_IPFIX);
+	CU_ASSERT_EQUAL(v->exp[0].pending_sets, 1);
+	CU_ASSERT_EQUAL(v->exp[0].pending_bytes, 8);
+	CU_ASSERT_EQUAL_FATAL(v->exp[0].n, 2);
+	CU_ASSERT_EQUAL(v->tpl[v->exp[0].first].tid, 300);
+	CU_ASSERT_EQUAL(v->tpl[v->exp[0].first].records, 2);
+	CU_ASSERT_EQUAL(v->tpl[v->exp[0].first].first_ms, EXPORT_MS + 5);
+	CU_ASSERT_EQUAL(v->tpl[v->exp[0].first].n_fields, 2);
+	CU_ASSERT_EQUAL(v->fields[v->tpl[v->exp[0].first].field + 1].pen, 9);
+	CU_ASSERT_EQUAL(v->tpl[v->exp[0].first + 1].tid, 400);
+	CU_ASSERT_EQUAL(v->tpl[v->exp[0].first + 1].kind, CF_TPL_KIND_OPTIONS);
+	json = cf_tpl_view_json(v, NULL, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(json);
+	CU_ASSERT_EQUAL(len, strlen(json));
+	CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"exporter\":\"198.51.100.20\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(json, "{\"id\":1232,\"length\":2,\"pen\":9}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"records\":2"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"pending_sets\":1"));
+	free(json);
+	json = cf_tpl_view_json(v, "192.0.2.99", &len); /* another exporter: none */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(json);
+	CU_ASSERT_STRING_EQUAL(json, "{\"exporters\":[]}");
+	free(json);
+	cf_tpl_view_free(v);
 	cft_dec_fini(&d);
 }
 
@@ -855,6 +960,7 @@ static const struct cft_case cases[] = {
 	{"data_link_frame_section", test_data_link_frame_section},
 	{"interface_and_firewall_fallbacks", test_interface_and_firewall_fallbacks},
 	{"options_names", test_options_names},
+	{"template_view", test_template_view},
 	{"record_amplification", test_record_amplification},
 	{"pending_withdrawn", test_pending_withdrawn},
 	{"pending_redefined", test_pending_redefined},
