@@ -547,11 +547,14 @@ dual_next_hops(struct cf_record *r, const struct cf_tpl_scr *s)
 {
 	const int v6 = (r->present & CF_RECORD_F_SRC_V6) != 0;
 
-	pick_next_hop(r->next_hop, &r->present, CF_RECORD_F_NEXT_HOP, CF_RECORD_F_NEXT_HOP_V6,
-		      CF_TPL_HAS(s, CF_TPL_D_NH4_ALT) != 0, CF_TPL_VAL(s, CF_TPL_D_NH4_ALT), v6);
+	const int nh4 = CF_TPL_HAS(s, CF_TPL_D_NH4_ALT) != 0;
+	const int bgp4 = CF_TPL_HAS(s, CF_TPL_D_BGP4_ALT) != 0;
+
+	pick_next_hop(r->next_hop, &r->present, CF_RECORD_F_NEXT_HOP, CF_RECORD_F_NEXT_HOP_V6, nh4,
+		      nh4 ? CF_TPL_VAL(s, CF_TPL_D_NH4_ALT) : 0, v6);
 	pick_next_hop(r->bgp_next_hop, &r->present2, CF_RECORD_F2_BGP_NEXT_HOP,
-		      CF_RECORD_F2_BGP_NEXT_HOP_V6, CF_TPL_HAS(s, CF_TPL_D_BGP4_ALT) != 0,
-		      CF_TPL_VAL(s, CF_TPL_D_BGP4_ALT), v6);
+		      CF_RECORD_F2_BGP_NEXT_HOP_V6, bgp4, bgp4 ? CF_TPL_VAL(s, CF_TPL_D_BGP4_ALT) : 0,
+		      v6);
 }
 
 #define INNER_ADDR (CF_RECORD_F2_INNER_SRC_ADDR | CF_RECORD_F2_INNER_DST_ADDR)
@@ -668,7 +671,7 @@ name_ref(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, struct cf_record *r,
 
 	if (ex->n_names_kind[kind] == 0)
 		return;
-	ref = cf_tpl_names_ref(ctx, ex, kind, key);
+	ref = cf_tpl_names_ref(ctx, ex, kind, key, slot);
 	if (ref != 0) {
 		r->names[slot] = ref;
 		r->present2 |= CF_RECORD_F2_NAME_IN_IF << slot;

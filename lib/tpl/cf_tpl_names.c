@@ -131,20 +131,20 @@ cf_tpl_names_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, enum cf_tpl_n
 
 uint32_t
 cf_tpl_names_ref(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, enum cf_tpl_name_kind kind,
-		 uint64_t key)
+		 uint64_t key, enum cf_record_name use)
 {
 	struct cf_tpl_cache *c = ctx->tpl;
 	struct name_key k = { .exp_idx = cf_tpl_exp_index(c, ex), .kind = kind, .key = key };
 	int pos;
 
-	/* Records of one flow burst share their interfaces: one lookup per change. */
-	if (ex->name_last[kind].valid && ex->name_last[kind].key == key)
-		return ex->name_last[kind].ref;
+	/* Records of one flow burst share their interfaces: one lookup per change, per use. */
+	if (ex->name_last[use].valid && ex->name_last[use].key == key)
+		return ex->name_last[use].ref;
 	pos = rte_hash_lookup(c->nh, &k);
-	ex->name_last[kind].key = key;
-	ex->name_last[kind].valid = 1;
-	ex->name_last[kind].ref = pos < 0 ? 0 : make_ref(c, (uint32_t)pos, c->names[pos].ident);
-	return ex->name_last[kind].ref;
+	ex->name_last[use].key = key;
+	ex->name_last[use].valid = 1;
+	ex->name_last[use].ref = pos < 0 ? 0 : make_ref(c, (uint32_t)pos, c->names[pos].ident);
+	return ex->name_last[use].ref;
 }
 
 void

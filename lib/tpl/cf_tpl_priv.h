@@ -86,7 +86,8 @@ struct cf_tpl_exp {
 	/* names from options data (cf_tpl_names.c) */
 	uint32_t n_names;
 	uint32_t n_names_kind[CF_TPL_NAME_KINDS];
-	struct { uint64_t key; uint32_t ref; uint32_t valid; } name_last[CF_TPL_NAME_KINDS];
+	/* the last lookup per record name (in/out interface, VRF, application) */
+	struct { uint64_t key; uint32_t ref; uint32_t valid; } name_last[CF_RECORD_NAME_MAX];
 };
 
 struct cf_tpl_unknown {
@@ -210,7 +211,8 @@ unsigned int cf_tpl_pending_discard(struct cf_decode_ctx *ctx, struct cf_tpl_exp
 /*
  * Names (cf_tpl_names.c): built at attach (-ENOMEM); cf_tpl_names_set() keeps or
  * replaces the name of (ex, kind, key) (counting a full table as opt_names_full);
- * cf_tpl_names_ref() is the record's reference to it, 0 when there is none;
+ * cf_tpl_names_ref() is the record's reference to it for one use (a record name
+ * slot, each with its own last-lookup cache), 0 when there is none;
  * cf_tpl_names_drop_exp() forgets every name of ex (its state goes).
  */
 int cf_tpl_names_setup(struct cf_tpl_cache *c, const char *name, int socket_id);
@@ -218,7 +220,7 @@ void cf_tpl_names_free(struct cf_tpl_cache *c);
 void cf_tpl_names_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, enum cf_tpl_name_kind kind,
 		      uint64_t key, const uint8_t *name, uint32_t len);
 uint32_t cf_tpl_names_ref(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex,
-			  enum cf_tpl_name_kind kind, uint64_t key);
+			  enum cf_tpl_name_kind kind, uint64_t key, enum cf_record_name use);
 void cf_tpl_names_drop_exp(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex);
 
 /* One more template carrying the unmapped element (pen, id). */
