@@ -11,7 +11,9 @@
 #include "cf_httpd.h"
 
 /* Label values of clarion_flowd_http_requests_total{path}: bounded on purpose. */
-enum cf_httpd_route { R_HEALTH, R_METRICS, R_TEMPLATES, R_SKETCHES, R_SKETCHES_BIN, R_OTHER, R_MAX };
+enum cf_httpd_route {
+	R_HEALTH, R_METRICS, R_TEMPLATES, R_SKETCHES, R_SKETCHES_BIN, R_OTHER, R_MAX
+};
 
 #define CF_HTTPD_N_STATUS 10
 #define CF_HTTPD_N_DUR 10

@@ -260,7 +260,8 @@ put_rare(char *p, const struct cf_record *r, const struct cf_json_opts *o)
 
 /* null_absent is a constant in each caller: the compiler makes two encoders. */
 static inline __attribute__((always_inline)) size_t
-json_record(char *buf, const struct cf_record *r, const struct cf_json_opts *o, const int null_absent)
+json_record(char *buf, const struct cf_record *r, const struct cf_json_opts *o,
+	    const int null_absent)
 {
 	const uint32_t f = r->present;
 	const int v6 = (f & CF_RECORD_F_SRC_V6) != 0;

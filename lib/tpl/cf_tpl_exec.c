@@ -523,7 +523,7 @@ record_rate(const struct cf_tpl_exp *ex, const struct cf_tpl_scr *s, uint8_t pro
 	return ex != NULL ? ex->rate : 0;
 }
 
-/* Of two next hops (v4 in the scratch, v6 in the record), the flow's family, else the non-zero one. */
+/* Two next hops (v4 in the scratch, v6 in the record): the flow's family, else the non-zero. */
 static void
 pick_next_hop(uint8_t *addr, uint32_t *pres, uint32_t bit, uint32_t bit6, int have4, uint64_t v4,
 	      int flow_v6)
