@@ -176,7 +176,7 @@ fields_text(const struct cf_tpl_view *v, const struct cf_tpl_view_tpl *t, char *
 
 /*
  * /clarion/templates: the exporters holding templates (columns exporter,
- * version, domain, templates, pending_bytes, pending_sets, names) and every
+ * version, domain, templates, pending_bytes, pending_sets, names) and four
  * template counters summed over the lcores; /clarion/templates,<address>: that
  * exporter's templates as columns (domain, id, kind, fields, first_seen_ms,
  * last_seen_ms, records). Columns: 22.11 nests only arrays in a dict.
