@@ -52,6 +52,8 @@ struct cf_control {
 	uint64_t out_errors_logged;   /* output write errors already reported */
 	uint64_t out_failed_logged;   /* records lost, as of the last report */
 	uint64_t out_err_log_ms;
+	/* names from options data, resolved by the output's encoder (lib/tpl) */
+	struct cf_tpl_names_view *names;
 };
 
 /* Installs the handlers: SIGINT/SIGTERM stop (cf_quit), SIGHUP asks for

@@ -270,6 +270,7 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cf_httpd_forwarder *fwd, 
 	ctl->on_tick = cf_ctlplane_tick;
 	ctl->tick_arg = NULL;
 	if (cfg->http_port != 0) {
+		static const struct cf_httpd_page templates = { .render = cpl_templates_page };
 		struct cf_httpd_config hc = {
 			.role = CF_HTTPD_CONTROL,
 			.bind = cfg->http_bind,
@@ -281,6 +282,7 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cf_httpd_forwarder *fwd, 
 			.batch_interval_s = cfg->batch_interval,
 			.max_conn_per_client = cfg->http_max_conn_per_client,
 			.request_timeout_s = cfg->http_request_timeout,
+			.templates = &templates,
 		};
 
 		/* Created from the main lcore: the server threads inherit its CPU, never an RX core's. */

@@ -71,5 +71,7 @@ void cpl_kafka_unregister(void);
 void cpl_delivery_health(struct cf_metrics_health *h, uint64_t now_ms);
 /* Registers /clarion/stats, /clarion/exporters, /clarion/templates. 0 or -1. */
 int cpl_telemetry_register(void);
+/* The HTTP /templates page (cf_httpd_page render): lib/tpl's view as JSON. */
+char *cpl_templates_page(void *arg, const char *exporter, size_t *len);
 
 #endif

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* DPDK telemetry commands /clarion/stats, /clarion/exporters, /clarion/templates. */
+/*
+ * DPDK telemetry commands /clarion/stats, /clarion/exporters,
+ * /clarion/templates[,<exporter>], and the HTTP /templates page; the
+ * template state comes from lib/tpl's lock-free view (cf_tpl_view_take()).
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +12,7 @@
 #include <rte_telemetry.h>
 
 #include "cf_ctlplane_priv.h"
+#include "cf_tpl.h"
 
 /* Keys tel_stats adds beside the table's: records_output, output_failed,
  * sequence_lost, exporters, rx_lcores. A full dict drops keys silently. */
@@ -111,58 +116,153 @@ tel_exporters(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* The template view of every RX lcore, or NULL (no engine yet, or out of memory). */
+static struct cf_tpl_view *
+take_view(void)
+{
+	const struct cf_decode_ctx *dc[RTE_MAX_LCORE];
+	struct cf_tpl_view *v;
+	unsigned int i;
+
+	pthread_mutex_lock(&cpl.lock);
+	if (cpl.ctl == NULL) {
+		pthread_mutex_unlock(&cpl.lock);
+		return NULL;
+	}
+	for (i = 0; i < cpl.ctl->n_rx; i++)
+		dc[i] = &cpl.ctl->rx[i]->dctx;
+	v = cf_tpl_view_take(dc, cpl.ctl->n_rx);
+	pthread_mutex_unlock(&cpl.lock);
+	return v;
+}
+
+char *
+cpl_templates_page(void *arg, const char *exporter, size_t *len)
+{
+	struct cf_tpl_view *v = take_view();
+	char *body;
+
+	(void)arg;
+	if (v == NULL)
+		return NULL;
+	body = cf_tpl_view_json(v, exporter, len);
+	cf_tpl_view_free(v);
+	return body;
+}
+
+/* "id:len" or "pen/id:len", comma-separated, cut to fit a telemetry string. */
+static void
+fields_text(const struct cf_tpl_view *v, const struct cf_tpl_view_tpl *t, char *out, size_t cap)
+{
+	size_t n = 0;
+	unsigned int j;
+
+	out[0] = '\0';
+	for (j = 0; j < t->n_fields; j++) {
+		const struct cf_tpl_field *f = &v->fields[t->field + j];
+		char one[32];
+		int k = f->pen ? snprintf(one, sizeof(one), "%s%u/%u:%u", j ? "," : "", f->pen, f->id,
+					  f->len)
+			       : snprintf(one, sizeof(one), "%s%u:%u", j ? "," : "", f->id, f->len);
+
+		if (n + (size_t)k + 4 >= cap) {
+			snprintf(out + n, cap - n, ",...");
+			return;
+		}
+		memcpy(out + n, one, (size_t)k + 1);
+		n += (size_t)k;
+	}
+}
+
 /*
- * Every /metrics family whose name starts with clarion_flowd_template, one key
- * per sample: today the per-lcore template counters of CF_STATS_COUNTER_TABLE
- * (templates_added_total/<lcore>, template_waits_total/<lcore>, ...), which
- * read 0 until a v9/IPFIX template has been seen; a provider that registers
- * more such families (the template cache) shows up here with no change.
- * "none" means no such family has a sample: none is registered (or no RX lcore).
+ * /clarion/templates: the exporters holding templates (columns exporter,
+ * version, domain, templates, pending_bytes, pending_sets, names) and four
+ * template counters summed over the lcores; /clarion/templates,<address>: that
+ * exporter's templates as columns (domain, id, kind, fields, first_seen_ms,
+ * last_seen_ms, records). Columns: 22.11 nests only arrays in a dict.
  */
 static int
 tel_templates(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	static const char prefix[] = "clarion_flowd_template";
-	struct cf_metrics_builder *b = cf_metrics_builder_new();
-	unsigned int f, s, k, entries = 0;
+	static const char *const enames[7] = { "exporter", "version", "domain", "templates",
+					       "pending_bytes", "pending_sets", "names" };
+	static const char *const tnames[7] = { "domain", "id", "kind", "fields",
+					       "first_seen_ms", "last_seen_ms", "records" };
+	const int one = params != NULL && params[0] != '\0';
+	const char *const *names = one ? tnames : enames;
+	struct rte_tel_data *col[7];
+	struct cf_tpl_view *v;
+	unsigned int c, i, k, rows = 0;
 
 	(void)cmd;
-	(void)params;
-	if (b == NULL)
-		return -ENOMEM;
-	cf_metrics_collect(b);
-	rte_tel_data_start_dict(d);
-	for (f = 0; f < cf_metrics_n_families(b); f++) {
-		const char *name = cf_metrics_family_name(b, f);
+	v = take_view();
+	if (v == NULL)
+		return -ENODEV;
+	for (c = 0; c < 7; c++) {
+		col[c] = rte_tel_data_alloc();
+		if (col[c] == NULL) {
+			while (c-- > 0)
+				rte_tel_data_free(col[c]);
+			cf_tpl_view_free(v);
+			return -ENOMEM;
+		}
+		rte_tel_data_start_array(col[c], (one ? (c == 2 || c == 3) : c < 2)
+							 ? RTE_TEL_STRING_VAL : RTE_TEL_U64_VAL);
+	}
+	for (i = 0; i < v->n_exp; i++) {
+		const struct cf_tpl_view_exp *e = &v->exp[i];
 
-		if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
+		if (!one) {
+			if (rows == RTE_TEL_MAX_ARRAY_ENTRIES)
+				break;
+			rte_tel_data_add_array_string(col[0], e->exporter);
+			rte_tel_data_add_array_string(col[1], e->version == CF_RECORD_V_NF9
+							      ? "netflow_v9" : "ipfix");
+			rte_tel_data_add_array_u64(col[2], e->domain);
+			rte_tel_data_add_array_u64(col[3], e->n);
+			rte_tel_data_add_array_u64(col[4], e->pending_bytes);
+			rte_tel_data_add_array_u64(col[5], e->pending_sets);
+			rte_tel_data_add_array_u64(col[6], e->names);
+			rows++;
 			continue;
-		for (s = 0;
-		     s < cf_metrics_n_samples(b, f) && entries < RTE_TEL_MAX_DICT_ENTRIES - 1;
-		     s++) {
-			char key[RTE_TEL_MAX_STRING_LEN], *p;
-			const struct cf_metrics_label *l;
-			size_t len;
+		}
+		if (strcmp(e->exporter, params) != 0)
+			continue;
+		for (k = e->first; k < e->first + e->n && rows < RTE_TEL_MAX_ARRAY_ENTRIES; k++) {
+			const struct cf_tpl_view_tpl *t = &v->tpl[k];
+			char f[RTE_TEL_MAX_STRING_LEN];
 
-			snprintf(key, sizeof(key), "%s", name + strlen("clarion_flowd_"));
-			for (k = 0; (l = cf_metrics_sample_label(b, f, s, k)) != NULL; k++) {
-				len = strlen(key);
-				snprintf(key + len, sizeof(key) - len, "/%s", l->value);
-			}
-			/* Telemetry keys allow only [A-Za-z0-9_/]. */
-			for (p = key; *p; p++)
-				if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-				      (*p >= '0' && *p <= '9') || *p == '/'))
-					*p = '_';
-			rte_tel_data_add_dict_u64(d, key,
-						  (uint64_t)cf_metrics_sample_value(b, f, s));
-			entries++;
+			fields_text(v, t, f, sizeof(f));
+			rte_tel_data_add_array_u64(col[0], e->domain);
+			rte_tel_data_add_array_u64(col[1], t->tid);
+			rte_tel_data_add_array_string(col[2], t->kind == CF_TPL_KIND_OPTIONS ? "options"
+											      : "data");
+			rte_tel_data_add_array_string(col[3], f);
+			rte_tel_data_add_array_u64(col[4], t->first_ms);
+			rte_tel_data_add_array_u64(col[5], t->last_ms);
+			rte_tel_data_add_array_u64(col[6], t->records);
+			rows++;
 		}
 	}
-	if (entries == 0)
-		rte_tel_data_add_dict_string(d, "templates",
-					     "none: no clarion_flowd_template* family registered");
-	cf_metrics_builder_free(b);
+	cf_tpl_view_free(v);
+	rte_tel_data_start_dict(d);
+	if (!one) {
+		/* the template counters of CF_STATS_COUNTER_TABLE, summed over the RX lcores */
+		struct cf_stats_lcore t;
+
+		pthread_mutex_lock(&cpl.lock);
+		if (cpl.ctl != NULL) {
+			cpl_sum_rx(&t);
+			rte_tel_data_add_dict_u64(d, "templates_added", t.tpl_added);
+			rte_tel_data_add_dict_u64(d, "templates_expired", t.tpl_expired);
+			rte_tel_data_add_dict_u64(d, "template_waits", t.tpl_pending);
+			rte_tel_data_add_dict_u64(d, "template_waits_decoded", t.tpl_pending_done);
+		}
+		pthread_mutex_unlock(&cpl.lock);
+	}
+	rte_tel_data_add_dict_u64(d, "rows", rows);
+	for (c = 0; c < 7; c++)
+		rte_tel_data_add_dict_container(d, names[c], col[c], 0);
 	return 0;
 }
 
@@ -174,7 +274,8 @@ cpl_telemetry_register(void)
 	    rte_telemetry_register_cmd("/clarion/exporters", tel_exporters,
 				       "Exporters (columns). No parameters") != 0 ||
 	    rte_telemetry_register_cmd("/clarion/templates", tel_templates,
-				       "Template caches of the v9/IPFIX decoders. No parameters") != 0)
+				       "v9/IPFIX exporters holding templates (columns); "
+				       "parameter: an exporter address, its templates") != 0)
 		return -1;
 	return 0;
 }

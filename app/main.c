@@ -215,6 +215,10 @@ main(int argc, char **argv)
 			die(EXIT_RUNTIME, "%s", err);
 		for (i = 0; i < (unsigned int)n_rx; i++)
 			rx[i]->tpl_save = cf_tpl_saver_lcore(ctl.tpl_save, i);
+		/* Names from options data: records refer to them, the encoder reads them. */
+		ctl.names = cf_tpl_names_view_new(dc, (unsigned int)n_rx);
+		if (ctl.names == NULL)
+			die(1, "%s", "out of memory (names view)");
 	}
 
 	for (i = 0; i < ctl.n_ports; i++) {
@@ -248,6 +252,7 @@ main(int argc, char **argv)
 	ctl.out = cf_outputs_open(&cfg, &rc, err, sizeof(err));
 	if (ctl.out == NULL)
 		die(rc, "%s", err);
+	cf_output_set_names(ctl.out, cf_tpl_names_lookup, ctl.names);
 	for (i = 0; i < (unsigned int)n_rx; i++)
 		ctl.sflow[i] = rx[i]->dctx.sflow;
 	if (cfg.sflow_counters.kind == CF_SFLOW_COUNTERS_NDJSON) {
@@ -302,6 +307,7 @@ main(int argc, char **argv)
 	cf_tpl_saver_close(ctl.tpl_save);
 
 	cf_output_close(ctl.out);
+	cf_tpl_names_view_free(ctl.names);
 	cf_sflow_out_close(ctl.sflow_out);
 	for (i = 0; i < ctl.n_ports; i++)
 		cf_port_stop(ctl.ports[i]);

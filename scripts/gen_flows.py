@@ -193,6 +193,7 @@ def v5_datagram(rng, exporter, seq, nrec, engine, sampling, uptime=None, secs=No
             "tcp_flags": flags, "tos": tos, "input_if": inif, "output_if": outif,
             "src_as": sas, "dst_as": das, "src_mask": smask, "dst_mask": dmask,
             "next_hop": nh, "sampling_rate": rate if rate else None,
+            "time_source": "flow",
             "exporter_version": 5, "export_protocol": "netflow_v5",
             "observation_domain": engine[0] << 8 | engine[1],
         })

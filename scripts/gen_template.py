@@ -118,6 +118,7 @@ def one_record(rng, proto, fields, clk, exporter, domain):
         "tcp_flags": v["flags"], "tos": v["tos"], "input_if": v["inif"], "output_if": v["outif"],
         "src_as": None, "dst_as": None, "src_mask": v["smask"], "dst_mask": v["dmask"],
         "next_hop": v["nh"], "sampling_rate": None, "direction": v["dir"],
+        "time_source": "flow",
         "exporter_version": 9 if proto == "v9" else 10,
         "export_protocol": "netflow_v9" if proto == "v9" else "ipfix",
         "observation_domain": domain,

@@ -19,7 +19,8 @@
 #include "cf_metrics.h"
 
 static const char *const route_names[R_MAX] = {
-	[R_HEALTH] = "/health", [R_METRICS] = "/metrics", [R_SKETCHES] = "/api/edge/sketches",
+	[R_HEALTH] = "/health", [R_METRICS] = "/metrics", [R_TEMPLATES] = "/templates",
+	[R_SKETCHES] = "/api/edge/sketches",
 	[R_SKETCHES_BIN] = "/api/edge/sketches/binary", [R_OTHER] = "other",
 };
 
@@ -71,7 +72,8 @@ route_of_role(const struct cf_httpd_server *s, enum cf_httpd_route r)
 {
 	if (r == R_OTHER)
 		return 1;
-	return s->cfg.role == CF_HTTPD_CONTROL ? (r == R_HEALTH || r == R_METRICS) :
+	return s->cfg.role == CF_HTTPD_CONTROL ? (r == R_HEALTH || r == R_METRICS ||
+						   (r == R_TEMPLATES && s->has_templates)) :
 					    (r == R_SKETCHES || r == R_SKETCHES_BIN);
 }
 
@@ -310,6 +312,19 @@ serve_metrics(struct cf_httpd_server *s, struct MHD_Connection *c, unsigned int 
 	return respond_json(c, MHD_HTTP_OK, j, sent);
 }
 
+static enum MHD_Result
+serve_templates(struct cf_httpd_server *s, struct MHD_Connection *c, unsigned int *sent)
+{
+	const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "exporter");
+	size_t len = 0;
+	char *body = s->templates.render(s->templates.arg, q, &len);
+
+	if (body == NULL)
+		return cf_httpd_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL,
+				      NULL, sent);
+	return cf_httpd_respond(c, MHD_HTTP_OK, "application/json", body, len, NULL, NULL, sent);
+}
+
 static enum cf_httpd_route
 route_of(const struct cf_httpd_server *s, const char *url)
 {
@@ -318,6 +333,8 @@ route_of(const struct cf_httpd_server *s, const char *url)
 			return R_HEALTH;
 		if (strcmp(url, "/metrics") == 0)
 			return R_METRICS;
+		if (strcmp(url, "/templates") == 0 && s->has_templates)
+			return R_TEMPLATES;
 	} else {
 		if (strcmp(url, "/api/edge/sketches") == 0)
 			return R_SKETCHES;
@@ -496,6 +513,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 			ret = serve_health(s, c, &sent);
 		else if (r->route == R_METRICS)
 			ret = serve_metrics(s, c, &sent);
+		else if (r->route == R_TEMPLATES)
+			ret = serve_templates(s, c, &sent);
 		else {
 			/* Authentication and size limits before a byte of body is read. */
 			ret = cf_httpd_agent_begin(s, c, r, &sent);
@@ -639,6 +658,11 @@ cf_httpd_start(const struct cf_httpd_config *cfg, int *bad_config, char *err, si
 	if (cfg->fwd != NULL && cfg->fwd->submit != NULL) {
 		s->fwd = *cfg->fwd;
 		s->has_fwd = 1;
+	}
+	if (cfg->role == CF_HTTPD_CONTROL && cfg->templates != NULL &&
+	    cfg->templates->render != NULL) {
+		s->templates = *cfg->templates;
+		s->has_templates = 1;
 	}
 	s->start_us = cf_clock_mono_us();
 

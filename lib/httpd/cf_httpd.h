@@ -16,6 +16,9 @@
  *                pending, errors, batch_size, batch_interval_seconds, then
  *                every metric family). ?format=prometheus|json forces one;
  *                another ?format is 400.
+ *  GET /templates  JSON of cfg.templates (the v9/IPFIX template state per
+ *                exporter; ?exporter=ADDR: that exporter only); 404 when
+ *                no page is configured, 500 when it could not be built.
  * CF_HTTPD_AGENT (--agent-port, default 8080): edge-agent sketch ingest.
  *  POST /api/edge/sketches         JSON {switch_id, sketches[], timestamp?,
  *                sketch_count?}: 400 (JSON error) when not a JSON object, bytes
@@ -82,6 +85,16 @@ enum cf_httpd_role {
 	CF_HTTPD_AGENT,
 };
 
+/*
+ * A JSON page built on request (any server thread, concurrently): returns a
+ * malloc'd body and its length, or NULL (500). query: the ?exporter= value,
+ * or NULL.
+ */
+struct cf_httpd_page {
+	char *(*render)(void *arg, const char *query, size_t *len);
+	void *arg;
+};
+
 struct cf_httpd_config {
 	enum cf_httpd_role role;
 	const char *bind;          /* IPv4 or IPv6 literal */
@@ -96,6 +109,7 @@ struct cf_httpd_config {
 	const char *backend_url;   /* "" = none (reported as null) */
 	uint32_t batch_size;
 	uint32_t batch_interval_s;
+	const struct cf_httpd_page *templates; /* GET /templates; NULL = 404 */
 	/* CF_HTTPD_AGENT */
 	size_t max_body;           /* bytes; 0 = 10 MiB */
 	const char *token;         /* NULL or "" = no authentication */

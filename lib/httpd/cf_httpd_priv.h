@@ -13,7 +13,9 @@
 #include "cf_httpd.h"
 
 /* Label values of clarion_flowd_http_requests_total{path}: bounded on purpose. */
-enum cf_httpd_route { R_HEALTH, R_METRICS, R_SKETCHES, R_SKETCHES_BIN, R_OTHER, R_MAX };
+enum cf_httpd_route {
+	R_HEALTH, R_METRICS, R_TEMPLATES, R_SKETCHES, R_SKETCHES_BIN, R_OTHER, R_MAX
+};
 
 #define CF_HTTPD_N_STATUS 11
 #define CF_HTTPD_N_DUR 10
@@ -53,6 +55,8 @@ struct cf_httpd_server {
 	char token[256];
 	struct cf_httpd_forwarder fwd;
 	int has_fwd;
+	struct cf_httpd_page templates;
+	int has_templates;
 	uint64_t start_us;       /* cf_clock_mono_us() at start */
 	/* Written by the server threads with relaxed atomics, read by the provider. */
 	uint64_t requests[R_MAX][CF_HTTPD_N_STATUS + 1];

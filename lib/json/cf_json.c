@@ -201,8 +201,67 @@ put_mac(char *p, const uint8_t *m)
 	return p;
 }
 
-size_t
-cf_json_record(char *buf, const struct cf_record *r)
+static const char *const name_keys[CF_RECORD_NAME_MAX] = {
+	",\"input_if_name\":", ",\"output_if_name\":", ",\"vrf_name\":",
+	",\"application_name\":",
+};
+
+/* The rarer keys (cf_record.present2), each only when present. */
+static char *
+put_rare(char *p, const struct cf_record *r, const struct cf_json_opts *o)
+{
+	const uint32_t f2 = r->present2;
+	unsigned int i;
+
+	if (f2 & CF_RECORD_F2_BGP_NEXT_HOP) {
+		p = PUT_LIT(p, ",\"bgp_next_hop\":");
+		p = put_addr(p, r->bgp_next_hop, (f2 & CF_RECORD_F2_BGP_NEXT_HOP_V6) != 0);
+	}
+	if (f2 & CF_RECORD_F2_VRF_ID) {
+		p = PUT_LIT(p, ",\"vrf_id\":");
+		p = put_u64(p, r->vrf_id);
+	}
+	if (o != NULL && o->name != NULL) {
+		for (i = 0; i < CF_RECORD_NAME_MAX; i++) {
+			char name[CF_JSON_NAME_MAX + 1];
+			int n;
+
+			if (!(f2 & (CF_RECORD_F2_NAME_IN_IF << i)))
+				continue;
+			n = o->name(o->name_arg, r->names[i], name);
+			if (n <= 0)
+				continue;
+			if (n > CF_JSON_NAME_MAX)
+				n = CF_JSON_NAME_MAX;
+			p = put(p, name_keys[i], strlen(name_keys[i]));
+			p += cf_json_string(p, (const uint8_t *)name, (size_t)n);
+		}
+	}
+	if (f2 & CF_RECORD_F2_INNER_SRC_ADDR) {
+		p = PUT_LIT(p, ",\"inner_src_ip\":");
+		p = put_addr(p, r->inner_src_addr, (f2 & CF_RECORD_F2_INNER_V6) != 0);
+	}
+	if (f2 & CF_RECORD_F2_INNER_DST_ADDR) {
+		p = PUT_LIT(p, ",\"inner_dst_ip\":");
+		p = put_addr(p, r->inner_dst_addr, (f2 & CF_RECORD_F2_INNER_V6) != 0);
+	}
+	if (f2 & CF_RECORD_F2_INNER_PORTS) {
+		p = PUT_LIT(p, ",\"inner_src_port\":");
+		p = put_u64(p, r->inner_src_port);
+		p = PUT_LIT(p, ",\"inner_dst_port\":");
+		p = put_u64(p, r->inner_dst_port);
+	}
+	if (f2 & CF_RECORD_F2_INNER_PROTOCOL) {
+		p = PUT_LIT(p, ",\"inner_protocol\":");
+		p = put_u8(p, r->inner_protocol);
+	}
+	return p;
+}
+
+/* null_absent is a constant in each caller: the compiler makes two encoders. */
+static inline __attribute__((always_inline)) size_t
+json_record(char *buf, const struct cf_record *r, const struct cf_json_opts *o,
+	    const int null_absent)
 {
 	const uint32_t f = r->present;
 	const int v6 = (f & CF_RECORD_F_SRC_V6) != 0;
@@ -212,24 +271,26 @@ cf_json_record(char *buf, const struct cf_record *r)
 	ms_format(&start, r->flow_start_ms);
 	ms_format(&end, r->flow_end_ms);
 
+#define ABSENT(bit) (null_absent && !(f & (bit)))
 	p = PUT_LIT(p, "{\"src_ip\":");
-	p = put_addr(p, r->src_addr, v6);
+	p = ABSENT(CF_RECORD_F_SRC_ADDR) ? PUT_LIT(p, "null") : put_addr(p, r->src_addr, v6);
 	p = PUT_LIT(p, ",\"dst_ip\":");
-	p = put_addr(p, r->dst_addr, v6);
+	p = ABSENT(CF_RECORD_F_DST_ADDR) ? PUT_LIT(p, "null") : put_addr(p, r->dst_addr, v6);
 	p = PUT_LIT(p, ",\"src_port\":");
-	p = put_u64(p, r->src_port);
+	p = ABSENT(CF_RECORD_F_PORTS) ? PUT_LIT(p, "null") : put_u64(p, r->src_port);
 	p = PUT_LIT(p, ",\"dst_port\":");
-	p = put_u64(p, r->dst_port);
+	p = ABSENT(CF_RECORD_F_PORTS) ? PUT_LIT(p, "null") : put_u64(p, r->dst_port);
 	p = PUT_LIT(p, ",\"protocol\":");
-	p = put_u8(p, r->protocol);
+	p = ABSENT(CF_RECORD_F_PROTOCOL) ? PUT_LIT(p, "null") : put_u8(p, r->protocol);
 	p = PUT_LIT(p, ",\"bytes\":");
-	p = put_u64(p, r->bytes);
+	p = ABSENT(CF_RECORD_F_BYTES) ? PUT_LIT(p, "null") : put_u64(p, r->bytes);
 	p = PUT_LIT(p, ",\"packets\":");
-	p = put_u64(p, r->packets);
+	p = ABSENT(CF_RECORD_F_PACKETS) ? PUT_LIT(p, "null") : put_u64(p, r->packets);
 	p = PUT_LIT(p, ",\"flow_start\":");
-	p = put_secs(p, &start);
+	p = ABSENT(CF_RECORD_F_FLOW_START) ? PUT_LIT(p, "null") : put_secs(p, &start);
 	p = PUT_LIT(p, ",\"flow_end\":");
-	p = put_secs(p, &end);
+	p = ABSENT(CF_RECORD_F_FLOW_END) ? PUT_LIT(p, "null") : put_secs(p, &end);
+#undef ABSENT
 	p = PUT_LIT(p, ",\"switch_id\":");
 	p = put_addr(p, r->exporter, (f & CF_RECORD_F_EXPORTER_V6) != 0);
 
@@ -285,6 +346,25 @@ cf_json_record(char *buf, const struct cf_record *r)
 		p = PUT_LIT(p, ",\"post_vlan_id\":");
 		p = put_u64(p, r->post_vlan_id);
 	}
+	/* Constant-length copies, as below. */
+	switch (r->time_source) {
+	case CF_RECORD_TS_FLOW:
+		p = PUT_LIT(p, ",\"time_source\":\"flow\"");
+		break;
+	case CF_RECORD_TS_OBSERVATION:
+		p = PUT_LIT(p, ",\"time_source\":\"observation\"");
+		break;
+	case CF_RECORD_TS_EXPORT:
+		p = PUT_LIT(p, ",\"time_source\":\"export\"");
+		break;
+	case CF_RECORD_TS_RECEIVED:
+		p = PUT_LIT(p, ",\"time_source\":\"received\"");
+		break;
+	default:
+		break;
+	}
+	if (__builtin_expect(r->present2 != 0, 0))
+		p = put_rare(p, r, o);
 	/* Constant-length copies: the compiler inlines them (strlen + memcpy would be calls). */
 	switch (r->version) {
 	case CF_RECORD_V_NF5:
@@ -309,6 +389,20 @@ cf_json_record(char *buf, const struct cf_record *r)
 	p = put_u64(p, r->observation_domain);
 	*p++ = '}';
 	return (size_t)(p - buf);
+}
+
+size_t
+cf_json_record(char *buf, const struct cf_record *r)
+{
+	return json_record(buf, r, NULL, 0);
+}
+
+size_t
+cf_json_record_opts(char *buf, const struct cf_record *r, const struct cf_json_opts *o)
+{
+	if (o != NULL && o->null_absent)
+		return json_record(buf, r, o, 1);
+	return json_record(buf, r, o, 0);
 }
 
 /* Length of a valid UTF-8 sequence at s (1..4), or 0 when the bytes are not one. */

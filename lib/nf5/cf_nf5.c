@@ -47,7 +47,7 @@ struct cf_nf5_common {
 	 CF_RECORD_F_DST_AS | CF_RECORD_F_SRC_MASK | CF_RECORD_F_DST_MASK)
 
 /*
- * Writes all 192 bytes of the slot, in struct order, zeros included: the slot
+ * Writes all 256 bytes of the slot, in struct order, zeros included: the slot
  * comes from cf_record_sink_next_raw(), so nothing is written twice. The result is
  * byte for byte what cf_record_sink_next() + field stores + cf_decode_record_origin() +
  * cf_decode_apply_sampling() would give (tests/unit/test_nf5_once.c checks it).
@@ -80,7 +80,7 @@ cf_nf5_record(struct cf_record *r, const uint8_t *f, const struct cf_nf5_common 
 	r->direction = 0;
 	r->icmp_type = 0;
 	r->icmp_code = 0;
-	r->pad0 = 0;
+	r->time_source = CF_RECORD_TS_FLOW;
 	r->vlan_id = 0;
 	r->input_if = cf_wire_be16(f + 12);
 	r->output_if = cf_wire_be16(f + 14);

@@ -113,7 +113,9 @@ http_write(struct cf_output *o, const struct cf_record *r, unsigned int n)
 		}
 		if (b->nrec != 0)
 			b->body[b->len++] = h->fr->sep[0];
-		b->len += (uint32_t)cf_json_record(b->body + b->len, &r[i]);
+		/* http: null_absent 0, the backend's required keys stay integers; kafka: the
+		 * --output schema (null when absent) */
+		b->len += (uint32_t)cf_json_record_opts(b->body + b->len, &r[i], &o->json);
 		b->nrec++;
 		h->received++;
 		o->stats.records++;
@@ -195,6 +197,7 @@ open_batching(const struct cf_output_http_config *cfg, const struct cf_output_op
 		return NULL;
 	}
 	h->fr = fr;
+	o->json.null_absent = fr == &kafka_framing;
 	h->batch_size = cfg->batch_size ? cfg->batch_size : 1;
 	h->interval_ms = cfg->batch_interval_ms;
 	h->d = cf_delivery_start(&cfg->dl, err, errlen);

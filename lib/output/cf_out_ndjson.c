@@ -57,6 +57,8 @@ ndjson_open(struct cf_output *o, const char *arg, char *err, size_t errlen)
 		return -1;
 	}
 	nj->used = 0;
+	/* The file says what the export said: absent keys are null (README, Output). */
+	o->json.null_absent = 1;
 	nj->fd = ndjson_target(arg, &nj->own_fd, err, errlen);
 	if (nj->fd < 0) {
 		free(nj);
@@ -168,7 +170,7 @@ ndjson_write(struct cf_output *o, const struct cf_record *r, unsigned int n)
 			if (frc != 0)
 				rc = frc;
 		}
-		len = cf_json_record(nj->buf + nj->used, &r[i]);
+		len = cf_json_record_opts(nj->buf + nj->used, &r[i], &o->json);
 		nj->buf[nj->used + len] = '\n';
 		nj->used += len + 1;
 		o->stats.bytes += len + 1;

@@ -229,3 +229,17 @@ cf_output_find(const struct cf_output *o, const char *scheme)
 			return t->out[i];
 	return NULL;
 }
+
+void
+cf_output_set_names(struct cf_output *o, cf_json_name_fn *fn, void *arg)
+{
+	o->json.name = fn;
+	o->json.name_arg = arg;
+	if (o->ops == &tee_ops) {
+		const struct tee *t = o->priv;
+		unsigned int i;
+
+		for (i = 0; i < t->n; i++)
+			cf_output_set_names(t->out[i], fn, arg);
+	}
+}

@@ -36,6 +36,12 @@
  *    the same for "http" or "kafka"; cf_output_kafka_stats() the Kafka
  *    transport's own. Callable from any thread (each counter exact, not an
  *    atomic snapshot).
+ *  - Records are encoded by cf_json.h: the ndjson sink writes null for every
+ *    key the export did not carry; the http sink keeps the Clarion keys the
+ *    backend requires as integers (0) and addresses ("0.0.0.0") when absent.
+ *  - cf_output_set_names() gives the encoder the resolver of the records'
+ *    name references (lib/tpl's cf_tpl_names_lookup), every output of a tee; without
+ *    it, no names. The kafka sink encodes as ndjson does.
  */
 
 #include <stddef.h>
@@ -43,6 +49,7 @@
 #include <stdio.h>
 
 #include "cf_delivery.h"
+#include "cf_json.h"
 #include "cf_record.h"
 
 struct cf_output;
@@ -69,6 +76,7 @@ struct cf_output_ops {
 struct cf_output {
 	const struct cf_output_ops *ops;
 	struct cf_output_stats stats;
+	struct cf_json_opts json;  /* how the sink encodes records */
 	void *priv;
 };
 
@@ -81,6 +89,8 @@ enum cf_output_sink {
 struct cf_output *cf_output_open_sink(enum cf_output_sink sink, const char *arg, char *err,
 				      size_t errlen);
 int cf_output_write(struct cf_output *o, const struct cf_record *r, unsigned int n);
+/* Name references in records resolve through fn(arg, ref, buf) (before the first write). */
+void cf_output_set_names(struct cf_output *o, cf_json_name_fn *fn, void *arg);
 int cf_output_flush(struct cf_output *o);
 void cf_output_poll(struct cf_output *o);
 void cf_output_finish(struct cf_output *o);

@@ -8,17 +8,24 @@
  * decoder asks for record slots.
  *
  * Contract:
- *  - struct cf_record is fixed-size (192 bytes, three cache lines) and has no
- *    pointers: it can be copied, spooled to disk and read by another process.
- *  - A field is meaningful only when its CFR_F_* bit is set in .present;
+ *  - struct cf_record is fixed-size (256 bytes, four cache lines) and has no
+ *    pointers: it can be copied and handed between threads. Three lines carry
+ *    what nearly every record has; the fourth (BGP next hop, inner header) is
+ *    only written by templates that have those elements.
+ *  - A field is meaningful only when its CF_RECORD_F_* bit is set in .present
+ *    (CF_RECORD_F2_* in .present2);
  *    decoders never need to clear unset fields (cf_record_sink_next() zeroes the slot).
  *    Unset fields and padding are zero in every record handed on, so records
  *    compare and spool byte for byte. cf_record_sink_next_raw() and
- *    cf_record_sink_take_raw() skip the zeroing for a decoder that writes all 192
+ *    cf_record_sink_take_raw() skip the zeroing for a decoder that writes all 256
  *    bytes itself (NetFlow v5: the slot is then written once, not twice).
  *  - Addresses are 16 bytes in network order; an IPv4 address sits in the first
  *    4 bytes with the *_v6 presence bit clear.
- *  - Times are milliseconds since the Unix epoch.
+ *  - Times are milliseconds since the Unix epoch; time_source says where
+ *    flow_start/flow_end came from (enum cf_record_time_source).
+ *  - Names (interface, VRF, application) are not in the record: names[] holds
+ *    references into the producing lcore's name table (lib/tpl, cf_tpl.h
+ *    cf_tpl_names_*), resolved by the encoder on the control lcore.
  *  - A sink is owned by one thread. cf_record_sink_next() never blocks: it returns
  *    NULL when no slot can be had, and the caller counts the record as dropped.
  */
@@ -58,6 +65,41 @@ enum cf_record_field {
 	CF_RECORD_F_POST_VLAN = 1u << 28,
 };
 
+/* Presence bits of the rarer fields (cf_record.present2). */
+enum cf_record_field2 {
+	CF_RECORD_F2_BGP_NEXT_HOP = 1u << 0,
+	CF_RECORD_F2_BGP_NEXT_HOP_V6 = 1u << 1,
+	CF_RECORD_F2_INNER_SRC_ADDR = 1u << 2, /* a second (inner) header: RFC 7011 sec. 8 */
+	CF_RECORD_F2_INNER_DST_ADDR = 1u << 3,
+	CF_RECORD_F2_INNER_V6 = 1u << 4,
+	CF_RECORD_F2_INNER_PORTS = 1u << 5,
+	CF_RECORD_F2_INNER_PROTOCOL = 1u << 6,
+	CF_RECORD_F2_VRF_ID = 1u << 7,
+	/* names[CF_RECORD_NAME_*] holds a reference */
+	CF_RECORD_F2_NAME_IN_IF = 1u << 8,
+	CF_RECORD_F2_NAME_OUT_IF = 1u << 9,
+	CF_RECORD_F2_NAME_VRF = 1u << 10,
+	CF_RECORD_F2_NAME_APP = 1u << 11,
+};
+
+/* Index of cf_record.names[]; CF_RECORD_F2_NAME_IN_IF << i is its presence bit. */
+enum cf_record_name {
+	CF_RECORD_NAME_IN_IF = 0,
+	CF_RECORD_NAME_OUT_IF,
+	CF_RECORD_NAME_VRF,
+	CF_RECORD_NAME_APP,
+	CF_RECORD_NAME_MAX
+};
+
+/* Where flow_start_ms/flow_end_ms came from (cf_record.time_source). */
+enum cf_record_time_source {
+	CF_RECORD_TS_NONE = 0,        /* no time (not written by any decoder) */
+	CF_RECORD_TS_FLOW,            /* the flow's own start/end (v5, v9/IPFIX flow times) */
+	CF_RECORD_TS_OBSERVATION,     /* IPFIX observationTime* (event records: NSEL, NAT) */
+	CF_RECORD_TS_EXPORT,          /* the export time of the message header */
+	CF_RECORD_TS_RECEIVED,        /* the time the datagram was received (sFlow) */
+};
+
 /* Export protocol the record came from (cf_record.version). */
 enum cf_record_version {
 	CF_RECORD_V_NF5 = 5,
@@ -88,7 +130,7 @@ struct cf_record {
 	uint8_t direction;         /* 0 ingress, 1 egress (IPFIX flowDirection) */
 	uint8_t icmp_type;
 	uint8_t icmp_code;
-	uint8_t pad0;
+	uint8_t time_source;       /* enum cf_record_time_source */
 	uint16_t vlan_id;
 	uint32_t input_if;
 	uint32_t output_if;
@@ -105,13 +147,24 @@ struct cf_record {
 	uint8_t src_mac[6];
 	uint8_t dst_mac[6];
 	uint16_t post_vlan_id;
-	uint16_t pad1;
-	uint8_t reserved[28];
+	uint16_t inner_src_port;
+	uint32_t present2;         /* CF_RECORD_F2_* bits */
+	uint16_t inner_dst_port;
+	uint8_t inner_protocol;
+	uint8_t pad1;
+	uint32_t names[CF_RECORD_NAME_MAX]; /* name table references (cf_tpl_names_*) */
+	uint32_t vrf_id;           /* ingressVRFID, else egressVRFID */
+
+	/* cache line 3: only templates with these elements write it */
+	uint8_t bgp_next_hop[16];
+	uint8_t inner_src_addr[16];
+	uint8_t inner_dst_addr[16];
+	uint8_t reserved[16];
 } __attribute__((aligned(64)));
 
-_Static_assert(sizeof(struct cf_record) == 192, "record must stay three cache lines");
+_Static_assert(sizeof(struct cf_record) == 256, "record must stay four cache lines");
 
-/* Records per block: 256 * 192 B = 48 KiB, a handful of datagrams' worth. */
+/* Records per block: 256 * 256 B = 64 KiB, a handful of datagrams' worth. */
 #define CF_RECORD_BLOCK_RECORDS 256
 
 struct cf_record_block {

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "cf_frame.h"
 #include "cf_sflow_priv.h"
 #include "cf_wire.h"
 
@@ -37,6 +38,16 @@ flow_len(struct cf_sflow_flow *f, uint32_t len, uint32_t prio)
 		f->len_prio = prio;
 		f->rec->bytes = len;
 	}
+}
+
+int
+cf_sflow_parse_header(uint32_t proto, const uint8_t *h, uint32_t hlen, struct cf_record *r)
+{
+	/* sFlow's header_protocol numbers are lib/frame's. */
+	if (proto != CF_SFLOW_HDR_ETHERNET && proto != CF_SFLOW_HDR_IPV4 &&
+	    proto != CF_SFLOW_HDR_IPV6)
+		return 0;
+	return cf_frame_parse(proto, h, hlen, r);
 }
 
 /* One flow record of length n at p. 0 when decoded or skipped, else a drop reason. */
@@ -107,13 +118,17 @@ flow_record(struct cf_decode_ctx *ctx, struct cf_sflow_flow *f, uint32_t fmt, co
 	case CF_SFLOW_FLOW_EXT_SWITCH:
 		if (n < 16)
 			return CF_STATS_DROP_SFLOW_RECORD_SHORT;
-		/* The switch knows the VLAN even of untagged (native) frames; 0 = none. */
-		if (cf_wire_be32(p) != 0) {
-			r->vlan_id = (uint16_t)(cf_wire_be32(p) & 0x0fff);
+		/*
+		 * The switch knows the VLAN even of untagged (native) frames; 0 = none,
+		 * and a value no 12-bit VLAN id can be (agents send 0xFFFFFFFF) is
+		 * "unknown": null, not its low 12 bits (4095).
+		 */
+		if (cf_wire_be32(p) != 0 && cf_wire_be32(p) <= 0x0fff) {
+			r->vlan_id = (uint16_t)cf_wire_be32(p);
 			r->present |= CF_RECORD_F_VLAN;
 		}
-		if (cf_wire_be32(p + 8) != 0) {
-			r->post_vlan_id = (uint16_t)(cf_wire_be32(p + 8) & 0x0fff);
+		if (cf_wire_be32(p + 8) != 0 && cf_wire_be32(p + 8) <= 0x0fff) {
+			r->post_vlan_id = (uint16_t)cf_wire_be32(p + 8);
 			r->present |= CF_RECORD_F_POST_VLAN;
 		}
 		return CF_STATS_DROP_MAX;
@@ -279,6 +294,7 @@ flow_sample(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *adg, uint32
 	r->packets = 1;
 	r->flow_start_ms = adg->now_ms;
 	r->flow_end_ms = adg->now_ms;
+	r->time_source = CF_RECORD_TS_RECEIVED;
 	r->present |= CF_RECORD_F_PACKETS | CF_RECORD_F_FLOW_START | CF_RECORD_F_FLOW_END;
 	if (f.len_prio != 0)
 		r->present |= CF_RECORD_F_BYTES;

@@ -19,9 +19,9 @@
  *  - Unknown sample and record types are skipped by their length and counted
  *    per (kind, enterprise, format) in a bounded per-lcore table.
  *  - cf_sflow_parse_header() is pure: it decodes what a sampled header holds
- *    (Ethernet, up to two VLAN tags, IPv4, IPv6, TCP, UDP, ICMP). The header is
- *    truncated by design, so it fills only the fields whose bytes are present
- *    and never reads past hlen.
+ *    (lib/frame's cf_frame_parse(): Ethernet, up to two VLAN tags, MPLS, IPv4,
+ *    IPv6, TCP, UDP, ICMP). The header is truncated by design, so it fills
+ *    only the fields whose bytes are present and never reads past hlen.
  *  - struct cf_sflow_lcore is owned by one RX lcore (one writer, no locks). Other
  *    threads may read the counter table through cf_sflow_ifc_at(): every 64-bit
  *    field is read whole, but one entry may mix two consecutive samples while

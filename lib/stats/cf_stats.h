@@ -96,7 +96,11 @@
 	X(TPL_PER_EXPORTER_FULL, "tpl_per_exporter_full", "tpl", "exporter holds --template-max-per-exporter templates; template refused") \
 	X(TPL_WITHDRAW_UNKNOWN, "tpl_withdraw_unknown", "tpl", "IPFIX withdrawal of a template not held") \
 	X(NO_TEMPLATE, "no_template", "set", "data set whose template is unknown or expired (also buffered sets that aged out)") \
-	X(REC_TRUNCATED, "rec_truncated", "rec", "variable-length data record runs past its set")
+	X(TPL_WAIT_WITHDRAWN, "tpl_wait_withdrawn", "set", "data set waiting for its template discarded: the template id was withdrawn") \
+	X(TPL_WAIT_REDEFINED, "tpl_wait_redefined", "set", "data set waiting for its template discarded: the id came back with another layout") \
+	X(REC_TRUNCATED, "rec_truncated", "rec", "variable-length data record runs past its set") \
+	X(REC_AMPLIFIED, "rec_amplified", "rec", "records past one per 8 bytes of their set (templates of tiny records); not decoded") \
+	X(OPT_NAMES_FULL, "opt_names_full", "rec", "interface/VRF/application name not kept: the lcore's or the exporter's name table is full")
 
 enum cf_stats_drop {
 #define CF_STATS_X_ENUM(e, n, u, h) CF_STATS_DROP_##e,
@@ -180,6 +184,13 @@ enum cf_stats_kind {
 	X(tpl_pending, TPL, "tpl_pending", "tpl_pending", "clarion_flowd_template_waits_total", COUNTER, "data sets kept until their template arrived") \
 	X(tpl_pending_done, TPL, "tpl_pending_done", "tpl_pending_done", "clarion_flowd_template_waits_decoded_total", COUNTER, "kept data sets decoded when their template came") \
 	X(unknown_elements, TPL, "unknown_elements", "unknown_elements", "clarion_flowd_unknown_elements_total", COUNTER, "unmapped elements seen in templates (per PEN/id in the exit summary)") \
+	/* v9/IPFIX options data records decoded, by what they told (one record may count twice) */ \
+	X(opt_sampling, NONE, "opt_sampling", "options_sampling", "clarion_flowd_options_sampling_total", COUNTER, "options records with sampling (sampler/selector rate or algorithm)") \
+	X(opt_sysinit, NONE, "opt_sysinit", "options_sysinit", "clarion_flowd_options_sysinit_total", COUNTER, "options records with systemInitTimeMilliseconds") \
+	X(opt_if_name, NONE, "opt_if_name", "options_if_name", "clarion_flowd_options_if_names_total", COUNTER, "options records naming an interface (interfaceName/Description)") \
+	X(opt_vrf_name, NONE, "opt_vrf_name", "options_vrf_name", "clarion_flowd_options_vrf_names_total", COUNTER, "options records naming a VRF (VRFname)") \
+	X(opt_app_name, NONE, "opt_app_name", "options_app_name", "clarion_flowd_options_app_names_total", COUNTER, "options records naming an application (applicationName)") \
+	X(opt_other, NONE, "opt_other", "options_other", "clarion_flowd_options_other_total", COUNTER, "options records with none of the above (exporter statistics, ...)") \
 	/* RX loop (app/cf_rx.c); the busy ratio is derived from these two */ \
 	X(busy_cycles, NONE, "busy_cycles", "busy_cycles", "clarion_flowd_lcore_busy_cycles_total", COUNTER, "TSC cycles spent in bursts that returned packets") \
 	X(total_cycles, NONE, "total_cycles", "total_cycles", "clarion_flowd_lcore_cycles_total", COUNTER, "TSC cycles of the RX loop")

@@ -38,6 +38,23 @@
  *    each time a template carrying them is defined.
  *  - Records never point at templates: a data set is decoded into record
  *    slots straight away, so replacing a template never leaves a dangling one.
+ *  - A set decodes at most one record per CF_TPL_MIN_RECORD_BYTES bytes of its
+ *    length (4-byte header included; one record at least), so a template of
+ *    1-byte records cannot make every data byte a record: a datagram yields
+ *    at most one record per 5 bytes (sets of one record each), one per 8 when
+ *    its sets hold several. The rest is counted as rec_amplified, and still
+ *    counts in the sequence.
+ *  - Data before its template waits in one arena per lcore (bounded by bytes
+ *    per exporter and by age, not by a number of sets). A withdrawal of its
+ *    template id discards it (tpl_wait_withdrawn); so does the id coming back
+ *    with another layout than the one that expired here (tpl_wait_redefined):
+ *    waiting data is never decoded with a layout it was not sent with.
+ *  - Options data naming interfaces, VRFs and applications is kept per
+ *    exporter state in a bounded per-lcore table (CF_TPL_NAMES_PER_LCORE,
+ *    CF_TPL_NAMES_PER_EXPORTER; a refusal is counted as opt_names_full); flow
+ *    records carry references to it (cf_record.names[]) that any thread
+ *    resolves with cf_tpl_names_lookup(). A later record for the same id
+ *    replaces the name. Names go with their exporter's state.
  */
 
 #include <stddef.h>
@@ -50,6 +67,18 @@
 #define CF_TPL_VARLEN 0xffff      /* IPFIX variable-length field length */
 #define CF_TPL_MAX_SAMPLERS 8     /* sampler ids remembered per exporter */
 #define CF_TPL_UNKNOWN_SLOTS 256  /* distinct unknown (PEN, id) pairs counted per lcore */
+#define CF_TPL_MIN_RECORD_BYTES 8 /* one record per this many bytes of a set, at most */
+#define CF_TPL_NAME_MAX 63        /* bytes of a name kept (longer ones are cut) */
+#define CF_TPL_NAMES_PER_LCORE 8192
+#define CF_TPL_NAMES_PER_EXPORTER 2048
+
+/* What a name from options data names: the key is an ifIndex, a VRF id, an applicationId. */
+enum cf_tpl_name_kind {
+	CF_TPL_NAME_IF = 0,        /* interfaceName (82), else interfaceDescription (83) */
+	CF_TPL_NAME_VRF,           /* VRFname (236) by ingressVRFID/egressVRFID (234/235) */
+	CF_TPL_NAME_APP,           /* applicationName (96) by applicationId (95) */
+	CF_TPL_NAME_KINDS
+};
 
 /* Kinds of template: data records become flow records; options update state. */
 enum cf_tpl_kind {
@@ -222,6 +251,72 @@ void cf_tpl_tick(struct cf_decode_ctx *ctx, uint64_t now_ms);
 
 /* Count every still-buffered data set as no_template (clean shutdown); returns how many. */
 unsigned int cf_tpl_pending_flush(struct cf_decode_ctx *ctx);
+
+/* ---------------------------------------------------------------- names, for the encoders */
+
+/*
+ * Built on the main lcore after the contexts and before the RX lcores run:
+ * numbers each ctx's name table (a record's reference names its table) and
+ * returns the view the encoders resolve references through, or NULL when out
+ * of memory. The contexts must outlive it.
+ */
+struct cf_tpl_names_view;
+struct cf_tpl_names_view *cf_tpl_names_view_new(struct cf_decode_ctx *const *ctx, unsigned int n);
+void cf_tpl_names_view_free(struct cf_tpl_names_view *v);
+
+/*
+ * Any thread (view: a struct cf_tpl_names_view): the name a record's reference
+ * stands for, NUL-terminated in buf (CF_TPL_NAME_MAX + 1 bytes); its length,
+ * or -1 when the reference is unknown or its slot went to another key since.
+ * The name is the current one: a replaced name reads as its replacement.
+ */
+int cf_tpl_names_lookup(void *view, uint32_t ref, char *buf);
+
+/* ---------------------------------------------------------------- the operators' view */
+
+/*
+ * A copy of every lcore's template state, grouped by exporter (telemetry
+ * /clarion/templates, HTTP /templates). Any thread, any time, lock-free: a
+ * template rewritten while it is copied is copied again (or left out after a
+ * few tries); counters may be a set stale. cf_tpl_view_take() allocates (NULL
+ * when out of memory); cf_tpl_view_free() frees.
+ */
+struct cf_tpl_view_tpl {
+	uint16_t tid;
+	uint8_t kind;              /* enum cf_tpl_kind */
+	uint16_t n_fields, scope;
+	uint32_t field;            /* its fields: view->fields[field .. field + n_fields) */
+	uint64_t first_ms, last_ms, records;
+};
+
+struct cf_tpl_view_exp {
+	char exporter[48];         /* address text */
+	uint8_t version;           /* CF_RECORD_V_NF9 or CF_RECORD_V_IPFIX */
+	uint32_t domain;
+	uint32_t lcore;            /* index of its ctx */
+	uint64_t pending_bytes, pending_sets; /* data waiting for a template */
+	uint64_t names;            /* names from options data */
+	uint32_t first, n;         /* its templates: view->tpl[first .. first + n) */
+};
+
+struct cf_tpl_view {
+	uint32_t n_exp, n_tpl, n_fields;
+	struct cf_tpl_view_exp *exp;
+	struct cf_tpl_view_tpl *tpl;
+	struct cf_tpl_field *fields;
+};
+
+struct cf_tpl_view *cf_tpl_view_take(const struct cf_decode_ctx *const *ctx, unsigned int n);
+void cf_tpl_view_free(struct cf_tpl_view *v);
+
+/*
+ * The view as JSON (malloc'd, NUL-terminated, *len its length; NULL when out of
+ * memory): {"exporters":[{"exporter","version","domain","lcore","pending_bytes",
+ * "pending_sets","names","templates":[{"id","kind","fields":[{"id","length"
+ * [,"pen"]}],"first_seen_ms","last_seen_ms","records"}]}]}. exporter non-NULL:
+ * only that address's exporters.
+ */
+char *cf_tpl_view_json(const struct cf_tpl_view *v, const char *exporter, size_t *len);
 
 /* ---------------------------------------------------------------- --template-file */
 

@@ -6,17 +6,123 @@
  * something, each specialised to a plain copy or byte swap where it can be; a
  * template with a variable-length element keeps every field, in order, for
  * the field-by-field walk.
+ *
+ * Repeated flow-key elements (RFC 7011 sec. 8: a template may carry an
+ * element more than once, in the order the Metering Process treats them, so
+ * the outer header first): the first occurrence of the group (source and
+ * destination address of either family, ports, protocol) is the flow key,
+ * the second is the inner header (inner_*), a third is skipped. Addresses
+ * count their own occurrences; a port or the protocol belongs to the header
+ * whose addresses it follows (or to the next one when its header already has
+ * one). Whether the inner header is real is decided per record
+ * (cf_tpl_exec.c): a template with both families, one of them zero, is one
+ * header.
  */
+#include <rte_jhash.h>
+
 #include "cf_tpl.h"
 #include "cf_tpl_dst.h"
 #include "cf_tpl_priv.h"
 
+/* Destinations an options record feeds: exporter state and the keys of names. */
 static int
 opt_dst(uint16_t d)
 {
-	return d == CF_TPL_D_SAMP_INTERVAL || d == CF_TPL_D_SAMP_ID ||
-		d == CF_TPL_D_SAMP_PKT_INTERVAL || d == CF_TPL_D_SAMP_PKT_SPACE ||
-		d == CF_TPL_D_T_SYSINIT;
+	switch (d) {
+	case CF_TPL_D_SAMP_INTERVAL: case CF_TPL_D_SAMP_ID: case CF_TPL_D_SAMP_ALGO:
+	case CF_TPL_D_SAMP_PKT_INTERVAL: case CF_TPL_D_SAMP_PKT_SPACE: case CF_TPL_D_SAMP_SIZE:
+	case CF_TPL_D_SAMP_POP: case CF_TPL_D_SAMP_PROB: case CF_TPL_D_T_SYSINIT:
+	case CF_TPL_D_NAME_IF: case CF_TPL_D_NAME_IF_DESC: case CF_TPL_D_NAME_VRF:
+	case CF_TPL_D_NAME_APP: case CF_TPL_D_IN_IF: case CF_TPL_D_OUT_IF:
+	case CF_TPL_D_VRF_IN: case CF_TPL_D_VRF_OUT: case CF_TPL_D_APP_ID:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+key_kind(uint16_t d)
+{
+	switch (d) {
+	case CF_TPL_D_SRC4: case CF_TPL_D_SRC6: return CF_TPL_K_SRC;
+	case CF_TPL_D_DST4: case CF_TPL_D_DST6: return CF_TPL_K_DST;
+	case CF_TPL_D_SPORT: return CF_TPL_K_SPORT;
+	case CF_TPL_D_DPORT: return CF_TPL_K_DPORT;
+	case CF_TPL_D_PROTO: return CF_TPL_K_PROTO;
+	default: return -1;
+	}
+}
+
+static uint16_t
+inner_of(uint16_t d)
+{
+	switch (d) {
+	case CF_TPL_D_SRC4: return CF_TPL_D_IN_SRC4;
+	case CF_TPL_D_DST4: return CF_TPL_D_IN_DST4;
+	case CF_TPL_D_SRC6: return CF_TPL_D_IN_SRC6;
+	case CF_TPL_D_DST6: return CF_TPL_D_IN_DST6;
+	case CF_TPL_D_SPORT: return CF_TPL_D_IN_SPORT;
+	case CF_TPL_D_DPORT: return CF_TPL_D_IN_DPORT;
+	default: return CF_TPL_D_IN_PROTO;
+	}
+}
+
+/* The header (0 outer, 1 inner, 2+ skipped) of every flow-key element, in place. */
+static int
+assign_layers(uint16_t *dst, uint32_t n)
+{
+	unsigned int occ[CF_TPL_K_MAX] = {0}, cur = 0, layer, i;
+	int k, layered = 0;
+
+	for (i = 0; i < n; i++) {
+		k = key_kind(dst[i]);
+		if (k < 0)
+			continue;
+		if (k == CF_TPL_K_SRC || k == CF_TPL_K_DST) {
+			layer = occ[k]++;
+			cur = layer;
+		} else {
+			layer = occ[k] > cur ? occ[k] : cur;
+			occ[k] = layer + 1;
+		}
+		if (layer == 1) {
+			dst[i] = inner_of(dst[i]);
+			layered = 1;
+		} else if (layer > 1) {
+			dst[i] = CF_TPL_D_SKIP;
+		}
+	}
+	return layered;
+}
+
+/* Both families of a next hop: each record takes its flow's family, or the non-zero one. */
+static int
+dual_next_hops(uint16_t *dst, uint32_t n, uint16_t d4, uint16_t d6, uint16_t alt4, uint16_t nz6)
+{
+	uint32_t i;
+	int v4 = 0, v6 = 0;
+
+	for (i = 0; i < n; i++) {
+		v4 |= dst[i] == d4;
+		v6 |= dst[i] == d6;
+	}
+	if (!(v4 && v6))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (dst[i] == d4)
+			dst[i] = alt4;
+		else if (dst[i] == d6)
+			dst[i] = nz6;
+	}
+	return 1;
+}
+
+uint32_t
+cf_tpl_layout_hash(enum cf_tpl_kind kind, const struct cf_tpl_field *f, uint16_t n,
+		   uint16_t scope)
+{
+	return rte_jhash(f, sizeof(f[0]) * n, (uint32_t)kind << 16 | scope);
 }
 
 enum cf_stats_drop
@@ -24,46 +130,71 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 	       const struct cf_tpl_field *f, uint16_t n, uint16_t scope)
 {
 	const struct cf_tpl_cache *c = ctx->tpl;
+	uint16_t dst[CF_TPL_MAX_FIELDS];
 	uint32_t off = 0, i;
 	int badlen = 0;
 
 	t->kind = (uint8_t)kind;
 	t->varlen = 0;
+	t->flags = 0;
+	t->prob_double = 1;
 	t->n_steps = 0;
 	for (i = 0; i < n; i++)
 		if (f[i].len == CF_TPL_VARLEN)
 			t->varlen = 1;
 	for (i = 0; i < n; i++) {
 		uint16_t d = CF_TPL_D_SKIP;
+		int mapped;
 
-		if (!(kind == CF_TPL_KIND_OPTIONS && i < scope)) {
-			int mapped = cf_tpl_fieldmap_lookup(c->fm, version, f[i].pen, f[i].id,
-							    f[i].len, &d);
-
-			if (mapped) {
-				/* The operator's map wins; a length its field cannot take is skipped. */
-				if (d != CF_TPL_D_SKIP && !cf_tpl_map_len_ok(d, f[i].len))
-					d = CF_TPL_D_BADLEN;
-			} else {
-				d = cf_tpl_map(version, f[i].pen, f[i].id, f[i].len);
-			}
-			if (d == CF_TPL_D_SKIP && mapped) {
-				/* "skip" in the field map: known, deliberately ignored */
-			} else if (d == CF_TPL_D_BADLEN) {
-				badlen = 1;
-				d = CF_TPL_D_SKIP;
-			} else if (d == CF_TPL_D_SKIP) {
-				cf_tpl_unknown_hit(ctx, f[i].pen, f[i].id);
-			} else if (kind == CF_TPL_KIND_OPTIONS && !opt_dst(d)) {
-				d = CF_TPL_D_SKIP;
-			}
+		if (kind == CF_TPL_KIND_OPTIONS && i < scope && version == CF_RECORD_V_NF9) {
+			/* v9 scope types are their own numbers (RFC 3954 sec. 6.1): 2 = Interface. */
+			dst[i] = f[i].id == 2 && f[i].len >= 1 && f[i].len <= 8 ? CF_TPL_D_IN_IF
+										 : CF_TPL_D_SKIP;
+			continue;
 		}
-		if (t->varlen || d != CF_TPL_D_SKIP) {
+		mapped = cf_tpl_fieldmap_lookup(c->fm, version, f[i].pen, f[i].id, f[i].len, &d);
+		if (mapped) {
+			/* The operator's map wins; a length its field cannot take is skipped. */
+			if (d != CF_TPL_D_SKIP && !cf_tpl_map_len_ok(d, f[i].len))
+				d = CF_TPL_D_BADLEN;
+		} else {
+			d = cf_tpl_map(version, f[i].pen, f[i].id, f[i].len);
+		}
+		if (d == CF_TPL_D_SKIP && mapped) {
+			/* "skip" in the field map: known, deliberately ignored */
+		} else if (d == CF_TPL_D_BADLEN) {
+			badlen = 1;
+			d = CF_TPL_D_SKIP;
+		} else if (d == CF_TPL_D_SKIP) {
+			cf_tpl_unknown_hit(ctx, f[i].pen, f[i].id);
+		} else if (kind == CF_TPL_KIND_OPTIONS && !opt_dst(d)) {
+			d = CF_TPL_D_SKIP;
+		} else if (kind == CF_TPL_KIND_DATA && d >= CF_TPL_D_NAME_IF &&
+			   d <= CF_TPL_D_NAME_APP) {
+			/* names are taken from options data only: in a flow record, not used */
+			cf_tpl_unknown_hit(ctx, f[i].pen, f[i].id);
+			d = CF_TPL_D_SKIP;
+		}
+		if (d == CF_TPL_D_SAMP_PROB)
+			t->prob_double = f[i].len == 8;
+		dst[i] = d;
+	}
+	if (kind == CF_TPL_KIND_DATA) {
+		if (assign_layers(dst, n))
+			t->flags |= CF_TPL_F_LAYERED;
+		if (dual_next_hops(dst, n, CF_TPL_D_NH4, CF_TPL_D_NH6, CF_TPL_D_NH4_ALT,
+				   CF_TPL_D_NH6_NZ) |
+		    dual_next_hops(dst, n, CF_TPL_D_BGP4, CF_TPL_D_BGP6, CF_TPL_D_BGP4_ALT,
+				   CF_TPL_D_BGP6_NZ))
+			t->flags |= CF_TPL_F_DUAL_NH;
+	}
+	for (i = 0; i < n; i++) {
+		if (t->varlen || dst[i] != CF_TPL_D_SKIP) {
 			struct cf_tpl_step *s = &t->steps[t->n_steps++];
 
 			s->off = (uint16_t)off;
 			s->len = f[i].len;
-			s->dst = d;
+			s->dst = dst[i];
 		}
 		off += f[i].len == CF_TPL_VARLEN ? 1 : f[i].len;
 	}
@@ -102,5 +233,6 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 	if (off > 65535)
 		return CF_STATS_DROP_TPL_TRUNCATED;
 	t->rec_len = off;
+	t->layout = cf_tpl_layout_hash(kind, f, n, scope);
 	return CF_STATS_DROP_MAX;
 }

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "cf_frame.h"
 #include "cf_tpl.h"
 #include "cf_tpl_dst.h"
 #include "cf_tpl_priv.h"
@@ -104,9 +105,58 @@ cf_tpl_store(struct cf_record *r, uint32_t *pres, struct cf_tpl_scr *s, uint16_t
 		memcpy(r->next_hop, q, 4);
 		*pres |= CF_RECORD_F_NEXT_HOP;
 		return;
+	case CF_TPL_D_NH6_NZ:
+		if (is_zero16(q))
+			return;
+		/* fall through */
 	case CF_TPL_D_NH6:
 		memcpy(r->next_hop, q, 16);
 		*pres |= CF_RECORD_F_NEXT_HOP | CF_RECORD_F_NEXT_HOP_V6;
+		return;
+	case CF_TPL_D_BGP4:
+		memcpy(r->bgp_next_hop, q, 4);
+		r->present2 |= CF_RECORD_F2_BGP_NEXT_HOP;
+		return;
+	case CF_TPL_D_BGP6_NZ:
+		if (is_zero16(q))
+			return;
+		/* fall through */
+	case CF_TPL_D_BGP6:
+		memcpy(r->bgp_next_hop, q, 16);
+		r->present2 |= CF_RECORD_F2_BGP_NEXT_HOP | CF_RECORD_F2_BGP_NEXT_HOP_V6;
+		return;
+	/* The inner header: its family is its own (the record's is the outer one's). */
+	case CF_TPL_D_IN_SRC4:
+		memcpy(r->inner_src_addr, q, 4);
+		r->present2 |= CF_RECORD_F2_INNER_SRC_ADDR;
+		return;
+	case CF_TPL_D_IN_DST4:
+		memcpy(r->inner_dst_addr, q, 4);
+		r->present2 |= CF_RECORD_F2_INNER_DST_ADDR;
+		return;
+	case CF_TPL_D_IN_SRC6:
+		if (is_zero16(q))
+			return;
+		memcpy(r->inner_src_addr, q, 16);
+		r->present2 |= CF_RECORD_F2_INNER_SRC_ADDR | CF_RECORD_F2_INNER_V6;
+		return;
+	case CF_TPL_D_IN_DST6:
+		if (is_zero16(q))
+			return;
+		memcpy(r->inner_dst_addr, q, 16);
+		r->present2 |= CF_RECORD_F2_INNER_DST_ADDR | CF_RECORD_F2_INNER_V6;
+		return;
+	case CF_TPL_D_IN_SPORT:
+		r->inner_src_port = (uint16_t)rd_un(q, len);
+		r->present2 |= CF_RECORD_F2_INNER_PORTS;
+		return;
+	case CF_TPL_D_IN_DPORT:
+		r->inner_dst_port = (uint16_t)rd_un(q, len);
+		r->present2 |= CF_RECORD_F2_INNER_PORTS;
+		return;
+	case CF_TPL_D_IN_PROTO:
+		r->inner_protocol = (uint8_t)rd_un(q, len);
+		r->present2 |= CF_RECORD_F2_INNER_PROTOCOL;
 		return;
 	case CF_TPL_D_SPORT:
 		r->src_port = (uint16_t)rd_un(q, len);
@@ -218,12 +268,20 @@ cf_tpl_store(struct cf_record *r, uint32_t *pres, struct cf_tpl_scr *s, uint16_t
 		return;
 	default:
 		if (dst >= CF_TPL_D_SCR_FIRST && dst < CF_TPL_D_MAX) {
-			uint32_t bit = 1u << (dst - CF_TPL_D_SCR_FIRST);
+			uint64_t bit = CF_TPL_BIT(dst);
 
 			/* First of several alternatives wins. */
 			if (!(s->have & bit)) {
 				s->have |= bit;
 				s->v[dst - CF_TPL_D_SCR_FIRST] = rd_un(q, len);
+			}
+		} else if (cf_tpl_dst_is_str(dst)) {
+			unsigned int k = dst - CF_TPL_D_STR_FIRST;
+
+			if (!(s->str_have & (1u << k))) {
+				s->str_have |= (uint8_t)(1u << k);
+				s->str[k] = q;
+				s->str_len[k] = len;
 			}
 		}
 		return;
@@ -313,7 +371,7 @@ flow_time(const struct cf_tpl_scr *s, const struct cf_tpl_msg *m, const struct c
 		}
 		if (CF_TPL_HAS(s, CF_TPL_D_T_SYSINIT))
 			return CF_TPL_VAL(s, CF_TPL_D_T_SYSINIT) + v;
-		if (ex->sysinit_ms != 0)
+		if (ex != NULL && ex->sysinit_ms != 0)
 			return ex->sysinit_ms + v;
 		return 0;
 	}
@@ -322,10 +380,99 @@ flow_time(const struct cf_tpl_scr *s, const struct cf_tpl_msg *m, const struct c
 	return 0;
 }
 
-/* Rate from sampling elements of one record (data or options); 0 = none. */
-static uint32_t
-scr_rate(const struct cf_tpl_scr *s)
+/* observationTime* (RFC 7011 IANA 322-325): the one instant of an event record; 0 = none. */
+static uint64_t
+obs_time(const struct cf_tpl_scr *s)
 {
+	if (CF_TPL_HAS(s, CF_TPL_D_T_OBS_MS))
+		return CF_TPL_VAL(s, CF_TPL_D_T_OBS_MS);
+	if (CF_TPL_HAS(s, CF_TPL_D_T_OBS_SEC))
+		return CF_TPL_VAL(s, CF_TPL_D_T_OBS_SEC) * 1000;
+	if (CF_TPL_HAS(s, CF_TPL_D_T_OBS_US))
+		return ntp_ms(CF_TPL_VAL(s, CF_TPL_D_T_OBS_US));
+	if (CF_TPL_HAS(s, CF_TPL_D_T_OBS_NS))
+		return ntp_ms(CF_TPL_VAL(s, CF_TPL_D_T_OBS_NS));
+	return 0;
+}
+
+#define TIME_BITS                                                                                 \
+	(CF_TPL_BIT(CF_TPL_D_T_UP_START) | CF_TPL_BIT(CF_TPL_D_T_UP_END) |                        \
+	 CF_TPL_BIT(CF_TPL_D_T_SEC_START) | CF_TPL_BIT(CF_TPL_D_T_SEC_END) |                      \
+	 CF_TPL_BIT(CF_TPL_D_T_MS_START) | CF_TPL_BIT(CF_TPL_D_T_MS_END) |                        \
+	 CF_TPL_BIT(CF_TPL_D_T_US_START) | CF_TPL_BIT(CF_TPL_D_T_US_END) |                        \
+	 CF_TPL_BIT(CF_TPL_D_T_NS_START) | CF_TPL_BIT(CF_TPL_D_T_NS_END) |                        \
+	 CF_TPL_BIT(CF_TPL_D_T_DUS_START) | CF_TPL_BIT(CF_TPL_D_T_DUS_END) |                      \
+	 CF_TPL_BIT(CF_TPL_D_T_OBS_SEC) | CF_TPL_BIT(CF_TPL_D_T_OBS_MS) |                         \
+	 CF_TPL_BIT(CF_TPL_D_T_OBS_US) | CF_TPL_BIT(CF_TPL_D_T_OBS_NS))
+
+/*
+ * flow_start/flow_end and where they came from: the flow's own times (one
+ * of them stands for both when only one is there), else the observation time
+ * of an event record, else the export time of the message. Never 0 (1970).
+ */
+static void
+record_times(struct cf_record *r, const struct cf_tpl_scr *s, const struct cf_tpl_msg *m,
+	     const struct cf_tpl_exp *ex)
+{
+	uint64_t a = 0, b = 0;
+
+	if (s->have & TIME_BITS) {
+		a = flow_time(s, m, ex, 0);
+		b = flow_time(s, m, ex, 1);
+	}
+	if (a != 0 || b != 0) {
+		r->flow_start_ms = a != 0 ? a : b;
+		r->flow_end_ms = b != 0 ? b : a;
+		r->time_source = CF_RECORD_TS_FLOW;
+	} else if ((s->have & TIME_BITS) && (a = obs_time(s)) != 0) {
+		r->flow_start_ms = a;
+		r->flow_end_ms = a;
+		r->time_source = CF_RECORD_TS_OBSERVATION;
+	} else {
+		r->flow_start_ms = m->export_ms;
+		r->flow_end_ms = m->export_ms;
+		r->time_source = CF_RECORD_TS_EXPORT;
+	}
+	r->present |= CF_RECORD_F_FLOW_START | CF_RECORD_F_FLOW_END;
+}
+
+#define SAMP_NUM_BITS                                                                             \
+	(CF_TPL_BIT(CF_TPL_D_SAMP_INTERVAL) | CF_TPL_BIT(CF_TPL_D_SAMP_PKT_INTERVAL) |            \
+	 CF_TPL_BIT(CF_TPL_D_SAMP_SIZE) | CF_TPL_BIT(CF_TPL_D_SAMP_POP) |                         \
+	 CF_TPL_BIT(CF_TPL_D_SAMP_PROB))
+#define SAMP_BITS (SAMP_NUM_BITS | CF_TPL_BIT(CF_TPL_D_SAMP_ALGO) | CF_TPL_BIT(CF_TPL_D_SAMP_ID))
+
+/* 1/p of an IEEE 754 float32 or float64 (bits in v), rounded; 0 unless 0 < p <= 1. */
+static uint32_t
+prob_rate(uint64_t v, int is_double)
+{
+	double p;
+
+	if (is_double) {
+		memcpy(&p, &v, sizeof(p));
+	} else {
+		uint32_t w = (uint32_t)v;
+		float f;
+
+		memcpy(&f, &w, sizeof(f));
+		p = f;
+	}
+	if (!(p > 0.0 && p <= 1.0) || 1.0 / p > 4294967295.0)
+		return 0;
+	return (uint32_t)(1.0 / p + 0.5);
+}
+
+/*
+ * Rate (1 in N) from the sampling numbers of one record (data or options);
+ * 0 = none. samplingInterval / samplerRandomInterval (34, 50) are N;
+ * count-based (305/306) selects `interval` packets and skips `space`; random
+ * n-out-of-N (309/310) is population / size; probability (311) is 1 / p.
+ */
+static uint32_t
+scr_rate(const struct cf_tpl_scr *s, uint8_t prob_double)
+{
+	if (!(s->have & SAMP_NUM_BITS))
+		return 0;
 	if (CF_TPL_HAS(s, CF_TPL_D_SAMP_INTERVAL))
 		return (uint32_t)CF_TPL_VAL(s, CF_TPL_D_SAMP_INTERVAL);
 	if (CF_TPL_HAS(s, CF_TPL_D_SAMP_PKT_INTERVAL) &&
@@ -338,100 +485,406 @@ scr_rate(const struct cf_tpl_scr *s)
 
 		return (uint32_t)((i + sp) / i);
 	}
+	if (CF_TPL_HAS(s, CF_TPL_D_SAMP_SIZE) && CF_TPL_HAS(s, CF_TPL_D_SAMP_POP)) {
+		uint64_t n = CF_TPL_VAL(s, CF_TPL_D_SAMP_SIZE), pop = CF_TPL_VAL(s, CF_TPL_D_SAMP_POP);
+
+		if (n != 0 && pop >= n)
+			return (uint32_t)((pop + n / 2) / n);
+	}
+	if (CF_TPL_HAS(s, CF_TPL_D_SAMP_PROB))
+		return prob_rate(CF_TPL_VAL(s, CF_TPL_D_SAMP_PROB), prob_double);
 	return 0;
 }
 
+/*
+ * The rate a flow record was sampled at: its own numbers, else its sampler
+ * or selector's (known without numbers: none), else the exporter's latest.
+ * An algorithm named without numbers is no rate, never a guess.
+ */
 static uint32_t
-exp_rate(const struct cf_tpl_exp *ex, const struct cf_tpl_scr *s)
+record_rate(const struct cf_tpl_exp *ex, const struct cf_tpl_scr *s, uint8_t prob_double)
 {
-	uint32_t i;
+	uint32_t rate, i;
 
-	if (CF_TPL_HAS(s, CF_TPL_D_SAMP_ID)) {
-		uint32_t id = (uint32_t)CF_TPL_VAL(s, CF_TPL_D_SAMP_ID);
+	if (s->have & SAMP_BITS) {
+		rate = scr_rate(s, prob_double);
+		if (rate != 0)
+			return rate;
+		if (ex != NULL && CF_TPL_HAS(s, CF_TPL_D_SAMP_ID)) {
+			uint32_t id = (uint32_t)CF_TPL_VAL(s, CF_TPL_D_SAMP_ID);
 
-		for (i = 0; i < ex->n_samplers; i++)
-			if (ex->samplers[i].id == id)
-				return ex->samplers[i].rate;
+			for (i = 0; i < ex->n_samplers; i++)
+				if (ex->samplers[i].id == id)
+					return ex->samplers[i].rate;
+		}
+		if (CF_TPL_HAS(s, CF_TPL_D_SAMP_ALGO))
+			return 0;
 	}
-	return ex->rate;
+	return ex != NULL ? ex->rate : 0;
 }
 
-/* Resolve fallbacks, times and sampling once a flow record's elements are in. */
+/* Two next hops (v4 in the scratch, v6 in the record): the flow's family, else the non-zero. */
 static void
-cf_tpl_finish(struct cf_decode_ctx *ctx, struct cf_record *r, const struct cf_tpl_scr *s,
-	      const struct cf_tpl_msg *m, const struct cf_tpl_exp *ex,
-	      const struct cf_decode_dgram *dg)
+pick_next_hop(uint8_t *addr, uint32_t *pres, uint32_t bit, uint32_t bit6, int have4, uint64_t v4,
+	      int flow_v6)
 {
-	uint32_t rate = 0;
-	uint64_t t;
+	int have6 = (*pres & bit6) != 0;
 
-	if (s->have != 0) {
-		if (!(r->present & CF_RECORD_F_BYTES) && CF_TPL_HAS(s, CF_TPL_D_BYTES_ALT)) {
+	if (!have4 || (have6 && (flow_v6 || v4 == 0)))
+		return;
+	if (have6 && flow_v6)
+		return;
+	memset(addr, 0, 16);
+	addr[0] = (uint8_t)(v4 >> 24);
+	addr[1] = (uint8_t)(v4 >> 16);
+	addr[2] = (uint8_t)(v4 >> 8);
+	addr[3] = (uint8_t)v4;
+	*pres = (*pres & ~bit6) | bit;
+}
+
+static void
+dual_next_hops(struct cf_record *r, const struct cf_tpl_scr *s)
+{
+	const int v6 = (r->present & CF_RECORD_F_SRC_V6) != 0;
+
+	const int nh4 = CF_TPL_HAS(s, CF_TPL_D_NH4_ALT) != 0;
+	const int bgp4 = CF_TPL_HAS(s, CF_TPL_D_BGP4_ALT) != 0;
+
+	pick_next_hop(r->next_hop, &r->present, CF_RECORD_F_NEXT_HOP, CF_RECORD_F_NEXT_HOP_V6, nh4,
+		      nh4 ? CF_TPL_VAL(s, CF_TPL_D_NH4_ALT) : 0, v6);
+	pick_next_hop(r->bgp_next_hop, &r->present2, CF_RECORD_F2_BGP_NEXT_HOP,
+		      CF_RECORD_F2_BGP_NEXT_HOP_V6, bgp4, bgp4 ? CF_TPL_VAL(s, CF_TPL_D_BGP4_ALT) : 0,
+		      v6);
+}
+
+#define INNER_ADDR (CF_RECORD_F2_INNER_SRC_ADDR | CF_RECORD_F2_INNER_DST_ADDR)
+#define INNER_ALL                                                                                 \
+	(INNER_ADDR | CF_RECORD_F2_INNER_V6 | CF_RECORD_F2_INNER_PORTS | CF_RECORD_F2_INNER_PROTOCOL)
+
+/*
+ * A template with a second flow-key group: a tunnel when both headers have
+ * an address, else one header (a template with both families, one unused):
+ * then the second group's elements are the flow's where it lacks them, and
+ * nothing is inner.
+ */
+static void
+resolve_layers(struct cf_record *r)
+{
+	const int outer = (r->present & (CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR)) &&
+		!(is_zero16(r->src_addr) && is_zero16(r->dst_addr));
+	const int inner = (r->present2 & INNER_ADDR) &&
+		!(is_zero16(r->inner_src_addr) && is_zero16(r->inner_dst_addr));
+
+	if (outer && inner)
+		return;
+	if (!outer && inner) {
+		memcpy(r->src_addr, r->inner_src_addr, 16);
+		memcpy(r->dst_addr, r->inner_dst_addr, 16);
+		r->present &= ~(uint32_t)(CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR |
+					  CF_RECORD_F_SRC_V6);
+		if (r->present2 & CF_RECORD_F2_INNER_SRC_ADDR)
+			r->present |= CF_RECORD_F_SRC_ADDR;
+		if (r->present2 & CF_RECORD_F2_INNER_DST_ADDR)
+			r->present |= CF_RECORD_F_DST_ADDR;
+		if (r->present2 & CF_RECORD_F2_INNER_V6)
+			r->present |= CF_RECORD_F_SRC_V6;
+	}
+	if ((r->present2 & CF_RECORD_F2_INNER_PORTS) && !(r->present & CF_RECORD_F_PORTS)) {
+		r->src_port = r->inner_src_port;
+		r->dst_port = r->inner_dst_port;
+		r->present |= CF_RECORD_F_PORTS;
+	}
+	if ((r->present2 & CF_RECORD_F2_INNER_PROTOCOL) && !(r->present & CF_RECORD_F_PROTOCOL)) {
+		r->protocol = r->inner_protocol;
+		r->present |= CF_RECORD_F_PROTOCOL;
+	}
+	memset(r->inner_src_addr, 0, 32);
+	r->inner_src_port = 0;
+	r->inner_dst_port = 0;
+	r->inner_protocol = 0;
+	r->present2 &= ~(uint32_t)INNER_ALL;
+}
+
+#define FRAME_FIELDS                                                                              \
+	(CF_RECORD_F_SRC_MAC | CF_RECORD_F_DST_MAC | CF_RECORD_F_VLAN | CF_RECORD_F_TOS |         \
+	 CF_RECORD_F_PROTOCOL | CF_RECORD_F_PORTS | CF_RECORD_F_TCP_FLAGS | CF_RECORD_F_ICMP)
+
+/*
+ * dataLinkFrameSection / ipHeaderPacketSection (RFC 7133): the sampled
+ * frame's first bytes, decoded as an sFlow header is; what the template
+ * carried itself wins.
+ */
+static void
+frame_section(struct cf_record *r, const struct cf_tpl_scr *s)
+{
+	struct cf_record f;
+	unsigned int k;
+	uint32_t proto, got;
+
+	if (CF_TPL_STR_HAS(s, CF_TPL_D_DL_FRAME)) {
+		k = CF_TPL_D_DL_FRAME - CF_TPL_D_STR_FIRST;
+		proto = CF_FRAME_ETHERNET;
+	} else {
+		k = CF_TPL_D_IP_SECTION - CF_TPL_D_STR_FIRST;
+		proto = CF_FRAME_IP;
+	}
+	f.present = 0;
+	cf_frame_parse(proto, s->str[k], s->str_len[k], &f);
+	got = f.present & ~r->present;
+	if ((f.present & (CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR)) &&
+	    !(r->present & (CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR))) {
+		memcpy(r->src_addr, f.src_addr, 16);
+		memcpy(r->dst_addr, f.dst_addr, 16);
+		if (!(f.present & CF_RECORD_F_SRC_V6))
+			memset(r->src_addr + 4, 0, 12), memset(r->dst_addr + 4, 0, 12);
+		r->present |= f.present & (CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR |
+					   CF_RECORD_F_SRC_V6);
+	}
+	if (got & CF_RECORD_F_SRC_MAC)
+		memcpy(r->src_mac, f.src_mac, 6);
+	if (got & CF_RECORD_F_DST_MAC)
+		memcpy(r->dst_mac, f.dst_mac, 6);
+	if (got & CF_RECORD_F_VLAN)
+		r->vlan_id = f.vlan_id;
+	if (got & CF_RECORD_F_TOS)
+		r->tos = f.tos;
+	if (got & CF_RECORD_F_PROTOCOL)
+		r->protocol = f.protocol;
+	if (got & CF_RECORD_F_PORTS) {
+		r->src_port = f.src_port;
+		r->dst_port = f.dst_port;
+	}
+	if (got & CF_RECORD_F_TCP_FLAGS)
+		r->tcp_flags = f.tcp_flags;
+	if (got & CF_RECORD_F_ICMP) {
+		r->icmp_type = f.icmp_type;
+		r->icmp_code = f.icmp_code;
+	}
+	r->present |= got & FRAME_FIELDS;
+}
+
+static void
+name_ref(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, struct cf_record *r,
+	 enum cf_tpl_name_kind kind, uint64_t key, enum cf_record_name slot)
+{
+	uint32_t ref;
+
+	if (ex->n_names_kind[kind] == 0)
+		return;
+	ref = cf_tpl_names_ref(ctx, ex, kind, key, slot);
+	if (ref != 0) {
+		r->names[slot] = ref;
+		r->present2 |= CF_RECORD_F2_NAME_IN_IF << slot;
+	}
+}
+
+/* The rarer elements: counter and interface fallbacks, frame sections, VRF, names. */
+static void
+finish_rare(struct cf_decode_ctx *ctx, struct cf_record *r, const struct cf_tpl_scr *s,
+	    struct cf_tpl_exp *ex)
+{
+	if (!(r->present & CF_RECORD_F_BYTES)) {
+		if (CF_TPL_HAS(s, CF_TPL_D_BYTES_ALT)) {
 			r->bytes = CF_TPL_VAL(s, CF_TPL_D_BYTES_ALT);
 			r->present |= CF_RECORD_F_BYTES;
+		} else if (s->have & (CF_TPL_BIT(CF_TPL_D_BYTES_INIT) |
+				      CF_TPL_BIT(CF_TPL_D_BYTES_RESP))) {
+			/* NSEL: one record is the connection, both directions. */
+			r->bytes = (CF_TPL_HAS(s, CF_TPL_D_BYTES_INIT) ?
+				    CF_TPL_VAL(s, CF_TPL_D_BYTES_INIT) : 0) +
+				(CF_TPL_HAS(s, CF_TPL_D_BYTES_RESP) ?
+				 CF_TPL_VAL(s, CF_TPL_D_BYTES_RESP) : 0);
+			r->present |= CF_RECORD_F_BYTES;
+		} else if (CF_TPL_HAS(s, CF_TPL_D_DL_SIZE)) {
+			r->bytes = CF_TPL_VAL(s, CF_TPL_D_DL_SIZE);
+			r->present |= CF_RECORD_F_BYTES;
 		}
-		if (!(r->present & CF_RECORD_F_PACKETS) && CF_TPL_HAS(s, CF_TPL_D_PKTS_ALT)) {
+	}
+	if (!(r->present & CF_RECORD_F_PACKETS)) {
+		if (CF_TPL_HAS(s, CF_TPL_D_PKTS_ALT)) {
 			r->packets = CF_TPL_VAL(s, CF_TPL_D_PKTS_ALT);
 			r->present |= CF_RECORD_F_PACKETS;
+		} else if (s->have & (CF_TPL_BIT(CF_TPL_D_PKTS_INIT) |
+				      CF_TPL_BIT(CF_TPL_D_PKTS_RESP))) {
+			r->packets = (CF_TPL_HAS(s, CF_TPL_D_PKTS_INIT) ?
+				      CF_TPL_VAL(s, CF_TPL_D_PKTS_INIT) : 0) +
+				(CF_TPL_HAS(s, CF_TPL_D_PKTS_RESP) ?
+				 CF_TPL_VAL(s, CF_TPL_D_PKTS_RESP) : 0);
+			r->present |= CF_RECORD_F_PACKETS;
+		} else if (CF_TPL_HAS(s, CF_TPL_D_DL_SIZE) || s->str_have) {
+			r->packets = 1; /* one sampled frame */
+			r->present |= CF_RECORD_F_PACKETS;
 		}
-		if (!(r->present & CF_RECORD_F_SRC_MAC) && CF_TPL_HAS(s, CF_TPL_D_SRC_MAC_POST)) {
-			put_mac(r->src_mac, CF_TPL_VAL(s, CF_TPL_D_SRC_MAC_POST));
-			r->present |= CF_RECORD_F_SRC_MAC;
-		}
-		if (!(r->present & CF_RECORD_F_DST_MAC) && CF_TPL_HAS(s, CF_TPL_D_DST_MAC_POST)) {
-			put_mac(r->dst_mac, CF_TPL_VAL(s, CF_TPL_D_DST_MAC_POST));
-			r->present |= CF_RECORD_F_DST_MAC;
-		}
-		if (!(r->present & CF_RECORD_F_VLAN) && CF_TPL_HAS(s, CF_TPL_D_VLAN_DOT1Q)) {
-			r->vlan_id = (uint16_t)(CF_TPL_VAL(s, CF_TPL_D_VLAN_DOT1Q) & 0xfff);
-			r->present |= CF_RECORD_F_VLAN;
-		}
-		if (!(r->present & CF_RECORD_F_POST_VLAN) &&
-		    CF_TPL_HAS(s, CF_TPL_D_POST_VLAN_DOT1Q)) {
-			r->post_vlan_id =
-				(uint16_t)(CF_TPL_VAL(s, CF_TPL_D_POST_VLAN_DOT1Q) & 0xfff);
-			r->present |= CF_RECORD_F_POST_VLAN;
-		}
-		t = flow_time(s, m, ex, 0);
-		if (t != 0) {
-			r->flow_start_ms = t;
-			r->present |= CF_RECORD_F_FLOW_START;
-		}
-		t = flow_time(s, m, ex, 1);
-		if (t != 0) {
-			r->flow_end_ms = t;
-			r->present |= CF_RECORD_F_FLOW_END;
-		}
-		rate = scr_rate(s);
 	}
-	if (rate == 0 && ex != NULL)
-		rate = exp_rate(ex, s);
-	cf_decode_record_origin(r, dg, m->version, m->domain);
-	cf_decode_apply_sampling(ctx->cfg, r, rate);
+	if (!(r->present & CF_RECORD_F_INPUT_IF) && CF_TPL_HAS(s, CF_TPL_D_IN_IF_PHYS)) {
+		r->input_if = (uint32_t)CF_TPL_VAL(s, CF_TPL_D_IN_IF_PHYS);
+		r->present |= CF_RECORD_F_INPUT_IF;
+	}
+	if (!(r->present & CF_RECORD_F_OUTPUT_IF) && CF_TPL_HAS(s, CF_TPL_D_OUT_IF_PHYS)) {
+		r->output_if = (uint32_t)CF_TPL_VAL(s, CF_TPL_D_OUT_IF_PHYS);
+		r->present |= CF_RECORD_F_OUTPUT_IF;
+	}
+	if (!(r->present & CF_RECORD_F_SRC_MAC) && CF_TPL_HAS(s, CF_TPL_D_SRC_MAC_POST)) {
+		put_mac(r->src_mac, CF_TPL_VAL(s, CF_TPL_D_SRC_MAC_POST));
+		r->present |= CF_RECORD_F_SRC_MAC;
+	}
+	if (!(r->present & CF_RECORD_F_DST_MAC) && CF_TPL_HAS(s, CF_TPL_D_DST_MAC_POST)) {
+		put_mac(r->dst_mac, CF_TPL_VAL(s, CF_TPL_D_DST_MAC_POST));
+		r->present |= CF_RECORD_F_DST_MAC;
+	}
+	if (!(r->present & CF_RECORD_F_VLAN) && CF_TPL_HAS(s, CF_TPL_D_VLAN_DOT1Q)) {
+		r->vlan_id = (uint16_t)(CF_TPL_VAL(s, CF_TPL_D_VLAN_DOT1Q) & 0xfff);
+		r->present |= CF_RECORD_F_VLAN;
+	}
+	if (!(r->present & CF_RECORD_F_POST_VLAN) && CF_TPL_HAS(s, CF_TPL_D_POST_VLAN_DOT1Q)) {
+		r->post_vlan_id = (uint16_t)(CF_TPL_VAL(s, CF_TPL_D_POST_VLAN_DOT1Q) & 0xfff);
+		r->present |= CF_RECORD_F_POST_VLAN;
+	}
+	if (s->str_have & ((1u << (CF_TPL_D_DL_FRAME - CF_TPL_D_STR_FIRST)) |
+			   (1u << (CF_TPL_D_IP_SECTION - CF_TPL_D_STR_FIRST))))
+		frame_section(r, s);
+	if (s->have & (CF_TPL_BIT(CF_TPL_D_VRF_IN) | CF_TPL_BIT(CF_TPL_D_VRF_OUT))) {
+		r->vrf_id = (uint32_t)(CF_TPL_HAS(s, CF_TPL_D_VRF_IN) ? CF_TPL_VAL(s, CF_TPL_D_VRF_IN)
+								       : CF_TPL_VAL(s, CF_TPL_D_VRF_OUT));
+		r->present2 |= CF_RECORD_F2_VRF_ID;
+	}
+	if (ex != NULL && ex->n_names != 0) {
+		if (r->present & CF_RECORD_F_INPUT_IF)
+			name_ref(ctx, ex, r, CF_TPL_NAME_IF, r->input_if, CF_RECORD_NAME_IN_IF);
+		if (r->present & CF_RECORD_F_OUTPUT_IF)
+			name_ref(ctx, ex, r, CF_TPL_NAME_IF, r->output_if, CF_RECORD_NAME_OUT_IF);
+		if (r->present2 & CF_RECORD_F2_VRF_ID)
+			name_ref(ctx, ex, r, CF_TPL_NAME_VRF, r->vrf_id, CF_RECORD_NAME_VRF);
+		if (CF_TPL_HAS(s, CF_TPL_D_APP_ID))
+			name_ref(ctx, ex, r, CF_TPL_NAME_APP, CF_TPL_VAL(s, CF_TPL_D_APP_ID),
+				 CF_RECORD_NAME_APP);
+	}
 }
 
-/* Options data: remember sampling and system init time for the exporter. */
-static void
-cf_tpl_options(struct cf_tpl_exp *ex, const struct cf_tpl_scr *s)
-{
-	uint32_t rate = scr_rate(s), i;
+/* Scratch bits finish_rare() reads (and names: any record of an exporter that has some). */
+#define RARE_BITS                                                                                 \
+	(CF_TPL_BIT(CF_TPL_D_BYTES_ALT) | CF_TPL_BIT(CF_TPL_D_PKTS_ALT) |                         \
+	 CF_TPL_BIT(CF_TPL_D_BYTES_INIT) | CF_TPL_BIT(CF_TPL_D_BYTES_RESP) |                      \
+	 CF_TPL_BIT(CF_TPL_D_PKTS_INIT) | CF_TPL_BIT(CF_TPL_D_PKTS_RESP) |                        \
+	 CF_TPL_BIT(CF_TPL_D_DL_SIZE) | CF_TPL_BIT(CF_TPL_D_IN_IF_PHYS) |                         \
+	 CF_TPL_BIT(CF_TPL_D_OUT_IF_PHYS) | CF_TPL_BIT(CF_TPL_D_VRF_IN) |                         \
+	 CF_TPL_BIT(CF_TPL_D_VRF_OUT) | CF_TPL_BIT(CF_TPL_D_APP_ID) |                             \
+	 CF_TPL_BIT(CF_TPL_D_SRC_MAC_POST) | CF_TPL_BIT(CF_TPL_D_DST_MAC_POST) |                  \
+	 CF_TPL_BIT(CF_TPL_D_VLAN_DOT1Q) | CF_TPL_BIT(CF_TPL_D_POST_VLAN_DOT1Q))
 
-	if (CF_TPL_HAS(s, CF_TPL_D_T_SYSINIT))
+/* Resolve fallbacks, times and sampling once a flow record's elements are in. */
+static inline void
+cf_tpl_finish(struct cf_decode_ctx *ctx, const struct cf_tpl *t, struct cf_record *r,
+	      const struct cf_tpl_scr *s, const struct cf_tpl_msg *m, struct cf_tpl_exp *ex,
+	      const struct cf_decode_dgram *dg)
+{
+	if (__builtin_expect(t->flags != 0, 0)) {
+		if (t->flags & CF_TPL_F_LAYERED)
+			resolve_layers(r);
+		if (t->flags & CF_TPL_F_DUAL_NH)
+			dual_next_hops(r, s);
+	}
+	if ((s->have & RARE_BITS) || s->str_have || (ex != NULL && ex->n_names != 0))
+		finish_rare(ctx, r, s, ex);
+	record_times(r, s, m, ex);
+	cf_decode_record_origin(r, dg, m->version, m->domain);
+	cf_decode_apply_sampling(ctx->cfg, r, record_rate(ex, s, t->prob_double));
+}
+
+/* Trim a fixed-length name at its first NUL (exporters pad them). */
+static uint32_t
+name_len(const uint8_t *p, uint32_t len)
+{
+	const uint8_t *z = memchr(p, 0, len);
+
+	return z != NULL ? (uint32_t)(z - p) : len;
+}
+
+static int
+opt_name(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct cf_tpl_scr *s,
+	 enum cf_tpl_name_kind kind, uint64_t key, uint16_t d1, uint16_t d2)
+{
+	const uint16_t d[2] = {d1, d2};
+	unsigned int i, k;
+	uint32_t n;
+
+	/* the first that is there and not empty: interfaceName before interfaceDescription */
+	for (i = 0; i < 2; i++) {
+		k = d[i] - CF_TPL_D_STR_FIRST;
+		if ((s->str_have & (1u << k)) && (n = name_len(s->str[k], s->str_len[k])) != 0) {
+			cf_tpl_names_set(ctx, ex, kind, key, s->str[k], n);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Options data: sampling (per sampler/selector id, and the exporter's
+ * latest), system init time, names of interfaces, VRFs and applications;
+ * each record counted by what it told.
+ */
+static void
+cf_tpl_options(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct cf_tpl *t,
+	       const struct cf_record *o, const struct cf_tpl_scr *s)
+{
+	struct cf_stats_lcore *st = ctx->stats;
+	uint32_t rate = scr_rate(s, t->prob_double), i;
+	int told = 0;
+
+	if (CF_TPL_HAS(s, CF_TPL_D_T_SYSINIT)) {
 		ex->sysinit_ms = CF_TPL_VAL(s, CF_TPL_D_T_SYSINIT);
-	if (rate == 0)
-		return;
-	ex->rate = rate;
-	if (!CF_TPL_HAS(s, CF_TPL_D_SAMP_ID))
-		return;
-	for (i = 0; i < ex->n_samplers; i++)
-		if (ex->samplers[i].id == (uint32_t)CF_TPL_VAL(s, CF_TPL_D_SAMP_ID))
-			break;
-	if (i == CF_TPL_MAX_SAMPLERS)
-		i = CF_TPL_MAX_SAMPLERS - 1; /* full: the newest sampler takes the last slot */
-	else if (i == ex->n_samplers)
-		ex->n_samplers++;
-	ex->samplers[i].id = (uint32_t)CF_TPL_VAL(s, CF_TPL_D_SAMP_ID);
-	ex->samplers[i].rate = rate;
+		st->opt_sysinit++;
+		told = 1;
+	}
+	if (rate != 0 || CF_TPL_HAS(s, CF_TPL_D_SAMP_ALGO)) {
+		st->opt_sampling++;
+		told = 1;
+		if (rate != 0)
+			ex->rate = rate;
+		if (CF_TPL_HAS(s, CF_TPL_D_SAMP_ID)) {
+			uint32_t id = (uint32_t)CF_TPL_VAL(s, CF_TPL_D_SAMP_ID);
+
+			for (i = 0; i < ex->n_samplers; i++)
+				if (ex->samplers[i].id == id)
+					break;
+			if (i == CF_TPL_MAX_SAMPLERS)
+				i = CF_TPL_MAX_SAMPLERS - 1; /* full: the newest takes the last slot */
+			else if (i == ex->n_samplers) {
+				ex->n_samplers++;
+				ex->samplers[i].rate = 0;
+			}
+			ex->samplers[i].id = id;
+			/* an algorithm alone does not forget the numbers told before */
+			if (rate != 0)
+				ex->samplers[i].rate = rate;
+		}
+	}
+	if (s->str_have) {
+		if ((o->present & (CF_RECORD_F_INPUT_IF | CF_RECORD_F_OUTPUT_IF)) &&
+		    opt_name(ctx, ex, s, CF_TPL_NAME_IF,
+			     (o->present & CF_RECORD_F_INPUT_IF) ? o->input_if : o->output_if,
+			     CF_TPL_D_NAME_IF, CF_TPL_D_NAME_IF_DESC)) {
+			st->opt_if_name++;
+			told = 1;
+		}
+		if ((s->have & (CF_TPL_BIT(CF_TPL_D_VRF_IN) | CF_TPL_BIT(CF_TPL_D_VRF_OUT))) &&
+		    opt_name(ctx, ex, s, CF_TPL_NAME_VRF,
+			     CF_TPL_HAS(s, CF_TPL_D_VRF_IN) ? CF_TPL_VAL(s, CF_TPL_D_VRF_IN)
+							   : CF_TPL_VAL(s, CF_TPL_D_VRF_OUT),
+			     CF_TPL_D_NAME_VRF, CF_TPL_D_NAME_VRF)) {
+			st->opt_vrf_name++;
+			told = 1;
+		}
+		if (CF_TPL_HAS(s, CF_TPL_D_APP_ID) &&
+		    opt_name(ctx, ex, s, CF_TPL_NAME_APP, CF_TPL_VAL(s, CF_TPL_D_APP_ID),
+			     CF_TPL_D_NAME_APP, CF_TPL_D_NAME_APP)) {
+			st->opt_app_name++;
+			told = 1;
+		}
+	}
+	if (!told)
+		st->opt_other++;
 }
 
 /* Varlen walk; returns bytes used, 0 when the record runs past avail. */
@@ -456,7 +909,8 @@ cf_tpl_walk(const struct cf_tpl *t, const uint8_t *p, uint32_t avail, struct cf_
 				pos += 2;
 			}
 			/* A mapped element read as varlen must still fit its type. */
-			if (st->dst != CF_TPL_D_SKIP && (len == 0 || len > 16)) {
+			if (st->dst != CF_TPL_D_SKIP &&
+			    (len == 0 || (len > 16 && !cf_tpl_dst_is_str(st->dst)))) {
 				pos += len;
 				if (pos > avail)
 					return 0;
@@ -472,6 +926,59 @@ cf_tpl_walk(const struct cf_tpl *t, const uint8_t *p, uint32_t avail, struct cf_
 	return pos;
 }
 
+/* Counted on the template for the operators' view; single writer, whole-word stores. */
+static inline void
+tpl_count(const struct cf_tpl *t, uint32_t n)
+{
+	struct cf_tpl *w = (struct cf_tpl *)(uintptr_t)t;
+
+	__atomic_store_n(&w->records, w->records + n, __ATOMIC_RELAXED);
+}
+
+/* Options records of one set: exporter state only, no flow records. */
+static uint32_t
+options_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct cf_tpl *t,
+	    const uint8_t *p, uint32_t len, uint32_t cap)
+{
+	struct cf_stats_lcore *st = ctx->stats;
+	struct cf_tpl_scr s;
+	struct cf_record o;
+	uint32_t n = 0, pos = 0;
+
+	while (len - pos >= t->rec_len) {
+		uint32_t used;
+
+		memset(&o, 0, sizeof(o));
+		s.have = 0;
+		s.str_have = 0;
+		if (t->varlen) {
+			used = cf_tpl_walk(t, p + pos, len - pos, &o, &s);
+			if (used == 0) {
+				st->drops[CF_STATS_DROP_REC_TRUNCATED]++;
+				break;
+			}
+		} else {
+			uint32_t i, pres = 0;
+
+			for (i = 0; i < t->n_steps; i++)
+				cf_tpl_store(&o, &pres, &s, t->steps[i].dst,
+					     p + pos + t->steps[i].off, t->steps[i].len);
+			o.present = pres;
+			used = t->rec_len;
+		}
+		if (n < cap) {
+			if (ex != NULL)
+				cf_tpl_options(ctx, ex, t, &o, &s);
+		} else {
+			st->drops[CF_STATS_DROP_REC_AMPLIFIED]++;
+		}
+		pos += used;
+		n++;
+	}
+	tpl_count(t, n < cap ? n : cap);
+	return n;
+}
+
 uint32_t
 cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct cf_tpl *t,
 		const struct cf_tpl_msg *m, const struct cf_decode_dgram *dg, const uint8_t *p,
@@ -479,60 +986,43 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 {
 	struct cf_stats_lcore *st = ctx->stats;
 	struct cf_tpl_scr s;
-	uint32_t n = 0, pos = 0;
+	/* One record per CF_TPL_MIN_RECORD_BYTES of the set, its header included; one at least. */
+	const uint32_t cap = len + 4 >= 2 * CF_TPL_MIN_RECORD_BYTES
+		? (len + 4) / CF_TPL_MIN_RECORD_BYTES : 1;
+	uint32_t n = 0, pos = 0, done = 0;
 
-	if (t->kind == CF_TPL_KIND_OPTIONS) {
-		struct cf_record dummy;
+	if (t->kind == CF_TPL_KIND_OPTIONS)
+		return options_set(ctx, ex, t, p, len, cap);
 
-		dummy.present = 0; /* walked records start from it; the rest is write-only */
-
-		while (len - pos >= t->rec_len) {
-			uint32_t used;
-
-			s.have = 0;
-			if (t->varlen) {
-				used = cf_tpl_walk(t, p + pos, len - pos, &dummy, &s);
-				if (used == 0) {
-					st->drops[CF_STATS_DROP_REC_TRUNCATED]++;
-					break;
-				}
-			} else {
-				uint32_t i, pres = 0;
-
-				for (i = 0; i < t->n_steps; i++)
-					cf_tpl_store(&dummy, &pres, &s, t->steps[i].dst,
-						     p + pos + t->steps[i].off, t->steps[i].len);
-				used = t->rec_len;
-			}
-			if (ex != NULL)
-				cf_tpl_options(ex, &s);
-			pos += used;
-			n++;
-		}
-		return n;
-	}
-
+	s.str_have = 0;
 	if (!t->varlen) {
 		const uint32_t rl = t->rec_len, cnt = len / rl;
 		const struct cf_tpl_step *steps = t->steps, *end = t->steps + t->n_steps;
+		uint32_t dec = cnt;
 
-		for (n = 0; n < cnt; n++) {
+		if (__builtin_expect(cnt > cap, 0)) {
+			dec = cap;
+			st->drops[CF_STATS_DROP_REC_AMPLIFIED] += cnt - cap;
+		}
+		for (n = 0; n < dec; n++) {
 			const uint8_t *q = p + n * rl;
 			struct cf_record *r = cf_record_sink_next(ctx->sink);
 			const struct cf_tpl_step *sp;
 			uint32_t pres = 0;
 
 			if (r == NULL) {
-				st->drops[CF_STATS_DROP_NO_BLOCK] += cnt - n;
-				return cnt;
+				st->drops[CF_STATS_DROP_NO_BLOCK] += dec - n;
+				break;
 			}
 			s.have = 0;
+			s.str_have = 0;
 			for (sp = steps; sp < end; sp++)
 				cf_tpl_step(r, &pres, &s, sp, q + sp->off);
 			r->present = pres | t->fast_present;
-			cf_tpl_finish(ctx, r, &s, m, ex, dg);
+			cf_tpl_finish(ctx, t, r, &s, m, ex, dg);
 			st->records++;
 		}
+		tpl_count(t, n);
 		return cnt;
 	}
 
@@ -542,6 +1032,7 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 
 		memset(&tmp, 0, sizeof(tmp));
 		s.have = 0;
+		s.str_have = 0;
 		used = cf_tpl_walk(t, p + pos, len - pos, &tmp, &s);
 		if (used == 0) {
 			st->drops[CF_STATS_DROP_REC_TRUNCATED]++;
@@ -549,15 +1040,21 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 		}
 		pos += used;
 		n++;
+		if (n > cap) {
+			st->drops[CF_STATS_DROP_REC_AMPLIFIED]++;
+			continue;
+		}
 		r = cf_record_sink_next(ctx->sink);
 		if (r == NULL) {
 			st->drops[CF_STATS_DROP_NO_BLOCK]++;
 			continue;
 		}
 		*r = tmp;
-		cf_tpl_finish(ctx, r, &s, m, ex, dg);
+		cf_tpl_finish(ctx, t, r, &s, m, ex, dg);
 		st->records++;
+		done++;
 	}
+	tpl_count(t, done);
 	return n;
 }
 

@@ -25,6 +25,7 @@ static const struct {
 	{"src_ip", CF_TPL_D_SRC4, CF_TPL_D_SRC6},
 	{"dst_ip", CF_TPL_D_DST4, CF_TPL_D_DST6},
 	{"next_hop", CF_TPL_D_NH4, CF_TPL_D_NH6},
+	{"bgp_next_hop", CF_TPL_D_BGP4, CF_TPL_D_BGP6},
 	{"src_port", CF_TPL_D_SPORT, 0},
 	{"dst_port", CF_TPL_D_DPORT, 0},
 	{"protocol", CF_TPL_D_PROTO, 0},

@@ -13,7 +13,7 @@
 
 #define PEN_CISCO 9
 
-enum len_rule { L_UINT, L_ADDR4, L_ADDR6, L_MAC, L_NTP, L_2 };
+enum len_rule { L_UINT, L_ADDR4, L_ADDR6, L_MAC, L_NTP, L_2, L_STR, L_FLOAT };
 
 static int
 len_ok(enum len_rule r, uint16_t len)
@@ -25,6 +25,8 @@ len_ok(enum len_rule r, uint16_t len)
 	case L_MAC: return len == 6;
 	case L_NTP: return len == 8;
 	case L_2: return len == 2;
+	case L_STR: return len >= 1; /* variable length too */
+	case L_FLOAT: return len == 4 || len == 8;
 	}
 	return 0;
 }
@@ -50,6 +52,7 @@ iana(uint16_t id, enum len_rule *r)
 	case 15: *r = L_ADDR4; return CF_TPL_D_NH4;
 	case 16: return CF_TPL_D_SRC_AS;
 	case 17: return CF_TPL_D_DST_AS;
+	case 18: *r = L_ADDR4; return CF_TPL_D_BGP4;
 	case 21: return CF_TPL_D_T_UP_END;
 	case 22: return CF_TPL_D_T_UP_START;
 	case 23: return CF_TPL_D_BYTES_ALT;   /* postOctetDeltaCount (v9 OUT_BYTES) */
@@ -60,7 +63,9 @@ iana(uint16_t id, enum len_rule *r)
 	case 30: return CF_TPL_D_DST_MASK;
 	case 32: *r = L_2; return CF_TPL_D_ICMP_TC;
 	case 34: return CF_TPL_D_SAMP_INTERVAL;
-	case 48: return CF_TPL_D_SAMP_ID;
+	case 35: return CF_TPL_D_SAMP_ALGO;     /* samplingAlgorithm */
+	case 48: return CF_TPL_D_SAMP_ID;       /* samplerId (v9 FLOW_SAMPLER_ID) */
+	case 49: return CF_TPL_D_SAMP_ALGO;     /* samplerMode */
 	case 50:
 		return CF_TPL_D_SAMP_INTERVAL; /* samplerRandomInterval (v9 FLOW_SAMPLER_RANDOM_INTERVAL) */
 	case 56: *r = L_MAC; return CF_TPL_D_SRC_MAC;
@@ -69,10 +74,15 @@ iana(uint16_t id, enum len_rule *r)
 	case 59: return CF_TPL_D_POST_VLAN;
 	case 61: return CF_TPL_D_DIRECTION;
 	case 62: *r = L_ADDR6; return CF_TPL_D_NH6;
+	case 63: *r = L_ADDR6; return CF_TPL_D_BGP6;
 	case 80: *r = L_MAC; return CF_TPL_D_DST_MAC;
 	case 81: *r = L_MAC; return CF_TPL_D_SRC_MAC_POST;
+	case 82: *r = L_STR; return CF_TPL_D_NAME_IF;      /* interfaceName (options) */
+	case 83: *r = L_STR; return CF_TPL_D_NAME_IF_DESC; /* interfaceDescription (options) */
 	case 85: return CF_TPL_D_BYTES_ALT;     /* octetTotalCount */
 	case 86: return CF_TPL_D_PKTS_ALT;      /* packetTotalCount */
+	case 95: return CF_TPL_D_APP_ID;        /* applicationId, up to 8 bytes */
+	case 96: *r = L_STR; return CF_TPL_D_NAME_APP;     /* applicationName (options) */
 	case 139: *r = L_2; return CF_TPL_D_ICMP_TC;
 	case 150: return CF_TPL_D_T_SEC_START;
 	case 151: return CF_TPL_D_T_SEC_END;
@@ -89,15 +99,33 @@ iana(uint16_t id, enum len_rule *r)
 	case 177: return CF_TPL_D_ICMP_CODE;
 	case 178: return CF_TPL_D_ICMP_TYPE;
 	case 179: return CF_TPL_D_ICMP_CODE;
-	case 231: return CF_TPL_D_BYTES_ALT;    /* initiatorOctets (ASA v9 FWD_FLOW_DELTA_BYTES) */
-	case 298: return CF_TPL_D_PKTS_ALT;     /* initiatorPackets */
+	case 231: return CF_TPL_D_BYTES_INIT;   /* initiatorOctets (ASA v9 FWD_FLOW_DELTA_BYTES) */
+	case 232: return CF_TPL_D_BYTES_RESP;   /* responderOctets (REV_FLOW_DELTA_BYTES) */
+	case 234: return CF_TPL_D_VRF_IN;       /* ingressVRFID */
+	case 235: return CF_TPL_D_VRF_OUT;      /* egressVRFID */
+	case 236: *r = L_STR; return CF_TPL_D_NAME_VRF;    /* VRFname (options) */
 	case 243: return CF_TPL_D_VLAN_DOT1Q;
+	case 252: return CF_TPL_D_IN_IF_PHYS;   /* ingressPhysicalInterface */
+	case 253: return CF_TPL_D_OUT_IF_PHYS;  /* egressPhysicalInterface */
 	case 254: return CF_TPL_D_POST_VLAN_DOT1Q;
+	case 298: return CF_TPL_D_PKTS_INIT;    /* initiatorPackets */
+	case 299: return CF_TPL_D_PKTS_RESP;    /* responderPackets */
 	case 302: return CF_TPL_D_SAMP_ID;      /* selectorId */
-	case 365: *r = L_MAC; return CF_TPL_D_STA_MAC;   /* staMacAddress (Cisco WLC) */
-	case 366: *r = L_ADDR4; return CF_TPL_D_STA4;    /* staIPv4Address (Cisco WLC) */
+	case 304: return CF_TPL_D_SAMP_ALGO;    /* selectorAlgorithm (RFC 5477) */
 	case 305: return CF_TPL_D_SAMP_PKT_INTERVAL;
 	case 306: return CF_TPL_D_SAMP_PKT_SPACE;
+	case 309: return CF_TPL_D_SAMP_SIZE;    /* samplingSize */
+	case 310: return CF_TPL_D_SAMP_POP;     /* samplingPopulation */
+	case 311: *r = L_FLOAT; return CF_TPL_D_SAMP_PROB; /* samplingProbability */
+	case 312: return CF_TPL_D_DL_SIZE;      /* dataLinkFrameSize */
+	case 313: *r = L_STR; return CF_TPL_D_IP_SECTION;  /* ipHeaderPacketSection */
+	case 315: *r = L_STR; return CF_TPL_D_DL_FRAME;    /* dataLinkFrameSection */
+	case 322: return CF_TPL_D_T_OBS_SEC;    /* observationTimeSeconds */
+	case 323: return CF_TPL_D_T_OBS_MS;     /* observationTimeMilliseconds (NSEL event time) */
+	case 324: *r = L_NTP; return CF_TPL_D_T_OBS_US;
+	case 325: *r = L_NTP; return CF_TPL_D_T_OBS_NS;
+	case 365: *r = L_MAC; return CF_TPL_D_STA_MAC;   /* staMacAddress (Cisco WLC) */
+	case 366: *r = L_ADDR4; return CF_TPL_D_STA4;    /* staIPv4Address (Cisco WLC) */
 	default: return CF_TPL_D_SKIP;
 	}
 }
@@ -120,7 +148,7 @@ cf_tpl_map(uint8_t version, uint32_t pen, uint16_t id, uint16_t len)
 	}
 	if (d == CF_TPL_D_SKIP)
 		return d;
-	if (len == CF_TPL_VARLEN || !len_ok(r, len))
+	if ((len == CF_TPL_VARLEN && r != L_STR) || !len_ok(r, len))
 		return CF_TPL_D_BADLEN;
 	return d;
 }
@@ -198,7 +226,15 @@ cf_tpl_map_len_ok(uint16_t d, uint16_t len)
 		return len == 16;
 	case CF_TPL_D_SRC_MAC: case CF_TPL_D_DST_MAC:
 		return len == 6;
+	case CF_TPL_D_BGP4:
+		return len == 4;
+	case CF_TPL_D_BGP6:
+		return len == 16;
+	case CF_TPL_D_SAMP_PROB:
+		return len == 4 || len == 8;
 	default:
+		if (cf_tpl_dst_is_str(d))
+			return len >= 1;
 		return len >= 1 && len <= 8;
 	}
 }

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_atomic.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_jhash.h>
@@ -38,7 +39,8 @@ cf_tpl_cache_free(struct cf_tpl_cache *c)
 	rte_free(c->free_exps);
 	rte_free(c->tpls);
 	rte_free(c->raw);
-	rte_free(c->pend);
+	rte_free(c->arena.buf);
+	cf_tpl_names_free(c);
 	rte_free(c->lru.n);
 	rte_free(c->tlink);
 	rte_free(c);
@@ -86,14 +88,14 @@ cf_tpl_cache_attach(struct cf_decode_ctx *ctx, const char *name, int socket_id,
 				     64, socket_id);
 	c->raw = rte_zmalloc_socket(
 		name, sizeof(struct cf_tpl_raw) * (rte_hash_max_key_id(c->th) + 1), 64, socket_id);
-	c->pend = rte_zmalloc_socket(name, sizeof(struct cf_tpl_pend) * CF_TPL_PEND_SLOTS, 64,
-				     socket_id);
 	c->tlink = rte_zmalloc_socket(
 		name, sizeof(struct cf_tpl_link) * (rte_hash_max_key_id(c->th) + 1), 64, socket_id);
 	nodes = rte_zmalloc_socket(name, sizeof(*nodes) * c->max_exps, 64, socket_id);
 	c->lru.n = nodes;
 	if (c->slot_exp == NULL || c->exps == NULL || c->free_exps == NULL || c->tpls == NULL ||
-	    c->raw == NULL || c->pend == NULL || c->tlink == NULL || nodes == NULL)
+	    c->raw == NULL || c->tlink == NULL || nodes == NULL ||
+	    cf_tpl_pending_setup(c, name, socket_id) != 0 ||
+	    cf_tpl_names_setup(c, name, socket_id) != 0)
 		goto fail;
 	prot = c->max_exps - c->max_exps / 4;
 	cf_decode_lru_init(&c->lru, nodes, c->max_exps, prot ? prot : 1);
@@ -118,15 +120,46 @@ cf_tpl_cache_detach(struct cf_decode_ctx *ctx)
 	ctx->evict_hook = NULL;
 }
 
+/* Readers (cf_tpl_view.c) copy a slot between two equal even values of seq. */
+static inline void
+slot_write_begin(struct cf_tpl *t)
+{
+	__atomic_store_n(&t->seq, t->seq | 1, __ATOMIC_RELAXED);
+	rte_smp_wmb();
+}
+
+static inline void
+slot_write_end(struct cf_tpl *t, uint32_t seq)
+{
+	rte_smp_wmb();
+	__atomic_store_n(&t->seq, (seq | 1) + 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Forget a template. remember: it went without the exporter saying so
+ * (expiry, eviction), so data may still come in its layout: the layout is
+ * kept, and a later definition with another one discards such data.
+ */
 static void
-cf_tpl_remove(struct cf_decode_ctx *ctx, struct cf_tpl *t)
+cf_tpl_remove(struct cf_decode_ctx *ctx, struct cf_tpl *t, int remember)
 {
 	struct cf_tpl_cache *c = ctx->tpl;
 	struct cf_tpl_key k = { .exp_idx = t->exp_idx, .tid = t->tid };
 	struct cf_tpl_exp *ex = &c->exps[t->exp_idx];
 	uint32_t pos = (uint32_t)(t - c->tpls);
 	struct cf_tpl_link *l = &c->tlink[pos];
+	uint32_t seq = t->seq;
 
+	if (remember) {
+		uint32_t g = ex->gone_next++ % CF_TPL_GONE, i;
+
+		for (i = 0; i < CF_TPL_GONE; i++)
+			if (ex->gone[i].used && ex->gone[i].tid == t->tid)
+				g = i; /* one memory per id */
+		ex->gone[g].tid = t->tid;
+		ex->gone[g].layout = t->layout;
+		ex->gone[g].used = 1;
+	}
 	rte_hash_del_key(c->th, &k);
 	if (l->prev != NONE)
 		c->tlink[l->prev].next = l->next;
@@ -136,7 +169,9 @@ cf_tpl_remove(struct cf_decode_ctx *ctx, struct cf_tpl *t)
 		c->tlink[l->next].prev = l->prev;
 	ex->n_templates--;
 	c->n_tpls--;
+	slot_write_begin(t);
 	t->in_use = 0;
+	slot_write_end(t, seq);
 	if (c->last_tpl == t)
 		c->last_tpl = NULL;
 }
@@ -152,7 +187,7 @@ cf_tpl_expire(struct cf_decode_ctx *ctx, uint64_t now_ms)
 		struct cf_tpl *t = &c->tpls[i];
 
 		if (t->in_use && now_ms - t->last_ms > c->timeout_ms && now_ms > t->last_ms) {
-			cf_tpl_remove(ctx, t);
+			cf_tpl_remove(ctx, t, 1);
 			n++;
 		}
 	}
@@ -161,37 +196,29 @@ cf_tpl_expire(struct cf_decode_ctx *ctx, uint64_t now_ms)
 }
 
 /*
- * ex gives its room back: its templates (its own list) and the data sets
- * waiting for them (CF_TPL_PEND_SLOTS at most) go with it. evicted: it was
+ * ex gives its room back: its templates (its own list), the data sets
+ * waiting for them (its own chain) and its names go with it. evicted: it was
  * pushed out for another exporter, and that is counted.
  */
 static void
 exp_release(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, int evicted)
 {
 	struct cf_tpl_cache *c = ctx->tpl;
-	uint32_t idx = cf_tpl_exp_index(c, ex), n = 0, i;
+	uint32_t idx = cf_tpl_exp_index(c, ex), n = 0;
 
 	while (ex->first_tpl != NONE) {
-		cf_tpl_remove(ctx, &c->tpls[ex->first_tpl]);
+		cf_tpl_remove(ctx, &c->tpls[ex->first_tpl], 0);
 		n++;
 	}
-	for (i = 0; ex->pend_len != 0 && i < CF_TPL_PEND_SLOTS; i++) {
-		struct cf_tpl_pend *pd = &c->pend[i];
-
-		if (!pd->used || pd->exp_idx != idx)
-			continue;
-		pd->used = 0;
-		c->n_pend--;
-		ex->pend_len -= pd->len;
-		ctx->stats->drops[CF_STATS_DROP_NO_TEMPLATE]++;
-	}
+	cf_tpl_pending_discard(ctx, ex, -1, CF_STATS_DROP_NO_TEMPLATE);
+	cf_tpl_names_drop_exp(ctx, ex);
 	if (evicted) {
 		ctx->stats->tpl_exporters_evicted++;
 		ctx->stats->tpl_evicted += n;
 	}
 	cf_decode_lru_del(&c->lru, idx);
 	c->slot_exp[ex->slot] = 0;
-	ex->in_use = 0;
+	__atomic_store_n(&ex->in_use, 0, __ATOMIC_RELEASE);
 	c->free_exps[c->n_free++] = idx;
 }
 
@@ -263,8 +290,10 @@ cf_tpl_exp_get(struct cf_decode_ctx *ctx, struct cf_decode_exporter *e, uint64_t
 	ex->slot = slot;
 	ex->gen = e->gen;
 	ex->version = e->version;
-	ex->in_use = 1;
 	ex->first_tpl = NONE;
+	ex->pend_head = CF_TPL_PEND_NONE;
+	ex->pend_tail = CF_TPL_PEND_NONE;
+	__atomic_store_n(&ex->in_use, 1, __ATOMIC_RELEASE);
 	c->slot_exp[slot] = k + 1;
 	cf_decode_lru_add(&c->lru, k);
 	return ex;
@@ -277,6 +306,24 @@ cf_tpl_exporter(struct cf_decode_ctx *ctx, const struct cf_decode_dgram *dg, uin
 	return cf_tpl_exp_get(ctx, cf_decode_exporter_get(ctx, dg, version, domain), dg->now_ms);
 }
 
+/*
+ * Template tid of ex is defined with layout: if it had expired here with
+ * another layout, data that waited for it was sent in the old one.
+ */
+static void
+forget_gone(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, uint32_t layout)
+{
+	unsigned int i;
+
+	for (i = 0; i < CF_TPL_GONE; i++) {
+		if (!ex->gone[i].used || ex->gone[i].tid != tid)
+			continue;
+		if (ex->gone[i].layout != layout)
+			cf_tpl_pending_discard(ctx, ex, tid, CF_STATS_DROP_TPL_WAIT_REDEFINED);
+		ex->gone[i].used = 0;
+	}
+}
+
 enum cf_stats_drop
 cf_tpl_define(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, enum cf_tpl_kind kind,
 	      const struct cf_tpl_field *f, uint16_t n, uint16_t scope, uint64_t now_ms)
@@ -285,6 +332,7 @@ cf_tpl_define(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, en
 	struct cf_tpl_key k = { .exp_idx = cf_tpl_exp_index(c, ex), .tid = tid };
 	struct cf_tpl *t = &c->scratch;
 	enum cf_stats_drop why;
+	uint32_t seq;
 	int pos;
 
 	/* The one check of the field limit: decoders pass every field they read. */
@@ -305,10 +353,18 @@ cf_tpl_define(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, en
 	t->exp_idx = k.exp_idx;
 	t->last_ms = now_ms;
 	t->in_use = 1;
+	t->first_ms = now_ms;
+	t->records = 0;
+	forget_gone(ctx, ex, tid, t->layout);
 
 	pos = rte_hash_lookup(c->th, &k);
 	if (pos >= 0) {
 		ctx->stats->tpl_replaced++;
+		/* A refresh keeps its history; another layout is another template. */
+		if (c->tpls[pos].layout == t->layout) {
+			t->first_ms = c->tpls[pos].first_ms;
+			t->records = c->tpls[pos].records;
+		}
 	} else {
 		if (ex->n_templates >= c->per_exp) {
 			ctx->stats->drops[CF_STATS_DROP_TPL_PER_EXPORTER_FULL]++;
@@ -330,11 +386,15 @@ cf_tpl_define(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, en
 		c->n_tpls++;
 		ctx->stats->tpl_added++;
 	}
+	seq = c->tpls[pos].seq;
+	slot_write_begin(&c->tpls[pos]);
+	t->seq = seq | 1;
 	c->raw[pos].n = n;
 	c->raw[pos].scope = scope;
 	memcpy(c->raw[pos].f, f, sizeof(f[0]) * n);
 	/* Copy only the used steps: a template is rewritten in place. */
 	memcpy(&c->tpls[pos], t, offsetof(struct cf_tpl, steps) + t->n_steps * sizeof(t->steps[0]));
+	slot_write_end(&c->tpls[pos], seq);
 	if (c->last_tpl == &c->tpls[pos])
 		c->last_tpl = NULL;
 	return CF_STATS_DROP_MAX;
@@ -355,7 +415,7 @@ cf_tpl_find(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, uint
 		t = &c->tpls[pos];
 	}
 	if (now_ms > t->last_ms && now_ms - t->last_ms > c->timeout_ms) {
-		cf_tpl_remove(ctx, t);
+		cf_tpl_remove(ctx, t, 1);
 		ctx->stats->tpl_expired++;
 		return NULL;
 	}
@@ -369,12 +429,18 @@ cf_tpl_withdraw(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid)
 	struct cf_tpl_cache *c = ctx->tpl;
 	struct cf_tpl_key k = { .exp_idx = cf_tpl_exp_index(c, ex), .tid = tid };
 	int pos = rte_hash_lookup(c->th, &k);
+	unsigned int i;
 
+	/* Data waiting for tid was sent under the definition now withdrawn. */
+	cf_tpl_pending_discard(ctx, ex, tid, CF_STATS_DROP_TPL_WAIT_WITHDRAWN);
+	for (i = 0; i < CF_TPL_GONE; i++)
+		if (ex->gone[i].tid == tid)
+			ex->gone[i].used = 0;
 	if (pos < 0) {
 		ctx->stats->drops[CF_STATS_DROP_TPL_WITHDRAW_UNKNOWN]++;
 		return -1;
 	}
-	cf_tpl_remove(ctx, &c->tpls[pos]);
+	cf_tpl_remove(ctx, &c->tpls[pos], 0);
 	ctx->stats->tpl_withdrawn++;
 	return 0;
 }
@@ -385,13 +451,16 @@ cf_tpl_withdraw_all(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, enum cf_tp
 	struct cf_tpl_cache *c = ctx->tpl;
 	uint32_t pos = ex->first_tpl, n = 0;
 
+	/* Waiting data does not say its kind: a withdrawal of either kind discards it all. */
+	cf_tpl_pending_discard(ctx, ex, -1, CF_STATS_DROP_TPL_WAIT_WITHDRAWN);
+	memset(ex->gone, 0, sizeof(ex->gone));
 	/* Its own list, not the table: a withdrawal costs what the exporter holds. */
 	while (pos != NONE) {
 		struct cf_tpl *t = &c->tpls[pos];
 
 		pos = c->tlink[pos].next;
 		if (t->kind == kind) {
-			cf_tpl_remove(ctx, t);
+			cf_tpl_remove(ctx, t, 0);
 			n++;
 		}
 	}

@@ -55,14 +55,15 @@ def v5(count, seq, src_port=1, dst_port=80, engine=0):
 
 
 def ipfix(domain, seq, template=True, records=(), tid=256):
-    """IPFIX message: template tid {sourceTransportPort, destinationTransportPort}, then one
-    data set of (src_port, dst_port) records."""
+    """IPFIX message: template tid {sourceTransportPort, destinationTransportPort,
+    packetDeltaCount (4 bytes)}, then one data set of (src_port, dst_port) records, one packet
+    each (8 bytes: the smallest record the amplification bound, one per 8 bytes, decodes)."""
     body = b""
     if template:
-        tset = struct.pack("!HH", tid, 2) + struct.pack("!HHHH", 7, 2, 11, 2)
+        tset = struct.pack("!HH", tid, 3) + struct.pack("!HHHHHH", 7, 2, 11, 2, 2, 4)
         body += struct.pack("!HH", 2, 4 + len(tset)) + tset
     if records:
-        d = b"".join(struct.pack("!HH", a, b) for a, b in records)
+        d = b"".join(struct.pack("!HHI", a, b, 1) for a, b in records)
         body += struct.pack("!HH", tid, 4 + len(d)) + d
     return struct.pack("!HHIII", 10, 16 + len(body), 1700000000, seq, domain) + body
 

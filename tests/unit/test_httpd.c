@@ -523,6 +523,51 @@ test_port_taken(void)
 	cf_httpd_stop(a);
 }
 
+static char *
+page(void *arg, const char *query, size_t *len)
+{
+	char *body = malloc(128);
+
+	(*(int *)arg)++;
+	snprintf(body, 128, "{\"exporter\":\"%s\"}", query ? query : "all");
+	*len = strlen(body);
+	return body;
+}
+
+/* GET /templates: the configured page, with ?exporter=; absent page: 404; other methods: 405. */
+static void
+test_templates_route(void)
+{
+	int calls = 0, bad;
+	struct cf_httpd_page pg = { .render = page, .arg = &calls };
+	struct cf_httpd_config c = {
+		.role = CF_HTTPD_CONTROL, .bind = "127.0.0.1", .port = 0, .service = "svc",
+		.version = "1", .backend_url = "", .templates = &pg,
+	};
+	char err[256], out[4096];
+	struct cf_httpd_server *s;
+
+	s = cf_httpd_start(&c, &bad, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "GET", "/templates", "", NULL, out, sizeof(out)),
+			200);
+	CU_ASSERT_STRING_EQUAL(out, "{\"exporter\":\"all\"}");
+	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "GET", "/templates?exporter=192.0.2.7", "", NULL,
+			     out, sizeof(out)),
+			200);
+	CU_ASSERT_STRING_EQUAL(out, "{\"exporter\":\"192.0.2.7\"}");
+	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "POST", "/templates", "", "x", out, sizeof(out)),
+			405);
+	CU_ASSERT_EQUAL(calls, 2);
+	cf_httpd_stop(s);
+	c.templates = NULL;
+	s = cf_httpd_start(&c, &bad, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(http(cf_httpd_port(s), "GET", "/templates", "", NULL, out, sizeof(out)),
+			404);
+	cf_httpd_stop(s);
+}
+
 static const struct cft_case cases[] = {
 	{"json_forwarded_filled_in", test_json_forwarded_filled_in},
 	{"binary_headers", test_binary_headers},
@@ -533,6 +578,7 @@ static const struct cft_case cases[] = {
 	{"listener_bounds", test_listener_bounds},
 	{"control_negotiation", test_control_negotiation},
 	{"port_taken", test_port_taken},
+	{"templates_route", test_templates_route},
 	{NULL, NULL},
 };
 

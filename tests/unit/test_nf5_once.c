@@ -83,6 +83,7 @@ reference(struct cf_record *r, const uint8_t *dgram, unsigned int i,
 	r->dst_as = rd16(f + 42);
 	r->src_mask = f[44];
 	r->dst_mask = f[45];
+	r->time_source = CF_RECORD_TS_FLOW;
 	r->present = CF_RECORD_F_SRC_ADDR | CF_RECORD_F_DST_ADDR | CF_RECORD_F_NEXT_HOP |
 		CF_RECORD_F_INPUT_IF | CF_RECORD_F_OUTPUT_IF | CF_RECORD_F_PACKETS |
 		CF_RECORD_F_BYTES | CF_RECORD_F_FLOW_START | CF_RECORD_F_FLOW_END |

@@ -319,7 +319,10 @@ test_redefine_reduced_v6(void)
 	CU_ASSERT_EQUAL(r->icmp_type, 8);
 	CU_ASSERT_EQUAL(r->icmp_code, 0);
 	CU_ASSERT(r->present & CF_RECORD_F_EXPORTER_V6);
-	CU_ASSERT((r->present & (CF_RECORD_F_FLOW_START | CF_RECORD_F_PORTS)) == 0);
+	CU_ASSERT((r->present & CF_RECORD_F_PORTS) == 0);
+	/* no flow times in the template: the export time, and said so */
+	CU_ASSERT_EQUAL(r->flow_start_ms, EXPORT_MS);
+	CU_ASSERT_EQUAL(r->time_source, CF_RECORD_TS_EXPORT);
 	cft_dec_fini(&d);
 }
 

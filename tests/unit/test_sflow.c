@@ -806,6 +806,43 @@ good_sample(struct cft_buf *b)
 	close_len(b, s);
 }
 
+/*
+ * Extended switch data (sFlow v5 sec. 5.2, format 1001) with VLANs of
+ * 0xFFFFFFFF: an agent's "unknown", not VLAN 4095: null. A real VLAN still
+ * comes through. sFlow has no flow times: the receive time, and said so.
+ */
+static void
+test_switch_vlan_unknown(void)
+{
+	static struct cft_buf b;
+	struct cft_dec d;
+	size_t s, e;
+	uint8_t fr[256];
+	uint32_t n = frame_eth_ip4_tcp(fr, 0), i;
+
+	cft_dec_init(&d, 16);
+	dgram_hdr(&b, "198.51.100.1", 0, 1, 2);
+	for (i = 0; i < 2; i++) {
+		s = open_len(&b, 0, CF_SFLOW_SAMPLE_FLOW);
+		flow_compact(&b, 1, 10, 1, 2, 2);
+		rec_header(&b, CF_SFLOW_HDR_ETHERNET, 1414, fr, n);
+		e = open_len(&b, 0, CF_SFLOW_FLOW_EXT_SWITCH);
+		cft_u32(&b, i == 0 ? 0xffffffffu : 200);
+		cft_u32(&b, 0);
+		cft_u32(&b, i == 0 ? 0xffffffffu : 201);
+		cft_u32(&b, 0);
+		close_len(&b, e);
+		close_len(&b, s);
+	}
+	decode(&d, &b, "198.51.100.1");
+	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 2);
+	CU_ASSERT((d.out.recs[0].present & (CF_RECORD_F_VLAN | CF_RECORD_F_POST_VLAN)) == 0);
+	CU_ASSERT_EQUAL(d.out.recs[1].vlan_id, 200);
+	CU_ASSERT_EQUAL(d.out.recs[1].post_vlan_id, 201);
+	CU_ASSERT_EQUAL(d.out.recs[0].time_source, CF_RECORD_TS_RECEIVED);
+	cft_dec_fini(&d);
+}
+
 /* A record length past its sample ends that sample only; the next sample is read. */
 static void
 test_record_length_lies(void)
@@ -1191,6 +1228,7 @@ static const struct cft_case cases[] = {
 	{"counter_key_family", test_counter_key_family},
 	{"counter_metrics", test_counter_metrics},
 	{"record_length_lies", test_record_length_lies},
+	{"switch_vlan_unknown", test_switch_vlan_unknown},
 	{"sample_length_lies", test_sample_length_lies},
 	{"unknown_types", test_unknown_types},
 	{"sequence", test_sequence},

@@ -79,7 +79,8 @@ static void
 test_pending(void)
 {
 	static uint8_t set[4000];
-	const struct cf_tpl_field f[] = {{0, 7, 2}, {0, 11, 2}};
+	/* 8-byte records: at most one record per 8 bytes of a set decodes (CF_TPL_MIN_RECORD_BYTES) */
+	const struct cf_tpl_field f[] = {{0, 7, 2}, {0, 11, 2}, {0, 1, 4}};
 	struct cf_tpl_msg m = {.export_ms = 1, .domain = 1, .version = CF_RECORD_V_IPFIX};
 	struct cft_dec d;
 	struct cf_decode_dgram dg;
@@ -101,15 +102,15 @@ test_pending(void)
 	CU_ASSERT_EQUAL(cf_tpl_pending_add(&d.ctx, ex, 258, &m, set, 4000, 5000), -1);
 	CU_ASSERT_EQUAL(d.stats.tpl_pending, 2);
 
-	/* 256's template comes: its 1000 records decode, in order. */
-	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 2, 0, 6000),
+	/* 256's template comes: its 500 records decode, in order. */
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 3, 0, 6000),
 			CF_STATS_DROP_MAX);
 	dg.now_ms = 6000;
 	cf_tpl_pending_run(&d.ctx, ex, 256, &dg);
 	CU_ASSERT_EQUAL(d.stats.tpl_pending_done, 1);
-	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1000);
-	CU_ASSERT_EQUAL(d.out.recs[999].dst_port, (uint8_t)(3998 / 4));
-	CU_ASSERT_EQUAL(d.out.recs[998].src_port, (uint8_t)(3992 / 4));
+	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 500);
+	CU_ASSERT_EQUAL(d.out.recs[499].dst_port, (uint8_t)(3994 / 4));
+	CU_ASSERT_EQUAL(d.out.recs[498].src_port, (uint8_t)(3984 / 4));
 
 	/* 257's never comes: aged out after 10 s. */
 	cf_tpl_tick(&d.ctx, 14000);
@@ -124,7 +125,8 @@ test_pending(void)
 static void
 test_unknown(void)
 {
-	const struct cf_tpl_field f[] = {{0, 7, 2}, {0, 95, 4}, {6876, 888, 4}, {0, 95, 4}};
+	/* 89 forwardingStatus: not mapped */
+	const struct cf_tpl_field f[] = {{0, 7, 2}, {0, 89, 4}, {6876, 888, 4}, {0, 89, 4}};
 	struct cft_dec d;
 	struct cf_decode_dgram dg;
 	struct cf_tpl_exp *ex;
@@ -137,7 +139,7 @@ test_unknown(void)
 			CF_STATS_DROP_MAX);
 	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 3, 0, 1000),
 			CF_STATS_DROP_MAX);
-	CU_ASSERT_EQUAL(cf_tpl_unknown_count(d.ctx.tpl, 0, 95), 3);
+	CU_ASSERT_EQUAL(cf_tpl_unknown_count(d.ctx.tpl, 0, 89), 3);
 	CU_ASSERT_EQUAL(cf_tpl_unknown_count(d.ctx.tpl, 6876, 888), 2);
 	CU_ASSERT_EQUAL(cf_tpl_unknown_count(d.ctx.tpl, 0, 7), 0);
 	CU_ASSERT_EQUAL(d.stats.unknown_elements, 5);
@@ -180,7 +182,10 @@ test_station_fallback(void)
 	cft_dec_fini(&d);
 }
 
-/* One IPFIX message from src: template 256 {srcPort, dstPort} when tpl, then n records. */
+/*
+ * One IPFIX message from src: template 256 {srcPort, dstPort, packetDeltaCount/4} when tpl,
+ * then n records (8 bytes each: the smallest record the amplification bound decodes).
+ */
 static void
 ipfix_send(struct cft_dec *d, const char *src, uint32_t domain, uint64_t now_ms, int tpl,
 	   unsigned int n, uint16_t tag)
@@ -193,9 +198,10 @@ ipfix_send(struct cft_dec *d, const char *src, uint32_t domain, uint64_t now_ms,
 	cft_ipfix_hdr(&b, 1000, 0, domain);
 	if (tpl) {
 		s = cft_set_begin(&b, CFT_SET_IPFIX_TPL);
-		cft_tpl_hdr(&b, 256, 2);
+		cft_tpl_hdr(&b, 256, 3);
 		cft_field(&b, 7, 2);
 		cft_field(&b, 11, 2);
+		cft_field(&b, 2, 4);
 		cft_set_end(&b, s, 0);
 	}
 	if (n != 0) {
@@ -203,6 +209,7 @@ ipfix_send(struct cft_dec *d, const char *src, uint32_t domain, uint64_t now_ms,
 		for (i = 0; i < n; i++) {
 			cft_u16(&b, tag);
 			cft_u16(&b, (uint16_t)i);
+			cft_u32(&b, 1);
 		}
 		cft_set_end(&b, s, 0);
 	}

@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The sampled packet header of a raw packet header record. Agents cut the
- * frame after a configured number of bytes (128 is common), so every layer is
- * decoded only as far as its bytes are there; a short header yields what it
- * has and is not an error. Total lengths inside the header are not checked
- * against hlen for the same reason.
+ * A sampled frame's first bytes (cf_frame.h). Total lengths inside the header
+ * are not checked against hlen: the frame is cut by design.
  */
 #include <string.h>
 
-#include "cf_sflow.h"
+#include "cf_frame.h"
 #include "cf_wire.h"
 
 #define ETYPE_IPV4 0x0800
 #define ETYPE_IPV6 0x86dd
+#define ETYPE_MPLS 0x8847
+#define ETYPE_MPLS_MC 0x8848
 #define IP6_MAX_EXT 8
+#define MPLS_MAX_LABELS 8
 
 static inline int
 is_vlan_tpid(uint16_t t)
@@ -124,8 +124,49 @@ proto_only:
 	r->present |= CF_RECORD_F_PROTOCOL;
 }
 
+static void hdr_eth(const uint8_t *p, uint32_t n, struct cf_record *r, int depth);
+
+/* IPv4 or IPv6 by the version nibble. */
 static void
-hdr_eth(const uint8_t *p, uint32_t n, struct cf_record *r)
+hdr_ip(const uint8_t *p, uint32_t n, struct cf_record *r)
+{
+	if (n == 0)
+		return;
+	if ((p[0] >> 4) == 4)
+		hdr_ip4(p, n, r);
+	else if ((p[0] >> 4) == 6)
+		hdr_ip6(p, n, r);
+}
+
+/*
+ * An MPLS label stack (RFC 3032) to its bottom (S bit), then the payload: IP
+ * by its version nibble, or (first nibble 0: the RFC 4385 control word of an
+ * Ethernet pseudowire, EoMPLS) the customer's Ethernet frame.
+ */
+static void
+hdr_mpls(const uint8_t *p, uint32_t n, struct cf_record *r, int depth)
+{
+	uint32_t off = 0, i;
+
+	for (i = 0; i < MPLS_MAX_LABELS; i++) {
+		if (off + 4 > n)
+			return;
+		off += 4;
+		if (p[off - 2] & 1)
+			break;
+	}
+	if (i == MPLS_MAX_LABELS || off >= n)
+		return;
+	if ((p[off] >> 4) == 0) {
+		if (depth == 0 && off + 4 < n)
+			hdr_eth(p + off + 4, n - off - 4, r, depth + 1);
+		return;
+	}
+	hdr_ip(p + off, n - off, r);
+}
+
+static void
+hdr_eth(const uint8_t *p, uint32_t n, struct cf_record *r, int depth)
 {
 	uint32_t off = 14, tags = 0;
 	uint16_t etype;
@@ -157,20 +198,25 @@ hdr_eth(const uint8_t *p, uint32_t n, struct cf_record *r)
 		hdr_ip4(p + off, n - off, r);
 	else if (etype == ETYPE_IPV6)
 		hdr_ip6(p + off, n - off, r);
+	else if (etype == ETYPE_MPLS || etype == ETYPE_MPLS_MC)
+		hdr_mpls(p + off, n - off, r, depth);
 }
 
 int
-cf_sflow_parse_header(uint32_t proto, const uint8_t *h, uint32_t hlen, struct cf_record *r)
+cf_frame_parse(uint32_t proto, const uint8_t *h, uint32_t hlen, struct cf_record *r)
 {
 	switch (proto) {
-	case CF_SFLOW_HDR_ETHERNET:
-		hdr_eth(h, hlen, r);
+	case CF_FRAME_ETHERNET:
+		hdr_eth(h, hlen, r, 0);
 		return 1;
-	case CF_SFLOW_HDR_IPV4:
+	case CF_FRAME_IPV4:
 		hdr_ip4(h, hlen, r);
 		return 1;
-	case CF_SFLOW_HDR_IPV6:
+	case CF_FRAME_IPV6:
 		hdr_ip6(h, hlen, r);
+		return 1;
+	case CF_FRAME_IP:
+		hdr_ip(h, hlen, r);
 		return 1;
 	default:
 		return 0;
