@@ -113,6 +113,15 @@ struct cf_config {
 	char agent_bind[64];
 	uint32_t agent_max_body;   /* bytes */
 	char agent_token[256];     /* "" = no authentication */
+	/* aggregation and endpoint sketches (docs/aggregation.md) */
+	char aggregate[512];       /* --aggregate as given: off, on or a key list */
+	uint64_t aggregate_keys;   /* parsed (cf_agg.h CF_AGG_BIT set); 0 = off */
+	uint32_t aggregate_interval;
+	uint32_t aggregate_max_entries;
+	uint8_t sketches;
+	uint8_t sketch_reset;
+	uint32_t sketch_interval;
+	uint32_t sketch_max_endpoints;
 };
 
 int cf_config_defaults(struct cf_config *c, char *err, size_t errlen);

@@ -41,6 +41,9 @@ struct cf_control {
 	void *tick_arg;
 	/* --template-file: restore, periodic and exit saves (lib/tpl); NULL = none */
 	struct cf_tpl_saver *tpl_save;
+	/* Between the rings and the output (cf_stages.h); NULL = off */
+	struct cf_agg *agg;
+	struct cf_sketch *sketch;
 };
 
 int cf_control_run(struct cf_control *c);

@@ -49,6 +49,7 @@
 #include "cf_port.h"
 #include "cf_qmap.h"
 #include "cf_rx.h"
+#include "cf_stages.h"
 #include "cf_tpl.h"
 
 #define EXIT_USAGE 2
@@ -280,6 +281,8 @@ main(int argc, char **argv)
 	ctl.out = cf_outputs_open(&cfg, &rc, err, sizeof(err));
 	if (ctl.out == NULL)
 		die(rc, "%s", err);
+	if (cf_stages_open(&ctl, err, sizeof(err)) != 0)
+		die(1, "%s", err);
 	for (i = 0; i < (unsigned int)n_rx; i++)
 		ctl.sflow[i] = rx[i]->dctx.sflow;
 	if (cfg.sflow_counters.kind == CF_SFLOW_COUNTERS_NDJSON) {
@@ -327,6 +330,7 @@ main(int argc, char **argv)
 	}
 	cf_tpl_saver_close(ctl.tpl_save);
 
+	cf_stages_close(&ctl);
 	cf_output_close(ctl.out);
 	cf_sflow_out_close(ctl.sflow_out);
 	for (i = 0; i < ctl.n_ports; i++)

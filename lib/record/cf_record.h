@@ -56,6 +56,9 @@ enum cf_record_field {
 	CF_RECORD_F_ICMP = 1u << 26,
 	CF_RECORD_F_EXPORTER_V6 = 1u << 27,
 	CF_RECORD_F_POST_VLAN = 1u << 28,
+	/* An aggregate (lib/agg): .flows records were folded into it. The top bit, so
+	 * that new fields can take the next free ones. */
+	CF_RECORD_F_FLOWS = 1u << 31,
 };
 
 /* Export protocol the record came from (cf_record.version). */
@@ -106,7 +109,8 @@ struct cf_record {
 	uint8_t dst_mac[6];
 	uint16_t post_vlan_id;
 	uint16_t pad1;
-	uint8_t reserved[28];
+	uint8_t reserved[20];
+	uint64_t flows;            /* CF_RECORD_F_FLOWS: records folded into this aggregate */
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct cf_record) == 192, "record must stay three cache lines");
