@@ -6,7 +6,7 @@ what the collector must make of it. For the aggregation and sketch benchmarks an
 
   gen_enterprise.py --out F.pcap [--truth F.json] [--records F.ndjson] [--switches 8]
                     [--endpoints 100] [--minutes 10] [--active-timeout 60]
-                    [--server-export] [--seed 1]
+                    [--server-export] [--bytes-scale N] [--seed 1]
 
 The model (per endpoint and minute, Poisson counts; what each line costs in records):
   workstations (70 %)  DNS queries 12 (to 2 resolvers, 90/10), HTTPS connections 10 to a
@@ -35,7 +35,9 @@ records; pcap time is the export time.
 "aggregates": {"<interval>": n}} (distinct default-key tuples per flow_end window, the
 aggregates clarion-flowd must send when its table is big enough) and "sketches":
 {"<switch> <endpoint>": {"unique_peers", "unique_ports", "bytes_out", "bytes_in",
-"flow_count"}} computed exactly from the records. --records writes every record as the
+"flow_count", "first_seen", "last_seen", "active_hours"}} computed exactly from the
+records, in the order the collector receives them (bytes_in counts only for an endpoint
+already seen as a source, as clarion-flowd does). --records writes every record as the
 collector prints it (Clarion keys), for tests.
 """
 import argparse
@@ -113,6 +115,7 @@ class Gen:
 
     def add(self, sw, export_ms, ep_or_server, dst, sport, dport, proto, pkts, nbytes,
             start_ms, end_ms, flags, dst_mac, src_sgt, dst_sgt, vlan, src_ip=None, src_mac=None):
+        nbytes *= self.a.bytes_scale
         self.recs.append((export_ms, sw, {
             "src_ip": src_ip, "dst_ip": dst, "src_port": sport, "dst_port": dport,
             "protocol": proto, "bytes": nbytes, "packets": pkts, "flow_start_ms": start_ms,
@@ -224,8 +227,11 @@ class Gen:
                     body += struct.pack("!HH", eid, ln)
             return struct.pack("!HH", 2, 4 + len(body)) + body
 
+        pend_recs = {}
+
         def flush(sw, export_ms):
             recs = pending.pop(sw, [])
+            self.written.extend(pend_recs.pop(sw, []))
             if not recs:
                 return
             n = dgrams.get(sw, 0)
@@ -238,8 +244,11 @@ class Gen:
             pcap.ts = max(pcap.ts, export_ms / 1000.0) - 0.001  # Pcap.write adds 1 ms
             pcap.write(udp4(sw, COLLECTOR, 50000, IPFIX_PORT, hdr + sets))
 
+        self.written = []  # records in the order the collector will see them
+
         for export_ms, sw, r in self.recs:
             buf = pending.setdefault(sw, [])
+            pend_recs.setdefault(sw, []).append((export_ms, sw, r))
             buf.append(REC.pack(
                 ipaddress.IPv4Address(r["src_ip"]).packed, ipaddress.IPv4Address(r["dst_ip"]).packed,
                 r["src_port"], r["dst_port"], r["protocol"], r["tcp_flags"], r["bytes"], r["packets"],
@@ -252,12 +261,13 @@ class Gen:
             flush(sw, self.recs[-1][0])
         pcap.close()
         _ = w
+        assert len(self.written) == len(self.recs)
 
     def truth(self, intervals):
         tot_b = tot_p = 0
         windows = {iv: set() for iv in intervals}
         sk = {}
-        for _, sw, r in self.recs:
+        for _, sw, r in self.written:
             tot_b += r["bytes"]
             tot_p += r["packets"]
             key = tuple(r[k] for k in AGG_KEYS)
@@ -265,7 +275,13 @@ class Gen:
                 windows[iv].add((key, r["flow_end_ms"] // (iv * 1000)))
             src = "%s %s" % (sw, r["src_mac"])
             e = sk.setdefault(src, {"peers": set(), "ports": set(), "bytes_out": 0,
-                                    "bytes_in": 0, "flow_count": 0})
+                                    "bytes_in": 0, "flow_count": 0, "first_seen": 1 << 62,
+                                    "last_seen": 0, "active_hours": 0})
+            s0, s1 = r["flow_start_ms"] // 1000, r["flow_end_ms"] // 1000
+            e["first_seen"] = min(e["first_seen"], s0)
+            e["last_seen"] = max(e["last_seen"], s1)
+            for h in range(s0 // 3600, min(s1 // 3600, s0 // 3600 + 23) + 1):
+                e["active_hours"] |= 1 << (h % 24)
             e["peers"].add(r["dst_ip"])
             e["ports"].add((r["protocol"], r["dst_port"]))
             e["bytes_out"] += r["bytes"]
@@ -279,7 +295,9 @@ class Gen:
                 "aggregates": {str(iv): len(windows[iv]) for iv in intervals},
                 "sketches": {k: {"unique_peers": len(v["peers"]), "unique_ports": len(v["ports"]),
                                  "bytes_out": v["bytes_out"], "bytes_in": v["bytes_in"],
-                                 "flow_count": v["flow_count"]} for k, v in sk.items()}}
+                                 "flow_count": v["flow_count"], "first_seen": v["first_seen"],
+                                 "last_seen": v["last_seen"], "active_hours": v["active_hours"]}
+                             for k, v in sk.items()}}
 
 
 def main():
@@ -293,6 +311,8 @@ def main():
     ap.add_argument("--active-timeout", type=int, default=60)
     ap.add_argument("--server-export", action="store_true")
     ap.add_argument("--intervals", default="60,300", help="aggregation intervals for --truth")
+    ap.add_argument("--bytes-scale", type=int, default=1,
+                    help="multiply every octetDeltaCount (64-bit totals in tests)")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     g = Gen(a)
@@ -300,7 +320,7 @@ def main():
     g.write_pcap(a.out)
     if a.records:
         with open(a.records, "w") as f:
-            for _, _, r in g.recs:
+            for _, _, r in g.written:
                 o = dict(r)
                 o["flow_start"] = r["flow_start_ms"] // 1000
                 o["flow_end"] = r["flow_end_ms"] // 1000
