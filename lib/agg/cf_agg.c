@@ -1,35 +1,40 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The aggregation table: rte_hash (extendable buckets, so every one of
- * max_entries keys fits) maps a key to a slot; slot i holds the aggregate as
- * a cf_record, and a FIFO of slots in creation order gives both the normal
- * emission order (first record + interval) and the early-flush order (oldest
- * first).
+ * The aggregation table. Aggregates are created and leave in the same order
+ * (interval after their first record, or oldest first when the table is
+ * full), so their slots are a ring: the head is the oldest. An open-addressing
+ * index (linear probing, at most half full, backward-shift deletion) maps a
+ * key's hash to its slot; each index word holds the 32-bit hash and the slot,
+ * so a probe compares keys only on a hash match.
  *
  * A key is the record's 64-bit words that hold a chosen field, each ANDed
  * with the bytes of the chosen fields (and their presence bits), preceded by
- * the flow_end window number. Built once per record with a fixed word list,
- * no per-field copies; unset fields are zero in every record (cf_record.h),
- * so equal fields give equal words.
+ * the flow_end window number: built per record with a fixed word list, no
+ * per-field copies; unset fields are zero in every record (cf_record.h), so
+ * equal fields give equal words. The aggregate itself is a cf_record (the
+ * chosen fields of its first record, then the sums), so a key compare reads
+ * the slot's own words, and leaving is one copy.
+ *
+ * rte_hash was the first version (BENCHMARKS.md "Aggregation table"): with a
+ * key per record to add and later delete at 70 % of records on the enterprise
+ * workload, it cost 320-870 ns a record; this table, with its lookups done in
+ * groups of 32 whose index and slot lines are prefetched first, is the one
+ * measured there now.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <rte_common.h>
-#include <rte_cycles.h>
-#include <rte_hash.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 #include <rte_random.h>
+#include <rte_reciprocal.h>
 
 #include "cf_agg.h"
 
 #define REC_WORDS (sizeof(struct cf_record) / 8)
-#define KEY_WORDS_MAX (REC_WORDS + 1)
-/* Records looked up together (rte_hash bulk lookup limit). */
-#define GROUP_MAX 64
-#define OUT_MAX 64
+#define GROUP 32
 
 struct key_info {
 	const char *name;
@@ -44,37 +49,41 @@ static const struct key_info keys_tab[CF_AGG_KEY_MAX] = {
 #undef CF_AGG_X
 };
 
+/*
+ * What the table keeps of an open aggregate besides the record lives in the record's
+ * reserved bytes (zeroed again before it leaves): one cache line fewer per new key.
+ */
 struct slot_meta {
+	uint64_t window;           /* flow_end window: the key's first word */
 	uint64_t created_ms;
-	uint32_t sig;
-	uint32_t live;
-};
+	uint32_t hash;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct slot_meta) <= sizeof(((struct cf_record *)0)->reserved),
+	       "slot bookkeeping fits the record's reserved bytes");
+
+#define META(e) ((struct slot_meta *)(void *)(e)->reserved)
 
 struct cf_agg {
-	struct rte_hash *h;
-	struct cf_record *ent;
-	struct slot_meta *meta;
-	uint32_t *fifo;            /* slots in creation order: head .. head + live */
+	struct cf_record *ent;     /* ring of cap slots: head .. head + live - 1 are open */
+	uint64_t *idx;             /* hash << 32 | slot + 1; 0 = empty */
+	uint64_t idx_mask;
 	uint32_t head;
 	uint32_t live;
-	uint32_t cap;              /* open aggregates at most */
-	uint32_t slots;            /* positions rte_hash may return (>= cap) */
-	uint32_t group;
+	uint32_t cap;
 	uint64_t interval_ms;
-	unsigned int nw;           /* record words in the key */
-	uint8_t widx[REC_WORDS];
-	uint64_t wmask[REC_WORDS];
-	uint64_t recmask[REC_WORDS]; /* what a new aggregate keeps of its first record */
+	struct rte_reciprocal_u64 per_window; /* flow_end / interval without a divide */
+	/* Key: the record's words ANDed with kmask, word 0 (bytes, never a key) replaced by
+	 * the window. Fixed-length loops over all 24 words: the compiler makes them vector
+	 * code, cheaper than visiting only the words that hold keys. */
+	uint64_t kmask[REC_WORDS] __attribute__((aligned(32)));
+	uint64_t recmask[REC_WORDS] __attribute__((aligned(32))); /* kept of a first record */
+	uint64_t seed[REC_WORDS] __attribute__((aligned(32)));
+	uint32_t group;            /* records looked up together (room made first) */
 	cf_agg_emit_fn emit;
 	void *ctx;
-	unsigned int nout;
 	struct cf_agg_stats st;
-	struct cf_record out[OUT_MAX];
 };
-
-/* NH-style universal hash over the key words (random per process), then a 64-bit finaliser:
- * the products are independent, so a 15-word key costs a handful of cycles. */
-static uint64_t nh_key[KEY_WORDS_MAX + 1];
 
 static inline uint64_t
 fmix64(uint64_t h)
@@ -87,24 +96,20 @@ fmix64(uint64_t h)
 	return h;
 }
 
+/* NH over 32-bit halves (the products are independent, and vectorise to pmuludq), seeds
+ * random per table, then a finaliser. */
 static inline uint32_t
-key_hash(const uint64_t *k, unsigned int n)
+key_hash(const struct cf_agg *a, const uint64_t *k)
 {
-	unsigned __int128 acc = 0;
+	uint64_t acc = 0;
 	unsigned int i;
 
-	for (i = 0; i + 1 < n; i += 2)
-		acc += (unsigned __int128)(k[i] + nh_key[i]) * (k[i + 1] + nh_key[i + 1]);
-	if (n & 1)
-		acc += (unsigned __int128)(k[n - 1] + nh_key[n - 1]) * nh_key[n];
-	return (uint32_t)fmix64((uint64_t)acc ^ (uint64_t)(acc >> 64) ^ n);
-}
+	for (i = 0; i < REC_WORDS; i++) {
+		uint64_t y = k[i] + a->seed[i];
 
-static uint32_t
-hash_fn(const void *key, uint32_t key_len, uint32_t init_val)
-{
-	(void)init_val;
-	return key_hash(key, key_len / 8);
+		acc += (uint64_t)(uint32_t)y * (uint32_t)(y >> 32);
+	}
+	return (uint32_t)fmix64(acc);
 }
 
 const char *
@@ -203,81 +208,52 @@ build_masks(uint64_t keys, uint8_t key[sizeof(struct cf_record)],
 size_t
 cf_agg_entry_bytes(uint64_t keys)
 {
-	uint8_t km[sizeof(struct cf_record)], rm[sizeof(struct cf_record)];
-	unsigned int i, nw = 0;
+	(void)keys;
+	/* slot + 2 to 4 index words (the index is a power of 2 >= twice the slots) */
+	return sizeof(struct cf_record) + 3 * sizeof(uint64_t);
+}
 
-	build_masks(keys, km, rm);
-	for (i = 0; i < REC_WORDS; i++) {
-		uint64_t w;
-
-		memcpy(&w, km + 8 * i, 8);
-		nw += w != 0;
-	}
-	/* slot + meta + fifo + key store (key + data pointer, 16-aligned) + ~2 bucket entries */
-	return sizeof(struct cf_record) + sizeof(struct slot_meta) + 4 +
-	       RTE_ALIGN_CEIL((nw + 1) * 8 + 8, 16) + 16;
+static size_t
+idx_words(uint32_t cap)
+{
+	return rte_align64pow2((uint64_t)cap * 2);
 }
 
 struct cf_agg *
 cf_agg_create(const struct cf_agg_config *cfg, cf_agg_emit_fn emit, void *ctx, char *err,
 	      size_t errlen)
 {
-	static unsigned int seq;
 	uint8_t km[sizeof(struct cf_record)], rm[sizeof(struct cf_record)];
-	struct rte_hash_parameters hp;
 	struct cf_agg *a;
-	char name[RTE_HASH_NAMESIZE];
 	unsigned int i;
 
 	if (cfg->keys == 0 || cfg->interval_s == 0 || cfg->max_entries == 0 || emit == NULL) {
 		snprintf(err, errlen, "aggregation needs keys, an interval and a table size");
 		return NULL;
 	}
-	if (nh_key[0] == 0)
-		for (i = 0; i < RTE_DIM(nh_key); i++)
-			nh_key[i] = rte_rand() | 1;
 	a = rte_zmalloc_socket("cf_agg", sizeof(*a), RTE_CACHE_LINE_SIZE, cfg->socket);
 	if (a == NULL)
 		goto nomem;
 	a->cap = cfg->max_entries;
-	/* rte_hash wants a bucket's worth at least; the FIFO keeps us at cap. */
-	a->slots = RTE_MAX(a->cap, 8u);
 	a->interval_ms = (uint64_t)cfg->interval_s * 1000;
+	a->per_window = rte_reciprocal_value_u64(a->interval_ms);
 	a->emit = emit;
 	a->ctx = ctx;
-	/* Room for a whole group is made before its lookups (no slot may vanish under a lookup
-	 * result), so a small table gets small groups. */
-	a->group = RTE_MAX(1u, RTE_MIN((uint32_t)GROUP_MAX, a->cap / 4));
+	for (i = 0; i < RTE_DIM(a->seed); i++)
+		a->seed[i] = rte_rand() | 1;
 	build_masks(cfg->keys, km, rm);
-	for (i = 0; i < REC_WORDS; i++) {
-		uint64_t w;
-
-		memcpy(&w, km + 8 * i, 8);
-		memcpy(&a->recmask[i], rm + 8 * i, 8);
-		if (w == 0)
-			continue;
-		a->widx[a->nw] = (uint8_t)i;
-		a->wmask[a->nw++] = w;
-	}
-	a->ent = rte_zmalloc_socket("cf_agg_ent", sizeof(*a->ent) * a->slots, RTE_CACHE_LINE_SIZE,
+	memcpy(a->kmask, km, sizeof(a->kmask));
+	memcpy(a->recmask, rm, sizeof(a->recmask));
+	a->idx_mask = idx_words(a->cap) - 1;
+	a->ent = rte_zmalloc_socket("cf_agg_ent", sizeof(*a->ent) * a->cap, RTE_CACHE_LINE_SIZE,
 				    cfg->socket);
-	a->meta = rte_zmalloc_socket("cf_agg_meta", sizeof(*a->meta) * a->slots,
-				     RTE_CACHE_LINE_SIZE, cfg->socket);
-	a->fifo = rte_zmalloc_socket("cf_agg_fifo", sizeof(*a->fifo) * a->cap, RTE_CACHE_LINE_SIZE,
-				     cfg->socket);
-	if (a->ent == NULL || a->meta == NULL || a->fifo == NULL)
+	a->idx = rte_zmalloc_socket("cf_agg_idx", sizeof(*a->idx) * idx_words(a->cap),
+				    RTE_CACHE_LINE_SIZE, cfg->socket);
+	if (a->ent == NULL || a->idx == NULL)
 		goto nomem;
-	snprintf(name, sizeof(name), "cf_agg%u", seq++);
-	memset(&hp, 0, sizeof(hp));
-	hp.name = name;
-	hp.entries = a->slots;
-	hp.key_len = (a->nw + 1) * 8;
-	hp.hash_func = hash_fn;
-	hp.socket_id = cfg->socket;
-	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
-	a->h = rte_hash_create(&hp);
-	if (a->h == NULL)
-		goto nomem;
+	/* Room for a whole group is made before it (so no slot is reused under a lookup),
+	 * so a small table gets small groups. */
+	a->group = RTE_MAX(1u, RTE_MIN((uint32_t)GROUP, a->cap / 4));
 	a->st.max_entries = a->cap;
 	return a;
 nomem:
@@ -293,46 +269,82 @@ cf_agg_free(struct cf_agg *a)
 {
 	if (a == NULL)
 		return;
-	rte_hash_free(a->h);
 	rte_free(a->ent);
-	rte_free(a->meta);
-	rte_free(a->fifo);
+	rte_free(a->idx);
 	rte_free(a);
 }
 
-static inline unsigned int
+static inline void
 make_key(const struct cf_agg *a, const struct cf_record *r, uint64_t *k)
 {
 	const uint64_t *w = (const uint64_t *)(const void *)r;
 	unsigned int i;
 
-	k[0] = r->flow_end_ms / a->interval_ms;
-	for (i = 0; i < a->nw; i++)
-		k[i + 1] = w[a->widx[i]] & a->wmask[i];
-	return a->nw + 1;
+	for (i = 0; i < REC_WORDS; i++)
+		k[i] = w[i] & a->kmask[i];
+	k[0] = rte_reciprocal_divide_u64(r->flow_end_ms, &a->per_window);
 }
 
+/* Slot s holds key k (hashes already matched). */
+static inline int
+key_eq(const struct cf_agg *a, uint32_t s, const uint64_t *k)
+{
+	const uint64_t *w = (const uint64_t *)(const void *)&a->ent[s];
+	uint64_t diff = META(&a->ent[s])->window ^ k[0];
+	unsigned int i;
+
+	for (i = 1; i < REC_WORDS; i++)
+		diff |= (w[i] & a->kmask[i]) ^ k[i];
+	return diff == 0;
+}
+
+/* The slot of key k, or -1 with *at = the empty index word where it would go. */
+static inline int64_t
+lookup(const struct cf_agg *a, const uint64_t *k, uint32_t h, uint64_t *at)
+{
+	uint64_t i = h & a->idx_mask;
+
+	for (;; i = (i + 1) & a->idx_mask) {
+		uint64_t v = a->idx[i];
+
+		if (v == 0) {
+			*at = i;
+			return -1;
+		}
+		if ((uint32_t)(v >> 32) == h && key_eq(a, (uint32_t)v - 1, k))
+			return (int64_t)(uint32_t)v - 1;
+	}
+}
+
+/* Removes slot s from the index (backward-shift deletion keeps probes unbroken). */
 static void
-out_flush(struct cf_agg *a)
+idx_remove(struct cf_agg *a, uint32_t s)
 {
-	if (a->nout == 0)
-		return;
-	a->emit(a->ctx, a->out, a->nout);
-	a->nout = 0;
+	const uint32_t h = META(&a->ent[s])->hash;
+	const uint64_t want = (uint64_t)h << 32 | (s + 1);
+	uint64_t i = h & a->idx_mask, j;
+
+	while (a->idx[i] != want)
+		i = (i + 1) & a->idx_mask;
+	for (j = i;;) {
+		uint64_t home;
+
+		j = (j + 1) & a->idx_mask;
+		if (a->idx[j] == 0)
+			break;
+		home = (a->idx[j] >> 32) & a->idx_mask;
+		/* Moves back only an entry whose home is not in (i, j]. */
+		if (((j - home) & a->idx_mask) >= ((j - i) & a->idx_mask)) {
+			a->idx[i] = a->idx[j];
+			i = j;
+		}
+	}
+	a->idx[i] = 0;
 }
 
+/* Starts an aggregate with its first record. */
 static inline void
-out_put(struct cf_agg *a, const struct cf_record *e)
-{
-	a->out[a->nout++] = *e;
-	a->st.aggregates_out++;
-	if (a->nout == OUT_MAX)
-		out_flush(a);
-}
-
-/* Starts an aggregate in slot p with its first record. */
-static inline void
-entry_init(struct cf_agg *a, struct cf_record *e, const struct cf_record *r)
+entry_init(const struct cf_agg *a, struct cf_record *e, const struct cf_record *r)
 {
 	uint64_t *d = (uint64_t *)(void *)e;
 	const uint64_t *s = (const uint64_t *)(const void *)r;
@@ -352,8 +364,14 @@ fold(struct cf_agg *a, struct cf_record *e, const struct cf_record *r)
 	if (unlikely(__builtin_add_overflow(e->bytes, r->bytes, &b) |
 		     __builtin_add_overflow(e->packets, r->packets, &p) | (e->flows == UINT64_MAX))) {
 		/* Close it rather than wrap; the record starts the next one in the same slot. */
-		out_put(a, e);
+		struct cf_record done = *e;
+		struct slot_meta keep = *META(e);
+
+		memset(done.reserved, 0, sizeof(done.reserved));
+		a->st.aggregates_out++;
+		a->emit(a->ctx, &done, 1);
 		entry_init(a, e, r);
+		*META(e) = keep;
 		a->st.overflow_splits++;
 		return;
 	}
@@ -377,96 +395,120 @@ fold(struct cf_agg *a, struct cf_record *e, const struct cf_record *r)
 		e->observation_domain = 0;
 }
 
-/* Emits the oldest aggregate and frees its slot. */
+/*
+ * Emits the k oldest aggregates (k <= live) and frees their slots: they are
+ * consecutive in the ring, so the output reads them where they are (one call
+ * per run, two when the run wraps).
+ */
 static void
-emit_oldest(struct cf_agg *a)
+emit_oldest(struct cf_agg *a, uint32_t k)
 {
-	uint32_t p = a->fifo[a->head];
-	void *key;
+	while (k != 0) {
+		uint32_t run = RTE_MIN(k, a->cap - a->head), i;
 
-	out_put(a, &a->ent[p]);
-	if (rte_hash_get_key_with_position(a->h, (int32_t)p, &key) == 0)
-		rte_hash_del_key_with_hash(a->h, key, a->meta[p].sig);
-	a->meta[p].live = 0;
-	a->head = a->head + 1 == a->cap ? 0 : a->head + 1;
-	a->live--;
-}
+		for (i = 0; i < run; i++) {
+			struct cf_record *e = &a->ent[a->head + i];
 
-static inline void
-create(struct cf_agg *a, uint32_t p, uint32_t sig, const struct cf_record *r, uint64_t now_ms)
-{
-	uint32_t tail = a->head + a->live;
-
-	entry_init(a, &a->ent[p], r);
-	a->meta[p].created_ms = now_ms;
-	a->meta[p].sig = sig;
-	a->meta[p].live = 1;
-	a->fifo[tail >= a->cap ? tail - a->cap : tail] = p;
-	a->live++;
+			if (i + 4 < run)
+				rte_prefetch0(&a->idx[META(e + 4)->hash & a->idx_mask]);
+			idx_remove(a, a->head + i);
+			memset(e->reserved, 0, sizeof(e->reserved));
+		}
+		a->st.aggregates_out += run;
+		a->emit(a->ctx, &a->ent[a->head], run);
+		a->head = a->head + run == a->cap ? 0 : a->head + run;
+		a->live -= run;
+		k -= run;
+	}
 }
 
 void
 cf_agg_add(struct cf_agg *a, const struct cf_record *r, unsigned int n, uint64_t now_ms)
 {
-	uint64_t keys[GROUP_MAX][KEY_WORDS_MAX];
-	const void *kp[GROUP_MAX];
-	uint32_t sig[GROUP_MAX];
-	int32_t pos[GROUP_MAX];
+	uint64_t keys[GROUP][REC_WORDS] __attribute__((aligned(32)));
+	uint32_t h[GROUP];
 	unsigned int off, i, m;
 
 	a->st.records_in += n;
 	for (off = 0; off < n; off += m) {
 		m = RTE_MIN(a->group, n - off);
-		while (a->live + m > a->cap) {
-			emit_oldest(a);
-			a->st.early_flushes++;
+		if (a->live + m > a->cap) {
+			a->st.early_flushes += a->live + m - a->cap;
+			emit_oldest(a, a->live + m - a->cap);
+		}
+		/* 1: keys and hashes; the index lines are fetched meanwhile, and the slots new
+		 * keys will take (the ring's next ones), and the records of the next group. */
+		for (i = 0; i < m; i++) {
+			uint32_t t = a->head + a->live + i;
+			const char *nx = (const char *)&r[off + m + i];
+
+			t = t >= a->cap ? t - a->cap : t;
+			if (t < a->cap && i < a->cap - a->live) {
+				rte_prefetch0(&a->ent[t]);
+				rte_prefetch0((const char *)&a->ent[t] + 64);
+				rte_prefetch0((const char *)&a->ent[t] + 128);
+			}
+			if (off + m + i < n) {
+				rte_prefetch0(nx);
+				rte_prefetch0(nx + 64);
+				rte_prefetch0(nx + 128);
+			}
 		}
 		for (i = 0; i < m; i++) {
-			unsigned int kw = make_key(a, &r[off + i], keys[i]);
-
-			kp[i] = keys[i];
-			sig[i] = key_hash(keys[i], kw);
+			make_key(a, &r[off + i], keys[i]);
+			h[i] = key_hash(a, keys[i]);
+			rte_prefetch0(&a->idx[h[i] & a->idx_mask]);
 		}
-		rte_hash_lookup_with_hash_bulk(a->h, kp, sig, m, pos);
+		/* 2: the slot each first hash match names, for the compare and the fold. */
+		for (i = 0; i < m; i++) {
+			uint64_t v = a->idx[h[i] & a->idx_mask];
+
+			if (v != 0) {
+				const char *e = (const char *)&a->ent[(uint32_t)v - 1];
+
+				rte_prefetch0(e);
+				rte_prefetch0(e + 64);
+				rte_prefetch0(e + 128);
+			}
+		}
+		/* 3: in order, each record into its aggregate (found again: earlier records of
+		 * the group may have added or moved some). */
 		for (i = 0; i < m; i++) {
 			const struct cf_record *rec = &r[off + i];
-			int32_t p = pos[i];
+			uint64_t at = 0;
+			int64_t s = lookup(a, keys[i], h[i], &at);
+			uint32_t t;
 
-			if (p < 0) {
-				/* New here, or added by an earlier record of this group. */
-				p = rte_hash_add_key_with_hash(a->h, kp[i], sig[i]);
-				if (unlikely(p < 0)) {
-					/* Cannot happen with extendable buckets and room made
-					 * above; never lose the record: it leaves alone. */
-					struct cf_record one;
-
-					entry_init(a, &one, rec);
-					out_put(a, &one);
-					continue;
-				}
-				if (!a->meta[p].live) {
-					create(a, (uint32_t)p, sig[i], rec, now_ms);
-					continue;
-				}
+			if (s >= 0) {
+				fold(a, &a->ent[s], rec);
+				continue;
 			}
-			fold(a, &a->ent[p], rec);
+			t = a->head + a->live;
+			if (t >= a->cap)
+				t -= a->cap;
+			entry_init(a, &a->ent[t], rec);
+			META(&a->ent[t])->window = keys[i][0];
+			META(&a->ent[t])->created_ms = now_ms;
+			META(&a->ent[t])->hash = h[i];
+			a->idx[at] = (uint64_t)h[i] << 32 | (t + 1);
+			a->live++;
 		}
 	}
-	out_flush(a);
 	a->st.open = a->live;
 }
 
 unsigned int
 cf_agg_poll(struct cf_agg *a, uint64_t now_ms, unsigned int budget)
 {
-	unsigned int n = 0;
+	uint32_t n = 0, s = a->head;
 
-	while (a->live != 0 && (budget == 0 || n < budget) &&
-	       a->meta[a->fifo[a->head]].created_ms + a->interval_ms <= now_ms) {
-		emit_oldest(a);
+	/* Creation order is hold-time order: count the due run, then send it in one go. */
+	while (n < a->live && (budget == 0 || n < budget) &&
+	       META(&a->ent[s])->created_ms + a->interval_ms <= now_ms) {
 		n++;
+		s = s + 1 == a->cap ? 0 : s + 1;
 	}
-	out_flush(a);
+	emit_oldest(a, n);
 	a->st.open = a->live;
 	return n;
 }
@@ -474,9 +516,7 @@ cf_agg_poll(struct cf_agg *a, uint64_t now_ms, unsigned int budget)
 void
 cf_agg_flush(struct cf_agg *a)
 {
-	while (a->live != 0)
-		emit_oldest(a);
-	out_flush(a);
+	emit_oldest(a, a->live);
 	a->st.open = 0;
 }
 

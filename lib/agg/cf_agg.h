@@ -23,8 +23,8 @@
  * record started one (open ones are still in the table).
  *
  * Contract:
- *  - Memory is allocated once by cf_agg_create() (DPDK memory: rte_hash and
- *    the entry table) and never grows.
+ *  - Memory is allocated once by cf_agg_create() (DPDK memory: the entry ring
+ *    and its index, cf_agg_entry_bytes() each) and never grows.
  *  - Not thread safe: one thread (the control lcore) owns an aggregator and
  *    calls add/poll/flush; the emit callback runs on that thread, inside
  *    those calls. cf_agg_stats() may be called from any thread (each counter
@@ -90,8 +90,9 @@ struct cf_agg_config {
 	int socket;                /* NUMA socket of the memory (SOCKET_ID_ANY ok) */
 };
 
-/* Receives aggregates (n >= 1, copies: the caller may keep nothing). Its return value is the
- * output's business (cf_output_write counts its own failures); the aggregator ignores it. */
+/* Receives n >= 1 aggregates, read in place from the table: valid only during the call (the
+ * output copies them). Its return value is the output's business (cf_output_write counts its
+ * own failures); the aggregator ignores it. */
 typedef int (*cf_agg_emit_fn)(void *ctx, const struct cf_record *r, unsigned int n);
 
 struct cf_agg_stats {

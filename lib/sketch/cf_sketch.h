@@ -56,6 +56,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cf_record.h"
 
@@ -82,14 +83,60 @@ struct cf_sketch_hll {
 };
 
 void cf_sketch_hll_init(struct cf_sketch_hll *h, struct cf_sketch_hll_dense *dense);
-void cf_sketch_hll_add(struct cf_sketch_hll *h, uint64_t hash);
+/* The parts of cf_sketch_hll_add() that are not inline. */
+void cf_sketch_hll_add_sparse(struct cf_sketch_hll *h, uint64_t hash);
+void cf_sketch_hll_dense_put(struct cf_sketch_hll_dense *d, uint32_t idx, uint8_t rho);
+
+static inline void
+cf_sketch_hll_add(struct cf_sketch_hll *h, uint64_t hash)
+{
+	if (h->n == CF_SKETCH_HLL_DENSE_FLAG) {
+		/* The common case once busy: a register that already holds this rank or more. */
+		uint32_t idx = (uint32_t)(hash >> (64 - CF_SKETCH_HLL_P));
+		uint8_t rho = (uint8_t)(__builtin_clzll((hash << CF_SKETCH_HLL_P) |
+							 (1ull << (CF_SKETCH_HLL_P - 1))) + 1);
+
+		if (rho > h->dense->reg[idx])
+			cf_sketch_hll_dense_put(h->dense, idx, rho);
+		return;
+	}
+	cf_sketch_hll_add_sparse(h, hash);
+}
 uint64_t cf_sketch_hll_count(const struct cf_sketch_hll *h);
 /* Back to empty (and sparse); the dense block stays attached. */
 void cf_sketch_hll_clear(struct cf_sketch_hll *h);
 
-/* 64-bit hashes of what the sketches count: an address (16 bytes, v6 0/1), a protocol/port. */
-uint64_t cf_sketch_hash_addr(const uint8_t *addr, int v6);
-uint64_t cf_sketch_hash_port(uint8_t proto, uint16_t port);
+/* 64-bit hashes of what the sketches count: an address (16 bytes, v6 0/1), a protocol/port
+ * (the murmur3 finaliser: a bijection of 64-bit words, so distinct IPv4 addresses never
+ * collide). */
+static inline uint64_t
+cf_sketch_mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+static inline uint64_t
+cf_sketch_hash_addr(const uint8_t *addr, int v6)
+{
+	uint64_t a, b;
+
+	memcpy(&a, addr, 8);
+	memcpy(&b, addr + 8, 8);
+	if (!v6)
+		return cf_sketch_mix64((a & 0xffffffffull) ^ 0x9e3779b97f4a7c15ull);
+	return cf_sketch_mix64(a ^ cf_sketch_mix64(b ^ 0x6a09e667f3bcc909ull));
+}
+
+static inline uint64_t
+cf_sketch_hash_port(uint8_t proto, uint16_t port)
+{
+	return cf_sketch_mix64(((uint64_t)proto << 16 | port) ^ 0xbb67ae8584caa73bull);
+}
 
 struct cf_sketch_config {
 	uint32_t max_endpoints;    /* >= 1 */

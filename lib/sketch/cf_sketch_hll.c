@@ -45,6 +45,12 @@ dense_put(struct cf_sketch_hll_dense *d, uint32_t idx, uint8_t rho)
 	}
 }
 
+void
+cf_sketch_hll_dense_put(struct cf_sketch_hll_dense *d, uint32_t idx, uint8_t rho)
+{
+	dense_put(d, idx, rho);
+}
+
 /* The register index and value a sparse entry stands for. */
 static inline void
 sparse_to_dense(uint32_t v, uint32_t *idx, uint8_t *rho)
@@ -76,27 +82,25 @@ go_dense(struct cf_sketch_hll *h)
 }
 
 void
-cf_sketch_hll_add(struct cf_sketch_hll *h, uint64_t hash)
+cf_sketch_hll_add_sparse(struct cf_sketch_hll *h, uint64_t hash)
 {
-	uint32_t v, i25;
+	uint32_t v, i25, hit = 0;
 	unsigned int i;
 
-	if (h->n == CF_SKETCH_HLL_DENSE_FLAG) {
-		dense_put(h->dense, (uint32_t)(hash >> (64 - P)),
-			  (uint8_t)(__builtin_clzll((hash << P) | (1ull << (P - 1))) + 1));
-		return;
-	}
 	i25 = (uint32_t)(hash >> (64 - PS));
 	v = i25 << 6;
 	if ((i25 & ((1u << (PS - P)) - 1)) == 0)
 		/* The 12 extra bits are zero: keep the rank of what follows them. */
 		v |= (uint32_t)__builtin_clzll((hash << PS) | (1ull << (PS - 1))) + 1;
-	for (i = 0; i < h->n; i++) {
-		if ((h->sparse[i] >> 6) == i25) {
-			if ((v & 63) > (h->sparse[i] & 63))
-				h->sparse[i] = v;
-			return;
-		}
+	/* All 16 compared at once (vector code), the unused ones masked off after. */
+	for (i = 0; i < CF_SKETCH_SPARSE; i++)
+		hit |= (uint32_t)((h->sparse[i] >> 6) == i25) << i;
+	hit &= (uint32_t)((1ull << h->n) - 1);
+	if (hit != 0) {
+		i = (unsigned int)__builtin_ctz(hit);
+		if ((v & 63) > (h->sparse[i] & 63))
+			h->sparse[i] = v;
+		return;
 	}
 	if (h->n < CF_SKETCH_SPARSE) {
 		h->sparse[h->n++] = v;
@@ -155,33 +159,4 @@ cf_sketch_hll_count(const struct cf_sketch_hll *h)
 		z = 0.5 * (z + d->hist[k]);
 	z += M * sigma((double)d->hist[0] / M);
 	return (uint64_t)llround(1.0 / (2.0 * log(2.0)) * M * (double)M / z);
-}
-
-static inline uint64_t
-fmix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
-uint64_t
-cf_sketch_hash_addr(const uint8_t *addr, int v6)
-{
-	uint64_t a, b;
-
-	memcpy(&a, addr, 8);
-	memcpy(&b, addr + 8, 8);
-	if (!v6)
-		return fmix64((a & 0xffffffffull) ^ 0x9e3779b97f4a7c15ull);
-	return fmix64(a ^ fmix64(b ^ 0x6a09e667f3bcc909ull));
-}
-
-uint64_t
-cf_sketch_hash_port(uint8_t proto, uint16_t port)
-{
-	return fmix64(((uint64_t)proto << 16 | port) ^ 0xbb67ae8584caa73bull);
 }

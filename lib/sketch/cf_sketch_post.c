@@ -28,11 +28,21 @@ cf_sketch_addr_text(char *out, const uint8_t *addr, int v6)
 static void
 id_text(char *out, const struct sk_ep *e)
 {
-	if (e->kind == SK_KIND_MAC)
-		sprintf(out, "%02x:%02x:%02x:%02x:%02x:%02x", e->id[0], e->id[1], e->id[2], e->id[3],
-			e->id[4], e->id[5]);
-	else
-		cf_sketch_addr_text(out, e->id, e->kind == SK_KIND_V6);
+	uint8_t id[16];
+
+	memcpy(id, e->key.id, 16);
+	if (e->kind == SK_KIND_MAC) {
+		static const char hex[] = "0123456789abcdef";
+		unsigned int i;
+
+		for (i = 0; i < 6; i++) {
+			out[3 * i] = hex[id[i] >> 4];
+			out[3 * i + 1] = hex[id[i] & 15];
+			out[3 * i + 2] = ':';
+		}
+		out[17] = '\0';
+	} else
+		cf_sketch_addr_text(out, id, e->kind == SK_KIND_V6);
 }
 
 static int
@@ -74,26 +84,67 @@ clear_ep(struct cf_sketch *s, struct sk_ep *e)
 	cf_sketch_hll_clear(&e->ports);
 }
 
-/* One EdgeSketchData object; -1 when out of memory (the sketch is then dropped, counted). */
+static inline char *
+put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+#define PUT_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+
+static inline char *
+put_u64(char *p, uint64_t v)
+{
+	char t[20];
+	unsigned int n = 0;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n != 0)
+		*p++ = t[--n];
+	return p;
+}
+
+/* One EdgeSketchData object (printf-free: a round encodes every endpoint). -1 when out of
+ * memory (the sketch is then dropped, counted). */
 static int
 encode(struct cf_sketch *s, struct sk_ep *e)
 {
 	struct sk_round *rd = &s->rd;
-	char id[64];
-	int n;
+	char id[64], *p;
 
 	if (room(rd, SKETCH_MAX_TEXT) != 0)
 		return -1;
 	id_text(id, e);
-	n = snprintf(rd->buf + rd->len, rd->cap - rd->len,
-		     "%s{\"endpoint_id\":\"%s\",\"switch_id\":\"%s\",\"unique_peers\":%" PRIu64
-		     ",\"unique_ports\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64
-		     ",\"flow_count\":%" PRIu64 ",\"first_seen\":%u,\"last_seen\":%u"
-		     ",\"active_hours\":%u,\"local_cluster_id\":-1}",
-		     rd->n ? "," : "[", id, rd->sw_text, cf_sketch_hll_count(&e->peers),
-		     cf_sketch_hll_count(&e->ports), e->bytes_in, e->bytes_out, e->flows, e->first_s,
-		     e->last_s, e->hours);
-	rd->len += (size_t)n;
+	p = rd->buf + rd->len;
+	*p++ = rd->n ? ',' : '[';
+	p = PUT_LIT(p, "{\"endpoint_id\":\"");
+	p = put_str(p, id);
+	p = PUT_LIT(p, "\",\"switch_id\":\"");
+	p = put_str(p, rd->sw_text);
+	p = PUT_LIT(p, "\",\"unique_peers\":");
+	p = put_u64(p, cf_sketch_hll_count(&e->peers));
+	p = PUT_LIT(p, ",\"unique_ports\":");
+	p = put_u64(p, cf_sketch_hll_count(&e->ports));
+	p = PUT_LIT(p, ",\"bytes_in\":");
+	p = put_u64(p, e->bytes_in);
+	p = PUT_LIT(p, ",\"bytes_out\":");
+	p = put_u64(p, e->bytes_out);
+	p = PUT_LIT(p, ",\"flow_count\":");
+	p = put_u64(p, e->flows);
+	p = PUT_LIT(p, ",\"first_seen\":");
+	p = put_u64(p, e->first_s);
+	p = PUT_LIT(p, ",\"last_seen\":");
+	p = put_u64(p, e->last_s);
+	p = PUT_LIT(p, ",\"active_hours\":");
+	p = put_u64(p, e->hours);
+	p = PUT_LIT(p, ",\"local_cluster_id\":-1}");
+	rd->len = (size_t)(p - rd->buf);
 	rd->n++;
 	return 0;
 }
@@ -141,7 +192,8 @@ round_start(struct cf_sketch *s)
 
 	rd->on = 1;
 	rd->started = 0;
-	rd->cur_sw = 0;
+	rd->next_sw = s->sw_head;
+	rd->cur_sw = UINT32_MAX;
 	rd->cur_ep = UINT32_MAX;
 	if (rd->buf == NULL || rd->len < HDR_ROOM)
 		body_reset(rd);
@@ -171,12 +223,12 @@ round_step(struct cf_sketch *s, uint64_t wall_s, unsigned int budget, int *block
 		if (budget != 0 && done >= budget)
 			return done;
 		if (!rd->started) {
-			while (rd->cur_sw < s->slots && !s->sw[rd->cur_sw].live)
-				rd->cur_sw++;
-			if (rd->cur_sw >= s->slots) {
+			if (rd->next_sw == UINT32_MAX) {
 				rd->on = 0;
 				break;
 			}
+			rd->cur_sw = rd->next_sw;
+			rd->next_sw = s->sw[rd->cur_sw].next;
 			rd->started = 1;
 			rd->cur_ep = s->sw[rd->cur_sw].head;
 			memcpy(rd->sw_text, s->sw[rd->cur_sw].text, sizeof(rd->sw_text));
@@ -186,7 +238,6 @@ round_step(struct cf_sketch *s, uint64_t wall_s, unsigned int budget, int *block
 			if (rd->n != 0)
 				seal(rd, wall_s);
 			rd->started = 0;
-			rd->cur_sw++;
 			continue;
 		}
 		{
@@ -215,22 +266,17 @@ round_left(const struct cf_sketch *s)
 {
 	const struct sk_round *rd = &s->rd;
 	uint64_t n = rd->ready ? 0 : rd->n;
-	uint32_t w = rd->cur_sw, e = UINT32_MAX;
+	uint32_t e = rd->started ? rd->cur_ep : UINT32_MAX, w = rd->next_sw;
 
 	if (!rd->on)
 		return n;
-	if (rd->started) {
-		e = rd->cur_ep;
-		w++;
-	}
 	for (;;) {
 		for (; e != UINT32_MAX; e = s->ep[e].sw_next)
 			n += !s->cfg.reset || s->ep[e].active;
-		while (w < s->slots && !s->sw[w].live)
-			w++;
-		if (w >= s->slots)
+		if (w == UINT32_MAX)
 			return n;
-		e = s->sw[w++].head;
+		e = s->sw[w].head;
+		w = s->sw[w].next;
 	}
 }
 

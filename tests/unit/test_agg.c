@@ -21,8 +21,14 @@ static unsigned int nout;
 static int
 collect(void *ctx, const struct cf_record *r, unsigned int n)
 {
+	static const uint8_t zero[sizeof(r->reserved)];
+	unsigned int i;
+
 	(void)ctx;
 	CU_ASSERT_FATAL(nout + n <= MAXOUT);
+	/* The table's bookkeeping never leaves with the record (cf_record.h: zero padding). */
+	for (i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(memcmp(r[i].reserved, zero, sizeof(zero)), 0);
 	memcpy(&outbuf[nout], r, sizeof(*r) * n);
 	nout += n;
 	return 0;

@@ -355,22 +355,25 @@ test_lru(void)
 	cJSON *root;
 	unsigned int i;
 
+	/* LRU order is kept to the second. */
 	for (i = 1; i <= 4; i++) {
 		rec(&r, 1, i, 100, 80, 1, T0, T0, 1);
-		cf_sketch_add(s, &r, 1, i);
+		cf_sketch_add(s, &r, 1, i * 1000);
 	}
 	/* 1 seen again (as destination): 2 is now the least recently seen. */
 	rec(&r, 1, 3, 1, 80, 1, T0, T0, 1);
-	cf_sketch_add(s, &r, 1, 10);
+	cf_sketch_add(s, &r, 1, 10000);
 	rec(&r, 1, 5, 100, 80, 1, T0, T0, 1);
-	cf_sketch_add(s, &r, 1, 11);
+	cf_sketch_add(s, &r, 1, 11000);
 	rec(&r, 1, 6, 100, 80, 1, T0, T0, 1);
-	cf_sketch_add(s, &r, 1, 12);
+	cf_sketch_add(s, &r, 1, 12000);
 	cf_sketch_stats(s, &st);
 	CU_ASSERT_EQUAL(st.evicted, 2);
 	CU_ASSERT_EQUAL(st.endpoints, 4);
 	cf_sketch_poll(s, 100000, 1, 0);
 	CU_ASSERT_PTR_NULL(find("02:00:00:00:00:02", "10.0.0.1", &root));
+	CU_ASSERT_PTR_NOT_NULL(find("02:00:00:00:00:03", "10.0.0.1", &root));
+	cJSON_Delete(root);
 	CU_ASSERT_PTR_NULL(find("02:00:00:00:00:04", "10.0.0.1", &root));
 	CU_ASSERT_PTR_NOT_NULL(find("02:00:00:00:00:01", "10.0.0.1", &root));
 	cJSON_Delete(root);
@@ -384,7 +387,7 @@ test_lru(void)
 
 		for (i = 0; i < RTE_DIM(many); i++)
 			rec(&many[i], 1 + i % 3, 10 + i % 500, 10 + (i * 7) % 500, 80, 1, T0, T0, 1);
-		cf_sketch_add(s, many, RTE_DIM(many), 200);
+		cf_sketch_add(s, many, RTE_DIM(many), 200000);
 	}
 	cf_sketch_stats(s, &st);
 	CU_ASSERT_EQUAL(st.endpoints, 4);
