@@ -39,6 +39,10 @@ aggregates clarion-flowd must send when its table is big enough) and "sketches":
 records, in the order the collector receives them (bytes_in counts only for an endpoint
 already seen as a source, as clarion-flowd does). --records writes every record as the
 collector prints it (Clarion keys), for tests.
+
+--traffic F.pcap writes packets instead (Ethernet, the same endpoints, servers and rates,
+each flow's packets spread over its life, at most --max-packets per flow slice) for a real
+exporter to turn into flow export: softflowd -r F.pcap, as scripts/bench.sh does.
 """
 import argparse
 import ipaddress
@@ -50,7 +54,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gen_flows import Pcap, udp4  # noqa: E402
+from gen_flows import Pcap, eth, ip_checksum, udp4  # noqa: E402
 
 COLLECTOR = "192.0.2.2"
 IPFIX_PORT = 4739
@@ -300,9 +304,60 @@ class Gen:
                              for k, v in sk.items()}}
 
 
+def tcp4(src, dst, sport, dport, flags, payload_len, smac, dmac):
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 0x50, flags, 1024, 0, 0) + bytes(payload_len)
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64, 6, 0,
+                      ipaddress.IPv4Address(src).packed, ipaddress.IPv4Address(dst).packed)
+    hdr = hdr[:10] + struct.pack("!H", ip_checksum(hdr)) + hdr[12:]
+    return bytes.fromhex(dmac.replace(":", "")) + bytes.fromhex(smac.replace(":", "")) + \
+        struct.pack("!H", 0x0800) + hdr + tcp
+
+
+def udp4m(src, dst, sport, dport, payload_len, smac, dmac):
+    f = udp4(src, dst, sport, dport, bytes(payload_len))
+    return bytes.fromhex(dmac.replace(":", "")) + bytes.fromhex(smac.replace(":", "")) + f[12:]
+
+
+def write_traffic(g, path, max_packets):
+    """Packets of every flow slice of g.recs (client direction, and the answer for TCP and
+    DNS), time-ordered; returns the packet count."""
+    pk = []
+    rng = random.Random(g.a.seed + 1)
+    for _, sw, r in g.recs:
+        if sw == g.w.dc_switch:
+            continue  # answers are made below, from the client's flow
+        n = max(1, min(r["packets"], max_packets))
+        t0, t1 = r["flow_start_ms"], max(r["flow_end_ms"], r["flow_start_ms"])
+        size = max(0, min(200, r["bytes"] // (r["packets"] or 1) - 40))
+        for k in range(n):
+            t = t0 + (t1 - t0) * k // n
+            if r["protocol"] == 6:
+                fl = 0x02 if k == 0 else (0x11 if k == n - 1 and n > 2 else 0x18)
+                pk.append((t, tcp4(r["src_ip"], r["dst_ip"], r["src_port"], r["dst_port"], fl,
+                                   size if fl == 0x18 else 0, r["src_mac"], r["dst_mac"])))
+                pk.append((t + 1, tcp4(r["dst_ip"], r["src_ip"], r["dst_port"], r["src_port"],
+                                       0x10 if fl != 0x02 else 0x12, 0, r["dst_mac"], r["src_mac"])))
+            else:
+                pk.append((t, udp4m(r["src_ip"], r["dst_ip"], r["src_port"], r["dst_port"],
+                                    min(size, 1200), r["src_mac"], r["dst_mac"])))
+                if r["dst_port"] == 53:
+                    pk.append((t + rng.randrange(1, 30), udp4m(r["dst_ip"], r["src_ip"], 53,
+                                                               r["src_port"], 120, r["dst_mac"],
+                                                               r["src_mac"])))
+    pk.sort(key=lambda x: x[0])
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for t, frame in pk:
+            f.write(struct.pack("<IIII", t // 1000, (t % 1000) * 1000, len(frame), len(frame)))
+            f.write(frame)
+    return len(pk)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out", help="the IPFIX export")
+    ap.add_argument("--traffic", help="packets instead, for a real exporter (softflowd -r)")
+    ap.add_argument("--max-packets", type=int, default=12)
     ap.add_argument("--truth")
     ap.add_argument("--records")
     ap.add_argument("--switches", type=int, default=8)
@@ -315,8 +370,14 @@ def main():
                     help="multiply every octetDeltaCount (64-bit totals in tests)")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
+    if not a.out and not a.traffic:
+        ap.error("--out or --traffic")
     g = Gen(a)
     g.run()
+    if a.traffic:
+        print("packets: %d" % write_traffic(g, a.traffic, a.max_packets))
+        if not a.out:
+            return 0
     g.write_pcap(a.out)
     if a.records:
         with open(a.records, "w") as f:

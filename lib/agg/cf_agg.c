@@ -251,6 +251,10 @@ cf_agg_create(const struct cf_agg_config *cfg, cf_agg_emit_fn emit, void *ctx, c
 				    RTE_CACHE_LINE_SIZE, cfg->socket);
 	if (a->ent == NULL || a->idx == NULL)
 		goto nomem;
+	/* Touch every page now (rte_zmalloc may hand out untouched zero pages): the memory is
+	 * taken at start, and no page fault ever lands on the drain path. */
+	memset(a->ent, 0, sizeof(*a->ent) * a->cap);
+	memset(a->idx, 0, sizeof(*a->idx) * idx_words(a->cap));
 	/* Room for a whole group is made before it (so no slot is reused under a lookup),
 	 * so a small table gets small groups. */
 	a->group = RTE_MAX(1u, RTE_MIN((uint32_t)GROUP, a->cap / 4));

@@ -152,6 +152,9 @@ cf_sketch_create(const struct cf_sketch_config *cfg, cf_sketch_submit_fn submit,
 	s->sh = mk_hash("s", seq++, s->slots, sizeof(struct sw_key), cfg->socket);
 	if (s->idx == NULL || s->free_slots == NULL || s->sh == NULL)
 		goto nomem;
+	/* Entries and index touched now (taken at start); registers are committed as used. */
+	memset(s->ep, 0, sizeof(*s->ep) * s->slots);
+	memset(s->idx, 0, sizeof(*s->idx) * (s->idx_mask + 1));
 	/* Only max slots are handed out; the rest (rte_hash's minimum of 8) stay unused. */
 	for (i = 0; i < s->max; i++)
 		s->free_slots[s->n_free++] = s->max - 1 - i;
