@@ -287,7 +287,7 @@ static const struct opt opts[] = {
 	 "first record arrived"},
 	{.name = "aggregate-max-entries", .kind = K_U64, F(aggregate_max_entries), .min = 1,
 	 .max = 16777216, .def = "262144", .arg = "N",
-	 .help = "open aggregates, memory taken at start (about 340 bytes each); when full the "
+	 .help = "open aggregates, memory taken at start (about 220 bytes each); when full the "
 	 "oldest is sent early (counted), no record is dropped"},
 	{.name = "sketches", .kind = K_FLAG, F(sketches),
 	 .help = "compute Clarion endpoint sketches (per switch and source MAC, else source IP) and "
@@ -296,7 +296,7 @@ static const struct opt opts[] = {
 	 .def = "60", .arg = "SECONDS", .help = "post the sketches every SECONDS"},
 	{.name = "sketch-max-endpoints", .kind = K_U64, F(sketch_max_endpoints), .min = 1,
 	 .max = 4194304, .def = "65536", .arg = "N",
-	 .help = "endpoints tracked (about 500 bytes each at start, and up to 16 KiB more for a "
+	 .help = "endpoints tracked (about 420 bytes each at start, and up to 16 KiB more for a "
 	 "busy one); the least recently seen is evicted (counted)"},
 	{.name = "sketch-reset", .kind = K_FLAG, F(sketch_reset),
 	 .help = "post what each endpoint did since its last post and start it again, instead of "

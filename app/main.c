@@ -17,7 +17,8 @@
  *       records straight into the lcore's cf_record_block (cf_record.h)
  *     -> full, or older than --flush-us -> per-lcore SP/SC rte_ring (full: counted drop)
  *   control lcore = main lcore (cf_control.h)
- *     ring -> cf_output_write (cf_output.h: ndjson | null | http) -> block back to its mempool
+ *     ring -> [cf_stages.h: --sketches (cf_sketch.h), --aggregate (cf_agg.h)]
+ *       -> cf_output_write (cf_output.h: ndjson | null | http) -> block back to its mempool
  *     http: batches -> delivery thread (cf_delivery.h: libcurl, retry, circuit breaker,
  *       disk spool, dead letters) -> Clarion backend
  *     --template-file saves (cf_tpl.h saver), --sflow-counters lines (cf_sflow_out.h)
