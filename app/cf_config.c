@@ -12,6 +12,7 @@
 #include <rte_log.h>
 #include <rte_version.h>
 
+#include "cf_agg.h"
 #include "cf_config.h"
 #include "cf_output.h"
 
@@ -333,6 +334,32 @@ static const struct opt opts[] = {
 	 .max = 3600, .def = "10", .arg = "SECONDS", .help = "a request must be read whole within "
 	 "SECONDS of its start, however its bytes trickle in; else the connection is closed"},
 	{.name = "version", .kind = K_VERSION, .help = "print the version and DPDK's"},
+	/* aggregation and endpoint sketches (docs/aggregation.md) */
+	{.name = "aggregate", .kind = K_STR, F(aggregate), .def = "off", .arg = "KEYS",
+	 .help = "fold records with equal KEYS whose flow_end falls in the same --aggregate-interval "
+	 "window into one record with exact bytes/packets sums, a flows count, the earliest start "
+	 "and latest end; other fields are dropped. off, on (= src_ip,dst_ip,dst_port,protocol,"
+	 "src_sgt,dst_sgt,switch_id,vlan_id,src_mac,dst_mac) or a comma list of record keys"},
+	{.name = "aggregate-interval", .kind = K_U64, F(aggregate_interval), .min = 1, .max = 86400,
+	 .def = "60", .arg = "SECONDS",
+	 .help = "aggregation window (aligned to Unix time); an aggregate is sent SECONDS after its "
+	 "first record arrived"},
+	{.name = "aggregate-max-entries", .kind = K_U64, F(aggregate_max_entries), .min = 1,
+	 .max = 16777216, .def = "262144", .arg = "N",
+	 .help = "open aggregates, memory taken at start (about 220 bytes each); when full the "
+	 "oldest is sent early (counted), no record is dropped"},
+	{.name = "sketches", .kind = K_FLAG, F(sketches),
+	 .help = "compute Clarion endpoint sketches (per switch and source MAC, else source IP) and "
+	 "POST them to --backend-url's /api/edge/sketches through the delivery engine"},
+	{.name = "sketch-interval", .kind = K_U64, F(sketch_interval), .min = 1, .max = 86400,
+	 .def = "60", .arg = "SECONDS", .help = "post the sketches every SECONDS"},
+	{.name = "sketch-max-endpoints", .kind = K_U64, F(sketch_max_endpoints), .min = 1,
+	 .max = 4194304, .def = "65536", .arg = "N",
+	 .help = "endpoints tracked (about 420 bytes each at start, and up to 16 KiB more for a "
+	 "busy one); the least recently seen is evicted (counted)"},
+	{.name = "sketch-reset", .kind = K_FLAG, F(sketch_reset),
+	 .help = "post what each endpoint did since its last post and start it again, instead of "
+	 "cumulative sketches"},
 	{.name = "help", .kind = K_HELP, .help = "this text"},
 };
 
@@ -818,6 +845,18 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 	if (c->retry_initial_ms > c->retry_max_ms) {
 		snprintf(err, errlen, "--retry-initial-ms %u is above --retry-max-ms %u",
 			 c->retry_initial_ms, c->retry_max_ms);
+		return -1;
+	}
+	{
+		char why[700];
+
+		if (cf_agg_keys_parse(c->aggregate, &c->aggregate_keys, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "--aggregate: %s", why);
+			return -1;
+		}
+	}
+	if (c->sketches && c->backend_url[0] == '\0') {
+		snprintf(err, errlen, "--sketches posts to the backend: it needs --backend-url");
 		return -1;
 	}
 	if (c->policy.ports[0] == 0 && c->policy.ports[1] == 0 && c->policy.ports[2] == 0) {

@@ -142,6 +142,15 @@ struct cf_config {
 	uint32_t kafka_batch_ms;
 	struct cf_strlist kafka_opts;
 	uint8_t output_given;      /* --output was set: with Kafka, it runs beside it */
+	/* aggregation and endpoint sketches (docs/aggregation.md) */
+	char aggregate[512];       /* --aggregate as given: off, on or a key list */
+	uint64_t aggregate_keys;   /* parsed (cf_agg.h CF_AGG_BIT set); 0 = off */
+	uint32_t aggregate_interval;
+	uint32_t aggregate_max_entries;
+	uint8_t sketches;
+	uint8_t sketch_reset;
+	uint32_t sketch_interval;
+	uint32_t sketch_max_endpoints;
 };
 
 /* 1 when records leave over the network (HTTP or Kafka): the outputs that need a spool. */

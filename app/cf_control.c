@@ -11,6 +11,7 @@
 #include "cf_control.h"
 #include "cf_log.h"
 #include "cf_outputs.h"
+#include "cf_stages.h"
 
 #define DRAIN_BURST 32
 /* At most one "write failed" line per this many seconds (the count says how many). */
@@ -111,7 +112,7 @@ drain(struct cf_control *c)
 		for (k = 0; k < n; k++) {
 			struct cf_record_block *b = blks[k];
 
-			cf_output_write(c->out, b->rec, b->count);
+			cf_stages_records(c, b->rec, b->count);
 			c->records_out += b->count;
 		}
 		if (n != 0)
@@ -299,6 +300,7 @@ print_block(const struct cf_control *c, FILE *f, const char *header, int periodi
 	fprintf(f, "%s\n", periodic && n == 0 ? " none" : "");
 	print_delivery(c, f);
 	print_kafka(c, f);
+	cf_stages_print(c, f);
 	cf_sflow_print_unknown(f, c->sflow, c->n_rx);
 	fflush(f);
 }
@@ -464,6 +466,7 @@ cf_control_run(struct cf_control *c)
 		}
 		if (drain(c) == 0)
 			rte_delay_us_sleep(50);
+		cf_stages_poll(c);
 		cf_output_poll(c->out);
 		now = rte_rdtsc();
 		if (now >= next_flush) {
@@ -509,6 +512,8 @@ cf_control_run(struct cf_control *c)
 		;
 	/* RX lcores have stopped: this last poll reads exact counters. */
 	cf_sflow_out_poll(c->sflow_out);
+	/* Open aggregates out, last sketch round in, before the output ends. */
+	cf_stages_finish(c);
 	/* http: last partial batch, then the delivery shutdown sequence. */
 	cf_output_finish(c->out);
 	{

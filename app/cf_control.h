@@ -54,6 +54,9 @@ struct cf_control {
 	uint64_t out_err_log_ms;
 	/* names from options data, resolved by the output's encoder (lib/tpl) */
 	struct cf_tpl_names_view *names;
+	/* Between the rings and the output (cf_stages.h); NULL = off */
+	struct cf_agg *agg;
+	struct cf_sketch *sketch;
 };
 
 /* Installs the handlers: SIGINT/SIGTERM stop (cf_quit), SIGHUP asks for

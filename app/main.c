@@ -17,7 +17,8 @@
  *       records straight into the lcore's cf_record_block (cf_record.h)
  *     -> full, or older than --flush-us -> per-lcore SP/SC rte_ring (full: counted drop)
  *   control lcore = main lcore (cf_control.h)
- *     ring -> cf_output_write (cf_output.h: ndjson | null | http) -> block back to its mempool
+ *     ring -> [cf_stages.h: --sketches (cf_sketch.h), --aggregate (cf_agg.h)]
+ *       -> cf_output_write (cf_output.h: ndjson | null | http) -> block back to its mempool
  *     http: batches -> delivery thread (cf_delivery.h: libcurl, retry, circuit breaker,
  *       disk spool, dead letters) -> Clarion backend
  *     --template-file saves (cf_tpl.h saver), --sflow-counters lines (cf_sflow_out.h)
@@ -52,6 +53,7 @@
 #include "cf_qmap.h"
 #include "cf_rx.h"
 #include "cf_startup.h"
+#include "cf_stages.h"
 #include "cf_tpl.h"
 
 /*
@@ -253,6 +255,8 @@ main(int argc, char **argv)
 	if (ctl.out == NULL)
 		die(rc, "%s", err);
 	cf_output_set_names(ctl.out, cf_tpl_names_lookup, ctl.names);
+	if (cf_stages_open(&ctl, err, sizeof(err)) != 0)
+		die(1, "%s", err);
 	for (i = 0; i < (unsigned int)n_rx; i++)
 		ctl.sflow[i] = rx[i]->dctx.sflow;
 	if (cfg.sflow_counters.kind == CF_SFLOW_COUNTERS_NDJSON) {
@@ -306,6 +310,7 @@ main(int argc, char **argv)
 	}
 	cf_tpl_saver_close(ctl.tpl_save);
 
+	cf_stages_close(&ctl);
 	cf_output_close(ctl.out);
 	cf_tpl_names_view_free(ctl.names);
 	cf_sflow_out_close(ctl.sflow_out);

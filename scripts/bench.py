@@ -316,7 +316,8 @@ def parse_block(lines):
     """Counters of one '==== ... ====' block: totals and drops."""
     st = {"drops": {}}
     for line in lines:
-        if line.startswith(("total:", "drops:", "delivery:", "delivery_drops:", "kafka:", "kafka_drops:")):
+        if line.startswith(("total:", "drops:", "delivery:", "delivery_drops:", "kafka:",
+                            "kafka_drops:", "aggregate:", "sketches:")):
             for k, v in re.findall(r"(\w+)=(\d+)", line):
                 if line.startswith(("drops:", "delivery_drops:")):
                     st["drops"][k] = int(v)
@@ -326,6 +327,10 @@ def parse_block(lines):
                     st["dl_" + k] = int(v)
                 elif line.startswith("kafka:"):
                     st["kf_" + k] = int(v)
+                elif line.startswith("aggregate:"):
+                    st["agg_" + k] = int(v)
+                elif line.startswith("sketches:"):
+                    st["sk_" + k] = int(v)
                 else:
                     st[k] = int(v)
     return st
@@ -368,6 +373,8 @@ def run_once(pcap, app_args, seconds, counter=None, rss_every=0, metric="records
             # A block ends with drops:, or with delivery_drops: when HTTP delivery is on.
             last = "delivery_drops:" if metric.startswith("dl_") else \
                 "kafka_errors:" if metric.startswith("kf_") else "drops:"
+            if metric.startswith("agg_"):
+                last = "aggregate:"   # printed after the delivery lines (cf_stages.h)
             if line.startswith(last):
                 if "stats" in title:
                     st = parse_block(block)
@@ -663,7 +670,12 @@ def main():
     ap.add_argument("--extra", default="", help="more application flags for every run, e.g. '--burst 64'")
     ap.add_argument("--json", help="also write the rows as JSON to this file (for tests)")
     ap.add_argument("--only", help="comma-separated scenario names (%s)" % ",".join(s[0] for s in SCENARIOS))
+    ap.add_argument("--agg", action="store_true",
+                    help="the aggregation and sketch scenarios instead (scripts/bench_agg.py)")
     a = ap.parse_args()
+    if a.agg:
+        import bench_agg
+        return bench_agg.main(a)
     if not os.access(BIN, os.X_OK):
         print("bench: %s not built" % BIN, file=sys.stderr)
         return 1

@@ -6,6 +6,9 @@
 #   scripts/bench.sh --quick    one ~1.5 s run per scenario: proves the harness still works
 #   scripts/bench.sh --write    full run, and the table goes into BENCHMARKS.md
 #   scripts/bench.sh --soak     10-minute run, peak/current RSS sampled every 10 s
+#   scripts/bench.sh --agg      aggregation and sketch scenarios (reduction, cost, HLL error,
+#                               end to end); with --quick a small workload, with --write
+#                               into BENCHMARKS.md's aggregation section
 #   scripts/bench.sh --help     every option (scenario filter, run time, repetitions)
 #
 # Builds the release tree first (ninja, incremental); the work is done by scripts/bench.py.

@@ -387,6 +387,11 @@ json_record(char *buf, const struct cf_record *r, const struct cf_json_opts *o,
 	}
 	p = PUT_LIT(p, ",\"observation_domain\":");
 	p = put_u64(p, r->observation_domain);
+	if (f & CF_RECORD_F_FLOWS) {
+		/* An aggregate (lib/agg): how many records it sums. */
+		p = PUT_LIT(p, ",\"flows\":");
+		p = put_u64(p, r->flows);
+	}
 	*p++ = '}';
 	return (size_t)(p - buf);
 }

@@ -19,6 +19,8 @@
  *  - Name references (cf_record.names[]) are resolved through opts->name;
  *    a name it does not know is left out. Without a resolver, no names.
  *  - flow_start/flow_end are Unix seconds (floor of the ms value).
+ *  - An aggregate (CF_RECORD_F_FLOWS, lib/agg) ends with "flows": the number of
+ *    records it sums.
  *  - cf_json_string() escapes any byte string as a JSON string (used for names,
  *    paths and bodies outside the record path): control characters as \uXXXX
  *    or their short forms, invalid UTF-8 bytes as \u00XX of the byte.

@@ -228,17 +228,17 @@ cf_output_open_kafka(const struct cf_output_http_config *cfg, char *err, size_t 
 }
 
 int
-cf_output_http_forward(void *output, const char *path, const void *body, size_t len,
-		       const char *content_type, const char *const *headers)
+cf_output_http_request(void *output, const char *path, const void *body, size_t len,
+		       const char *content_type, const char *const *headers, uint32_t items)
 {
 	struct cf_output *o = output;
 	struct cf_delivery_batch *b;
 	int rc;
 
 	o = cf_output_find(o, "http");
-	if (o == NULL || o->ops != &cf_output_http_ops)
+	if (o == NULL || o->ops != &cf_output_http_ops || items == 0)
 		return -EINVAL;
-	b = cf_delivery_batch_new_request(path, content_type, headers, body, len, 1, &rc);
+	b = cf_delivery_batch_new_request(path, content_type, headers, body, len, items, &rc);
 	if (b == NULL)
 		return rc;
 	rc = cf_delivery_submit_request(((struct http_out *)o->priv)->d, b);
@@ -246,6 +246,13 @@ cf_output_http_forward(void *output, const char *path, const void *body, size_t 
 		return 0;
 	cf_delivery_batch_free(b);
 	return rc == -ENOBUFS || rc == -ESHUTDOWN ? -EAGAIN : rc;
+}
+
+int
+cf_output_http_forward(void *output, const char *path, const void *body, size_t len,
+		       const char *content_type, const char *const *headers)
+{
+	return cf_output_http_request(output, path, body, len, content_type, headers, 1);
 }
 
 int

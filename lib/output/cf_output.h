@@ -156,5 +156,9 @@ struct cf_output *cf_output_find(const struct cf_output *o, const char *scheme);
  */
 int cf_output_http_forward(void *output, const char *path, const void *body, size_t len,
 			   const char *content_type, const char *const *headers);
+/* The same for a request that carries `items` ledger items (the engine's own sketches: one
+ * per sketch); cf_output_http_forward() is items = 1. -EINVAL also for items = 0. */
+int cf_output_http_request(void *output, const char *path, const void *body, size_t len,
+			   const char *content_type, const char *const *headers, uint32_t items);
 
 #endif

@@ -63,6 +63,9 @@ enum cf_record_field {
 	CF_RECORD_F_ICMP = 1u << 26,
 	CF_RECORD_F_EXPORTER_V6 = 1u << 27,
 	CF_RECORD_F_POST_VLAN = 1u << 28,
+	/* An aggregate (lib/agg): .flows records were folded into it. The top bit, so
+	 * that new fields can take the next free ones. */
+	CF_RECORD_F_FLOWS = 1u << 31,
 };
 
 /* Presence bits of the rarer fields (cf_record.present2). */
@@ -155,11 +158,12 @@ struct cf_record {
 	uint32_t names[CF_RECORD_NAME_MAX]; /* name table references (cf_tpl_names_*) */
 	uint32_t vrf_id;           /* ingressVRFID, else egressVRFID */
 
-	/* cache line 3: only templates with these elements write it */
+	/* cache line 3: only templates with these elements (and lib/agg: flows) write it */
 	uint8_t bgp_next_hop[16];
 	uint8_t inner_src_addr[16];
 	uint8_t inner_dst_addr[16];
-	uint8_t reserved[16];
+	uint64_t flows;            /* CF_RECORD_F_FLOWS: records folded into this aggregate */
+	uint8_t reserved[8];
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct cf_record) == 256, "record must stay four cache lines");

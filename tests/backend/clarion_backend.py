@@ -25,9 +25,13 @@ Modes (also as --mode at start):
 Accepted batches are appended to --accept-log as NDJSON lines
 {"batch_id": ..., "replay": bool, "t": time, "records": [...]}.
 
-Edge-agent sketches (forwarded by clarion-flowd's agent listener):
-  POST /api/edge/sketches         JSON object, switch_id a non-empty string and
-                                  sketches a non-empty list, else 422
+Edge-agent sketches (forwarded by clarion-flowd's agent listener, or computed by
+clarion-flowd itself with --sketches):
+  POST /api/edge/sketches         validated as the real backend's pydantic (v2, lax
+                                  mode, as FastAPI runs it) SketchBatch model
+                                  (src/clarion/api/routes/sketches.py): 200
+                                  {"status": "received", ...} or 422 {"detail": [errors]}
+                                  listing every field error as pydantic would
   POST /api/edge/sketches/binary  any body; X-Switch-ID required, else 422
 The same modes apply. Accepted ones are listed by GET /_sketches on the
 control port: [{"path", "batch_id", "replay", "headers": {...}, "body_b64"}].
@@ -86,6 +90,127 @@ def validate(body):
             if k in r and r[k] is not None and not (isinstance(r[k], str) and MAC.match(r[k])):
                 return "record %d: %s not a MAC string or null" % (i, k)
     return None
+
+
+# The real backend's models (github.com/sgerhart/clarion, src/clarion/api/routes/sketches.py):
+#   class EdgeSketchData(BaseModel): endpoint_id: str; switch_id: str; unique_peers: int;
+#       unique_ports: int; bytes_in: int; bytes_out: int; flow_count: int; first_seen: int;
+#       last_seen: int; active_hours: int; local_cluster_id: int = -1
+#   class SketchBatch(BaseModel): switch_id: str; timestamp: int; sketch_count: int;
+#       sketches: List[EdgeSketchData]
+SKETCH_FIELDS = [("endpoint_id", "str"), ("switch_id", "str"), ("unique_peers", "int"),
+                 ("unique_ports", "int"), ("bytes_in", "int"), ("bytes_out", "int"),
+                 ("flow_count", "int"), ("first_seen", "int"), ("last_seen", "int"),
+                 ("active_hours", "int"), ("local_cluster_id", "int?")]
+BATCH_FIELDS = [("switch_id", "str"), ("timestamp", "int"), ("sketch_count", "int"),
+                ("sketches", "sketches")]
+JSON_INT = re.compile(r"-?(0|[1-9][0-9]*)\Z")
+I64 = 2 ** 63
+
+
+def _strip_leading_zeros(s):
+    # pydantic-core src/input/shared.rs strip_leading_zeros
+    if not s:
+        return None
+    if s[0] != "0":
+        return s if s[0] in "123456789-" else None
+    for i in range(1, len(s)):
+        c = s[i]
+        if c in "0_":
+            continue
+        if c in "123456789-":
+            return s[i:]
+        if c == ".":
+            return s[i - 1:]
+        return None
+    return s[-1:]
+
+
+def _strip_underscores(s):
+    if s.startswith("_") or s.endswith("_") or "_" not in s or "__" in s:
+        return None
+    return s.replace("_", "")
+
+
+def _clean_int_str(s):
+    # pydantic-core clean_int_str: whitespace, one '+', leading zeros, '.0+', underscores
+    n0 = len(s)
+    s = s.strip()
+    if s.startswith("+"):
+        if s[1:].startswith("-"):
+            return None
+        s = s[1:]
+    neg = False
+    if s.startswith("-"):
+        if s[1:].startswith(("-", "+")):
+            return None
+        neg, s = True, s[1:]
+    s = _strip_leading_zeros(s)
+    if s is None:
+        return None
+    i = s.find(".")
+    if i >= 0 and s[i + 1:] and set(s[i + 1:]) == {"0"}:
+        s = s[:i]
+    u = _strip_underscores(s)
+    if u is not None:
+        return ("-" if neg else "") + u
+    if len(s) == n0:
+        return None
+    return ("-" if neg else "") + s
+
+
+def lax_int(v):
+    """pydantic v2 lax int from a json.loads value: (ok, error type)."""
+    if isinstance(v, int):          # bool included: lax mode takes True/False as 1/0
+        return True, None
+    if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            return False, "finite_number"
+        if v % 1.0 != 0.0:
+            return False, "int_from_float"
+        return (-I64 < v < I64), "int_parsing_size"
+    if isinstance(v, str):
+        if len(v) > 4300:
+            return False, "int_parsing"
+        if JSON_INT.match(v):
+            return True, None
+        c = _clean_int_str(v)
+        return (c is not None and JSON_INT.match(c) is not None), "int_parsing"
+    return False, "int_type"
+
+
+def validate_sketch_batch(body):
+    """[] when the real backend's SketchBatch model accepts body, else pydantic-style errors."""
+    errs = []
+
+    def fields(obj, spec, loc):
+        if not isinstance(obj, dict):
+            errs.append({"type": "model_attributes_type", "loc": loc,
+                         "msg": "Input should be a valid dictionary or object to extract fields from"})
+            return
+        for name, kind in spec:
+            where = loc + [name]
+            if name not in obj:
+                if not kind.endswith("?"):
+                    errs.append({"type": "missing", "loc": where, "msg": "Field required"})
+                continue
+            v = obj[name]
+            if kind == "str":
+                if not isinstance(v, str):
+                    errs.append({"type": "string_type", "loc": where,
+                                 "msg": "Input should be a valid string"})
+            elif kind.startswith("int"):
+                ok, why = lax_int(v)
+                if not ok:
+                    errs.append({"type": why, "loc": where, "msg": "Input should be a valid integer"})
+            elif not isinstance(v, list):
+                errs.append({"type": "list_type", "loc": where, "msg": "Input should be a valid list"})
+            else:
+                for i, sk in enumerate(v):
+                    fields(sk, SKETCH_FIELDS, where + [i])
+
+    fields(body, BATCH_FIELDS, ["body"])
+    return errs
 
 
 class State:
@@ -220,6 +345,7 @@ class Data(BaseHTTPRequestHandler):
     def sketch(self, raw, batch_id):
         st = self.server.state
         why = None
+        body = None
         if self.path == SKETCH_JSON:
             try:
                 text = raw
@@ -227,20 +353,15 @@ class Data(BaseHTTPRequestHandler):
                     text = gzip.decompress(raw)
                 body = json.loads(text)
             except (ValueError, OSError) as e:
-                body = None
-                why = "not JSON: %s" % e
+                why = [{"type": "json_invalid", "loc": ["body"], "msg": "JSON decode error: %s" % e}]
             if why is None:
-                if not isinstance(body, dict):
-                    why = "body is not an object"
-                elif not isinstance(body.get("switch_id"), str) or not body["switch_id"]:
-                    why = "switch_id missing"
-                elif not isinstance(body.get("sketches"), list) or not body["sketches"]:
-                    why = "sketches must be a non-empty list"
+                why = validate_sketch_batch(body) or None
         elif not self.headers.get("X-Switch-ID"):
             why = "X-Switch-ID header missing"
         if why is not None:
             with st.lock:
                 st.stats["invalid"] += 1
+                st.stats["invalid_sketches"] = st.stats.get("invalid_sketches", 0) + 1
             st.count(422, batch_id)
             self.reply(422, {"detail": why})
             return
@@ -251,6 +372,13 @@ class Data(BaseHTTPRequestHandler):
                                 "replay": self.headers.get("X-Clarion-Replay") == "1",
                                 "headers": hdrs,
                                 "body_b64": base64.b64encode(raw).decode()})
+        if self.path == SKETCH_JSON:
+            # What the real route answers (200, FastAPI's default).
+            st.count(200, batch_id)
+            self.reply(200, {"status": "received", "switch_id": body["switch_id"],
+                             "sketches_received": body["sketch_count"],
+                             "sketches_stored": len(body["sketches"])})
+            return
         st.count(202, batch_id)
         self.reply(202, {"status": "received"})
 

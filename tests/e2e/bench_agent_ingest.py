@@ -12,7 +12,7 @@ with tempfile.TemporaryDirectory() as tmp:
     be = dlv.Backend(tmp)
     f = t.Flowd(tmp, pcap, be.url, os.path.join(tmp, "sp"))
     N, T = 500, 4
-    body = t.compact({"switch_id": "b", "sketches": [{"x": i} for i in range(20)], "timestamp": 1, "sketch_count": 20})
+    body = t.compact({"switch_id": "b", "sketches": [t.edge(i, "b") for i in range(20)], "timestamp": 1, "sketch_count": 20})
     def cl():
         for _ in range(N): f.post(t.SK, body)
     t0 = time.time(); th = [threading.Thread(target=cl) for _ in range(T)]

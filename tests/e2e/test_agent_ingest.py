@@ -108,6 +108,14 @@ def compact(obj):
     return json.dumps(obj, separators=(",", ":")).encode()
 
 
+def edge(i, sw="sw-1"):
+    """One EdgeSketchData as an edge agent sends it (the backend validates the real model)."""
+    return {"endpoint_id": "02:00:00:00:00:%02x" % (i & 0xff), "switch_id": sw,
+            "unique_peers": i, "unique_ports": 1, "bytes_in": 0, "bytes_out": 100 * i,
+            "flow_count": i, "first_seen": 1765000000, "last_seen": 1765000060,
+            "active_hours": 1 << 9, "local_cluster_id": -1}
+
+
 def promtool(text):
     tool = shutil.which("promtool")
     if tool is None:
@@ -123,8 +131,7 @@ def reasons(h):
 
 def forwarding(f, be):
     """Backend up: JSON and binary forwarded, rejects not, metrics and summary."""
-    orig = {"switch_id": "sw-1", "sketches": [{"k": "a", "v": [1, 2, 3]}, {"k": "b", "v": []}],
-            "agent": "x"}
+    orig = {"switch_id": "sw-1", "sketches": [edge(1), edge(2)], "agent": "x"}
     st, ans = f.post(SK, compact(orig), [("Content-Type", "application/json")])
     C.eq((st, ans.get("forwarded"), ans.get("sketches_received")), (202, True, 2),
          "JSON sketch accepted and forwarded")
@@ -219,7 +226,7 @@ def parallel(f, be):
 
     def client(t):
         for k in range(12):
-            b = compact({"switch_id": "par-%d" % t, "sketches": [k], "timestamp": 5,
+            b = compact({"switch_id": "par-%d" % t, "sketches": [edge(k)], "timestamp": 5,
                          "sketch_count": 1})
             st, _ = f.post(SK, b)
             with lock:
@@ -246,7 +253,7 @@ def outage(f, be):
     """Backend down: circuit opens (unhealthy), sketch spooled, delivered when back."""
     n0 = len(sketches(be))
     be.mode("refuse")
-    body = compact({"switch_id": "sw-out", "sketches": [{"o": 1}], "timestamp": 1, "sketch_count": 1})
+    body = compact({"switch_id": "sw-out", "sketches": [edge(1)], "timestamp": 1, "sketch_count": 1})
     st, ans = f.post(SK, body)
     C.eq((st, ans.get("forwarded")), (202, True), "sketch accepted while the backend is down")
     C.check(tc.wait_for(lambda: "circuit_open" in reasons(f.health()[1]), 15),
@@ -270,7 +277,7 @@ def outage(f, be):
 def restart(tmp, pcap, be, spool, f):
     """Sketches spooled at shutdown are delivered by the next process."""
     be.mode("refuse")
-    jbody = compact({"switch_id": "sw-rs", "sketches": [{"r": 2}], "timestamp": 2, "sketch_count": 1})
+    jbody = compact({"switch_id": "sw-rs", "sketches": [edge(2)], "timestamp": 2, "sketch_count": 1})
     bbody = b"\x10\x20restart-binary"
     C.eq(f.post(SK, jbody)[0], 202, "restart: JSON accepted")
     C.eq(f.post(SKB, bbody, [("X-Switch-ID", "sw-rb"), ("X-Sketch-Count", "3")])[0], 202,
@@ -339,7 +346,8 @@ def compressed(tmp, pcap, be):
     """--compress: JSON sketches gzipped, binary ones sent as the agent sent them."""
     g = Flowd(tmp, pcap, be.url, os.path.join(tmp, "spool-gz"), ["--compress"])
     try:
-        jb = compact({"switch_id": "gz", "sketches": ["z" * 200], "timestamp": 3, "sketch_count": 1})
+        jb = compact({"switch_id": "gz", "sketches": [edge(3, "gz")], "timestamp": 3,
+                      "sketch_count": 1})
         bb = b"raw-binary-not-compressed" * 10
         C.eq(g.post(SK, jb)[0], 202, "gzip: JSON accepted")
         C.eq(g.post(SKB, bb, [("X-Switch-ID", "gzb")])[0], 202, "gzip: binary accepted")

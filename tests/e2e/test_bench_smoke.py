@@ -43,4 +43,22 @@ with tempfile.TemporaryDirectory() as d:
     for must in ("v5", "v5-json"):
         row = [r for r in rows if r["name"] == must]
         c.check(row and "skip" not in row[0], "%s row ran" % must)
+
+    # The aggregation and sketch scenarios (--agg) on their small workload.
+    out = os.path.join(d, "agg.json")
+    p = subprocess.run([os.path.join(cflib.ROOT, "scripts", "bench.sh"), "--agg", "--quick", "--json",
+                        out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                       timeout=600)
+    print(p.stdout[-2000:])
+    c.eq(p.returncode, 0, "bench.sh --agg --quick exit status")
+    res = json.load(open(out)) if os.path.exists(out) else {}
+    red = res.get("reduction", [])
+    c.check(len(red) == 4 and all(r["in"] > 0 and r["out"] > 0 and r["balanced"] == 1 for r in red),
+            "agg: reduction rows ran, ledgers balanced")
+    c.check(all(r["truth_out"] in (None, r["out"]) and r["bytes_ok"] is not False for r in red),
+            "agg: aggregates as the generator counted them, totals identical")
+    for part in ("softflowd", "sketches", "cost", "e2e"):
+        v = res.get(part)
+        c.check(v is not None and not (isinstance(v, str) and v.startswith("ERROR")),
+                "agg: %s ran or was skipped with a reason (%s)" % (part, str(v)[:120]))
 c.done()
