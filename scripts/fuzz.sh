@@ -28,7 +28,11 @@ if [ ! -f "$B/build.ninja" ]; then
 		-Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args='-fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined' >/dev/null
 fi
-ninja -C "$B" "tests/fuzz/fuzz_$target" >/dev/null
+if ! ninja -C "$B" "tests/fuzz/fuzz_$target" >"$B/build-$target.log" 2>&1; then
+	echo "fuzz.sh: $target: build failed (clang), see $B/build-$target.log" >&2
+	grep -m5 -E "error" "$B/build-$target.log" >&2 || true
+	exit 1
+fi
 
 seeds=$B/seeds/$target
 work=$B/corpus/$target

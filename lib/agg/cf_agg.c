@@ -372,9 +372,12 @@ static inline void
 fold(struct cf_agg *a, struct cf_record *e, const struct cf_record *r)
 {
 	uint64_t b, p;
+	/* Evaluated together, one branch (ints, not booleans: the | is meant). */
+	int wrap = (int)__builtin_add_overflow(e->bytes, r->bytes, &b) |
+		   (int)__builtin_add_overflow(e->packets, r->packets, &p) |
+		   (int)(e->flows == UINT64_MAX);
 
-	if (unlikely(__builtin_add_overflow(e->bytes, r->bytes, &b) |
-		     __builtin_add_overflow(e->packets, r->packets, &p) | (e->flows == UINT64_MAX))) {
+	if (unlikely(wrap)) {
 		/* Close it rather than wrap; the record starts the next one in the same slot. */
 		struct cf_record done = *e;
 		struct slot_meta keep = *META(e);
