@@ -39,20 +39,6 @@ cpl_delivery_refresh(void)
 				    spool_fill(&s));
 }
 
-static void
-counter(struct cf_metrics_builder *b, const char *name, const char *help, uint64_t v)
-{
-	cf_metrics_family(b, name, help, CF_METRICS_COUNTER);
-	cf_metrics_u64(b, CF_METRICS_NOLABELS, v);
-}
-
-static void
-gauge(struct cf_metrics_builder *b, const char *name, const char *help, double v)
-{
-	cf_metrics_family(b, name, help, CF_METRICS_GAUGE);
-	cf_metrics_f64(b, CF_METRICS_NOLABELS, v);
-}
-
 void
 cpl_delivery_provider(struct cf_metrics_builder *b, void *arg)
 {
@@ -70,14 +56,17 @@ cpl_delivery_provider(struct cf_metrics_builder *b, void *arg)
 	flow_sent = d->delivered - d->req_items_delivered;
 	flow_dl = d->dead_lettered >= d->req_dead_lettered ? d->dead_lettered - d->req_dead_lettered : 0;
 
-	counter(b, "clarion_flowd_delivery_records_sent_total",
-		"flow records the backend accepted (2xx), replays included", flow_sent);
-	counter(b, "clarion_flowd_delivery_batches_sent_total",
+	cf_metrics_counter1(b, "clarion_flowd_delivery_records_sent_total",
+			    "flow records the backend accepted (2xx), replays included", flow_sent);
+	cf_metrics_counter1(
+		b, "clarion_flowd_delivery_batches_sent_total",
 		"requests the backend accepted (2xx): record batches and sketch uploads",
 		d->delivered_batches);
-	counter(b, "clarion_flowd_delivery_requests_total", "HTTP requests started", d->requests);
-	counter(b, "clarion_flowd_delivery_retries_total",
-		"retries scheduled for batches in memory after a transient failure", d->retries);
+	cf_metrics_counter1(b, "clarion_flowd_delivery_requests_total", "HTTP requests started",
+			    d->requests);
+	cf_metrics_counter1(b, "clarion_flowd_delivery_retries_total",
+			    "retries scheduled for batches in memory after a transient failure",
+			    d->retries);
 	cf_metrics_family(
 		b, "clarion_flowd_delivery_failures_total",
 		"failed requests by class: transient HTTP (5xx, 408, 429), permanent HTTP "
@@ -86,25 +75,27 @@ cpl_delivery_provider(struct cf_metrics_builder *b, void *arg)
 	cf_metrics_u64(b, CF_METRICS_L({"class", "transient"}), d->responses_transient);
 	cf_metrics_u64(b, CF_METRICS_L({"class", "permanent"}), d->responses_permanent);
 	cf_metrics_u64(b, CF_METRICS_L({"class", "transport"}), d->transport_errors);
-	counter(b, "clarion_flowd_delivery_dead_lettered_records_total",
+	cf_metrics_counter1(
+		b, "clarion_flowd_delivery_dead_lettered_records_total",
 		"flow records the backend refused for good (written to the dead-letter directory)",
 		flow_dl);
-	counter(b, "clarion_flowd_delivery_dead_lettered_batches_total",
-		"requests the backend refused for good", d->dead_lettered_batches);
+	cf_metrics_counter1(b, "clarion_flowd_delivery_dead_lettered_batches_total",
+			    "requests the backend refused for good", d->dead_lettered_batches);
 	cf_metrics_family(b, "clarion_flowd_delivery_dropped_records_total",
 			  "items the delivery engine gave up, by reason", CF_METRICS_COUNTER);
 	for (i = 0; i < CF_DELIVERY_DROP_MAX; i++)
 		cf_metrics_u64(b, CF_METRICS_L({"reason", cf_delivery_drop_name(i)}),
 			       d->dropped[i]);
-	counter(b, "clarion_flowd_delivery_body_bytes_total",
-		"request body bytes sent (after compression)", d->body_bytes);
-	counter(b, "clarion_flowd_delivery_submit_stalls_total",
-		"times the control lcore waited on a full delivery ring", s.submit_stalls);
-	gauge(b, "clarion_flowd_delivery_in_flight_records",
-	      "items in requests on the wire", (double)d->in_flight);
-	gauge(b, "clarion_flowd_delivery_pending_records",
-	      "items in memory: batch being filled, ring, queued or waiting to retry",
-	      (double)(s.open + d->ring_records + d->pending));
+	cf_metrics_counter1(b, "clarion_flowd_delivery_body_bytes_total",
+			    "request body bytes sent (after compression)", d->body_bytes);
+	cf_metrics_counter1(b, "clarion_flowd_delivery_submit_stalls_total",
+			    "times the control lcore waited on a full delivery ring",
+			    s.submit_stalls);
+	cf_metrics_gauge1(b, "clarion_flowd_delivery_in_flight_records",
+			  "items in requests on the wire", (double)d->in_flight);
+	cf_metrics_gauge1(b, "clarion_flowd_delivery_pending_records",
+			  "items in memory: batch being filled, ring, queued or waiting to retry",
+			  (double)(s.open + d->ring_records + d->pending));
 
 	cf_metrics_family(b, "clarion_flowd_delivery_circuit_state",
 			  "circuit breaker state (1 for the current one)", CF_METRICS_GAUGE);
@@ -114,19 +105,22 @@ cpl_delivery_provider(struct cf_metrics_builder *b, void *arg)
 		       d->breaker_state == CF_DELIVERY_BREAKER_OPEN);
 	cf_metrics_u64(b, CF_METRICS_L({"state", "half_open"}),
 		       d->breaker_state == CF_DELIVERY_BREAKER_HALF_OPEN);
-	counter(b, "clarion_flowd_delivery_circuit_opens_total",
-		"times the circuit breaker opened from closed (outages)", d->breaker_opens);
-	counter(b, "clarion_flowd_delivery_circuit_reopens_total",
+	cf_metrics_counter1(b, "clarion_flowd_delivery_circuit_opens_total",
+			    "times the circuit breaker opened from closed (outages)",
+			    d->breaker_opens);
+	cf_metrics_counter1(
+		b, "clarion_flowd_delivery_circuit_reopens_total",
 		"times a failed probe opened the circuit breaker again (half-open -> open)",
 		d->breaker_reopens);
-	counter(b, "clarion_flowd_delivery_refused_records_total",
-		"items the backend refused for good (4xx), dead-lettered or not", d->refused_records);
-	gauge(b, "clarion_flowd_delivery_dead_letter_bytes",
-	      "bytes of dead-letter files (budget: --dead-letter-max-bytes)",
-	      (double)d->dead_letter_bytes);
-	counter(b, "clarion_flowd_delivery_dead_letter_failed_batches_total",
-		"refused batches that could not be kept (budget used up, write error)",
-		d->dead_letter_failed);
+	cf_metrics_counter1(b, "clarion_flowd_delivery_refused_records_total",
+			    "items the backend refused for good (4xx), dead-lettered or not",
+			    d->refused_records);
+	cf_metrics_gauge1(b, "clarion_flowd_delivery_dead_letter_bytes",
+			  "bytes of dead-letter files (budget: --dead-letter-max-bytes)",
+			  (double)d->dead_letter_bytes);
+	cf_metrics_counter1(b, "clarion_flowd_delivery_dead_letter_failed_batches_total",
+			    "refused batches that could not be kept (budget used up, write error)",
+			    d->dead_letter_failed);
 
 	for (i = 0; i < CF_DELIVERY_LAT_BUCKETS; i++) {
 		le[i] = cf_delivery_lat_bounds_ms[i] / 1000.0;
@@ -140,27 +134,31 @@ cpl_delivery_provider(struct cf_metrics_builder *b, void *arg)
 	cf_metrics_histogram(b, CF_METRICS_NOLABELS, le, cum, CF_DELIVERY_LAT_BUCKETS,
 			     (double)d->lat_sum_us / 1e6, d->lat_count > acc ? d->lat_count : acc);
 
-	gauge(b, "clarion_flowd_delivery_spool_bytes", "bytes of spool segment files",
-	      (double)d->spool_bytes);
-	gauge(b, "clarion_flowd_delivery_spool_limit_bytes", "--spool-max-bytes (0: no spool)",
-	      cpl.cfg->spool_dir[0] ? (double)cpl.cfg->spool_max_bytes : 0);
-	gauge(b, "clarion_flowd_delivery_spool_batches", "requests on disk not yet delivered",
-	      (double)d->spool_batches);
-	gauge(b, "clarion_flowd_delivery_spool_records", "items on disk not yet delivered",
-	      (double)d->spooled);
+	cf_metrics_gauge1(b, "clarion_flowd_delivery_spool_bytes", "bytes of spool segment files",
+			  (double)d->spool_bytes);
+	cf_metrics_gauge1(b, "clarion_flowd_delivery_spool_limit_bytes",
+			  "--spool-max-bytes (0: no spool)",
+			  cpl.cfg->spool_dir[0] ? (double)cpl.cfg->spool_max_bytes : 0);
+	cf_metrics_gauge1(b, "clarion_flowd_delivery_spool_batches",
+			  "requests on disk not yet delivered", (double)d->spool_batches);
+	cf_metrics_gauge1(b, "clarion_flowd_delivery_spool_records",
+			  "items on disk not yet delivered", (double)d->spooled);
 	v = d->spool_oldest_unix_s ?
 	    (double)(cf_clock_wall_ms() / 1000) - (double)d->spool_oldest_unix_s : 0;
-	gauge(b, "clarion_flowd_delivery_spool_oldest_age_seconds",
-	      "age of the oldest spool segment with undelivered items (0: empty)", v < 0 ? 0 : v);
-	counter(b, "clarion_flowd_delivery_spool_written_records_total",
-		"items ever written to the spool", d->spool_written);
-	counter(b, "clarion_flowd_delivery_spool_recovered_records_total",
-		"items found in the spool at start", d->recovered);
-	counter(b, "clarion_flowd_delivery_spool_replayed_records_total",
-		"items delivered from the spool", d->replayed);
-	counter(b, "clarion_flowd_delivery_spool_skipped_files_total",
+	cf_metrics_gauge1(b, "clarion_flowd_delivery_spool_oldest_age_seconds",
+			  "age of the oldest spool segment with undelivered items (0: empty)",
+			  v < 0 ? 0 : v);
+	cf_metrics_counter1(b, "clarion_flowd_delivery_spool_written_records_total",
+			    "items ever written to the spool", d->spool_written);
+	cf_metrics_counter1(b, "clarion_flowd_delivery_spool_recovered_records_total",
+			    "items found in the spool at start", d->recovered);
+	cf_metrics_counter1(b, "clarion_flowd_delivery_spool_replayed_records_total",
+			    "items delivered from the spool", d->replayed);
+	cf_metrics_counter1(
+		b, "clarion_flowd_delivery_spool_skipped_files_total",
 		"files in the spool directory named like segments that were not ours (links, "
-		"directories, FIFOs, other owners, foreign content): skipped at start, left untouched",
+		"directories, FIFOs, other owners, foreign content): skipped at start, left "
+		"untouched",
 		d->spool_skipped_files);
 
 	cf_metrics_family(b, "clarion_flowd_delivery_sketches_total",

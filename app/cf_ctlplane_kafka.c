@@ -27,20 +27,6 @@ read_stats(struct cf_output_delivery_stats *s, struct cf_delivery_kafka_stats *k
 }
 
 static void
-counter(struct cf_metrics_builder *b, const char *name, const char *help, uint64_t v)
-{
-	cf_metrics_family(b, name, help, CF_METRICS_COUNTER);
-	cf_metrics_u64(b, CF_METRICS_NOLABELS, v);
-}
-
-static void
-gauge(struct cf_metrics_builder *b, const char *name, const char *help, double v)
-{
-	cf_metrics_family(b, name, help, CF_METRICS_GAUGE);
-	cf_metrics_f64(b, CF_METRICS_NOLABELS, v);
-}
-
-static void
 codes(struct cf_metrics_builder *b, const char *name, const char *help,
       const struct cf_delivery_kafka_code *c, unsigned int n, uint64_t other)
 {
@@ -86,21 +72,28 @@ kafka_provider(struct cf_metrics_builder *b, void *arg)
 		return;
 	pending = s.open + d->ring_records + d->pending;
 	/* The ledger: received = delivered + pending + spooled + dead-lettered + dropped. */
-	counter(b, "clarion_flowd_kafka_records_received_total",
-		"flow records the Kafka output accepted", s.received);
-	counter(b, "clarion_flowd_kafka_records_delivered_total",
+	cf_metrics_counter1(b, "clarion_flowd_kafka_records_received_total",
+			    "flow records the Kafka output accepted", s.received);
+	cf_metrics_counter1(
+		b, "clarion_flowd_kafka_records_delivered_total",
 		"flow records Kafka acknowledged (acks=all by default), replays included",
 		d->delivered);
-	gauge(b, "clarion_flowd_kafka_pending_records",
-	      "records in memory: batch being filled, ring, queued, in flight or waiting to retry",
-	      (double)pending);
-	gauge(b, "clarion_flowd_kafka_in_flight_records", "records handed to librdkafka, not yet "
-	      "reported", (double)d->in_flight);
-	gauge(b, "clarion_flowd_kafka_spool_records", "records on disk (SPOOL_DIR/kafka) not yet "
-	      "delivered", (double)d->spooled);
-	gauge(b, "clarion_flowd_kafka_spool_bytes", "bytes of Kafka spool segment files",
-	      (double)d->spool_bytes);
-	counter(b, "clarion_flowd_kafka_records_dead_lettered_total",
+	cf_metrics_gauge1(b, "clarion_flowd_kafka_pending_records",
+			  "records in memory: batch being filled, ring, queued, in flight or "
+			  "waiting to retry",
+			  (double)pending);
+	cf_metrics_gauge1(b, "clarion_flowd_kafka_in_flight_records",
+			  "records handed to librdkafka, not yet "
+			  "reported",
+			  (double)d->in_flight);
+	cf_metrics_gauge1(b, "clarion_flowd_kafka_spool_records",
+			  "records on disk (SPOOL_DIR/kafka) not yet "
+			  "delivered",
+			  (double)d->spooled);
+	cf_metrics_gauge1(b, "clarion_flowd_kafka_spool_bytes",
+			  "bytes of Kafka spool segment files", (double)d->spool_bytes);
+	cf_metrics_counter1(
+		b, "clarion_flowd_kafka_records_dead_lettered_total",
 		"records Kafka refused for good (too large, not authorised): dead letters",
 		d->dead_lettered);
 	cf_metrics_family(b, "clarion_flowd_kafka_dropped_records_total",
@@ -108,18 +101,21 @@ kafka_provider(struct cf_metrics_builder *b, void *arg)
 	for (i = 0; i < CF_DELIVERY_DROP_MAX; i++)
 		cf_metrics_u64(b, CF_METRICS_L({"reason", cf_delivery_drop_name(i)}),
 			       d->dropped[i]);
-	counter(b, "clarion_flowd_kafka_spool_written_records_total",
-		"records ever written to the Kafka spool", d->spool_written);
-	counter(b, "clarion_flowd_kafka_spool_recovered_records_total",
-		"records found in the Kafka spool at start", d->recovered);
-	counter(b, "clarion_flowd_kafka_spool_replayed_records_total",
-		"records delivered from the Kafka spool", d->replayed);
-	counter(b, "clarion_flowd_kafka_resent_records_total",
+	cf_metrics_counter1(b, "clarion_flowd_kafka_spool_written_records_total",
+			    "records ever written to the Kafka spool", d->spool_written);
+	cf_metrics_counter1(b, "clarion_flowd_kafka_spool_recovered_records_total",
+			    "records found in the Kafka spool at start", d->recovered);
+	cf_metrics_counter1(b, "clarion_flowd_kafka_spool_replayed_records_total",
+			    "records delivered from the Kafka spool", d->replayed);
+	cf_metrics_counter1(
+		b, "clarion_flowd_kafka_resent_records_total",
 		"records of a partly delivered spool entry sent again (likely duplicates)",
 		d->resent);
 	/* The policy, as for HTTP: batches, retries, breaker. */
-	counter(b, "clarion_flowd_kafka_batches_sent_total", "batches every message of which was "
-		"settled and none left to retry", d->delivered_batches);
+	cf_metrics_counter1(b, "clarion_flowd_kafka_batches_sent_total",
+			    "batches every message of which was "
+			    "settled and none left to retry",
+			    d->delivered_batches);
 	cf_metrics_family(b, "clarion_flowd_kafka_batch_failures_total",
 			  "batches with messages not delivered, by class: transport (librdkafka: "
 			  "timed out, brokers down, purged), transient (a broker's retriable "
@@ -127,8 +123,8 @@ kafka_provider(struct cf_metrics_builder *b, void *arg)
 	cf_metrics_u64(b, CF_METRICS_L({"class", "transport"}), d->transport_errors);
 	cf_metrics_u64(b, CF_METRICS_L({"class", "transient"}), d->responses_transient);
 	cf_metrics_u64(b, CF_METRICS_L({"class", "permanent"}), d->responses_permanent);
-	counter(b, "clarion_flowd_kafka_retries_total",
-		"retries scheduled for batches in memory", d->retries);
+	cf_metrics_counter1(b, "clarion_flowd_kafka_retries_total",
+			    "retries scheduled for batches in memory", d->retries);
 	cf_metrics_family(b, "clarion_flowd_kafka_circuit_state",
 			  "the Kafka output's circuit breaker state (1 for the current one)",
 			  CF_METRICS_GAUGE);
@@ -138,8 +134,8 @@ kafka_provider(struct cf_metrics_builder *b, void *arg)
 		       d->breaker_state == CF_DELIVERY_BREAKER_OPEN);
 	cf_metrics_u64(b, CF_METRICS_L({"state", "half_open"}),
 		       d->breaker_state == CF_DELIVERY_BREAKER_HALF_OPEN);
-	counter(b, "clarion_flowd_kafka_circuit_opens_total",
-		"times the Kafka output's circuit breaker opened", d->breaker_opens);
+	cf_metrics_counter1(b, "clarion_flowd_kafka_circuit_opens_total",
+			    "times the Kafka output's circuit breaker opened", d->breaker_opens);
 	/* The producer (librdkafka). */
 	cf_metrics_family(b, "clarion_flowd_kafka_messages_total",
 			  "messages: produced (handed to librdkafka), delivered (acknowledged), "
@@ -147,28 +143,29 @@ kafka_provider(struct cf_metrics_builder *b, void *arg)
 	cf_metrics_u64(b, CF_METRICS_L({"outcome", "produced"}), k.produced);
 	cf_metrics_u64(b, CF_METRICS_L({"outcome", "delivered"}), k.delivered);
 	cf_metrics_u64(b, CF_METRICS_L({"outcome", "failed"}), k.failed);
-	counter(b, "clarion_flowd_kafka_delivered_bytes_total",
-		"value bytes of acknowledged messages", k.delivered_bytes);
-	counter(b, "clarion_flowd_kafka_tx_bytes_total",
-		"bytes sent to brokers, compressed and framed (librdkafka statistics)", k.tx_bytes);
+	cf_metrics_counter1(b, "clarion_flowd_kafka_delivered_bytes_total",
+			    "value bytes of acknowledged messages", k.delivered_bytes);
+	cf_metrics_counter1(b, "clarion_flowd_kafka_tx_bytes_total",
+			    "bytes sent to brokers, compressed and framed (librdkafka statistics)",
+			    k.tx_bytes);
 	histogram(b, "clarion_flowd_kafka_delivery_latency_seconds",
 		  "per message, from the produce call to its acknowledgement", k.lat_le,
 		  k.lat_count, k.lat_sum_us);
 	histogram(b, "clarion_flowd_kafka_batch_duration_seconds",
 		  "per batch, from its first produce call to its last report", d->lat_le,
 		  d->lat_count, d->lat_sum_us);
-	gauge(b, "clarion_flowd_kafka_queue_messages", "messages in librdkafka's queues",
-	      (double)k.queue_msgs);
-	gauge(b, "clarion_flowd_kafka_queue_bytes", "bytes in librdkafka's queues (statistics)",
-	      (double)k.queue_bytes);
+	cf_metrics_gauge1(b, "clarion_flowd_kafka_queue_messages",
+			  "messages in librdkafka's queues", (double)k.queue_msgs);
+	cf_metrics_gauge1(b, "clarion_flowd_kafka_queue_bytes",
+			  "bytes in librdkafka's queues (statistics)", (double)k.queue_bytes);
 	codes(b, "clarion_flowd_kafka_message_errors_total",
 	      "messages reported with an error, by librdkafka error code", k.msg_err, k.n_msg_err,
 	      k.msg_err_other);
 	codes(b, "clarion_flowd_kafka_client_errors_total",
 	      "librdkafka client errors (connections, brokers down, fatal), by code",
 	      k.client_err, k.n_client_err, k.client_err_other);
-	counter(b, "clarion_flowd_kafka_producer_restarts_total",
-		"producers recreated after a fatal librdkafka error", k.restarts);
+	cf_metrics_counter1(b, "clarion_flowd_kafka_producer_restarts_total",
+			    "producers recreated after a fatal librdkafka error", k.restarts);
 	cf_metrics_family(b, "clarion_flowd_kafka_broker_state",
 			  "each broker's connection state (librdkafka statistics; 1 for the current "
 			  "one)", CF_METRICS_GAUGE);
@@ -181,8 +178,8 @@ kafka_provider(struct cf_metrics_builder *b, void *arg)
 	for (i = 0; i < k.n_brokers; i++)
 		cf_metrics_f64(b, CF_METRICS_L({"broker", k.brokers[i].name}),
 			       (double)k.brokers[i].rtt_avg_us / 1e6);
-	gauge(b, "clarion_flowd_kafka_all_brokers_down",
-	      "1 when librdkafka reports every broker down", k.all_brokers_down);
+	cf_metrics_gauge1(b, "clarion_flowd_kafka_all_brokers_down",
+			  "1 when librdkafka reports every broker down", k.all_brokers_down);
 
 	/* The Clarion summary: without HTTP, "sent" is what Kafka took. */
 	if (cf_output_find(cpl.ctl->out, "http") == NULL)

@@ -35,20 +35,6 @@ reduction(const struct cf_agg_stats *s)
 }
 
 static void
-counter(struct cf_metrics_builder *b, const char *name, const char *help, uint64_t v)
-{
-	cf_metrics_family(b, name, help, CF_METRICS_COUNTER);
-	cf_metrics_u64(b, CF_METRICS_NOLABELS, v);
-}
-
-static void
-gauge(struct cf_metrics_builder *b, const char *name, const char *help, double v)
-{
-	cf_metrics_family(b, name, help, CF_METRICS_GAUGE);
-	cf_metrics_f64(b, CF_METRICS_NOLABELS, v);
-}
-
-static void
 provider(struct cf_metrics_builder *b, void *arg)
 {
 	const struct cf_control *c = arg;
@@ -57,57 +43,67 @@ provider(struct cf_metrics_builder *b, void *arg)
 		struct cf_agg_stats s;
 
 		cf_agg_stats(c->agg, &s);
-		counter(b, "clarion_flowd_aggregate_records_in_total",
-			"records taken by aggregation", s.records_in);
-		counter(b, "clarion_flowd_aggregate_records_folded_total",
-			"records summed into an aggregate that was already open", s.folded);
-		counter(b, "clarion_flowd_aggregate_records_out_total",
+		cf_metrics_counter1(b, "clarion_flowd_aggregate_records_in_total",
+				    "records taken by aggregation", s.records_in);
+		cf_metrics_counter1(b, "clarion_flowd_aggregate_records_folded_total",
+				    "records summed into an aggregate that was already open",
+				    s.folded);
+		cf_metrics_counter1(
+			b, "clarion_flowd_aggregate_records_out_total",
 			"aggregates handed to the output (records in = folded + out + open)",
 			s.aggregates_out);
-		gauge(b, "clarion_flowd_aggregate_open", "aggregates in the table now",
-		      (double)s.open);
-		gauge(b, "clarion_flowd_aggregate_max_entries", "--aggregate-max-entries",
-		      (double)s.max_entries);
-		counter(b, "clarion_flowd_aggregate_early_flushes_total",
-			"aggregates sent before their time because the table was full",
-			s.early_flushes);
-		counter(b, "clarion_flowd_aggregate_overflow_splits_total",
-			"aggregates closed because a sum would pass 2^64", s.overflow_splits);
-		gauge(b, "clarion_flowd_aggregate_reduction_ratio",
-		      "records in per aggregate (sent or open); 0 before the first record",
-		      reduction(&s));
+		cf_metrics_gauge1(b, "clarion_flowd_aggregate_open", "aggregates in the table now",
+				  (double)s.open);
+		cf_metrics_gauge1(b, "clarion_flowd_aggregate_max_entries",
+				  "--aggregate-max-entries", (double)s.max_entries);
+		cf_metrics_counter1(b, "clarion_flowd_aggregate_early_flushes_total",
+				    "aggregates sent before their time because the table was full",
+				    s.early_flushes);
+		cf_metrics_counter1(b, "clarion_flowd_aggregate_overflow_splits_total",
+				    "aggregates closed because a sum would pass 2^64",
+				    s.overflow_splits);
+		cf_metrics_gauge1(
+			b, "clarion_flowd_aggregate_reduction_ratio",
+			"records in per aggregate (sent or open); 0 before the first record",
+			reduction(&s));
 		cf_metrics_summary_set(b, "aggregate_reduction_ratio", reduction(&s));
 	}
 	if (c->sketch != NULL) {
 		struct cf_sketch_stats s;
 
 		cf_sketch_stats(c->sketch, &s);
-		counter(b, "clarion_flowd_sketch_records_total", "records the sketches saw",
-			s.records_in);
-		counter(b, "clarion_flowd_sketch_no_endpoint_records_total",
+		cf_metrics_counter1(b, "clarion_flowd_sketch_records_total",
+				    "records the sketches saw", s.records_in);
+		cf_metrics_counter1(
+			b, "clarion_flowd_sketch_no_endpoint_records_total",
 			"records with neither source MAC nor source address (no endpoint)",
 			s.no_endpoint);
-		gauge(b, "clarion_flowd_sketch_endpoints", "endpoints in the table now",
-		      (double)s.endpoints);
-		gauge(b, "clarion_flowd_sketch_max_endpoints", "--sketch-max-endpoints",
-		      (double)s.max_endpoints);
-		counter(b, "clarion_flowd_sketch_evictions_total",
-			"least recently seen endpoints evicted to make room", s.evicted);
-		gauge(b, "clarion_flowd_sketch_switches", "switches with endpoints now",
-		      (double)s.switches);
-		gauge(b, "clarion_flowd_sketch_register_bytes",
-		      "memory of the HyperLogLog registers in use",
-		      (double)s.dense * (double)CF_SKETCH_HLL_DENSE_BYTES);
-		counter(b, "clarion_flowd_sketch_rounds_total", "posting rounds started", s.rounds);
-		counter(b, "clarion_flowd_sketch_posted_total",
-			"sketches handed to the delivery engine", s.sketches);
-		counter(b, "clarion_flowd_sketch_bodies_total",
-			"SketchBatch bodies handed to the delivery engine", s.bodies);
-		counter(b, "clarion_flowd_sketch_dropped_total",
+		cf_metrics_gauge1(b, "clarion_flowd_sketch_endpoints", "endpoints in the table now",
+				  (double)s.endpoints);
+		cf_metrics_gauge1(b, "clarion_flowd_sketch_max_endpoints", "--sketch-max-endpoints",
+				  (double)s.max_endpoints);
+		cf_metrics_counter1(b, "clarion_flowd_sketch_evictions_total",
+				    "least recently seen endpoints evicted to make room",
+				    s.evicted);
+		cf_metrics_gauge1(b, "clarion_flowd_sketch_switches", "switches with endpoints now",
+				  (double)s.switches);
+		cf_metrics_gauge1(b, "clarion_flowd_sketch_register_bytes",
+				  "memory of the HyperLogLog registers in use",
+				  (double)s.dense * (double)CF_SKETCH_HLL_DENSE_BYTES);
+		cf_metrics_counter1(b, "clarion_flowd_sketch_rounds_total",
+				    "posting rounds started", s.rounds);
+		cf_metrics_counter1(b, "clarion_flowd_sketch_posted_total",
+				    "sketches handed to the delivery engine", s.sketches);
+		cf_metrics_counter1(b, "clarion_flowd_sketch_bodies_total",
+				    "SketchBatch bodies handed to the delivery engine", s.bodies);
+		cf_metrics_counter1(
+			b, "clarion_flowd_sketch_dropped_total",
 			"sketches the delivery engine refused, or that were not taken by the "
-			"shutdown timeout", s.dropped);
-		counter(b, "clarion_flowd_sketch_submit_waits_total",
-			"times the delivery engine asked the round to wait", s.submit_waits);
+			"shutdown timeout",
+			s.dropped);
+		cf_metrics_counter1(b, "clarion_flowd_sketch_submit_waits_total",
+				    "times the delivery engine asked the round to wait",
+				    s.submit_waits);
 	}
 }
 

@@ -355,6 +355,22 @@ cf_metrics_f64(struct cf_metrics_builder *b, const struct cf_metrics_label *l, u
 }
 
 int
+cf_metrics_counter1(struct cf_metrics_builder *b, const char *name, const char *help, uint64_t v)
+{
+	int rc = cf_metrics_family(b, name, help, CF_METRICS_COUNTER);
+
+	return rc != 0 ? rc : cf_metrics_u64(b, NULL, 0, v);
+}
+
+int
+cf_metrics_gauge1(struct cf_metrics_builder *b, const char *name, const char *help, double v)
+{
+	int rc = cf_metrics_family(b, name, help, CF_METRICS_GAUGE);
+
+	return rc != 0 ? rc : cf_metrics_f64(b, NULL, 0, v);
+}
+
+int
 cf_metrics_histogram(struct cf_metrics_builder *b, const struct cf_metrics_label *l,
 		     unsigned int nl, const double *le, const uint64_t *cum, unsigned int n,
 		     double sum, uint64_t count)

@@ -73,6 +73,10 @@ int cf_metrics_u64(struct cf_metrics_builder *b, const struct cf_metrics_label *
 		   uint64_t v);
 int cf_metrics_f64(struct cf_metrics_builder *b, const struct cf_metrics_label *l, unsigned int nl,
 		   double v);
+/* A family of one unlabelled sample: a counter (u64) or a gauge (f64). Errors as above. */
+int cf_metrics_counter1(struct cf_metrics_builder *b, const char *name, const char *help,
+			uint64_t v);
+int cf_metrics_gauge1(struct cf_metrics_builder *b, const char *name, const char *help, double v);
 /*
  * One histogram series: le[i] are the upper bounds (ascending, +Inf implied
  * after the last), cum[i] the cumulative counts for le[i] (n entries), count
