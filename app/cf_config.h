@@ -161,6 +161,7 @@ struct cf_config {
 	char eal[2048];            /* the file's eal: line; "" = none */
 	uint8_t check_config;      /* --check-config: validate and exit */
 	uint8_t print_config;      /* --print-config: print the settings and exit */
+	uint8_t help_config;       /* --help-config: print a commented configuration file, exit */
 };
 
 /* 1 when records leave over the network (HTTP or Kafka): the outputs that need a spool. */
@@ -184,9 +185,10 @@ int cf_config_is_option(const char *arg);
  * comment. The output is itself a valid configuration file.
  */
 void cf_config_print(FILE *f, const struct cf_config *c);
-/* The commented default configuration file (clarion-flowd --help-config): every key,
- * its help and its default, all commented out. */
-void cf_config_print_defaults(FILE *f);
+/* The commented configuration file (clarion-flowd --help-config): every key with its
+ * help; the keys the last cf_config_parse() was given (flags, environment, file) set to
+ * c's values, every other one commented out at its default. */
+void cf_config_print_defaults(FILE *f, const struct cf_config *c);
 
 /*
  * Splits s like a shell would, simply: blanks separate words, '...' keeps everything

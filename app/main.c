@@ -157,11 +157,6 @@ main(int argc, char **argv)
 		cf_config_man(stdout);
 		return 0;
 	}
-	if (argc == 2 && strcmp(argv[1], "--help-config") == 0) {
-		/* Packaging: the commented default configuration file, from the same table. */
-		cf_config_print_defaults(stdout);
-		return 0;
-	}
 	if (cf_eal_split(argc, argv, &args, err, sizeof(err)) != 0)
 		die(EXIT_USAGE, "%s", err);
 	rc = cf_config_parse(&cfg, args.app_argc, args.app_argv, err, sizeof(err));
@@ -169,6 +164,11 @@ main(int argc, char **argv)
 		return 0;
 	if (rc < 0)
 		die(EXIT_USAGE, "%s", err);
+	if (cfg.help_config) {
+		/* Packaging: the commented configuration file, from the same table. */
+		cf_config_print_defaults(stdout, &cfg);
+		return 0;
+	}
 	if (cfg.print_config) {
 		cf_config_print(stdout, &cfg);
 		return 0;
