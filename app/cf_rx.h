@@ -123,7 +123,9 @@ struct cf_rx_live {
 };
 
 /*
- * Control lcore: publishes l (copied) to every RX lcore of rx[0..n). Waits up to
+ * Control lcore: publishes l (copied) to every RX lcore of rx[0..n). main() publishes
+ * the start-up settings before launching the lcores, so from their first turn they read
+ * a copy, never the struct cf_config a reload updates in place. Waits up to
  * timeout_ms for the lcores to have taken the previous one; -1 when one has not (its
  * number in *late; nothing published), 0 when published (taken within a loop turn).
  */

@@ -358,6 +358,14 @@ main(int argc, char **argv)
 	CF_LOG(INFO, "%u port(s), %d RX queue(s) on %d RX lcore(s); ports netflow=%u ipfix=%u sflow=%u\n",
 	       ctl.n_ports, total_q, n_rx, cfg.policy.ports[0], cfg.policy.ports[1],
 	       cfg.policy.ports[2]);
+	{
+		/* The RX lcores read the settings a reload may change from a published copy
+		 * from their first turn on, never from cfg, which a reload updates in place. */
+		struct cf_rx_live l = { .policy = cfg.policy, .decode = cfg.decode };
+		unsigned int late;
+
+		cf_rx_live_publish(rx, (unsigned int)n_rx, &l, 0, &late);
+	}
 	for (i = 0; i < (unsigned int)n_rx; i++) {
 		if (rx[i]->n_queues == 0) {
 			CF_LOG(INFO, "lcore %u has no queue to poll; idle\n", rx[i]->lcore_id);

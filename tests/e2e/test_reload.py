@@ -115,6 +115,8 @@ def live_reload(c, tmp, pcap):
         a_after = a.stats()["accepted_records"]
         after = rate(b)
         c.eq(a.stats()["accepted_records"], a_after, "A gets nothing new once B took over")
+        print("reload: backend A %.0f records/s at --exporter-max-rate 20, backend B %.0f at 80"
+              % (before, after))
         c.check(after > 2 * before, "RX lcores took --exporter-max-rate 20 -> 80: records/s "
                 "%.0f -> %.0f" % (before, after))
 
