@@ -372,7 +372,8 @@ static const struct opt opts[] = {
 	/* the configuration file (README "Configuration file") */
 	{.name = "config", .kind = K_STR, F(config_file), .nofile = 1, .env = ENV("CONFIG"),
 	 .arg = "FILE", .help = "read settings from FILE: 'key: value' lines, keys are these "
-	 "options' names; a flag beats its variable, a variable beats the file; SIGHUP re-reads it"},
+	 "options' names; a flag beats its variable, a variable beats the file; SIGHUP re-reads "
+	 "it"},
 	{.name = "eal", .kind = K_STR, F(eal), .arg = "ARGS",
 	 .help = "DPDK EAL arguments, split like a shell (mostly for the file's eal: key); EAL "
 	 "arguments before '--' replace them"},
@@ -474,10 +475,10 @@ cf_config_usage(FILE *f, const char *prog)
 			fputs(" [live]", f);
 		fputc('\n', f);
 	}
-	fprintf(f, "\nSettings: a flag beats its environment variable, which beats the --config "
-		   "file,\nwhich beats the default. SIGHUP (or telemetry /clarion/reload) reads the "
-		   "file\nagain: [live] settings change at once, the others are logged \"needs "
-		   "restart\".\n"
+	fprintf(f, "\nSettings: a flag beats its environment variable, which beats the "
+		   "--config file,\nwhich beats the default. SIGHUP (or telemetry /clarion/reload) "
+		   "reads the file\nagain: [live] settings change at once, the others are logged "
+		   "\"needs restart\".\n"
 		   "clarion-flowd --help-config prints a commented configuration file.\n");
 	fprintf(f, "\nExamples:\n"
 		   "  %s --no-huge -m 512 --no-pci -l 0,1 \\\n"
@@ -955,8 +956,8 @@ read_file(struct cf_config *c, const char *path, uint8_t *given, char *err, size
 		k = trim(k);
 		i = find_opt(k, strlen(k));
 		if (i < 0 || opts[i].nofile || opts[i].kind == K_HELP) {
-			snprintf(err, errlen, "%s:%u: %s '%s' (keys are the option names of --help, "
-				 "without '--')", path, ln, i < 0 ? "unknown key" :
+			snprintf(err, errlen, "%s:%u: %s '%s' (keys are the option names of "
+				 "--help, without '--')", path, ln, i < 0 ? "unknown key" :
 				 "not a setting the file can hold:", k);
 			goto out;
 		}
@@ -1192,8 +1193,8 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 		if (cf_config_split_words(c->eal, w, 256, words, sizeof(words), why,
 					  sizeof(why)) < 0) {
 			if (origins[k].from == O_FILE)
-				snprintf(err, errlen, "%s:%u: eal: %s", origin_file, origins[k].line,
-					 why);
+				snprintf(err, errlen, "%s:%u: eal: %s", origin_file,
+					 origins[k].line, why);
 			else
 				snprintf(err, errlen, "--eal: %s", why);
 			return -1;
@@ -1346,9 +1347,10 @@ cf_config_print(FILE *f, const struct cf_config *c)
 		}
 		for (k = 0; k < n; k++) {
 			if (origins[i].from == O_FILE && repeatable(o))
-				snprintf(from, sizeof(from), "%s:%u", origin_file, origins[i].lines[k]);
+				snprintf(from, sizeof(from), "%s:%u", origin_file,
+					 origins[i].lines[k]);
 			format_value(c, o, k, v, sizeof(v));
-			/* A default stays a comment: read back, the file gives the same settings. */
+			/* A default stays a comment: read back, the same settings. */
 			fprintf(f, "%s%s: ", origins[i].from == O_DEFAULT ? "# " : "", o->name);
 			put_value(f, v);
 			fprintf(f, "    # %s\n", from);

@@ -186,7 +186,7 @@ cf_reload_config(struct cf_control *ctl, const char *why, char *summary, size_t 
 		CF_LOG(WARNING, "reload (%s): needs restart: %s (left as it is until "
 		       "clarion-flowd restarts)\n", why, ch.restart);
 	if (summary != NULL)
-		snprintf(summary, len, "applied: %s; needs restart: %s", ch.n_live ? ch.live : "none",
-			 ch.n_restart ? ch.restart : "none");
+		snprintf(summary, len, "applied: %s; needs restart: %s",
+			 ch.n_live ? ch.live : "none", ch.n_restart ? ch.restart : "none");
 	return 0;
 }

@@ -95,8 +95,8 @@ eal_from_config(const struct cf_config *cfg, char *prog, struct cf_eal_args *a, 
 		return -1;
 	for (i = 1; i <= n; i++) {
 		if (cf_config_is_option(eargv[i]) && !cf_eal_is_option(eargv[i])) {
-			snprintf(err, errlen, "eal: %s is an application option: give it its own key",
-				 eargv[i]);
+			snprintf(err, errlen, "eal: %s is an application option: give it its "
+				 "own key", eargv[i]);
 			return -1;
 		}
 	}

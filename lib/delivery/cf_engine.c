@@ -155,8 +155,8 @@ auth_line(char *out, size_t len, const char *token, char *err, size_t errlen)
 		snprintf(err, errlen, "--backend-token contains a line break");
 		return -1;
 	}
-	if (snprintf(out, len, strchr(token, ' ') ? "Authorization: %s" : "Authorization: Bearer %s",
-		     token) >= (int)len) {
+	if (snprintf(out, len, strchr(token, ' ') ? "Authorization: %s" :
+		     "Authorization: Bearer %s", token) >= (int)len) {
 		snprintf(err, errlen, "--backend-token too long");
 		return -1;
 	}
@@ -193,8 +193,9 @@ apply_live(struct cf_delivery *d)
 	s->br.cooldown_ms = d->pend.l.breaker_cooldown_ms;
 	pthread_mutex_unlock(&d->plock);
 	if (moved && d->set.cfg.transport == CF_DELIVERY_TRANSPORT_HTTP)
-		cf_delivery_log(RTE_LOG_NOTICE, "posting to %s from now on (requests in flight "
-				"finish where they went; retries and the spool follow)", d->set.url);
+		cf_delivery_log(RTE_LOG_NOTICE, "posting to %s from now on (requests in "
+				"flight finish where they went; retries and the spool follow)",
+				d->set.url);
 	__atomic_store_n(&d->live_gen, gen, __ATOMIC_RELEASE);
 }
 
