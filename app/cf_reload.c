@@ -7,6 +7,7 @@
 #include <rte_log.h>
 
 #include "cf_control.h"
+#include "cf_ctlplane.h"
 #include "cf_log.h"
 #include "cf_outputs.h"
 #include "cf_reload.h"
@@ -176,6 +177,8 @@ cf_reload_config(struct cf_control *ctl, const char *why, char *summary, size_t 
 		rte_log_set_level_pattern("clarion*", (uint32_t)next.log_level);
 	cf_config_copy_live(running, &next);
 	cf_config_copy_live(&parsed, &next);
+	if (ch.delivery)
+		cf_ctlplane_reloaded(running);
 	__atomic_add_fetch(&n_ok, 1, __ATOMIC_RELAXED);
 	CF_LOG(NOTICE, "reload (%s): %s%s%s%s%s\n", why,
 	       ch.n_live ? "applied " : "", ch.live,

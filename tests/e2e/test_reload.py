@@ -98,6 +98,8 @@ def live_reload(c, tmp, pcap):
         prefix = f.p.args[f.p.args.index("--file-prefix") + 1]
         c.check(dlv.wait_for(lambda: a.stats()["accepted_records"] >= 1000, 30),
                 "backend A (from the file) gets records")
+        c.eq((dlv.get_json(port, "/health")[1] or {}).get("backend_url"), a.url,
+             "/health names backend A")
         before = rate(a)
 
         write_conf(conf, settings(b.url, spool, port, 80, "debug"))
@@ -111,6 +113,8 @@ def live_reload(c, tmp, pcap):
         c.check("needs restart" not in log, "SIGHUP: nothing needs a restart")
         c.check(dlv.wait_for(lambda: b.stats()["accepted_records"] >= 1000, 30),
                 "backend B gets records after the reload")
+        c.eq((dlv.get_json(port, "/health")[1] or {}).get("backend_url"), b.url,
+             "/health names backend B after the reload")
         time.sleep(0.5)  # requests in flight to A when the URL changed have finished
         a_after = a.stats()["accepted_records"]
         after = rate(b)
