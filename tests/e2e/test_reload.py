@@ -146,12 +146,17 @@ def live_reload(c, tmp, pcap):
                 "batch-size: '0' is not an integer" in t.get("detail", ""),
                 "/clarion/reload with batch-size 0: rejected, says why: %r" % (t,))
         c.eq(a.stats()["accepted_records"], a_after, "after it A still gets nothing")
-        # An allow-list without our exporter: the RX lcores stop taking its datagrams.
-        write_conf(conf, settings(b.url, spool, port, 80, "debug", ["203.0.113.255/32"]))
+        # An allow-list without our exporter: the RX lcores stop taking its datagrams. And
+        # one key that needs a restart: named, left as it is, the rest applied anyway.
+        write_conf(conf, settings(b.url, spool, port, 80, "debug", ["203.0.113.255/32"]) +
+                   ["rxd: 512"])
         t = telemetry(prefix, "/clarion/reload")
         c.check(t is not None and t.get("result") == "ok" and
-                "--exporter-allow" in t.get("detail", ""),
-                "/clarion/reload with a new --exporter-allow: ok, applied (%r)" % (t,))
+                t.get("detail", "").startswith("applied: --exporter-allow; needs restart: --rxd"),
+                "/clarion/reload with a new --exporter-allow and --rxd: ok, the allow-list "
+                "applied, --rxd needs a restart (%r)" % (t,))
+        c.check(re.search(r"warning: reload \(telemetry\): needs restart: --rxd \(left as it is",
+                          f.log()) is not None, "the log says --rxd needs a restart")
         b_quiet = stable(b)
         time.sleep(1)
         c.eq(b.stats()["accepted_records"], b_quiet, "the exporter outside the new "
