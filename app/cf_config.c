@@ -60,6 +60,7 @@ struct opt {
 	const char *help;
 	uint8_t live;          /* a reload applies a new value while running (cf_reload.c) */
 	uint8_t nofile;        /* not a key of the configuration file (what to do, not a setting) */
+	uint8_t secret;        /* --print-config does not show the value */
 };
 
 #define F(field) .off = offsetof(struct cf_config, field), \
@@ -229,6 +230,7 @@ static const struct opt opts[] = {
 	 .live = 1,
 	 .env = ENV("BACKEND_PATH"), .arg = "PATH", .help = "path POSTed to under --backend-url"},
 	{.name = "backend-token", .kind = K_STR, F(backend_token), .env = ENV("BACKEND_TOKEN"),
+	 .secret = 1,
 	 .live = 1, .arg = "TOKEN", .help = "Authorization: Bearer TOKEN (a value with a space is "
 	 "sent as is, e.g. 'Basic ...')"},
 	{.name = "upload-concurrency", .kind = K_U64, F(upload_concurrency), .min = 1, .max = 256,
@@ -328,7 +330,7 @@ static const struct opt opts[] = {
 	{.name = "agent-max-body", .kind = K_U64, F(agent_max_body), .min = 1024,
 	 .max = 1073741824, .def = "10485760", .arg = "BYTES",
 	 .help = "largest sketch body accepted; larger is 413"},
-	{.name = "agent-token", .kind = K_STR, F(agent_token), .def_text = "none",
+	{.name = "agent-token", .kind = K_STR, F(agent_token), .def_text = "none", .secret = 1,
 	 .env = ENV("AGENT_TOKEN"), .arg = "TOKEN",
 	 .help = "require 'Authorization: Bearer TOKEN' from agents; without it nothing is "
 	 "forwarded to the backend (403), and --agent-bind must be a loopback address"},
@@ -382,7 +384,7 @@ static const struct opt opts[] = {
 	 "or the error and exit 2; DPDK is not started"},
 	{.name = "print-config", .kind = K_FLAG, F(print_config), .nofile = 1,
 	 .help = "print every effective setting and where it came from (flag, env, FILE:LINE, "
-	 "default) as a configuration file, and exit"},
+	 "default) as a configuration file (tokens: only that they are set), and exit"},
 	{.name = "help-config", .kind = K_FLAG, F(help_config), .nofile = 1,
 	 .help = "print a configuration file of every key with its help, the ones given set, "
 	 "the others commented out at their defaults, and exit"},
@@ -1343,6 +1345,12 @@ cf_config_print(FILE *f, const struct cf_config *c)
 		if (n == 0) {
 			fprintf(f, "# %s:    # %s%s%s\n", o->name, from,
 				o->def_text ? ": " : "", o->def_text ? o->def_text : "");
+			continue;
+		}
+		if (o->secret && origins[i].from != O_DEFAULT) {
+			/* A secret does not go to a terminal, a ticket or a log: that it is set. */
+			fprintf(f, "# %s: (set, %zu characters, not shown)    # %s\n", o->name,
+				strlen((const char *)c + o->off), from);
 			continue;
 		}
 		for (k = 0; k < n; k++) {

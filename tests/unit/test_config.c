@@ -451,6 +451,22 @@ test_print_origins(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n# rxd: 1024    # default\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n# rxq:    # default: one per RX lcore"));
 	CU_ASSERT_PTR_NULL(strstr(text, "check-config"));
+	free(text);
+	/* A token is not shown, only that it is set. */
+	CU_ASSERT_EQUAL_FATAL(parse_file("backend-token: s3cret-value\n", NULL), 0);
+	f = open_memstream(&text, &len);
+	cf_config_print(f, &cfg);
+	fclose(f);
+	CU_ASSERT_PTR_NULL(strstr(text, "s3cret-value"));
+	snprintf(line, sizeof(line), "\n# backend-token: (set, 12 characters, not shown)    # %s:1\n",
+		 conf_path);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, line));
+	free(text);
+	CU_ASSERT_EQUAL_FATAL(parse_file("retry-attempts: 7\nexporter-allow: 10.0.0.0/8\n"
+					 "exporter-allow: 192.0.2.7\n", flags), 0);
+	f = open_memstream(&text, &len);
+	cf_config_print(f, &cfg);
+	fclose(f);
 	{
 		/* Read back, it gives the same settings: no difference cf_config_diff sees. */
 		static struct cf_config first;
