@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -57,6 +58,9 @@ struct opt {
 	const char *env;       /* CLARION_COLLECTOR_* variable, or NULL */
 	const char *arg;       /* argument name for --help */
 	const char *help;
+	uint8_t live;          /* a reload applies a new value while running (cf_reload.c) */
+	uint8_t nofile;        /* not a key of the configuration file (what to do, not a setting) */
+	uint8_t secret;        /* --print-config does not show the value */
 };
 
 #define F(field) .off = offsetof(struct cf_config, field), \
@@ -164,18 +168,20 @@ static const struct opt opts[] = {
 	{.name = "max-exporters", .kind = K_U64, F(decode.max_exporters), .min = 8, .max = 1048576,
 	 .def = "4096", .arg = "N", .help = "exporters tracked per RX lcore; when full the least "
 	 "recently used one is evicted"},
-	{.name = "exporter-allow", .kind = K_PREFIX, .def_text = "any source",
+	{.name = "exporter-allow", .kind = K_PREFIX, .def_text = "any source", .live = 1,
 	 .arg = "ADDR[/LEN]", .help = "accept flow export only from sources in this prefix "
 	 "(IPv4 or IPv6; repeatable); others are counted as exporter_not_allowed"},
 	{.name = "exporter-max-rate", .kind = K_U64, F(decode.max_rate), .min = 0,
-	 .max = 100000000, .def = "0", .arg = "N", .help = "datagrams per second one exporter may "
+	 .max = 100000000, .def = "0", .live = 1, .arg = "N",
+	 .help = "datagrams per second one exporter may "
 	 "send (token bucket, one second deep); excess is counted per exporter; 0 = no limit"},
 	{.name = "sampling-rate", .kind = K_U64, F(decode.sampling_rate), .min = 1, .max = UINT32_MAX,
+	 .live = 1,
 	 .def_text = "none", .arg = "N", .help = "sampling rate for exporters that send none"},
 	{.name = "sampling-override", .kind = K_FLAG, F(decode.sampling_override),
-	 .help = "--sampling-rate also replaces what exporters send"},
+	 .live = 1, .help = "--sampling-rate also replaces what exporters send"},
 	{.name = "scale-by-sampling", .kind = K_FLAG, F(decode.scale_by_sampling),
-	 .help = "multiply bytes and packets by the sampling rate"},
+	 .live = 1, .help = "multiply bytes and packets by the sampling rate"},
 	/* NetFlow v9 / IPFIX templates (lib/tpl) */
 	{.name = "template-timeout", .kind = K_U64, F(tpl.timeout_s), .min = 1, .max = 604800,
 	 .def = "1800", .arg = "SECONDS",
@@ -206,24 +212,27 @@ static const struct opt opts[] = {
 	 .names = sflow_counters_names, .arg = "SPEC",
 	 .help = "sFlow interface counters as {\"type\":\"sflow_counters\"} lines"},
 	{.name = "backend-url", .kind = K_STR, F(backend_url), .env = ENV("BACKEND_URL"),
-	 .arg = "URL", .help = "Clarion backend base URL, http:// or https://; set = deliver over "
-	 "HTTP instead of --output"},
+	 .live = 1, .arg = "URL", .help = "Clarion backend base URL, http:// or https://; set = "
+	 "deliver over HTTP instead of --output"},
 	{.name = "batch-size", .kind = K_U64, F(batch_size), .min = 1, .max = 1000000, .def = "1000",
-	 .env = ENV("BATCH_SIZE"), .arg = "N", .help = "records per backend batch"},
+	 .live = 1, .env = ENV("BATCH_SIZE"), .arg = "N", .help = "records per backend batch"},
 	{.name = "batch-interval", .kind = K_U64, F(batch_interval), .min = 1, .max = 3600,
 	 .def = "5", .env = ENV("BATCH_INTERVAL"), .arg = "SECONDS",
-	 .help = "longest wait before a partial batch is sent"},
+	 .live = 1, .help = "longest wait before a partial batch is sent"},
 	{.name = "retry-attempts", .kind = K_U64, F(retry_attempts), .min = 0, .max = 1000,
+	 .live = 1,
 	 .def = "3", .env = ENV("RETRY_ATTEMPTS"), .arg = "N", .help = "delivery retries per batch"},
 	{.name = "retry-backoff", .kind = K_DOUBLE, F(retry_backoff), .min = 1, .max = 100,
 	 .def = "1.5", .env = ENV("RETRY_BACKOFF"), .arg = "FACTOR",
-	 .help = "backoff multiplier between retries"},
+	 .live = 1, .help = "backoff multiplier between retries"},
 	/* delivery to the backend (docs/delivery.md) */
 	{.name = "backend-path", .kind = K_STR, F(backend_path), .def = "/api/netflow/netflow",
+	 .live = 1,
 	 .env = ENV("BACKEND_PATH"), .arg = "PATH", .help = "path POSTed to under --backend-url"},
 	{.name = "backend-token", .kind = K_STR, F(backend_token), .env = ENV("BACKEND_TOKEN"),
-	 .arg = "TOKEN", .help = "Authorization: Bearer TOKEN (a value with a space is sent as is, "
-	 "e.g. 'Basic ...')"},
+	 .secret = 1,
+	 .live = 1, .arg = "TOKEN", .help = "Authorization: Bearer TOKEN (a value with a space is "
+	 "sent as is, e.g. 'Basic ...')"},
 	{.name = "upload-concurrency", .kind = K_U64, F(upload_concurrency), .min = 1, .max = 256,
 	 .def = "4", .env = ENV("UPLOAD_CONCURRENCY"), .arg = "N",
 	 .help = "batches in flight at once, plus one spool replay"},
@@ -239,16 +248,18 @@ static const struct opt opts[] = {
 	 .help = "gzip request bodies (Content-Encoding: gzip)"},
 	{.name = "batch-interval-ms", .kind = K_U64, F(batch_interval_ms), .min = 0, .max = 3600000,
 	 .def = "0", .arg = "MS",
-	 .help = "like --batch-interval, in milliseconds; 0 = use --batch-interval"},
+	 .live = 1, .help = "like --batch-interval, in milliseconds; 0 = use --batch-interval"},
 	{.name = "retry-initial-ms", .kind = K_U64, F(retry_initial_ms), .min = 1, .max = 3600000,
+	 .live = 1,
 	 .def = "500", .arg = "MS", .help = "backoff cap before the first retry (full jitter below it)"},
 	{.name = "retry-max-ms", .kind = K_U64, F(retry_max_ms), .min = 1, .max = 86400000,
-	 .def = "30000", .arg = "MS", .help = "largest backoff cap"},
+	 .live = 1, .def = "30000", .arg = "MS", .help = "largest backoff cap"},
 	{.name = "breaker-threshold", .kind = K_U64, F(breaker_threshold), .min = 1, .max = 1000000,
+	 .live = 1,
 	 .def = "5", .arg = "N", .help = "consecutive failures that open the circuit breaker"},
 	{.name = "breaker-cooldown-ms", .kind = K_U64, F(breaker_cooldown_ms), .min = 1,
 	 .max = 3600000, .def = "5000", .arg = "MS",
-	 .help = "open breaker waits this long, then sends one probe"},
+	 .live = 1, .help = "open breaker waits this long, then sends one probe"},
 	{.name = "spool-dir", .kind = K_STR, F(spool_dir),
 	 .def_text = "/var/lib/clarion-flowd/spool as root, else "
 	 "~/.local/state/clarion-flowd/spool (or under $XDG_STATE_HOME); $STATE_DIRECTORY/spool "
@@ -273,7 +284,7 @@ static const struct opt opts[] = {
 	 .def = "10", .arg = "SECONDS",
 	 .help = "on stop, wait this long for in-flight batches before spooling them"},
 	{.name = "log-level", .kind = K_ENUM, F(log_level), .def = "info", .names = level_names,
-	 .env = ENV("LOG_LEVEL"), .arg = "LEVEL", .help = "least severe level logged"},
+	 .live = 1, .env = ENV("LOG_LEVEL"), .arg = "LEVEL", .help = "least severe level logged"},
 	/* Kafka output (docs/scale-out.md): the delivery settings above apply to it too */
 	{.name = "kafka-brokers", .kind = K_STR, F(kafka_brokers), .env = ENV("KAFKA_BROKERS"),
 	 .arg = "LIST", .help = "Kafka bootstrap servers host:port[,...]; set = produce every record "
@@ -319,7 +330,7 @@ static const struct opt opts[] = {
 	{.name = "agent-max-body", .kind = K_U64, F(agent_max_body), .min = 1024,
 	 .max = 1073741824, .def = "10485760", .arg = "BYTES",
 	 .help = "largest sketch body accepted; larger is 413"},
-	{.name = "agent-token", .kind = K_STR, F(agent_token), .def_text = "none",
+	{.name = "agent-token", .kind = K_STR, F(agent_token), .def_text = "none", .secret = 1,
 	 .env = ENV("AGENT_TOKEN"), .arg = "TOKEN",
 	 .help = "require 'Authorization: Bearer TOKEN' from agents; without it nothing is "
 	 "forwarded to the backend (403), and --agent-bind must be a loopback address"},
@@ -333,7 +344,7 @@ static const struct opt opts[] = {
 	{.name = "http-request-timeout", .kind = K_U64, F(http_request_timeout), .min = 1,
 	 .max = 3600, .def = "10", .arg = "SECONDS", .help = "a request must be read whole within "
 	 "SECONDS of its start, however its bytes trickle in; else the connection is closed"},
-	{.name = "version", .kind = K_VERSION, .help = "print the version and DPDK's"},
+	{.name = "version", .kind = K_VERSION, .nofile = 1, .help = "print the version and DPDK's"},
 	/* aggregation and endpoint sketches (docs/aggregation.md) */
 	{.name = "aggregate", .kind = K_STR, F(aggregate), .def = "off", .arg = "KEYS",
 	 .help = "fold records with equal KEYS whose flow_end falls in the same --aggregate-interval "
@@ -360,7 +371,24 @@ static const struct opt opts[] = {
 	{.name = "sketch-reset", .kind = K_FLAG, F(sketch_reset),
 	 .help = "post what each endpoint did since its last post and start it again, instead of "
 	 "cumulative sketches"},
-	{.name = "help", .kind = K_HELP, .help = "this text"},
+	/* the configuration file (README "Configuration file") */
+	{.name = "config", .kind = K_STR, F(config_file), .nofile = 1, .env = ENV("CONFIG"),
+	 .arg = "FILE", .help = "read settings from FILE: 'key: value' lines, keys are these "
+	 "options' names; a flag beats its variable, a variable beats the file; SIGHUP re-reads "
+	 "it"},
+	{.name = "eal", .kind = K_STR, F(eal), .arg = "ARGS",
+	 .help = "DPDK EAL arguments, split like a shell (mostly for the file's eal: key); EAL "
+	 "arguments before '--' replace them"},
+	{.name = "check-config", .kind = K_FLAG, F(check_config), .nofile = 1,
+	 .help = "check every setting as a start would (paths, URL, ports), print OK and exit 0, "
+	 "or the error and exit 2; DPDK is not started"},
+	{.name = "print-config", .kind = K_FLAG, F(print_config), .nofile = 1,
+	 .help = "print every effective setting and where it came from (flag, env, FILE:LINE, "
+	 "default) as a configuration file (tokens: only that they are set), and exit"},
+	{.name = "help-config", .kind = K_FLAG, F(help_config), .nofile = 1,
+	 .help = "print a configuration file of every key with its help, the ones given set, "
+	 "the others commented out at their defaults, and exit"},
+	{.name = "help", .kind = K_HELP, .nofile = 1, .help = "this text"},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -445,26 +473,34 @@ cf_config_usage(FILE *f, const char *prog)
 			fprintf(f, " (default %s)", def);
 		if (o->env)
 			fprintf(f, " [env %s]", o->env);
+		if (o->live)
+			fputs(" [live]", f);
 		fputc('\n', f);
 	}
+	fprintf(f, "\nSettings: a flag beats its environment variable, which beats the "
+		   "--config file,\nwhich beats the default. SIGHUP (or telemetry /clarion/reload) "
+		   "reads the file\nagain: [live] settings change at once, the others are logged "
+		   "\"needs restart\".\n"
+		   "clarion-flowd --help-config prints a commented configuration file.\n");
 	fprintf(f, "\nExamples:\n"
 		   "  %s --no-huge -m 512 --no-pci -l 0,1 \\\n"
 		   "      --vdev=net_pcap0,rx_pcap=flows.pcap -- --idle-exit 1\n"
-		   "  %s -l 0-3 -a 0000:03:00.0 -- --collector-ip 198.51.100.2 --output ndjson:/var/log/flows.ndjson\n",
-		   prog, prog);
+		   "  %s -l 0-3 -a 0000:03:00.0 -- --collector-ip 198.51.100.2 --output ndjson:/var/log/flows.ndjson\n"
+		   "  %s --config /etc/clarion-flowd/clarion-flowd.conf --check-config\n",
+		   prog, prog, prog);
 }
 
 static int
-parse_prefix(struct cf_config *c, const char *v, char *err, size_t errlen)
+parse_prefix(struct cf_config *c, const char *v, const char *src, char *err, size_t errlen)
 {
 	char why[256];
 
 	if (c->policy.n_allow >= CF_PKT_MAX_ALLOW) {
-		snprintf(err, errlen, "--exporter-allow: at most %d prefixes", CF_PKT_MAX_ALLOW);
+		snprintf(err, errlen, "%s: at most %d prefixes", src, CF_PKT_MAX_ALLOW);
 		return -1;
 	}
 	if (cf_pkt_prefix_parse(v, &c->policy.allow[c->policy.n_allow], why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "--exporter-allow: %s", why);
+		snprintf(err, errlen, "%s: %s", src, why);
 		return -1;
 	}
 	c->policy.n_allow++;
@@ -472,16 +508,16 @@ parse_prefix(struct cf_config *c, const char *v, char *err, size_t errlen)
 }
 
 static int
-parse_addr(struct cf_config *c, const char *v, char *err, size_t errlen)
+parse_addr(struct cf_config *c, const char *v, const char *src, char *err, size_t errlen)
 {
 	char why[256];
 
 	if (c->policy.n_addrs >= CF_PKT_MAX_ADDRS) {
-		snprintf(err, errlen, "--collector-ip: at most %d addresses", CF_PKT_MAX_ADDRS);
+		snprintf(err, errlen, "%s: at most %d addresses", src, CF_PKT_MAX_ADDRS);
 		return -1;
 	}
 	if (cf_pkt_addr_parse(v, &c->policy.addrs[c->policy.n_addrs], why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "--collector-ip: %s", why);
+		snprintf(err, errlen, "%s: %s", src, why);
 		return -1;
 	}
 	c->policy.n_addrs++;
@@ -573,9 +609,9 @@ apply(struct cf_config *c, const struct opt *o, const char *v, const char *src,
 		*(uint8_t *)base = 1;
 		return 0;
 	case K_ADDR:
-		return parse_addr(c, v, err, errlen);
+		return parse_addr(c, v, src, err, errlen);
 	case K_PREFIX:
-		return parse_prefix(c, v, err, errlen);
+		return parse_prefix(c, v, src, err, errlen);
 	case K_ENUM: {
 		const struct opt_name *n = find_name(o->names, v, strlen(v));
 
@@ -710,23 +746,310 @@ was_given(const uint8_t *given, const char *name)
 	return 0;
 }
 
+/* ------------------------------------------------------- configuration file */
+
+static unsigned int n_values(const struct cf_config *c, const struct opt *o);
+
+/* Where each option's value came from in the last cf_config_parse(), for --print-config. */
+enum origin { O_DEFAULT, O_FILE, O_ENV, O_FLAG };
+static struct {
+	uint8_t from;          /* enum origin */
+	uint32_t line;         /* O_FILE: its (first) line */
+	uint32_t lines[CF_CONFIG_LIST_MAX]; /* O_FILE, repeatable: the line of each value */
+} origins[N_OPTS];
+static char origin_file[512];
+
+static int
+repeatable(const struct opt *o)
+{
+	return o->kind == K_LIST || o->kind == K_ADDR || o->kind == K_PREFIX;
+}
+
+/*
+ * A repeatable option given at a higher level than it was so far starts a new list:
+ * "--exporter-allow X" on the command line replaces the file's, it does not add to it.
+ */
+static void
+take_over(struct cf_config *c, unsigned int i, enum origin from)
+{
+	const struct opt *o = &opts[i];
+
+	if (repeatable(o) && origins[i].from < from) {
+		if (o->kind == K_LIST)
+			((struct cf_strlist *)((char *)c + o->off))->n = 0;
+		else if (o->kind == K_ADDR)
+			c->policy.n_addrs = 0;
+		else
+			c->policy.n_allow = 0;
+	}
+	origins[i].from = (uint8_t)from;
+}
+
+int
+cf_config_split_words(const char *s, char **argv, int max, char *buf, size_t buflen,
+		      char *err, size_t errlen)
+{
+	size_t used = 0;
+	int n = 0;
+
+	for (;;) {
+		char q = 0;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0')
+			return n;
+		if (n == max) {
+			snprintf(err, errlen, "more than %d words", max);
+			return -1;
+		}
+		argv[n++] = buf + used;
+		for (; *s != '\0' && (q != 0 || (*s != ' ' && *s != '\t')); s++) {
+			char ch = *s;
+
+			if (q == 0 && (ch == '\'' || ch == '"')) {
+				q = ch;
+				continue;
+			}
+			if (q != 0 && ch == q) {
+				q = 0;
+				continue;
+			}
+			if (ch == '\\' && q != '\'' && s[1] != '\0' &&
+			    (q == 0 || s[1] == '"' || s[1] == '\\'))
+				ch = *++s;
+			if (used + 2 > buflen) {
+				snprintf(err, errlen, "longer than %zu bytes", buflen - 1);
+				return -1;
+			}
+			buf[used++] = ch;
+		}
+		if (q != 0) {
+			snprintf(err, errlen, "unterminated %c quote", q);
+			return -1;
+		}
+		buf[used++] = '\0';
+	}
+}
+
+/* The row called name[0..len), or -1. */
+static int
+find_opt(const char *name, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_OPTS; i++)
+		if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Trims blanks (and a CR) from both ends of s in place. */
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+/*
+ * The value part of a line: a quoted value ('...' or "...", nothing but a comment after
+ * it) is taken as it stands between the quotes; else it ends at a blank followed by '#'
+ * (a comment), blanks around it removed. NULL when a quote is not closed.
+ */
+static char *
+file_value(char *v)
+{
+	char *p;
+
+	v = trim(v);
+	if (v[0] == '\'' || v[0] == '"') {
+		char *end = strchr(v + 1, v[0]);
+		char *rest;
+
+		if (end == NULL)
+			return NULL;
+		*end = '\0';
+		rest = trim(end + 1);
+		if (rest[0] != '\0' && rest[0] != '#')
+			return NULL;
+		return v + 1;
+	}
+	for (p = v; *p != '\0'; p++) {
+		if ((*p == ' ' || *p == '\t') && p[1] == '#') {
+			*p = '\0';
+			break;
+		}
+	}
+	return trim(v);
+}
+
+/* A K_FLAG's value in the file: 1, 0, or -1 when it is not a truth value. */
+static int
+file_bool(const char *v)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+#define CF_CONFIG_FILE_MAX_LINES 100000
+
+/*
+ * Reads the configuration file into c, above the defaults: one "key: value" per
+ * line, '#' comments, blank lines; keys are the option names; a key twice is an
+ * error unless the option is repeatable. Errors are "PATH:LINE: ...".
+ */
+static int
+read_file(struct cf_config *c, const char *path, uint8_t *given, char *err, size_t errlen)
+{
+	uint8_t seen[N_OPTS];
+	char line[4096];
+	uint32_t ln = 0;
+	FILE *f;
+	int rc = -1;
+
+	snprintf(origin_file, sizeof(origin_file), "%s", path);
+	f = fopen(path, "re");
+	if (f == NULL) {
+		snprintf(err, errlen, "--config %s: %s", path, strerror(errno));
+		return -1;
+	}
+	memset(seen, 0, sizeof(seen));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char src[700], *k, *v, *colon;
+		int i;
+
+		ln++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "%s:%u: line longer than %zu bytes", path, ln,
+				 sizeof(line) - 2);
+			goto out;
+		}
+		if (ln > CF_CONFIG_FILE_MAX_LINES) {
+			snprintf(err, errlen, "%s:%u: more than %u lines", path, ln,
+				 CF_CONFIG_FILE_MAX_LINES);
+			goto out;
+		}
+		k = trim(line);
+		if (k[0] == '\0' || k[0] == '#')
+			continue;
+		colon = strchr(k, ':');
+		if (colon == NULL) {
+			snprintf(err, errlen, "%s:%u: expected 'key: value' (a long option name, "
+				 "a colon, its value)", path, ln);
+			goto out;
+		}
+		*colon = '\0';
+		k = trim(k);
+		i = find_opt(k, strlen(k));
+		if (i < 0 || opts[i].nofile || opts[i].kind == K_HELP) {
+			snprintf(err, errlen, "%s:%u: %s '%s' (keys are the option names of "
+				 "--help, without '--')", path, ln, i < 0 ? "unknown key" :
+				 "not a setting the file can hold:", k);
+			goto out;
+		}
+		if (seen[i] && !repeatable(&opts[i])) {
+			snprintf(err, errlen, "%s:%u: %s: given twice (first on line %u)", path, ln,
+				 k, origins[i].line);
+			goto out;
+		}
+		v = file_value(colon + 1);
+		if (v == NULL) {
+			snprintf(err, errlen, "%s:%u: %s: unterminated quote, or text after it",
+				 path, ln, k);
+			goto out;
+		}
+		snprintf(src, sizeof(src), "%s:%u: %s", path, ln, k);
+		if (!seen[i])
+			origins[i].line = ln;
+		seen[i] = 1;
+		take_over(c, (unsigned int)i, O_FILE);
+		if (opts[i].kind == K_FLAG) {
+			int b = file_bool(v);
+
+			if (b < 0) {
+				snprintf(err, errlen, "%s: '%s' is not true or false", src, v);
+				goto out;
+			}
+			*((uint8_t *)c + opts[i].off) = (uint8_t)b;
+		} else if (apply(c, &opts[i], v, src, err, errlen) != 0) {
+			goto out;
+		}
+		if (repeatable(&opts[i]) && n_values(c, &opts[i]) > 0)
+			origins[i].lines[n_values(c, &opts[i]) - 1] = ln;
+		if (v[0] != '\0')
+			given[i] = 1;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "--config %s: read error", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	fclose(f);
+	return rc;
+}
+
+/* --config's value on the command line (up to "--"), else CLARION_COLLECTOR_CONFIG, else NULL. */
+static const char *
+config_path(int argc, char **argv)
+{
+	const char *v;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			return argv[i + 1];
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			return argv[i] + 9;
+	}
+	v = getenv(ENV("CONFIG"));
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
 int
 cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t errlen)
 {
 	struct option lopts[N_OPTS + 1];
 	uint8_t given[N_OPTS];
+	const char *path;
 	unsigned int i;
 	int ch;
 
 	if (cf_config_check(err, errlen) != 0 || cf_config_defaults(c, err, errlen) != 0)
 		return -1;
 	memset(given, 0, sizeof(given));
+	memset(origins, 0, sizeof(origins));
+	origin_file[0] = '\0';
+
+	/* flag > environment > file > default: the file first, above the defaults. */
+	path = config_path(argc, argv);
+	if (path != NULL && read_file(c, path, given, err, errlen) != 0)
+		return -1;
 
 	for (i = 0; i < N_OPTS; i++) {
 		const char *v;
 
 		if (opts[i].env == NULL || (v = getenv(opts[i].env)) == NULL || v[0] == '\0')
 			continue;
+		take_over(c, i, O_ENV);
 		if (apply(c, &opts[i], v, opts[i].env, err, errlen) != 0)
 			return -1;
 		given[i] = 1;
@@ -767,6 +1090,7 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 			return 1;
 		}
 		snprintf(src, sizeof(src), "--%s", o->name);
+		take_over(c, (unsigned int)(ch - 256), O_FLAG);
 		if (apply(c, o, optarg, src, err, errlen) != 0)
 			return -1;
 		if (optarg == NULL || optarg[0] != '\0')
@@ -863,7 +1187,310 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 		snprintf(err, errlen, "every flow port is 0: nothing to listen on");
 		return -1;
 	}
+	if (c->eal[0] != '\0') {
+		static char words[sizeof(c->eal)];
+		char *w[256], why[128];
+		unsigned int k = (unsigned int)find_opt("eal", 3);
+
+		if (cf_config_split_words(c->eal, w, 256, words, sizeof(words), why,
+					  sizeof(why)) < 0) {
+			if (origins[k].from == O_FILE)
+				snprintf(err, errlen, "%s:%u: eal: %s", origin_file,
+					 origins[k].line, why);
+			else
+				snprintf(err, errlen, "--eal: %s", why);
+			return -1;
+		}
+	}
 	return 0;
+}
+
+/* ------------------------------------------------- printing and comparing */
+
+static uint64_t
+load_uint(const void *src, size_t size)
+{
+	switch (size) {
+	case 1: return *(const uint8_t *)src;
+	case 2: return *(const uint16_t *)src;
+	case 4: return *(const uint32_t *)src;
+	default: return *(const uint64_t *)src;
+	}
+}
+
+/* How many values option o holds in c (0: none, the row's start-up default applies). */
+static unsigned int
+n_values(const struct cf_config *c, const struct opt *o)
+{
+	const char *base = (const char *)c + o->off;
+
+	switch (o->kind) {
+	case K_ADDR: return c->policy.n_addrs;
+	case K_PREFIX: return c->policy.n_allow;
+	case K_LIST: return ((const struct cf_strlist *)base)->n;
+	case K_STR: return base[0] != '\0' || o->def != NULL;
+	case K_U64:
+	case K_MASK: return o->def != NULL || load_uint(base, o->size) != 0;
+	case K_HELP:
+	case K_VERSION: return 0;
+	default: return 1;
+	}
+}
+
+/* Value k of option o in c, written as the file (and the command line) takes it. */
+static void
+format_value(const struct cf_config *c, const struct opt *o, unsigned int k, char *buf,
+	     size_t len)
+{
+	const char *base = (const char *)c + o->off;
+	const struct opt_name *n;
+	char a[INET6_ADDRSTRLEN];
+
+	buf[0] = '\0';
+	switch (o->kind) {
+	case K_U64:
+		snprintf(buf, len, "%" PRIu64, load_uint(base, o->size));
+		break;
+	case K_MASK:
+		snprintf(buf, len, "0x%" PRIx64, load_uint(base, o->size));
+		break;
+	case K_DOUBLE:
+		snprintf(buf, len, "%g", *(const double *)base);
+		break;
+	case K_STR:
+		snprintf(buf, len, "%s", base);
+		break;
+	case K_FLAG:
+		snprintf(buf, len, "%s", *(const uint8_t *)base ? "true" : "false");
+		break;
+	case K_ADDR: {
+		const struct cf_pkt_addr *ad = &c->policy.addrs[k];
+		int m = snprintf(buf, len, "%s/%u", inet_ntop(ad->v6 ? AF_INET6 : AF_INET,
+							     ad->addr, a, sizeof(a)), ad->prefix);
+
+		if (ad->bound_port && m > 0 && (size_t)m < len)
+			m += snprintf(buf + m, len - (size_t)m, "@port%u", ad->port);
+		if (ad->bound_vlan && m > 0 && (size_t)m < len)
+			snprintf(buf + m, len - (size_t)m, "@vlan%u", ad->vlan);
+		break;
+	}
+	case K_PREFIX: {
+		const struct cf_pkt_prefix *px = &c->policy.allow[k];
+
+		snprintf(buf, len, "%s/%u", inet_ntop(px->v6 ? AF_INET6 : AF_INET, px->addr, a,
+						      sizeof(a)), px->len);
+		break;
+	}
+	case K_LIST:
+		snprintf(buf, len, "%s", ((const struct cf_strlist *)base)->v[k]);
+		break;
+	case K_ENUM:
+		for (n = o->names; n->name != NULL; n++)
+			if (!n->alias && (uint64_t)n->value == load_uint(base, o->size))
+				break;
+		snprintf(buf, len, "%s", n->name != NULL ? n->name : "?");
+		break;
+	case K_SPEC: {
+		const struct cf_spec *sp = (const struct cf_spec *)base;
+
+		for (n = o->names; n->name != NULL; n++)
+			if (!n->alias && n->value == sp->kind)
+				break;
+		snprintf(buf, len, "%s%s%s", n->name != NULL ? n->name : "?", sp->arg[0] ? ":" : "",
+			 sp->arg);
+		break;
+	}
+	case K_HELP:
+	case K_VERSION:
+		break;
+	}
+}
+
+/* v as a file value: quoted when a blank-'#', a leading quote or outer blanks would change it. */
+static void
+put_value(FILE *f, const char *v)
+{
+	size_t n = strlen(v);
+	int quote = n != 0 && (v[0] == ' ' || v[n - 1] == ' ' || v[0] == '\'' || v[0] == '"' ||
+			       strstr(v, " #") != NULL || strstr(v, "\t#") != NULL);
+
+	if (!quote)
+		fputs(v, f);
+	else
+		fprintf(f, strchr(v, '\'') == NULL ? "'%s'" : "\"%s\"", v);
+}
+
+void
+cf_config_print(FILE *f, const struct cf_config *c)
+{
+	unsigned int i, k;
+
+	fprintf(f, "# clarion-flowd %s: effective settings (--print-config); precedence flag > "
+		   "environment > file > default.\n# Defaults are commented out: as a --config "
+		   "file, this gives the same settings.\n", CF_VERSION);
+	for (i = 0; i < N_OPTS; i++) {
+		const struct opt *o = &opts[i];
+		unsigned int n = n_values(c, o);
+		char from[700], v[1100];
+
+		if (o->nofile || o->kind == K_HELP)
+			continue;
+		switch (origins[i].from) {
+		case O_FLAG: snprintf(from, sizeof(from), "flag --%s", o->name); break;
+		case O_ENV: snprintf(from, sizeof(from), "env %s", o->env); break;
+		case O_FILE: snprintf(from, sizeof(from), "%s:%u", origin_file, origins[i].line);
+			break;
+		default: snprintf(from, sizeof(from), "default"); break;
+		}
+		if (n == 0) {
+			fprintf(f, "# %s:    # %s%s%s\n", o->name, from,
+				o->def_text ? ": " : "", o->def_text ? o->def_text : "");
+			continue;
+		}
+		if (o->secret && origins[i].from != O_DEFAULT) {
+			/* A secret does not go to a terminal, a ticket or a log: that it is set. */
+			fprintf(f, "# %s: (set, %zu characters, not shown)    # %s\n", o->name,
+				strlen((const char *)c + o->off), from);
+			continue;
+		}
+		for (k = 0; k < n; k++) {
+			if (origins[i].from == O_FILE && repeatable(o))
+				snprintf(from, sizeof(from), "%s:%u", origin_file,
+					 origins[i].lines[k]);
+			format_value(c, o, k, v, sizeof(v));
+			/* A default stays a comment: read back, the same settings. */
+			fprintf(f, "%s%s: ", origins[i].from == O_DEFAULT ? "# " : "", o->name);
+			put_value(f, v);
+			fprintf(f, "    # %s\n", from);
+		}
+	}
+}
+
+void
+cf_config_print_defaults(FILE *f, const struct cf_config *c)
+{
+	unsigned int i, k;
+
+	static const char *const head[] = {
+		"Every key is a long option of clarion-flowd --help without its '--'.",
+		"Format: 'key: value', one per line. '#' starts a comment at the start of a",
+		"line or after a blank; quote a value with '...' or \"...\" to keep such",
+		"characters. Repeatable keys may repeat; switches take true or false; eal:",
+		"holds DPDK's EAL arguments (EAL arguments before '--' replace it).",
+		"Precedence: a flag beats its environment variable, which beats this file,",
+		"which beats the default. A commented-out key shows its default.",
+		"SIGHUP ('systemctl reload clarion-flowd') reads the file again: keys marked",
+		"[live] change at once, the others are logged \"needs restart\". A file with",
+		"an error is refused whole; 'clarion-flowd --config FILE --check-config'",
+		"checks one first.",
+	};
+
+	fprintf(f, "# clarion-flowd configuration file (--config FILE; clarion-flowd(8)), written "
+		   "by\n# clarion-flowd %s --help-config from its option table.\n#\n", CF_VERSION);
+	for (i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+		fprintf(f, "# %s\n", head[i]);
+	for (i = 0; i < N_OPTS; i++) {
+		const struct opt *o = &opts[i];
+		const char *def = o->def_text ? o->def_text : o->def;
+
+		if (o->nofile || o->kind == K_HELP)
+			continue;
+		fprintf(f, "\n# %s%s", o->help, o->live ? " [live]" : "");
+		if (o->names != NULL) {
+			char list[512];
+
+			names_list(list, sizeof(list), o->names, 1);
+			fprintf(f, ": %s", list);
+		}
+		if (o->env != NULL)
+			fprintf(f, " [env %s]", o->env);
+		fputc('\n', f);
+		if (origins[i].from != O_DEFAULT) {
+			for (k = 0; k < n_values(c, o); k++) {
+				char v[1100];
+
+				format_value(c, o, k, v, sizeof(v));
+				fprintf(f, "%s: ", o->name);
+				put_value(f, v);
+				fputc('\n', f);
+			}
+		} else if (o->kind == K_FLAG)
+			fprintf(f, "#%s: false\n", o->name);
+		else if (o->def != NULL)
+			fprintf(f, "#%s: %s\n", o->name, o->def);
+		else
+			fprintf(f, "#%s: %s%s%s\n", o->name, o->arg ? o->arg : "",
+				def != NULL ? "    # default: " : "", def != NULL ? def : "");
+	}
+}
+
+/* 1 when option o has the same value(s) in a and b. */
+static int
+same(const struct cf_config *a, const struct cf_config *b, const struct opt *o)
+{
+	const char *pa = (const char *)a + o->off, *pb = (const char *)b + o->off;
+	unsigned int n = n_values(a, o), k;
+	char va[1100], vb[1100];
+
+	if (o->kind == K_HELP || o->kind == K_VERSION)
+		return 1;
+	if (o->kind == K_U64 || o->kind == K_MASK || o->kind == K_FLAG || o->kind == K_ENUM)
+		return load_uint(pa, o->size) == load_uint(pb, o->size);
+	if (o->kind == K_DOUBLE)
+		return *(const double *)pa == *(const double *)pb;
+	if (o->kind == K_STR)
+		return strcmp(pa, pb) == 0;
+	if (n != n_values(b, o))
+		return 0;
+	/* Lists and specs: compare what they say, not bytes a shorter value left behind. */
+	for (k = 0; k < n; k++) {
+		format_value(a, o, k, va, sizeof(va));
+		format_value(b, o, k, vb, sizeof(vb));
+		if (strcmp(va, vb) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+unsigned int
+cf_config_diff(const struct cf_config *a, const struct cf_config *b,
+	       void (*fn)(void *arg, const char *name, int live), void *arg)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < N_OPTS; i++) {
+		/* What to do (--check-config ...) is not a setting that changed. */
+		if (opts[i].kind == K_FLAG && opts[i].nofile)
+			continue;
+		if (same(a, b, &opts[i]))
+			continue;
+		n++;
+		if (fn != NULL)
+			fn(arg, opts[i].name, opts[i].live);
+	}
+	return n;
+}
+
+void
+cf_config_copy_live(struct cf_config *dst, const struct cf_config *src)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_OPTS; i++) {
+		const struct opt *o = &opts[i];
+
+		if (!o->live)
+			continue;
+		if (o->kind == K_PREFIX) {
+			dst->policy.n_allow = src->policy.n_allow;
+			memcpy(dst->policy.allow, src->policy.allow, sizeof(dst->policy.allow));
+		} else if (o->kind == K_ADDR) {
+			dst->policy.n_addrs = src->policy.n_addrs;
+			memcpy(dst->policy.addrs, src->policy.addrs, sizeof(dst->policy.addrs));
+		} else if (o->size != 0) {
+			memcpy((char *)dst + o->off, (const char *)src + o->off, o->size);
+		}
+	}
 }
 
 /* Writes s for roff: '-' as \- (options are typed, not hyphenated), '\' as \e. */
@@ -932,8 +1559,21 @@ cf_config_man(FILE *f)
 			roff_puts(f, o->env);
 			fputc(']', f);
 		}
+		if (o->live)
+			fputs(" [live]", f);
 		fputc('\n', f);
 	}
+	fputs(".SH CONFIGURATION FILE\n"
+	      "\\fB\\-\\-config\\fR \\fIFILE\\fR (or \\fBCLARION_COLLECTOR_CONFIG\\fR) names a file of\n"
+	      "\\fIkey\\fB:\\fR \\fIvalue\\fR lines; each key is an option above without its \\-\\-\n"
+	      "(\\fBeal\\fR holds the EAL arguments). \\fB#\\fR starts a comment at the start of a line\n"
+	      "or after a blank; a value in '...' or \"...\" is kept as quoted. A key given twice is an\n"
+	      "error unless its option is repeatable; switches take true or false. An unknown key,\n"
+	      "a bad value or a duplicate is reported as FILE:LINE and the exit status is 2.\n"
+	      "Precedence: a flag beats its environment variable, which beats the file, which beats\n"
+	      "the default; EAL arguments before \\fB\\-\\-\\fR replace the file's \\fBeal\\fR.\n"
+	      "\\fB\\-\\-check\\-config\\fR checks a file, \\fB\\-\\-print\\-config\\fR shows every setting\n"
+	      "and its origin, \\fB\\-\\-help\\-config\\fR prints a commented file of defaults.\n", f);
 	fputs(".SH ENVIRONMENT\nEach variable is the default of its option; the option beats it.\n", f);
 	for (i = 0; i < N_OPTS; i++) {
 		if (opts[i].env == NULL)
@@ -947,11 +1587,16 @@ cf_config_man(FILE *f)
 	}
 	fputs(".SH SIGNALS\nSIGINT and SIGTERM stop RX, drain every ring, flush the output (HTTP: wait\n"
 	      "\\fB\\-\\-shutdown\\-timeout\\fR, spool the rest), print the final counters and exit 0.\n"
+	      "SIGHUP reopens the log and output files and reads the configuration file again\n"
+	      "(as the telemetry command /clarion/reload does): options marked [live] change at\n"
+	      "once, others are logged \"needs restart\"; a bad file is rejected whole.\n"
 	      ".SH EXIT STATUS\n0 after a clean stop, 1 when start-up fails (EAL, ports, memory, output),\n"
 	      "2 for a bad option or value (one line on stderr says which).\n"
 	      ".SH FILES\nAs installed by the Debian package:\n"
+	      ".TP\n.I /etc/clarion\\-flowd/clarion\\-flowd.conf\n"
+	      "the configuration file of the systemd service (\\fB\\-\\-config\\fR).\n"
 	      ".TP\n.I /etc/clarion\\-flowd/clarion\\-flowd.env\n"
-	      "EAL arguments, options and CLARION_COLLECTOR_* variables of the systemd service.\n"
+	      "arguments of the host set-up, and CLARION_COLLECTOR_* variables (beat the file).\n"
 	      ".TP\n.I /etc/clarion\\-flowd/dpdk\\-devbind.conf\n"
 	      "the ports /usr/libexec/clarion\\-flowd/setup\\-host binds to their DPDK driver.\n"
 	      ".TP\n.I /var/lib/clarion\\-flowd\nspool and templates of the service.\n"

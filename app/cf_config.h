@@ -26,7 +26,12 @@
  *  - cf_config_check() checks the table itself: unique names, every default
  *    inside its row's [min, max] and among its row's names. 0, or -1 with
  *    err. cf_config_parse() runs it first.
- *  - Not thread safe (getopt); main lcore, once, before the EAL starts.
+ *  - The configuration file (--config FILE, else CLARION_COLLECTOR_CONFIG) is
+ *    read between the defaults and the environment: precedence flag >
+ *    environment > file > default. A repeatable option given at a higher level
+ *    replaces the lower level's list. Its errors start "FILE:LINE: ".
+ *  - Not thread safe (getopt, the origins of the last parse); the control lcore
+ *    parses again on reload (cf_reload.h) while nothing else parses.
  */
 
 #include <stdint.h>
@@ -151,6 +156,12 @@ struct cf_config {
 	uint8_t sketch_reset;
 	uint32_t sketch_interval;
 	uint32_t sketch_max_endpoints;
+	/* configuration file (README "Configuration file") */
+	char config_file[512];     /* --config FILE; "" = none */
+	char eal[2048];            /* the file's eal: line; "" = none */
+	uint8_t check_config;      /* --check-config: validate and exit */
+	uint8_t print_config;      /* --print-config: print the settings and exit */
+	uint8_t help_config;       /* --help-config: print a commented configuration file, exit */
 };
 
 /* 1 when records leave over the network (HTTP or Kafka): the outputs that need a spool. */
@@ -166,5 +177,36 @@ void cf_config_man(FILE *f);
 void cf_config_version(FILE *f);
 /* 1 when arg is "--NAME" or "--NAME=..." with NAME one of the table's options. */
 int cf_config_is_option(const char *arg);
+
+/*
+ * Every setting of c as a configuration file ("key: value", repeatable ones once per
+ * value), each followed by where it came from in the last cf_config_parse() (flag, env
+ * NAME, FILE:LINE, default). What the file could not say (computed at start-up) is a
+ * comment. The output is itself a valid configuration file.
+ */
+void cf_config_print(FILE *f, const struct cf_config *c);
+/* The commented configuration file (clarion-flowd --help-config): every key with its
+ * help; the keys the last cf_config_parse() was given (flags, environment, file) set to
+ * c's values, every other one commented out at its default. */
+void cf_config_print_defaults(FILE *f, const struct cf_config *c);
+
+/*
+ * Splits s like a shell would, simply: blanks separate words, '...' keeps everything
+ * literally, "..." keeps everything but \" and \\, a backslash outside quotes keeps
+ * the next character. Words go to buf (NUL-terminated) and argv[0..max). The count,
+ * or -1 with err (an unterminated quote, more than max words or buflen bytes).
+ */
+int cf_config_split_words(const char *s, char **argv, int max, char *buf, size_t buflen,
+			  char *err, size_t errlen);
+
+/*
+ * The options whose values differ between a and b (two results of cf_config_parse),
+ * in table order: fn(arg, name, live) with live = 1 when the row may change while
+ * running (README "Live reload"). Returns how many differ.
+ */
+/* Copies the value of every live row (cf_config_diff's live = 1) from src to dst. */
+void cf_config_copy_live(struct cf_config *dst, const struct cf_config *src);
+unsigned int cf_config_diff(const struct cf_config *a, const struct cf_config *b,
+			    void (*fn)(void *arg, const char *name, int live), void *arg);
 
 #endif

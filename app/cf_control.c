@@ -11,6 +11,7 @@
 #include "cf_control.h"
 #include "cf_log.h"
 #include "cf_outputs.h"
+#include "cf_reload.h"
 #include "cf_stages.h"
 
 #define DRAIN_BURST 32
@@ -20,6 +21,11 @@
 volatile int cf_quit;
 static volatile sig_atomic_t stop_signal;   /* SIGINT/SIGTERM that stopped us; 0 = none */
 static volatile sig_atomic_t hup_pending;
+/* /clarion/reload: the telemetry thread asks (tel_req), the control lcore answers
+ * (tel_result, then tel_done = tel_req). */
+static uint64_t tel_req, tel_done;   /* atomic */
+static char tel_result[2200];
+static int tel_rc;
 
 static void
 on_stop(int sig)
@@ -97,6 +103,9 @@ cf_control_reload(struct cf_control *c)
 	CF_LOG(NOTICE, "SIGHUP: %s%s%s (reload #%" PRIu64 ")\n", done[0] ? "reopened " : "",
 	       done[0] ? done : "no file to reopen (logs on stderr, no --output file)",
 	       failed ? "; see the errors above" : "", c->reloads);
+	/* Then the configuration: --config's file read again (cf_reload.h). */
+	if (cf_reload_config(c, "SIGHUP", NULL, 0) != 0)
+		failed++;
 	return failed ? -1 : 0;
 }
 
@@ -300,9 +309,29 @@ print_block(const struct cf_control *c, FILE *f, const char *header, int periodi
 	fprintf(f, "%s\n", periodic && n == 0 ? " none" : "");
 	print_delivery(c, f);
 	print_kafka(c, f);
+	fprintf(f, "config: reloads ok=%" PRIu64 " failed=%" PRIu64 "\n", cf_reload_count(1),
+		cf_reload_count(0));
 	cf_stages_print(c, f);
 	cf_sflow_print_unknown(f, c->sflow, c->n_rx);
 	fflush(f);
+}
+
+int
+cf_control_reload_request(char *out, size_t len, unsigned int timeout_ms)
+{
+	uint64_t req = __atomic_add_fetch(&tel_req, 1, __ATOMIC_ACQ_REL);
+	uint64_t until = cf_clock_mono_ms() + timeout_ms;
+
+	while (__atomic_load_n(&tel_done, __ATOMIC_ACQUIRE) < req) {
+		if (cf_quit || cf_clock_mono_ms() >= until) {
+			snprintf(out, len, "the control lcore did not answer within %u ms",
+				 timeout_ms);
+			return -2;
+		}
+		rte_delay_us_sleep(1000);
+	}
+	snprintf(out, len, "%s", tel_result);
+	return tel_rc;
 }
 
 void
@@ -463,6 +492,12 @@ cf_control_run(struct cf_control *c)
 		if (hup_pending) {
 			hup_pending = 0;
 			cf_control_reload(c);
+		}
+		if (__atomic_load_n(&tel_req, __ATOMIC_ACQUIRE) != tel_done) {
+			uint64_t req = __atomic_load_n(&tel_req, __ATOMIC_ACQUIRE);
+
+			tel_rc = cf_reload_config(c, "telemetry", tel_result, sizeof(tel_result));
+			__atomic_store_n(&tel_done, req, __ATOMIC_RELEASE);
 		}
 		if (drain(c) == 0)
 			rte_delay_us_sleep(50);

@@ -64,13 +64,19 @@ struct cf_control {
 void cf_control_signals(void);
 int cf_control_run(struct cf_control *c);
 /*
- * SIGHUP, on the control lcore: the one place a reload happens. Today it
- * reopens --log-file, the --output file and the --sflow-counters file (after
- * logrotate moved them) and logs what it did; a configuration reload extends
- * this function. 0, or -1 when something could not be reopened (logged; the
- * old file stays in use).
+ * SIGHUP, on the control lcore: the one place a reload happens. It reopens
+ * --log-file, the --output file and the --sflow-counters file (after logrotate
+ * moved them), then reloads the configuration (cf_reload_config: the --config
+ * file read again, the live settings applied). 0, or -1 when something could
+ * not be reopened or the configuration was rejected (logged; what ran stays).
  */
 int cf_control_reload(struct cf_control *c);
+/*
+ * /clarion/reload, from the telemetry thread (one caller at a time): asks the
+ * control lcore for a configuration reload and waits up to timeout_ms for it.
+ * out gets its one-line summary. 0 taken, -1 rejected, -2 no answer in time.
+ */
+int cf_control_reload_request(char *out, size_t len, unsigned int timeout_ms);
 void cf_control_print_stats(const struct cf_control *c, FILE *f, const char *title);
 
 #endif

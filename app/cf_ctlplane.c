@@ -334,6 +334,12 @@ cf_ctlplane_start(struct cf_control *ctl, const struct cf_httpd_forwarder *fwd, 
 }
 
 void
+cf_ctlplane_reloaded(const struct cf_config *cfg)
+{
+	cf_httpd_set_backend(cpl.http, cfg->backend_url, cfg->batch_size, cfg->batch_interval);
+}
+
+void
 cf_ctlplane_stop(void)
 {
 	cf_httpd_stop(cpl.agent);

@@ -38,5 +38,8 @@ int cf_ctlplane_start(struct cf_control *ctl, const struct cf_httpd_forwarder *f
 void cf_ctlplane_tick(void *arg);
 void cf_ctlplane_stop(void);
 void cf_ctlplane_delivery_health(int circuit_open, double spool_fill_ratio);
+/* After a reload took cfg's live settings: /health and /metrics report its backend and
+ * batching (control lcore). */
+void cf_ctlplane_reloaded(const struct cf_config *cfg);
 
 #endif

@@ -10,6 +10,7 @@
 #include <rte_ethdev.h>
 
 #include "cf_ctlplane_priv.h"
+#include "cf_reload.h"
 
 static void
 ports_provider(struct cf_metrics_builder *b)
@@ -200,6 +201,11 @@ cpl_engine_provider(struct cf_metrics_builder *b, void *arg)
 	cf_metrics_f64(b, CF_METRICS_NOLABELS, (double)cpl.start_ms / 1000.0);
 	ports_provider(b);
 	lcores_provider(b);
+	cf_metrics_family(b, "clarion_flowd_config_reloads_total", "configuration reloads (SIGHUP, "
+			  "/clarion/reload) by result: ok (taken) or failed (rejected whole)",
+			  CF_METRICS_COUNTER);
+	cf_metrics_u64(b, CF_METRICS_L({"result", "ok"}), cf_reload_count(1));
+	cf_metrics_u64(b, CF_METRICS_L({"result", "failed"}), cf_reload_count(0));
 	cf_decode_metrics_provider(b, cpl.exporters);
 	output_provider(b, &t);
 	pthread_mutex_unlock(&cpl.lock);

@@ -12,6 +12,7 @@
 #include <rte_telemetry.h>
 
 #include "cf_ctlplane_priv.h"
+#include "cf_reload.h"
 #include "cf_tpl.h"
 
 /* Keys tel_stats adds beside the table's: records_output, output_failed,
@@ -266,6 +267,36 @@ tel_templates(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/*
+ * /clarion/reload: the same reload as SIGHUP's configuration part, done by the control
+ * lcore (never this thread); answers result ok|rejected|timeout and its summary
+ * (cut to a telemetry string; the log line has all of it). cpl.lock is not held while
+ * waiting: the control lcore takes it itself.
+ */
+static int
+tel_reload(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static pthread_mutex_t one = PTHREAD_MUTEX_INITIALIZER;
+	char out[2200];
+	int rc;
+
+	(void)cmd;
+	(void)params;
+	if (cpl.ctl == NULL)
+		return -ENODEV;
+	pthread_mutex_lock(&one);
+	rc = cf_control_reload_request(out, sizeof(out), 5000);
+	pthread_mutex_unlock(&one);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "result", rc == 0 ? "ok" : rc == -1 ? "rejected" :
+				     "timeout");
+	out[RTE_TEL_MAX_STRING_LEN - 1] = '\0';
+	rte_tel_data_add_dict_string(d, "detail", out);
+	rte_tel_data_add_dict_u64(d, "reloads_ok", cf_reload_count(1));
+	rte_tel_data_add_dict_u64(d, "reloads_failed", cf_reload_count(0));
+	return 0;
+}
+
 int
 cpl_telemetry_register(void)
 {
@@ -275,7 +306,10 @@ cpl_telemetry_register(void)
 				       "Exporters (columns). No parameters") != 0 ||
 	    rte_telemetry_register_cmd("/clarion/templates", tel_templates,
 				       "v9/IPFIX exporters holding templates (columns); "
-				       "parameter: an exporter address, its templates") != 0)
+				       "parameter: an exporter address, its templates") != 0 ||
+	    rte_telemetry_register_cmd("/clarion/reload", tel_reload,
+				       "Reload the configuration file, as SIGHUP does. No "
+				       "parameters") != 0)
 		return -1;
 	return 0;
 }

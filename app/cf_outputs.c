@@ -18,6 +18,12 @@ cf_outputs_post_url(void)
 	return url;
 }
 
+void
+cf_outputs_set_post_url(const char *post)
+{
+	snprintf(url, sizeof(url), "%s", post);
+}
+
 static struct cf_output *
 open_http(const struct cf_config *cfg, int *status, char *err, size_t errlen)
 {

@@ -28,6 +28,8 @@ struct cf_output *cf_outputs_open_kafka(const struct cf_config *cfg, int *status
 
 /* The URL records are POSTed to ("" before cf_outputs_open or without --backend-url). */
 const char *cf_outputs_post_url(void);
+/* After a reload moved delivery to another URL (cf_reload.c). */
+void cf_outputs_set_post_url(const char *post);
 
 /*
  * The delivery ledger of any output, in one set of words: what the output

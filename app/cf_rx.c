@@ -176,6 +176,49 @@ cf_rx_frame(struct cf_rx *rx, struct rte_mbuf *m, const struct cf_rx_queue *q, u
 	return rx_packet(rx, m, q, now_ms);
 }
 
+/* ------------------------------------------------------------ live settings */
+
+static struct cf_rx_live live_slot[2];
+static struct cf_rx_live *live_cur;        /* atomic */
+static uint32_t live_gen;                  /* atomic; 0 = the start-up settings */
+
+/* RX lcore: the published settings are newer than ours. */
+static void __attribute__((noinline))
+rx_live_take(struct cf_rx *rx, uint32_t gen)
+{
+	const struct cf_rx_live *l = __atomic_load_n(&live_cur, __ATOMIC_ACQUIRE);
+
+	rx->policy = &l->policy;
+	rx->dctx.cfg = &l->decode;
+	__atomic_store_n(&rx->live_seen, gen, __ATOMIC_RELEASE);
+}
+
+int
+cf_rx_live_publish(struct cf_rx *const *rx, unsigned int n, const struct cf_rx_live *l,
+		   unsigned int timeout_ms, unsigned int *late)
+{
+	uint32_t gen = __atomic_load_n(&live_gen, __ATOMIC_RELAXED);
+	uint64_t until = cf_clock_mono_ms() + timeout_ms;
+	struct cf_rx_live *slot = &live_slot[(gen + 1) & 1];
+	unsigned int i;
+
+	/* The slot we write is the one of generation gen - 1: nobody may still read it. */
+	for (i = 0; i < n; i++) {
+		while (!rx[i]->done && rx[i]->n_queues != 0 &&
+		       __atomic_load_n(&rx[i]->live_seen, __ATOMIC_ACQUIRE) != gen) {
+			if (cf_clock_mono_ms() >= until) {
+				*late = rx[i]->lcore_id;
+				return -1;
+			}
+			rte_delay_us_sleep(100);
+		}
+	}
+	*slot = *l;
+	__atomic_store_n(&live_cur, slot, __ATOMIC_RELEASE);
+	__atomic_store_n(&live_gen, gen + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
 int
 cf_rx_main(void *arg)
 {
@@ -197,6 +240,10 @@ cf_rx_main(void *arg)
 		uint64_t t0 = rte_rdtsc(), t1, now_ms;
 		uint16_t n, i;
 
+		uint32_t gen = __atomic_load_n(&live_gen, __ATOMIC_ACQUIRE);
+
+		if (unlikely(gen != rx->live_seen))
+			rx_live_take(rx, gen);
 		if (++qi == rx->n_queues)
 			qi = 0;
 		n = rte_eth_rx_burst(q->port, q->queue, pkts, rx->burst);

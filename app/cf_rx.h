@@ -100,11 +100,37 @@ struct cf_rx {
 	/* polled by the control lcore */
 	volatile uint64_t last_rx_tsc __attribute__((aligned(64))); /* --idle-exit; ~1 ms stale at most */
 	volatile int done;
+	uint32_t live_seen;          /* atomic: the cf_rx_live generation this lcore uses */
 	/* --template-save-interval: polled in the periodic work (lib/tpl's saver) */
 	struct cf_tpl_saver_lcore *tpl_save;
 
 	uint8_t linear[CF_RX_LINEAR_MAX] __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
+
+/*
+ * What a reload changes on the RX lcores (cf_reload.c): the listener policy (for its
+ * --exporter-allow list) and the decode settings (--exporter-max-rate, sampling). A
+ * new one is published in one of two slots, then cf_rx_live_gen is raised; each RX
+ * lcore compares the generation with its own once per loop turn (one load of a line
+ * nobody writes in between), takes the new pointers and stores the generation in
+ * live_seen. A slot is written again only when every running RX lcore has seen the
+ * generation after it (cf_rx_live_publish waits for that): an RCU-like grace with no
+ * lock and no wait on the RX side.
+ */
+struct cf_rx_live {
+	struct cf_pkt_policy policy;
+	struct cf_decode_config decode;
+};
+
+/*
+ * Control lcore: publishes l (copied) to every RX lcore of rx[0..n). main() publishes
+ * the start-up settings before launching the lcores, so from their first turn they read
+ * a copy, never the struct cf_config a reload updates in place. Waits up to
+ * timeout_ms for the lcores to have taken the previous one; -1 when one has not (its
+ * number in *late; nothing published), 0 when published (taken within a loop turn).
+ */
+int cf_rx_live_publish(struct cf_rx *const *rx, unsigned int n, const struct cf_rx_live *l,
+		       unsigned int timeout_ms, unsigned int *late);
 
 /* Allocates the ring and decode state of one RX lcore. 0 or -1 with err. */
 int cf_rx_init(struct cf_rx *rx, unsigned int lcore_id, uint32_t ring_size,

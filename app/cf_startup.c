@@ -301,6 +301,7 @@ cf_startup_port(const char *what, const char *addr, uint16_t port, char *err, si
 	else
 		snprintf(err, errlen, "%s %u: cannot listen on %s: %s", what, port, addr,
 			 strerror(e));
+	errno = e;  /* for --check-config (check_port) */
 	return -1;
 }
 
@@ -356,6 +357,23 @@ delivery_dirs(struct cf_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * --check-config usually runs beside the collector it checks a new file for, which
+ * holds its ports: there, a port in use is a warning, every other failure an error.
+ */
+static int
+check_port(const struct cf_config *c, const char *what, const char *addr, uint16_t port,
+	   char *err, size_t errlen)
+{
+	if (cf_startup_port(what, addr, port, err, errlen) == 0)
+		return 0;
+	if (!c->check_config || errno != EADDRINUSE)
+		return -1;
+	CF_LOG(WARNING, "%s (the running collector's? checked nothing else about it)\n", err);
+	err[0] = '\0';
+	return 0;
+}
+
 int
 cf_startup_check(struct cf_config *c, char *err, size_t errlen)
 {
@@ -378,10 +396,10 @@ cf_startup_check(struct cf_config *c, char *err, size_t errlen)
 	if (c->template_file[0] != '\0' && template_file(c->template_file, err, errlen) != 0)
 		return -1;
 	if (c->http_port != 0 &&
-	    cf_startup_port("--http-port", c->http_bind, c->http_port, err, errlen) != 0)
+	    check_port(c, "--http-port", c->http_bind, c->http_port, err, errlen) != 0)
 		return -1;
 	if (c->agent_port != 0 &&
-	    cf_startup_port("--agent-port", c->agent_bind, c->agent_port, err, errlen) != 0)
+	    check_port(c, "--agent-port", c->agent_bind, c->agent_port, err, errlen) != 0)
 		return -1;
 	return 0;
 }

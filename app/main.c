@@ -51,6 +51,7 @@
 #include "cf_outputs.h"
 #include "cf_port.h"
 #include "cf_qmap.h"
+#include "cf_reload.h"
 #include "cf_rx.h"
 #include "cf_startup.h"
 #include "cf_stages.h"
@@ -73,6 +74,58 @@ die(int status, const char *fmt, const char *detail)
 	snprintf(line, sizeof(line), fmt, detail);
 	cf_log_fatal("%s", line);
 	exit(status);
+}
+
+/*
+ * The configuration's eal: line as the EAL's arguments, when the command line gave
+ * none before "--" (those replace it). An application option among them is refused,
+ * as cf_eal_split() refuses it on the command line.
+ */
+static int
+eal_from_config(const struct cf_config *cfg, char *prog, struct cf_eal_args *a, char *err,
+		size_t errlen)
+{
+	static char words[sizeof(cfg->eal)];
+	static char *eargv[258];
+	int n, i;
+
+	eargv[0] = prog;
+	n = cf_config_split_words(cfg->eal, eargv + 1, 256, words, sizeof(words), err, errlen);
+	if (n < 0)
+		return -1;
+	for (i = 1; i <= n; i++) {
+		if (cf_config_is_option(eargv[i]) && !cf_eal_is_option(eargv[i])) {
+			snprintf(err, errlen, "eal: %s is an application option: give it its "
+				 "own key", eargv[i]);
+			return -1;
+		}
+	}
+	eargv[n + 1] = NULL;
+	a->eal_argc = n + 1;
+	a->eal_argv = eargv;
+	return 0;
+}
+
+/* --check-config: what a start checks before the EAL, then exit 0 or 2. DPDK is not started. */
+static int
+check_config(struct cf_config *cfg)
+{
+	char err[2048];
+
+	if (cfg->log_file[0] != '\0' &&
+	    cf_startup_file("--log-file", cfg->log_file, err, sizeof(err)) != 0)
+		die(EXIT_USAGE, "%s", err);
+	if (cfg->field_map[0] != '\0') {
+		static struct cf_tpl_fieldmap field_map;
+
+		if (cf_tpl_fieldmap_load(&field_map, cfg->field_map, err, sizeof(err)) != 0)
+			die(EXIT_USAGE, "%s", err);
+	}
+	if (cf_startup_check(cfg, err, sizeof(err)) != 0)
+		die(EXIT_USAGE, "%s", err);
+	printf("configuration OK%s%s\n", cfg->config_file[0] ? ": " : " (no --config file)",
+	       cfg->config_file);
+	return 0;
 }
 
 int
@@ -111,6 +164,23 @@ main(int argc, char **argv)
 		return 0;
 	if (rc < 0)
 		die(EXIT_USAGE, "%s", err);
+	if (cfg.help_config) {
+		/* Packaging: the commented configuration file, from the same table. */
+		cf_config_print_defaults(stdout, &cfg);
+		return 0;
+	}
+	if (cfg.print_config) {
+		cf_config_print(stdout, &cfg);
+		return 0;
+	}
+	/* What a reload compares the file against: the settings as parsed (before start-up
+	 * resolves defaults into them), and the command line that gave them. */
+	cf_reload_init(&cfg, args.app_argc, args.app_argv);
+	if (cfg.eal[0] != '\0' && args.eal_argc == 1 &&
+	    eal_from_config(&cfg, argv[0], &args, err, sizeof(err)) != 0)
+		die(EXIT_USAGE, "%s", err);
+	if (cfg.check_config)
+		return check_config(&cfg);
 	if (cfg.log_file[0] != '\0' && cf_log_open_file(cfg.log_file, err, sizeof(err)) != 0)
 		die(EXIT_USAGE, "%s", err);
 	rte_log_set_level_pattern("clarion*", (uint32_t)cfg.log_level);
@@ -288,6 +358,14 @@ main(int argc, char **argv)
 	CF_LOG(INFO, "%u port(s), %d RX queue(s) on %d RX lcore(s); ports netflow=%u ipfix=%u sflow=%u\n",
 	       ctl.n_ports, total_q, n_rx, cfg.policy.ports[0], cfg.policy.ports[1],
 	       cfg.policy.ports[2]);
+	{
+		/* The RX lcores read the settings a reload may change from a published copy
+		 * from their first turn on, never from cfg, which a reload updates in place. */
+		struct cf_rx_live l = { .policy = cfg.policy, .decode = cfg.decode };
+		unsigned int late;
+
+		cf_rx_live_publish(rx, (unsigned int)n_rx, &l, 0, &late);
+	}
 	for (i = 0; i < (unsigned int)n_rx; i++) {
 		if (rx[i]->n_queues == 0) {
 			CF_LOG(INFO, "lcore %u has no queue to poll; idle\n", rx[i]->lcore_id);

@@ -579,4 +579,32 @@ int cf_delivery_kafka_stats(const struct cf_delivery *d, struct cf_delivery_kafk
 /* Process-unique boot id for batch ids. */
 uint64_t cf_delivery_boot_id(const struct cf_delivery *d);
 
+/*
+ * What may change while the engine runs (a configuration reload). url/base_url/token
+ * as in struct cf_delivery_config (HTTP only; ignored by Kafka); the rest as there.
+ */
+struct cf_delivery_live {
+	const char *url;
+	const char *base_url;
+	const char *token;
+	unsigned int retry_attempts;
+	struct cf_delivery_backoff backoff;
+	unsigned int breaker_threshold;
+	uint64_t breaker_cooldown_ms;
+};
+
+/*
+ * Hands new live settings to the engine (any one thread at a time; the control lcore).
+ * They are checked and copied here (strings may be freed on return); the delivery
+ * thread applies them between two turns of its loop: requests already on the wire
+ * finish where they went, every request started afterwards (new batches, retries,
+ * spool replays) goes to the new URL with the new token. No batch is dropped or
+ * re-queued by it. 0, or -1 with err (a string too long, a line break in the
+ * token): nothing changes.
+ */
+int cf_delivery_set_live(struct cf_delivery *d, const struct cf_delivery_live *l, char *err,
+			 size_t errlen);
+/* How many cf_delivery_set_live() calls the delivery thread has applied (any thread). */
+uint64_t cf_delivery_live_applied(const struct cf_delivery *d);
+
 #endif

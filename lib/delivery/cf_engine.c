@@ -58,6 +58,15 @@ struct cf_delivery {
 	struct cf_delivery_spool *spool;
 	struct cf_delivery_dead_letter *dl;  /* NULL: refused batches are not kept */
 	struct cf_delivery_sched s;          /* engine thread only (st read by others) */
+	/* cf_delivery_set_live(): the setter fills pend under plock and bumps pend_gen;
+	 * the engine copies it into set and s between two turns and sets live_gen. */
+	pthread_mutex_t plock;
+	struct {
+		char url[1024], base[1024], auth[1100];
+		struct cf_delivery_live l;
+	} pend;
+	uint64_t pend_gen;           /* atomic */
+	uint64_t live_gen;           /* atomic: applied */
 };
 
 /* ------------------------------------------------------------- validation */
@@ -72,6 +81,8 @@ copy_str(char *dst, size_t len, const char *src, const char *what, char *err, si
 	return 0;
 }
 
+static int auth_line(char *out, size_t len, const char *token, char *err, size_t errlen);
+
 /*
  * Checks cfg and copies it into set, touching nothing else: 0, or -1 with
  * the reason in err (the option it names is the user's).
@@ -85,19 +96,8 @@ check_config(const struct cf_delivery_config *cfg, struct settings *set, char *e
 	    copy_str(set->spool_dir, sizeof(set->spool_dir), cfg->spool_dir, "--spool-dir", err,
 		     errlen) != 0)
 		return -1;
-	if (cfg->token && cfg->token[0]) {
-		/* A line break would let the token add headers of its own. */
-		if (strchr(cfg->token, '\r') || strchr(cfg->token, '\n')) {
-			snprintf(err, errlen, "--backend-token contains a line break");
-			return -1;
-		}
-		if (snprintf(set->auth, sizeof(set->auth), strchr(cfg->token, ' ') ?
-			     "Authorization: %s" : "Authorization: Bearer %s", cfg->token) >=
-		    (int)sizeof(set->auth)) {
-			snprintf(err, errlen, "--backend-token too long");
-			return -1;
-		}
-	}
+	if (auth_line(set->auth, sizeof(set->auth), cfg->token, err, errlen) != 0)
+		return -1;
 	if (cf_delivery_dead_letter_dir(set->dl_dir, sizeof(set->dl_dir), cfg->dead_letter_dir,
 					set->spool_dir) != 0) {
 		snprintf(err, errlen, "%s too long", cfg->dead_letter_dir && cfg->dead_letter_dir[0] ?
@@ -143,7 +143,93 @@ check_config(const struct cf_delivery_config *cfg, struct settings *set, char *e
 	return 0;
 }
 
+/* The header line of token ("" when none): 0, or -1 with err. */
+static int
+auth_line(char *out, size_t len, const char *token, char *err, size_t errlen)
+{
+	out[0] = '\0';
+	if (token == NULL || token[0] == '\0')
+		return 0;
+	/* A line break would let the token add headers of its own. */
+	if (strchr(token, '\r') || strchr(token, '\n')) {
+		snprintf(err, errlen, "--backend-token contains a line break");
+		return -1;
+	}
+	if (snprintf(out, len, strchr(token, ' ') ? "Authorization: %s" :
+		     "Authorization: Bearer %s", token) >= (int)len) {
+		snprintf(err, errlen, "--backend-token too long");
+		return -1;
+	}
+	return 0;
+}
+
 /* ----------------------------------------------------------------- thread */
+
+/* Engine thread, between two turns: the settings cf_delivery_set_live() left. The
+ * transport reads url, base and auth from set at each request it starts. */
+static void
+apply_live(struct cf_delivery *d)
+{
+	uint64_t gen = __atomic_load_n(&d->pend_gen, __ATOMIC_ACQUIRE);
+	struct cf_delivery_sched *s = &d->s;
+	int moved;
+
+	if (gen == __atomic_load_n(&d->live_gen, __ATOMIC_RELAXED))
+		return;
+	pthread_mutex_lock(&d->plock);
+	gen = d->pend_gen;
+	moved = strcmp(d->set.url, d->pend.url) != 0;
+	if (d->set.cfg.transport == CF_DELIVERY_TRANSPORT_HTTP) {
+		memcpy(d->set.url, d->pend.url, sizeof(d->set.url));
+		memcpy(d->set.base, d->pend.base, sizeof(d->set.base));
+		memcpy(d->set.auth, d->pend.auth, sizeof(d->set.auth));
+	}
+	s->cfg.retry_attempts = d->pend.l.retry_attempts;
+	s->cfg.backoff = d->pend.l.backoff;
+	d->set.cfg.retry_attempts = d->pend.l.retry_attempts;
+	d->set.cfg.backoff = d->pend.l.backoff;
+	/* The breaker keeps its state and failure count: an outage stays an outage. */
+	s->br.threshold = d->pend.l.breaker_threshold;
+	s->br.cooldown_ms = d->pend.l.breaker_cooldown_ms;
+	pthread_mutex_unlock(&d->plock);
+	if (moved && d->set.cfg.transport == CF_DELIVERY_TRANSPORT_HTTP)
+		cf_delivery_log(RTE_LOG_NOTICE, "posting to %s from now on (requests in "
+				"flight finish where they went; retries and the spool follow)",
+				d->set.url);
+	__atomic_store_n(&d->live_gen, gen, __ATOMIC_RELEASE);
+}
+
+int
+cf_delivery_set_live(struct cf_delivery *d, const struct cf_delivery_live *l, char *err,
+		     size_t errlen)
+{
+	char url[sizeof(d->pend.url)], base[sizeof(d->pend.base)], auth[sizeof(d->pend.auth)];
+
+	if (copy_str(url, sizeof(url), l->url, "backend URL", err, errlen) != 0 ||
+	    copy_str(base, sizeof(base), l->base_url, "backend URL", err, errlen) != 0 ||
+	    auth_line(auth, sizeof(auth), l->token, err, errlen) != 0)
+		return -1;
+	if (d->set.cfg.transport == CF_DELIVERY_TRANSPORT_HTTP && url[0] == '\0') {
+		snprintf(err, errlen, "no backend URL");
+		return -1;
+	}
+	pthread_mutex_lock(&d->plock);
+	memcpy(d->pend.url, url, sizeof(url));
+	memcpy(d->pend.base, base, sizeof(base));
+	memcpy(d->pend.auth, auth, sizeof(auth));
+	d->pend.l = *l;
+	d->pend.l.url = d->pend.l.base_url = d->pend.l.token = NULL;
+	__atomic_add_fetch(&d->pend_gen, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&d->plock);
+	cf_delivery_tp_wakeup(d->tp);
+	return 0;
+}
+
+uint64_t
+cf_delivery_live_applied(const struct cf_delivery *d)
+{
+	return __atomic_load_n(&d->live_gen, __ATOMIC_ACQUIRE);
+}
 
 static int
 idle(const struct cf_delivery *d)
@@ -163,6 +249,7 @@ engine_main(void *arg)
 		struct cf_delivery_tp_done r;
 		unsigned int done = 0;
 
+		apply_live(d);
 		cf_delivery_sched_take(s, d->ring, d->mring, now);
 		if (d->stop && !s->stopping) {
 			s->stopping = 1;
@@ -218,6 +305,7 @@ free_engine(struct cf_delivery *d)
 	free_ring(d->ring);
 	free_ring(d->mring);
 	pthread_mutex_destroy(&d->mlock);
+	pthread_mutex_destroy(&d->plock);
 	cf_delivery_spool_close(d->spool);
 	cf_delivery_dead_letter_close(d->dl);
 	free(d);
@@ -275,6 +363,7 @@ cf_delivery_start(const struct cf_delivery_config *cfg, char *err, size_t errlen
 		return NULL;
 	}
 	pthread_mutex_init(&d->mlock, NULL);
+	pthread_mutex_init(&d->plock, NULL);
 	if (check_config(cfg, &d->set, err, errlen) != 0)
 		goto fail;
 	c = &d->set.cfg;

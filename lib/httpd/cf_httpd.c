@@ -215,14 +215,32 @@ cf_httpd_error(struct MHD_Connection *c, unsigned int status, const char *msg, c
 				sent);
 }
 
-static void
-add_identity(cJSON *j, const struct cf_httpd_server *s)
+void
+cf_httpd_set_backend(struct cf_httpd_server *s, const char *backend_url, uint32_t batch_size,
+		     uint32_t batch_interval_s)
 {
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->id_lock);
+	snprintf(s->backend_url, sizeof(s->backend_url), "%s", backend_url ? backend_url : "");
+	s->cfg.batch_size = batch_size;
+	s->cfg.batch_interval_s = batch_interval_s;
+	pthread_mutex_unlock(&s->id_lock);
+}
+
+static void
+add_identity(cJSON *j, struct cf_httpd_server *s)
+{
+	char url[sizeof(s->backend_url)];
+
+	pthread_mutex_lock(&s->id_lock);
+	memcpy(url, s->backend_url, sizeof(url));
+	pthread_mutex_unlock(&s->id_lock);
 	cJSON_AddStringToObject(j, "service", s->service);
 	cJSON_AddStringToObject(j, "version", s->version);
 	cJSON_AddNumberToObject(j, "uptime_s", (double)(uint64_t)elapsed_s(s->start_us));
-	if (s->backend_url[0])
-		cJSON_AddStringToObject(j, "backend_url", s->backend_url);
+	if (url[0])
+		cJSON_AddStringToObject(j, "backend_url", url);
 	else
 		cJSON_AddNullToObject(j, "backend_url");
 }
@@ -279,6 +297,7 @@ serve_metrics(struct cf_httpd_server *s, struct MHD_Connection *c, unsigned int 
 	unsigned int i;
 	cJSON *j;
 	double v;
+	uint32_t bs, bi;
 
 	if (prom < 0)
 		return cf_httpd_error(c, MHD_HTTP_BAD_REQUEST, "format must be prometheus or json",
@@ -303,8 +322,12 @@ serve_metrics(struct cf_httpd_server *s, struct MHD_Connection *c, unsigned int 
 	for (i = 0; i < sizeof(clarion_keys) / sizeof(clarion_keys[0]); i++)
 		if (!cf_metrics_summary_get(b, clarion_keys[i], &v))
 			cf_metrics_summary_set(b, clarion_keys[i], 0);
-	cf_metrics_summary_set(b, "batch_size", s->cfg.batch_size);
-	cf_metrics_summary_set(b, "batch_interval_seconds", s->cfg.batch_interval_s);
+	pthread_mutex_lock(&s->id_lock);
+	bs = s->cfg.batch_size;
+	bi = s->cfg.batch_interval_s;
+	pthread_mutex_unlock(&s->id_lock);
+	cf_metrics_summary_set(b, "batch_size", bs);
+	cf_metrics_summary_set(b, "batch_interval_seconds", bi);
 	j = cf_metrics_render_json(b);
 	cf_metrics_builder_free(b);
 	if (j != NULL)
@@ -621,6 +644,7 @@ cf_httpd_stop_threads(struct cf_httpd_server *s)
 		pthread_join(s->reaper, NULL);
 	MHD_stop_daemon(s->d);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->id_lock);
 }
 
 struct cf_httpd_server *
@@ -650,6 +674,7 @@ cf_httpd_start(const struct cf_httpd_config *cfg, int *bad_config, char *err, si
 	if (s->cfg.body_budget == 0)
 		s->cfg.body_budget = (size_t)64 << 20;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->id_lock, NULL);
 	snprintf(s->bind, sizeof(s->bind), "%s", cfg->bind);
 	snprintf(s->service, sizeof(s->service), "%s", cfg->service ? cfg->service : "");
 	snprintf(s->version, sizeof(s->version), "%s", cfg->version ? cfg->version : "");
@@ -697,6 +722,7 @@ cf_httpd_start(const struct cf_httpd_config *cfg, int *bad_config, char *err, si
 		snprintf(err, errlen, "cannot listen on %s port %u (in use, or not an address of "
 			 "this host)", cfg->bind, cfg->port);
 		pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->id_lock);
 		free(s);
 		return NULL;
 	}

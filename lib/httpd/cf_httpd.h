@@ -149,6 +149,10 @@ void cf_httpd_agent_out_free(struct cf_httpd_agent_out *out);
 struct cf_httpd_server *cf_httpd_start(const struct cf_httpd_config *cfg, int *bad_config,
 				       char *err, size_t errlen);
 void cf_httpd_stop(struct cf_httpd_server *s);
+/* After a configuration reload: the backend URL and batching /health and /metrics
+ * report from now on (any thread). */
+void cf_httpd_set_backend(struct cf_httpd_server *s, const char *backend_url, uint32_t batch_size,
+			  uint32_t batch_interval_s);
 /* The port actually bound (cfg.port 0 asks the kernel for a free one, as tests do). */
 uint16_t cf_httpd_port(const struct cf_httpd_server *s);
 

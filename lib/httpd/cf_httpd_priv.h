@@ -51,7 +51,8 @@ struct cf_httpd_server {
 	char bind[64];
 	char service[64];
 	char version[32];
-	char backend_url[512];
+	char backend_url[512];     /* and cfg.batch_*: under id_lock (cf_httpd_set_backend) */
+	pthread_mutex_t id_lock;
 	char token[256];
 	struct cf_httpd_forwarder fwd;
 	int has_fwd;

@@ -279,6 +279,28 @@ cf_output_delivery_stats_of(const struct cf_output *o, const char *scheme,
 }
 
 int
+cf_output_set_live(struct cf_output *o, const char *scheme, uint32_t batch_size,
+		   uint64_t batch_interval_ms, const struct cf_delivery_live *l, char *err,
+		   size_t errlen)
+{
+	struct http_out *h;
+
+	o = cf_output_find(o, scheme);
+	if (o == NULL || (o->ops != &cf_output_http_ops && o->ops != &cf_output_kafka_ops)) {
+		snprintf(err, errlen, "no %s output", scheme);
+		return -1;
+	}
+	h = o->priv;
+	if (cf_delivery_set_live(h->d, l, err, errlen) != 0)
+		return -1;
+	if (batch_size != 0)
+		h->batch_size = batch_size;
+	if (batch_interval_ms != 0)
+		h->interval_ms = batch_interval_ms;
+	return 0;
+}
+
+int
 cf_output_kafka_stats(const struct cf_output *o, struct cf_delivery_kafka_stats *s)
 {
 	o = cf_output_find(o, "kafka");

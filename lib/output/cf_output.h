@@ -129,6 +129,16 @@ struct cf_output_delivery_stats {
 struct cf_output *cf_output_open_http(const struct cf_output_http_config *cfg, char *err,
 				      size_t errlen);
 int cf_output_delivery_stats(const struct cf_output *o, struct cf_output_delivery_stats *s);
+/*
+ * A reload, on the thread that owns o: the "http" or "kafka" sink (itself or in a tee)
+ * seals its batches at batch_size records / batch_interval_ms from now on (0 = keep;
+ * the batch being filled keeps its records), and its engine takes l
+ * (cf_delivery_set_live). 0; -1 with err when there is no such sink or the engine
+ * refuses l (then nothing changed).
+ */
+int cf_output_set_live(struct cf_output *o, const char *scheme, uint32_t batch_size,
+		       uint64_t batch_interval_ms, const struct cf_delivery_live *l, char *err,
+		       size_t errlen);
 int cf_output_delivery_stats_of(const struct cf_output *o, const char *scheme,
 				struct cf_output_delivery_stats *s);
 

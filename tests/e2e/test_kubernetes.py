@@ -6,8 +6,8 @@ before it looks at a file ("unable to recognize ... connection refused"); the te
 and then validates without a server: `kubectl kustomize` builds the base, `kubectl label
 --local` decodes every manifest (kubectl's own YAML parse, as JSON), and the checks below hold
 each object to what the deployment needs (types, cross-references, limits, capabilities).
-The ConfigMap's settings are run by the real collector through the image's entrypoint.
-TODO(config file): when clarion-flowd has --check-config, validate_settings() also runs it."""
+The ConfigMap's configuration file passes the real collector's --check-config, and the
+collector runs with it through the image's entrypoint."""
 import glob
 import json
 import os
@@ -90,7 +90,14 @@ cm, dep, nad, pvc, svc = (one(k) for k in ("ConfigMap", "Deployment", "NetworkAt
 settings = cm.get("data", {})
 for k, v in settings.items():
     typed(v, str, "ConfigMap %s" % k)
-    c.check(k.startswith("CLARION_"), "ConfigMap key %s is a clarion-flowd setting" % k)
+c.eq(sorted(settings), ["CLARION_EAL_ARGS", "clarion-flowd.conf"],
+     "ConfigMap: the EAL arguments and the configuration file")
+conf_text = settings.get("clarion-flowd.conf", "")
+conf = {}
+for line in conf_text.splitlines():  # the keys the checks below look at (no repeats among them)
+    if line.strip() and not line.lstrip().startswith("#"):
+        k, _, v = line.partition(":")
+        conf[k.strip()] = v.split(" #")[0].strip()
 
 # Deployment: one pod spec with the fields the collector needs, of the right types.
 spec = dep["spec"]
@@ -120,17 +127,27 @@ c.eq(vols[mounts["/dev/hugepages"]].get("emptyDir"), {"medium": "HugePages"}, "h
 c.eq(vols[mounts["/var/lib/clarion-flowd"]].get("persistentVolumeClaim", {}).get("claimName"),
      pvc["metadata"]["name"], "state directory on the PVC")
 c.check("/var/run/dpdk" in mounts and "/tmp" in mounts, "DPDK runtime dir and /tmp writable (read-only root)")
-for k in ("CLARION_COLLECTOR_SPOOL_DIR",):
-    c.check(settings.get(k, "").startswith("/var/lib/clarion-flowd/"), "%s is on the PVC" % k)
-c.check("/var/lib/clarion-flowd/templates.bin" in settings.get("CLARION_FLOWD_ARGS", ""), "templates on the PVC")
-c.eq(ctr["envFrom"][0]["configMapRef"]["name"], cm["metadata"]["name"], "settings from the ConfigMap")
+for k in ("spool-dir", "template-file"):
+    c.check(conf.get(k, "").startswith("/var/lib/clarion-flowd/"), "%s is on the PVC" % k)
+env_of = {e["name"]: e for e in ctr["env"]}
+c.eq(env_of["CLARION_EAL_ARGS"]["valueFrom"]["configMapKeyRef"],
+     {"name": cm["metadata"]["name"], "key": "CLARION_EAL_ARGS"}, "EAL arguments from the ConfigMap")
+conf_dir = [m for m in ctr["volumeMounts"] if m["mountPath"] == "/etc/clarion-flowd"]
+c.check(conf_dir and conf_dir[0].get("readOnly") and "subPath" not in conf_dir[0],
+        "configuration mounted read-only at /etc/clarion-flowd, not as a subPath (edits reach the pod)")
+cm_vol = vols.get(conf_dir[0]["name"], {}).get("configMap", {}) if conf_dir else {}
+c.eq((cm_vol.get("name"), cm_vol.get("items")),
+     (cm["metadata"]["name"], [{"key": "clarion-flowd.conf", "path": "clarion-flowd.conf"}]),
+     "the volume is the ConfigMap's clarion-flowd.conf")
+c.eq(env_of["CLARION_COLLECTOR_CONFIG"].get("value"), "/etc/clarion-flowd/clarion-flowd.conf",
+     "CLARION_COLLECTOR_CONFIG names the mounted file")
 port = {p["name"]: p["containerPort"] for p in ctr["ports"]}["metrics"]
-c.eq(str(port), settings.get("CLARION_COLLECTOR_HTTP_PORT"), "container port = the collector's --http-port")
-c.eq(settings.get("CLARION_COLLECTOR_HTTP_BIND"), "0.0.0.0", "control plane reachable by the kubelet")
+c.eq(str(port), conf.get("http-port"), "container port = the collector's --http-port")
+c.eq(conf.get("http-bind"), "0.0.0.0", "control plane reachable by the kubelet")
 c.eq(ctr["readinessProbe"]["httpGet"], {"path": "/health", "port": "metrics"}, "readiness on /health")
 c.eq(ctr["livenessProbe"]["tcpSocket"], {"port": "metrics"}, "liveness on the /health listener")
 storage = pvc["spec"]["resources"]["requests"]["storage"]
-c.check(storage.endswith("Gi") and int(storage[:-2]) * 2 ** 30 > int(settings["CLARION_COLLECTOR_SPOOL_MAX_BYTES"]),
+c.check(storage.endswith("Gi") and int(storage[:-2]) * 2 ** 30 > int(conf["spool-max-bytes"]),
         "the PVC (%s) holds the whole spool budget" % storage)
 c.eq(pvc["spec"]["accessModes"], ["ReadWriteOnce"], "PVC ReadWriteOnce")
 
@@ -151,12 +168,25 @@ c.eq((ann["prometheus.io/scrape"], ann["prometheus.io/port"], ann["prometheus.io
 
 
 def validate_settings(settings):
-    """Runs the collector with the ConfigMap's settings through the image's entrypoint, only the
-    EAL devices swapped for the sample capture and paths moved to a scratch directory."""
+    """--check-config of the ConfigMap's configuration file, then the collector run with it
+    through the image's entrypoint, only the EAL devices swapped for the sample capture and
+    paths moved to a scratch directory."""
     with tempfile.TemporaryDirectory() as d:
         e = dict(os.environ)
-        for k, v in settings.items():
-            e[k] = v.replace("/var/lib/clarion-flowd", d)
+        conf_path = os.path.join(d, "clarion-flowd.conf")
+        with open(conf_path, "w") as f:
+            f.write(settings["clarion-flowd.conf"].replace("/var/lib/clarion-flowd", d))
+        e["CLARION_COLLECTOR_CONFIG"] = conf_path
+        p = sh([cflib.BIN, "--check-config"], env=e, timeout=60)
+        c.check(p.returncode == 0 and "configuration OK: " + conf_path in p.stdout,
+                "the ConfigMap's clarion-flowd.conf passes --check-config: %s %s"
+                % (p.stdout.strip(), p.stderr.strip()[-400:]))
+        bad = os.path.join(d, "bad.conf")
+        with open(bad, "w") as f:
+            f.write(settings["clarion-flowd.conf"] + "max-exporters: 1\n")
+        p = sh([cflib.BIN, "--check-config"], env=dict(e, CLARION_COLLECTOR_CONFIG=bad), timeout=60)
+        c.check(p.returncode == 2 and "bad.conf:%d: max-exporters: '1' is not" % (settings["clarion-flowd.conf"].count("\n") + 1)
+                in p.stderr, "--check-config refuses a bad value with FILE:LINE: " + p.stderr.strip()[-300:])
         sample = os.path.join(cflib.ROOT, "samples", "netflow-v5.pcap")
         e["CLARION_EAL_ARGS"] = " ".join(cflib.eal_args("net_pcap0,rx_pcap=" + sample))
         e["CLARION_COLLECTOR_HTTP_PORT"] = "0"  # parallel runs; the value itself is checked above

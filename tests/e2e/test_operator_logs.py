@@ -32,7 +32,7 @@ import netns  # noqa: E402
 NAME = "operator_logs"
 C = cflib.Checker(NAME)
 LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z clarion-flowd: ")
-REPORT = re.compile(r"^(==== |port \d+: |lcore \d+: |total: |drops: |delivery: |delivery_drops: |rate: |"
+REPORT = re.compile(r"^(==== |port \d+: |lcore \d+: |total: |drops: |delivery: |delivery_drops: |rate: |config: |"
                     r"unknown_elements:|sflow_unknown:)")
 
 

@@ -69,12 +69,14 @@ def installed():
     """Everything checked while the package is installed."""
     for path in ("/usr/bin/clarion-flowd", "/lib/systemd/system/clarion-flowd.service",
                  "/usr/libexec/clarion-flowd/setup-host", "/usr/libexec/clarion-flowd/run",
-                 "/etc/clarion-flowd/clarion-flowd.env", "/etc/clarion-flowd/dpdk-devbind.conf",
+                 "/etc/clarion-flowd/clarion-flowd.env", "/etc/clarion-flowd/clarion-flowd.conf",
+                 "/etc/clarion-flowd/dpdk-devbind.conf",
                  "/usr/share/man/man8/clarion-flowd.8.gz", "/usr/share/clarion-flowd/netflow-v5.pcap",
                  "/usr/share/doc/clarion-flowd/README.md.gz", "/var/lib/clarion-flowd"):
         c.check(os.path.exists(path), "installed: " + path)
     conffiles = sh(["dpkg-query", "-W", "-f", "${Conffiles}", "clarion-flowd"]).stdout
-    c.check("/etc/clarion-flowd/clarion-flowd.env" in conffiles, "settings are a conffile (kept on upgrade)")
+    for f in ("clarion-flowd.env", "clarion-flowd.conf"):
+        c.check("/etc/clarion-flowd/" + f in conffiles, "%s is a conffile (kept on upgrade)" % f)
 
     # The unit as installed: verified (executables, man page, directives), and its sandbox scored.
     unit = "/lib/systemd/system/clarion-flowd.service"
@@ -88,7 +90,8 @@ def installed():
     unit_text = open(unit).read()
     for line in ("ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure", "LimitMEMLOCK=infinity",
                  "StateDirectory=clarion-flowd clarion-flowd/spool", "CapabilityBoundingSet=CAP_IPC_LOCK CAP_NET_RAW",
-                 "ExecStartPre=+/usr/libexec/clarion-flowd/setup-host"):
+                 "ExecStartPre=+/usr/libexec/clarion-flowd/setup-host",
+                 "ExecStart=/usr/bin/clarion-flowd --config /etc/clarion-flowd/clarion-flowd.conf "):
         c.check(line in unit_text, "unit has " + line)
 
     # The man page carries --help's text for every option, and nothing else as an option.
@@ -109,9 +112,26 @@ def installed():
     p = sh(["man", "-P", "cat", "clarion-flowd"], env=dict(os.environ, MANWIDTH="100"))
     c.check(p.returncode == 0 and "--portmask MASK" in p.stdout, "man clarion-flowd renders")
 
+    # The packaged configuration file: every key of --help (generated from the same table),
+    # the service's own ones set, and it passes --check-config.
+    conf = open("/etc/clarion-flowd/clarion-flowd.conf").read()
+    for l in help_lines:
+        key = l.split()[0][2:]
+        if key in ("config", "check-config", "print-config", "help-config", "help", "version"):
+            continue
+        c.check(re.search(r"^#?%s:" % re.escape(key), conf, re.M) is not None,
+                "clarion-flowd.conf has the key %s" % key)
+    for line in ("eal: --file-prefix clarion-flowd -l 0,1", "spool-dir: /var/lib/clarion-flowd/spool",
+                 "template-file: /var/lib/clarion-flowd/templates.bin"):
+        c.check(("\n" + line + "\n") in conf, "clarion-flowd.conf sets " + line)
+    p = sh(["/usr/bin/clarion-flowd", "--config", "/etc/clarion-flowd/clarion-flowd.conf", "--check-config"])
+    c.check(p.returncode == 0 and "configuration OK" in p.stdout,
+            "the packaged clarion-flowd.conf passes --check-config: %s %s" % (p.stdout, p.stderr[-400:]))
+
     # The packaged settings, read as systemd reads an EnvironmentFile, run the installed binary
-    # as the unit's ExecStart does, with only the EAL arguments swapped for the sample capture,
-    # and with only the unit's capabilities (setpriv: bounding set, no new privileges).
+    # as the unit's ExecStart does, with only the EAL arguments swapped for the sample capture
+    # (EAL arguments before '--' replace the file's eal:), and with only the unit's
+    # capabilities (setpriv: bounding set, no new privileges).
     env = {}
     for line in open("/etc/clarion-flowd/clarion-flowd.env"):
         line = line.strip()
@@ -119,12 +139,12 @@ def installed():
             continue
         k, v = line.split("=", 1)
         env[k] = v[1:-1] if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'" else v
-    c.check("CLARION_COLLECTOR_SPOOL_DIR" in env and "CLARION_FLOWD_ARGS" in env, "settings file read: %s" % env)
+    c.check("CLARION_SETUP_ARGS" in env and "CLARION_FLOWD_ARGS" in env, "settings file read: %s" % env)
     run_env = dict(os.environ, **env)
     eal = cflib.eal_args("net_pcap0,rx_pcap=/usr/share/clarion-flowd/netflow-v5.pcap")
     cmd = ["setpriv", "--bounding-set", "-all,+ipc_lock,+net_raw", "--no-new-privs",
-           "/usr/bin/clarion-flowd"] + eal + ["--"] + shlex.split(env["CLARION_FLOWD_ARGS"]) + \
-        ["--idle-exit", "1", "--http-port", "0", "--agent-port", "0"]
+           "/usr/bin/clarion-flowd"] + eal + ["--", "--config", "/etc/clarion-flowd/clarion-flowd.conf"] + \
+        shlex.split(env["CLARION_FLOWD_ARGS"]) + ["--idle-exit", "1", "--http-port", "0", "--agent-port", "0"]
     p = sh(cmd, timeout=120, env=run_env)
     records = [l for l in p.stdout.splitlines() if l.startswith("{")]
     c.eq(p.returncode, 0, "installed binary exit status: " + p.stderr[-800:])

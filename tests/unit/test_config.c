@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_log.h>
 
@@ -248,6 +249,274 @@ test_output_names(void)
 	}
 }
 
+/* ------------------------------------------------------- configuration file */
+
+static char conf_path[64];
+
+/* Writes text to a scratch file and parses "--config FILE" plus the extra flags. */
+static int
+parse_file(const char *text, const char *const *extra)
+{
+	const char *args[16];
+	unsigned int n = 0;
+	FILE *f;
+
+	snprintf(conf_path, sizeof(conf_path), "/tmp/cf-test-config-%d.conf", (int)getpid());
+	f = fopen(conf_path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+	args[n++] = "--config";
+	args[n++] = conf_path;
+	while (extra != NULL && *extra != NULL && n < 15)
+		args[n++] = *extra++;
+	args[n] = NULL;
+	return parse(args);
+}
+
+/* err names the file and the line, then says `what`. */
+static void
+err_at(unsigned int line, const char *what)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), "%s:%u: ", conf_path, line);
+	if (strstr(err, want) == NULL || strstr(err, what) == NULL)
+		fprintf(stderr, "want '%s...%s', got: %s\n", want, what, err);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, what));
+}
+
+/* Comments, blank lines, inline comments, quotes, switches: every kind of value. */
+static void
+test_file_values(void)
+{
+	CU_ASSERT_EQUAL_FATAL(parse_file(
+		"# a comment\n"
+		"\n"
+		"   # an indented one\n"
+		"batch-size: 250\n"
+		"retry-backoff: 2.5   # after a blank, a comment\n"
+		"backend-url: http://example.net:8000/#frag\n"
+		"backend-token: 'a #b '\n"
+		"log-level:\tWarning\r\n"
+		"insecure: yes\n"
+		"compress: false\n"
+		"spool-fsync: none\n"
+		"kafka-opt: linger.ms=5\n"
+		"kafka-opt: acks=all\n"
+		"exporter-allow: 10.0.0.0/8\n"
+		"exporter-allow: 2001:db8::/32\n", NULL), 0);
+	if (err[0])
+		fprintf(stderr, "%s\n", err);
+	CU_ASSERT_EQUAL(cfg.batch_size, 250);
+	CU_ASSERT_DOUBLE_EQUAL(cfg.retry_backoff, 2.5, 1e-9);
+	CU_ASSERT_STRING_EQUAL(cfg.backend_url, "http://example.net:8000/#frag");
+	CU_ASSERT_STRING_EQUAL(cfg.backend_token, "a #b ");
+	CU_ASSERT_EQUAL(cfg.log_level, RTE_LOG_WARNING);
+	CU_ASSERT_EQUAL(cfg.insecure, 1);
+	CU_ASSERT_EQUAL(cfg.compress, 0);
+	CU_ASSERT_EQUAL(cfg.spool_fsync, CF_DELIVERY_FSYNC_NONE);
+	CU_ASSERT_EQUAL(cfg.kafka_opts.n, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.kafka_opts.v[1], "acks=all");
+	CU_ASSERT_EQUAL(cfg.policy.n_allow, 2);
+	CU_ASSERT_EQUAL(cfg.rxd, 1024);  /* not in the file: the default */
+}
+
+/* Every error names FILE:LINE; the same range checks as the flags. */
+static void
+test_file_errors(void)
+{
+	static const struct { const char *text; unsigned int line; const char *what; } bad[] = {
+		{"batch-size: 10\n\nbatch-size: 20\n", 3, "batch-size: given twice (first on line 1)"},
+		{"# ok\nno-such-option: 1\n", 2, "unknown key 'no-such-option'"},
+		{"batch-size: 0\n", 1, "batch-size: '0' is not an integer in 1..1000000"},
+		{"batch-size: 12abc\n", 1, "batch-size: '12abc' is not an integer"},
+		{"retry-backoff: 101\n", 1, "retry-backoff: '101' is not a number in 1..100"},
+		{"log-level: loud\n", 1, "log-level: 'loud' is not one of"},
+		{"insecure: maybe\n", 1, "insecure: 'maybe' is not true or false"},
+		{"exporter-allow: 10.0.0.0/33\n", 1, "exporter-allow: '10.0.0.0/33'"},
+		{"batch-size 10\n", 1, "expected 'key: value'"},
+		{"backend-token: 'abc\n", 1, "unterminated quote"},
+		{"backend-token: 'abc' def\n", 1, "unterminated quote, or text after it"},
+		{"eal: -l \"0,1\n", 1, "eal: unterminated \" quote"},
+		{"help: true\n", 1, "not a setting the file can hold"},
+		{"config: /etc/other.conf\n", 1, "not a setting the file can hold"},
+		{"print-config: true\n", 1, "not a setting the file can hold"},
+		{"--batch-size: 10\n", 1, "unknown key '--batch-size'"},
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(parse_file(bad[i].text, NULL), -1);
+		err_at(bad[i].line, bad[i].what);
+	}
+	/* A file that cannot be read is one line too. */
+	{
+		static const char *const args[] = {"--config", "/nonexistent/x.conf", NULL};
+
+		CU_ASSERT_EQUAL(parse(args), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "--config /nonexistent/x.conf: No such file"));
+	}
+}
+
+/* flag > environment > file > default; a repeatable option given higher replaces the list. */
+static void
+test_file_precedence(void)
+{
+	static const char *const text =
+		"batch-size: 10\nretry-attempts: 7\nlog-level: debug\n"
+		"exporter-allow: 10.0.0.0/8\nexporter-allow: 172.16.0.0/12\n";
+	static const char *const flags[] = {"--batch-size", "30", "--exporter-allow",
+					    "192.0.2.0/24", NULL};
+
+	CU_ASSERT_EQUAL_FATAL(parse_file(text, NULL), 0);
+	CU_ASSERT_EQUAL(cfg.batch_size, 10);
+	CU_ASSERT_EQUAL(cfg.policy.n_allow, 2);
+	setenv("CLARION_COLLECTOR_BATCH_SIZE", "20", 1);
+	setenv("CLARION_COLLECTOR_LOG_LEVEL", "error", 1);
+	CU_ASSERT_EQUAL_FATAL(parse_file(text, NULL), 0);
+	CU_ASSERT_EQUAL(cfg.batch_size, 20);           /* env beats file */
+	CU_ASSERT_EQUAL(cfg.log_level, RTE_LOG_ERR);
+	CU_ASSERT_EQUAL(cfg.retry_attempts, 7);        /* file beats default */
+	CU_ASSERT_EQUAL_FATAL(parse_file(text, flags), 0);
+	CU_ASSERT_EQUAL(cfg.batch_size, 30);           /* flag beats env */
+	CU_ASSERT_EQUAL(cfg.policy.n_allow, 1);        /* and replaces the file's list */
+	CU_ASSERT_EQUAL(cfg.policy.allow[0].addr[0], 192);
+	unsetenv("CLARION_COLLECTOR_BATCH_SIZE");
+	unsetenv("CLARION_COLLECTOR_LOG_LEVEL");
+	/* The file named by the variable when no --config flag is given. */
+	setenv("CLARION_COLLECTOR_CONFIG", conf_path, 1);
+	{
+		static const char *const none[] = {NULL};
+
+		CU_ASSERT_EQUAL(parse(none), 0);
+		CU_ASSERT_EQUAL(cfg.batch_size, 10);
+		CU_ASSERT_STRING_EQUAL(cfg.config_file, conf_path);
+	}
+	unsetenv("CLARION_COLLECTOR_CONFIG");
+	/* Cross-option rules see the file's values too. */
+	CU_ASSERT_EQUAL(parse_file("output: null\nbackend-url: http://x:1\n", NULL), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--output and --backend-url exclude each other"));
+}
+
+/* The eal key, split like a shell would. */
+static void
+test_file_eal(void)
+{
+	char buf[256], *w[8], why[64];
+	int n;
+
+	CU_ASSERT_EQUAL_FATAL(parse_file("eal: -l 0-3 -a 0000:03:00.0 '--vdev=net_pcap0,rx_pcap=a b'\n",
+					 NULL), 0);
+	n = cf_config_split_words(cfg.eal, w, 8, buf, sizeof(buf), why, sizeof(why));
+	CU_ASSERT_EQUAL_FATAL(n, 5);
+	CU_ASSERT_STRING_EQUAL(w[0], "-l");
+	CU_ASSERT_STRING_EQUAL(w[3], "0000:03:00.0");
+	CU_ASSERT_STRING_EQUAL(w[4], "--vdev=net_pcap0,rx_pcap=a b");
+	n = cf_config_split_words("a\\ b \"c \\\"d\\\\\" 'e\\f'", w, 8, buf, sizeof(buf), why,
+				  sizeof(why));
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT_STRING_EQUAL(w[0], "a b");
+	CU_ASSERT_STRING_EQUAL(w[1], "c \"d\\");
+	CU_ASSERT_STRING_EQUAL(w[2], "e\\f");
+	CU_ASSERT_EQUAL(cf_config_split_words("a b c", w, 2, buf, sizeof(buf), why, sizeof(why)),
+			-1);
+	CU_ASSERT_EQUAL(cf_config_split_words("abcdef", w, 2, buf, 4, why, sizeof(why)), -1);
+	CU_ASSERT_EQUAL(cf_config_split_words("   ", w, 2, buf, sizeof(buf), why, sizeof(why)), 0);
+}
+
+/* --print-config: each setting with its origin, and read back it gives the same settings. */
+static void
+test_print_origins(void)
+{
+	static const char *const flags[] = {"--burst", "64", NULL};
+	char *text = NULL, line[160];
+	size_t len = 0;
+	FILE *f;
+
+	setenv("CLARION_COLLECTOR_BATCH_SIZE", "20", 1);
+	CU_ASSERT_EQUAL_FATAL(parse_file("retry-attempts: 7\nexporter-allow: 10.0.0.0/8\n"
+					 "exporter-allow: 192.0.2.7\n", flags), 0);
+	unsetenv("CLARION_COLLECTOR_BATCH_SIZE");
+	f = open_memstream(&text, &len);
+	cf_config_print(f, &cfg);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nburst: 64    # flag --burst\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nbatch-size: 20    # env CLARION_COLLECTOR_BATCH_SIZE\n"));
+	snprintf(line, sizeof(line), "\nretry-attempts: 7    # %s:1\n", conf_path);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, line));
+	snprintf(line, sizeof(line), "\nexporter-allow: 192.0.2.7/32    # %s:3\n", conf_path);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, line));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n# rxd: 1024    # default\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n# rxq:    # default: one per RX lcore"));
+	CU_ASSERT_PTR_NULL(strstr(text, "check-config"));
+	free(text);
+	/* A token is not shown, only that it is set. */
+	CU_ASSERT_EQUAL_FATAL(parse_file("backend-token: s3cret-value\n", NULL), 0);
+	f = open_memstream(&text, &len);
+	cf_config_print(f, &cfg);
+	fclose(f);
+	CU_ASSERT_PTR_NULL(strstr(text, "s3cret-value"));
+	snprintf(line, sizeof(line), "\n# backend-token: (set, 12 characters, not shown)    # %s:1\n",
+		 conf_path);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, line));
+	free(text);
+	CU_ASSERT_EQUAL_FATAL(parse_file("retry-attempts: 7\nexporter-allow: 10.0.0.0/8\n"
+					 "exporter-allow: 192.0.2.7\n", flags), 0);
+	f = open_memstream(&text, &len);
+	cf_config_print(f, &cfg);
+	fclose(f);
+	{
+		/* Read back, it gives the same settings: no difference cf_config_diff sees. */
+		static struct cf_config first;
+
+		first = cfg;
+		CU_ASSERT_EQUAL_FATAL(parse_file(text, NULL), 0);
+		CU_ASSERT_EQUAL(cf_config_diff(&first, &cfg, NULL, NULL), 0);
+	}
+	free(text);
+}
+
+struct diffs { char names[512]; unsigned int live; };
+
+static void
+on_diff(void *arg, const char *name, int live)
+{
+	struct diffs *d = arg;
+
+	strcat(d->names, name);
+	strcat(d->names, " ");
+	d->live += (unsigned int)live;
+}
+
+/* What a reload compares: the live rows say so, the others need a restart. */
+static void
+test_diff(void)
+{
+	static struct cf_config a;
+	struct diffs d;
+
+	CU_ASSERT_EQUAL_FATAL(parse_file("batch-size: 10\nrxd: 512\nbackend-token: long-token\n"
+					 "exporter-allow: 10.0.0.0/8\n", NULL), 0);
+	a = cfg;
+	/* A shorter token over the same buffer: compared as strings, not bytes. */
+	CU_ASSERT_EQUAL_FATAL(parse_file("batch-size: 10\nrxd: 512\nbackend-token: long-token\n"
+					 "exporter-allow: 10.0.0.0/8\n", NULL), 0);
+	CU_ASSERT_EQUAL(cf_config_diff(&a, &cfg, NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(parse_file("batch-size: 20\nrxd: 1024\nbackend-token: short\n"
+					 "exporter-allow: 10.0.0.0/9\n", NULL), 0);
+	memset(&d, 0, sizeof(d));
+	CU_ASSERT_EQUAL(cf_config_diff(&a, &cfg, on_diff, &d), 4);
+	CU_ASSERT_STRING_EQUAL(d.names, "rxd exporter-allow batch-size backend-token ");
+	CU_ASSERT_EQUAL(d.live, 3);  /* rxd needs a restart */
+	cf_config_copy_live(&a, &cfg);
+	CU_ASSERT_EQUAL(a.batch_size, 20);
+	CU_ASSERT_EQUAL(a.rxd, 512);  /* not live: left as it was */
+	CU_ASSERT_EQUAL(a.policy.allow[0].len, 9);
+	unlink(conf_path);
+}
+
 int
 main(void)
 {
@@ -258,6 +527,12 @@ main(void)
 		{"rows", test_rows},
 		{"env", test_env},
 		{"output_names", test_output_names},
+		{"file_values", test_file_values},
+		{"file_errors", test_file_errors},
+		{"file_precedence", test_file_precedence},
+		{"file_eal", test_file_eal},
+		{"print_origins", test_print_origins},
+		{"diff", test_diff},
 		{NULL, NULL},
 	};
 

@@ -1014,8 +1014,57 @@ test_dead_letter_hostile(void)
 	rm_dir(dir);
 }
 
+/*
+ * cf_delivery_set_live(): refused settings change nothing (a token with a line break, a
+ * URL too long, no URL); accepted ones are applied by the delivery thread, which counts
+ * them. An engine with no spool and a backend that is never reached: nothing is sent.
+ */
+static void
+test_set_live(void)
+{
+	struct cf_delivery_config cfg = {
+		.transport = CF_DELIVERY_TRANSPORT_HTTP, .url = "http://127.0.0.1:9/a",
+		.base_url = "http://127.0.0.1:9", .token = "", .ca_file = "", .concurrency = 1,
+		.connect_timeout_ms = 100, .timeout_ms = 100, .retry_attempts = 1,
+		.backoff = {.initial_ms = 10, .max_ms = 10, .factor = 2}, .breaker_threshold = 1,
+		.breaker_cooldown_ms = 100, .spool_dir = "", .dead_letter_dir = "none",
+		.shutdown_timeout_ms = 100, .ring_size = 16,
+	};
+	struct cf_delivery_live l = {
+		.url = "http://127.0.0.1:10/b", .base_url = "http://127.0.0.1:10", .token = "t",
+		.retry_attempts = 5, .backoff = {.initial_ms = 20, .max_ms = 40, .factor = 1.5},
+		.breaker_threshold = 9, .breaker_cooldown_ms = 300,
+	};
+	static char long_url[2048];
+	char err[256];
+	struct cf_delivery *d = cf_delivery_start(&cfg, err, sizeof(err));
+	unsigned int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	l.token = "a\r\nX-Evil: 1";
+	CU_ASSERT_EQUAL(cf_delivery_set_live(d, &l, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "line break"));
+	l.token = "t";
+	memset(long_url, 'a', sizeof(long_url) - 1);
+	l.url = long_url;
+	CU_ASSERT_EQUAL(cf_delivery_set_live(d, &l, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "too long"));
+	l.url = "";
+	CU_ASSERT_EQUAL(cf_delivery_set_live(d, &l, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(cf_delivery_live_applied(d), 0);   /* nothing was handed over */
+	l.url = "http://127.0.0.1:10/b";
+	CU_ASSERT_EQUAL(cf_delivery_set_live(d, &l, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cf_delivery_set_live(d, &l, err, sizeof(err)), 0);
+	for (i = 0; i < 200 && cf_delivery_live_applied(d) < 2; i++)
+		usleep(5000);
+	CU_ASSERT_EQUAL(cf_delivery_live_applied(d), 2);
+	cf_delivery_stop(d, NULL);
+	cf_delivery_free(d);
+}
+
 static const struct cft_case cases[] = {
 	{"backoff_schedule", test_backoff_schedule},
+	{"set_live", test_set_live},
 	{"breaker_transitions", test_breaker_transitions},
 	{"crc32c", test_crc32c},
 	{"seg_codec", test_seg_codec},
