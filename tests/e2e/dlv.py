@@ -167,6 +167,23 @@ def accepted_records(batches):
     return [r for b in batches for r in b["records"]]
 
 
+def unique_batches(batches):
+    """The batches with each batch_id once, and how many were resends of one already seen.
+    Delivery is at least once: a request whose answer came too late (its timeout, on a
+    loaded machine) is sent again under the same batch_id, which is how the backend
+    de-duplicates; a resend must carry exactly the records of the first send."""
+    seen, out, resent, differ = {}, [], 0, 0
+    for b in batches:
+        k = b.get("batch_id")
+        if k is not None and k in seen:
+            resent += 1
+            differ += seen[k] != b["records"]
+            continue
+        seen[k] = b["records"]
+        out.append(b)
+    return out, resent, differ
+
+
 def sorted_canon(recs):
     return sorted(canon(r) for r in recs)
 

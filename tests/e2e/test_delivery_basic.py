@@ -23,7 +23,9 @@ NAME = "delivery_basic"
 def common_checks(c, tag, f, exp, be, dup_ok=False):
     c.eq(f.rc, 0, tag + ": exit status")
     c.eq(f.stats.get("balanced"), 1, tag + ": received = delivered + pending + spooled + dead + dropped")
-    got = dlv.accepted_records(be.accepted())
+    batches, resent, differ = dlv.unique_batches(be.accepted())
+    c.eq(differ, 0, tag + ": a batch sent again (%d) carries the same records" % resent)
+    got = dlv.accepted_records(batches)
     dlv.same_records(c, got, exp, tag + ": accepted = the capture's records", dup_ok)
     c.eq(be.stats()["invalid"], 0, tag + ": bodies the backend found invalid")
 
