@@ -28,6 +28,7 @@
  *     the same delivery thread (own path and headers).
  *   Every drop is a CF_STATS_DROP_* counter, printed by --stats-period and at exit.
  */
+#define _GNU_SOURCE /* cpu_set_t: rte_lcore_cpuset() */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -73,6 +74,24 @@ die(int status, const char *fmt, const char *detail)
 	snprintf(line, sizeof(line), fmt, detail);
 	cf_log_fatal("%s", line);
 	exit(status);
+}
+
+/* --rx-backoff auto: 1 when another lcore (the control lcore or an RX lcore) may run on lcore's CPUs. */
+static int
+cpu_shared(unsigned int lcore)
+{
+	rte_cpuset_t mine = rte_lcore_cpuset(lcore), other, both;
+	unsigned int l;
+
+	for (l = 0; l < RTE_MAX_LCORE; l++) {
+		if (l == lcore || !rte_lcore_is_enabled(l))
+			continue;
+		other = rte_lcore_cpuset(l);
+		CPU_AND(&both, &mine, &other);
+		if (CPU_COUNT(&both) != 0)
+			return 1;
+	}
+	return 0;
 }
 
 int
@@ -197,6 +216,12 @@ main(int argc, char **argv)
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (cf_rx_init(rx[i], lcore, cfg.ring_size, block_pool, &cfg, err, sizeof(err)) != 0)
 			die(EXIT_RUNTIME, "%s", err);
+		if (cfg.rx_backoff == CF_RX_BACKOFF_AUTO)
+			rx[i]->backoff = cpu_shared(lcore);
+		CF_LOG(INFO, "lcore %u: handoff ring of %u blocks (%u records), RX backoff %s\n",
+		       lcore, cfg.ring_size, cfg.ring_size * CF_RECORD_BLOCK_RECORDS,
+		       rx[i]->backoff ? (cfg.rx_backoff == CF_RX_BACKOFF_ON ? "on" :
+					 "on (its CPU is shared with another lcore)") : "off");
 		i++;
 	}
 	{

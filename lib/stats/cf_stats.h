@@ -193,6 +193,8 @@ enum cf_stats_kind {
 	X(opt_app_name, NONE, "opt_app_name", "options_app_name", "clarion_flowd_options_app_names_total", COUNTER, "options records naming an application (applicationName)") \
 	X(opt_other, NONE, "opt_other", "options_other", "clarion_flowd_options_other_total", COUNTER, "options records with none of the above (exporter statistics, ...)") \
 	/* RX loop (app/cf_rx.c); the busy ratio is derived from these two */ \
+	X(rx_sleeps, NONE, "rx_sleeps", "rx_sleeps", "clarion_flowd_rx_backoff_sleeps_total", COUNTER, "RX lcore sleeps after empty polls (--rx-backoff)") \
+	X(rx_yields, NONE, "rx_yields", "rx_yields", "clarion_flowd_rx_backoff_yields_total", COUNTER, "RX lcore yields of its CPU to the control lcore at a half-full ring (--rx-backoff)") \
 	X(busy_cycles, NONE, "busy_cycles", "busy_cycles", "clarion_flowd_lcore_busy_cycles_total", COUNTER, "TSC cycles spent in bursts that returned packets") \
 	X(total_cycles, NONE, "total_cycles", "total_cycles", "clarion_flowd_lcore_cycles_total", COUNTER, "TSC cycles of the RX loop")
 
