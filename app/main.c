@@ -51,6 +51,7 @@
 #include "cf_log.h"
 #include "cf_outputs.h"
 #include "cf_port.h"
+#include "cf_port_stats.h"
 #include "cf_qmap.h"
 #include "cf_rx.h"
 #include "cf_startup.h"
@@ -256,6 +257,7 @@ main(int argc, char **argv)
 
 		if (nq < 0)
 			die(EXIT_RUNTIME, "%s", err);
+		cf_port_stats_init(ctl.ports[i]);
 		if (rte_eth_dev_info_get(ctl.ports[i], &info) == 0)
 			ntxq = info.nb_tx_queues;
 		if (cfg.policy.n_addrs != 0)
