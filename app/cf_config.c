@@ -142,7 +142,7 @@ static const struct opt opts[] = {
 	 "is not running (scheduling gaps), at 30 M records/s"},
 	{.name = "rx-backoff", .kind = K_ENUM, F(rx_backoff), .def = "auto",
 	 .names = rx_backoff_names, .arg = "MODE",
-	 .help = "when polls come back empty: pause, yield, then sleep up to 100 us (reset by a "
+	 .help = "when polls come back empty: pause, then sleep up to 100 us (reset by a "
 	 "packet), and yield to the control lcore when the ring is half full"},
 	{.name = "flush-us", .kind = K_U64, F(flush_us), .min = 10, .max = 1000000, .def = "1000",
 	 .arg = "USEC", .help = "hand a partly filled record block over after USEC"},

@@ -21,13 +21,14 @@
 #define PREFETCH_AHEAD 4
 
 /*
- * --rx-backoff, per empty poll: pause for RX_SPIN_POLLS polls, yield the CPU
- * for RX_YIELD_POLLS more, then sleep 1, 2, 4 ... RX_SLEEP_MAX_US once per
- * round of the lcore's queues. A burst with packets starts over, so a busy
- * port is polled as before and an idle one costs ~1 % of a CPU.
+ * --rx-backoff, per empty poll: pause for RX_SPIN_POLLS polls, then sleep 1,
+ * 2, 4 ... RX_SLEEP_MAX_US once per round of the lcore's queues. A burst with
+ * packets starts over, so a busy port is polled as before. No sched_yield()
+ * phase: it gives nothing when no other thread is runnable, and measured
+ * 1.92 CPU-s per M records at 0.3 M records/s against 1.44 without it
+ * (BENCHMARKS.md, issue 18, scripts/bench-peers.sh).
  */
 #define RX_SPIN_POLLS 64
-#define RX_YIELD_POLLS 64
 #define RX_SLEEP_MAX_US 100u
 
 /* Hand the current block to the control lcore; a full ring loses it (counted). */
@@ -67,10 +68,6 @@ rx_idle(struct cf_rx *rx, int last)
 
 	if (k <= RX_SPIN_POLLS) {
 		rte_pause();
-		return;
-	}
-	if (k <= RX_SPIN_POLLS + RX_YIELD_POLLS) {
-		sched_yield();
 		return;
 	}
 	if (!last)
