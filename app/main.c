@@ -77,7 +77,7 @@ die(int status, const char *fmt, const char *detail)
 	exit(status);
 }
 
-/* --rx-backoff auto: 1 when another lcore (the control lcore or an RX lcore) may run on lcore's CPUs. */
+/* --rx-backoff auto: 1 when another lcore (control or RX) may run on one of lcore's CPUs. */
 static int
 cpu_shared(unsigned int lcore)
 {

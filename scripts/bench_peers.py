@@ -13,7 +13,8 @@ count, bounded in time), then what the collector stored:
   nfcapd   (nfdump 1.7)  flows in its files (nfdump -R DIR), binary files on disk
   nfacctd  (pmacct 1.7)  packets in its print plugin's CSV / packets per record sent
   clarion-flowd          records taken by the output (--output null, and ndjson:/dev/null)
-and its CPU time (utime + stime of the process, from the start of the step to 2.5 s after). The kernel path (sender, veth, the UDP
+and its CPU time (utime + stime of the process, from the start of the step to 2.5 s
+after). The kernel path (sender, veth, the UDP
 socket or af_packet) is inside every number; the "null" row measures its ceiling with a
 receiver that does nothing (a UDP socket read and discarded, on CPU 0).
 """
