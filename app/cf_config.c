@@ -10,12 +10,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include <rte_common.h>
 #include <rte_log.h>
 #include <rte_version.h>
 
 #include "cf_agg.h"
 #include "cf_config.h"
 #include "cf_output.h"
+#include "cf_record.h"
 
 enum opt_kind {
 	K_U64,      /* integer in [min, max], stored in a field of `size` bytes */
@@ -93,6 +95,14 @@ static const struct opt_name full_names[] = {
 	{.name = NULL},
 };
 
+static const struct opt_name rx_backoff_names[] = {
+	{.name = "auto", .value = CF_RX_BACKOFF_AUTO,
+	 .help = "on when another lcore shares its CPU, see --lcores"},
+	{.name = "on", .value = CF_RX_BACKOFF_ON, .help = "a CPU shared with other processes"},
+	{.name = "off", .value = CF_RX_BACKOFF_OFF, .help = "busy-poll, for a dedicated core"},
+	{.name = NULL},
+};
+
 static const struct opt_name kafka_format_names[] = {
 	{.name = "json", .value = CF_KAFKA_FORMAT_JSON,
 	 .help = "one record per message, the --output schema"},
@@ -128,8 +138,16 @@ static const struct opt opts[] = {
 	 .arg = "BYTES", .help = "data room per mbuf; jumbo frames use scatter"},
 	{.name = "stats-period", .kind = K_U64, F(stats_period), .min = 0, .max = 86400, .def = "0",
 	 .arg = "SECONDS", .help = "print port and lcore counters every SECONDS; 0 = off"},
-	{.name = "ring-size", .kind = K_U64, F(ring_size), .min = 16, .max = 65536, .def = "256",
-	 .arg = "BLOCKS", .help = "record blocks in each RX lcore's handoff ring, power of 2"},
+	{.name = "ring-size", .kind = K_U64, F(ring_size), .min = 16, .max = 65536,
+	 .def_text = "from --ring-ms: 512, 32 MiB", .arg = "BLOCKS",
+	 .help = "record blocks (256 records, 64 KiB) in each RX lcore's handoff ring, power of 2"},
+	{.name = "ring-ms", .kind = K_U64, F(ring_ms), .min = 1, .max = 1000, .def = "4",
+	 .arg = "MS", .help = "without --ring-size: how long the ring absorbs a control lcore that "
+	 "is not running (scheduling gaps), at 30 M records/s"},
+	{.name = "rx-backoff", .kind = K_ENUM, F(rx_backoff), .def = "auto",
+	 .names = rx_backoff_names, .arg = "MODE",
+	 .help = "when polls come back empty: pause, then sleep up to 100 us (reset by a "
+	 "packet), and yield to the control lcore when the ring is half full"},
 	{.name = "flush-us", .kind = K_U64, F(flush_us), .min = 10, .max = 1000000, .def = "1000",
 	 .arg = "USEC", .help = "hand a partly filled record block over after USEC"},
 	{.name = "run-time", .kind = K_U64, F(run_time), .min = 0, .max = UINT32_MAX, .def = "0",
@@ -1099,6 +1117,14 @@ cf_config_parse(struct cf_config *c, int argc, char **argv, char *err, size_t er
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
 		return -1;
+	}
+	if (c->ring_size == 0) {
+		uint64_t blocks = ((uint64_t)CF_CONFIG_RING_RATE / 1000 * c->ring_ms +
+				   CF_RECORD_BLOCK_RECORDS - 1) / CF_RECORD_BLOCK_RECORDS;
+
+		c->ring_size = (uint32_t)rte_align64pow2(RTE_MAX(blocks, 16u));
+		if (c->ring_size > 65536)
+			c->ring_size = 65536;
 	}
 	if ((c->ring_size & (c->ring_size - 1)) != 0) {
 		snprintf(err, errlen, "--ring-size: %u is not a power of 2", c->ring_size);

@@ -57,6 +57,19 @@ struct cf_strlist {
 	char v[CF_CONFIG_LIST_MAX][512];
 };
 
+/* --rx-backoff: what an RX lcore does when its polls come back empty */
+enum cf_rx_backoff {
+	CF_RX_BACKOFF_AUTO,        /* back off when its CPU is shared with another lcore */
+	CF_RX_BACKOFF_ON,
+	CF_RX_BACKOFF_OFF,         /* busy-poll */
+};
+
+/*
+ * --ring-size auto: the ring holds --ring-ms of records at this rate, the
+ * per-RX-lcore decode target (design.md section 5), rounded up to a power of 2.
+ */
+#define CF_CONFIG_RING_RATE 30000000u
+
 /* --kafka-format */
 enum cf_kafka_format {
 	CF_KAFKA_FORMAT_JSON,      /* one record per message, the Clarion JSON schema */
@@ -76,7 +89,9 @@ struct cf_config {
 	uint32_t total_num_mbufs;  /* 0 = sized from ports, queues and rxd */
 	uint16_t mbuf_size;        /* data room per mbuf */
 	uint32_t stats_period;     /* seconds; 0 = off */
-	uint32_t ring_size;        /* record blocks per RX lcore ring */
+	uint32_t ring_size;        /* record blocks per RX lcore ring (auto: from ring_ms) */
+	uint32_t ring_ms;          /* --ring-size auto: milliseconds of records at the ring rate */
+	enum cf_rx_backoff rx_backoff;
 	uint32_t flush_us;         /* hand a partial block over after this long */
 	uint32_t run_time;         /* stop after N seconds; 0 = run until signalled */
 	uint32_t idle_exit;        /* stop after N seconds without a packet; 0 = never */

@@ -11,6 +11,7 @@
 #include "cf_control.h"
 #include "cf_log.h"
 #include "cf_outputs.h"
+#include "cf_port_stats.h"
 #include "cf_reload.h"
 #include "cf_stages.h"
 
@@ -261,7 +262,7 @@ print_block(const struct cf_control *c, FILE *f, const char *header, int periodi
 	for (i = 0; i < c->n_ports; i++) {
 		struct rte_eth_stats es;
 
-		if (rte_eth_stats_get(c->ports[i], &es) != 0)
+		if (cf_port_stats_get(c->ports[i], &es) != 0)
 			continue;
 		fprintf(f, "port %u: rx_packets=%" PRIu64 " rx_bytes=%" PRIu64 " imissed=%" PRIu64
 			   " ierrors=%" PRIu64 " rx_nombuf=%" PRIu64 "\n",

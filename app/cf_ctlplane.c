@@ -13,6 +13,7 @@
 
 #include "cf_clock.h"
 #include "cf_httpd.h"
+#include "cf_port_stats.h"
 #include "cf_log.h"
 #include "cf_ctlplane_priv.h"
 #include "cf_outputs.h"
@@ -50,7 +51,7 @@ update_state(void)
 		struct rte_eth_stats es;
 		struct rte_eth_link link;
 
-		if (rte_eth_stats_get(port, &es) == 0 && es.ipackets != ps->last_pkts) {
+		if (cf_port_stats_get(port, &es) == 0 && es.ipackets != ps->last_pkts) {
 			ps->had_traffic = 1;
 			ps->last_pkts = es.ipackets;
 			ps->last_change_ms = now;

@@ -10,6 +10,7 @@
 #include <rte_ethdev.h>
 
 #include "cf_ctlplane_priv.h"
+#include "cf_port_stats.h"
 #include "cf_reload.h"
 
 static void
@@ -24,7 +25,8 @@ ports_provider(struct cf_metrics_builder *b)
 		{"clarion_flowd_port_rx_bytes_total", "bytes received by the NIC port",
 		 offsetof(struct rte_eth_stats, ibytes)},
 		{"clarion_flowd_port_rx_missed_total",
-		 "frames the NIC dropped because no RX descriptor was free (imissed)",
+		 "frames the NIC dropped because no RX descriptor was free (imissed; af_packet: "
+		 "the kernel socket ring's drops)",
 		 offsetof(struct rte_eth_stats, imissed)},
 		{"clarion_flowd_port_rx_errors_total", "erroneous frames received (ierrors)",
 		 offsetof(struct rte_eth_stats, ierrors)},
@@ -37,7 +39,7 @@ ports_provider(struct cf_metrics_builder *b)
 	char port[8];
 
 	for (i = 0; i < cpl.ctl->n_ports; i++)
-		ok[i] = rte_eth_stats_get(cpl.ctl->ports[i], &es[i]) == 0;
+		ok[i] = cf_port_stats_get(cpl.ctl->ports[i], &es[i]) == 0;
 	for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
 		cf_metrics_family(b, cols[c].name, cols[c].help, CF_METRICS_COUNTER);
 		for (i = 0; i < cpl.ctl->n_ports; i++) {

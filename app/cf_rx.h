@@ -73,6 +73,8 @@ struct cf_rx {
 	uint64_t start_ms;                   /* wall clock at start_tsc */
 	uint64_t start_tsc;
 	uint64_t last_rx_local;              /* TSC of the last burst with packets */
+	uint32_t idle_polls;                 /* empty polls since the last packet (--rx-backoff) */
+	uint32_t idle_us;                    /* the last backoff sleep */
 	struct cf_decode_ctx dctx;
 	/* network presence and reassembly (netpres): this lcore's own */
 	struct rte_mempool *pkt_pool;        /* announcements are built in fresh mbufs */
@@ -95,6 +97,8 @@ struct cf_rx {
 	unsigned int lcore_id;
 	uint16_t n_queues;
 	uint16_t burst;
+	uint8_t backoff;                     /* --rx-backoff resolved for this lcore's CPU */
+	uint32_t ring_yield;                 /* free slots under which a handoff yields */
 	struct cf_rx_queue queues[CF_RX_MAX_QUEUES];
 
 	/* polled by the control lcore */

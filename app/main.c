@@ -28,6 +28,7 @@
  *     the same delivery thread (own path and headers).
  *   Every drop is a CF_STATS_DROP_* counter, printed by --stats-period and at exit.
  */
+#define _GNU_SOURCE /* cpu_set_t: rte_lcore_cpuset() */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,6 +51,7 @@
 #include "cf_log.h"
 #include "cf_outputs.h"
 #include "cf_port.h"
+#include "cf_port_stats.h"
 #include "cf_qmap.h"
 #include "cf_reload.h"
 #include "cf_rx.h"
@@ -125,6 +127,24 @@ check_config(struct cf_config *cfg)
 		die(EXIT_USAGE, "%s", err);
 	printf("configuration OK%s%s\n", cfg->config_file[0] ? ": " : " (no --config file)",
 	       cfg->config_file);
+	return 0;
+}
+
+/* --rx-backoff auto: 1 when another lcore (control or RX) may run on one of lcore's CPUs. */
+static int
+cpu_shared(unsigned int lcore)
+{
+	rte_cpuset_t mine = rte_lcore_cpuset(lcore), other, both;
+	unsigned int l;
+
+	for (l = 0; l < RTE_MAX_LCORE; l++) {
+		if (l == lcore || !rte_lcore_is_enabled(l))
+			continue;
+		other = rte_lcore_cpuset(l);
+		CPU_AND(&both, &mine, &other);
+		if (CPU_COUNT(&both) != 0)
+			return 1;
+	}
 	return 0;
 }
 
@@ -267,6 +287,12 @@ main(int argc, char **argv)
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (cf_rx_init(rx[i], lcore, cfg.ring_size, block_pool, &cfg, err, sizeof(err)) != 0)
 			die(EXIT_RUNTIME, "%s", err);
+		if (cfg.rx_backoff == CF_RX_BACKOFF_AUTO)
+			rx[i]->backoff = cpu_shared(lcore);
+		CF_LOG(INFO, "lcore %u: handoff ring of %u blocks (%u records), RX backoff %s\n",
+		       lcore, cfg.ring_size, cfg.ring_size * CF_RECORD_BLOCK_RECORDS,
+		       rx[i]->backoff ? (cfg.rx_backoff == CF_RX_BACKOFF_ON ? "on" :
+					 "on (its CPU is shared with another lcore)") : "off");
 		i++;
 	}
 	{
@@ -301,6 +327,7 @@ main(int argc, char **argv)
 
 		if (nq < 0)
 			die(EXIT_RUNTIME, "%s", err);
+		cf_port_stats_init(ctl.ports[i]);
 		if (rte_eth_dev_info_get(ctl.ports[i], &info) == 0)
 			ntxq = info.nb_tx_queues;
 		if (cfg.policy.n_addrs != 0)

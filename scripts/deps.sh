@@ -19,9 +19,9 @@ if [ "${1:-}" = "--test" ]; then
 	# prometheus: promtool check metrics (test_ctlplane); ping, ip: test_netpres_live;
 	# openssl: HTTPS delivery test certificates; pmacct: sfprobe (test_sflow_pmacct);
 	# softflowd: a real NetFlow v9/IPFIX exporter (test_real_exporter);
-	# kcat: an independent Kafka consumer (test_kafka*)
+	# kcat: an independent Kafka consumer (test_kafka*); nfdump (nfcapd): scripts/bench-peers.sh
 	# clang-14, libclang-rt-14-dev: the libFuzzer targets (tests/fuzz, scripts/fuzz.sh)
-	PKGS+=(tshark prometheus iputils-ping iproute2 openssl pmacct softflowd kcat clang-14
+	PKGS+=(tshark prometheus iputils-ping iproute2 openssl pmacct softflowd kcat nfdump clang-14
 		libclang-rt-14-dev)
 	# Deploying (docs/deploying.md): lintian (test_package), systemd-analyze (in systemd),
 	# podman with runc (crun refuses hybrid cgroup hosts) and debootstrap (test_container),

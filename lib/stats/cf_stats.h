@@ -176,7 +176,8 @@ enum cf_stats_kind {
 	X(sflow_ifc_evicted, NONE, "sflow_ifc_evicted", "sflow_ifc_evicted", "clarion_flowd_sflow_if_evicted_total", COUNTER, "sFlow counter table full: the least recently updated interface gave its entry to a new one") \
 	/* NetFlow v9 / IPFIX templates (lib/tpl; docs/netflow9-ipfix.md) */ \
 	X(tpl_added, TPL, "tpl_added", "tpl_added", "clarion_flowd_templates_added_total", COUNTER, "v9/IPFIX templates defined (new)") \
-	X(tpl_replaced, TPL, "tpl_replaced", "tpl_replaced", "clarion_flowd_templates_replaced_total", COUNTER, "v9/IPFIX template redefinitions and refreshes") \
+	X(tpl_replaced, TPL, "tpl_replaced", "tpl_replaced", "clarion_flowd_templates_replaced_total", COUNTER, "v9/IPFIX template redefinitions with other fields (recompiled)") \
+	X(tpl_refreshed, TPL, "tpl_refreshed", "tpl_refreshed", "clarion_flowd_templates_refreshed_total", COUNTER, "v9/IPFIX templates sent again unchanged (compared, not recompiled)") \
 	X(tpl_withdrawn, TPL, "tpl_withdrawn", "tpl_withdrawn", "clarion_flowd_templates_withdrawn_total", COUNTER, "IPFIX template withdrawals") \
 	X(tpl_expired, TPL, "tpl_expired", "tpl_expired", "clarion_flowd_templates_expired_total", COUNTER, "templates not refreshed within --template-timeout") \
 	X(tpl_exporters_evicted, TPL, "tpl_exporters_evicted", "tpl_exporters_evicted", "clarion_flowd_template_exporters_evicted_total", COUNTER, "template state of the least recently used v9/IPFIX exporter given up for a new exporter") \
@@ -192,6 +193,8 @@ enum cf_stats_kind {
 	X(opt_app_name, NONE, "opt_app_name", "options_app_name", "clarion_flowd_options_app_names_total", COUNTER, "options records naming an application (applicationName)") \
 	X(opt_other, NONE, "opt_other", "options_other", "clarion_flowd_options_other_total", COUNTER, "options records with none of the above (exporter statistics, ...)") \
 	/* RX loop (app/cf_rx.c); the busy ratio is derived from these two */ \
+	X(rx_sleeps, NONE, "rx_sleeps", "rx_sleeps", "clarion_flowd_rx_backoff_sleeps_total", COUNTER, "RX lcore sleeps after empty polls (--rx-backoff)") \
+	X(rx_yields, NONE, "rx_yields", "rx_yields", "clarion_flowd_rx_backoff_yields_total", COUNTER, "RX lcore yields of its CPU to the control lcore at a half-full ring (--rx-backoff)") \
 	X(busy_cycles, NONE, "busy_cycles", "busy_cycles", "clarion_flowd_lcore_busy_cycles_total", COUNTER, "TSC cycles spent in bursts that returned packets") \
 	X(total_cycles, NONE, "total_cycles", "total_cycles", "clarion_flowd_lcore_cycles_total", COUNTER, "TSC cycles of the RX loop")
 

@@ -324,6 +324,22 @@ forget_gone(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, uint
 	}
 }
 
+/*
+ * The same template sent again (exporters refresh every few datagrams or
+ * seconds): the raw fields the slot was compiled from are compared, so a
+ * refresh costs a memcmp, not a compile; only its time moves. Nothing else
+ * changes, so readers need no new seq.
+ */
+static int
+tpl_same(const struct cf_tpl_cache *c, int pos, enum cf_tpl_kind kind,
+	 const struct cf_tpl_field *f, uint16_t n, uint16_t scope)
+{
+	const struct cf_tpl_raw *r = &c->raw[pos];
+
+	return c->tpls[pos].kind == kind && r->n == n && r->scope == scope &&
+	       memcmp(r->f, f, sizeof(f[0]) * n) == 0;
+}
+
 enum cf_stats_drop
 cf_tpl_define(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, enum cf_tpl_kind kind,
 	      const struct cf_tpl_field *f, uint16_t n, uint16_t scope, uint64_t now_ms)
@@ -333,7 +349,7 @@ cf_tpl_define(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, en
 	struct cf_tpl *t = &c->scratch;
 	enum cf_stats_drop why;
 	uint32_t seq;
-	int pos;
+	int pos = -1;
 
 	/* The one check of the field limit: decoders pass every field they read. */
 	if (n > CF_TPL_MAX_FIELDS)
@@ -343,8 +359,16 @@ cf_tpl_define(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, en
 	else if (kind == CF_TPL_KIND_OPTIONS &&
 		 (scope > n || (ex->version == CF_RECORD_V_IPFIX && scope == 0)))
 		why = CF_STATS_DROP_TPL_BAD_SCOPE;
-	else
+	else {
+		pos = rte_hash_lookup(c->th, &k);
+		if (pos >= 0 && tpl_same(c, pos, kind, f, n, scope)) {
+			/* one 64-bit store, as readers expect (struct cf_tpl) */
+			__atomic_store_n(&c->tpls[pos].last_ms, now_ms, __ATOMIC_RELAXED);
+			ctx->stats->tpl_refreshed++;
+			return CF_STATS_DROP_MAX;
+		}
 		why = cf_tpl_compile(ctx, t, ex->version, kind, f, n, scope);
+	}
 	if (why != CF_STATS_DROP_MAX) {
 		ctx->stats->drops[why]++;
 		return why;
@@ -357,10 +381,12 @@ cf_tpl_define(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, uint16_t tid, en
 	t->records = 0;
 	forget_gone(ctx, ex, tid, t->layout);
 
-	pos = rte_hash_lookup(c->th, &k);
 	if (pos >= 0) {
 		ctx->stats->tpl_replaced++;
-		/* A refresh keeps its history; another layout is another template. */
+		/*
+		 * Other fields (an identical refresh returned above): a new layout starts its
+		 * history, unless its fingerprint is the old one's.
+		 */
 		if (c->tpls[pos].layout == t->layout) {
 			t->first_ms = c->tpls[pos].first_ms;
 			t->records = c->tpls[pos].records;

@@ -60,7 +60,7 @@ for f in flags:
            "--ring-size": "64", "--mbuf-size": "2048", "--rxd": "512",
            "--total-num-mbufs": "4096", "--max-exporters": "64", "--flush-us": "100", "--agent-max-body": "65536",
            "--sflow-counters": "off", "--spool-fsync": "none", "--spool-full": "drop-newest",
-           "--kafka-format": "json", "--config": "/dev/null"}.get(f, "1")
+           "--kafka-format": "json", "--config": "/dev/null", "--rx-backoff": "on"}.get(f, "1")
     if f == "--backend-url":
         continue
     args = [f] if f in ("--sampling-override", "--scale-by-sampling") else [f, arg]

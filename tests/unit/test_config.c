@@ -50,7 +50,9 @@ test_defaults(void)
 	CU_ASSERT_EQUAL(cfg.rxd, 1024);
 	CU_ASSERT_EQUAL(cfg.burst, 32);
 	CU_ASSERT_EQUAL(cfg.mbuf_size, 2176);
-	CU_ASSERT_EQUAL(cfg.ring_size, 256);
+	CU_ASSERT_EQUAL(cfg.ring_size, 0); /* auto: sized by cf_config_parse() */
+	CU_ASSERT_EQUAL(cfg.ring_ms, 4);
+	CU_ASSERT_EQUAL(cfg.rx_backoff, CF_RX_BACKOFF_AUTO);
 	CU_ASSERT_EQUAL(cfg.policy.ports[0], 2055);
 	CU_ASSERT_EQUAL(cfg.policy.ports[1], 4739);
 	CU_ASSERT_EQUAL(cfg.policy.ports[2], 6343);
@@ -209,6 +211,28 @@ test_rows(void)
 }
 
 /* The environment goes through the same names; a flag beats its variable. */
+/* The default ring holds --ring-ms of records at 30 M/s; --ring-size wins. */
+static void
+test_ring_auto(void)
+{
+	static const char *const none[] = {NULL};
+	static const char *const ms1[] = {"--ring-ms", "1", NULL};
+	static const char *const ms100[] = {"--ring-ms", "100", NULL};
+	static const char *const both[] = {"--ring-ms", "100", "--ring-size", "64", NULL};
+	static const char *const off[] = {"--rx-backoff", "off", NULL};
+
+	CU_ASSERT_EQUAL(parse(none), 0);
+	CU_ASSERT_EQUAL(cfg.ring_size, 512);  /* 120,000 records: 469 blocks */
+	CU_ASSERT_EQUAL(parse(ms1), 0);
+	CU_ASSERT_EQUAL(cfg.ring_size, 128);  /* 30,000: 118 */
+	CU_ASSERT_EQUAL(parse(ms100), 0);
+	CU_ASSERT_EQUAL(cfg.ring_size, 16384); /* 3,000,000: 11,719 */
+	CU_ASSERT_EQUAL(parse(both), 0);
+	CU_ASSERT_EQUAL(cfg.ring_size, 64);
+	CU_ASSERT_EQUAL(parse(off), 0);
+	CU_ASSERT_EQUAL(cfg.rx_backoff, CF_RX_BACKOFF_OFF);
+}
+
 static void
 test_env(void)
 {
@@ -525,6 +549,7 @@ main(void)
 		{"defaults", test_defaults},
 		{"usage", test_usage},
 		{"rows", test_rows},
+		{"ring_auto", test_ring_auto},
 		{"env", test_env},
 		{"output_names", test_output_names},
 		{"file_values", test_file_values},

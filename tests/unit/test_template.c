@@ -151,6 +151,82 @@ test_unknown(void)
 	cft_dec_fini(&d);
 }
 
+/*
+ * The same template again is a refresh: compared, not recompiled (the unknown
+ * element is not counted again), not a replacement; the slot keeps its seq,
+ * first_ms and records and only its time moves. Other fields, another kind or
+ * another scope are a redefinition.
+ */
+static void
+test_refresh(void)
+{
+	/* 89 forwardingStatus: not mapped, so a compile counts it */
+	const struct cf_tpl_field f[] = {{0, 7, 2}, {0, 11, 2}, {0, 89, 4}};
+	const struct cf_tpl_field g[] = {{0, 7, 2}, {0, 11, 2}, {0, 89, 2}};
+	const struct cf_tpl *t;
+	struct cf_decode_dgram dg;
+	struct cf_tpl_exp *ex;
+	struct cft_dec d;
+	uint32_t seq;
+
+	cft_dec_init_cfg(&d, 4, &(struct cft_dec_cfg){ .tpl = { .timeout_s = 60 } });
+	cft_dgram_at(&dg, "192.0.2.1", 1000);
+	ex = cf_tpl_exporter(&d.ctx, &dg, CF_RECORD_V_IPFIX, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 3, 0, 1000),
+			CF_STATS_DROP_MAX);
+	t = cf_tpl_find(&d.ctx, ex, 256, 1000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	seq = t->seq;
+	((struct cf_tpl *)t)->records = 7; /* as if 7 records had been decoded */
+
+	/* 50 s later, the same fields: a refresh */
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, f, 3, 0, 51000),
+			CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL(d.stats.tpl_added, 1);
+	CU_ASSERT_EQUAL(d.stats.tpl_refreshed, 1);
+	CU_ASSERT_EQUAL(d.stats.tpl_replaced, 0);
+	CU_ASSERT_EQUAL(d.stats.unknown_elements, 1);
+	CU_ASSERT_EQUAL(t->seq, seq);
+	CU_ASSERT_EQUAL(t->first_ms, 1000);
+	CU_ASSERT_EQUAL(t->last_ms, 51000);
+	CU_ASSERT_EQUAL(t->records, 7);
+	/* the refresh restarted the 60 s timeout: held at 100 s, gone after 111 s */
+	CU_ASSERT_PTR_EQUAL(cf_tpl_find(&d.ctx, ex, 256, 100000), t);
+	CU_ASSERT_EQUAL(d.stats.tpl_expired, 0);
+
+	/* one length changed: recompiled, a replacement, a new layout and seq */
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_DATA, g, 3, 0, 101000),
+			CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL(d.stats.tpl_replaced, 1);
+	CU_ASSERT_EQUAL(d.stats.tpl_refreshed, 1);
+	CU_ASSERT_EQUAL(d.stats.unknown_elements, 2);
+	CU_ASSERT_NOT_EQUAL(t->seq, seq);
+	CU_ASSERT_EQUAL(t->first_ms, 101000);
+	CU_ASSERT_EQUAL(t->records, 0);
+	/* the same fields as options (scope 1), then with another scope: redefinitions */
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_OPTIONS, g, 3, 1, 101000),
+			CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL(t->kind, CF_TPL_KIND_OPTIONS);
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_OPTIONS, g, 3, 2, 101000),
+			CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL(d.stats.tpl_replaced, 3);
+	CU_ASSERT_EQUAL(d.stats.tpl_refreshed, 1);
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_OPTIONS, g, 3, 2, 101000),
+			CF_STATS_DROP_MAX);
+	CU_ASSERT_EQUAL(d.stats.tpl_replaced, 3);
+	CU_ASSERT_EQUAL(d.stats.tpl_refreshed, 2);
+	CU_ASSERT_EQUAL(d.stats.tpl_added, 1);
+	/* a refused definition of a held id is not a refresh either */
+	CU_ASSERT_EQUAL(cf_tpl_define(&d.ctx, ex, 256, CF_TPL_KIND_OPTIONS, g, 3, 4, 101000),
+			CF_STATS_DROP_TPL_BAD_SCOPE);
+	CU_ASSERT_EQUAL(d.stats.tpl_refreshed, 2);
+	/* no refresh for 60 s: expired */
+	CU_ASSERT_PTR_NULL(cf_tpl_find(&d.ctx, ex, 256, 161001));
+	CU_ASSERT_EQUAL(d.stats.tpl_expired, 1);
+	cft_dec_fini(&d);
+}
+
 /* staIPv4Address/staMacAddress fill the source only when the template has none. */
 static void
 test_station_fallback(void)
@@ -405,6 +481,7 @@ static const struct cft_case cases[] = {
 	{"bounds", test_bounds},
 	{"pending", test_pending},
 	{"unknown", test_unknown},
+	{"refresh", test_refresh},
 	{"station_fallback", test_station_fallback},
 	{"slot_reuse", test_slot_reuse},
 	{"flood_lru", test_flood_lru},
