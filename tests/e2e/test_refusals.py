@@ -179,6 +179,9 @@ def no_spool(tmp, pcap, n_rec):
                 "no spool: one warning at start: %r" % warn)
         C.eq(f.stats.get("drop_refused_not_kept"), n_rec, "no spool: refused records counted refused_not_kept")
         C.eq(f.stats.get("dead_lettered"), 0, "no spool: nothing counted kept")
+        # "none" is a word, not a path: nothing written where the collector ran.
+        C.check(not os.path.exists(os.path.join(os.getcwd(), "none")),
+                "no spool: no directory 'none' made in %s" % os.getcwd())
         consistent(C, "no spool", f)
     finally:
         be.stop()
