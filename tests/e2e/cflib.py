@@ -32,6 +32,16 @@ class Run:
         return self.stats["drops"].get(name, 0)
 
 
+def free_port():
+    """A TCP port on loopback that was free a moment ago (for a listener the test starts)."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def eal_args(vdev, lcores="0,1"):
     _seq[0] += 1
     return ["--no-huge", "-m", "512", "--no-pci", "--file-prefix",

@@ -272,13 +272,7 @@ def batch_id(e):
 
 # ------------------------------------------------ the collector's control plane
 
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+free_port = cflib.free_port
 
 
 def get_json(port, path):

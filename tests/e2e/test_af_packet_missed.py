@@ -43,7 +43,7 @@ def main():
         cflib.gen("v5", "--out", pcap, "--datagrams", "50", "--records", "30",
                   "--exporters", "5", "--seed", "7")
         frames = netns.pcap_frames(pcap)
-        port = tc.free_port()
+        port = cflib.free_port()
         cmd = [cflib.BIN] + cflib.eal_args(
             "net_af_packet0,iface=%s,blocksz=4096,framesz=2048,framecnt=16" % netns.RX) + \
             ["--", "--output", "null", "--run-time", "60", "--agent-port", "0",

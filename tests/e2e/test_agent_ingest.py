@@ -36,8 +36,8 @@ class Flowd:
     """clarion-flowd delivering to the backend, kept running after its capture."""
 
     def __init__(self, tmp, pcap, backend_url, spool, extra=()):
-        self.http = tc.free_port()
-        self.agent = tc.free_port()
+        self.http = cflib.free_port()
+        self.agent = cflib.free_port()
         eal = cflib.eal_args("net_pcap0,rx_pcap=%s" % pcap)
         cmd = [cflib.BIN] + eal + ["--", "--http-port", str(self.http),
                                    "--agent-port", str(self.agent), "--agent-token", TOKEN,
@@ -374,7 +374,7 @@ def compressed(tmp, pcap, be):
 
 def no_backend(tmp, pcap):
     """Without --backend-url: accepted, answered forwarded:false (as before)."""
-    http, agent = tc.free_port(), tc.free_port()
+    http, agent = cflib.free_port(), cflib.free_port()
     eal = cflib.eal_args("net_pcap0,rx_pcap=%s" % pcap)
     p = subprocess.Popen([cflib.BIN] + eal + ["--", "--http-port", str(http), "--agent-port",
                                               str(agent), "--output", "null", "--run-time", "30"],

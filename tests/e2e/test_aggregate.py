@@ -134,7 +134,7 @@ def main():
 
         # 4. Through HTTP delivery to the validating backend; /metrics while aggregates are open.
         be = dlv.Backend(tmp)
-        port = tc.free_port()
+        port = cflib.free_port()
         f = dlv.Flowd(tmp, pcap, ["--aggregate", "on", "--backend-url", be.url, "--http-port",
                                   str(port), "--agent-port", "0", "--spool-dir",
                                   os.path.join(tmp, "spool"), "--run-time", "30"] + dlv.FAST +

@@ -28,13 +28,6 @@ PROM_ACCEPT = ("application/openmetrics-text;version=1.0.0,application/openmetri
                "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
 
 def drop_reasons():
     """Every label of CF_STATS_DROP_TABLE, read from the header (not from the binary)."""
@@ -46,7 +39,7 @@ class Proc:
     """clarion-flowd kept running on a pcap while the test scrapes it."""
 
     def __init__(self, pcap, app_args=(), vdev_extra=""):
-        self.port = free_port()
+        self.port = cflib.free_port()
         if "--agent-port" not in app_args:
             app_args = ["--agent-port", "0"] + list(app_args)
         self.eal = cflib.eal_args("net_pcap0,rx_pcap=%s%s" % (pcap, vdev_extra))
@@ -479,7 +472,7 @@ def scenario_agent(d):
     """Edge-agent ingest: validation, token, body limit, 202 answer, counters."""
     pcap = os.path.join(d, "a.pcap")
     cflib.gen("v5", "--out", pcap, "--datagrams", "10", "--seed", "4")
-    aport = free_port()
+    aport = cflib.free_port()
     p = Proc(pcap, ["--agent-port", str(aport), "--agent-max-body", "2048",
                     "--agent-token", "s3cret"])
     auth = [("Authorization", "Bearer s3cret"), ("Content-Type", "application/json")]

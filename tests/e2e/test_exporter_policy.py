@@ -45,7 +45,7 @@ with tempfile.TemporaryDirectory() as d:
     fr = [h.udp("192.0.2.5", "192.0.2.2", 4000, 2055, h.v5(1, k, 5)) for k in range(2000)]
     fr += [h.udp("192.0.2.6", "192.0.2.2", 4000, 2055, h.v5(1, k, 6)) for k in range(50)]
     h.write_pcap(pcap, fr)
-    port = tc.free_port()
+    port = cflib.free_port()
     cmd = [cflib.BIN] + cflib.eal_args("net_pcap0,rx_pcap=" + pcap) + \
         ["--", "--http-port", str(port), "--agent-port", "0", "--run-time", "4",
          "--output", "ndjson:" + os.path.join(d, "out.ndjson"), "--exporter-max-rate", "100"]

@@ -105,7 +105,7 @@ def main():
         sh("ip", "link", "set", "lo", "up", ns=ns_c)
         with tempfile.TemporaryDirectory() as d:
             out, err = os.path.join(d, "out.ndjson"), os.path.join(d, "err.log")
-            port = tc.free_port()
+            port = cflib.free_port()
             cmd = ["ip", "netns", "exec", ns_c, cflib.BIN] + \
                 cflib.eal_args("net_af_packet0,iface=%s,blocksz=65536,framesz=2048,framecnt=8192"
                                % if_c) + \

@@ -62,7 +62,7 @@ c.check("--agent-token" in r.stderr, "the refusal names --agent-token (%s)" % r.
 with tempfile.TemporaryDirectory() as d:
     pcap = os.path.join(d, "v5.pcap")
     h.write_pcap(pcap, [h.udp("192.0.2.1", "192.0.2.2", 4000, 2055, h.v5(2, 0))])
-    http = tc.free_port()
+    http = cflib.free_port()
     cmd = [cflib.BIN] + cflib.eal_args("net_pcap0,rx_pcap=" + pcap) + \
         ["--", "--http-port", str(http), "--agent-port", "0", "--run-time", "90",
          "--output", "null"]

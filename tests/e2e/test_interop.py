@@ -86,13 +86,6 @@ def capture(path):
     p.close()
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
 
 def get_json(port, path):
     """The JSON body of GET path, or None (an HTTP error or no answer)."""
@@ -118,7 +111,7 @@ c = cflib.Checker(NAME)
 with tempfile.TemporaryDirectory() as d:
     pcap, out = os.path.join(d, "x.pcap"), os.path.join(d, "out.ndjson")
     capture(pcap)
-    port = free_port()
+    port = cflib.free_port()
     eal = cflib.eal_args("net_pcap0,rx_pcap=%s" % pcap)
     prefix = eal[eal.index("--file-prefix") + 1]
     errf = tempfile.TemporaryFile(mode="w+")

@@ -18,7 +18,6 @@ import glob
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,13 +32,6 @@ import kafka  # noqa: E402
 NAME = "kafka"
 QUIET = ["--agent-port", "0"]
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def get(port, path):
@@ -133,7 +125,7 @@ def beside_http(c, tmp, pcap, want):
 def down_then_up(c, tmp, pcap, want):
     cl = kafka.Cluster()
     spool = os.path.join(tmp, "spool-down")
-    port = free_port()
+    port = cflib.free_port()
     try:
         cl.down(-1)
         f = dlv.Flowd(tmp, pcap, kafka.kafka_args(cl, QUIET + ["--http-port", str(port),

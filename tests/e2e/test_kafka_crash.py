@@ -12,7 +12,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -26,13 +25,6 @@ import kafka  # noqa: E402
 NAME = "kafka_crash"
 QUIET = ["--agent-port", "0"]
 
-
-def free_port():
-    so = socket.socket()
-    so.bind(("127.0.0.1", 0))
-    port = so.getsockname()[1]
-    so.close()
-    return port
 
 
 def replayed(port):
@@ -82,7 +74,7 @@ def one_crash(c, tmp, pcap, round_no):
     cl = kafka.Cluster(partitions=8)
     spool = os.path.join(tmp, "spool-%d" % round_no)
     kdir = os.path.join(spool, "kafka")
-    port = free_port()
+    port = cflib.free_port()
     try:
         cl.down(-1)
         f = dlv.Flowd(tmp, pcap, kafka.kafka_args(cl, QUIET + ["--http-port", str(port), "--spool-dir", spool, "--spool-max-bytes",

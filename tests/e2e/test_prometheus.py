@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,13 +48,6 @@ targets = [(pnl["title"], t["expr"]) for pnl in dash["panels"] for t in pnl["tar
 c.check(len(targets) >= 15, "dashboard has its panels (%d queries)" % len(targets))
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
 
 def query(prom_port, q):
     url = "http://127.0.0.1:%d/api/v1/query?%s" % (prom_port, urllib.parse.urlencode({"query": q}))
@@ -76,7 +68,7 @@ try:
     sink = subprocess.Popen([sink_bin], stdout=subprocess.PIPE, text=True)
     procs.append(sink)
     sink_url = "http://127.0.0.1:%s" % sink.stdout.readline().split()[1]
-    http_port = free_port()
+    http_port = cflib.free_port()
     sample = os.path.join(cflib.ROOT, "samples", "netflow-v5.pcap")
     cmd = [cflib.BIN] + cflib.eal_args("net_pcap0,rx_pcap=%s,infinite_rx=1" % sample) + \
         ["--vdev=net_pcap1,rx_pcap=%s,infinite_rx=1" % ipfix, "--",
@@ -89,7 +81,7 @@ try:
     flowd = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errf)
     procs.append(flowd)
 
-    prom_port = free_port()
+    prom_port = cflib.free_port()
     conf = os.path.join(tmp, "prometheus.yml")
     with open(conf, "w") as f:
         f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
