@@ -105,6 +105,13 @@ def main():
         tx.send(bursts[0][0])
         C.check(dlv.wait_for(lambda: be.stats()["accepted_records"] >= len(bursts[0][1]), 30),
                 "burst 1 delivered while the backend is up")
+        # The backend counts a batch before its reply is written: stopping it at once can
+        # cut that reply, and the collector then (rightly) spools burst 1 again. Stop it
+        # only once the collector has seen the 2xx, so the spool holds burst 2 alone.
+        C.check(dlv.wait_for(lambda: (metric("clarion_flowd_delivery_records_sent_total") or 0)
+                             >= len(bursts[0][1]) and
+                             metric("clarion_flowd_delivery_in_flight_records") == 0, 30),
+                "the collector saw burst 1 acknowledged before the backend stops")
 
         # 2. The backend stops; records keep coming; kill -9.
         be.stop()
