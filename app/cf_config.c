@@ -368,7 +368,9 @@ static const struct opt opts[] = {
 	 .help = "fold records with equal KEYS whose flow_end falls in the same --aggregate-interval "
 	 "window into one record with exact bytes/packets sums, a flows count, the earliest start "
 	 "and latest end; other fields are dropped. off, on (= src_ip,dst_ip,dst_port,protocol,"
-	 "src_sgt,dst_sgt,switch_id,vlan_id,src_mac,dst_mac) or a comma list of record keys"},
+	 "src_sgt,dst_sgt,switch_id,vlan_id,src_mac,dst_mac) or a comma list of record keys; "
+	 "service_port in place of dst_port keys on the server's port of the two (the lower), so "
+	 "a server's answers to ephemeral ports fold as its requests do"},
 	{.name = "aggregate-interval", .kind = K_U64, F(aggregate_interval), .min = 1, .max = 86400,
 	 .def = "60", .arg = "SECONDS",
 	 .help = "aggregation window (aligned to Unix time); an aggregate is sent SECONDS after its "

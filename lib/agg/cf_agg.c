@@ -88,6 +88,7 @@ struct cf_agg {
 	uint64_t recmask[REC_WORDS] __attribute__((aligned(32))); /* kept of a first record */
 	uint64_t seed[REC_WORDS] __attribute__((aligned(32)));
 	uint32_t group;            /* records looked up together (room made first) */
+	int service_port;          /* the service_port key: the client's port zeroed per record */
 	cf_agg_emit_fn emit;
 	void *ctx;
 	struct cf_agg_stats st;
@@ -161,6 +162,11 @@ cf_agg_keys_parse(const char *spec, uint64_t *keys, char *err, size_t errlen)
 			break;
 		p = e + 1;
 	}
+	if ((k & CF_AGG_BIT(SERVICE_PORT)) && (k & (CF_AGG_BIT(SRC_PORT) | CF_AGG_BIT(DST_PORT)))) {
+		snprintf(err, errlen, "service_port is the server's port of the two (src_port or "
+			 "dst_port, the other zeroed): give it or src_port/dst_port, not both");
+		return -1;
+	}
 	*keys = k;
 	return 0;
 }
@@ -202,6 +208,10 @@ build_masks(uint64_t keys, uint8_t key[sizeof(struct cf_record)],
 		memset(key + keys_tab[i].off, 0xff, keys_tab[i].size);
 		bits |= keys_tab[i].bits;
 	}
+	/* service_port's row names src_port; the rule reads and keeps both ports. */
+	if (keys & CF_AGG_BIT(SERVICE_PORT))
+		memset(key + offsetof(struct cf_record, dst_port), 0xff,
+		       sizeof(((struct cf_record *)0)->dst_port));
 	memcpy(key + offsetof(struct cf_record, present), &bits, sizeof(bits));
 	memcpy(rec, key, sizeof(struct cf_record));
 	/* Sums and times are rewritten by every fold; version and domain are checked. */
@@ -266,6 +276,7 @@ cf_agg_create(const struct cf_agg_config *cfg, cf_agg_emit_fn emit, void *ctx, c
 	/* Room for a whole group is made before it (so no slot is reused under a lookup),
 	 * so a small table gets small groups. */
 	a->group = RTE_MAX(1u, RTE_MIN((uint32_t)GROUP, a->cap / 4));
+	a->service_port = (cfg->keys & CF_AGG_BIT(SERVICE_PORT)) != 0;
 	a->st.max_entries = a->cap;
 	return a;
 nomem:
@@ -286,6 +297,16 @@ cf_agg_free(struct cf_agg *a)
 	rte_free(a);
 }
 
+/* service_port: in the record image img (key or aggregate) of r, the client's port -> 0. */
+static inline void
+client_port_zero(uint8_t *img, const struct cf_record *r)
+{
+	const size_t off = r->src_port < r->dst_port ? offsetof(struct cf_record, dst_port) :
+						       offsetof(struct cf_record, src_port);
+
+	memset(img + off, 0, sizeof(r->src_port));
+}
+
 static inline void
 make_key(const struct cf_agg *a, const struct cf_record *r, uint64_t *k)
 {
@@ -295,6 +316,8 @@ make_key(const struct cf_agg *a, const struct cf_record *r, uint64_t *k)
 	for (i = 0; i < REC_WORDS; i++)
 		k[i] = w[i] & a->kmask[i];
 	k[0] = rte_reciprocal_divide_u64(r->flow_end_ms, &a->per_window);
+	if (a->service_port)
+		client_port_zero((uint8_t *)k, r);
 }
 
 /* Slot s holds key k (hashes already matched). */
@@ -364,6 +387,8 @@ entry_init(const struct cf_agg *a, struct cf_record *e, const struct cf_record *
 
 	for (i = 0; i < REC_WORDS; i++)
 		d[i] = s[i] & a->recmask[i];
+	if (a->service_port)
+		client_port_zero((uint8_t *)e, r);
 	e->present |= CF_RECORD_F_FLOWS;
 	e->flows = 1;
 }

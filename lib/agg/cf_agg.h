@@ -31,6 +31,11 @@
  *    exact, the set not an atomic snapshot).
  *  - cf_agg_keys_parse(): 0 and *keys set; -1 with a one-line reason in err.
  *    "off" = 0 (no aggregation), "on" = CF_AGG_KEYS_DEFAULT.
+ *  - service_port is not one field but a rule over both ports (nfdump -B's: the
+ *    lower port is the server's; equal ports: dst_port): the service port is the
+ *    key and stays on its side, the client's ephemeral port is 0 in the
+ *    aggregate. So a server's answers (src_port 53, dst_port ephemeral) fold as
+ *    its requests do. It excludes src_port and dst_port as keys.
  *  - cf_agg_create(): the aggregator, or NULL with a reason in err (no keys,
  *    bad size, out of DPDK memory).
  */
@@ -67,7 +72,8 @@
 	X(DIRECTION, "direction", direction, CF_RECORD_F_DIRECTION) \
 	X(ICMP_TYPE, "icmp_type", icmp_type, CF_RECORD_F_ICMP) \
 	X(ICMP_CODE, "icmp_code", icmp_code, CF_RECORD_F_ICMP) \
-	X(POST_VLAN_ID, "post_vlan_id", post_vlan_id, CF_RECORD_F_POST_VLAN)
+	X(POST_VLAN_ID, "post_vlan_id", post_vlan_id, CF_RECORD_F_POST_VLAN) \
+	X(SERVICE_PORT, "service_port", src_port, CF_RECORD_F_PORTS)
 
 enum cf_agg_key {
 #define CF_AGG_X(e, n, f, p) CF_AGG_KEY_##e,

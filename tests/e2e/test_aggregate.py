@@ -132,6 +132,29 @@ def main():
         C.check(all(x["dst_ip"] is None and x["src_mac"] is None and x["vlan_id"] is None
                     for x in r.records), "custom keys: other fields dropped")
 
+        # 3b. service_port for dst_port: a server's answers to ephemeral ports fold like its
+        # requests (the lower port is the server's; the client's port is 0 in the aggregate).
+        svc = [k if k != "dst_port" else "service_port" for k in DEFAULT]
+        r = cflib.run_pcap(pcap, ["--aggregate", ",".join(svc), "--aggregate-max-entries", "50000"])
+        moved = []
+        for x in src:
+            y = dict(x)
+            if x["src_port"] < x["dst_port"]:
+                y["dst_port"] = 0
+            else:
+                y["src_port"] = 0
+            moved.append(y)
+        keys_sp = tuple(k for k in DEFAULT if k != "dst_port") + ("src_port", "dst_port")
+        want_sp = want_aggregates(moved, keys_sp, 60)
+        got_sp = got_aggregates(r.records, keys_sp, 60)
+        C.eq(len(r.records), len(want_sp), "service_port: one aggregate per key and window")
+        C.check(all(got_sp.get(k) == v for k, v in want_sp.items()), "service_port: every sum")
+        C.check(len(want_sp) < len(want) and
+                any(x["src_port"] in (53, 389, 88) and x["dst_port"] == 0 and x["flows"] > 1
+                    for x in r.records),
+                "service_port: answers fold (%d aggregates, %d with dst_port)"
+                % (len(want_sp), len(want)))
+
         # 4. Through HTTP delivery to the validating backend; /metrics while aggregates are open.
         be = dlv.Backend(tmp)
         port = cflib.free_port()

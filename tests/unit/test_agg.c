@@ -339,6 +339,72 @@ test_no_wrap(void)
 	cf_agg_free(a);
 }
 
+/* service_port (nfdump -B's rule: the lower port is the server's): requests and answers of one
+ * service fold whatever the client's ephemeral ports, each direction its own aggregate, the
+ * client's port 0 in it; it cannot be combined with src_port or dst_port. */
+static void
+test_service_port(void)
+{
+	const uint64_t keys = (CF_AGG_KEYS_DEFAULT & ~CF_AGG_BIT(DST_PORT)) | CF_AGG_BIT(SERVICE_PORT);
+	struct cf_record r[7];
+	char err[700], buf[700];
+	struct cf_agg *a;
+	uint64_t k;
+	unsigned int i, req = 0, ans = 0;
+
+	CU_ASSERT_EQUAL(cf_agg_keys_parse("src_ip,service_port", &k, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(k, CF_AGG_BIT(SRC_IP) | CF_AGG_BIT(SERVICE_PORT));
+	cf_agg_keys_format(k, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "src_ip,service_port");
+	CU_ASSERT_EQUAL(cf_agg_keys_parse("service_port,dst_port", &k, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "service_port"));
+	CU_ASSERT_EQUAL(cf_agg_keys_parse("src_port,service_port", &k, err, sizeof(err)), -1);
+
+	a = mk(keys, 60, 64);
+	/* Three requests 10.0.0.5:4xxxx -> 192.0.2.9:53 (other source ports each). */
+	for (i = 0; i < 3; i++) {
+		rec(&r[i], 5, 9, 53, 2, 100 + i, 1, 0, 1000);
+		r[i].src_port = (uint16_t)(50000 + i);
+	}
+	/* Three answers of the same server, seen the other way: src 53, dst ephemeral. */
+	for (i = 3; i < 6; i++) {
+		rec(&r[i], 5, 9, 0, 2, 200 + i, 1, 0, 1000);
+		r[i].src_port = 53;
+		r[i].dst_port = (uint16_t)(50000 + i);
+	}
+	/* Equal ports (NTP 123 <-> 123): dst_port is the service. */
+	rec(&r[6], 5, 9, 123, 2, 7, 1, 0, 1000);
+	r[6].src_port = 123;
+	cf_agg_add(a, r, RTE_DIM(r), 0);
+	ledger_ok(a);
+	cf_agg_flush(a);
+	ledger_ok(a);
+	CU_ASSERT_EQUAL_FATAL(nout, 3);
+	for (i = 0; i < nout; i++) {
+		const struct cf_record *o = &outbuf[i];
+
+		CU_ASSERT(o->present & CF_RECORD_F_PORTS);
+		if (o->dst_port == 53) {
+			req++;
+			CU_ASSERT_EQUAL(o->src_port, 0);
+			CU_ASSERT_EQUAL(o->flows, 3);
+			CU_ASSERT_EQUAL(o->bytes, 100 + 101 + 102);
+		} else if (o->src_port == 53) {
+			ans++;
+			CU_ASSERT_EQUAL(o->dst_port, 0);
+			CU_ASSERT_EQUAL(o->flows, 3);
+			CU_ASSERT_EQUAL(o->bytes, 203 + 204 + 205);
+		} else {
+			CU_ASSERT_EQUAL(o->dst_port, 123);
+			CU_ASSERT_EQUAL(o->src_port, 0);
+			CU_ASSERT_EQUAL(o->flows, 1);
+		}
+	}
+	CU_ASSERT_EQUAL(req, 1);
+	CU_ASSERT_EQUAL(ans, 1);
+	cf_agg_free(a);
+}
+
 static const struct cft_case cases[] = {
 	{"keys_parse", test_keys_parse},
 	{"exact_sums", test_exact_sums},
@@ -346,6 +412,7 @@ static const struct cft_case cases[] = {
 	{"windows_and_hold", test_windows_and_hold},
 	{"early_flush", test_early_flush},
 	{"no_wrap", test_no_wrap},
+	{"service_port", test_service_port},
 	{NULL, NULL},
 };
 
