@@ -18,6 +18,9 @@
  * (cf_tpl_exec.c): a template with both families, one of them zero, is one
  * header.
  */
+#include <string.h>
+
+#include <rte_common.h>
 #include <rte_jhash.h>
 
 #include "cf_tpl.h"
@@ -118,6 +121,107 @@ dual_next_hops(uint16_t *dst, uint32_t n, uint16_t d4, uint16_t d6, uint16_t alt
 	return 1;
 }
 
+int cf_tpl_no_fuse;
+
+/*
+ * Generic destinations that may write the record field of a specialisable
+ * one (cf_tpl_store): an IPv6 address clears an IPv4 peer, a station stands
+ * in for the source, ICMP type and code in one element. Only the ICMP rows
+ * can meet a specialised step today (both address families, both next-hop
+ * families and a station beside a source are compiled away from it before);
+ * the others keep the rule whole. tests/unit/test_tpl_fuse.c checks it.
+ */
+static const struct {
+	uint16_t gen, direct;
+} aliases[] = {
+	{CF_TPL_D_SRC6, CF_TPL_D_SRC4}, {CF_TPL_D_SRC6, CF_TPL_D_DST4},
+	{CF_TPL_D_DST6, CF_TPL_D_DST4}, {CF_TPL_D_DST6, CF_TPL_D_SRC4},
+	{CF_TPL_D_NH6, CF_TPL_D_NH4}, {CF_TPL_D_NH6_NZ, CF_TPL_D_NH4},
+	{CF_TPL_D_STA4, CF_TPL_D_SRC4}, {CF_TPL_D_STA_MAC, CF_TPL_D_SRC_MAC},
+	{CF_TPL_D_ICMP_TC, CF_TPL_D_ICMP_TYPE}, {CF_TPL_D_ICMP_TC, CF_TPL_D_ICMP_CODE},
+};
+
+static int
+is_scr(uint16_t d)
+{
+	return d >= CF_TPL_D_SCR_FIRST && d < CF_TPL_D_MAX;
+}
+
+/*
+ * The fused program of a fixed-length data template (cf_tpl_exec.c runs one
+ * tight loop per op, no per-step dispatch): skipped elements dropped, the
+ * specialised steps grouped by op, a scratch element that occurs once stored
+ * without its first-wins test (its bit is in every record: fast_have), the
+ * generic steps last in their own order. Equal to the steps in template
+ * order only when no two steps can write the same record bytes (generic
+ * steps never read what specialised ones wrote: their presence bits join
+ * once the record is done); 0 otherwise, t untouched.
+ */
+static int
+fuse(struct cf_tpl *t)
+{
+	static const uint8_t scr_op[9] = {[1] = CF_TPL_OP_S1, [2] = CF_TPL_OP_S2,
+					  [4] = CF_TPL_OP_S4, [8] = CF_TPL_OP_S8};
+	struct cf_tpl_step st[CF_TPL_MAX_FIELDS], out[CF_TPL_MAX_FIELDS];
+	uint8_t scr_n[CF_TPL_SCR_N] = {0}, used[sizeof(struct cf_record)] = {0};
+	unsigned int cnt[CF_TPL_OP_MAX] = {0}, at[CF_TPL_OP_MAX], n = 0, i, k, sum;
+	uint32_t present = 0;
+	uint64_t have = 0;
+	int f;
+
+	for (i = 0; i < t->n_steps; i++)
+		if (is_scr(t->steps[i].dst))
+			scr_n[t->steps[i].dst - CF_TPL_D_SCR_FIRST]++;
+	for (i = 0; i < t->n_steps; i++) {
+		struct cf_tpl_step s = t->steps[i];
+		uint32_t bit;
+
+		if (s.dst == CF_TPL_D_SKIP)
+			continue;
+		bit = cf_tpl_specialise(&s, 0, 1);
+		if (s.op != CF_TPL_OP_GENERIC) {
+			f = cf_tpl_direct_field(s.dst);
+			if (used[f])
+				return 0; /* the same field twice: the later element wins */
+			used[f] = 1;
+			present |= bit;
+		} else if (is_scr(s.dst) && scr_n[s.dst - CF_TPL_D_SCR_FIRST] == 1 && s.len <= 8 &&
+			   scr_op[s.len] != 0) {
+			s.op = scr_op[s.len];
+			s.roff = (uint8_t)(s.dst - CF_TPL_D_SCR_FIRST);
+			have |= CF_TPL_BIT(s.dst);
+		}
+		st[n++] = s;
+	}
+	for (i = 0; i < n; i++) {
+		if (st[i].op != CF_TPL_OP_GENERIC)
+			continue;
+		f = cf_tpl_direct_field(st[i].dst);
+		if (f >= 0 && used[f])
+			return 0;
+		for (k = 0; k < RTE_DIM(aliases); k++)
+			if (aliases[k].gen == st[i].dst && used[cf_tpl_direct_field(aliases[k].direct)])
+				return 0;
+	}
+	/* Stable counting sort: ops in enum order, generic (op 0) after them. */
+	for (i = 0; i < n; i++)
+		cnt[st[i].op]++;
+	for (sum = 0, k = 1; k < CF_TPL_OP_MAX; k++) {
+		at[k] = sum;
+		sum += cnt[k];
+		t->op_end[k] = (uint8_t)sum;
+	}
+	at[CF_TPL_OP_GENERIC] = sum;
+	for (i = 0; i < n; i++)
+		out[at[st[i].op]++] = st[i];
+	memcpy(t->steps, out, n * sizeof(out[0]));
+	t->n_steps = (uint16_t)n;
+	t->fast_present = present;
+	t->fast_have = have;
+	t->fused = 1;
+	return 1;
+}
+
 uint32_t
 cf_tpl_layout_hash(enum cf_tpl_kind kind, const struct cf_tpl_field *f, uint16_t n,
 		   uint16_t scope)
@@ -215,6 +319,9 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 				t->steps[i].dst = CF_TPL_D_SKIP;
 	}
 	t->fast_present = 0;
+	t->fast_have = 0;
+	t->fused = 0;
+	memset(t->op_end, 0, sizeof(t->op_end));
 	if (!t->varlen) {
 		int v4 = 0, v6 = 0;
 
@@ -222,8 +329,10 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 			v4 |= t->steps[i].dst == CF_TPL_D_SRC4 || t->steps[i].dst == CF_TPL_D_DST4;
 			v6 |= t->steps[i].dst == CF_TPL_D_SRC6 || t->steps[i].dst == CF_TPL_D_DST6;
 		}
-		for (i = 0; i < t->n_steps; i++)
-			t->fast_present |= cf_tpl_specialise(&t->steps[i], v4 && v6);
+		/* Options records go through cf_tpl_store() in order (options_set). */
+		if (kind != CF_TPL_KIND_DATA || (v4 && v6) || cf_tpl_no_fuse || !fuse(t))
+			for (i = 0; i < t->n_steps; i++)
+				t->fast_present |= cf_tpl_specialise(&t->steps[i], v4 && v6, 0);
 	} else {
 		for (i = 0; i < t->n_steps; i++)
 			t->steps[i].op = CF_TPL_OP_GENERIC;

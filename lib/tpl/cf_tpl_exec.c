@@ -338,6 +338,46 @@ cf_tpl_step(struct cf_record *r, uint32_t *pres, struct cf_tpl_scr *s, const str
 	}
 }
 
+/*
+ * A fused program (cf_tpl_compile.c fuse()): the steps of one op in a row,
+ * each op's run a loop of its own, so no step pays an indirect jump; the
+ * generic steps, last, go through cf_tpl_store() in template order.
+ */
+#define CF_TPL_RUN(op, body)                                                                      \
+	for (e = t->steps + t->op_end[op]; sp < e; sp++) {                                        \
+		const uint8_t *x = q + sp->off;                                                   \
+		body;                                                                             \
+	}
+#define CF_TPL_REC (rb + sp->roff)
+
+static inline void
+cf_tpl_run_fused(const struct cf_tpl *t, struct cf_record *r, uint32_t *pres,
+		 struct cf_tpl_scr *s, const uint8_t *q)
+{
+	const struct cf_tpl_step *sp = t->steps, *e;
+	uint8_t *rb = (uint8_t *)r;
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
+
+	CF_TPL_RUN(CF_TPL_OP_CPY4, memcpy(CF_TPL_REC, x, 4))
+	CF_TPL_RUN(CF_TPL_OP_CPY6, memcpy(CF_TPL_REC, x, 6))
+	CF_TPL_RUN(CF_TPL_OP_N11, *CF_TPL_REC = x[0])
+	CF_TPL_RUN(CF_TPL_OP_N22, v16 = cf_wire_be16(x); memcpy(CF_TPL_REC, &v16, 2))
+	CF_TPL_RUN(CF_TPL_OP_N44, v32 = cf_wire_be32(x); memcpy(CF_TPL_REC, &v32, 4))
+	CF_TPL_RUN(CF_TPL_OP_N88, v64 = cf_wire_be64(x); memcpy(CF_TPL_REC, &v64, 8))
+	CF_TPL_RUN(CF_TPL_OP_N14, v32 = x[0]; memcpy(CF_TPL_REC, &v32, 4))
+	CF_TPL_RUN(CF_TPL_OP_N24, v32 = cf_wire_be16(x); memcpy(CF_TPL_REC, &v32, 4))
+	CF_TPL_RUN(CF_TPL_OP_N48, v64 = cf_wire_be32(x); memcpy(CF_TPL_REC, &v64, 8))
+	CF_TPL_RUN(CF_TPL_OP_S1, s->v[sp->roff] = x[0])
+	CF_TPL_RUN(CF_TPL_OP_S2, s->v[sp->roff] = cf_wire_be16(x))
+	CF_TPL_RUN(CF_TPL_OP_S4, s->v[sp->roff] = cf_wire_be32(x))
+	CF_TPL_RUN(CF_TPL_OP_S8, s->v[sp->roff] = cf_wire_be64(x))
+	for (e = t->steps + t->n_steps; sp < e; sp++)
+		cf_tpl_store(r, pres, s, sp->dst, q + sp->off, sp->len);
+}
+_Static_assert(CF_TPL_OP_S8 + 1 == CF_TPL_OP_MAX, "cf_tpl_run_fused() runs every op");
+
 static inline uint64_t
 ntp_ms(uint64_t v)
 {
@@ -999,6 +1039,7 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 		const uint32_t rl = t->rec_len, cnt = len / rl;
 		const struct cf_tpl_step *steps = t->steps, *end = t->steps + t->n_steps;
 		uint32_t dec = cnt;
+		const int fused = t->fused;
 
 		if (__builtin_expect(cnt > cap, 0)) {
 			dec = cap;
@@ -1014,10 +1055,13 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 				st->drops[CF_STATS_DROP_NO_BLOCK] += dec - n;
 				break;
 			}
-			s.have = 0;
+			s.have = t->fast_have;
 			s.str_have = 0;
-			for (sp = steps; sp < end; sp++)
-				cf_tpl_step(r, &pres, &s, sp, q + sp->off);
+			if (fused)
+				cf_tpl_run_fused(t, r, &pres, &s, q);
+			else
+				for (sp = steps; sp < end; sp++)
+					cf_tpl_step(r, &pres, &s, sp, q + sp->off);
 			r->present = pres | t->fast_present;
 			cf_tpl_finish(ctx, t, r, &s, m, ex, dg);
 			st->records++;

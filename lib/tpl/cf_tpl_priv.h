@@ -16,6 +16,7 @@
 #define CF_TPL_PEND_MAX 9216       /* largest set kept (a jumbo datagram) */
 #define CF_TPL_PEND_NONE UINT32_MAX
 #define CF_TPL_GONE 4              /* layouts of expired templates remembered per exporter */
+#define CF_TPL_OPS 16              /* room for enum cf_tpl_op (cf_tpl_dst.h) */
 
 /* cf_tpl.flags */
 #define CF_TPL_F_LAYERED 1         /* a second flow-key group: inner header to resolve */
@@ -53,7 +54,10 @@ struct cf_tpl {
 	uint32_t layout;           /* cf_tpl_layout_hash() of the fields */
 	uint32_t seq;              /* for readers: odd while the slot is rewritten */
 	uint8_t prob_double;       /* samplingProbability is a float64 (else float32) */
-	uint8_t pad[7];
+	uint8_t fused;             /* steps sorted by op: op_end[op] ends the op's run */
+	uint8_t op_end[CF_TPL_OPS];
+	uint8_t pad[6];
+	uint64_t fast_have;        /* fused: scratch bits every record gets (cf_tpl_scr.have) */
 	uint64_t first_ms;         /* this layout first defined */
 	uint64_t records;          /* records (data or options) decoded with it */
 	struct cf_tpl_step steps[CF_TPL_MAX_FIELDS];
@@ -194,6 +198,9 @@ cf_tpl_exp_at(struct cf_tpl_cache *c, uint32_t idx)
 /* The fingerprint of a template's fields (redefinition with another layout). */
 uint32_t cf_tpl_layout_hash(enum cf_tpl_kind kind, const struct cf_tpl_field *f, uint16_t n,
 			    uint16_t scope);
+
+/* Tests only: 1 compiles every template unfused (the step-by-step program). */
+extern int cf_tpl_no_fuse;
 
 /* Compiler: the decode program of (f, n) into t; CF_STATS_DROP_MAX or the reason (not counted). */
 enum cf_stats_drop cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version,
