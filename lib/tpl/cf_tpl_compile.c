@@ -148,14 +148,16 @@ is_scr(uint16_t d)
 }
 
 /*
- * The fused program of a fixed-length data template (cf_tpl_exec.c runs one
- * tight loop per op, no per-step dispatch): skipped elements dropped, the
- * specialised steps grouped by op, a scratch element that occurs once stored
- * without its first-wins test (its bit is in every record: fast_have), the
- * generic steps last in their own order. Equal to the steps in template
- * order only when no two steps can write the same record bytes (generic
- * steps never read what specialised ones wrote: their presence bits join
- * once the record is done); 0 otherwise, t untouched.
+ * The fused program of a data template (cf_tpl_exec.c runs one tight loop per
+ * op, no per-step dispatch): the fixed-length elements between variable-length
+ * ones are a segment with offsets of its own; skipped fixed elements drop out
+ * (the segment's length covers them); the specialised steps of a segment are
+ * grouped by op; a scratch element that occurs once is stored without its
+ * first-wins test (its bit is in every record: fast_have); generic steps come
+ * after the specialised ones of their segment, in template order. Equal to
+ * the steps in template order only when no two steps can write the same
+ * record bytes (generic steps never read what specialised ones wrote: their
+ * presence bits join once the record is done); 0 otherwise, t untouched.
  */
 static int
 fuse(struct cf_tpl *t)
@@ -163,19 +165,43 @@ fuse(struct cf_tpl *t)
 	static const uint8_t scr_op[9] = {[1] = CF_TPL_OP_S1, [2] = CF_TPL_OP_S2,
 					  [4] = CF_TPL_OP_S4, [8] = CF_TPL_OP_S8};
 	struct cf_tpl_step st[CF_TPL_MAX_FIELDS], out[CF_TPL_MAX_FIELDS];
+	struct cf_tpl_seg segs[CF_TPL_SEGS];
 	uint8_t scr_n[CF_TPL_SCR_N] = {0}, used[sizeof(struct cf_record)] = {0};
-	unsigned int cnt[CF_TPL_OP_MAX] = {0}, at[CF_TPL_OP_MAX], n = 0, i, k, sum;
-	uint32_t present = 0;
+	uint8_t seg_of[CF_TPL_MAX_FIELDS];
+	unsigned int cnt[CF_TPL_OP_MAX], at[CF_TPL_OP_MAX], n = 0, n_segs = 1, i, k, g, sum;
+	uint32_t present = 0, soff = 0;
 	uint64_t have = 0;
 	int f;
 
 	for (i = 0; i < t->n_steps; i++)
-		if (is_scr(t->steps[i].dst))
+		if (is_scr(t->steps[i].dst) && t->steps[i].len != CF_TPL_VARLEN)
 			scr_n[t->steps[i].dst - CF_TPL_D_SCR_FIRST]++;
+		else if (is_scr(t->steps[i].dst))
+			scr_n[t->steps[i].dst - CF_TPL_D_SCR_FIRST] += 2; /* never the fast form */
 	for (i = 0; i < t->n_steps; i++) {
 		struct cf_tpl_step s = t->steps[i];
 		uint32_t bit;
 
+		if (s.len == CF_TPL_VARLEN) {
+			/* ends the segment; stays generic (its length is the record's) */
+			if (n_segs == CF_TPL_SEGS)
+				return 0;
+			segs[n_segs - 1].len = (uint16_t)soff;
+			s.op = CF_TPL_OP_GENERIC;
+			s.off = 0;
+			seg_of[n] = (uint8_t)(n_segs - 1);
+			st[n++] = s;
+			n_segs++;
+			soff = 0;
+			continue;
+		}
+		if (t->varlen) {
+			/* every field is a step: offsets from the segment's start */
+			s.off = (uint16_t)soff;
+			soff += s.len;
+		} else if (s.off + s.len > soff) {
+			soff = s.off + s.len; /* only the stored ones are steps: offsets stay */
+		}
 		if (s.dst == CF_TPL_D_SKIP)
 			continue;
 		bit = cf_tpl_specialise(&s, 0, 1);
@@ -191,8 +217,10 @@ fuse(struct cf_tpl *t)
 			s.roff = (uint8_t)(s.dst - CF_TPL_D_SCR_FIRST);
 			have |= CF_TPL_BIT(s.dst);
 		}
+		seg_of[n] = (uint8_t)(n_segs - 1);
 		st[n++] = s;
 	}
+	segs[n_segs - 1].len = (uint16_t)soff;
 	for (i = 0; i < n; i++) {
 		if (st[i].op != CF_TPL_OP_GENERIC)
 			continue;
@@ -203,22 +231,44 @@ fuse(struct cf_tpl *t)
 			if (aliases[k].gen == st[i].dst && used[cf_tpl_direct_field(aliases[k].direct)])
 				return 0;
 	}
-	/* Stable counting sort: ops in enum order, generic (op 0) after them. */
-	for (i = 0; i < n; i++)
-		cnt[st[i].op]++;
-	for (sum = 0, k = 1; k < CF_TPL_OP_MAX; k++) {
-		at[k] = sum;
-		sum += cnt[k];
-		t->op_end[k] = (uint8_t)sum;
+	/*
+	 * Per segment, a stable counting sort: ops in enum order, its generic
+	 * steps (op 0) after them, then the variable-length step that ends it.
+	 */
+	for (g = 0, sum = 0; g < n_segs; g++) {
+		unsigned int var = n;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < n; i++) {
+			if (seg_of[i] != g)
+				continue;
+			if (st[i].len == CF_TPL_VARLEN)
+				var = i;
+			else
+				cnt[st[i].op]++;
+		}
+		segs[g].first = (uint8_t)sum;
+		memset(segs[g].op_end, 0, sizeof(segs[g].op_end));
+		for (k = 1; k < CF_TPL_OP_MAX; k++) {
+			at[k] = sum;
+			sum += cnt[k];
+			segs[g].op_end[k] = (uint8_t)sum;
+		}
+		at[CF_TPL_OP_GENERIC] = sum;
+		sum += cnt[CF_TPL_OP_GENERIC];
+		segs[g].end = (uint8_t)sum;
+		for (i = 0; i < n; i++)
+			if (seg_of[i] == g && i != var)
+				out[at[st[i].op]++] = st[i];
+		if (var != n)
+			out[sum++] = st[var];
 	}
-	at[CF_TPL_OP_GENERIC] = sum;
-	for (i = 0; i < n; i++)
-		out[at[st[i].op]++] = st[i];
 	memcpy(t->steps, out, n * sizeof(out[0]));
+	memcpy(t->segs, segs, n_segs * sizeof(segs[0]));
 	t->n_steps = (uint16_t)n;
+	t->n_segs = (uint8_t)n_segs;
 	t->fast_present = present;
 	t->fast_have = have;
-	t->fused = 1;
 	return 1;
 }
 
@@ -320,9 +370,9 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 	}
 	t->fast_present = 0;
 	t->fast_have = 0;
-	t->fused = 0;
-	memset(t->op_end, 0, sizeof(t->op_end));
-	if (!t->varlen) {
+	t->n_segs = 0;
+	memset(t->segs, 0, sizeof(t->segs));
+	{
 		int v4 = 0, v6 = 0;
 
 		for (i = 0; i < t->n_steps; i++) {
@@ -330,12 +380,13 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 			v6 |= t->steps[i].dst == CF_TPL_D_SRC6 || t->steps[i].dst == CF_TPL_D_DST6;
 		}
 		/* Options records go through cf_tpl_store() in order (options_set). */
-		if (kind != CF_TPL_KIND_DATA || (v4 && v6) || cf_tpl_no_fuse || !fuse(t))
+		if (kind != CF_TPL_KIND_DATA || (v4 && v6) || cf_tpl_no_fuse || !fuse(t)) {
 			for (i = 0; i < t->n_steps; i++)
-				t->fast_present |= cf_tpl_specialise(&t->steps[i], v4 && v6, 0);
-	} else {
-		for (i = 0; i < t->n_steps; i++)
-			t->steps[i].op = CF_TPL_OP_GENERIC;
+				if (t->varlen)
+					t->steps[i].op = CF_TPL_OP_GENERIC;
+				else
+					t->fast_present |= cf_tpl_specialise(&t->steps[i], v4 && v6, 0);
+		}
 	}
 	if (off == 0)
 		return CF_STATS_DROP_TPL_ZERO_LEN;

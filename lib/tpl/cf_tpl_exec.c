@@ -344,17 +344,17 @@ cf_tpl_step(struct cf_record *r, uint32_t *pres, struct cf_tpl_scr *s, const str
  * generic steps, last, go through cf_tpl_store() in template order.
  */
 #define CF_TPL_RUN(op, body)                                                                      \
-	for (e = t->steps + t->op_end[op]; sp < e; sp++) {                                        \
+	for (e = t->steps + g->op_end[op]; sp < e; sp++) {                                        \
 		const uint8_t *x = q + sp->off;                                                   \
 		body;                                                                             \
 	}
 #define CF_TPL_REC (rb + sp->roff)
 
 static inline void
-cf_tpl_run_fused(const struct cf_tpl *t, struct cf_record *r, uint32_t *pres,
-		 struct cf_tpl_scr *s, const uint8_t *q)
+cf_tpl_run_seg(const struct cf_tpl *t, const struct cf_tpl_seg *g, struct cf_record *r,
+	       uint32_t *pres, struct cf_tpl_scr *s, const uint8_t *q)
 {
-	const struct cf_tpl_step *sp = t->steps, *e;
+	const struct cf_tpl_step *sp = t->steps + g->first, *e;
 	uint8_t *rb = (uint8_t *)r;
 	uint16_t v16;
 	uint32_t v32;
@@ -373,10 +373,75 @@ cf_tpl_run_fused(const struct cf_tpl *t, struct cf_record *r, uint32_t *pres,
 	CF_TPL_RUN(CF_TPL_OP_S2, s->v[sp->roff] = cf_wire_be16(x))
 	CF_TPL_RUN(CF_TPL_OP_S4, s->v[sp->roff] = cf_wire_be32(x))
 	CF_TPL_RUN(CF_TPL_OP_S8, s->v[sp->roff] = cf_wire_be64(x))
-	for (e = t->steps + t->n_steps; sp < e; sp++)
+	for (e = t->steps + g->end; sp < e; sp++)
 		cf_tpl_store(r, pres, s, sp->dst, q + sp->off, sp->len);
 }
-_Static_assert(CF_TPL_OP_S8 + 1 == CF_TPL_OP_MAX, "cf_tpl_run_fused() runs every op");
+_Static_assert(CF_TPL_OP_S8 + 1 == CF_TPL_OP_MAX, "cf_tpl_run_seg() runs every op");
+
+/* A variable-length element's length at p[*pos] (RFC 7011 sec. 7); -1 past avail. */
+static inline int64_t
+var_len(const uint8_t *p, uint32_t *pos, uint32_t avail)
+{
+	uint32_t len;
+
+	if (*pos + 1 > avail)
+		return -1;
+	len = p[(*pos)++];
+	if (len == 255) {
+		if (*pos + 2 > avail)
+			return -1;
+		len = cf_wire_be16(p + *pos);
+		*pos += 2;
+	}
+	return len;
+}
+
+/* Bytes of the record at p under a fused variable-length template; 0 when it runs past avail. */
+static inline uint32_t
+var_measure(const struct cf_tpl *t, const uint8_t *p, uint32_t avail)
+{
+	uint32_t pos = 0, k;
+	int64_t len;
+
+	for (k = 0;; k++) {
+		pos += t->segs[k].len;
+		if (pos > avail)
+			return 0;
+		if (k + 1 == t->n_segs)
+			return pos;
+		if ((len = var_len(p, &pos, avail)) < 0 || pos + len > avail)
+			return 0;
+		pos += (uint32_t)len;
+	}
+}
+
+/*
+ * The record at p (measured whole by var_measure()) under a fused
+ * variable-length template: each segment's program, then the element after
+ * it as cf_tpl_walk() takes it.
+ */
+static inline void
+var_decode(const struct cf_tpl *t, const uint8_t *p, struct cf_record *r, uint32_t *pres,
+	   struct cf_tpl_scr *s)
+{
+	uint32_t pos = 0, k, len;
+
+	for (k = 0;; k++) {
+		const struct cf_tpl_step *st;
+
+		cf_tpl_run_seg(t, &t->segs[k], r, pres, s, p + pos);
+		pos += t->segs[k].len;
+		if (k + 1 == t->n_segs)
+			return;
+		st = &t->steps[t->segs[k].end];
+		len = (uint32_t)var_len(p, &pos, UINT32_MAX);
+		/* A mapped element read as varlen must still fit its type. */
+		if (st->dst != CF_TPL_D_SKIP &&
+		    !(len == 0 || (len > 16 && !cf_tpl_dst_is_str(st->dst))))
+			cf_tpl_store(r, pres, s, st->dst, p + pos, (uint16_t)len);
+		pos += len;
+	}
+}
 
 static inline uint64_t
 ntp_ms(uint64_t v)
@@ -1039,7 +1104,7 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 		const uint32_t rl = t->rec_len, cnt = len / rl;
 		const struct cf_tpl_step *steps = t->steps, *end = t->steps + t->n_steps;
 		uint32_t dec = cnt;
-		const int fused = t->fused;
+		const int fused = t->n_segs != 0;
 
 		if (__builtin_expect(cnt > cap, 0)) {
 			dec = cap;
@@ -1058,7 +1123,7 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 			s.have = t->fast_have;
 			s.str_have = 0;
 			if (fused)
-				cf_tpl_run_fused(t, r, &pres, &s, q);
+				cf_tpl_run_seg(t, &t->segs[0], r, &pres, &s, q);
 			else
 				for (sp = steps; sp < end; sp++)
 					cf_tpl_step(r, &pres, &s, sp, q + sp->off);
@@ -1070,7 +1135,37 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 		return cnt;
 	}
 
-	while (len - pos >= t->rec_len) {
+	/* Fused: the record measured first, then decoded straight into its slot. */
+	while (t->n_segs != 0 && len - pos >= t->rec_len) {
+		struct cf_record *r;
+		uint32_t used = var_measure(t, p + pos, len - pos), pres = 0;
+
+		if (used == 0) {
+			st->drops[CF_STATS_DROP_REC_TRUNCATED]++;
+			break;
+		}
+		n++;
+		if (n > cap) {
+			st->drops[CF_STATS_DROP_REC_AMPLIFIED]++;
+			pos += used;
+			continue;
+		}
+		r = cf_record_sink_next(ctx->sink);
+		if (r == NULL) {
+			st->drops[CF_STATS_DROP_NO_BLOCK]++;
+			pos += used;
+			continue;
+		}
+		s.have = t->fast_have;
+		s.str_have = 0;
+		var_decode(t, p + pos, r, &pres, &s);
+		r->present = pres | t->fast_present;
+		cf_tpl_finish(ctx, t, r, &s, m, ex, dg);
+		st->records++;
+		done++;
+		pos += used;
+	}
+	while (t->n_segs == 0 && len - pos >= t->rec_len) {
 		struct cf_record tmp, *r;
 		uint32_t used;
 

@@ -17,6 +17,7 @@
 #define CF_TPL_PEND_NONE UINT32_MAX
 #define CF_TPL_GONE 4              /* layouts of expired templates remembered per exporter */
 #define CF_TPL_OPS 16              /* room for enum cf_tpl_op (cf_tpl_dst.h) */
+#define CF_TPL_SEGS 4              /* fused: fixed runs between variable-length elements */
 
 /* cf_tpl.flags */
 #define CF_TPL_F_LAYERED 1         /* a second flow-key group: inner header to resolve */
@@ -36,6 +37,19 @@ struct cf_tpl_step {
 };
 
 /*
+ * A fused program (cf_tpl_compile.c fuse()) is one segment per run of
+ * fixed-length elements; a variable-length element follows every segment
+ * but the last. Steps of a segment are steps[first, end): the specialised
+ * ones grouped by op (op_end[op]: one past that op's run, absolute), the
+ * generic ones after them in template order; off is from the segment's start.
+ */
+struct cf_tpl_seg {
+	uint16_t len;              /* bytes of its fixed-length elements */
+	uint8_t first, end;        /* its steps; steps[end] is the variable-length one */
+	uint8_t op_end[CF_TPL_OPS];
+};
+
+/*
  * A compiled template. Readers on other threads (cf_tpl_view.c) copy the
  * slot between two reads of seq (odd while the lcore rewrites it); records
  * and last_ms are single 64-bit words the lcore stores whole.
@@ -46,7 +60,7 @@ struct cf_tpl {
 	uint16_t tid;
 	uint16_t n_steps;
 	uint8_t kind;              /* enum cf_tpl_kind */
-	uint8_t varlen;            /* 1: walk fields, steps[] holds every field in order */
+	uint8_t varlen;            /* 1: walk fields (unfused: steps[] holds every field in order) */
 	uint8_t in_use;
 	uint8_t flags;             /* CF_TPL_F_* */
 	uint32_t exp_idx;          /* owning exporter state (cf_tpl_exp_index) */
@@ -54,10 +68,10 @@ struct cf_tpl {
 	uint32_t layout;           /* cf_tpl_layout_hash() of the fields */
 	uint32_t seq;              /* for readers: odd while the slot is rewritten */
 	uint8_t prob_double;       /* samplingProbability is a float64 (else float32) */
-	uint8_t fused;             /* steps sorted by op: op_end[op] ends the op's run */
-	uint8_t op_end[CF_TPL_OPS];
+	uint8_t n_segs;            /* 0: steps in template order; else the fused program */
 	uint8_t pad[6];
 	uint64_t fast_have;        /* fused: scratch bits every record gets (cf_tpl_scr.have) */
+	struct cf_tpl_seg segs[CF_TPL_SEGS];
 	uint64_t first_ms;         /* this layout first defined */
 	uint64_t records;          /* records (data or options) decoded with it */
 	struct cf_tpl_step steps[CF_TPL_MAX_FIELDS];
