@@ -519,9 +519,23 @@ static void
 record_times(struct cf_record *r, const struct cf_tpl_scr *s, const struct cf_tpl_msg *m,
 	     const struct cf_tpl_exp *ex)
 {
+	const uint64_t times = s->have & TIME_BITS;
 	uint64_t a = 0, b = 0;
 
-	if (s->have & TIME_BITS) {
+	/*
+	 * The two common forms first (what flow_time() gives when the pair is
+	 * all the record has): v9 FIRST/LAST_SWITCHED, IPFIX flowStart/EndMilliseconds.
+	 */
+	if (times == (CF_TPL_BIT(CF_TPL_D_T_UP_START) | CF_TPL_BIT(CF_TPL_D_T_UP_END)) &&
+	    m->version == CF_RECORD_V_NF9) {
+		a = m->export_ms + (int64_t)(int32_t)((uint32_t)CF_TPL_VAL(s, CF_TPL_D_T_UP_START) -
+						      m->uptime_ms);
+		b = m->export_ms + (int64_t)(int32_t)((uint32_t)CF_TPL_VAL(s, CF_TPL_D_T_UP_END) -
+						      m->uptime_ms);
+	} else if (times == (CF_TPL_BIT(CF_TPL_D_T_MS_START) | CF_TPL_BIT(CF_TPL_D_T_MS_END))) {
+		a = CF_TPL_VAL(s, CF_TPL_D_T_MS_START);
+		b = CF_TPL_VAL(s, CF_TPL_D_T_MS_END);
+	} else if (times != 0) {
 		a = flow_time(s, m, ex, 0);
 		b = flow_time(s, m, ex, 1);
 	}
