@@ -232,7 +232,7 @@ fuse(struct cf_tpl *t)
 				return 0;
 	}
 	/*
-	 * Per segment, a stable counting sort: ops in enum order, its generic
+	 * Per segment, a stable counting sort: ops in cf_tpl_op_order, its generic
 	 * steps (op 0) after them, then the variable-length step that ends it.
 	 */
 	for (g = 0, sum = 0; g < n_segs; g++) {
@@ -248,11 +248,16 @@ fuse(struct cf_tpl *t)
 				cnt[st[i].op]++;
 		}
 		segs[g].first = (uint8_t)sum;
+		segs[g].rare = 0;
 		memset(segs[g].op_end, 0, sizeof(segs[g].op_end));
-		for (k = 1; k < CF_TPL_OP_MAX; k++) {
-			at[k] = sum;
-			sum += cnt[k];
-			segs[g].op_end[k] = (uint8_t)sum;
+		for (k = 0; k < RTE_DIM(cf_tpl_op_order); k++) {
+			uint8_t op = cf_tpl_op_order[k];
+
+			at[op] = sum;
+			sum += cnt[op];
+			segs[g].op_end[op] = (uint8_t)sum;
+			if (cnt[op] != 0 && (CF_TPL_OPS_RARE & (1u << op)))
+				segs[g].rare = 1;
 		}
 		at[CF_TPL_OP_GENERIC] = sum;
 		sum += cnt[CF_TPL_OP_GENERIC];

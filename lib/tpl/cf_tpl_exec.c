@@ -361,22 +361,26 @@ cf_tpl_run_seg(const struct cf_tpl *t, const struct cf_tpl_seg *g, struct cf_rec
 	uint64_t v64;
 
 	CF_TPL_RUN(CF_TPL_OP_CPY4, memcpy(CF_TPL_REC, x, 4))
-	CF_TPL_RUN(CF_TPL_OP_CPY6, memcpy(CF_TPL_REC, x, 6))
 	CF_TPL_RUN(CF_TPL_OP_N11, *CF_TPL_REC = x[0])
 	CF_TPL_RUN(CF_TPL_OP_N22, v16 = cf_wire_be16(x); memcpy(CF_TPL_REC, &v16, 2))
 	CF_TPL_RUN(CF_TPL_OP_N44, v32 = cf_wire_be32(x); memcpy(CF_TPL_REC, &v32, 4))
 	CF_TPL_RUN(CF_TPL_OP_N88, v64 = cf_wire_be64(x); memcpy(CF_TPL_REC, &v64, 8))
-	CF_TPL_RUN(CF_TPL_OP_N14, v32 = x[0]; memcpy(CF_TPL_REC, &v32, 4))
-	CF_TPL_RUN(CF_TPL_OP_N24, v32 = cf_wire_be16(x); memcpy(CF_TPL_REC, &v32, 4))
 	CF_TPL_RUN(CF_TPL_OP_N48, v64 = cf_wire_be32(x); memcpy(CF_TPL_REC, &v64, 8))
-	CF_TPL_RUN(CF_TPL_OP_S1, s->v[sp->roff] = x[0])
-	CF_TPL_RUN(CF_TPL_OP_S2, s->v[sp->roff] = cf_wire_be16(x))
 	CF_TPL_RUN(CF_TPL_OP_S4, s->v[sp->roff] = cf_wire_be32(x))
-	CF_TPL_RUN(CF_TPL_OP_S8, s->v[sp->roff] = cf_wire_be64(x))
+	/* the rarer ops: one test for all of them when a segment has none */
+	if (__builtin_expect(g->rare, 0)) {
+		CF_TPL_RUN(CF_TPL_OP_CPY6, memcpy(CF_TPL_REC, x, 6))
+		CF_TPL_RUN(CF_TPL_OP_N14, v32 = x[0]; memcpy(CF_TPL_REC, &v32, 4))
+		CF_TPL_RUN(CF_TPL_OP_N24, v32 = cf_wire_be16(x); memcpy(CF_TPL_REC, &v32, 4))
+		CF_TPL_RUN(CF_TPL_OP_S1, s->v[sp->roff] = x[0])
+		CF_TPL_RUN(CF_TPL_OP_S2, s->v[sp->roff] = cf_wire_be16(x))
+		CF_TPL_RUN(CF_TPL_OP_S8, s->v[sp->roff] = cf_wire_be64(x))
+	}
 	for (e = t->steps + g->end; sp < e; sp++)
 		cf_tpl_store(r, pres, s, sp->dst, q + sp->off, sp->len);
 }
 _Static_assert(CF_TPL_OP_S8 + 1 == CF_TPL_OP_MAX, "cf_tpl_run_seg() runs every op");
+/* The runs above are in cf_tpl_op_order, the rare ones (CF_TPL_OPS_RARE) behind g->rare. */
 
 /* A variable-length element's length at p[*pos] (RFC 7011 sec. 7); -1 past avail. */
 static inline int64_t

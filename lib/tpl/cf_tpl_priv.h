@@ -40,13 +40,15 @@ struct cf_tpl_step {
  * A fused program (cf_tpl_compile.c fuse()) is one segment per run of
  * fixed-length elements; a variable-length element follows every segment
  * but the last. Steps of a segment are steps[first, end): the specialised
- * ones grouped by op (op_end[op]: one past that op's run, absolute), the
+ * ones grouped by op in cf_tpl_op_order (op_end[op]: one past that op's run,
+ * absolute), the
  * generic ones after them in template order; off is from the segment's start.
  */
 struct cf_tpl_seg {
 	uint16_t len;              /* bytes of its fixed-length elements */
 	uint8_t first, end;        /* its steps; steps[end] is the variable-length one */
 	uint8_t op_end[CF_TPL_OPS];
+	uint8_t rare;              /* 1: it has steps of an op in CF_TPL_OPS_RARE */
 };
 
 /*

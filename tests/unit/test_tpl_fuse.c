@@ -66,9 +66,18 @@ test_fused_record(void)
 	struct cf_decode_dgram dg;
 	struct cf_tpl_exp *ex;
 	struct cft_dec d;
+	unsigned int i;
 	uint32_t want;
 
 	CU_ASSERT_EQUAL(sizeof(rec), 71);
+	/* the executor's run order has every op once */
+	for (i = 1; i < CF_TPL_OP_MAX; i++) {
+		unsigned int k, seen = 0;
+
+		for (k = 0; k < RTE_DIM(cf_tpl_op_order); k++)
+			seen += cf_tpl_op_order[k] == i;
+		CU_ASSERT_EQUAL(seen, 1);
+	}
 	cft_dgram_at(&dg, "192.0.2.1", 1000);
 	cft_dec_init(&d, 4);
 	ex = cf_tpl_exporter(&d.ctx, &dg, CF_RECORD_V_NF9, 1);
@@ -79,7 +88,9 @@ test_fused_record(void)
 	CU_ASSERT_EQUAL(t->rec_len, sizeof(rec));
 	/* forwardingStatus is not a step; every element else has a specialised op */
 	CU_ASSERT_EQUAL(t->n_steps, RTE_DIM(f) - 1);
-	CU_ASSERT_EQUAL(t->segs[0].op_end[CF_TPL_OP_MAX - 1], t->n_steps);
+	CU_ASSERT_EQUAL(t->segs[0].op_end[CF_TPL_OP_S8], t->n_steps);
+	CU_ASSERT_EQUAL(t->segs[0].end, t->n_steps);
+	CU_ASSERT_EQUAL(t->segs[0].rare, 1); /* the 2-byte input interface */
 	CU_ASSERT_EQUAL(cf_tpl_data_set(&d.ctx, ex, t, &m, &dg, rec, sizeof(rec)), 1);
 	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
 	r = &d.out.recs[0];
