@@ -173,6 +173,7 @@ fuse(struct cf_tpl *t)
 	uint64_t have = 0;
 	int f;
 
+	memset(segs, 0, sizeof(segs)); /* padding too: programs compare whole (cf_tpl_kernel_find) */
 	for (i = 0; i < t->n_steps; i++)
 		if (is_scr(t->steps[i].dst) && t->steps[i].len != CF_TPL_VARLEN)
 			scr_n[t->steps[i].dst - CF_TPL_D_SCR_FIRST]++;

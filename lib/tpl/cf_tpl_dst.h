@@ -144,12 +144,12 @@ _Static_assert(CF_TPL_OP_MAX <= CF_TPL_OPS, "struct cf_tpl op_end[] holds every 
  */
 static const uint8_t cf_tpl_op_order[CF_TPL_OP_MAX - 1] = {
 	CF_TPL_OP_CPY4, CF_TPL_OP_N11, CF_TPL_OP_N22, CF_TPL_OP_N44, CF_TPL_OP_N88, CF_TPL_OP_N48,
-	CF_TPL_OP_S4,
-	CF_TPL_OP_CPY6, CF_TPL_OP_N14, CF_TPL_OP_N24, CF_TPL_OP_S1, CF_TPL_OP_S2, CF_TPL_OP_S8,
+	CF_TPL_OP_S4, CF_TPL_OP_S8,
+	CF_TPL_OP_CPY6, CF_TPL_OP_N14, CF_TPL_OP_N24, CF_TPL_OP_S1, CF_TPL_OP_S2,
 };
 #define CF_TPL_OPS_RARE                                                                           \
 	(1u << CF_TPL_OP_CPY6 | 1u << CF_TPL_OP_N14 | 1u << CF_TPL_OP_N24 | 1u << CF_TPL_OP_S1 |  \
-	 1u << CF_TPL_OP_S2 | 1u << CF_TPL_OP_S8)
+	 1u << CF_TPL_OP_S2)
 
 /* 1 when an element of len bytes can feed destination d (the built-in length rules). */
 int cf_tpl_map_len_ok(uint16_t d, uint16_t len);

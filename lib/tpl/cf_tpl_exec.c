@@ -388,6 +388,7 @@ cf_tpl_run_seg(const struct cf_tpl *t, const struct cf_tpl_seg *g, struct cf_rec
 	CF_TPL_RUN(CF_TPL_OP_N88, v64 = cf_wire_be64(x); memcpy(CF_TPL_REC, &v64, 8))
 	CF_TPL_RUN(CF_TPL_OP_N48, v64 = cf_wire_be32(x); memcpy(CF_TPL_REC, &v64, 8))
 	CF_TPL_RUN(CF_TPL_OP_S4, s->v[sp->roff] = cf_wire_be32(x))
+	CF_TPL_RUN(CF_TPL_OP_S8, s->v[sp->roff] = cf_wire_be64(x))
 	/* the rarer ops: one test for all of them when a segment has none */
 	if (__builtin_expect(g->rare, 0)) {
 		CF_TPL_RUN(CF_TPL_OP_CPY6, memcpy(CF_TPL_REC, x, 6))
@@ -395,7 +396,6 @@ cf_tpl_run_seg(const struct cf_tpl *t, const struct cf_tpl_seg *g, struct cf_rec
 		CF_TPL_RUN(CF_TPL_OP_N24, v32 = cf_wire_be16(x); memcpy(CF_TPL_REC, &v32, 4))
 		CF_TPL_RUN(CF_TPL_OP_S1, s->v[sp->roff] = x[0])
 		CF_TPL_RUN(CF_TPL_OP_S2, s->v[sp->roff] = cf_wire_be16(x))
-		CF_TPL_RUN(CF_TPL_OP_S8, s->v[sp->roff] = cf_wire_be64(x))
 	}
 	for (e = t->steps + g->end; sp < e; sp++)
 		cf_tpl_store(r, pres, s, sp->dst, q + sp->off, sp->len);

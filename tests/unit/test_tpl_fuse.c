@@ -88,7 +88,7 @@ test_fused_record(void)
 	CU_ASSERT_EQUAL(t->rec_len, sizeof(rec));
 	/* forwardingStatus is not a step; every element else has a specialised op */
 	CU_ASSERT_EQUAL(t->n_steps, RTE_DIM(f) - 1);
-	CU_ASSERT_EQUAL(t->segs[0].op_end[CF_TPL_OP_S8], t->n_steps);
+	CU_ASSERT_EQUAL(t->segs[0].op_end[CF_TPL_OP_S2], t->n_steps);
 	CU_ASSERT_EQUAL(t->segs[0].end, t->n_steps);
 	CU_ASSERT_EQUAL(t->segs[0].rare, 1); /* the 2-byte input interface */
 	CU_ASSERT_EQUAL(cf_tpl_data_set(&d.ctx, ex, t, &m, &dg, rec, sizeof(rec)), 1);
