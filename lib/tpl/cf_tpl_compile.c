@@ -122,6 +122,7 @@ dual_next_hops(uint16_t *dst, uint32_t n, uint16_t d4, uint16_t d6, uint16_t alt
 }
 
 int cf_tpl_no_fuse;
+int cf_tpl_no_kernel;
 
 /*
  * Generic destinations that may write the record field of a specialisable
@@ -190,6 +191,7 @@ fuse(struct cf_tpl *t)
 			segs[n_segs - 1].len = (uint16_t)soff;
 			s.op = CF_TPL_OP_GENERIC;
 			s.off = 0;
+			s.roff = 0;
 			seg_of[n] = (uint8_t)(n_segs - 1);
 			st[n++] = s;
 			n_segs++;
@@ -355,6 +357,8 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 			s->off = (uint16_t)off;
 			s->len = f[i].len;
 			s->dst = dst[i];
+			s->op = CF_TPL_OP_GENERIC;
+			s->roff = 0;
 		}
 		off += f[i].len == CF_TPL_VARLEN ? 1 : f[i].len;
 	}
@@ -377,6 +381,7 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 	t->fast_present = 0;
 	t->fast_have = 0;
 	t->n_segs = 0;
+	t->kernel = 0;
 	memset(t->segs, 0, sizeof(t->segs));
 	{
 		int v4 = 0, v6 = 0;
@@ -392,6 +397,8 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 					t->steps[i].op = CF_TPL_OP_GENERIC;
 				else
 					t->fast_present |= cf_tpl_specialise(&t->steps[i], v4 && v6, 0);
+		} else if (!cf_tpl_no_kernel) {
+			t->kernel = cf_tpl_kernel_find(t);
 		}
 	}
 	if (off == 0)
