@@ -5,7 +5,9 @@
  * built-in map); a fixed-length template keeps only the steps that store
  * something, each specialised to a plain copy or byte swap where it can be; a
  * template with a variable-length element keeps every field, in order, for
- * the field-by-field walk.
+ * the field-by-field walk. A data template whose steps cannot overwrite each
+ * other is then fused (fuse(): steps grouped by op, per run of fixed-length
+ * fields), and takes a constant kernel when its program is one of those.
  *
  * Repeated flow-key elements (RFC 7011 sec. 8: a template may carry an
  * element more than once, in the order the Metering Process treats them, so
@@ -174,7 +176,8 @@ fuse(struct cf_tpl *t)
 	uint64_t have = 0;
 	int f;
 
-	memset(segs, 0, sizeof(segs)); /* padding too: programs compare whole (cf_tpl_kernel_find) */
+	/* padding too: programs are compared whole (cf_tpl_kernel_find) */
+	memset(segs, 0, sizeof(segs));
 	for (i = 0; i < t->n_steps; i++)
 		if (is_scr(t->steps[i].dst) && t->steps[i].len != CF_TPL_VARLEN)
 			scr_n[t->steps[i].dst - CF_TPL_D_SCR_FIRST]++;
@@ -231,7 +234,8 @@ fuse(struct cf_tpl *t)
 		if (f >= 0 && used[f])
 			return 0;
 		for (k = 0; k < RTE_DIM(aliases); k++)
-			if (aliases[k].gen == st[i].dst && used[cf_tpl_direct_field(aliases[k].direct)])
+			if (aliases[k].gen == st[i].dst &&
+			    used[cf_tpl_direct_field(aliases[k].direct)])
 				return 0;
 	}
 	/*
@@ -391,12 +395,14 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 			v6 |= t->steps[i].dst == CF_TPL_D_SRC6 || t->steps[i].dst == CF_TPL_D_DST6;
 		}
 		/* Options records go through cf_tpl_store() in order (options_set). */
-		if (kind != CF_TPL_KIND_DATA || (v4 && v6) || cf_tpl_no_fuse || !fuse(t)) {
+		const int dual = v4 && v6;
+
+		if (kind != CF_TPL_KIND_DATA || dual || cf_tpl_no_fuse || !fuse(t)) {
 			for (i = 0; i < t->n_steps; i++)
 				if (t->varlen)
 					t->steps[i].op = CF_TPL_OP_GENERIC;
 				else
-					t->fast_present |= cf_tpl_specialise(&t->steps[i], v4 && v6, 0);
+					t->fast_present |= cf_tpl_specialise(&t->steps[i], dual, 0);
 		} else if (!cf_tpl_no_kernel) {
 			t->kernel = cf_tpl_kernel_find(t);
 		}

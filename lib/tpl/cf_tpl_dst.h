@@ -127,7 +127,7 @@ enum cf_tpl_op {
 	CF_TPL_OP_N14,
 	CF_TPL_OP_N24,
 	CF_TPL_OP_N48, /* widen into a larger field */
-	/* fused programs only (cf_tpl_compile.c): a scratch value of 1/2/4/8 bytes, roff = its index */
+	/* fused programs only (cf_tpl_compile.c): a scratch value of 1/2/4/8 bytes at index roff */
 	CF_TPL_OP_S1,
 	CF_TPL_OP_S2,
 	CF_TPL_OP_S4,

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The executor: run a compiled template over the records of a data set.
- * Fixed-length records go through one loop over (offset, length,
- * destination) steps; records of a template with a variable-length element
- * are walked field by field. cf_tpl_data_flowset() is the decoders' entry:
+ * A fused program (most data templates, cf_tpl_compile.c) runs one tight
+ * loop per op per segment, or a constant kernel's straight-line copy of it
+ * (cf_tpl_kernels.h); the others go step by step: fixed-length records
+ * through one loop over (offset, length, destination) steps, records of a
+ * template with a variable-length element walked field by field. cf_tpl_data_flowset() is the decoders' entry:
  * template found -> decode, else wait for it (cf_tpl_pending.c) or count
  * no_template.
  */

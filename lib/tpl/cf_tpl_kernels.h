@@ -29,20 +29,30 @@ struct cf_tpl_kernel_def {
 	struct cf_tpl prog;        /* the fused program of f for version */
 };
 
-enum { CF_TPL_KN_NONE, CF_TPL_KN_V9_CISCO18, CF_TPL_KN_IPFIX_CISCO18, CF_TPL_KN_IPFIX_CISCO18_APP, CF_TPL_KN_MAX };
+enum {
+	CF_TPL_KN_NONE,
+	CF_TPL_KN_V9_CISCO18,
+	CF_TPL_KN_IPFIX_CISCO18,
+	CF_TPL_KN_IPFIX_CISCO18_APP,
+	CF_TPL_KN_MAX
+};
 
 static const struct cf_tpl_kernel_def cf_tpl_kernel_defs[CF_TPL_KN_MAX] = {
 	/* NetFlow v9: the cisco18 layout (scripts/gen_template.py --proto v9) */
 	[CF_TPL_KN_V9_CISCO18] = {
 		.name = "v9", .version = CF_RECORD_V_NF9, .n = 19,
-		.f = {{0, 8, 4}, {0, 12, 4}, {0, 15, 4}, {0, 7, 2}, {0, 11, 2}, {0, 4, 1}, {0, 5, 1}, {0, 6, 1},
-		{0, 1, 8}, {0, 2, 4}, {0, 22, 4}, {0, 21, 4}, {0, 10, 4}, {0, 14, 4}, {0, 9, 1},
-		{0, 13, 1}, {0, 61, 1}, {0, 34000, 4}, {0, 34001, 4}},
+		.f = {
+			{0, 8, 4}, {0, 12, 4}, {0, 15, 4}, {0, 7, 2}, {0, 11, 2}, {0, 4, 1},
+			{0, 5, 1}, {0, 6, 1}, {0, 1, 8}, {0, 2, 4}, {0, 22, 4}, {0, 21, 4},
+			{0, 10, 4}, {0, 14, 4}, {0, 9, 1}, {0, 13, 1}, {0, 61, 1}, {0, 34000, 4},
+			{0, 34001, 4},
+		},
 		.prog = {
 			.varlen = 0, .n_steps = 19, .n_segs = 1,
 			.segs = {
 				{.len = 58, .first = 0, .end = 19, .rare = 0,
-				 .op_end = {0, 3, 19, 9, 11, 15, 16, 19, 19, 17, 19, 19, 19, 19, 0, 0}},
+				 .op_end = {
+					0, 3, 19, 9, 11, 15, 16, 19, 19, 17, 19, 19, 19, 19, 0, 0}},
 			},
 			.steps = {
 				{0, 4, 2, 1, 32},
@@ -70,14 +80,18 @@ static const struct cf_tpl_kernel_def cf_tpl_kernel_defs[CF_TPL_KN_MAX] = {
 	/* IPFIX: the same with flowStart/EndMilliseconds and the Cisco SGTs (--proto ipfix) */
 	[CF_TPL_KN_IPFIX_CISCO18] = {
 		.name = "ipfix", .version = CF_RECORD_V_IPFIX, .n = 19,
-		.f = {{0, 8, 4}, {0, 12, 4}, {0, 15, 4}, {0, 7, 2}, {0, 11, 2}, {0, 4, 1}, {0, 5, 1}, {0, 6, 1},
-		{0, 1, 8}, {0, 2, 4}, {0, 152, 8}, {0, 153, 8}, {0, 10, 4}, {0, 14, 4}, {0, 9, 1},
-		{0, 13, 1}, {0, 61, 1}, {9, 1232, 4}, {9, 1233, 4}},
+		.f = {
+			{0, 8, 4}, {0, 12, 4}, {0, 15, 4}, {0, 7, 2}, {0, 11, 2}, {0, 4, 1},
+			{0, 5, 1}, {0, 6, 1}, {0, 1, 8}, {0, 2, 4}, {0, 152, 8}, {0, 153, 8},
+			{0, 10, 4}, {0, 14, 4}, {0, 9, 1}, {0, 13, 1}, {0, 61, 1}, {9, 1232, 4},
+			{9, 1233, 4},
+		},
 		.prog = {
 			.varlen = 0, .n_steps = 19, .n_segs = 1,
 			.segs = {
 				{.len = 66, .first = 0, .end = 19, .rare = 0,
-				 .op_end = {0, 3, 19, 9, 11, 15, 16, 19, 19, 17, 19, 19, 17, 19, 0, 0}},
+				 .op_end = {
+					0, 3, 19, 9, 11, 15, 16, 19, 19, 17, 19, 19, 17, 19, 0, 0}},
 			},
 			.steps = {
 				{0, 4, 2, 1, 32},
@@ -105,16 +119,23 @@ static const struct cf_tpl_kernel_def cf_tpl_kernel_defs[CF_TPL_KN_MAX] = {
 	/* IPFIX with applicationName (variable length, not stored) after the protocol (--varlen) */
 	[CF_TPL_KN_IPFIX_CISCO18_APP] = {
 		.name = "ipfixvar", .version = CF_RECORD_V_IPFIX, .n = 20,
-		.f = {{0, 8, 4}, {0, 12, 4}, {0, 15, 4}, {0, 7, 2}, {0, 11, 2}, {0, 4, 1}, {0, 96, CF_TPL_VARLEN},
-		{0, 5, 1}, {0, 6, 1}, {0, 1, 8}, {0, 2, 4}, {0, 152, 8}, {0, 153, 8}, {0, 10, 4},
-		{0, 14, 4}, {0, 9, 1}, {0, 13, 1}, {0, 61, 1}, {9, 1232, 4}, {9, 1233, 4}},
+		.f = {
+			{0, 8, 4}, {0, 12, 4}, {0, 15, 4}, {0, 7, 2}, {0, 11, 2}, {0, 4, 1},
+			{0, 96, CF_TPL_VARLEN}, {0, 5, 1}, {0, 6, 1}, {0, 1, 8}, {0, 2, 4},
+			{0, 152, 8},
+			{0, 153, 8}, {0, 10, 4}, {0, 14, 4}, {0, 9, 1}, {0, 13, 1}, {0, 61, 1},
+			{9, 1232, 4}, {9, 1233, 4},
+		},
 		.prog = {
 			.varlen = 1, .n_steps = 20, .n_segs = 2,
 			.segs = {
 				{.len = 17, .first = 0, .end = 6, .rare = 0,
-				 .op_end = {0, 3, 6, 4, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 0}},
+				 .op_end = {
+					0, 3, 6, 4, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 0}},
 				{.len = 49, .first = 7, .end = 20, .rare = 0,
-				 .op_end = {0, 7, 20, 12, 12, 16, 17, 20, 20, 18, 20, 20, 18, 20, 0, 0}},
+				 .op_end = {
+					0, 7, 20, 12, 12, 16, 17, 20, 20, 18, 20, 20, 18, 20, 0,
+					0}},
 			},
 			.steps = {
 				{0, 4, 2, 1, 32},

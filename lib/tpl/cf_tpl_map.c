@@ -214,7 +214,7 @@ cf_tpl_specialise(struct cf_tpl_step *s, int dual_family, int fused)
 
 		op = num_op[s->len][w];
 		if (op == CF_TPL_OP_GENERIC && fused && s->len > w) {
-			/* (uintW_t)rd_un(q, len): the low W bytes of a big-endian value are its last */
+			/* (uintW_t)rd_un(q, len): a big-endian value's low W bytes are its last */
 			op = num_op[w][w];
 			if (op != CF_TPL_OP_GENERIC)
 				s->off = (uint16_t)(s->off + s->len - w);

@@ -62,7 +62,7 @@ struct cf_tpl {
 	uint16_t tid;
 	uint16_t n_steps;
 	uint8_t kind;              /* enum cf_tpl_kind */
-	uint8_t varlen;            /* 1: walk fields (unfused: steps[] holds every field in order) */
+	uint8_t varlen;            /* 1: variable-length fields (unfused: steps[] = every field) */
 	uint8_t in_use;
 	uint8_t flags;             /* CF_TPL_F_* */
 	uint32_t exp_idx;          /* owning exporter state (cf_tpl_exp_index) */
