@@ -5,7 +5,9 @@
  * built-in map); a fixed-length template keeps only the steps that store
  * something, each specialised to a plain copy or byte swap where it can be; a
  * template with a variable-length element keeps every field, in order, for
- * the field-by-field walk.
+ * the field-by-field walk. A data template whose steps cannot overwrite each
+ * other is then fused (fuse(): steps grouped by op, per run of fixed-length
+ * fields), and takes a constant kernel when its program is one of those.
  *
  * Repeated flow-key elements (RFC 7011 sec. 8: a template may carry an
  * element more than once, in the order the Metering Process treats them, so
@@ -18,6 +20,9 @@
  * (cf_tpl_exec.c): a template with both families, one of them zero, is one
  * header.
  */
+#include <string.h>
+
+#include <rte_common.h>
 #include <rte_jhash.h>
 
 #include "cf_tpl.h"
@@ -118,6 +123,167 @@ dual_next_hops(uint16_t *dst, uint32_t n, uint16_t d4, uint16_t d6, uint16_t alt
 	return 1;
 }
 
+int cf_tpl_no_fuse;
+int cf_tpl_no_kernel;
+
+/*
+ * Generic destinations that may write the record field of a specialisable
+ * one (cf_tpl_store): an IPv6 address clears an IPv4 peer, a station stands
+ * in for the source, ICMP type and code in one element. Only the ICMP rows
+ * can meet a specialised step today (both address families, both next-hop
+ * families and a station beside a source are compiled away from it before);
+ * the others keep the rule whole. tests/unit/test_tpl_fuse.c checks it.
+ */
+static const struct {
+	uint16_t gen, direct;
+} aliases[] = {
+	{CF_TPL_D_SRC6, CF_TPL_D_SRC4}, {CF_TPL_D_SRC6, CF_TPL_D_DST4},
+	{CF_TPL_D_DST6, CF_TPL_D_DST4}, {CF_TPL_D_DST6, CF_TPL_D_SRC4},
+	{CF_TPL_D_NH6, CF_TPL_D_NH4}, {CF_TPL_D_NH6_NZ, CF_TPL_D_NH4},
+	{CF_TPL_D_STA4, CF_TPL_D_SRC4}, {CF_TPL_D_STA_MAC, CF_TPL_D_SRC_MAC},
+	{CF_TPL_D_ICMP_TC, CF_TPL_D_ICMP_TYPE}, {CF_TPL_D_ICMP_TC, CF_TPL_D_ICMP_CODE},
+};
+
+static int
+is_scr(uint16_t d)
+{
+	return d >= CF_TPL_D_SCR_FIRST && d < CF_TPL_D_MAX;
+}
+
+/*
+ * The fused program of a data template (cf_tpl_exec.c runs one tight loop per
+ * op, no per-step dispatch): the fixed-length elements between variable-length
+ * ones are a segment with offsets of its own; skipped fixed elements drop out
+ * (the segment's length covers them); the specialised steps of a segment are
+ * grouped by op; a scratch element that occurs once is stored without its
+ * first-wins test (its bit is in every record: fast_have); generic steps come
+ * after the specialised ones of their segment, in template order. Equal to
+ * the steps in template order only when no two steps can write the same
+ * record bytes (generic steps never read what specialised ones wrote: their
+ * presence bits join once the record is done); 0 otherwise, t untouched.
+ */
+static int
+fuse(struct cf_tpl *t)
+{
+	static const uint8_t scr_op[9] = {[1] = CF_TPL_OP_S1, [2] = CF_TPL_OP_S2,
+					  [4] = CF_TPL_OP_S4, [8] = CF_TPL_OP_S8};
+	struct cf_tpl_step st[CF_TPL_MAX_FIELDS], out[CF_TPL_MAX_FIELDS];
+	struct cf_tpl_seg segs[CF_TPL_SEGS];
+	uint8_t scr_n[CF_TPL_SCR_N] = {0}, used[sizeof(struct cf_record)] = {0};
+	uint8_t seg_of[CF_TPL_MAX_FIELDS];
+	unsigned int cnt[CF_TPL_OP_MAX], at[CF_TPL_OP_MAX], n = 0, n_segs = 1, i, k, g, sum;
+	uint32_t present = 0, soff = 0;
+	uint64_t have = 0;
+	int f;
+
+	/* padding too: programs are compared whole (cf_tpl_kernel_find) */
+	memset(segs, 0, sizeof(segs));
+	for (i = 0; i < t->n_steps; i++)
+		if (is_scr(t->steps[i].dst) && t->steps[i].len != CF_TPL_VARLEN)
+			scr_n[t->steps[i].dst - CF_TPL_D_SCR_FIRST]++;
+		else if (is_scr(t->steps[i].dst))
+			scr_n[t->steps[i].dst - CF_TPL_D_SCR_FIRST] += 2; /* never the fast form */
+	for (i = 0; i < t->n_steps; i++) {
+		struct cf_tpl_step s = t->steps[i];
+		uint32_t bit;
+
+		if (s.len == CF_TPL_VARLEN) {
+			/* ends the segment; stays generic (its length is the record's) */
+			if (n_segs == CF_TPL_SEGS)
+				return 0;
+			segs[n_segs - 1].len = (uint16_t)soff;
+			s.op = CF_TPL_OP_GENERIC;
+			s.off = 0;
+			s.roff = 0;
+			seg_of[n] = (uint8_t)(n_segs - 1);
+			st[n++] = s;
+			n_segs++;
+			soff = 0;
+			continue;
+		}
+		if (t->varlen) {
+			/* every field is a step: offsets from the segment's start */
+			s.off = (uint16_t)soff;
+			soff += s.len;
+		} else if (s.off + s.len > soff) {
+			soff = s.off + s.len; /* only the stored ones are steps: offsets stay */
+		}
+		if (s.dst == CF_TPL_D_SKIP)
+			continue;
+		bit = cf_tpl_specialise(&s, 0, 1);
+		if (s.op != CF_TPL_OP_GENERIC) {
+			f = cf_tpl_direct_field(s.dst);
+			if (used[f])
+				return 0; /* the same field twice: the later element wins */
+			used[f] = 1;
+			present |= bit;
+		} else if (is_scr(s.dst) && scr_n[s.dst - CF_TPL_D_SCR_FIRST] == 1 && s.len <= 8 &&
+			   scr_op[s.len] != 0) {
+			s.op = scr_op[s.len];
+			s.roff = (uint8_t)(s.dst - CF_TPL_D_SCR_FIRST);
+			have |= CF_TPL_BIT(s.dst);
+		}
+		seg_of[n] = (uint8_t)(n_segs - 1);
+		st[n++] = s;
+	}
+	segs[n_segs - 1].len = (uint16_t)soff;
+	for (i = 0; i < n; i++) {
+		if (st[i].op != CF_TPL_OP_GENERIC)
+			continue;
+		f = cf_tpl_direct_field(st[i].dst);
+		if (f >= 0 && used[f])
+			return 0;
+		for (k = 0; k < RTE_DIM(aliases); k++)
+			if (aliases[k].gen == st[i].dst &&
+			    used[cf_tpl_direct_field(aliases[k].direct)])
+				return 0;
+	}
+	/*
+	 * Per segment, a stable counting sort: ops in cf_tpl_op_order, its generic
+	 * steps (op 0) after them, then the variable-length step that ends it.
+	 */
+	for (g = 0, sum = 0; g < n_segs; g++) {
+		unsigned int var = n;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < n; i++) {
+			if (seg_of[i] != g)
+				continue;
+			if (st[i].len == CF_TPL_VARLEN)
+				var = i;
+			else
+				cnt[st[i].op]++;
+		}
+		segs[g].first = (uint8_t)sum;
+		segs[g].rare = 0;
+		memset(segs[g].op_end, 0, sizeof(segs[g].op_end));
+		for (k = 0; k < RTE_DIM(cf_tpl_op_order); k++) {
+			uint8_t op = cf_tpl_op_order[k];
+
+			at[op] = sum;
+			sum += cnt[op];
+			segs[g].op_end[op] = (uint8_t)sum;
+			if (cnt[op] != 0 && (CF_TPL_OPS_RARE & (1u << op)))
+				segs[g].rare = 1;
+		}
+		at[CF_TPL_OP_GENERIC] = sum;
+		sum += cnt[CF_TPL_OP_GENERIC];
+		segs[g].end = (uint8_t)sum;
+		for (i = 0; i < n; i++)
+			if (seg_of[i] == g && i != var)
+				out[at[st[i].op]++] = st[i];
+		if (var != n)
+			out[sum++] = st[var];
+	}
+	memcpy(t->steps, out, n * sizeof(out[0]));
+	memcpy(t->segs, segs, n_segs * sizeof(segs[0]));
+	t->n_steps = (uint16_t)n;
+	t->n_segs = (uint8_t)n_segs;
+	t->fast_present = present;
+	t->fast_have = have;
+	return 1;
+}
+
 uint32_t
 cf_tpl_layout_hash(enum cf_tpl_kind kind, const struct cf_tpl_field *f, uint16_t n,
 		   uint16_t scope)
@@ -195,6 +361,8 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 			s->off = (uint16_t)off;
 			s->len = f[i].len;
 			s->dst = dst[i];
+			s->op = CF_TPL_OP_GENERIC;
+			s->roff = 0;
 		}
 		off += f[i].len == CF_TPL_VARLEN ? 1 : f[i].len;
 	}
@@ -215,18 +383,29 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 				t->steps[i].dst = CF_TPL_D_SKIP;
 	}
 	t->fast_present = 0;
-	if (!t->varlen) {
+	t->fast_have = 0;
+	t->n_segs = 0;
+	t->kernel = 0;
+	memset(t->segs, 0, sizeof(t->segs));
+	{
 		int v4 = 0, v6 = 0;
 
 		for (i = 0; i < t->n_steps; i++) {
 			v4 |= t->steps[i].dst == CF_TPL_D_SRC4 || t->steps[i].dst == CF_TPL_D_DST4;
 			v6 |= t->steps[i].dst == CF_TPL_D_SRC6 || t->steps[i].dst == CF_TPL_D_DST6;
 		}
-		for (i = 0; i < t->n_steps; i++)
-			t->fast_present |= cf_tpl_specialise(&t->steps[i], v4 && v6);
-	} else {
-		for (i = 0; i < t->n_steps; i++)
-			t->steps[i].op = CF_TPL_OP_GENERIC;
+		/* Options records go through cf_tpl_store() in order (options_set). */
+		const int dual = v4 && v6;
+
+		if (kind != CF_TPL_KIND_DATA || dual || cf_tpl_no_fuse || !fuse(t)) {
+			for (i = 0; i < t->n_steps; i++)
+				if (t->varlen)
+					t->steps[i].op = CF_TPL_OP_GENERIC;
+				else
+					t->fast_present |= cf_tpl_specialise(&t->steps[i], dual, 0);
+		} else if (!cf_tpl_no_kernel) {
+			t->kernel = cf_tpl_kernel_find(t);
+		}
 	}
 	if (off == 0)
 		return CF_STATS_DROP_TPL_ZERO_LEN;

@@ -127,13 +127,42 @@ enum cf_tpl_op {
 	CF_TPL_OP_N14,
 	CF_TPL_OP_N24,
 	CF_TPL_OP_N48, /* widen into a larger field */
+	/* fused programs only (cf_tpl_compile.c): a scratch value of 1/2/4/8 bytes at index roff */
+	CF_TPL_OP_S1,
+	CF_TPL_OP_S2,
+	CF_TPL_OP_S4,
+	CF_TPL_OP_S8,
+	CF_TPL_OP_MAX
 };
+
+_Static_assert(CF_TPL_OP_MAX <= CF_TPL_OPS, "struct cf_tpl op_end[] holds every op");
+
+/*
+ * The order of a fused segment's op runs (cf_tpl_compile.c sorts, cf_tpl_exec.c
+ * runs): the common ops first, then the rarer ones, which a segment without
+ * any skips with one test (cf_tpl_seg.rare).
+ */
+static const uint8_t cf_tpl_op_order[CF_TPL_OP_MAX - 1] = {
+	CF_TPL_OP_CPY4, CF_TPL_OP_N11, CF_TPL_OP_N22, CF_TPL_OP_N44, CF_TPL_OP_N88, CF_TPL_OP_N48,
+	CF_TPL_OP_S4, CF_TPL_OP_S8,
+	CF_TPL_OP_CPY6, CF_TPL_OP_N14, CF_TPL_OP_N24, CF_TPL_OP_S1, CF_TPL_OP_S2,
+};
+#define CF_TPL_OPS_RARE                                                                           \
+	(1u << CF_TPL_OP_CPY6 | 1u << CF_TPL_OP_N14 | 1u << CF_TPL_OP_N24 | 1u << CF_TPL_OP_S1 |  \
+	 1u << CF_TPL_OP_S2)
 
 /* 1 when an element of len bytes can feed destination d (the built-in length rules). */
 int cf_tpl_map_len_ok(uint16_t d, uint16_t len);
 
-/* Fill s->op, s->roff and the presence bit for a fixed-template step; 0 when generic. */
-uint32_t cf_tpl_specialise(struct cf_tpl_step *s, int dual_family);
+/*
+ * Fill s->op, s->roff and the presence bit for a fixed-template step; 0 when
+ * generic. fused: also narrowing reads (an element longer than its field
+ * keeps its last bytes, as the generic store does; s->off moves to them).
+ */
+uint32_t cf_tpl_specialise(struct cf_tpl_step *s, int dual_family, int fused);
+
+/* The record field of a specialisable destination, or -1: two equal ones share bytes. */
+int cf_tpl_direct_field(uint16_t d);
 
 #define CF_TPL_SCR_N (CF_TPL_D_MAX - CF_TPL_D_SCR_FIRST)
 #define CF_TPL_STR_N (CF_TPL_D_SCR_FIRST - CF_TPL_D_STR_FIRST)

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The executor: run a compiled template over the records of a data set.
- * Fixed-length records go through one loop over (offset, length,
- * destination) steps; records of a template with a variable-length element
- * are walked field by field. cf_tpl_data_flowset() is the decoders' entry:
+ * A fused program (most data templates, cf_tpl_compile.c) runs one tight
+ * loop per op per segment, or a constant kernel's straight-line copy of it
+ * (cf_tpl_kernels.h); the others go step by step: fixed-length records
+ * through one loop over (offset, length, destination) steps, records of a
+ * template with a variable-length element walked field by field. cf_tpl_data_flowset() is the decoders' entry:
  * template found -> decode, else wait for it (cf_tpl_pending.c) or count
  * no_template.
  */
@@ -12,6 +14,7 @@
 #include "cf_frame.h"
 #include "cf_tpl.h"
 #include "cf_tpl_dst.h"
+#include "cf_tpl_kernels.h"
 #include "cf_tpl_priv.h"
 #include "cf_wire.h"
 
@@ -288,6 +291,27 @@ cf_tpl_store(struct cf_record *r, uint32_t *pres, struct cf_tpl_scr *s, uint16_t
 	}
 }
 
+/*
+ * A zeroed slot, or NULL: cf_record_sink_next() with the 256 bytes cleared by
+ * eight inline 32-byte stores instead of a memset call (the slot is 64-byte
+ * aligned; this costs a quarter of the instructions).
+ */
+typedef uint8_t cf_tpl_v32 __attribute__((vector_size(32), may_alias));
+
+static inline struct cf_record *
+tpl_slot(struct cf_record_sink *sink)
+{
+	struct cf_record *r = cf_record_sink_next_raw(sink);
+	cf_tpl_v32 *w = (cf_tpl_v32 *)r;
+	unsigned int i;
+
+	if (r != NULL)
+		for (i = 0; i < sizeof(*r) / sizeof(*w); i++)
+			w[i] = (cf_tpl_v32){0};
+	return r;
+}
+_Static_assert(sizeof(struct cf_record) % sizeof(cf_tpl_v32) == 0, "whole vectors");
+
 /* A fixed-template step: specialised ops store without looking at the destination. */
 static inline void
 cf_tpl_step(struct cf_record *r, uint32_t *pres, struct cf_tpl_scr *s, const struct cf_tpl_step *sp,
@@ -335,6 +359,129 @@ cf_tpl_step(struct cf_record *r, uint32_t *pres, struct cf_tpl_scr *s, const str
 	default:
 		cf_tpl_store(r, pres, s, sp->dst, q, sp->len);
 		return;
+	}
+}
+
+/*
+ * A fused program (cf_tpl_compile.c fuse()): the steps of one op in a row,
+ * each op's run a loop of its own, so no step pays an indirect jump; the
+ * generic steps, last, go through cf_tpl_store() in template order.
+ */
+#define CF_TPL_RUN(prev, op, body)                                                                \
+	for (sp = t->steps + (prev), e = t->steps + g->op_end[op]; sp < e; sp++) {                \
+		const uint8_t *x = q + sp->off;                                                   \
+		body;                                                                             \
+	}
+#define CF_TPL_REC (rb + sp->roff)
+
+/*
+ * Each run starts where the previous one in cf_tpl_op_order ends, read from
+ * g (not carried in sp), so that on a constant program (the kernels) every
+ * run has constant bounds and unrolls whole.
+ */
+static inline void
+cf_tpl_run_seg(const struct cf_tpl *t, const struct cf_tpl_seg *g, struct cf_record *r,
+	       uint32_t *pres, struct cf_tpl_scr *s, const uint8_t *q)
+{
+	const struct cf_tpl_step *sp, *e;
+	uint8_t *rb = (uint8_t *)r;
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
+
+	CF_TPL_RUN(g->first, CF_TPL_OP_CPY4, memcpy(CF_TPL_REC, x, 4))
+	CF_TPL_RUN(g->op_end[CF_TPL_OP_CPY4], CF_TPL_OP_N11, *CF_TPL_REC = x[0])
+	CF_TPL_RUN(g->op_end[CF_TPL_OP_N11], CF_TPL_OP_N22,
+		   v16 = cf_wire_be16(x); memcpy(CF_TPL_REC, &v16, 2))
+	CF_TPL_RUN(g->op_end[CF_TPL_OP_N22], CF_TPL_OP_N44,
+		   v32 = cf_wire_be32(x); memcpy(CF_TPL_REC, &v32, 4))
+	CF_TPL_RUN(g->op_end[CF_TPL_OP_N44], CF_TPL_OP_N88,
+		   v64 = cf_wire_be64(x); memcpy(CF_TPL_REC, &v64, 8))
+	CF_TPL_RUN(g->op_end[CF_TPL_OP_N88], CF_TPL_OP_N48,
+		   v64 = cf_wire_be32(x); memcpy(CF_TPL_REC, &v64, 8))
+	CF_TPL_RUN(g->op_end[CF_TPL_OP_N48], CF_TPL_OP_S4, s->v[sp->roff] = cf_wire_be32(x))
+	CF_TPL_RUN(g->op_end[CF_TPL_OP_S4], CF_TPL_OP_S8, s->v[sp->roff] = cf_wire_be64(x))
+	/* the rarer ops: one test for all of them when a segment has none */
+	if (__builtin_expect(g->rare, 0)) {
+		CF_TPL_RUN(g->op_end[CF_TPL_OP_S8], CF_TPL_OP_CPY6, memcpy(CF_TPL_REC, x, 6))
+		CF_TPL_RUN(g->op_end[CF_TPL_OP_CPY6], CF_TPL_OP_N14,
+			   v32 = x[0]; memcpy(CF_TPL_REC, &v32, 4))
+		CF_TPL_RUN(g->op_end[CF_TPL_OP_N14], CF_TPL_OP_N24,
+			   v32 = cf_wire_be16(x); memcpy(CF_TPL_REC, &v32, 4))
+		CF_TPL_RUN(g->op_end[CF_TPL_OP_N24], CF_TPL_OP_S1, s->v[sp->roff] = x[0])
+		CF_TPL_RUN(g->op_end[CF_TPL_OP_S1], CF_TPL_OP_S2,
+			   s->v[sp->roff] = cf_wire_be16(x))
+	}
+	for (sp = t->steps + g->op_end[CF_TPL_OP_S2], e = t->steps + g->end; sp < e; sp++)
+		cf_tpl_store(r, pres, s, sp->dst, q + sp->off, sp->len);
+}
+_Static_assert(CF_TPL_OP_S8 + 1 == CF_TPL_OP_MAX, "cf_tpl_run_seg() runs every op");
+/* The runs above are in cf_tpl_op_order, the rare ones (CF_TPL_OPS_RARE) behind g->rare. */
+
+/* A variable-length element's length at p[*pos] (RFC 7011 sec. 7); -1 past avail. */
+static inline int64_t
+var_len(const uint8_t *p, uint32_t *pos, uint32_t avail)
+{
+	uint32_t len;
+
+	if (*pos + 1 > avail)
+		return -1;
+	len = p[(*pos)++];
+	if (len == 255) {
+		if (*pos + 2 > avail)
+			return -1;
+		len = cf_wire_be16(p + *pos);
+		*pos += 2;
+	}
+	return len;
+}
+
+/* Bytes of the record at p under a fused variable-length template; 0 when it runs past avail. */
+static inline uint32_t
+var_measure(const struct cf_tpl *t, const uint8_t *p, uint32_t avail)
+{
+	uint32_t pos = 0, k;
+	int64_t len;
+
+	for (k = 0;; k++) {
+		pos += t->segs[k].len;
+		if (pos > avail)
+			return 0;
+		if (k + 1 == t->n_segs)
+			return pos;
+		if ((len = var_len(p, &pos, avail)) < 0 || pos + len > avail)
+			return 0;
+		pos += (uint32_t)len;
+	}
+}
+
+/*
+ * The record at p (measured whole by var_measure()) under a fused
+ * variable-length template: each segment's program, then the element after
+ * it as cf_tpl_walk() takes it.
+ */
+static inline void
+var_decode(const struct cf_tpl *t, const uint8_t *p, struct cf_record *r, uint32_t *pres,
+	   struct cf_tpl_scr *s)
+{
+	uint32_t pos = 0, k, len;
+
+	/* whole, on a kernel's constant program: every segment's runs unroll */
+#pragma GCC unroll 4
+	for (k = 0; k < CF_TPL_SEGS; k++) {
+		const struct cf_tpl_step *st;
+
+		cf_tpl_run_seg(t, &t->segs[k], r, pres, s, p + pos);
+		pos += t->segs[k].len;
+		if (k + 1 == t->n_segs)
+			return;
+		st = &t->steps[t->segs[k].end];
+		len = (uint32_t)var_len(p, &pos, UINT32_MAX);
+		/* A mapped element read as varlen must still fit its type. */
+		if (st->dst != CF_TPL_D_SKIP &&
+		    !(len == 0 || (len > 16 && !cf_tpl_dst_is_str(st->dst))))
+			cf_tpl_store(r, pres, s, st->dst, p + pos, (uint16_t)len);
+		pos += len;
 	}
 }
 
@@ -414,9 +561,23 @@ static void
 record_times(struct cf_record *r, const struct cf_tpl_scr *s, const struct cf_tpl_msg *m,
 	     const struct cf_tpl_exp *ex)
 {
+	const uint64_t times = s->have & TIME_BITS;
 	uint64_t a = 0, b = 0;
 
-	if (s->have & TIME_BITS) {
+	/*
+	 * The two common forms first (what flow_time() gives when the pair is
+	 * all the record has): v9 FIRST/LAST_SWITCHED, IPFIX flowStart/EndMilliseconds.
+	 */
+	if (times == (CF_TPL_BIT(CF_TPL_D_T_UP_START) | CF_TPL_BIT(CF_TPL_D_T_UP_END)) &&
+	    m->version == CF_RECORD_V_NF9) {
+		a = m->export_ms + (int64_t)(int32_t)((uint32_t)CF_TPL_VAL(s, CF_TPL_D_T_UP_START) -
+						      m->uptime_ms);
+		b = m->export_ms + (int64_t)(int32_t)((uint32_t)CF_TPL_VAL(s, CF_TPL_D_T_UP_END) -
+						      m->uptime_ms);
+	} else if (times == (CF_TPL_BIT(CF_TPL_D_T_MS_START) | CF_TPL_BIT(CF_TPL_D_T_MS_END))) {
+		a = CF_TPL_VAL(s, CF_TPL_D_T_MS_START);
+		b = CF_TPL_VAL(s, CF_TPL_D_T_MS_END);
+	} else if (times != 0) {
 		a = flow_time(s, m, ex, 0);
 		b = flow_time(s, m, ex, 1);
 	}
@@ -926,6 +1087,54 @@ cf_tpl_walk(const struct cf_tpl *t, const uint8_t *p, uint32_t avail, struct cf_
 	return pos;
 }
 
+/*
+ * The kernels: the generic fused code on a constant program (cf_tpl_kernels.h),
+ * which the compiler turns into straight-line code for that layout.
+ */
+typedef void (*cf_tpl_kernel_fn)(const uint8_t *q, struct cf_record *r, uint32_t *pres,
+				 struct cf_tpl_scr *s);
+
+#define CF_TPL_KERNEL_FIXED(name, id)                                                             \
+	static void name(const uint8_t *q, struct cf_record *r, uint32_t *pres,                   \
+			 struct cf_tpl_scr *s)                                                    \
+	{                                                                                         \
+		const struct cf_tpl *k = &cf_tpl_kernel_defs[id].prog;                            \
+                                                                                                  \
+		cf_tpl_run_seg(k, &k->segs[0], r, pres, s, q);                                    \
+	}
+#define CF_TPL_KERNEL_VAR(name, id)                                                               \
+	static void name(const uint8_t *q, struct cf_record *r, uint32_t *pres,                   \
+			 struct cf_tpl_scr *s)                                                    \
+	{                                                                                         \
+		var_decode(&cf_tpl_kernel_defs[id].prog, q, r, pres, s);                          \
+	}
+CF_TPL_KERNEL_FIXED(k_v9_cisco18, CF_TPL_KN_V9_CISCO18)
+CF_TPL_KERNEL_FIXED(k_ipfix_cisco18, CF_TPL_KN_IPFIX_CISCO18)
+CF_TPL_KERNEL_VAR(k_ipfix_cisco18_app, CF_TPL_KN_IPFIX_CISCO18_APP)
+
+static const cf_tpl_kernel_fn kernel_fn[CF_TPL_KN_MAX] = {
+	[CF_TPL_KN_V9_CISCO18] = k_v9_cisco18,
+	[CF_TPL_KN_IPFIX_CISCO18] = k_ipfix_cisco18,
+	[CF_TPL_KN_IPFIX_CISCO18_APP] = k_ipfix_cisco18_app,
+};
+
+uint8_t
+cf_tpl_kernel_find(const struct cf_tpl *t)
+{
+	unsigned int i;
+
+	for (i = 1; i < CF_TPL_KN_MAX; i++) {
+		const struct cf_tpl *k = &cf_tpl_kernel_defs[i].prog;
+
+		if (kernel_fn[i] != NULL && k->n_segs == t->n_segs && k->n_steps == t->n_steps &&
+		    k->varlen == t->varlen &&
+		    memcmp(k->segs, t->segs, t->n_segs * sizeof(t->segs[0])) == 0 &&
+		    memcmp(k->steps, t->steps, t->n_steps * sizeof(t->steps[0])) == 0)
+			return (uint8_t)i;
+	}
+	return 0;
+}
+
 /* Counted on the template for the operators' view; single writer, whole-word stores. */
 static inline void
 tpl_count(const struct cf_tpl *t, uint32_t n)
@@ -999,6 +1208,8 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 		const uint32_t rl = t->rec_len, cnt = len / rl;
 		const struct cf_tpl_step *steps = t->steps, *end = t->steps + t->n_steps;
 		uint32_t dec = cnt;
+		const int fused = t->n_segs != 0;
+		const cf_tpl_kernel_fn kfn = kernel_fn[t->kernel];
 
 		if (__builtin_expect(cnt > cap, 0)) {
 			dec = cap;
@@ -1006,7 +1217,7 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 		}
 		for (n = 0; n < dec; n++) {
 			const uint8_t *q = p + n * rl;
-			struct cf_record *r = cf_record_sink_next(ctx->sink);
+			struct cf_record *r = tpl_slot(ctx->sink);
 			const struct cf_tpl_step *sp;
 			uint32_t pres = 0;
 
@@ -1014,10 +1225,15 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 				st->drops[CF_STATS_DROP_NO_BLOCK] += dec - n;
 				break;
 			}
-			s.have = 0;
+			s.have = t->fast_have;
 			s.str_have = 0;
-			for (sp = steps; sp < end; sp++)
-				cf_tpl_step(r, &pres, &s, sp, q + sp->off);
+			if (kfn != NULL)
+				kfn(q, r, &pres, &s);
+			else if (fused)
+				cf_tpl_run_seg(t, &t->segs[0], r, &pres, &s, q);
+			else
+				for (sp = steps; sp < end; sp++)
+					cf_tpl_step(r, &pres, &s, sp, q + sp->off);
 			r->present = pres | t->fast_present;
 			cf_tpl_finish(ctx, t, r, &s, m, ex, dg);
 			st->records++;
@@ -1026,7 +1242,40 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 		return cnt;
 	}
 
-	while (len - pos >= t->rec_len) {
+	/* Fused: the record measured first, then decoded straight into its slot. */
+	while (t->n_segs != 0 && len - pos >= t->rec_len) {
+		struct cf_record *r;
+		uint32_t used = var_measure(t, p + pos, len - pos), pres = 0;
+
+		if (used == 0) {
+			st->drops[CF_STATS_DROP_REC_TRUNCATED]++;
+			break;
+		}
+		n++;
+		if (n > cap) {
+			st->drops[CF_STATS_DROP_REC_AMPLIFIED]++;
+			pos += used;
+			continue;
+		}
+		r = tpl_slot(ctx->sink);
+		if (r == NULL) {
+			st->drops[CF_STATS_DROP_NO_BLOCK]++;
+			pos += used;
+			continue;
+		}
+		s.have = t->fast_have;
+		s.str_have = 0;
+		if (t->kernel != CF_TPL_KN_NONE)
+			kernel_fn[t->kernel](p + pos, r, &pres, &s);
+		else
+			var_decode(t, p + pos, r, &pres, &s);
+		r->present = pres | t->fast_present;
+		cf_tpl_finish(ctx, t, r, &s, m, ex, dg);
+		st->records++;
+		done++;
+		pos += used;
+	}
+	while (t->n_segs == 0 && len - pos >= t->rec_len) {
 		struct cf_record tmp, *r;
 		uint32_t used;
 

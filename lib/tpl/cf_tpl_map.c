@@ -171,6 +171,9 @@ static const struct {
 	[CF_TPL_D_DPORT] = NUM(dst_port, CF_RECORD_F_PORTS),
 	[CF_TPL_D_PROTO] = NUM(protocol, CF_RECORD_F_PROTOCOL),
 	[CF_TPL_D_TOS] = NUM(tos, CF_RECORD_F_TOS),
+	[CF_TPL_D_TCP_FLAGS] = NUM(tcp_flags, CF_RECORD_F_TCP_FLAGS),
+	[CF_TPL_D_ICMP_TYPE] = NUM(icmp_type, CF_RECORD_F_ICMP),
+	[CF_TPL_D_ICMP_CODE] = NUM(icmp_code, CF_RECORD_F_ICMP),
 	[CF_TPL_D_BYTES] = NUM(bytes, CF_RECORD_F_BYTES),
 	[CF_TPL_D_PKTS] = NUM(packets, CF_RECORD_F_PACKETS),
 	[CF_TPL_D_IN_IF] = NUM(input_if, CF_RECORD_F_INPUT_IF),
@@ -185,7 +188,7 @@ static const struct {
 };
 
 uint32_t
-cf_tpl_specialise(struct cf_tpl_step *s, int dual_family)
+cf_tpl_specialise(struct cf_tpl_step *s, int dual_family, int fused)
 {
 	static const uint8_t num_op[9][9] = {
 		/* [len][width] */
@@ -207,13 +210,27 @@ cf_tpl_specialise(struct cf_tpl_step *s, int dual_family)
 		if (s->len == 6)
 			op = CF_TPL_OP_CPY6;
 	} else if (s->len <= 8) {
-		op = num_op[s->len][direct[s->dst].width];
+		uint8_t w = direct[s->dst].width;
+
+		op = num_op[s->len][w];
+		if (op == CF_TPL_OP_GENERIC && fused && s->len > w) {
+			/* (uintW_t)rd_un(q, len): a big-endian value's low W bytes are its last */
+			op = num_op[w][w];
+			if (op != CF_TPL_OP_GENERIC)
+				s->off = (uint16_t)(s->off + s->len - w);
+		}
 	}
 	if (op == CF_TPL_OP_GENERIC)
 		return 0;
 	s->op = op;
 	s->roff = direct[s->dst].roff;
 	return direct[s->dst].bit;
+}
+
+int
+cf_tpl_direct_field(uint16_t d)
+{
+	return d < CF_TPL_D_MAX && direct[d].bit != 0 ? direct[d].roff : -1;
 }
 
 int

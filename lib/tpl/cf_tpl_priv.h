@@ -16,6 +16,8 @@
 #define CF_TPL_PEND_MAX 9216       /* largest set kept (a jumbo datagram) */
 #define CF_TPL_PEND_NONE UINT32_MAX
 #define CF_TPL_GONE 4              /* layouts of expired templates remembered per exporter */
+#define CF_TPL_OPS 16              /* room for enum cf_tpl_op (cf_tpl_dst.h) */
+#define CF_TPL_SEGS 4              /* fused: fixed runs between variable-length elements */
 
 /* cf_tpl.flags */
 #define CF_TPL_F_LAYERED 1         /* a second flow-key group: inner header to resolve */
@@ -35,6 +37,21 @@ struct cf_tpl_step {
 };
 
 /*
+ * A fused program (cf_tpl_compile.c fuse()) is one segment per run of
+ * fixed-length elements; a variable-length element follows every segment
+ * but the last. Steps of a segment are steps[first, end): the specialised
+ * ones grouped by op in cf_tpl_op_order (op_end[op]: one past that op's run,
+ * absolute), the
+ * generic ones after them in template order; off is from the segment's start.
+ */
+struct cf_tpl_seg {
+	uint16_t len;              /* bytes of its fixed-length elements */
+	uint8_t first, end;        /* its steps; steps[end] is the variable-length one */
+	uint8_t op_end[CF_TPL_OPS];
+	uint8_t rare;              /* 1: it has steps of an op in CF_TPL_OPS_RARE */
+};
+
+/*
  * A compiled template. Readers on other threads (cf_tpl_view.c) copy the
  * slot between two reads of seq (odd while the lcore rewrites it); records
  * and last_ms are single 64-bit words the lcore stores whole.
@@ -45,7 +62,7 @@ struct cf_tpl {
 	uint16_t tid;
 	uint16_t n_steps;
 	uint8_t kind;              /* enum cf_tpl_kind */
-	uint8_t varlen;            /* 1: walk fields, steps[] holds every field in order */
+	uint8_t varlen;            /* 1: variable-length fields (unfused: steps[] = every field) */
 	uint8_t in_use;
 	uint8_t flags;             /* CF_TPL_F_* */
 	uint32_t exp_idx;          /* owning exporter state (cf_tpl_exp_index) */
@@ -53,7 +70,11 @@ struct cf_tpl {
 	uint32_t layout;           /* cf_tpl_layout_hash() of the fields */
 	uint32_t seq;              /* for readers: odd while the slot is rewritten */
 	uint8_t prob_double;       /* samplingProbability is a float64 (else float32) */
-	uint8_t pad[7];
+	uint8_t n_segs;            /* 0: steps in template order; else the fused program */
+	uint8_t kernel;            /* its program is a constant one (cf_tpl_kernels.h), 0 = none */
+	uint8_t pad[5];
+	uint64_t fast_have;        /* fused: scratch bits every record gets (cf_tpl_scr.have) */
+	struct cf_tpl_seg segs[CF_TPL_SEGS];
 	uint64_t first_ms;         /* this layout first defined */
 	uint64_t records;          /* records (data or options) decoded with it */
 	struct cf_tpl_step steps[CF_TPL_MAX_FIELDS];
@@ -194,6 +215,17 @@ cf_tpl_exp_at(struct cf_tpl_cache *c, uint32_t idx)
 /* The fingerprint of a template's fields (redefinition with another layout). */
 uint32_t cf_tpl_layout_hash(enum cf_tpl_kind kind, const struct cf_tpl_field *f, uint16_t n,
 			    uint16_t scope);
+
+/*
+ * Tests only: cf_tpl_no_fuse 1 compiles every template unfused (the
+ * step-by-step program); cf_tpl_no_kernel 1 keeps fused programs off the
+ * constant kernels.
+ */
+extern int cf_tpl_no_fuse;
+extern int cf_tpl_no_kernel;
+
+/* The constant kernel (cf_tpl_kernels.h) whose program equals t's, 0 when none. */
+uint8_t cf_tpl_kernel_find(const struct cf_tpl *t);
 
 /* Compiler: the decode program of (f, n) into t; CF_STATS_DROP_MAX or the reason (not counted). */
 enum cf_stats_drop cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version,
