@@ -7,7 +7,7 @@
  * template with a variable-length element keeps every field, in order, for
  * the field-by-field walk. A data template whose steps cannot overwrite each
  * other is then fused (fuse(): steps grouped by op, per run of fixed-length
- * fields), and takes a constant kernel when its program is one of those.
+ * fields).
  *
  * Repeated flow-key elements (RFC 7011 sec. 8: a template may carry an
  * element more than once, in the order the Metering Process treats them, so
@@ -124,7 +124,6 @@ dual_next_hops(uint16_t *dst, uint32_t n, uint16_t d4, uint16_t d6, uint16_t alt
 }
 
 int cf_tpl_no_fuse;
-int cf_tpl_no_kernel;
 
 /*
  * Generic destinations that may write the record field of a specialisable
@@ -176,7 +175,6 @@ fuse(struct cf_tpl *t)
 	uint64_t have = 0;
 	int f;
 
-	/* padding too: programs are compared whole (cf_tpl_kernel_find) */
 	memset(segs, 0, sizeof(segs));
 	for (i = 0; i < t->n_steps; i++)
 		if (is_scr(t->steps[i].dst) && t->steps[i].len != CF_TPL_VARLEN)
@@ -194,7 +192,6 @@ fuse(struct cf_tpl *t)
 			segs[n_segs - 1].len = (uint16_t)soff;
 			s.op = CF_TPL_OP_GENERIC;
 			s.off = 0;
-			s.roff = 0;
 			seg_of[n] = (uint8_t)(n_segs - 1);
 			st[n++] = s;
 			n_segs++;
@@ -361,8 +358,6 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 			s->off = (uint16_t)off;
 			s->len = f[i].len;
 			s->dst = dst[i];
-			s->op = CF_TPL_OP_GENERIC;
-			s->roff = 0;
 		}
 		off += f[i].len == CF_TPL_VARLEN ? 1 : f[i].len;
 	}
@@ -385,7 +380,6 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 	t->fast_present = 0;
 	t->fast_have = 0;
 	t->n_segs = 0;
-	t->kernel = 0;
 	memset(t->segs, 0, sizeof(t->segs));
 	{
 		int v4 = 0, v6 = 0;
@@ -403,8 +397,6 @@ cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version, enu
 					t->steps[i].op = CF_TPL_OP_GENERIC;
 				else
 					t->fast_present |= cf_tpl_specialise(&t->steps[i], dual, 0);
-		} else if (!cf_tpl_no_kernel) {
-			t->kernel = cf_tpl_kernel_find(t);
 		}
 	}
 	if (off == 0)

@@ -2,19 +2,17 @@
 /*
  * The executor: run a compiled template over the records of a data set.
  * A fused program (most data templates, cf_tpl_compile.c) runs one tight
- * loop per op per segment, or a constant kernel's straight-line copy of it
- * (cf_tpl_kernels.h); the others go step by step: fixed-length records
+ * loop per op per segment; the others go step by step: fixed-length records
  * through one loop over (offset, length, destination) steps, records of a
- * template with a variable-length element walked field by field. cf_tpl_data_flowset() is the decoders' entry:
- * template found -> decode, else wait for it (cf_tpl_pending.c) or count
- * no_template.
+ * template with a variable-length element walked field by field.
+ * cf_tpl_data_flowset() is the decoders' entry: template found -> decode,
+ * else wait for it (cf_tpl_pending.c) or count no_template.
  */
 #include <string.h>
 
 #include "cf_frame.h"
 #include "cf_tpl.h"
 #include "cf_tpl_dst.h"
-#include "cf_tpl_kernels.h"
 #include "cf_tpl_priv.h"
 #include "cf_wire.h"
 
@@ -367,52 +365,40 @@ cf_tpl_step(struct cf_record *r, uint32_t *pres, struct cf_tpl_scr *s, const str
  * each op's run a loop of its own, so no step pays an indirect jump; the
  * generic steps, last, go through cf_tpl_store() in template order.
  */
-#define CF_TPL_RUN(prev, op, body)                                                                \
-	for (sp = t->steps + (prev), e = t->steps + g->op_end[op]; sp < e; sp++) {                \
+#define CF_TPL_RUN(op, body)                                                                      \
+	for (e = t->steps + g->op_end[op]; sp < e; sp++) {                                        \
 		const uint8_t *x = q + sp->off;                                                   \
 		body;                                                                             \
 	}
 #define CF_TPL_REC (rb + sp->roff)
 
-/*
- * Each run starts where the previous one in cf_tpl_op_order ends, read from
- * g (not carried in sp), so that on a constant program (the kernels) every
- * run has constant bounds and unrolls whole.
- */
 static inline void
 cf_tpl_run_seg(const struct cf_tpl *t, const struct cf_tpl_seg *g, struct cf_record *r,
 	       uint32_t *pres, struct cf_tpl_scr *s, const uint8_t *q)
 {
-	const struct cf_tpl_step *sp, *e;
+	const struct cf_tpl_step *sp = t->steps + g->first, *e;
 	uint8_t *rb = (uint8_t *)r;
 	uint16_t v16;
 	uint32_t v32;
 	uint64_t v64;
 
-	CF_TPL_RUN(g->first, CF_TPL_OP_CPY4, memcpy(CF_TPL_REC, x, 4))
-	CF_TPL_RUN(g->op_end[CF_TPL_OP_CPY4], CF_TPL_OP_N11, *CF_TPL_REC = x[0])
-	CF_TPL_RUN(g->op_end[CF_TPL_OP_N11], CF_TPL_OP_N22,
-		   v16 = cf_wire_be16(x); memcpy(CF_TPL_REC, &v16, 2))
-	CF_TPL_RUN(g->op_end[CF_TPL_OP_N22], CF_TPL_OP_N44,
-		   v32 = cf_wire_be32(x); memcpy(CF_TPL_REC, &v32, 4))
-	CF_TPL_RUN(g->op_end[CF_TPL_OP_N44], CF_TPL_OP_N88,
-		   v64 = cf_wire_be64(x); memcpy(CF_TPL_REC, &v64, 8))
-	CF_TPL_RUN(g->op_end[CF_TPL_OP_N88], CF_TPL_OP_N48,
-		   v64 = cf_wire_be32(x); memcpy(CF_TPL_REC, &v64, 8))
-	CF_TPL_RUN(g->op_end[CF_TPL_OP_N48], CF_TPL_OP_S4, s->v[sp->roff] = cf_wire_be32(x))
-	CF_TPL_RUN(g->op_end[CF_TPL_OP_S4], CF_TPL_OP_S8, s->v[sp->roff] = cf_wire_be64(x))
+	CF_TPL_RUN(CF_TPL_OP_CPY4, memcpy(CF_TPL_REC, x, 4))
+	CF_TPL_RUN(CF_TPL_OP_N11, *CF_TPL_REC = x[0])
+	CF_TPL_RUN(CF_TPL_OP_N22, v16 = cf_wire_be16(x); memcpy(CF_TPL_REC, &v16, 2))
+	CF_TPL_RUN(CF_TPL_OP_N44, v32 = cf_wire_be32(x); memcpy(CF_TPL_REC, &v32, 4))
+	CF_TPL_RUN(CF_TPL_OP_N88, v64 = cf_wire_be64(x); memcpy(CF_TPL_REC, &v64, 8))
+	CF_TPL_RUN(CF_TPL_OP_N48, v64 = cf_wire_be32(x); memcpy(CF_TPL_REC, &v64, 8))
+	CF_TPL_RUN(CF_TPL_OP_S4, s->v[sp->roff] = cf_wire_be32(x))
+	CF_TPL_RUN(CF_TPL_OP_S8, s->v[sp->roff] = cf_wire_be64(x))
 	/* the rarer ops: one test for all of them when a segment has none */
 	if (__builtin_expect(g->rare, 0)) {
-		CF_TPL_RUN(g->op_end[CF_TPL_OP_S8], CF_TPL_OP_CPY6, memcpy(CF_TPL_REC, x, 6))
-		CF_TPL_RUN(g->op_end[CF_TPL_OP_CPY6], CF_TPL_OP_N14,
-			   v32 = x[0]; memcpy(CF_TPL_REC, &v32, 4))
-		CF_TPL_RUN(g->op_end[CF_TPL_OP_N14], CF_TPL_OP_N24,
-			   v32 = cf_wire_be16(x); memcpy(CF_TPL_REC, &v32, 4))
-		CF_TPL_RUN(g->op_end[CF_TPL_OP_N24], CF_TPL_OP_S1, s->v[sp->roff] = x[0])
-		CF_TPL_RUN(g->op_end[CF_TPL_OP_S1], CF_TPL_OP_S2,
-			   s->v[sp->roff] = cf_wire_be16(x))
+		CF_TPL_RUN(CF_TPL_OP_CPY6, memcpy(CF_TPL_REC, x, 6))
+		CF_TPL_RUN(CF_TPL_OP_N14, v32 = x[0]; memcpy(CF_TPL_REC, &v32, 4))
+		CF_TPL_RUN(CF_TPL_OP_N24, v32 = cf_wire_be16(x); memcpy(CF_TPL_REC, &v32, 4))
+		CF_TPL_RUN(CF_TPL_OP_S1, s->v[sp->roff] = x[0])
+		CF_TPL_RUN(CF_TPL_OP_S2, s->v[sp->roff] = cf_wire_be16(x))
 	}
-	for (sp = t->steps + g->op_end[CF_TPL_OP_S2], e = t->steps + g->end; sp < e; sp++)
+	for (e = t->steps + g->end; sp < e; sp++)
 		cf_tpl_store(r, pres, s, sp->dst, q + sp->off, sp->len);
 }
 _Static_assert(CF_TPL_OP_S8 + 1 == CF_TPL_OP_MAX, "cf_tpl_run_seg() runs every op");
@@ -466,9 +452,7 @@ var_decode(const struct cf_tpl *t, const uint8_t *p, struct cf_record *r, uint32
 {
 	uint32_t pos = 0, k, len;
 
-	/* whole, on a kernel's constant program: every segment's runs unroll */
-#pragma GCC unroll 4
-	for (k = 0; k < CF_TPL_SEGS; k++) {
+	for (k = 0;; k++) {
 		const struct cf_tpl_step *st;
 
 		cf_tpl_run_seg(t, &t->segs[k], r, pres, s, p + pos);
@@ -1087,54 +1071,6 @@ cf_tpl_walk(const struct cf_tpl *t, const uint8_t *p, uint32_t avail, struct cf_
 	return pos;
 }
 
-/*
- * The kernels: the generic fused code on a constant program (cf_tpl_kernels.h),
- * which the compiler turns into straight-line code for that layout.
- */
-typedef void (*cf_tpl_kernel_fn)(const uint8_t *q, struct cf_record *r, uint32_t *pres,
-				 struct cf_tpl_scr *s);
-
-#define CF_TPL_KERNEL_FIXED(name, id)                                                             \
-	static void name(const uint8_t *q, struct cf_record *r, uint32_t *pres,                   \
-			 struct cf_tpl_scr *s)                                                    \
-	{                                                                                         \
-		const struct cf_tpl *k = &cf_tpl_kernel_defs[id].prog;                            \
-                                                                                                  \
-		cf_tpl_run_seg(k, &k->segs[0], r, pres, s, q);                                    \
-	}
-#define CF_TPL_KERNEL_VAR(name, id)                                                               \
-	static void name(const uint8_t *q, struct cf_record *r, uint32_t *pres,                   \
-			 struct cf_tpl_scr *s)                                                    \
-	{                                                                                         \
-		var_decode(&cf_tpl_kernel_defs[id].prog, q, r, pres, s);                          \
-	}
-CF_TPL_KERNEL_FIXED(k_v9_cisco18, CF_TPL_KN_V9_CISCO18)
-CF_TPL_KERNEL_FIXED(k_ipfix_cisco18, CF_TPL_KN_IPFIX_CISCO18)
-CF_TPL_KERNEL_VAR(k_ipfix_cisco18_app, CF_TPL_KN_IPFIX_CISCO18_APP)
-
-static const cf_tpl_kernel_fn kernel_fn[CF_TPL_KN_MAX] = {
-	[CF_TPL_KN_V9_CISCO18] = k_v9_cisco18,
-	[CF_TPL_KN_IPFIX_CISCO18] = k_ipfix_cisco18,
-	[CF_TPL_KN_IPFIX_CISCO18_APP] = k_ipfix_cisco18_app,
-};
-
-uint8_t
-cf_tpl_kernel_find(const struct cf_tpl *t)
-{
-	unsigned int i;
-
-	for (i = 1; i < CF_TPL_KN_MAX; i++) {
-		const struct cf_tpl *k = &cf_tpl_kernel_defs[i].prog;
-
-		if (kernel_fn[i] != NULL && k->n_segs == t->n_segs && k->n_steps == t->n_steps &&
-		    k->varlen == t->varlen &&
-		    memcmp(k->segs, t->segs, t->n_segs * sizeof(t->segs[0])) == 0 &&
-		    memcmp(k->steps, t->steps, t->n_steps * sizeof(t->steps[0])) == 0)
-			return (uint8_t)i;
-	}
-	return 0;
-}
-
 /* Counted on the template for the operators' view; single writer, whole-word stores. */
 static inline void
 tpl_count(const struct cf_tpl *t, uint32_t n)
@@ -1209,7 +1145,6 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 		const struct cf_tpl_step *steps = t->steps, *end = t->steps + t->n_steps;
 		uint32_t dec = cnt;
 		const int fused = t->n_segs != 0;
-		const cf_tpl_kernel_fn kfn = kernel_fn[t->kernel];
 
 		if (__builtin_expect(cnt > cap, 0)) {
 			dec = cap;
@@ -1227,9 +1162,7 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 			}
 			s.have = t->fast_have;
 			s.str_have = 0;
-			if (kfn != NULL)
-				kfn(q, r, &pres, &s);
-			else if (fused)
+			if (fused)
 				cf_tpl_run_seg(t, &t->segs[0], r, &pres, &s, q);
 			else
 				for (sp = steps; sp < end; sp++)
@@ -1265,10 +1198,7 @@ cf_tpl_data_set(struct cf_decode_ctx *ctx, struct cf_tpl_exp *ex, const struct c
 		}
 		s.have = t->fast_have;
 		s.str_have = 0;
-		if (t->kernel != CF_TPL_KN_NONE)
-			kernel_fn[t->kernel](p + pos, r, &pres, &s);
-		else
-			var_decode(t, p + pos, r, &pres, &s);
+		var_decode(t, p + pos, r, &pres, &s);
 		r->present = pres | t->fast_present;
 		cf_tpl_finish(ctx, t, r, &s, m, ex, dg);
 		st->records++;

@@ -71,8 +71,7 @@ struct cf_tpl {
 	uint32_t seq;              /* for readers: odd while the slot is rewritten */
 	uint8_t prob_double;       /* samplingProbability is a float64 (else float32) */
 	uint8_t n_segs;            /* 0: steps in template order; else the fused program */
-	uint8_t kernel;            /* its program is a constant one (cf_tpl_kernels.h), 0 = none */
-	uint8_t pad[5];
+	uint8_t pad[6];
 	uint64_t fast_have;        /* fused: scratch bits every record gets (cf_tpl_scr.have) */
 	struct cf_tpl_seg segs[CF_TPL_SEGS];
 	uint64_t first_ms;         /* this layout first defined */
@@ -216,16 +215,8 @@ cf_tpl_exp_at(struct cf_tpl_cache *c, uint32_t idx)
 uint32_t cf_tpl_layout_hash(enum cf_tpl_kind kind, const struct cf_tpl_field *f, uint16_t n,
 			    uint16_t scope);
 
-/*
- * Tests only: cf_tpl_no_fuse 1 compiles every template unfused (the
- * step-by-step program); cf_tpl_no_kernel 1 keeps fused programs off the
- * constant kernels.
- */
+/* Tests only: 1 compiles every template unfused (the step-by-step program). */
 extern int cf_tpl_no_fuse;
-extern int cf_tpl_no_kernel;
-
-/* The constant kernel (cf_tpl_kernels.h) whose program equals t's, 0 when none. */
-uint8_t cf_tpl_kernel_find(const struct cf_tpl *t);
 
 /* Compiler: the decode program of (f, n) into t; CF_STATS_DROP_MAX or the reason (not counted). */
 enum cf_stats_drop cf_tpl_compile(struct cf_decode_ctx *ctx, struct cf_tpl *t, uint8_t version,

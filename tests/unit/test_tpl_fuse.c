@@ -5,7 +5,6 @@
  * program gives, byte for byte.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -15,20 +14,16 @@
 #include "cf_test_msg.h"
 #include "cf_tpl.h"
 #include "cf_tpl_dst.h"
-#include "cf_tpl_kernels.h"
 
-/* no_fuse: 0 fused (kernel when one matches), 1 step by step, 2 fused without kernels */
 static const struct cf_tpl *
 define(struct cft_dec *d, struct cf_tpl_exp *ex, uint16_t tid, const struct cf_tpl_field *f,
        uint16_t n, int no_fuse)
 {
 	enum cf_stats_drop why;
 
-	cf_tpl_no_fuse = no_fuse == 1;
-	cf_tpl_no_kernel = no_fuse == 2;
+	cf_tpl_no_fuse = no_fuse;
 	why = cf_tpl_define(&d->ctx, ex, tid, CF_TPL_KIND_DATA, f, n, 0, 1000);
 	cf_tpl_no_fuse = 0;
-	cf_tpl_no_kernel = 0;
 	return why == CF_STATS_DROP_MAX ? cf_tpl_find(&d->ctx, ex, tid, 1000) : NULL;
 }
 
@@ -322,166 +317,10 @@ test_fuse_differential(void)
 	cft_dec_fini(&d);
 }
 
-
-/* CF_TPL_KERNEL_DUMP=1: t's program as a .prog initializer for cf_tpl_kernels.h. */
-static void
-dump_prog(const char *name, const struct cf_tpl *t)
-{
-	unsigned int i, k;
-
-	if (getenv("CF_TPL_KERNEL_DUMP") == NULL)
-		return;
-	printf("/* %s */\n.varlen = %u, .n_steps = %u, .n_segs = %u,\n.segs = {\n", name, t->varlen,
-	       t->n_steps, t->n_segs);
-	for (k = 0; k < t->n_segs; k++) {
-		printf("\t{.len = %u, .first = %u, .end = %u, .rare = %u,\n\t .op_end = {",
-		       t->segs[k].len, t->segs[k].first, t->segs[k].end, t->segs[k].rare);
-		for (i = 0; i < CF_TPL_OPS; i++)
-			printf("%s%u", i ? ", " : "", t->segs[k].op_end[i]);
-		printf("}},\n");
-	}
-	printf("},\n.steps = {\n");
-	for (i = 0; i < t->n_steps; i++)
-		printf("\t{%u, %u, %u, %u, %u},\n", t->steps[i].off, t->steps[i].len,
-		       t->steps[i].dst, t->steps[i].op, t->steps[i].roff);
-	printf("},\n");
-}
-
-/*
- * The kernels (cf_tpl_kernels.h): each entry's element list compiles to its
- * constant program and takes the kernel; on random records (variable-length
- * elements in both length forms) the kernel, the generic fused program and
- * the step-by-step one give the same records.
- */
-static void
-test_kernels(void)
-{
-	static uint8_t set[8 * 24 * (16 + 3 + 40)];
-	struct cf_decode_dgram dg;
-	struct cf_tpl_exp *ex;
-	struct cft_dec d;
-	unsigned int k, iter, j, i;
-
-	cft_dgram_at(&dg, "192.0.2.1", 1000);
-	cft_dec_init(&d, 24);
-	for (k = 1; k < CF_TPL_KN_MAX; k++) {
-		const struct cf_tpl_kernel_def *kd = &cf_tpl_kernel_defs[k];
-		const struct cf_tpl *a, *b, *c;
-		struct cf_tpl_msg m = {.export_ms = 1700000000000ull, .uptime_ms = 3600000,
-				       .domain = 1, .version = kd->version};
-
-		ex = cf_tpl_exporter(&d.ctx, &dg, kd->version, k);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
-		a = define(&d, ex, 300, kd->f, kd->n, 0);
-		b = define(&d, ex, 301, kd->f, kd->n, 2);
-		c = define(&d, ex, 302, kd->f, kd->n, 1);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-		dump_prog(kd->name, b);
-		if (a->kernel != k)
-			fprintf(stderr, "kernel %s: its element list no longer compiles to its "
-				"program (regenerate cf_tpl_kernels.h)\n", kd->name);
-		CU_ASSERT_EQUAL(a->kernel, k);
-		CU_ASSERT_EQUAL(b->kernel, 0);
-		CU_ASSERT(b->n_segs != 0);
-		CU_ASSERT_EQUAL(c->n_segs, 0);
-		for (iter = 0; iter < 200; iter++) {
-			unsigned int len = 0, na;
-
-			for (j = 0; j < 6; j++)
-				len += put_rec(set + len, kd->f, kd->n, j < 4 ? 0 : (int)j - 3);
-			cft_sink_reset(&d.out);
-			cf_tpl_data_set(&d.ctx, ex, a, &m, &dg, set, len);
-			na = cft_sink_count(&d.out);
-			CU_ASSERT_EQUAL_FATAL(na, 6);
-			cf_tpl_data_set(&d.ctx, ex, b, &m, &dg, set, len);
-			cf_tpl_data_set(&d.ctx, ex, c, &m, &dg, set, len);
-			CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 18);
-			for (i = 0; i < 6; i++) {
-				CU_ASSERT(memcmp(&d.out.recs[i], &d.out.recs[6 + i],
-						 sizeof(struct cf_record)) == 0);
-				CU_ASSERT(memcmp(&d.out.recs[i], &d.out.recs[12 + i],
-						 sizeof(struct cf_record)) == 0);
-			}
-		}
-	}
-	cft_dec_fini(&d);
-}
-
-/*
- * The v9 kernel on one record of its layout built from RFC 3954 sec. 8
- * types: every field as the bytes say.
- */
-static void
-test_kernel_v9_record(void)
-{
-	static const uint8_t rec[] = {
-		10, 0, 0, 1, 10, 0, 0, 2, 10, 0, 0, 254,      /* IPV4_SRC/DST_ADDR, NEXT_HOP */
-		0xc3, 0x50, 0x01, 0xbb, 6, 0x10, 0x12,        /* ports 50000/443, TCP, ToS, flags */
-		0, 0, 0, 0, 0, 0x01, 0x86, 0xa0,              /* IN_BYTES 100000 */
-		0, 0, 0, 0x64,                                /* IN_PKTS 100 */
-		0x00, 0x36, 0xee, 0x80, 0x00, 0x36, 0xf2, 0x68, /* FIRST 3600000, LAST 3601000 */
-		0, 0, 0, 3, 0, 0, 0, 4,                       /* INPUT/OUTPUT_SNMP */
-		24, 25, 1,                                    /* masks, DIRECTION */
-		0, 0, 0x13, 0x88, 0, 0, 0x17, 0x70,           /* SGTs 5000/6000 */
-	};
-	const struct cf_tpl_kernel_def *kd = &cf_tpl_kernel_defs[CF_TPL_KN_V9_CISCO18];
-	struct cf_tpl_msg m = {.export_ms = 1700000000000ull, .uptime_ms = 3602000, .domain = 7,
-			       .version = CF_RECORD_V_NF9};
-	const struct cf_record *r;
-	const struct cf_tpl *t;
-	struct cf_decode_dgram dg;
-	struct cf_tpl_exp *ex;
-	struct cft_dec d;
-
-	CU_ASSERT_EQUAL_FATAL(sizeof(rec), 58);
-	cft_dgram_at(&dg, "192.0.2.1", 1000);
-	cft_dec_init(&d, 4);
-	ex = cf_tpl_exporter(&d.ctx, &dg, CF_RECORD_V_NF9, 7);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
-	t = define(&d, ex, 256, kd->f, kd->n, 0);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-	CU_ASSERT_EQUAL(t->kernel, CF_TPL_KN_V9_CISCO18);
-	CU_ASSERT_EQUAL(t->rec_len, 58);
-	CU_ASSERT_EQUAL(cf_tpl_data_set(&d.ctx, ex, t, &m, &dg, rec, sizeof(rec)), 1);
-	CU_ASSERT_EQUAL_FATAL(cft_sink_count(&d.out), 1);
-	r = &d.out.recs[0];
-	CU_ASSERT(memcmp(r->src_addr, "\x0a\x00\x00\x01", 4) == 0);
-	CU_ASSERT(memcmp(r->dst_addr, "\x0a\x00\x00\x02", 4) == 0);
-	CU_ASSERT(memcmp(r->next_hop, "\x0a\x00\x00\xfe", 4) == 0);
-	CU_ASSERT_EQUAL(r->src_port, 50000);
-	CU_ASSERT_EQUAL(r->dst_port, 443);
-	CU_ASSERT_EQUAL(r->protocol, 6);
-	CU_ASSERT_EQUAL(r->tos, 0x10);
-	CU_ASSERT_EQUAL(r->tcp_flags, 0x12);
-	CU_ASSERT_EQUAL(r->bytes, 100000);
-	CU_ASSERT_EQUAL(r->packets, 100);
-	CU_ASSERT_EQUAL(r->flow_start_ms, 1700000000000ull - 2000);
-	CU_ASSERT_EQUAL(r->flow_end_ms, 1700000000000ull - 1000);
-	CU_ASSERT_EQUAL(r->input_if, 3);
-	CU_ASSERT_EQUAL(r->output_if, 4);
-	CU_ASSERT_EQUAL(r->src_mask, 24);
-	CU_ASSERT_EQUAL(r->dst_mask, 25);
-	CU_ASSERT_EQUAL(r->direction, 1);
-	CU_ASSERT_EQUAL(r->src_sgt, 5000);
-	CU_ASSERT_EQUAL(r->dst_sgt, 6000);
-	CU_ASSERT_EQUAL(r->version, CF_RECORD_V_NF9);
-	CU_ASSERT_EQUAL(r->observation_domain, 7);
-	CU_ASSERT_EQUAL(r->present & (CF_RECORD_F_SRC_V6 | CF_RECORD_F_ICMP | CF_RECORD_F_VLAN), 0);
-	CU_ASSERT((r->present & (CF_RECORD_F_TCP_FLAGS | CF_RECORD_F_SRC_SGT | CF_RECORD_F_DST_SGT |
-				 CF_RECORD_F_FLOW_START | CF_RECORD_F_DIRECTION)) ==
-		  (CF_RECORD_F_TCP_FLAGS | CF_RECORD_F_SRC_SGT | CF_RECORD_F_DST_SGT |
-		   CF_RECORD_F_FLOW_START | CF_RECORD_F_DIRECTION));
-	cft_dec_fini(&d);
-}
-
 static const struct cft_case cases[] = {
 	{"fused_record", test_fused_record},
 	{"fuse_refused", test_fuse_refused},
 	{"fuse_differential", test_fuse_differential},
-	{"kernels", test_kernels},
-	{"kernel_v9_record", test_kernel_v9_record},
 	{NULL, NULL},
 };
 
