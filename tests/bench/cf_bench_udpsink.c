@@ -5,8 +5,9 @@
  *
  *   cf_bench_udpsink BIND_IP PORT MAX_SECONDS IDLE_SECONDS [RCVBUF]
  *
- * recvmmsg() in batches of 64 on one UDP socket (RCVBUF bytes if given, else the system
- * default, as nfcapd and nfacctd run by default). Stops IDLE_SECONDS after the last datagram
+ * recvmmsg() in batches of 64 on one UDP socket (RCVBUF bytes if given, past
+ * net.core.rmem_max when run as root, else the system default, as nfcapd and nfacctd run
+ * by default). Stops IDLE_SECONDS after the last datagram
  * once one has come, or at MAX_SECONDS, or at SIGTERM/SIGINT; prints "DATAGRAMS BYTES" and
  * the socket's drop count as the kernel reports it (SO_RXQ_OVFL: datagrams dropped because
  * the receive buffer was full).
@@ -84,7 +85,9 @@ main(int argc, char **argv)
 	if (argc == 6) {
 		int rcvbuf = atoi(argv[5]);
 
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) != 0) {
+		/* As root past net.core.rmem_max (SO_RCVBUFFORCE), else up to it. */
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) != 0 &&
+		    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) != 0) {
 			perror("SO_RCVBUF");
 			return 1;
 		}
