@@ -8,7 +8,8 @@ Two network namespaces joined by a veth pair, MTU 9000 (created here, removed at
 sender's (cfpe, 10.99.0.1) and the collector's (cfpc, 10.99.0.2 on the kernel for the peers;
 for clarion-flowd no kernel address, it answers ARP itself with --collector-ip). For each
 protocol, each collector in turn, each rate of the sweep: a fresh collector pinned to CPU 0
-(clarion-flowd: both lcores there, --lcores 0@0,1@0, net_af_packet framecnt=4096), a sender
+(clarion-flowd: both lcores there, --lcores 0@0,1@0, net_af_packet framecnt=4096; for
+IPFIX 8 KiB frames and --mbuf-size 9216, as the bench row), a sender
 pinned to CPU 1 replaying one bench row's datagrams at RATE records/s for --time seconds (a
 fixed count, bounded in time), then what the collector stored.
 
