@@ -10,6 +10,7 @@ puts Ethernet frames on cfa (Sender). The namespace and everything in it are rem
 when the test returns. Needs root; without it enter() returns None.
 """
 import os
+import signal
 import random
 import struct
 import subprocess
@@ -27,6 +28,10 @@ def _ip(*args):
 def enter(name):
     """Inside: the namespace's name. Outside as root: runs this test inside one and exits
     with its status. Not root, or no namespaces here: None."""
+    # A runner's timeout (or an operator) stops a test with SIGTERM: unwind through the
+    # tests' finally blocks (collectors killed, the namespace deleted) instead of leaving
+    # them behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if os.environ.get(INSIDE):
         return os.environ[INSIDE]
     if os.geteuid() != 0:
@@ -47,8 +52,18 @@ def enter(name):
             subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw",
                             "net.ipv6.conf.%s.disable_ipv6=1" % dev], timeout=30)
             _ip("-n", ns, "link", "set", dev, "up")
-        rc = subprocess.call(["ip", "netns", "exec", ns, sys.executable] + sys.argv,
-                             env=dict(os.environ, **{INSIDE: ns}))
+        child = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable] + sys.argv,
+                                 env=dict(os.environ, **{INSIDE: ns}))
+        try:
+            rc = child.wait()
+        finally:
+            if child.poll() is None:
+                child.terminate()
+                try:
+                    child.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
     finally:
         _ip("netns", "del", ns)
     sys.exit(rc)
