@@ -53,7 +53,8 @@ with tempfile.TemporaryDirectory() as d:
     c.eq(p.returncode, 0, "bench.sh --agg --quick exit status")
     res = json.load(open(out)) if os.path.exists(out) else {}
     red = res.get("reduction", [])
-    c.check(len(red) == 4 and all(r["in"] > 0 and r["out"] > 0 and r["balanced"] == 1 for r in red),
+    # (default, service_port, coarse keys) x (60 s, 300 s)
+    c.check(len(red) == 6 and all(r["in"] > 0 and r["out"] > 0 and r["balanced"] == 1 for r in red),
             "agg: reduction rows ran, ledgers balanced")
     c.check(all(r["truth_out"] in (None, r["out"]) and r["bytes_ok"] is not False for r in red),
             "agg: aggregates as the generator counted them, totals identical")
