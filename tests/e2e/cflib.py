@@ -8,6 +8,8 @@ CF_SHARED (the shared material; default ../shared next to the checkout).
 import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +42,32 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def telemetry(prefix, cmd):
+    """DPDK telemetry of the process with --file-prefix prefix: the value of cmd ("/x" or
+    "/x,param"; the reply is keyed by the command without its parameter)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(10)
+    s.connect("/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix)
+    try:
+        json.loads(s.recv(16384))  # greeting
+        s.send(cmd.encode())
+        reply = json.loads(s.recv(1 << 20))
+    finally:
+        s.close()
+    return reply.get(cmd.split(",")[0])
+
+
+def stop(proc, sig=signal.SIGINT, timeout=30):
+    """Stops proc as an operator would (SIGINT: the final stats block is printed), killing it
+    if it has not exited after timeout seconds; its exit status."""
+    proc.send_signal(sig)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
 
 
 def eal_args(vdev, lcores="0,1"):

@@ -9,7 +9,6 @@ those drops (PACKET_STATISTICS on the PMD's sockets) into imissed. Checked: imis
 /metrics and in the final block, and every frame sent is either received or missed.
 Skips (77) without root or namespaces."""
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -73,12 +72,7 @@ def main():
             time.sleep(1.5)
             missed_metric = metric(port, "clarion_flowd_port_rx_missed_total")
         finally:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            cflib.stop(proc)
         log = open(err).read()
     final = log.split("==== final ====")[-1]
     rx = missed = None

@@ -84,15 +84,7 @@ class Proc:
         return st, json.loads(body)
 
     def telemetry(self, cmd):
-        path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % self.prefix
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        s.settimeout(10)
-        s.connect(path)
-        json.loads(s.recv(16384))  # greeting
-        s.send(cmd.encode())
-        reply = json.loads(s.recv(1 << 20))
-        s.close()
-        return reply.get(cmd)
+        return cflib.telemetry(self.prefix, cmd)
 
     def log(self):
         self.errf.flush()

@@ -11,7 +11,6 @@ printed with the records. Skips (77) without root or namespaces."""
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -145,12 +144,7 @@ def main():
                 sent[11], sent[12] = int(af[1]), int(af[2])
                 time.sleep(1)
             finally:
-                proc.send_signal(signal.SIGINT)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                cflib.stop(proc)
             log = open(err).read()
             got = {}
             import json

@@ -12,7 +12,6 @@ import ipaddress
 import json
 import os
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -96,16 +95,6 @@ def get_json(port, path):
         return None
 
 
-def telemetry(prefix, cmd):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.settimeout(10)
-    s.connect("/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix)
-    json.loads(s.recv(16384))
-    s.send(cmd.encode())
-    reply = json.loads(s.recv(1 << 20))
-    s.close()
-    return reply.get(cmd.split(",")[0])
-
 
 c = cflib.Checker(NAME)
 with tempfile.TemporaryDirectory() as d:
@@ -145,10 +134,10 @@ with tempfile.TemporaryDirectory() as d:
             c.check(0 < t[300]["first_seen_ms"] <= t[300]["last_seen_ms"], "/templates: seen times")
         c.eq(get_json(port, "/templates?exporter=192.0.2.99"), {"exporters": []},
              "/templates?exporter= filters")
-        tl = telemetry(prefix, "/clarion/templates") or {}
+        tl = cflib.telemetry(prefix, "/clarion/templates") or {}
         c.eq(tl.get("exporter"), [EXPORTER], "telemetry /clarion/templates: exporters")
         c.eq(tl.get("templates"), [5], "telemetry /clarion/templates: template count")
-        tl = telemetry(prefix, "/clarion/templates," + EXPORTER) or {}
+        tl = cflib.telemetry(prefix, "/clarion/templates," + EXPORTER) or {}
         c.eq(sorted(tl.get("id", [])), [300, 301, 400, 401, 402],
              "telemetry /clarion/templates,<exporter>: ids")
         c.check(any(f.startswith("27:16,28:16,4:1,8:4") for f in tl.get("fields", [])),

@@ -16,7 +16,6 @@ Set CF_LIVE_VERBOSE=1 to print the ping output and `ip neigh`.
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -133,12 +132,7 @@ def main():
                 # Let the records through the 1 ms flush, then stop cleanly.
                 time.sleep(1)
             finally:
-                proc.send_signal(signal.SIGINT)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                cflib.stop(proc)
             log = open(err).read()
             stats = cflib.parse_final(log)
             records = open(out).read().splitlines() if os.path.exists(out) else []

@@ -11,12 +11,10 @@ must stop getting new ones, the RX lcores must take the new rate. Then a bad fil
 SIGTERM the final ledger balances with nothing dropped, and every record delivered
 is one A or B accepted. Then --check-config and --print-config of files good and bad.
 """
-import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -65,16 +63,6 @@ def metric(port, name, labels):
     m = re.search(r"^%s\{%s\} (\d+)$" % (re.escape(name), re.escape(labels)), body, re.M)
     return int(m.group(1)) if m else None
 
-
-def telemetry(prefix, cmd):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.settimeout(10)
-    s.connect("/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix)
-    json.loads(s.recv(16384))
-    s.send(cmd.encode())
-    reply = json.loads(s.recv(1 << 20))
-    s.close()
-    return reply.get(cmd)
 
 
 def rate(be, secs=1.5):
@@ -141,7 +129,7 @@ def live_reload(c, tmp, pcap):
         bad = settings(a.url, spool, port, 20, "info")
         bad[4] = "batch-size: 0"
         write_conf(conf, bad)
-        t = telemetry(prefix, "/clarion/reload")
+        t = cflib.telemetry(prefix, "/clarion/reload")
         c.check(t is not None and t.get("result") == "rejected" and
                 "batch-size: '0' is not an integer" in t.get("detail", ""),
                 "/clarion/reload with batch-size 0: rejected, says why: %r" % (t,))
@@ -150,7 +138,7 @@ def live_reload(c, tmp, pcap):
         # one key that needs a restart: named, left as it is, the rest applied anyway.
         write_conf(conf, settings(b.url, spool, port, 80, "debug", ["203.0.113.255/32"]) +
                    ["rxd: 512"])
-        t = telemetry(prefix, "/clarion/reload")
+        t = cflib.telemetry(prefix, "/clarion/reload")
         c.check(t is not None and t.get("result") == "ok" and
                 t.get("detail", "").startswith("applied: --exporter-allow; needs restart: --rxd"),
                 "/clarion/reload with a new --exporter-allow and --rxd: ok, the allow-list "
