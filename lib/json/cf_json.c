@@ -18,65 +18,102 @@ static const char digits2[201] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
-static const uint64_t pow10_u64[20] = {
-	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
-	100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
-	10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
-	100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
-};
-
-/* Decimal digits of v (1 for 0): log10 from the bit length, corrected by one compare. */
-static inline unsigned int
-n_digits(uint64_t v)
+static inline void
+put2(char *p, uint32_t v)
 {
-	unsigned int t;
+	memcpy(p, digits2 + 2 * v, 2);
+}
 
-	v |= 1;
-	t = ((64u - (unsigned int)__builtin_clzll(v)) * 1233u) >> 12;
-	return t + (v >= pow10_u64[t]);
+/* v < 10^4 as exactly four digits (leading zeros). 5243 / 2^19 is 1/100 exactly below 43,699. */
+static inline void
+put4(char *p, uint32_t v)
+{
+	const uint32_t hi = (v * 5243u) >> 19;
+
+	put2(p, hi);
+	put2(p + 2, v - hi * 100);
+}
+
+/* v < 10^8 as exactly eight digits (leading zeros). */
+static inline void
+put8(char *p, uint32_t v)
+{
+	const uint32_t hi = v / 10000;
+
+	put4(p, hi);
+	put4(p + 4, v - hi * 10000);
+}
+
+/* v < 10^4, no leading zeros. */
+static inline __attribute__((always_inline)) char *
+put_lt1e4(char *p, uint32_t v)
+{
+	uint32_t hi;
+
+	if (v < 100) {
+		if (v < 10) {
+			*p = (char)('0' + v);
+			return p + 1;
+		}
+		put2(p, v);
+		return p + 2;
+	}
+	hi = (v * 5243u) >> 19;
+	if (v < 1000) {
+		*p = (char)('0' + hi);
+		put2(p + 1, v - hi * 100);
+		return p + 3;
+	}
+	put2(p, hi);
+	put2(p + 2, v - hi * 100);
+	return p + 4;
 }
 
 /*
- * Digits are written straight into place from the end, four then two at a
- * time: no temporary buffer and no variable-length memcpy (which is a libc
- * call). Most values fit 32 bits, where division by a constant is a cheaper
- * multiply.
+ * Decimal text of v, no leading zeros. A ladder of compares on the value's
+ * size picks fixed-width pieces of four and eight digits: no digit count up
+ * front, no loop, no division other than by constants (multiplies). Each
+ * field keeps to one size class in practice, so the branches predict.
  */
-static inline char *
+static inline __attribute__((always_inline)) char *
+put_u32(char *p, uint32_t v)
+{
+	uint32_t hi;
+
+	if (v < 10000)
+		return put_lt1e4(p, v);
+	if (v < 100000000) {
+		hi = v / 10000;
+		p = put_lt1e4(p, hi);
+		put4(p, v - hi * 10000);
+		return p + 4;
+	}
+	hi = v / 100000000; /* 1..42 */
+	p = put_lt1e4(p, hi);
+	put8(p, v - hi * 100000000);
+	return p + 8;
+}
+
+static inline __attribute__((always_inline)) char *
 put_u64(char *p, uint64_t v)
 {
-	const unsigned int n = n_digits(v);
-	char *t = p + n;
-	uint32_t w;
+	uint64_t hi;
 
-	while (v > UINT32_MAX) {
-		const uint64_t q = v / 10000;
-		const uint32_t r = (uint32_t)(v - q * 10000);
+	if (v <= UINT32_MAX)
+		return put_u32(p, (uint32_t)v);
+	hi = v / 100000000;
+	if (hi <= UINT32_MAX) {
+		/* Below 4.3e17: every ms timestamp takes this way (13 digits). */
+		p = put_u32(p, (uint32_t)hi);
+	} else {
+		const uint64_t top = hi / 100000000; /* 1..1844 */
 
-		t -= 4;
-		memcpy(t, digits2 + r / 100 * 2, 2);
-		memcpy(t + 2, digits2 + r % 100 * 2, 2);
-		v = q;
+		p = put_lt1e4(p, (uint32_t)top);
+		put8(p, (uint32_t)(hi - top * 100000000));
+		p += 8;
 	}
-	w = (uint32_t)v;
-	while (w >= 10000) {
-		const uint32_t q = w / 10000, r = w - q * 10000;
-
-		t -= 4;
-		memcpy(t, digits2 + r / 100 * 2, 2);
-		memcpy(t + 2, digits2 + r % 100 * 2, 2);
-		w = q;
-	}
-	if (w >= 100) {
-		t -= 2;
-		memcpy(t, digits2 + w % 100 * 2, 2);
-		w /= 100;
-	}
-	if (w >= 10)
-		memcpy(t - 2, digits2 + w * 2, 2);
-	else
-		t[-1] = (char)('0' + w);
-	return p + n;
+	put8(p, (uint32_t)(v - hi * 100000000));
+	return p + 8;
 }
 
 /*
@@ -219,7 +256,7 @@ put_rare(char *p, const struct cf_record *r, const struct cf_json_opts *o)
 	}
 	if (f2 & CF_RECORD_F2_VRF_ID) {
 		p = PUT_LIT(p, ",\"vrf_id\":");
-		p = put_u64(p, r->vrf_id);
+		p = put_u32(p, r->vrf_id);
 	}
 	if (o != NULL && o->name != NULL) {
 		for (i = 0; i < CF_RECORD_NAME_MAX; i++) {
@@ -247,9 +284,9 @@ put_rare(char *p, const struct cf_record *r, const struct cf_json_opts *o)
 	}
 	if (f2 & CF_RECORD_F2_INNER_PORTS) {
 		p = PUT_LIT(p, ",\"inner_src_port\":");
-		p = put_u64(p, r->inner_src_port);
+		p = put_u32(p, r->inner_src_port);
 		p = PUT_LIT(p, ",\"inner_dst_port\":");
-		p = put_u64(p, r->inner_dst_port);
+		p = put_u32(p, r->inner_dst_port);
 	}
 	if (f2 & CF_RECORD_F2_INNER_PROTOCOL) {
 		p = PUT_LIT(p, ",\"inner_protocol\":");
@@ -277,9 +314,9 @@ json_record(char *buf, const struct cf_record *r, const struct cf_json_opts *o,
 	p = PUT_LIT(p, ",\"dst_ip\":");
 	p = ABSENT(CF_RECORD_F_DST_ADDR) ? PUT_LIT(p, "null") : put_addr(p, r->dst_addr, v6);
 	p = PUT_LIT(p, ",\"src_port\":");
-	p = ABSENT(CF_RECORD_F_PORTS) ? PUT_LIT(p, "null") : put_u64(p, r->src_port);
+	p = ABSENT(CF_RECORD_F_PORTS) ? PUT_LIT(p, "null") : put_u32(p, r->src_port);
 	p = PUT_LIT(p, ",\"dst_port\":");
-	p = ABSENT(CF_RECORD_F_PORTS) ? PUT_LIT(p, "null") : put_u64(p, r->dst_port);
+	p = ABSENT(CF_RECORD_F_PORTS) ? PUT_LIT(p, "null") : put_u32(p, r->dst_port);
 	p = PUT_LIT(p, ",\"protocol\":");
 	p = ABSENT(CF_RECORD_F_PROTOCOL) ? PUT_LIT(p, "null") : put_u8(p, r->protocol);
 	p = PUT_LIT(p, ",\"bytes\":");
@@ -295,15 +332,15 @@ json_record(char *buf, const struct cf_record *r, const struct cf_json_opts *o,
 	p = put_addr(p, r->exporter, (f & CF_RECORD_F_EXPORTER_V6) != 0);
 
 	p = PUT_LIT(p, ",\"src_sgt\":");
-	p = (f & CF_RECORD_F_SRC_SGT) ? put_u64(p, r->src_sgt) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_SRC_SGT) ? put_u32(p, r->src_sgt) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"dst_sgt\":");
-	p = (f & CF_RECORD_F_DST_SGT) ? put_u64(p, r->dst_sgt) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_DST_SGT) ? put_u32(p, r->dst_sgt) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"src_mac\":");
 	p = (f & CF_RECORD_F_SRC_MAC) ? put_mac(p, r->src_mac) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"dst_mac\":");
 	p = (f & CF_RECORD_F_DST_MAC) ? put_mac(p, r->dst_mac) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"vlan_id\":");
-	p = (f & CF_RECORD_F_VLAN) ? put_u64(p, r->vlan_id) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_VLAN) ? put_u32(p, r->vlan_id) : PUT_LIT(p, "null");
 
 	/* Richer fields: the backend ignores keys it does not know. */
 	p = PUT_LIT(p, ",\"flow_start_ms\":");
@@ -315,13 +352,13 @@ json_record(char *buf, const struct cf_record *r, const struct cf_json_opts *o,
 	p = PUT_LIT(p, ",\"tos\":");
 	p = (f & CF_RECORD_F_TOS) ? put_u8(p, r->tos) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"input_if\":");
-	p = (f & CF_RECORD_F_INPUT_IF) ? put_u64(p, r->input_if) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_INPUT_IF) ? put_u32(p, r->input_if) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"output_if\":");
-	p = (f & CF_RECORD_F_OUTPUT_IF) ? put_u64(p, r->output_if) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_OUTPUT_IF) ? put_u32(p, r->output_if) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"src_as\":");
-	p = (f & CF_RECORD_F_SRC_AS) ? put_u64(p, r->src_as) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_SRC_AS) ? put_u32(p, r->src_as) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"dst_as\":");
-	p = (f & CF_RECORD_F_DST_AS) ? put_u64(p, r->dst_as) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_DST_AS) ? put_u32(p, r->dst_as) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"src_mask\":");
 	p = (f & CF_RECORD_F_SRC_MASK) ? put_u8(p, r->src_mask) : PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"dst_mask\":");
@@ -331,7 +368,7 @@ json_record(char *buf, const struct cf_record *r, const struct cf_json_opts *o,
 		? put_addr(p, r->next_hop, (f & CF_RECORD_F_NEXT_HOP_V6) != 0)
 		: PUT_LIT(p, "null");
 	p = PUT_LIT(p, ",\"sampling_rate\":");
-	p = (f & CF_RECORD_F_SAMPLING) ? put_u64(p, r->sampling_rate) : PUT_LIT(p, "null");
+	p = (f & CF_RECORD_F_SAMPLING) ? put_u32(p, r->sampling_rate) : PUT_LIT(p, "null");
 	if (f & CF_RECORD_F_DIRECTION) {
 		p = PUT_LIT(p, ",\"direction\":");
 		p = put_u8(p, r->direction);
@@ -344,7 +381,7 @@ json_record(char *buf, const struct cf_record *r, const struct cf_json_opts *o,
 	}
 	if (f & CF_RECORD_F_POST_VLAN) {
 		p = PUT_LIT(p, ",\"post_vlan_id\":");
-		p = put_u64(p, r->post_vlan_id);
+		p = put_u32(p, r->post_vlan_id);
 	}
 	/* Constant-length copies, as below. */
 	switch (r->time_source) {
@@ -381,12 +418,12 @@ json_record(char *buf, const struct cf_record *r, const struct cf_json_opts *o,
 		break;
 	default:
 		p = PUT_LIT(p, ",\"exporter_version\":");
-		p = put_u64(p, r->version);
+		p = put_u32(p, r->version);
 		p = PUT_LIT(p, ",\"export_protocol\":\"unknown\"");
 		break;
 	}
 	p = PUT_LIT(p, ",\"observation_domain\":");
-	p = put_u64(p, r->observation_domain);
+	p = put_u32(p, r->observation_domain);
 	if (f & CF_RECORD_F_FLOWS) {
 		/* An aggregate (lib/agg): how many records it sums. */
 		p = PUT_LIT(p, ",\"flows\":");

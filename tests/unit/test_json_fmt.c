@@ -82,6 +82,9 @@ check_u64(uint64_t v)
 	r.packets = ~v;
 	r.flow_start_ms = v;
 	r.flow_end_ms = ~v;
+	/* The 32-bit fields have their own formatter. */
+	r.input_if = (uint32_t)v;
+	r.output_if = ~(uint32_t)v;
 	n = cf_json_record(buf, &r);
 	buf[n] = '\0';
 	snprintf(want, sizeof(want), "%" PRIu64, v);
@@ -90,6 +93,10 @@ check_u64(uint64_t v)
 	snprintf(want, sizeof(want), "%" PRIu64, ~v);
 	CU_ASSERT_STRING_EQUAL(value_of(buf, "packets", got, sizeof(got)), want);
 	CU_ASSERT_STRING_EQUAL(value_of(buf, "flow_end_ms", got, sizeof(got)), want);
+	snprintf(want, sizeof(want), "%" PRIu32, (uint32_t)v);
+	CU_ASSERT_STRING_EQUAL(value_of(buf, "input_if", got, sizeof(got)), want);
+	snprintf(want, sizeof(want), "%" PRIu32, ~(uint32_t)v);
+	CU_ASSERT_STRING_EQUAL(value_of(buf, "output_if", got, sizeof(got)), want);
 	snprintf(want, sizeof(want), "%" PRIu64, v / 1000);
 	CU_ASSERT_STRING_EQUAL(value_of(buf, "flow_start", got, sizeof(got)), want);
 	snprintf(want, sizeof(want), "%" PRIu64, ~v / 1000);
