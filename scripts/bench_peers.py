@@ -42,7 +42,9 @@ out near 80k datagrams/s). Receivers, and how the count of stored records is tak
   clarion-null    clarion-flowd --output null: records the output took (final stats)
   clarion-ndjson  clarion-flowd --output ndjson:/dev/null
 and its CPU time (utime + stime of the process and its children, from the start of the step
-to 2.5 s after the sender ends). For the kernel receivers the UDP socket's own drop count
+to 2.5 s after the sender ends), and how much of CPU 0 the hypervisor gave to others meanwhile
+(/proc/stat steal). For clarion-flowd, where a loss went (its port's imissed, that is the
+af_packet ring overflowing, and each drop reason that is not zero). For the kernel receivers the UDP socket's own drop count
 (/proc/net/udp in the collector's namespace) is printed too: loss there is the kernel's
 receive buffer overflowing because the receiver did not read fast enough. The kernel path is
 inside every number; on a veth the receive softirq (IP, UDP, the socket or af_packet ring
@@ -230,6 +232,15 @@ def tool(name):
 
 # ------------------------------------------------------------------ one step
 
+def steal_ms(cpu=0):
+    """Time the hypervisor ran something else on this VM's CPU (ms, /proc/stat 'steal')."""
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("cpu%d " % cpu):
+                return int(line.split()[8]) * 1000 // os.sysconf("SC_CLK_TCK")
+    return 0
+
+
 def cpu_s(pid):
     """utime + stime of pid and of every process under it (nfacctd's print plugin is a child
     of its core process, and forks a writer per purge), with the reaped children's times."""
@@ -360,10 +371,11 @@ def run_one(name, proto, dgram_rate, secs, plfile, pl, work, sender, burst):
     r = {"note": ""}
     try:
         time.sleep(2.5)
-        cpu0 = cpu_s(p.pid)
+        cpu0, st0 = cpu_s(p.pid), steal_ms(0)
         n, r["elapsed"], r["send_err"] = send(sender, plfile, port, dgram_rate, secs, burst)
         time.sleep(2.5)
         r["cpu"] = cpu_s(p.pid) - cpu0  # the step and 2.5 s of draining, not the start-up
+        r["steal"] = steal_ms(0) - st0  # the collector's CPU taken by the host meanwhile
         r["drops"] = udp_drops(port) if not name.startswith("clarion") else None
         if name.startswith("nfacctd"):
             # Wait for the print plugin's last interval: the CSV stops growing (bounded, 10 s;
@@ -423,6 +435,15 @@ def run_one(name, proto, dgram_rate, secs, plfile, pl, work, sender, burst):
         stored = int(m.group(1)) if m else 0
         if m is None:
             r["note"] = "no final stats: " + text[-300:]
+        else:
+            # Where a loss went: the port's imissed (the kernel ring) and every drop reason
+            # that is not zero, from the collector's own final block.
+            lost = re.findall(r"\b(imissed|rx_nombuf|ierrors)=([1-9]\d*)", fin)
+            dl = re.search(r"^drops: (.*)$", fin, re.M)
+            if dl:
+                lost += [kv for kv in re.findall(r"(\w+)=(\d+)", dl.group(1)) if kv[1] != "0"]
+            if lost:
+                r["note"] = " ".join("%s=%s" % kv for kv in lost)
     shutil.rmtree(d, ignore_errors=True)
     r.update(n=n, recs=recs, stored=stored)
     return r
@@ -480,9 +501,9 @@ def main():
                     # What was offered: the sender may take longer than --time when it is the limit.
                     achieved = r["recs"] / max(r["elapsed"], a.time)
                     print("%-5s %-14s %8d rec/s: sent %7d dgrams %9d records (%.0f rec/s), "
-                          "stored %9d, loss %6.2f %%, CPU %.2f s (%.2f s/M), socket drops %s%s%s"
+                          "stored %9d, loss %6.2f %%, CPU %.2f s (%.2f s/M), CPU 0 stolen %d ms, socket drops %s%s%s"
                           % (proto, name, rate, r["n"], r["recs"], achieved,
-                             r["stored"], loss, r["cpu"], per_m, r["drops"],
+                             r["stored"], loss, r["cpu"], per_m, r.get("steal", 0), r["drops"],
                              ", send errors %d" % r["send_err"] if r["send_err"] else "",
                              "; " + r["note"] if r["note"] else ""), flush=True)
                     steps.append((achieved, loss, per_m))
