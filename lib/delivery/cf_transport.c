@@ -324,6 +324,8 @@ setup_easy(const struct http_tp *tp, struct xfer *x)
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)tp->cfg.timeout_ms);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	/* Batches are megabytes: move them in 2 MiB sends, not libcurl's default 64 KiB. */
+	curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
