@@ -341,6 +341,16 @@ def eal_cmd(pcap, prefix):
             "--log-level=lib.*:error", "--vdev=net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap]
 
 
+def steal_ms():
+    """CPU time the hypervisor gave to others, both CPUs (/proc/stat steal, ms): a run whose
+    vCPUs were taken away for tens of ms shows it here, not in its own counters."""
+    try:
+        with open("/proc/stat") as f:
+            return int(f.readline().split()[8]) * 1000 // CLK_TCK
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def run_once(pcap, app_args, seconds, counter=None, rss_every=0, metric="records", cpu="rx"):
     """Runs the binary; returns a dict of measurements. Raises Skip when it cannot run.
     metric: the counter the rate is taken of: records (decoded), output (encoded and
@@ -353,6 +363,7 @@ def run_once(pcap, app_args, seconds, counter=None, rss_every=0, metric="records
     cmd = eal_cmd(pcap, prefix) + ["--", "--http-port", "0", "--agent-port", "0"] + \
         list(app_args) + ["--run-time", str(seconds), "--stats-period", "1"]
     state = tempfile.mkdtemp(prefix="cfb-state-")
+    steal0 = steal_ms()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                          env=dict(os.environ, STATE_DIRECTORY=state))
     samples = []   # (time, counters, (rx ticks, main ticks), external counter)
@@ -414,7 +425,7 @@ def run_once(pcap, app_args, seconds, counter=None, rss_every=0, metric="records
     if unsup:
         raise Skip("decoder not built in (unsupported_version=%d)" % unsup)
     r = {"final": final, "samples": samples, "rss": rss, "wall": wall, "cmd": cmd,
-         "maxrss_kb": ru.ru_maxrss if ru else 0}
+         "maxrss_kb": ru.ru_maxrss if ru else 0, "steal_ms": steal_ms() - steal0}
     def count(sample_st, ext):
         return ext if metric == "sink" else sample_st.get(metric, 0)
 
@@ -568,7 +579,8 @@ def measure(name, label, fn, w, seconds, reps, extra=()):
     med = runs[len(runs) // 2]
     ns = [r["ns"] for r in runs if "ns" in r]
     return {"name": name, "label": label, "rate": med["rate"], "dgram_rate": med["dgram_rate"],
-            "ns": statistics.median(ns) if ns else None, "drops": fmt_drops(med["final"]["drops"]),
+            "ns": statistics.median(ns) if ns else None, "drops": fmt_drops(med["final"]["drops"]) + (
+                " (stolen %d ms)" % med["steal_ms"] if med["steal_ms"] >= 10 else ""),
             "rss_mib": max(r["maxrss_kb"] for r in runs) / 1024.0,
             "all": [r["rate"] for r in runs], "args": args, "cmd": med["cmd"]}
 
