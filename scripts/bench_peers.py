@@ -43,12 +43,13 @@ out near 80k datagrams/s). Receivers, and how the count of stored records is tak
   clarion-ndjson  clarion-flowd --output ndjson:/dev/null
 and its CPU time (utime + stime of the process and its children, from the start of the step
 to 2.5 s after the sender ends), and how much of CPU 0 the hypervisor gave to others meanwhile
-(/proc/stat steal). For clarion-flowd, where a loss went (its port's imissed, that is the
-af_packet ring overflowing, and each drop reason that is not zero). For the kernel receivers the UDP socket's own drop count
-(/proc/net/udp in the collector's namespace) is printed too: loss there is the kernel's
-receive buffer overflowing because the receiver did not read fast enough. The kernel path is
-inside every number; on a veth the receive softirq (IP, UDP, the socket or af_packet ring
-enqueue) runs on the sender's CPU, so CPU 0 carries the receiver's own work and its copies.
+(/proc/stat steal). For clarion-flowd, where a loss went: its port's imissed (the af_packet
+ring overflowing) and each drop reason that is not zero. For the kernel receivers the UDP
+socket's own drop count (/proc/net/udp in the collector's namespace) is printed too: loss
+there is the kernel's receive buffer overflowing because the receiver did not read fast
+enough. The kernel path is inside every number; on a veth the receive softirq (IP, UDP, the
+socket or af_packet ring enqueue) runs on the sender's CPU, so CPU 0 carries the receiver's
+own work and its copies.
 
 After the first rate with more than --stop-loss % loss a collector's sweep stops (the higher
 rates are not run). --refine adds one step between the highest passing rate and the next one
@@ -501,7 +502,8 @@ def main():
                     # What was offered: the sender may take longer than --time when it is the limit.
                     achieved = r["recs"] / max(r["elapsed"], a.time)
                     print("%-5s %-14s %8d rec/s: sent %7d dgrams %9d records (%.0f rec/s), "
-                          "stored %9d, loss %6.2f %%, CPU %.2f s (%.2f s/M), CPU 0 stolen %d ms, socket drops %s%s%s"
+                          "stored %9d, loss %6.2f %%, CPU %.2f s (%.2f s/M), CPU 0 stolen %d ms, "
+                          "socket drops %s%s%s"
                           % (proto, name, rate, r["n"], r["recs"], achieved,
                              r["stored"], loss, r["cpu"], per_m, r.get("steal", 0), r["drops"],
                              ", send errors %d" % r["send_err"] if r["send_err"] else "",
