@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_hash.h>
 #include <rte_malloc.h>
@@ -33,6 +34,7 @@
 
 #define NIL UINT32_MAX
 #define GROUP 32
+#define HOUR_MS 3600000ull
 
 struct sw_key {
 	uint8_t addr[16];
@@ -40,11 +42,20 @@ struct sw_key {
 	uint8_t pad[7];
 };
 
-static int
-is_zero_mac(const uint8_t *m)
+/* The MAC at offset off of r as the low 48 bits of a word, as memcpy of its 6 bytes into a
+ * zeroed word would give: one load (both MACs have room behind them inside the record). */
+static inline uint64_t
+mac_word(const struct cf_record *r, size_t off)
 {
-	return (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]) == 0;
+	uint64_t w;
+
+	memcpy(&w, (const uint8_t *)r + off, sizeof(w));
+	return rte_le_to_cpu_64(w) & 0xffffffffffffull;
 }
+
+#define SRC_MAC_OFF offsetof(struct cf_record, src_mac)
+#define DST_MAC_OFF offsetof(struct cf_record, dst_mac)
+_Static_assert(DST_MAC_OFF + 8 <= sizeof(struct cf_record), "a MAC is read as one word");
 
 static inline uint32_t
 key_hash(const struct sk_key *k)
@@ -57,7 +68,7 @@ key_hash(const struct sk_key *k)
 static inline int
 has_source(const struct cf_record *r)
 {
-	return ((r->present & CF_RECORD_F_SRC_MAC) && !is_zero_mac(r->src_mac)) ||
+	return ((r->present & CF_RECORD_F_SRC_MAC) && mac_word(r, SRC_MAC_OFF) != 0) ||
 	       (r->present & CF_RECORD_F_SRC_ADDR);
 }
 
@@ -72,13 +83,13 @@ static inline int
 make_key(const struct cf_record *r, int src, uint32_t sw, struct sk_key *k)
 {
 	const uint32_t f = r->present;
-	const uint8_t *mac = src ? r->src_mac : r->dst_mac;
+	const uint64_t mac = mac_word(r, src ? SRC_MAC_OFF : DST_MAC_OFF);
 	const uint8_t *addr = src ? r->src_addr : r->dst_addr;
 	unsigned int kind;
 
 	k->id[0] = k->id[1] = 0;
-	if ((f & (src ? CF_RECORD_F_SRC_MAC : CF_RECORD_F_DST_MAC)) && !is_zero_mac(mac)) {
-		memcpy(k->id, mac, 6);
+	if ((f & (src ? CF_RECORD_F_SRC_MAC : CF_RECORD_F_DST_MAC)) && mac != 0) {
+		k->id[0] = rte_cpu_to_le_64(mac);
 		kind = SK_KIND_MAC;
 	} else if (!(f & (src ? CF_RECORD_F_SRC_ADDR : CF_RECORD_F_DST_ADDR))) {
 		return 0;
@@ -171,8 +182,9 @@ cf_sketch_create(const struct cf_sketch_config *cfg, cf_sketch_submit_fn submit,
 		cf_sketch_hll_init(&s->ep[i].peers, &s->dense[2 * (size_t)i]);
 		cf_sketch_hll_init(&s->ep[i].ports, &s->dense[2 * (size_t)i + 1]);
 	}
-	s->per_second = rte_reciprocal_value_u64(1000);
-	s->per_hour = rte_reciprocal_value_u64(3600000);
+	s->per_hour = rte_reciprocal_value_u64(HOUR_MS);
+	s->hour_lo_ms = 0;         /* hour 0 (1970-01-01 00:00 UTC), as hours_mask() says */
+	s->hour_bit = 1;
 	s->lru_head = s->lru_tail = NIL;
 	s->sw_head = s->sw_tail = NIL;
 	s->rd.cur_ep = NIL;
@@ -312,6 +324,7 @@ sw_remove(struct cf_sketch *s, uint32_t w)
 	else
 		s->sw_tail = s->sw[w].prev;
 	s->sw[w].live = 0;
+	s->sw_gen++;
 	s->st.switches--;
 	if (s->last_sw == w)
 		s->last_sw = NIL;
@@ -346,16 +359,13 @@ evict(struct cf_sketch *s, uint32_t i)
 
 /* The switch slot of a record's exporter; created if new and create is set, else NIL. */
 static uint32_t
-sw_find(struct cf_sketch *s, const struct cf_record *r, int create)
+sw_find_slow(struct cf_sketch *s, const struct cf_record *r, int create)
 {
 	const uint8_t v6 = (r->present & CF_RECORD_F_EXPORTER_V6) != 0;
 	struct sw_key k;
 	int32_t p;
 	struct sk_sw *w;
 
-	if (s->last_sw != NIL && s->last_sw_v6 == v6 &&
-	    memcmp(s->last_sw_addr, r->exporter, 16) == 0)
-		return s->last_sw;
 	memset(&k, 0, sizeof(k));
 	memcpy(k.addr, r->exporter, 16);
 	k.v6 = v6;
@@ -389,6 +399,19 @@ found:
 	return (uint32_t)p;
 }
 
+/* sw_find_slow() after a check of the last record's switch: records come in runs from one
+ * exporter, so this is nearly always the answer. */
+static inline uint32_t
+sw_find(struct cf_sketch *s, const struct cf_record *r, int create)
+{
+	const uint8_t v6 = (r->present & CF_RECORD_F_EXPORTER_V6) != 0;
+
+	if (likely(s->last_sw != NIL && s->last_sw_v6 == v6 &&
+		   memcmp(s->last_sw_addr, r->exporter, 16) == 0))
+		return s->last_sw;
+	return sw_find_slow(s, r, create);
+}
+
 /* A new endpoint for key k at index word at; the slot (k names the switch it is in). */
 static uint32_t
 insert(struct cf_sketch *s, const struct cf_record *r, struct sk_key *k, uint32_t *h,
@@ -415,7 +438,8 @@ insert(struct cf_sketch *s, const struct cf_record *r, struct sk_key *k, uint32_
 	e->hash = *h;
 	s->idx[at] = (uint64_t)*h << 32 | (p + 1);
 	e->bytes_out = e->bytes_in = e->flows = 0;
-	e->first_s = e->last_s = 0;
+	e->first_m1 = UINT64_MAX;
+	e->last_ms = 0;
 	e->hours = 0;
 	cf_sketch_hll_clear(&e->peers);
 	cf_sketch_hll_clear(&e->ports);
@@ -442,17 +466,20 @@ insert(struct cf_sketch *s, const struct cf_record *r, struct sk_key *k, uint32_
 /*
  * A key built before the group began names the record's switch by slot; an eviction
  * since may have freed that slot (and a new switch taken it). Rebuilt when so; 0 when
- * the record's switch has no slot now (and create is 0).
+ * the record's switch has no slot now (and create is 0). gen: s->sw_gen when the key was
+ * built (no switch freed since: the key is current, nothing to compare).
  */
 static inline int
 key_current(struct cf_sketch *s, const struct cf_record *r, int src, struct sk_key *k,
-	    uint32_t *h, int create)
+	    uint32_t *h, int create, uint32_t gen)
 {
 	const struct sk_sw *w = &s->sw[k->sw_kind >> 8];
 	uint32_t ws;
 
-	if (likely(w->live && memcmp(w->addr, r->exporter, 16) == 0 &&
-		   w->v6 == ((r->present & CF_RECORD_F_EXPORTER_V6) != 0)))
+	if (likely(s->sw_gen == gen))
+		return 1;
+	if (w->live && memcmp(w->addr, r->exporter, 16) == 0 &&
+	    w->v6 == ((r->present & CF_RECORD_F_EXPORTER_V6) != 0))
 		return 1;
 	ws = sw_find(s, r, create);
 	if (ws == NIL)
@@ -465,8 +492,8 @@ key_current(struct cf_sketch *s, const struct cf_record *r, int src, struct sk_k
 /* ------------------------------------------------------------ records */
 
 /* Every UTC hour from the one of ms0 to the one of ms1, as bits of a 24-bit day. */
-static inline uint32_t
-hours_mask(const struct cf_sketch *s, uint64_t ms0, uint64_t ms1)
+static uint32_t
+hours_mask(struct cf_sketch *s, uint64_t ms0, uint64_t ms1)
 {
 	uint64_t h0 = rte_reciprocal_divide_u64(ms0, &s->per_hour), m;
 	uint64_t h1 = ms1 < ms0 ? h0 : rte_reciprocal_divide_u64(ms1, &s->per_hour);
@@ -474,7 +501,23 @@ hours_mask(const struct cf_sketch *s, uint64_t ms0, uint64_t ms1)
 	if (h1 - h0 >= 23)
 		return 0xffffff;
 	m = ((1ull << (h1 - h0 + 1)) - 1) << (h0 % 24);
-	return (uint32_t)((m | m >> 24) & 0xffffff);
+	m = (m | m >> 24) & 0xffffff;
+	if (h1 == h0) {
+		s->hour_lo_ms = h0 * HOUR_MS;
+		s->hour_bit = (uint32_t)m;
+	}
+	return (uint32_t)m;
+}
+
+/* hours_mask(), without its divides for a flow inside the hour the last one-hour flow was
+ * in: nearly every record of a run. */
+static inline uint32_t
+hours_of(struct cf_sketch *s, uint64_t ms0, uint64_t ms1)
+{
+	if (likely(ms0 - s->hour_lo_ms < HOUR_MS &&
+		   (ms1 < ms0 || ms1 - s->hour_lo_ms < HOUR_MS)))
+		return s->hour_bit;
+	return hours_mask(s, ms0, ms1);
 }
 
 static inline void
@@ -491,21 +534,17 @@ as_source(struct cf_sketch *s, struct sk_ep *e, const struct cf_record *r, uint6
 	  uint64_t port_h)
 {
 	const uint32_t f = r->present;
-	uint64_t ms0 = r->flow_start_ms, ms1 = r->flow_end_ms, s0, s1;
+	uint64_t ms0 = r->flow_start_ms, ms1 = r->flow_end_ms;
 
 	if (!(f & CF_RECORD_F_FLOW_START))
 		ms0 = ms1;
 	if (!(f & CF_RECORD_F_FLOW_END))
 		ms1 = ms0;
-	s0 = rte_reciprocal_divide_u64(ms0, &s->per_second);
-	s1 = rte_reciprocal_divide_u64(ms1, &s->per_second);
 	e->bytes_out += r->bytes;
 	e->flows++;
-	if (e->first_s == 0 || s0 < e->first_s)
-		e->first_s = (uint32_t)s0;
-	if (s1 > e->last_s)
-		e->last_s = (uint32_t)s1;
-	e->hours |= hours_mask(s, ms0, ms1);
+	e->first_m1 = RTE_MIN(e->first_m1, ms0 - 1);
+	e->last_ms = RTE_MAX(e->last_ms, ms1);
+	e->hours |= hours_of(s, ms0, ms1);
 	e->active = 1;
 	if (f & CF_RECORD_F_DST_ADDR)
 		hll_add(s, &e->peers, peer_h);
@@ -520,6 +559,7 @@ group(struct cf_sketch *s, const struct cf_record *r, unsigned int n, uint64_t n
 	uint64_t ph[GROUP], qh[GROUP];
 	uint32_t sh[GROUP], dh[GROUP];
 	uint8_t sok[GROUP], dok[GROUP];
+	const uint32_t gen = s->sw_gen;
 	unsigned int i;
 
 	/* 1: keys and hashes; the index lines are fetched meanwhile. */
@@ -566,14 +606,14 @@ group(struct cf_sketch *s, const struct cf_record *r, unsigned int n, uint64_t n
 		if (!sok[i]) {
 			s->st.no_endpoint++;
 		} else {
-			key_current(s, &r[i], 1, &sk[i], &sh[i], 1);
+			key_current(s, &r[i], 1, &sk[i], &sh[i], 1, gen);
 			p = lookup(s, &sk[i], sh[i], &at);
 			if (p < 0)
 				p = insert(s, &r[i], &sk[i], &sh[i], at, now_s);
 			as_source(s, &s->ep[p], &r[i], ph[i], qh[i]);
 			touch(s, (uint32_t)p, now_s);
 		}
-		if (dok[i] && key_current(s, &r[i], 0, &dk[i], &dh[i], 0) &&
+		if (dok[i] && key_current(s, &r[i], 0, &dk[i], &dh[i], 0, gen) &&
 		    (p = lookup(s, &dk[i], dh[i], &at)) >= 0) {
 			s->ep[p].bytes_in += r[i].bytes;
 			touch(s, (uint32_t)p, now_s);

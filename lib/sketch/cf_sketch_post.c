@@ -77,7 +77,8 @@ clear_ep(struct cf_sketch *s, struct sk_ep *e)
 {
 	s->st.dense -= (e->peers.n == CF_SKETCH_HLL_DENSE_FLAG) + (e->ports.n == CF_SKETCH_HLL_DENSE_FLAG);
 	e->bytes_out = e->bytes_in = e->flows = 0;
-	e->first_s = e->last_s = 0;
+	e->first_m1 = UINT64_MAX;
+	e->last_ms = 0;
 	e->hours = 0;
 	e->active = 0;
 	cf_sketch_hll_clear(&e->peers);
@@ -138,9 +139,9 @@ encode(struct cf_sketch *s, struct sk_ep *e)
 	p = PUT_LIT(p, ",\"flow_count\":");
 	p = put_u64(p, e->flows);
 	p = PUT_LIT(p, ",\"first_seen\":");
-	p = put_u64(p, e->first_s);
+	p = put_u64(p, e->first_m1 == UINT64_MAX ? 0 : (e->first_m1 + 1) / 1000);
 	p = PUT_LIT(p, ",\"last_seen\":");
-	p = put_u64(p, e->last_s);
+	p = put_u64(p, e->last_ms / 1000);
 	p = PUT_LIT(p, ",\"active_hours\":");
 	p = put_u64(p, e->hours);
 	p = PUT_LIT(p, ",\"local_cluster_id\":-1}");

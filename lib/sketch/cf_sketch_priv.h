@@ -24,7 +24,11 @@ struct sk_ep {
 	uint64_t bytes_in;
 	uint64_t flows;
 	uint64_t touch_s;          /* last sight, seconds (LRU order) */
-	uint32_t first_s, last_s;
+	/* Kept in ms and turned into seconds when posted (floor of a min is the min of the
+	 * floors: exact), so a record costs no divide. first_m1 is the earliest start minus 1:
+	 * a time of 0 (none) wraps to UINT64_MAX and never wins the min, as before. */
+	uint64_t first_m1;
+	uint64_t last_ms;
 	uint32_t hours;            /* UTC hours with traffic, bits 0..23 */
 	uint32_t sw;               /* switch slot */
 	uint32_t lru_prev, lru_next;
@@ -75,7 +79,10 @@ struct cf_sketch {
 	uint8_t last_sw_addr[16];  /* the last record's switch, looked up once per run */
 	uint8_t last_sw_v6;
 	uint32_t last_sw;
-	struct rte_reciprocal_u64 per_second, per_hour; /* ms -> s, ms -> h without divides */
+	struct rte_reciprocal_u64 per_hour; /* ms -> h without a divide */
+	uint64_t hour_lo_ms;       /* the last single UTC hour a record fell in, and its bit */
+	uint32_t hour_bit;
+	uint32_t sw_gen;           /* switch slots freed so far: a key built before may be stale */
 	uint32_t lru_head, lru_tail;
 	struct cf_sketch_hll_dense *dense;
 	size_t dense_len;

@@ -346,6 +346,88 @@ test_fields(void)
 	reset_bodies();
 }
 
+/* The reference for active_hours: every UTC hour a flow touches, one by one. */
+static uint32_t
+ref_hours(uint64_t ms0, uint64_t ms1)
+{
+	uint64_t h, h0 = ms0 / 3600000, h1 = ms1 < ms0 ? h0 : ms1 / 3600000;
+	uint32_t m = 0;
+
+	for (h = h0; h <= h1 && h < h0 + 24; h++)
+		m |= 1u << (h % 24);
+	return m;
+}
+
+/*
+ * first_seen, last_seen and active_hours over runs of records in one hour (the table
+ * keeps the last hour to skip its divides), flows across hours and days, and records
+ * with only a start or only an end, against answers worked out here record by record.
+ */
+static void
+test_times_random(void)
+{
+	enum { EPS = 64, N = 6000 };
+	static struct cf_record r[N];
+	uint64_t first[EPS], last[EPS];
+	uint32_t hours[EPS];
+	struct cf_sketch *s = mk(100, 0);
+	uint64_t x = 0x9e3779b97f4a7c15ull, base = T0 + 5 * 3600000 + 123;
+	unsigned int i, e, checked = 0;
+
+	for (e = 0; e < EPS; e++) {
+		first[e] = UINT64_MAX;
+		last[e] = 0;
+		hours[e] = 0;
+	}
+	for (i = 0; i < N; i++) {
+		uint64_t ms0, ms1;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		if (i % 150 == 0)          /* a run starts in another hour, up to two days on */
+			base = T0 + (x >> 33) % (48 * 3600000ull);
+		e = (unsigned int)(x >> 20) % EPS;
+		ms0 = base + (x >> 40) % 3000000;
+		if (i % 3 == 0)            /* the last ms of a second: floor, not round */
+			ms0 = ms0 / 1000 * 1000 + 999;
+		/* mostly inside the hour; one in 8 runs into the next ones, one in 64 for a day */
+		ms1 = ms0 + ((x & 7) == 0 ? (x >> 8) % (3 * 3600000ull) :
+			     (x & 63) == 1 ? 30 * 3600000ull : (x >> 12) % 5000);
+		rec(&r[i], 1, e + 1, 200, 443, 1, ms0, ms1, 1);
+		if ((x & 0x300) == 0x100) {
+			r[i].present &= ~CF_RECORD_F_FLOW_START;
+			ms0 = ms1;
+		} else if ((x & 0x300) == 0x200) {
+			r[i].present &= ~CF_RECORD_F_FLOW_END;
+			ms1 = ms0;
+		}
+		first[e] = RTE_MIN(first[e], ms0);
+		last[e] = RTE_MAX(last[e], ms1);
+		hours[e] |= ref_hours(ms0, ms1);
+	}
+	cf_sketch_add(s, r, N, 1);
+	CU_ASSERT(cf_sketch_poll(s, 1 + 60000, 1767230000, 0) >= EPS);
+	for (e = 0; e < EPS; e++) {
+		char id[32];
+		cJSON *root, *o;
+
+		snprintf(id, sizeof(id), "02:00:00:00:%02x:%02x", (e + 1) >> 8, (e + 1) & 0xff);
+		o = find(id, "10.0.0.1", &root);
+		if (first[e] == UINT64_MAX) {
+			CU_ASSERT_PTR_NULL(o);
+			continue;
+		}
+		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+		CU_ASSERT_EQUAL(num(o, "first_seen"), first[e] / 1000);
+		CU_ASSERT_EQUAL(num(o, "last_seen"), last[e] / 1000);
+		CU_ASSERT_EQUAL(num(o, "active_hours"), hours[e]);
+		checked++;
+		cJSON_Delete(root);
+	}
+	CU_ASSERT_EQUAL(checked, EPS);
+	cf_sketch_free(s);
+	reset_bodies();
+}
+
 static void
 test_lru(void)
 {
@@ -455,6 +537,7 @@ static const struct cft_case cases[] = {
 	{"hll_repeats", test_hll_repeats},
 	{"hll_sparse_lossless", test_hll_sparse_lossless},
 	{"fields", test_fields},
+	{"times_random", test_times_random},
 	{"lru", test_lru},
 	{"reset_split_wait", test_reset_split_wait},
 	{NULL, NULL},
