@@ -85,6 +85,9 @@ provider(struct cf_metrics_builder *b, void *arg)
 		cf_metrics_counter1(b, "clarion_flowd_sketch_evictions_total",
 				    "least recently seen endpoints evicted to make room",
 				    s.evicted);
+		cf_metrics_counter1(b, "clarion_flowd_sketch_index_probes_total",
+				    "endpoint index slots stepped past in lookups (hash collisions)",
+				    s.probes);
 		cf_metrics_gauge1(b, "clarion_flowd_sketch_switches", "switches with endpoints now",
 				  (double)s.switches);
 		cf_metrics_gauge1(b, "clarion_flowd_sketch_register_bytes",
@@ -204,8 +207,8 @@ cf_stages_print(const struct cf_control *c, FILE *f)
 		fprintf(f, "sketches: records_in=%" PRIu64 " no_endpoint=%" PRIu64 " endpoints=%" PRIu64
 			   " switches=%" PRIu64 " evicted=%" PRIu64 " registers=%" PRIu64
 			   " rounds=%" PRIu64 " posted=%" PRIu64 " bodies=%" PRIu64 " dropped=%" PRIu64
-			   " waits=%" PRIu64 "\n",
+			   " waits=%" PRIu64 " probes=%" PRIu64 "\n",
 			s.records_in, s.no_endpoint, s.endpoints, s.switches, s.evicted, s.dense,
-			s.rounds, s.sketches, s.bodies, s.dropped, s.submit_waits);
+			s.rounds, s.sketches, s.bodies, s.dropped, s.submit_waits, s.probes);
 	}
 }

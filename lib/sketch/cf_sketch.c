@@ -27,6 +27,7 @@
 #include <rte_hash.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
+#include <rte_random.h>
 #include <rte_reciprocal.h>
 
 #include "cf_sketch.h"
@@ -57,11 +58,28 @@ mac_word(const struct cf_record *r, size_t off)
 #define DST_MAC_OFF offsetof(struct cf_record, dst_mac)
 _Static_assert(DST_MAC_OFF + 8 <= sizeof(struct cf_record), "a MAC is read as one word");
 
-static inline uint32_t
-key_hash(const struct sk_key *k)
+/* One word of NH as lib/agg does it: the word plus its random key, low half times high. */
+static inline uint64_t
+nh_word(uint64_t w, uint64_t key)
 {
-	return (uint32_t)cf_sketch_mix64(k->id[0] ^ cf_sketch_mix64(k->id[1] * 0x9e3779b97f4a7c15ull ^
-								     k->sw_kind));
+	const uint64_t y = w + key;
+
+	return (y & 0xffffffffull) * (y >> 32);
+}
+
+/*
+ * The index hash: NH over the key's three words with seeds drawn per table, then a
+ * finaliser. Keys come from what strangers send (their MAC or address); with a public
+ * hash they could pick keys that all land in one index word and make every lookup walk
+ * all of them (test_sketch hash_flood); without the seeds, which never leave the
+ * process, they cannot tell which keys collide.
+ */
+static inline uint32_t
+key_hash(const struct cf_sketch *s, const struct sk_key *k)
+{
+	return (uint32_t)cf_sketch_mix64(nh_word(k->id[0], s->seed[0]) +
+					 nh_word(k->id[1], s->seed[1]) +
+					 nh_word(k->sw_kind, s->seed[2]));
 }
 
 /* Whether a record has a source endpoint (before its switch is known). */
@@ -183,6 +201,8 @@ cf_sketch_create(const struct cf_sketch_config *cfg, cf_sketch_submit_fn submit,
 		cf_sketch_hll_init(&s->ep[i].ports, &s->dense[2 * (size_t)i + 1]);
 	}
 	s->per_hour = rte_reciprocal_value_u64(HOUR_MS);
+	for (i = 0; i < RTE_DIM(s->seed); i++)
+		s->seed[i] = rte_rand();
 	s->hour_lo_ms = 0;         /* hour 0 (1970-01-01 00:00 UTC), as hours_mask() says */
 	s->hour_bit = 1;
 	s->lru_head = s->lru_tail = NIL;
@@ -265,11 +285,11 @@ touch(struct cf_sketch *s, uint32_t i, uint64_t now_s)
 
 /* The slot of key k, or -1 with *at = the empty word where it would go. */
 static inline int64_t
-lookup(const struct cf_sketch *s, const struct sk_key *k, uint32_t h, uint64_t *at)
+lookup(struct cf_sketch *s, const struct sk_key *k, uint32_t h, uint64_t *at)
 {
 	uint64_t i = h & s->idx_mask;
 
-	for (;; i = (i + 1) & s->idx_mask) {
+	for (;; i = (i + 1) & s->idx_mask, s->st.probes++) {
 		uint64_t v = s->idx[i];
 
 		if (v == 0) {
@@ -428,7 +448,7 @@ insert(struct cf_sketch *s, const struct cf_record *r, struct sk_key *k, uint32_
 		if (!s->sw[ws].live) {
 			ws = sw_find(s, r, 1);
 			k->sw_kind = (uint64_t)ws << 8 | (k->sw_kind & 0xff);
-			*h = key_hash(k);
+			*h = key_hash(s, k);
 		}
 		(void)lookup(s, k, *h, &at);
 	}
@@ -485,7 +505,7 @@ key_current(struct cf_sketch *s, const struct cf_record *r, int src, struct sk_k
 	if (ws == NIL)
 		return 0;
 	make_key(r, src, ws, k);
-	*h = key_hash(k);
+	*h = key_hash(s, k);
 	return 1;
 }
 
@@ -572,14 +592,14 @@ group(struct cf_sketch *s, const struct cf_record *r, unsigned int n, uint64_t n
 		if (sok[i]) {
 			const struct cf_record *x = &r[i];
 
-			sh[i] = key_hash(&sk[i]);
+			sh[i] = key_hash(s, &sk[i]);
 			rte_prefetch0(&s->idx[sh[i] & s->idx_mask]);
 			ph[i] = cf_sketch_hash_addr(x->dst_addr, (x->present & CF_RECORD_F_SRC_V6) != 0);
 			qh[i] = cf_sketch_hash_port(x->protocol,
 						    (x->present & CF_RECORD_F_PORTS) ? x->dst_port : 0);
 		}
 		if (dok[i]) {
-			dh[i] = key_hash(&dk[i]);
+			dh[i] = key_hash(s, &dk[i]);
 			rte_prefetch0(&s->idx[dh[i] & s->idx_mask]);
 		}
 	}
@@ -643,6 +663,7 @@ cf_sketch_stats(const struct cf_sketch *s, struct cf_sketch_stats *st)
 	st->endpoints = v->endpoints;
 	st->max_endpoints = v->max_endpoints;
 	st->evicted = v->evicted;
+	st->probes = v->probes;
 	st->switches = v->switches;
 	st->dense = v->dense;
 	st->rounds = v->rounds;

@@ -153,6 +153,7 @@ struct cf_sketch_stats {
 	uint64_t endpoints;        /* in the table now */
 	uint64_t max_endpoints;
 	uint64_t evicted;          /* least recently seen, to make room */
+	uint64_t probes;           /* index words stepped past in lookups (collisions) */
 	uint64_t switches;         /* switches with at least one endpoint now */
 	uint64_t dense;            /* cardinalities using registers now */
 	uint64_t rounds;           /* intervals posted */

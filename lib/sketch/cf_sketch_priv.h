@@ -68,6 +68,7 @@ struct sk_round {
 struct cf_sketch {
 	struct cf_sketch_config cfg;
 	uint64_t *idx;             /* endpoint index: hash << 32 | slot + 1; 0 = empty */
+	uint64_t seed[3];          /* the index hash's key (key_hash), random per table */
 	uint64_t idx_mask;
 	uint32_t *free_slots;      /* stack of unused endpoint slots */
 	uint32_t n_free;

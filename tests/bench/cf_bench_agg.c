@@ -243,11 +243,11 @@ main(int argc, char **argv)
 		printf("sketch: %u records x %u passes, interval %u s, %u endpoints max: in %" PRIu64
 		       ", endpoints %" PRIu64 ", switches %" PRIu64 ", rounds %" PRIu64
 		       ", sketches out %" PRIu64 " (%.1f bytes each), evicted %" PRIu64
-		       ", registers in use %" PRIu64 " (%.1f MiB)\n",
+		       ", registers in use %" PRIu64 " (%.1f MiB), index probes %" PRIu64 "\n",
 		       n, passes, interval, max_entries, st.records_in, st.endpoints, st.switches,
 		       st.rounds, st.sketches, sketches ? (double)sketch_bytes / (double)sketches : 0,
 		       st.evicted, st.dense,
-		       (double)st.dense * CF_SKETCH_HLL_DENSE_BYTES / (1 << 20));
+		       (double)st.dense * CF_SKETCH_HLL_DENSE_BYTES / (1 << 20), st.probes);
 		cf_sketch_free(s);
 	}
 	if (want_digest)

@@ -9,6 +9,7 @@
  * waits and one that never takes.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -428,6 +429,56 @@ test_times_random(void)
 	reset_bodies();
 }
 
+/* What the endpoint index hashed with before it had a seed: public, so a flood could be
+ * built against it. */
+static uint32_t
+unseeded_hash(uint64_t id0, uint64_t sw_kind)
+{
+	return (uint32_t)cf_sketch_mix64(id0 ^ cf_sketch_mix64(0 * 0x9e3779b97f4a7c15ull ^ sw_kind));
+}
+
+/*
+ * A hash flood: source addresses chosen so that the unseeded hash put every one in the
+ * same index word of a 4,096-endpoint table (the first switch's slot 0, IPv4 kind), as
+ * anyone on a network whose flows are exported can send them. Each lookup then stepped
+ * past every earlier endpoint (N * N / 2 words in all); with a seed per table the steps
+ * stay what a random hash gives, a fraction of the lookups.
+ */
+static void
+test_hash_flood(void)
+{
+	enum { N = 1500 };
+	static struct cf_record r[N];
+	struct cf_sketch *s = mk(4096, 0);
+	struct cf_sketch_stats st;
+	uint32_t a, bucket = UINT32_MAX, n = 0;
+
+	for (a = 0x0a000000u; n < N && a < 0x0b000000u; a++) {
+		uint8_t b[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8),
+				(uint8_t)a};
+		uint64_t id0 = 0;
+		uint32_t h;
+
+		memcpy(&id0, b, 4);
+		h = unseeded_hash(id0, 0 << 8 | 4) & 8191;
+		if (bucket == UINT32_MAX)
+			bucket = h;
+		if (h != bucket)
+			continue;
+		rec(&r[n], 1, 1, 2, 443, 10, T0, T0 + 1000, 0);
+		memcpy(r[n].src_addr, b, 4);
+		n++;
+	}
+	CU_ASSERT_EQUAL_FATAL(n, N);
+	cf_sketch_add(s, r, N, 1);
+	cf_sketch_stats(s, &st);
+	printf("\n    %u colliding sources: %" PRIu64 " index steps\n", N, st.probes);
+	CU_ASSERT_EQUAL(st.endpoints, N);
+	CU_ASSERT(st.probes < 8 * N);
+	cf_sketch_free(s);
+	reset_bodies();
+}
+
 static void
 test_lru(void)
 {
@@ -538,6 +589,7 @@ static const struct cft_case cases[] = {
 	{"hll_sparse_lossless", test_hll_sparse_lossless},
 	{"fields", test_fields},
 	{"times_random", test_times_random},
+	{"hash_flood", test_hash_flood},
 	{"lru", test_lru},
 	{"reset_split_wait", test_reset_split_wait},
 	{NULL, NULL},
