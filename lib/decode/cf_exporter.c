@@ -8,6 +8,7 @@
 #include <rte_hash.h>
 #include <rte_jhash.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "cf_decode.h"
 
@@ -30,6 +31,10 @@ cf_decode_ctx_init(struct cf_decode_ctx *ctx, const char *name, int socket_id,
 		.name = name,
 		.key_len = sizeof(struct exp_key),
 		.hash_func = rte_jhash,
+		/* Keyed per table: exporter addresses and domains are what strangers send, and
+		 * with the public default (0) floods that share one bucket chain can be built
+		 * offline. */
+		.hash_func_init_val = (uint32_t)rte_rand(),
 		.socket_id = socket_id,
 		/* Overflow buckets: an add never fails while the table is under its bound. */
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,

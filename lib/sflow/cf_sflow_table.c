@@ -6,6 +6,7 @@
 #include <rte_hash.h>
 #include <rte_jhash.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "cf_sflow_priv.h"
 
@@ -24,6 +25,7 @@ cf_sflow_lcore_create(const char *name, int socket_id, uint32_t max_ifc)
 		.name = name,
 		.key_len = sizeof(struct ifc_key),
 		.hash_func = rte_jhash,
+		.hash_func_init_val = (uint32_t)rte_rand(), /* keyed: see cf_exporter.c */
 		.socket_id = socket_id,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};

@@ -25,6 +25,7 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_hash.h>
+#include <rte_jhash.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 #include <rte_random.h>
@@ -144,6 +145,10 @@ mk_hash(const char *what, unsigned int seq, uint32_t entries, uint32_t key_len, 
 	hp.key_len = key_len;
 	hp.socket_id = socket;
 	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+	/* Keyed jhash, not the default CRC (whose collisions no initial value changes):
+	 * switch addresses are exporter addresses, which strangers can send from. */
+	hp.hash_func = rte_jhash;
+	hp.hash_func_init_val = (uint32_t)rte_rand();
 	return rte_hash_create(&hp);
 }
 

@@ -15,8 +15,9 @@
 
 #include <rte_atomic.h>
 #include <rte_hash.h>
-#include <rte_hash_crc.h>
+#include <rte_jhash.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "cf_tpl.h"
 #include "cf_tpl_priv.h"
@@ -45,7 +46,10 @@ cf_tpl_names_setup(struct cf_tpl_cache *c, const char *name, int socket_id)
 	struct rte_hash_parameters hp = {
 		.entries = CF_TPL_NAMES_PER_LCORE,
 		.key_len = sizeof(struct name_key),
-		.hash_func = rte_hash_crc,
+		/* jhash keyed per table, not CRC: a CRC's collisions do not depend on its
+		 * initial value, and the names are what exporters send. */
+		.hash_func = rte_jhash,
+		.hash_func_init_val = (uint32_t)rte_rand(),
 		.socket_id = socket_id,
 	};
 

@@ -15,6 +15,7 @@
 #include <rte_hash.h>
 #include <rte_jhash.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "cf_tpl.h"
 #include "cf_tpl_dst.h"
@@ -53,7 +54,10 @@ cf_tpl_cache_attach(struct cf_decode_ctx *ctx, const char *name, int socket_id,
 		    const struct cf_tpl_config *cfg)
 {
 	char hn[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = { .hash_func = rte_jhash, .socket_id = socket_id };
+	/* Keyed per table (template ids and exporters are what strangers send). */
+	struct rte_hash_parameters hp = { .hash_func = rte_jhash,
+					  .hash_func_init_val = (uint32_t)rte_rand(),
+					  .socket_id = socket_id };
 	struct cf_decode_lru_node *nodes;
 	struct cf_tpl_cache *c;
 	uint32_t cap, i, prot;
