@@ -377,7 +377,7 @@ static const struct opt opts[] = {
 	 "first record arrived"},
 	{.name = "aggregate-max-entries", .kind = K_U64, F(aggregate_max_entries), .min = 1,
 	 .max = 16777216, .def = "262144", .arg = "N",
-	 .help = "open aggregates, memory taken at start (about 220 bytes each); when full the "
+	 .help = "open aggregates, memory taken at start (about 280 bytes each); when full the "
 	 "oldest is sent early (counted), no record is dropped"},
 	{.name = "sketches", .kind = K_FLAG, F(sketches),
 	 .help = "compute Clarion endpoint sketches (per switch and source MAC, else source IP) and "

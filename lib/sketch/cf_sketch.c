@@ -277,11 +277,11 @@ touch(struct cf_sketch *s, uint32_t i, uint64_t now_s)
 {
 	struct sk_ep *e = &s->ep[i];
 
-	if (e->touch_s == now_s || s->lru_tail == i) {
-		e->touch_s = now_s;
+	if (e->touch_s == (uint32_t)now_s || s->lru_tail == i) {
+		e->touch_s = (uint32_t)now_s;
 		return;
 	}
-	e->touch_s = now_s;
+	e->touch_s = (uint32_t)now_s;
 	lru_unlink(s, i);
 	lru_append(s, i);
 }
@@ -309,8 +309,9 @@ lookup(struct cf_sketch *s, const struct sk_key *k, uint32_t h, uint64_t *at)
 static void
 idx_remove(struct cf_sketch *s, uint32_t slot)
 {
-	const uint64_t want = (uint64_t)s->ep[slot].hash << 32 | (slot + 1);
-	uint64_t i = s->ep[slot].hash & s->idx_mask, j;
+	const uint32_t h = key_hash(s, &s->ep[slot].key);
+	const uint64_t want = (uint64_t)h << 32 | (slot + 1);
+	uint64_t i = h & s->idx_mask, j;
 
 	while (s->idx[i] != want)
 		i = (i + 1) & s->idx_mask;
@@ -460,7 +461,6 @@ insert(struct cf_sketch *s, const struct cf_record *r, struct sk_key *k, uint32_
 	p = s->free_slots[--s->n_free];
 	e = &s->ep[p];
 	e->key = *k;
-	e->hash = *h;
 	s->idx[at] = (uint64_t)*h << 32 | (p + 1);
 	e->bytes_out = e->bytes_in = e->flows = 0;
 	e->first_m1 = UINT64_MAX;
@@ -472,7 +472,7 @@ insert(struct cf_sketch *s, const struct cf_record *r, struct sk_key *k, uint32_
 	e->sw = ws;
 	e->live = 1;
 	e->active = 0;
-	e->touch_s = now_s;
+	e->touch_s = (uint32_t)now_s;
 	lru_append(s, p);
 	w = &s->sw[ws];
 	e->sw_next = NIL;

@@ -23,23 +23,26 @@ struct sk_ep {
 	uint64_t bytes_out;
 	uint64_t bytes_in;
 	uint64_t flows;
-	uint64_t touch_s;          /* last sight, seconds (LRU order) */
 	/* Kept in ms and turned into seconds when posted (floor of a min is the min of the
 	 * floors: exact), so a record costs no divide. first_m1 is the earliest start minus 1:
 	 * a time of 0 (none) wraps to UINT64_MAX and never wins the min, as before. */
 	uint64_t first_m1;
 	uint64_t last_ms;
+	uint32_t touch_s;          /* last sight, monotonic seconds (LRU order) */
 	uint32_t hours;            /* UTC hours with traffic, bits 0..23 */
 	uint32_t sw;               /* switch slot */
 	uint32_t lru_prev, lru_next;
 	uint32_t sw_prev, sw_next;
-	uint32_t hash;
 	uint8_t kind;
 	uint8_t live;
 	uint8_t active;            /* a flow as source since the last post */
 	struct cf_sketch_hll peers;
 	struct cf_sketch_hll ports;
 } __attribute__((aligned(64)));
+
+/* Four cache lines (docs/aggregation.md gives the memory per endpoint); the index hash is
+ * not kept, idx_remove() computes it again. */
+_Static_assert(sizeof(struct sk_ep) <= 256, "an endpoint stays four cache lines");
 
 struct sk_sw {
 	uint8_t addr[16];
