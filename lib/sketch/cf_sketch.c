@@ -578,7 +578,8 @@ as_source(struct cf_sketch *s, struct sk_ep *e, const struct cf_record *r, uint6
 }
 
 static void
-group(struct cf_sketch *s, const struct cf_record *r, unsigned int n, uint64_t now_s)
+group(struct cf_sketch *s, const struct cf_record *r, unsigned int n, const struct cf_record *next,
+      unsigned int n_next, uint64_t now_s)
 {
 	struct sk_key sk[GROUP], dk[GROUP];
 	uint64_t ph[GROUP], qh[GROUP];
@@ -587,8 +588,14 @@ group(struct cf_sketch *s, const struct cf_record *r, unsigned int n, uint64_t n
 	const uint32_t gen = s->sw_gen;
 	unsigned int i;
 
-	/* 1: keys and hashes; the index lines are fetched meanwhile. */
+	/* 1: keys and hashes; the index lines are fetched meanwhile, and the three lines the
+	 * next group's records are read by (the fourth never is). */
 	for (i = 0; i < n; i++) {
+		if (i < n_next) {
+			rte_prefetch0(&next[i]);
+			rte_prefetch0((const char *)&next[i] + 64);
+			rte_prefetch0((const char *)&next[i] + 128);
+		}
 		/* A switch is made for a record that brings a source endpoint only. */
 		uint32_t sw = sw_find(s, &r[i], has_source(&r[i]));
 
@@ -655,7 +662,9 @@ cf_sketch_add(struct cf_sketch *s, const struct cf_record *r, unsigned int n, ui
 	if (s->next_round_ms == 0)
 		s->next_round_ms = now_ms + (uint64_t)s->cfg.interval_s * 1000;
 	for (off = 0; off < n; off += GROUP)
-		group(s, r + off, RTE_MIN((unsigned int)GROUP, n - off), now_ms / 1000);
+		group(s, r + off, RTE_MIN((unsigned int)GROUP, n - off), r + off + GROUP,
+		      n - off > GROUP ? RTE_MIN((unsigned int)GROUP, n - off - GROUP) : 0,
+		      now_ms / 1000);
 }
 
 void
