@@ -38,11 +38,7 @@
 
 #include "cf_agg.h"
 
-/* Every key, and all an aggregate keeps of its records, lies in the record's first three
- * cache lines (checked below): keys, hashes, compares and copies run over those 24 words,
- * and the fourth line of a record is never read. */
-#define KEY_BYTES (3 * RTE_CACHE_LINE_SIZE)
-#define REC_WORDS (KEY_BYTES / 8)
+#define REC_WORDS (sizeof(struct cf_record) / 8)
 #define GROUP 32
 
 struct key_info {
@@ -50,16 +46,6 @@ struct key_info {
 	size_t off, size;
 	uint32_t bits;
 };
-
-#define CF_AGG_X(e, n, f, p) \
-	_Static_assert(offsetof(struct cf_record, f) + sizeof(((struct cf_record *)0)->f) <= \
-		       KEY_BYTES, "key " n " lies in the first three lines");
-CF_AGG_KEY_TABLE(CF_AGG_X)
-#undef CF_AGG_X
-_Static_assert(offsetof(struct cf_record, observation_domain) + 4 <= KEY_BYTES &&
-	       offsetof(struct cf_record, flow_end_ms) + 8 <= KEY_BYTES &&
-	       offsetof(struct cf_record, present) + 4 <= KEY_BYTES,
-	       "what an aggregate keeps of its first record lies in the first three lines");
 
 static const struct key_info keys_tab[CF_AGG_KEY_MAX] = {
 #define CF_AGG_X(e, n, f, p) \
@@ -72,8 +58,6 @@ static const struct key_info keys_tab[CF_AGG_KEY_MAX] = {
  * What the table keeps of an open aggregate besides the record lives in the record's
  * inner-header address bytes (an aggregate never carries an inner header: its presence
  * bits are not kept), zeroed again before it leaves: one cache line fewer per new key.
- * The rest of a slot's fourth line is zero from cf_agg_create() on (BGP next hop and the
- * reserved bytes are never kept) but for flows, which entry_init() sets: it is not copied.
  */
 struct slot_meta {
 	uint64_t window;           /* flow_end window: the key's first word */
@@ -86,8 +70,7 @@ struct slot_meta {
 		  sizeof(((struct cf_record *)0)->inner_dst_addr) - META_OFF)
 _Static_assert(offsetof(struct cf_record, inner_dst_addr) ==
 		       META_OFF + sizeof(((struct cf_record *)0)->inner_src_addr) &&
-	       sizeof(struct slot_meta) <= META_LEN && META_OFF >= KEY_BYTES &&
-	       offsetof(struct cf_record, flows) >= KEY_BYTES,
+	       sizeof(struct slot_meta) <= META_LEN,
 	       "slot bookkeeping fits the record's inner-header addresses");
 
 #define META(e) ((struct slot_meta *)(void *)((uint8_t *)(e) + META_OFF))
@@ -103,7 +86,7 @@ struct cf_agg {
 	uint64_t interval_ms;
 	struct rte_reciprocal_u64 per_window; /* flow_end / interval without a divide */
 	/* Key: the record's words ANDed with kmask, word 0 (bytes, never a key) replaced by
-	 * the window. Fixed-length loops over the 24 words: the compiler makes them vector
+	 * the window. Fixed-length loops over all 32 words: the compiler makes them vector
 	 * code, cheaper than visiting only the words that hold keys. */
 	uint64_t kmask[REC_WORDS] __attribute__((aligned(32)));
 	uint64_t recmask[REC_WORDS] __attribute__((aligned(32))); /* kept of a first record */
