@@ -3,7 +3,7 @@
 # Builds the libFuzzer targets (tests/fuzz) with clang in build-fuzz/ and runs one.
 #   scripts/fuzz.sh TARGET SECONDS [libFuzzer options...]   run TARGET for SECONDS
 #   scripts/fuzz.sh --list                                   the targets
-# TARGET: v9ipfix sflow rx spool tplfile agent. The seed corpus is
+# TARGET: v9ipfix sflow rx spool tplfile agent stages. The seed corpus is
 # tests/fuzz/corpus/TARGET (checked in, with regression inputs: every crash found
 # becomes one) plus seeds made at run time from ../shared/corpus and the generators;
 # new inputs libFuzzer finds go to build-fuzz/corpus/TARGET (not checked in).
@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TARGETS="v9ipfix sflow rx spool tplfile agent"
+TARGETS="v9ipfix sflow rx spool tplfile agent stages"
 if [ "${1:-}" = "--list" ]; then
 	echo "$TARGETS"
 	exit 0

@@ -150,6 +150,28 @@ def seeds(target):
         out["torn"] = piece(a + a[:30], 1) + piece(seg_entry(3, 4, b"body"), 2)
         out["planted"] = piece(b"not a segment", 3) + piece(a, 4 | 64) + piece(b"", 5 | 32) + \
             piece(a, 6 | 16)
+    elif target == "stages":
+        # [selector byte: keys (bits 0-1), bytes scaled by sampling (2), sketch reset (3)]
+        # then datagrams: the decoders' seeds, and enterprise-shaped IPFIX (MACs, SGTs,
+        # VLANs, servers' answers) so the keys and endpoints are real ones.
+        k = 0
+        for name, data in sorted(seeds("v9ipfix").items()) + sorted(seeds("sflow").items()):
+            if name.startswith("garbage"):
+                continue
+            out["dec-" + name] = bytes([k % 16]) + data
+            k += 1
+        # Octets x 2^40 (the most the generator's flows take): sums pass 2^64 and split.
+        for tag, scale in (("ent", 1), ("big", 1 << 40)):
+            with tempfile.TemporaryDirectory() as d:
+                p = os.path.join(d, "ent.pcap")
+                subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_enterprise.py"),
+                                "--out", p, "--switches", "2", "--endpoints", "6", "--minutes",
+                                "3", "--server-export", "--bytes-scale", str(scale)],
+                               check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                fr = pcap_frames(p) if os.path.exists(p) else []
+            for sel in range(16) if tag == "ent" else (0, 3, 7):
+                out["%s-%02d" % (tag, sel)] = bytes([sel]) + b"".join(
+                    piece(x[42:], (i % 4 == 3) * 8 | (x[29] & 3)) for i, x in enumerate(fr[:64]))
     elif target == "tplfile":
         out["one"] = tpl_file([(256, [(7, 2), (11, 2)])])
         out["two"] = tpl_file([(256, [(8, 4), (12, 4), (1, 8)]), (300, [(7, 2)])])
