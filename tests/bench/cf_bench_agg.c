@@ -7,8 +7,8 @@
  * capture's span so windows, hold times and rounds advance as they would live
  * (the clock given to the stage is the block's latest flow end).
  *
- *   cf_bench_agg [-m agg|sketch|decode|rx] [-p PASSES] [-e MAX_ENTRIES] [-i INTERVAL] [-k KEYS]
- *                [-c] PCAP
+ *   cf_bench_agg [-m agg|sketch|decode|rx|read] [-p PASSES] [-e MAX_ENTRIES] [-i INTERVAL]
+ *                [-k KEYS] [-c] PCAP
  *
  * Timed: the stage's add and poll calls only (cf_agg_add + cf_agg_poll; cf_sketch_add +
  * cf_sketch_poll with its JSON encoding, submit a no-op).
@@ -18,10 +18,11 @@
  * while its records are still in cache (the same blocks, clocks and aggregates as -m agg:
  * -c gives the same digest). -m decode is the same without the aggregation; rx minus decode
  * is what aggregation costs on records just written. Both also move each record on in time
- * (two adds a record), as -m agg does untimed. Prints records/s, ns/record
- * (thread CPU), records in, records or sketches out. -c also prints an FNV-1a digest of
- * every aggregate or sketch body handed out (timed with it: for checking that a change
- * leaves the output byte for byte the same, not for its numbers).
+ * (two adds a record), as -m agg does untimed. -m read only reads every record word.
+ *
+ * Prints records/s, ns/record (thread CPU), records in, records or sketches out. -c also
+ * prints an FNV-1a digest of every aggregate or sketch body handed out (timed with it: for
+ * checking that a change leaves the output byte for byte the same, not for its numbers).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -202,8 +203,8 @@ main(int argc, char **argv)
 		case 'k': keys = optarg; break;
 		case 'c': want_digest = 1; break;
 		default:
-			fprintf(stderr, "usage: %s [-m agg|sketch] [-p PASSES] [-e MAX] [-i S] [-k KEYS] "
-				"[-c] PCAP\n", argv[0]);
+			fprintf(stderr, "usage: %s [-m agg|sketch|decode|rx|read] [-p PASSES] [-e MAX] "
+				"[-i S] [-k KEYS] [-c] PCAP\n", argv[0]);
 			return 2;
 		}
 	}
