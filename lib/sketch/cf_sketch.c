@@ -591,13 +591,14 @@ group(struct cf_sketch *s, const struct cf_record *r, unsigned int n, const stru
 	/* 1: keys and hashes; the index lines are fetched meanwhile, and the three lines the
 	 * next group's records are read by (the fourth never is). */
 	for (i = 0; i < n; i++) {
+		/* A switch is made for a record that brings a source endpoint only. */
+		uint32_t sw = sw_find(s, &r[i], has_source(&r[i]));
+
 		if (i < n_next) {
 			rte_prefetch0(&next[i]);
 			rte_prefetch0((const char *)&next[i] + 64);
 			rte_prefetch0((const char *)&next[i] + 128);
 		}
-		/* A switch is made for a record that brings a source endpoint only. */
-		uint32_t sw = sw_find(s, &r[i], has_source(&r[i]));
 
 		sok[i] = sw != NIL && (uint8_t)make_key(&r[i], 1, sw, &sk[i]);
 		dok[i] = sw != NIL && (uint8_t)make_key(&r[i], 0, sw, &dk[i]);
