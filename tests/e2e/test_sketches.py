@@ -120,6 +120,8 @@ def main():
         C.eq(n_sk, line.get("posted"), "cumulative: the backend got every sketch posted")
         C.eq(n_sk, line.get("rounds", 0) * n_ep, "cumulative: one sketch per endpoint per round")
         C.eq(line.get("dropped"), 0, "cumulative: nothing dropped")
+        C.check(0 <= line.get("probes", -1) < line.get("records_in", 0) // 10,
+                "cumulative: index collisions counted, and few with a keyed hash (%r)" % line)
         C.eq(f.stats.get("balanced"), 1, "cumulative: delivery ledger balanced")
         C.eq(f.stats.get("sketches"), n_sk, "cumulative: the delivery ledger counted the sketches")
         C.check(all(b["sketch_count"] == len(b["sketches"]) and
