@@ -684,6 +684,10 @@ def main():
     ap.add_argument("--only", help="comma-separated scenario names (%s)" % ",".join(s[0] for s in SCENARIOS))
     ap.add_argument("--agg", action="store_true",
                     help="the aggregation and sketch scenarios instead (scripts/bench_agg.py)")
+    ap.add_argument("--agg-pcap", action="append", default=[], metavar="PCAP",
+                    help="with --agg: also the reduction of this capture of flow export (yours: "
+                         "NetFlow v5/v9, IPFIX or sFlow to UDP 2055/4739/6343), repeatable; "
+                         "with --only capture nothing else runs")
     a = ap.parse_args()
     if a.agg:
         import bench_agg

@@ -9,6 +9,8 @@
 #   scripts/bench.sh --agg      aggregation and sketch scenarios (reduction, cost, HLL error,
 #                               end to end); with --quick a small workload, with --write
 #                               into BENCHMARKS.md's aggregation section
+#   scripts/bench.sh --agg --agg-pcap F.pcap --only capture
+#                               the reduction of your own capture of flow export
 #   scripts/bench.sh --help     every option (scenario filter, run time, repetitions)
 #
 # Builds the release tree first (ninja, incremental); the work is done by scripts/bench.py.
