@@ -14,6 +14,7 @@
 
 #include "cf_dispatch.h"
 #include "cf_fuzz.h"
+#include "cf_fuzz_dgram.h"
 #include "cf_sflow.h"
 #include "cf_tpl.h"
 
@@ -53,19 +54,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (cf_fuzz_next(&data, &size, &pc)) {
 		struct cf_decode_dgram dg;
 
-		memset(&dg, 0, sizeof(dg));
-		dg.data = pc.p;
-		dg.len = pc.len;
-		dg.src_v6 = (pc.flags >> 2) & 1;
-		dg.src[0] = dg.src_v6 ? 0x20 : 192;
-		dg.src[dg.src_v6 ? 15 : 3] = (uint8_t)(1 + (pc.flags & 3));
-		now += (uint64_t)(pc.flags >> 3) * 100000;
-		dg.now_ms = now;
 #ifdef CF_FUZZ_SFLOW
-		dg.dst_port = 6343;
+		cf_fuzz_dgram(&pc, &now, 100000, 6343, &dg);
 		cf_sflow_decode(&ctx, &dg);
 #else
-		dg.dst_port = 2055;
+		cf_fuzz_dgram(&pc, &now, 100000, 2055, &dg);
 		cf_dispatch_datagram(&ctx, &dg);
 #endif
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The two stages a stranger's records reach on the control lcore, fed the
- * way they are: flow datagrams (pieces and flags as fuzz_dgram.c reads them,
+ * way they are: flow datagrams (pieces and flags as cf_fuzz_dgram.h reads them,
  * the clock steps 10 s each) decoded by cf_dispatch_datagram() with state kept
  * across the input, every record then through the aggregation table
  * (lib/agg) and the endpoint sketches (lib/sketch), both polled as the clock
@@ -27,6 +27,7 @@
 #include "cf_agg.h"
 #include "cf_dispatch.h"
 #include "cf_fuzz.h"
+#include "cf_fuzz_dgram.h"
 #include "cf_sketch.h"
 #include "cf_tpl.h"
 
@@ -157,15 +158,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (cf_fuzz_next(&data, &size, &pc)) {
 		struct cf_decode_dgram dg;
 
-		memset(&dg, 0, sizeof(dg));
-		dg.data = pc.p;
-		dg.len = pc.len;
-		dg.src_v6 = (pc.flags >> 2) & 1;
-		dg.src[0] = dg.src_v6 ? 0x20 : 192;
-		dg.src[dg.src_v6 ? 15 : 3] = (uint8_t)(1 + (pc.flags & 3));
-		clock_ms += (uint64_t)(pc.flags >> 3) * 10000;
-		dg.now_ms = clock_ms;
-		dg.dst_port = 2055;
+		cf_fuzz_dgram(&pc, &clock_ms, 10000, 2055, &dg);
 		cf_dispatch_datagram(&ctx, &dg);
 		take(&sink);
 		cf_agg_poll(agg, clock_ms, 0);
