@@ -81,6 +81,21 @@ __attribute__((noinline)) void cfb_loop_sketch(struct cf_sketch *s, const struct
 __attribute__((noinline)) uint64_t cfb_loop_read(const struct cf_record *r, unsigned int n);
 __attribute__((noinline)) void cfb_loop_rx(struct cf_decode_ctx *ctx, const struct cfb_set *set);
 
+/* Moves n records on by shift ms; returns their latest flow end (the clock of their block). */
+static uint64_t
+shift_block(struct cf_record *r, unsigned int n, uint64_t shift)
+{
+	uint64_t now = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		r[i].flow_start_ms += shift;
+		r[i].flow_end_ms += shift;
+		now = RTE_MAX(now, r[i].flow_end_ms);
+	}
+	return now;
+}
+
 /* -m decode / rx: the sink the decoder writes into, one block, consumed when full. */
 struct rx_block {
 	struct cf_record_sink sink;
@@ -95,14 +110,8 @@ static struct rx_block rxb;
 static void
 rx_take(struct rx_block *b, unsigned int n)
 {
-	uint64_t now = 0;
-	unsigned int i;
+	uint64_t now = shift_block(b->blk, n, b->shift);
 
-	for (i = 0; i < n; i++) {
-		b->blk[i].flow_start_ms += b->shift;
-		b->blk[i].flow_end_ms += b->shift;
-		now = RTE_MAX(now, b->blk[i].flow_end_ms);
-	}
 	b->records += n;
 	if (b->agg != NULL) {
 		cf_agg_add(b->agg, b->blk, n, now);
@@ -129,8 +138,7 @@ cfb_loop_rx(struct cf_decode_ctx *ctx, const struct cfb_set *set)
 
 	for (i = 0; i < set->n; i++)
 		cf_dispatch_datagram(ctx, &set->dg[i]);
-	if (rxb.sink.cur != NULL && rxb.sink.cur != rxb.blk)
-		rx_take(&rxb, (unsigned int)(rxb.sink.cur - rxb.blk));
+	rx_refill(&rxb.sink); /* the last, partly filled block */
 	rxb.sink.cur = rxb.sink.end = NULL;
 }
 
@@ -169,14 +177,9 @@ block_clock(struct cf_record *r, unsigned int n, uint64_t shift)
 	uint64_t *now = calloc(n / CF_RECORD_BLOCK_RECORDS + 1, sizeof(*now));
 	unsigned int i;
 
-	for (i = 0; i < n; i++) {
-		uint64_t *t = &now[i / CF_RECORD_BLOCK_RECORDS];
-
-		r[i].flow_start_ms += shift;
-		r[i].flow_end_ms += shift;
-		if (r[i].flow_end_ms > *t)
-			*t = r[i].flow_end_ms;
-	}
+	for (i = 0; i < n; i += CF_RECORD_BLOCK_RECORDS)
+		now[i / CF_RECORD_BLOCK_RECORDS] =
+			shift_block(&r[i], RTE_MIN((unsigned int)CF_RECORD_BLOCK_RECORDS, n - i), shift);
 	return now;
 }
 
